@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/talkbot/talkbot"
+)
+
+// DefaultConferenceName names the conference talks go to before anyone sets one up.
+const DefaultConferenceName = "General"
+
+const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone`
+
+func scanConference(row interface{ Scan(...any) error }) (talkbot.Conference, error) {
+	var c talkbot.Conference
+	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone)
+	return c, err
+}
+
+// CurrentConference returns the user's pick, else the workspace's active
+// conference, creating a default one on a fresh install so logging always works.
+func (s *Store) CurrentConference(ctx context.Context, u talkbot.User) (talkbot.Conference, error) {
+	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+		WHERE c.id = COALESCE(
+			(SELECT conference_id FROM users WHERE id = ?),
+			(SELECT active_conference_id FROM workspaces WHERE id = ?))`, u.ID, u.WorkspaceID))
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("current conference: %w", err)
+	}
+	err = s.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (workspace_id, name) DO NOTHING`, u.WorkspaceID, DefaultConferenceName, formatTime(s.now())); err != nil {
+			return err
+		}
+		c, err = scanConference(tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+			WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, DefaultConferenceName))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ? AND active_conference_id IS NULL`, c.ID, u.WorkspaceID)
+		return err
+	})
+	if err != nil {
+		return c, fmt.Errorf("default conference: %w", err)
+	}
+	return c, nil
+}
+
+// Conferences lists the workspace's conferences, newest first.
+func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+		WHERE c.workspace_id = ? ORDER BY c.starts_on DESC, c.id DESC`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("list conferences: %w", err)
+	}
+	defer rows.Close()
+	var out []talkbot.Conference
+	for rows.Next() {
+		c, err := scanConference(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan conference: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CreateConference adds a conference and makes it the workspace's active one
+// (and the creator's, dropping any pick of their own).
+func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference) (talkbot.Conference, error) {
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, starts_on, ends_on, timezone, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, u.WorkspaceID, c.Name, c.StartsOn, c.EndsOn, c.Timezone, formatTime(s.now()))
+		if err != nil {
+			if errors.Is(translate(err), conflict) {
+				return talkbot.Errorf(talkbot.ECONFLICT, "A conference called %q already exists; switch to it with `conf use %s`.", c.Name, c.Name)
+			}
+			return fmt.Errorf("insert conference: %w", err)
+		}
+		c.ID, _ = res.LastInsertId()
+		c.WorkspaceID = u.WorkspaceID
+		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ?`, c.ID, u.WorkspaceID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID)
+		return err
+	})
+	return c, err
+}
+
+// UseConference makes the named conference the user's own pick.
+func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string) (talkbot.Conference, error) {
+	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+		WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, talkbot.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("find conference: %w", err)
+	}
+	err = s.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = ? WHERE id = ?`, c.ID, u.ID)
+		return err
+	})
+	return c, err
+}

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/talkbot/talkbot"
+)
+
+const talkColumns = `t.id, t.workspace_id, t.conference_id, t.title, t.speakers, t.event, t.room, t.day,
+	t.starts_at, t.ends_at, t.schedule_url, COALESCE(t.schedule_id, ''), t.recording_url, t.abstract, t.tags,
+	COALESCE(t.created_by, 0), t.created_at`
+
+const statColumns = `t.highlight_count, t.star_count, t.rating_sum, t.rating_count`
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func talkDest(t *talkbot.Talk, speakers, tags *string, starts, ends *sql.NullString, created *string) []any {
+	return []any{&t.ID, &t.WorkspaceID, &t.ConferenceID, &t.Title, speakers, &t.Event, &t.Room, &t.Day,
+		starts, ends, &t.ScheduleURL, &t.ScheduleID, &t.RecordingURL, &t.Abstract, tags, &t.CreatedBy, created}
+}
+
+func finishTalk(t *talkbot.Talk, speakers, tags string, starts, ends sql.NullString, created string) {
+	t.Speakers = splitLines(speakers)
+	t.Tags = strings.Fields(tags)
+	t.StartsAt = parseNullTime(starts)
+	t.EndsAt = parseNullTime(ends)
+	t.CreatedAt = parseTime(created)
+}
+
+func scanTalk(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error) {
+	var t talkbot.Talk
+	var speakers, tags, created string
+	var starts, ends sql.NullString
+	if err := row.Scan(append(talkDest(&t, &speakers, &tags, &starts, &ends, &created), extra...)...); err != nil {
+		return t, err
+	}
+	finishTalk(&t, speakers, tags, starts, ends, created)
+	return t, nil
+}
+
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+func queryTalks(ctx context.Context, q queryer, query string, args ...any) ([]talkbot.Talk, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query talks: %w", err)
+	}
+	defer rows.Close()
+	var out []talkbot.Talk
+	for rows.Next() {
+		t, err := scanTalk(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan talk: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func getTalk(ctx context.Context, q queryer, workspaceID, id int64) (talkbot.Talk, error) {
+	t, err := scanTalk(q.QueryRowContext(ctx, `SELECT `+talkColumns+` FROM talks t WHERE t.id = ? AND t.workspace_id = ?`, id, workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, talkbot.ErrNotFound
+	}
+	if err != nil {
+		return t, fmt.Errorf("get talk: %w", err)
+	}
+	return t, nil
+}
+
+// Talk returns the workspace's talk with the given short id.
+func (s *Store) Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, error) {
+	return getTalk(ctx, s.r, workspaceID, id)
+}
+
+const queryTalkBySchedule = `SELECT ` + talkColumns + ` FROM talks t
+WHERE t.conference_id = ? AND t.schedule_id = ? ORDER BY t.id LIMIT 1`
+
+// TalkBySchedule returns the conference's talk with that schedule id.
+func (s *Store) TalkBySchedule(ctx context.Context, conferenceID int64, scheduleID string) (talkbot.Talk, error) {
+	return findOne(queryTalks(ctx, s.r, queryTalkBySchedule, conferenceID, scheduleID))
+}
+
+// TalkByScheduleInWorkspace returns a talk with that schedule id in any of the workspace's conferences.
+func (s *Store) TalkByScheduleInWorkspace(ctx context.Context, workspaceID int64, scheduleID string) (talkbot.Talk, error) {
+	return findOne(queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talks t
+		WHERE t.workspace_id = ? AND t.schedule_id = ? ORDER BY t.id DESC LIMIT 1`, workspaceID, scheduleID))
+}
+
+func findOne(ts []talkbot.Talk, err error) (talkbot.Talk, error) {
+	if err != nil {
+		return talkbot.Talk{}, err
+	}
+	if len(ts) == 0 {
+		return talkbot.Talk{}, talkbot.ErrNotFound
+	}
+	return ts[0], nil
+}
+
+const queryTalksByTitle = `SELECT ` + talkColumns + ` FROM talks t WHERE t.conference_id = ? AND t.norm_title = ? ORDER BY t.id`
+
+// TalksByTitle returns the conference's talks whose normalised title equals title's.
+func (s *Store) TalksByTitle(ctx context.Context, conferenceID int64, title string) ([]talkbot.Talk, error) {
+	return queryTalks(ctx, s.r, queryTalksByTitle, conferenceID, talkbot.NormalizeTitle(title))
+}
+
+// TitleCandidates returns up to limit talks of the conference whose titles share
+// words with query, best match first: the raw material for fuzzy matching.
+func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error) {
+	match := ftsQuery(query, "title", " OR ")
+	if match == "" {
+		return nil, nil
+	}
+	return queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talk_fts f JOIN talks t ON t.id = f.rowid
+		WHERE talk_fts MATCH ? AND t.conference_id = ? ORDER BY f.rank LIMIT ?`, match, conferenceID, limit)
+}
+
+// ftsQuery turns user words into an FTS5 query of quoted prefix terms, so no
+// user text is ever read as FTS syntax.
+func ftsQuery(text, column, join string) string {
+	words := strings.Fields(talkbot.NormalizeTitle(text))
+	if len(words) > 12 {
+		words = words[:12]
+	}
+	terms := make([]string, 0, len(words))
+	for _, w := range words {
+		terms = append(terms, `"`+w+`"*`)
+	}
+	if len(terms) == 0 {
+		return ""
+	}
+	q := strings.Join(terms, join)
+	if column != "" {
+		q = column + ": (" + q + ")"
+	}
+	return q
+}
+
+// findOrCreateTalk returns the talk in the draft's conference with the same
+// schedule id, else the same normalised title, else a new one.
+func findOrCreateTalk(ctx context.Context, tx *sql.Tx, u talkbot.User, d talkbot.Talk, now time.Time) (talkbot.Talk, bool, error) {
+	if d.ScheduleID != "" {
+		t, err := findOne(queryTalks(ctx, tx, queryTalkBySchedule, d.ConferenceID, d.ScheduleID))
+		if err == nil || !errors.Is(err, talkbot.ErrNotFound) {
+			return t, false, err
+		}
+	}
+	if d.Title != "" {
+		ts, err := queryTalks(ctx, tx, queryTalksByTitle, d.ConferenceID, talkbot.NormalizeTitle(d.Title))
+		if err != nil {
+			return talkbot.Talk{}, false, err
+		}
+		if len(ts) > 0 {
+			return ts[0], false, nil
+		}
+	}
+	d.WorkspaceID = u.WorkspaceID
+	d.CreatedBy = u.ID
+	d.CreatedAt = now
+	res, err := tx.ExecContext(ctx, `INSERT INTO talks (workspace_id, conference_id, title, norm_title, speakers, event, room, day,
+		starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, tags, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.WorkspaceID, d.ConferenceID, d.Title, talkbot.NormalizeTitle(d.Title), strings.Join(d.Speakers, "\n"), d.Event, d.Room, d.Day,
+		nullTime(d.StartsAt), nullTime(d.EndsAt), d.ScheduleURL, nullString(d.ScheduleID), d.RecordingURL, d.Abstract,
+		strings.Join(d.Tags, " "), d.CreatedBy, formatTime(now))
+	if err != nil {
+		return d, false, fmt.Errorf("insert talk: %w", err)
+	}
+	d.ID, _ = res.LastInsertId()
+	if err := writeTags(ctx, tx, d.ID, d.Tags); err != nil {
+		return d, false, err
+	}
+	return d, true, nil
+}
+
+// updateTalk writes the editable fields of t.
+func updateTalk(ctx context.Context, tx *sql.Tx, t talkbot.Talk) error {
+	_, err := tx.ExecContext(ctx, `UPDATE talks SET title = ?, norm_title = ?, speakers = ?, event = ?, room = ?, day = ?,
+		schedule_url = ?, schedule_id = ?, recording_url = ?, tags = ? WHERE id = ?`,
+		t.Title, talkbot.NormalizeTitle(t.Title), strings.Join(t.Speakers, "\n"), t.Event, t.Room, t.Day,
+		t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, strings.Join(t.Tags, " "), t.ID)
+	if err != nil {
+		return fmt.Errorf("update talk: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM talk_tags WHERE talk_id = ?`, t.ID); err != nil {
+		return fmt.Errorf("clear tags: %w", err)
+	}
+	return writeTags(ctx, tx, t.ID, t.Tags)
+}
+
+func writeTags(ctx context.Context, tx *sql.Tx, talkID int64, tags []string) error {
+	for _, tag := range tags {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO talk_tags (talk_id, tag) VALUES (?, ?)`, talkID, tag); err != nil {
+			return fmt.Errorf("insert tag: %w", err)
+		}
+	}
+	return nil
+}
+
+// patchTalk applies p to t, touching only empty fields when fillEmpty is set.
+// It reports whether anything changed.
+func patchTalk(t talkbot.Talk, p talkbot.TalkPatch, fillEmpty bool) (talkbot.Talk, bool) {
+	before := t
+	set := func(dst *string, v *string) {
+		if v != nil && (!fillEmpty || *dst == "") {
+			*dst = *v
+		}
+	}
+	set(&t.Title, p.Title)
+	set(&t.Event, p.Event)
+	set(&t.Room, p.Room)
+	set(&t.Day, p.Day)
+	set(&t.ScheduleURL, p.ScheduleURL)
+	set(&t.ScheduleID, p.ScheduleID)
+	set(&t.RecordingURL, p.RecordingURL)
+	if p.Speakers != nil && (!fillEmpty || len(t.Speakers) == 0) {
+		t.Speakers = *p.Speakers
+	}
+	if p.Tags != nil {
+		t.Tags = *p.Tags
+	}
+	t.Tags = slices.Clone(t.Tags)
+	for _, tag := range p.AddTags {
+		if !slices.Contains(t.Tags, tag) && len(t.Tags) < talkbot.MaxTags {
+			t.Tags = append(t.Tags, tag)
+		}
+	}
+	changed := t.Title != before.Title || t.Event != before.Event || t.Room != before.Room || t.Day != before.Day ||
+		t.ScheduleURL != before.ScheduleURL || t.ScheduleID != before.ScheduleID || t.RecordingURL != before.RecordingURL ||
+		!slices.Equal(t.Speakers, before.Speakers) || !slices.Equal(t.Tags, before.Tags)
+	return t, changed
+}

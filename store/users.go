@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/talkbot/talkbot"
+)
+
+var conflict = &talkbot.Error{Code: talkbot.ECONFLICT, Message: "That clashes with something already saved."}
+
+const userColumns = `u.id, u.workspace_id, u.external_id, u.name, u.default_visibility, COALESCE(u.last_talk_id, 0), COALESCE(u.conference_id, 0)`
+
+func scanUser(row interface{ Scan(...any) error }) (talkbot.User, error) {
+	var u talkbot.User
+	var vis string
+	err := row.Scan(&u.ID, &u.WorkspaceID, &u.ExternalID, &u.Name, &vis, &u.LastTalkID, &u.ConferenceID)
+	u.DefaultVisibility = talkbot.Visibility(vis)
+	return u, err
+}
+
+const queryUserByExternal = `SELECT ` + userColumns + ` FROM users u JOIN workspaces w ON w.id = u.workspace_id
+WHERE w.platform = ? AND w.external_id = ? AND u.external_id = ?`
+
+// User finds the user with externalID in the workspace, creating both when
+// they are new and keeping the display name current.
+func (s *Store) User(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, queryUserByExternal, platform, workspace, externalID))
+	if err == nil && (u.Name == name || name == "") {
+		return u, nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return talkbot.User{}, fmt.Errorf("find user: %w", err)
+	}
+	err = s.update(ctx, func(tx *sql.Tx) error {
+		now := formatTime(s.now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO workspaces (platform, external_id, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (platform, external_id) DO NOTHING`, platform, workspace, now); err != nil {
+			return fmt.Errorf("insert workspace: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (workspace_id, external_id, name, created_at)
+			SELECT id, ?, ?, ? FROM workspaces WHERE platform = ? AND external_id = ?
+			ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = excluded.name WHERE excluded.name != ''`,
+			externalID, name, now, platform, workspace); err != nil {
+			return fmt.Errorf("insert user: %w", err)
+		}
+		u, err = scanUser(tx.QueryRowContext(ctx, queryUserByExternal, platform, workspace, externalID))
+		return err
+	})
+	if err != nil {
+		return talkbot.User{}, fmt.Errorf("save user: %w", err)
+	}
+	return u, nil
+}
+
+// FindUser finds a user of the workspace by external id or display name, ignoring case.
+func (s *Store) FindUser(ctx context.Context, workspaceID int64, ref string) (talkbot.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.workspace_id = ? AND (u.external_id = ? COLLATE NOCASE OR u.name = ? COLLATE NOCASE)
+		ORDER BY u.external_id = ? DESC LIMIT 1`, workspaceID, ref, ref, ref))
+	if errors.Is(err, sql.ErrNoRows) {
+		return talkbot.User{}, talkbot.ErrNotFound
+	}
+	if err != nil {
+		return talkbot.User{}, fmt.Errorf("find user: %w", err)
+	}
+	return u, nil
+}
+
+// SetDefaultVisibility sets the visibility of the user's notes when they do not say.
+func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbot.Visibility) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET default_visibility = ? WHERE id = ?`, string(v), userID)
+		return err
+	})
+}
+
+// ForgetUser deletes the user and everything they own.
+func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten, error) {
+	var f talkbot.Forgotten
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		// Logs first, explicitly, so the triggers take the user's ratings out of the talks' counters.
+		res, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ?`, userID)
+		if err != nil {
+			return fmt.Errorf("delete logs: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		f.Logs = int(n)
+		if res, err = tx.ExecContext(ctx, `DELETE FROM notes WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("delete notes: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		f.Notes = int(n)
+		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = NULL WHERE created_by = ?`, userID); err != nil {
+			return fmt.Errorf("unlink talks: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		return nil
+	})
+	return f, err
+}

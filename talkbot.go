@@ -1,0 +1,122 @@
+// Package talkbot holds the domain types shared by every layer of the bot:
+// workspaces, users, conferences, talks, logs and notes, plus the error kinds
+// that separate what a user may read from what is only logged.
+package talkbot
+
+import "time"
+
+// Platform names where a workspace lives.
+const (
+	PlatformConsole = "console"
+	PlatformSlack   = "slack"
+	PlatformMatrix  = "matrix"
+)
+
+// Status is what a user did about a talk.
+type Status string
+
+// The statuses a log can have.
+const (
+	StatusNone     Status = "none"
+	StatusAttended Status = "attended"
+	StatusMissed   Status = "missed"
+)
+
+// Visibility says who may read a note.
+type Visibility string
+
+// Note visibilities: team notes are seen by the workspace, private ones only by their author.
+const (
+	VisibilityTeam    Visibility = "team"
+	VisibilityPrivate Visibility = "private"
+)
+
+// Limits on user input (PRODUCT.md §5).
+const (
+	MaxTitleLen  = 300
+	MaxNoteLen   = 4000
+	MaxTags      = 10
+	MaxTagLen    = 32
+	MaxFieldLen  = 300 // speakers, event, room
+	MaxURLLen    = 2000
+	MaxAbstract  = 10000
+	MaxLineBytes = 16000
+)
+
+// User is one person within one workspace.
+type User struct {
+	ID                int64
+	WorkspaceID       int64
+	ExternalID        string // platform user id ("U123", "@alice:example.org", "alice")
+	Name              string
+	DefaultVisibility Visibility
+	LastTalkID        int64 // the talk this user touched last; 0 when none
+	ConferenceID      int64 // the user's own pick; 0 means the workspace's active one
+}
+
+// Conference is a named event with dates and a time zone.
+type Conference struct {
+	ID          int64
+	WorkspaceID int64
+	Name        string
+	StartsOn    string // YYYY-MM-DD, empty when unknown
+	EndsOn      string // YYYY-MM-DD, empty when unknown
+	Timezone    string // IANA zone name
+}
+
+// Location returns the conference's time zone, UTC when it is unknown.
+func (c Conference) Location() *time.Location {
+	if loc, err := time.LoadLocation(c.Timezone); err == nil && c.Timezone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// Talk is a session of a conference, shared by the whole workspace.
+type Talk struct {
+	ID           int64
+	WorkspaceID  int64
+	ConferenceID int64
+	Title        string
+	Speakers     []string
+	Event        string
+	Room         string
+	Day          string    // YYYY-MM-DD in the conference zone
+	StartsAt     time.Time // zero when unknown
+	EndsAt       time.Time
+	ScheduleURL  string
+	ScheduleID   string
+	RecordingURL string
+	Abstract     string
+	Tags         []string
+	CreatedBy    int64
+	CreatedAt    time.Time
+}
+
+// Log is one user's record of one talk.
+type Log struct {
+	UserID     int64
+	TalkID     int64
+	Status     Status
+	Reason     string // why the talk was missed
+	WatchLater bool
+	Watched    bool
+	Rating     int // 1-5, 0 when unrated
+	Starred    bool
+	LoggedAt   time.Time
+	UpdatedAt  time.Time
+}
+
+// Highlighted reports whether the log makes its talk one of the user's highlights.
+func (l Log) Highlighted() bool { return l.Starred || l.Rating >= 4 }
+
+// Note is free text a user wrote about a talk.
+type Note struct {
+	ID         int64
+	TalkID     int64
+	UserID     int64
+	UserName   string
+	Text       string
+	Visibility Visibility
+	CreatedAt  time.Time
+}

@@ -1,0 +1,36 @@
+package talkbot
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+var massMention = regexp.MustCompile(`(?i)([@!])(channel|here|everyone|room)\b`)
+
+// Defang breaks mass mentions (@channel, @here, @everyone, @room, <!channel>) in
+// text that will be echoed, by putting a word joiner after the sigil: the text
+// reads the same but no chat platform treats it as a mention.
+func Defang(s string) string {
+	return massMention.ReplaceAllString(s, "$1\u2060$2")
+}
+
+// NormalizeTitle folds a title for matching: lower case, punctuation dropped,
+// runs of spaces collapsed.
+func NormalizeTitle(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
