@@ -145,6 +145,9 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			if err != nil {
 				return err
 			}
+			if !exists && len(notes) == 0 {
+				return talkbot.Errorf(talkbot.ENOTFOUND, "You have nothing logged on #%d, so there is nothing to delete.", talk.ID)
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
 				return fmt.Errorf("delete notes: %w", err)
 			}

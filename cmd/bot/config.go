@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Config is the bot's configuration, read once from the environment.
+type Config struct {
+	DB       string   // BOT_DB
+	Admins   []string // BOT_ADMINS
+	HTTPAddr string   // HTTP_ADDR
+	LogLevel string   // LOG_LEVEL
+
+	SlackBotToken      string
+	SlackAppToken      string
+	SlackSigningSecret string
+	SlackAPIURL        string
+
+	MatrixHomeserver  string
+	MatrixUser        string
+	MatrixPassword    string
+	MatrixAccessToken string
+	MatrixPickleKey   string
+
+	OpenAIKey     string
+	OpenAIBaseURL string
+	OpenAIModel   string
+}
+
+// loadConfig reads the configuration through getenv.
+func loadConfig(getenv func(string) string) Config {
+	c := Config{
+		DB:                 getenv("BOT_DB"),
+		HTTPAddr:           getenv("HTTP_ADDR"),
+		LogLevel:           getenv("LOG_LEVEL"),
+		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
+		SlackAppToken:      getenv("SLACK_APP_TOKEN"),
+		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),
+		SlackAPIURL:        getenv("SLACK_API_URL"),
+		MatrixHomeserver:   getenv("MATRIX_HOMESERVER"),
+		MatrixUser:         getenv("MATRIX_USER"),
+		MatrixPassword:     getenv("MATRIX_PASSWORD"),
+		MatrixAccessToken:  getenv("MATRIX_ACCESS_TOKEN"),
+		MatrixPickleKey:    getenv("MATRIX_PICKLE_KEY"),
+		OpenAIKey:          getenv("OPENAI_API_KEY"),
+		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
+		OpenAIModel:        getenv("OPENAI_MODEL"),
+	}
+	if c.DB == "" {
+		c.DB = "talkbot.db"
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8080"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	for _, a := range strings.Split(getenv("BOT_ADMINS"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			c.Admins = append(c.Admins, a)
+		}
+	}
+	return c
+}
+
+// Validate checks the configuration; each error names its variable.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(c.SlackBotToken == "" || strings.HasPrefix(c.SlackBotToken, "xoxb-"), "SLACK_BOT_TOKEN must start with xoxb-")
+	check(c.SlackAppToken == "" || strings.HasPrefix(c.SlackAppToken, "xapp-"), "SLACK_APP_TOKEN must start with xapp-")
+	check(c.SlackAppToken == "" && c.SlackSigningSecret == "" || c.SlackBotToken != "",
+		"SLACK_BOT_TOKEN must be set when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is")
+	check(c.SlackAPIURL == "" || isHTTPURL(c.SlackAPIURL), "SLACK_API_URL must be an http(s) URL")
+	check(c.MatrixHomeserver == "" || isHTTPURL(c.MatrixHomeserver), "MATRIX_HOMESERVER must be an http(s) URL like https://matrix.example.org")
+	check(c.MatrixUser == "" || strings.HasPrefix(c.MatrixUser, "@") && strings.Contains(c.MatrixUser, ":"),
+		"MATRIX_USER must be a full Matrix id like @talkbot:example.org")
+	check(c.MatrixUser == "" || c.MatrixPassword != "" || c.MatrixAccessToken != "",
+		"MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN must be set when MATRIX_USER is")
+	check(c.matrixEnabled() == false || c.MatrixHomeserver != "", "MATRIX_HOMESERVER must be set when Matrix credentials are")
+	check(c.OpenAIBaseURL == "" || isHTTPURL(c.OpenAIBaseURL), "OPENAI_BASE_URL must be an http(s) URL")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be one of debug, info, warn, error"))
+	}
+	check(c.DB != "", "BOT_DB must not be empty")
+	return errors.Join(errs...)
+}
+
+func (c Config) slackEnabled() bool  { return c.SlackBotToken != "" }
+func (c Config) matrixEnabled() bool { return c.MatrixAccessToken != "" || c.MatrixUser != "" }
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

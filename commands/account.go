@@ -1,0 +1,173 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/talkbot/talkbot"
+)
+
+var reDateRange = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$`)
+
+func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
+	sub, rest, _ := strings.Cut(c.args, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(sub) {
+	case "":
+		return textReply("Current conference: " + describeConf(c.conf) + ". `conf list` shows all, `conf new <name>` adds one."), nil
+	case "list":
+		cs, err := r.store.Conferences(ctx, c.user.WorkspaceID)
+		if err != nil {
+			return Reply{}, err
+		}
+		b := &builder{}
+		b.text("Conferences:")
+		for _, x := range cs {
+			mark := "  "
+			if x.ID == c.conf.ID {
+				mark = "→ "
+			}
+			b.text(mark + describeConf(x))
+		}
+		return b.reply(), nil
+	case "use":
+		if rest == "" {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which one? `conf use <name>`; `conf list` shows them.")
+		}
+		x, err := r.store.UseConference(ctx, c.user, rest)
+		if errors.Is(err, talkbot.ErrNotFound) {
+			return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them.", truncate(rest, 80))
+		}
+		if err != nil {
+			return Reply{}, err
+		}
+		return textReply("You are now on " + describeConf(x) + "."), nil
+	case "new":
+		x, err := parseConference(rest)
+		if err != nil {
+			return Reply{}, err
+		}
+		x, err = r.store.CreateConference(ctx, c.user, x)
+		if err != nil {
+			return Reply{}, err
+		}
+		return textReply("Created " + describeConf(x) + "; it is now the team's active conference."), nil
+	}
+	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `%s`.", r.byName["conf"].usage)
+}
+
+// parseConference reads `<name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone]`.
+func parseConference(s string) (talkbot.Conference, error) {
+	x := talkbot.Conference{Timezone: "UTC"}
+	words := strings.Fields(s)
+	for len(words) > 0 {
+		last := words[len(words)-1]
+		if m := reDateRange.FindStringSubmatch(last); m != nil && x.StartsOn == "" {
+			from, err1 := parseDate(m[1])
+			to, err2 := parseDate(m[2])
+			if err := errors.Join(err1, err2); err != nil {
+				return x, talkbot.Errorf(talkbot.EINVALID, "Dates go as 2024-11-13..2024-11-15; %q is not a real range.", last)
+			}
+			if to < from {
+				return x, talkbot.Errorf(talkbot.EINVALID, "The conference ends before it starts (%s).", last)
+			}
+			x.StartsOn, x.EndsOn = from, to
+		} else if strings.Contains(last, "/") || last == "UTC" {
+			if x.Timezone != "UTC" || x.StartsOn != "" {
+				break
+			}
+			if _, err := time.LoadLocation(last); err != nil || strings.Contains(last, "..") {
+				return x, talkbot.Errorf(talkbot.EINVALID, "%q is not a time zone I know; use an IANA name like America/Denver or Europe/Amsterdam.", truncate(last, 40))
+			}
+			x.Timezone = last
+		} else {
+			break
+		}
+		words = words[:len(words)-1]
+	}
+	x.Name = strings.Join(words, " ")
+	if x.Name == "" {
+		return x, talkbot.Errorf(talkbot.EINVALID, "Give it a name: `conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver`.")
+	}
+	if utf8.RuneCountInString(x.Name) > 100 {
+		return x, talkbot.Errorf(talkbot.EINVALID, "Conference names can be up to 100 characters.")
+	}
+	return x, nil
+}
+
+func describeConf(x talkbot.Conference) string {
+	s := x.Name
+	if x.StartsOn != "" {
+		s += fmt.Sprintf(" (%s..%s, %s)", x.StartsOn, x.EndsOn, x.Timezone)
+	} else if x.Timezone != "" && x.Timezone != "UTC" {
+		s += " (" + x.Timezone + ")"
+	}
+	return s
+}
+
+func (r *Router) privacy(ctx context.Context, c *call) (Reply, error) {
+	switch v := talkbot.Visibility(strings.ToLower(c.args)); v {
+	case "":
+		return textReply(fmt.Sprintf("Your notes are %s by default. `privacy private` keeps new notes to yourself; `note --team` or `note --private` decides per note.", visWord(c.user.DefaultVisibility))), nil
+	case talkbot.VisibilityTeam, talkbot.VisibilityPrivate:
+		if err := r.store.SetDefaultVisibility(ctx, c.user.ID, v); err != nil {
+			return Reply{}, err
+		}
+		return textReply(fmt.Sprintf("From now on your notes are %s by default. Notes you already wrote keep their visibility.", visWord(v))), nil
+	}
+	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `privacy team` or `privacy private`.")
+}
+
+func visWord(v talkbot.Visibility) string {
+	if v == talkbot.VisibilityPrivate {
+		return "private (only you see them)"
+	}
+	return "shared with your team"
+}
+
+func (r *Router) forget(ctx context.Context, c *call) (Reply, error) {
+	switch strings.ToLower(strings.Join(strings.Fields(c.args), " ")) {
+	case "me":
+		return Reply{Kind: KindQuestion, Lines: []Line{
+			{plain("This deletes all your logs, ratings, notes and recommendations, for good. `undo` cannot bring them back.")},
+			{plain("To go ahead, type "), code("forget me confirm"), plain(". `export json` saves a copy first.")},
+		}}, nil
+	case "me confirm", "me yes":
+		f, err := r.store.ForgetUser(ctx, c.user.ID)
+		if err != nil {
+			return Reply{}, err
+		}
+		return textReply(fmt.Sprintf("Done: I deleted %d logs and %d notes, and forgot you.", f.Logs, f.Notes)), nil
+	}
+	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Type `forget me` to delete all your data.")
+}
+
+func (r *Router) export(ctx context.Context, c *call) (Reply, error) {
+	switch strings.ToLower(c.args) {
+	case "", "json":
+	case "markdown", "md":
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "The Markdown wrap-up is not available yet; `export json` has all your data.")
+	default:
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `export json`.")
+	}
+	ex, err := r.store.Export(ctx, c.user)
+	if err != nil {
+		return Reply{}, err
+	}
+	doc := exportDocument(ex, c.req.Platform)
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return Reply{}, fmt.Errorf("encode export: %w", err)
+	}
+	n := 0
+	for _, x := range doc.Conferences {
+		n += len(x.Talks)
+	}
+	return Reply{Lines: []Line{{plain(fmt.Sprintf("Your data (%s, %d talks):", ExportFormat, n))}}, JSON: data}, nil
+}

@@ -1,0 +1,98 @@
+package commands
+
+import (
+	"time"
+
+	"github.com/talkbot/talkbot"
+)
+
+// ExportFormat names the version of the JSON export.
+const ExportFormat = "talkbot.export/v1"
+
+// ExportDoc is the JSON export (PRODUCT.md §4): everything a user owns.
+// Absent values are omitted, never invented.
+type ExportDoc struct {
+	Format      string             `json:"format"`
+	User        ExportUser         `json:"user"`
+	Conferences []ExportConference `json:"conferences"`
+}
+
+// ExportUser identifies whose data it is.
+type ExportUser struct {
+	Platform string `json:"platform"`
+	ID       string `json:"id"`
+	Name     string `json:"name,omitempty"`
+}
+
+// ExportConference is a conference with the user's talks in it.
+type ExportConference struct {
+	Name     string       `json:"name"`
+	Timezone string       `json:"timezone"`
+	StartsOn string       `json:"starts_on,omitempty"`
+	EndsOn   string       `json:"ends_on,omitempty"`
+	Talks    []ExportTalk `json:"talks"`
+}
+
+// ExportTalk is a talk with the user's log and own notes.
+type ExportTalk struct {
+	ID           int64        `json:"id"`
+	Title        string       `json:"title"`
+	Speakers     []string     `json:"speakers,omitempty"`
+	Event        string       `json:"event,omitempty"`
+	Room         string       `json:"room,omitempty"`
+	Day          string       `json:"day,omitempty"`
+	StartsAt     string       `json:"starts_at,omitempty"`
+	EndsAt       string       `json:"ends_at,omitempty"`
+	ScheduleURL  string       `json:"schedule_url,omitempty"`
+	ScheduleID   string       `json:"schedule_id,omitempty"`
+	RecordingURL string       `json:"recording_url,omitempty"`
+	Tags         []string     `json:"tags,omitempty"`
+	Status       string       `json:"status"`
+	MissedReason string       `json:"missed_reason,omitempty"`
+	WatchLater   bool         `json:"watch_later"`
+	Watched      bool         `json:"watched"`
+	Rating       int          `json:"rating,omitempty"`
+	Starred      bool         `json:"starred"`
+	LoggedAt     string       `json:"logged_at,omitempty"`
+	Notes        []ExportNote `json:"notes"`
+}
+
+// ExportNote is one of the user's notes.
+type ExportNote struct {
+	Text       string `json:"text"`
+	Visibility string `json:"visibility"`
+	CreatedAt  string `json:"created_at"`
+}
+
+func exportDocument(ex talkbot.Export, platform string) ExportDoc {
+	doc := ExportDoc{Format: ExportFormat, User: ExportUser{Platform: platform, ID: ex.User.ExternalID, Name: ex.User.Name},
+		Conferences: []ExportConference{}}
+	for _, c := range ex.Conferences {
+		loc := c.Location()
+		ec := ExportConference{Name: c.Name, Timezone: c.Timezone, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Talks: []ExportTalk{}}
+		for _, t := range c.Talks {
+			status := t.Log.Status
+			if status == "" {
+				status = talkbot.StatusNone
+			}
+			et := ExportTalk{ID: t.ID, Title: t.Title, Speakers: t.Speakers, Event: t.Event, Room: t.Room, Day: t.Day,
+				StartsAt: zoned(t.StartsAt, loc), EndsAt: zoned(t.EndsAt, loc), ScheduleURL: t.ScheduleURL, ScheduleID: t.ScheduleID,
+				RecordingURL: t.RecordingURL, Tags: t.Tags, Status: string(status), MissedReason: t.Log.Reason,
+				WatchLater: t.Log.WatchLater, Watched: t.Log.Watched, Rating: t.Log.Rating, Starred: t.Log.Starred,
+				LoggedAt: zoned(t.Log.LoggedAt, time.UTC), Notes: []ExportNote{}}
+			for _, n := range t.Notes {
+				et.Notes = append(et.Notes, ExportNote{Text: n.Text, Visibility: string(n.Visibility), CreatedAt: zoned(n.CreatedAt, time.UTC)})
+			}
+			ec.Talks = append(ec.Talks, et)
+		}
+		doc.Conferences = append(doc.Conferences, ec)
+	}
+	return doc
+}
+
+func zoned(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(time.RFC3339)
+}

@@ -1,0 +1,104 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/talkbot/talkbot"
+)
+
+// talkLine is the one-line form of a talk: "#12 Title — Speaker, Speaker".
+func talkLine(t talkbot.Talk) Line {
+	l := Line{bold(fmt.Sprintf("#%d", t.ID)), plain(" "), plain(t.Title)}
+	if len(t.Speakers) > 0 {
+		l = append(l, plain(" — "+strings.Join(t.Speakers, ", ")))
+	}
+	return l
+}
+
+// talkFacts is the event, room, day and tags of a talk, or nil when it has none.
+func talkFacts(t talkbot.Talk) Line {
+	var parts []string
+	for _, p := range []string{t.Event, t.Room, t.Day} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	for _, tag := range t.Tags {
+		parts = append(parts, "#"+tag)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return Line{plain("   " + strings.Join(parts, " · "))}
+}
+
+func stars(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
+}
+
+// logState describes a log in a few words: "attended, ★★★★★ 5/5, starred".
+func logState(l talkbot.Log) string {
+	var parts []string
+	switch l.Status {
+	case talkbot.StatusAttended:
+		parts = append(parts, "attended")
+	case talkbot.StatusMissed:
+		if l.Reason != "" {
+			parts = append(parts, "missed ("+l.Reason+")")
+		} else {
+			parts = append(parts, "missed")
+		}
+	}
+	if l.Rating > 0 {
+		parts = append(parts, fmt.Sprintf("%s %d/5", stars(l.Rating), l.Rating))
+	}
+	if l.Starred {
+		parts = append(parts, "starred")
+	}
+	if l.Watched {
+		parts = append(parts, "watched")
+	} else if l.WatchLater {
+		parts = append(parts, "watch later")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// summaryLines renders a talk in a list: its line, then facts and state.
+func summaryLines(b *builder, n int, s talkbot.TalkSummary, own bool) {
+	l := Line{plain(fmt.Sprintf("%d. ", n))}
+	l = append(l, talkLine(s.Talk)...)
+	b.line(l...)
+	b.talk(s.ID)
+	var parts []string
+	if own {
+		if st := logState(s.Log); st != "" {
+			parts = append(parts, st)
+		}
+	}
+	if s.RatingCount > 0 && (!own || s.RatingCount > 1) {
+		parts = append(parts, fmt.Sprintf("team %.1f/5 from %d", s.AverageRating(), s.RatingCount))
+	}
+	if s.StarCount > 0 && (!own || s.StarCount > 1 || !s.Log.Starred) {
+		parts = append(parts, fmt.Sprintf("%d ★ starred", s.StarCount))
+	}
+	if f := talkFacts(s.Talk); f != nil {
+		parts = append([]string{strings.TrimSpace(f[0].Text)}, parts...)
+	}
+	if len(parts) > 0 {
+		b.line(plain("   " + strings.Join(parts, " · ")))
+	}
+}
+
+func ambiguousReply(e *ambiguousError) Reply {
+	b := &builder{r: Reply{Kind: KindQuestion}}
+	b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Which one? Use its #id:"))
+	for _, t := range e.talks {
+		b.line(append(Line{plain("• ")}, talkLine(t)...)...)
+		b.talk(t.ID)
+	}
+	return b.reply()
+}
