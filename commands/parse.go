@@ -367,16 +367,20 @@ var (
 		"intro": true, "introduction": true, "deep": true, "part": true, "and": true, "with": true, "your": true, "our": true}
 )
 
-// looksLikeName reports whether s reads as a person's name: two to five
-// words, each capitalised (or a particle such as "de"), no digits.
+// looksLikeName reports whether s reads as a person's name: two to four
+// capitalised words (particles such as "de" aside), no digits.
 func looksLikeName(s string) bool {
 	words := strings.Fields(s)
-	if len(words) < 2 || len(words) > 5 || notNames[strings.ToLower(words[0])] {
+	if len(words) < 2 || notNames[strings.ToLower(words[0])] {
 		return false
 	}
+	named := 0
 	for _, w := range words {
 		if nameParticles[w] {
 			continue
+		}
+		if named++; named > 4 {
+			return false
 		}
 		r, _ := utf8.DecodeRuneInString(w)
 		if !unicode.IsUpper(r) || strings.ContainsAny(w, "0123456789:?!") {

@@ -103,7 +103,7 @@ func limit(n int) int {
 }
 
 // Highlights returns the best talks first: for the team, by how many people
-// starred or rated them 4-5, then by ratings and stars; for one user, their
+// starred or rated them 4-5, then by net score (rating-3 per rating, 1 per star); for one user, their
 // starred and 4-5 talks.
 func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, error) {
 	var where []string
@@ -116,7 +116,7 @@ func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]tal
 	} else {
 		from = `LEFT JOIN logs l ON 0`
 		where = append(where, `t.highlight_count > 0`)
-		order = `t.highlight_count DESC, t.rating_sum DESC, t.star_count DESC, t.id`
+		order = `t.highlight_count DESC, t.score DESC, t.id`
 	}
 	where = append(where, `t.conference_id = ?`)
 	args = append(args, q.ConferenceID)
@@ -274,7 +274,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		WHERE t.conference_id = ? AND t.highlight_count > 0
 		AND NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1 OR m.watch_later = 1))
 		AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND (o.starred = 1 OR o.rating >= 4))
-		ORDER BY t.highlight_count DESC, t.rating_sum DESC, t.star_count DESC, t.id LIMIT ?`, conferenceID, u.ID, u.ID, max)
+		ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, conferenceID, u.ID, u.ID, max)
 	if err != nil {
 		return nil, err
 	}

@@ -55,14 +55,16 @@ CREATE TABLE talks (
     highlight_count INTEGER NOT NULL DEFAULT 0,
     star_count INTEGER NOT NULL DEFAULT 0,
     rating_sum INTEGER NOT NULL DEFAULT 0,
-    rating_count INTEGER NOT NULL DEFAULT 0
+    rating_count INTEGER NOT NULL DEFAULT 0,
+    -- net enthusiasm: each rating counts rating-3 (a 2/5 pulls down), each star 1
+    score INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX talks_title ON talks(conference_id, norm_title);
 CREATE INDEX talks_schedule ON talks(conference_id, schedule_id) WHERE schedule_id IS NOT NULL;
 CREATE INDEX talks_day ON talks(conference_id, day);
-CREATE INDEX talks_rank ON talks(conference_id, highlight_count DESC, rating_sum DESC, star_count DESC, id)
+CREATE INDEX talks_rank ON talks(conference_id, highlight_count DESC, score DESC, id)
     WHERE highlight_count > 0;
-CREATE INDEX talks_day_rank ON talks(conference_id, day, highlight_count DESC, rating_sum DESC, star_count DESC, id)
+CREATE INDEX talks_day_rank ON talks(conference_id, day, highlight_count DESC, score DESC, id)
     WHERE highlight_count > 0;
 
 CREATE TABLE talk_tags (
@@ -93,7 +95,8 @@ CREATE TRIGGER logs_stats_insert AFTER INSERT ON logs BEGIN
         highlight_count = highlight_count + (NEW.starred OR NEW.rating >= 4),
         star_count = star_count + NEW.starred,
         rating_sum = rating_sum + NEW.rating,
-        rating_count = rating_count + (NEW.rating > 0)
+        rating_count = rating_count + (NEW.rating > 0),
+        score = score + (CASE WHEN NEW.rating > 0 THEN NEW.rating - 3 ELSE 0 END) + NEW.starred
     WHERE id = NEW.talk_id;
 END;
 -- +goose StatementEnd
@@ -103,7 +106,8 @@ CREATE TRIGGER logs_stats_delete AFTER DELETE ON logs BEGIN
         highlight_count = highlight_count - (OLD.starred OR OLD.rating >= 4),
         star_count = star_count - OLD.starred,
         rating_sum = rating_sum - OLD.rating,
-        rating_count = rating_count - (OLD.rating > 0)
+        rating_count = rating_count - (OLD.rating > 0),
+        score = score - (CASE WHEN OLD.rating > 0 THEN OLD.rating - 3 ELSE 0 END) - OLD.starred
     WHERE id = OLD.talk_id;
 END;
 -- +goose StatementEnd
@@ -113,7 +117,9 @@ CREATE TRIGGER logs_stats_update AFTER UPDATE OF starred, rating ON logs BEGIN
         highlight_count = highlight_count - (OLD.starred OR OLD.rating >= 4) + (NEW.starred OR NEW.rating >= 4),
         star_count = star_count - OLD.starred + NEW.starred,
         rating_sum = rating_sum - OLD.rating + NEW.rating,
-        rating_count = rating_count - (OLD.rating > 0) + (NEW.rating > 0)
+        rating_count = rating_count - (OLD.rating > 0) + (NEW.rating > 0),
+        score = score - (CASE WHEN OLD.rating > 0 THEN OLD.rating - 3 ELSE 0 END) - OLD.starred
+            + (CASE WHEN NEW.rating > 0 THEN NEW.rating - 3 ELSE 0 END) + NEW.starred
     WHERE id = NEW.talk_id;
 END;
 -- +goose StatementEnd

@@ -1,0 +1,32 @@
+# Build tags: FTS5 for full-text search; goolm so mautrix needs no system libolm.
+TAGS := sqlite_fts5 goolm
+GO ?= go
+export CGO_ENABLED := 1
+
+.PHONY: build run test test-short fuzz bench vet clean
+
+build:
+	$(GO) build -tags '$(TAGS)' -o bin/bot ./cmd/bot
+
+## run: start the bot (the console when no chat credentials are configured)
+run: build
+	./bin/bot
+
+## test: vet, the whole suite, and a short fuzz of the command parser
+test: vet
+	$(GO) test -tags '$(TAGS)' -count=1 ./...
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 15s -fuzzminimizetime 3s ./commands
+
+vet:
+	$(GO) vet -tags '$(TAGS)' ./...
+
+## fuzz: a longer fuzz run of the command parser
+fuzz:
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 5m ./commands
+
+## bench: the benchmarks of BENCHMARKS.md (builds a large database first; minutes)
+bench:
+	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./bench/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,371 @@
+package commands_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/store"
+)
+
+// fixture is a router on a real SQLite file with a clock the test moves.
+type fixture struct {
+	t      *testing.T
+	router *commands.Router
+	store  *store.Store
+	now    time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Date(2024, 11, 13, 17, 0, 0, 0, time.UTC)}
+	clock := func() time.Time { return f.now }
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "talkbot.db"), store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.store = st
+	f.router = commands.New(commands.Config{Store: st, Now: clock, RateBurst: 1000})
+	return f
+}
+
+func (f *fixture) as(user, text string) commands.Reply {
+	f.t.Helper()
+	return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+		UserID: user, UserName: user, Text: text})
+}
+
+// ok runs a command that must succeed and returns its text.
+func (f *fixture) ok(user, text string) string {
+	f.t.Helper()
+	r := f.as(user, text)
+	if r.Kind == commands.KindError {
+		f.t.Fatalf("%s: %q failed: %s", user, text, r.Text())
+	}
+	return r.Text()
+}
+
+func (f *fixture) export(user string) commands.ExportDoc {
+	f.t.Helper()
+	r := f.as(user, "export json")
+	var doc commands.ExportDoc
+	if err := json.Unmarshal(r.JSON, &doc); err != nil {
+		f.t.Fatalf("export json: %v\n%s", err, r.Text())
+	}
+	return doc
+}
+
+func (f *fixture) exportedTalk(user string, id int64) commands.ExportTalk {
+	f.t.Helper()
+	for _, c := range f.export(user).Conferences {
+		for _, t := range c.Talks {
+			if t.ID == id {
+				return t
+			}
+		}
+	}
+	f.t.Fatalf("talk #%d not in %s's export", id, user)
+	return commands.ExportTalk{}
+}
+
+func TestProductExamples(t *testing.T) {
+	f := newFixture(t)
+	out := f.ok("alice", "/talk add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- mind slightly blown; needs KEP-1287")
+	if !strings.Contains(out, "#1 Resize Your Pods In-Place With Deterministic eBPF Triggers — Pablo Chico de Guzman, Vinay Kulkarni") {
+		t.Errorf("add reply:\n%s", out)
+	}
+	got := f.exportedTalk("alice", 1)
+	if got.Rating != 5 || got.Status != "attended" || len(got.Tags) != 1 || got.Tags[0] != "ebpf" ||
+		len(got.Notes) != 1 || got.Notes[0].Text != "mind slightly blown; needs KEP-1287" {
+		t.Errorf("logged %+v", got)
+	}
+
+	f.ok("alice", "/talk missed https://kccncna2022.sched.com/event/182E3 -- room full")
+	got = f.exportedTalk("alice", 2)
+	if got.Status != "missed" || got.MissedReason != "room full" || !got.WatchLater || got.ScheduleID != "182E3" {
+		t.Errorf("missed %+v", got)
+	}
+
+	f.ok("alice", "/talk add Cgroupv2 Is Coming Soon To a Cluster Near You -- only saw the last half")
+	f.ok("alice", "/talk want #3")
+	if got := f.exportedTalk("alice", 3); !got.WatchLater || got.Notes[0].Text != "only saw the last half" {
+		t.Errorf("want #3: %+v", got)
+	}
+	out = f.ok("alice", "!talk what should I watch later?")
+	if !strings.Contains(out, "you missed it (room full)") || !strings.Contains(out, "#3") {
+		t.Errorf("watch:\n%s", out)
+	}
+}
+
+func TestRatingsAndLinks(t *testing.T) {
+	f := newFixture(t)
+	for i, in := range []string{"add A 5/5", "add B *5", "add C ★★★★★", "add D", "rate 5"} {
+		f.ok("alice", in)
+		_ = i
+	}
+	for id := int64(1); id <= 4; id++ {
+		if r := f.exportedTalk("alice", id).Rating; r != 5 {
+			t.Errorf("talk #%d rated %d, want 5", id, r)
+		}
+	}
+	f.ok("alice", "add E https://kccncna2022.sched.com/event/182HU?iframe=no https://www.youtube.com/watch?v=29yKJ1312AM speakers:Ana Ruiz, Bo Li event:Cloud Native Rejekts room:W183 day:2022-10-24 tags:ebpf,networking")
+	got := f.exportedTalk("alice", 5)
+	want := commands.ExportTalk{ID: 5, Title: "E", Speakers: []string{"Ana Ruiz", "Bo Li"}, Event: "Cloud Native Rejekts", Room: "W183", Day: "2022-10-24",
+		ScheduleURL: "https://kccncna2022.sched.com/event/182HU?iframe=no", ScheduleID: "182HU", RecordingURL: "https://www.youtube.com/watch?v=29yKJ1312AM",
+		Tags: []string{"ebpf", "networking"}, Status: "attended", LoggedAt: got.LoggedAt, Notes: []commands.ExportNote{}}
+	if g, w := mustJSON(got), mustJSON(want); g != w {
+		t.Errorf("logged\n%s\nwant\n%s", g, w)
+	}
+}
+
+func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func TestNoteRateStarApplyToTheLastTalk(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add The Demo Talk")
+	f.ok("alice", "add Another Talk")
+	// "note the demo was great" is a note on the last talk, never a search for "the demo".
+	f.ok("alice", "note the demo was great")
+	f.ok("alice", "rate 4")
+	f.ok("alice", "star")
+	if got := f.exportedTalk("alice", 2); len(got.Notes) != 1 || got.Rating != 4 || !got.Starred {
+		t.Errorf("last talk = %+v, want the note, 4/5 and a star", got)
+	}
+	if got := f.exportedTalk("alice", 1); len(got.Notes) != 0 {
+		t.Errorf("note landed on #1: %+v", got)
+	}
+	f.ok("alice", `note "The Demo Talk" quoted titles name a talk`)
+	f.ok("alice", "note --private #1 only for me")
+	got := f.exportedTalk("alice", 1)
+	if len(got.Notes) != 2 || got.Notes[1].Visibility != "private" {
+		t.Errorf("#1 notes = %+v", got.Notes)
+	}
+	if r := f.as("alice", "rate great talk 4"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "quoted title") {
+		t.Errorf("rate with an unquoted title: %s", r.Text())
+	}
+}
+
+func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add KEDA - Real Time And Serverless Scaling in Kubernetes 4/5 -- good")
+	f.ok("alice", "add Keda Operators Deep Dive")
+	f.ok("bob", "add Bob's Talk")
+	before := mustJSON(f.export("alice"))
+	tests := []struct{ in, want string }{
+		{"frobnicate", "I don't know the command"},
+		{"ad KEDA", "Did you mean `add`?"},
+		{"rate 6", "Ratings go from 1 to 5"},
+		{"rate #1 0/5", "Ratings go from 1 to 5"},
+		{"add " + strings.Repeat("x", 301), "Titles can be up to 300 characters"},
+		{"note " + strings.Repeat("y", 4001), "Notes can be up to 4000 characters"},
+		{"add Title day:2024-02-30", "not a date I can read"},
+		{"list 2024-13-01", "not a date I can read"},
+		{"show #99", "There is no talk #99"},
+		{"show nothing like this at all", "I found no talk called"},
+		{"show keda", "Which one?"},
+		{"add Title javascript://x", "Only http(s) links"},
+		{"video #1 ftp://example.org/v", "Only http(s) links"},
+		{"edit #3 title:Mine now", "Only whoever logged #3 first"},
+		{"delete #3", "nothing logged on #3"},
+		{"conf new X 2024-11-15..2024-11-13", "ends before it starts"},
+		{"conf new X Mars/Olympus", "not a time zone I know"},
+		{"conf use Nope", "no conference called"},
+		{"privacy loud", "privacy team"},
+		{"note", "What's the note?"},
+		{"search", "Search for what?"},
+		{"add", "Which talk?"},
+		{"list @nobody", "I don't know @nobody"},
+		{"recommend #1 @alice", "can't recommend a talk to yourself"},
+		{"help nosuch", "I don't know the command"},
+		{"add \xff\xfe", "not valid UTF-8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in[:min(len(tc.in), 30)], func(t *testing.T) {
+			r := f.as("alice", tc.in)
+			if r.Kind == commands.KindOK || !strings.Contains(r.Text(), tc.want) {
+				t.Errorf("%q → kind %d %q, want an error containing %q", tc.in, r.Kind, r.Text(), tc.want)
+			}
+			for _, leak := range []string{"sqlite", "SQL", "sql:", "panic", "goroutine", "talkbot invalid", "<nil>"} {
+				if strings.Contains(r.Text(), leak) {
+					t.Errorf("reply leaks %q: %s", leak, r.Text())
+				}
+			}
+		})
+	}
+	if after := mustJSON(f.export("alice")); after != before {
+		t.Errorf("bad input changed alice's data:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func TestMassMentionsAndMarkupAreDefanged(t *testing.T) {
+	f := newFixture(t)
+	out := f.ok("alice", "add @channel <!here> @room <b>Bold</b> -- hi @everyone")
+	for _, bad := range []string{"@channel", "<!here>", "@room", "@everyone"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("reply contains a live %q:\n%s", bad, out)
+		}
+	}
+	r := f.as("alice", "show #1")
+	if len(r.Lines) == 0 || !strings.Contains(r.Lines[0][2].Text, "<b>Bold</b>") {
+		t.Errorf("the span should keep the literal text for adapters to escape: %+v", r.Lines)
+	}
+}
+
+func TestSharedTalksAndTeamViews(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add https://kccncna2022.sched.com/event/182HU Resize Your Pods 5/5 -- loved it")
+	out := f.ok("bob", "add https://kccncna2022.sched.com/event/182HU ★★★★")
+	if !strings.Contains(out, "Logged #1 Resize Your Pods") {
+		t.Errorf("bob's add of the same schedule link made a new talk:\n%s", out)
+	}
+	f.ok("carol", "add resize your pods *2")
+	f.ok("carol", "note --private secret thought")
+	f.ok("carol", "add Boring Talk *5")
+	f.ok("carol", "star")
+	show := f.ok("bob", "show #1")
+	for _, want := range []string{"alice: attended, ★★★★★ 5/5", "bob: attended, ★★★★☆ 4/5", "carol: attended, ★★☆☆☆ 2/5", "loved it"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show #1 lacks %q:\n%s", want, show)
+		}
+	}
+	if strings.Contains(show, "secret thought") {
+		t.Errorf("bob sees carol's private note:\n%s", show)
+	}
+	hl := f.ok("bob", "highlights")
+	if i, j := strings.Index(hl, "#1 "), strings.Index(hl, "#2 "); i < 0 || j < 0 || i > j {
+		t.Errorf("highlights should rank #1 (two highlighters) before #2:\n%s", hl)
+	}
+	if hl := f.ok("carol", "highlights mine"); strings.Contains(hl, "#1 ") || !strings.Contains(hl, "#2 ") {
+		t.Errorf("carol's highlights:\n%s", hl)
+	}
+	if l := f.ok("bob", "list @carol"); !strings.Contains(l, "#1") || !strings.Contains(l, "#2") {
+		t.Errorf("list @carol:\n%s", l)
+	}
+	if s := f.ok("bob", "search secret"); strings.Contains(s, "#1") {
+		t.Errorf("search found carol's private note for bob:\n%s", s)
+	}
+	if s := f.ok("carol", "search secret"); !strings.Contains(s, "#1") {
+		t.Errorf("carol's search misses her own private note:\n%s", s)
+	}
+}
+
+func TestTodayFollowsTheConferenceZone(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+	f.now = time.Date(2024, 11, 14, 5, 30, 0, 0, time.UTC) // 22:30 on the 13th in Denver
+	f.ok("alice", "add Late Keynote")
+	if day := f.exportedTalk("alice", 1).Day; day != "2024-11-13" {
+		t.Errorf("talk logged at 22:30 Denver time got day %s, want 2024-11-13", day)
+	}
+	if l := f.ok("alice", "list day 1"); !strings.Contains(l, "Late Keynote") {
+		t.Errorf("list day 1:\n%s", l)
+	}
+	if l := f.ok("alice", "list today"); !strings.Contains(l, "Late Keynote") {
+		t.Errorf("list today:\n%s", l)
+	}
+}
+
+func TestUndoEditDeleteRecommendForget(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Typo Talk room:W1")
+	f.ok("alice", "edit #1 title:Real Talk")
+	f.ok("alice", "edit #1 rating:3")
+	if got := f.exportedTalk("alice", 1); got.Title != "Real Talk" || got.Rating != 3 {
+		t.Errorf("after edits %+v", got)
+	}
+	f.ok("alice", "undo")
+	f.ok("alice", "undo")
+	if got := f.exportedTalk("alice", 1); got.Title != "Typo Talk" || got.Rating != 0 {
+		t.Errorf("after two undos %+v", got)
+	}
+	f.ok("bob", "add Bob's Pick")
+	f.ok("bob", "recommend #2 @alice")
+	if w := f.ok("alice", "watch"); !strings.Contains(w, "recommended by bob") {
+		t.Errorf("alice's watch:\n%s", w)
+	}
+	f.ok("alice", "delete #1")
+	if l := f.ok("alice", "list"); strings.Contains(l, "Typo Talk") {
+		t.Errorf("deleted talk still listed:\n%s", l)
+	}
+	f.ok("alice", "undo")
+	if l := f.ok("alice", "list"); !strings.Contains(l, "Typo Talk") {
+		t.Errorf("undo did not bring the talk back:\n%s", l)
+	}
+	if r := f.as("alice", "forget me"); r.Kind != commands.KindQuestion {
+		t.Errorf("forget me did not ask: %s", r.Text())
+	}
+	if l := f.ok("alice", "list"); !strings.Contains(l, "Typo Talk") {
+		t.Error("forget me without confirming deleted data")
+	}
+	f.ok("alice", "forget me confirm")
+	if doc := f.export("alice"); len(doc.Conferences) != 0 {
+		t.Errorf("after forget me, alice's export has %+v", doc.Conferences)
+	}
+	if l := f.ok("bob", "list team"); strings.Contains(l, "Typo Talk") {
+		t.Errorf("alice's talk still in team list after forget me:\n%s", l)
+	}
+}
+
+func TestHelpComesFromTheTable(t *testing.T) {
+	f := newFixture(t)
+	help := f.ok("alice", "help")
+	for _, cmd := range []string{"add", "missed", "want", "watched", "rate", "star", "unstar", "note", "video", "list", "show",
+		"highlights", "search", "watch", "recommend", "edit", "delete", "undo", "conf", "export", "privacy", "forget", "help"} {
+		if !strings.Contains(help, "`"+cmd) {
+			t.Errorf("help lacks %s", cmd)
+		}
+	}
+	for _, notYet := range []string{"`summary", "`digest", "`import", "`schedule"} {
+		if strings.Contains(help, notYet) {
+			t.Errorf("help lists %s, which does not work yet", notYet)
+		}
+	}
+	if h := f.ok("alice", "help saw"); !strings.Contains(h, "add <title") {
+		t.Errorf("help for an alias:\n%s", h)
+	}
+}
+
+func TestRateLimitIsFriendly(t *testing.T) {
+	f := newFixture(t)
+	r := commands.New(commands.Config{Store: f.store, Now: func() time.Time { return f.now }, RateBurst: 2, RateEvery: time.Minute})
+	req := commands.Request{Platform: "console", Workspace: "local", UserID: "alice", Text: "help"}
+	r.Handle(context.Background(), req)
+	r.Handle(context.Background(), req)
+	got := r.Handle(context.Background(), req)
+	if got.Kind != commands.KindError || !strings.Contains(got.Text(), "Try again in 1m0s") {
+		t.Errorf("third command in a burst of 2: %q", got.Text())
+	}
+}
+
+// FuzzParse sends arbitrary lines through the router on a real database:
+// whatever comes in, the reply is never empty and never leaks internals.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"add Resize Your Pods - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- wow", "missed https://kccncna2022.sched.com/event/182E3 -- room full",
+		"note --private #1 hi", `rate "Resize Your Pods" ★★★★`, "list day 2 team #ebpf", "edit #1 speakers:A, B", "conf new X 2024-01-01..2024-01-02 UTC",
+		"highlights today mine", "search pods", "undo", "recommend #1 @bob", "forget me", "what should I watch?", "video #1 https://youtu.be/x",
+	} {
+		f.Add(s)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"), store.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	router := commands.New(commands.Config{Store: st, RateBurst: 1 << 30})
+	f.Fuzz(func(t *testing.T, line string) {
+		r := router.Handle(context.Background(), commands.Request{Platform: "console", Workspace: "local", UserID: "fuzz", UserName: "fuzz", Text: line})
+		text := r.Text()
+		if strings.TrimSpace(text) == "" {
+			t.Fatalf("empty reply to %q", line)
+		}
+		if strings.Contains(text, "Something went wrong") || strings.Contains(text, "sqlite") {
+			t.Fatalf("internal error for %q: %s", line, text)
+		}
+	})
+}

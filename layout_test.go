@@ -1,0 +1,35 @@
+package talkbot_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLayering keeps the data flow one way (STYLE.md): commands never speak
+// to a platform, SQLite or the LLM directly, adapters never reach past
+// commands, and the domain package needs nothing but the standard library.
+func TestLayering(t *testing.T) {
+	const mod = "github.com/talkbot/talkbot"
+	banned := map[string][]string{
+		".":                  {"github.com/", "maunium.net/", mod + "/"},
+		"./commands":         {"github.com/slack-go/", "maunium.net/go/mautrix", "github.com/mattn/go-sqlite3", "github.com/sashabaranov/go-openai", mod + "/store", mod + "/llm", mod + "/adapters"},
+		"./adapters/console": {mod + "/store", mod + "/llm", mod + "/adapters/slack", mod + "/adapters/matrix", "github.com/mattn/go-sqlite3"},
+	}
+	for pkg, prefixes := range banned {
+		out, err := exec.Command("go", "list", "-tags", "sqlite_fts5 goolm", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if pkg == "." && dep == mod {
+				continue
+			}
+			for _, p := range prefixes {
+				if strings.HasPrefix(dep, p) {
+					t.Errorf("%s depends on %s", pkg, dep)
+				}
+			}
+		}
+	}
+}

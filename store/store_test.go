@@ -1,0 +1,402 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/store"
+)
+
+var clock = func() time.Time { return time.Date(2024, 11, 13, 17, 0, 0, 0, time.UTC) }
+
+func open(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	s, err := store.Open(context.Background(), path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func user(t *testing.T, s *store.Store, name string) talkbot.User {
+	t.Helper()
+	u, err := s.User(context.Background(), talkbot.PlatformConsole, "local", name, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func conference(t *testing.T, s *store.Store, u talkbot.User) talkbot.Conference {
+	t.Helper()
+	c, err := s.CurrentConference(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func addTalk(t *testing.T, s *store.Store, u talkbot.User, title string, p talkbot.LogPatch, note *talkbot.NoteDraft) talkbot.Outcome {
+	t.Helper()
+	c := conference(t, s, u)
+	if p.Status == nil {
+		p.Status = ptr(talkbot.StatusAttended)
+	}
+	out, err := s.Apply(context.Background(), talkbot.Change{User: u, Label: "add",
+		NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: title, Day: "2024-11-13"}, Log: p, Note: note})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestOpenIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	v, err := s.Version(ctx)
+	if err != nil || v < 1 {
+		t.Fatalf("Version = %d, %v; want >= 1", v, err)
+	}
+	s.Close()
+	s2, err := store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	if v2, _ := s2.Version(ctx); v2 != v {
+		t.Errorf("version after reopen = %d, want %d", v2, v)
+	}
+}
+
+func TestUserIsFoundOrCreatedAndRenamed(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a := user(t, s, "alice")
+	again, err := s.User(ctx, talkbot.PlatformConsole, "local", "alice", "Alice Liddell")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != a.ID || again.Name != "Alice Liddell" {
+		t.Errorf("second lookup = %+v, want same id %d renamed", again, a.ID)
+	}
+	other, err := s.User(ctx, talkbot.PlatformSlack, "T1", "alice", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.WorkspaceID == a.WorkspaceID {
+		t.Error("a Slack user landed in the console workspace")
+	}
+	if _, err := s.FindUser(ctx, a.WorkspaceID, "ALICE LIDDELL"); err != nil {
+		t.Errorf("FindUser by name, any case: %v", err)
+	}
+	if _, err := s.FindUser(ctx, a.WorkspaceID, "nobody"); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("FindUser(nobody) err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestTwoUsersShareOneTalk(t *testing.T) {
+	s, _ := open(t)
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	first := addTalk(t, s, a, "Cgroupv2 Is Coming Soon To a Cluster Near You", talkbot.LogPatch{}, nil)
+	second := addTalk(t, s, b, "cgroupv2 is coming soon to a cluster near you!", talkbot.LogPatch{}, nil)
+	if !first.Created || second.Created || first.Talk.ID != second.Talk.ID {
+		t.Fatalf("talks %d (created %v) and %d (created %v); want one shared talk", first.Talk.ID, first.Created, second.Talk.ID, second.Created)
+	}
+
+	c := conference(t, s, a)
+	bySchedule := func(u talkbot.User, title string) talkbot.Outcome {
+		out, err := s.Apply(context.Background(), talkbot.Change{User: u, NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: title,
+			ScheduleID: "182HU", ScheduleURL: "https://kccncna2022.sched.com/event/182HU"}, Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	x, y := bySchedule(a, "Resize Your Pods"), bySchedule(b, "Resize your pods in place (different title)")
+	if x.Talk.ID != y.Talk.ID {
+		t.Errorf("same schedule id gave talks %d and %d", x.Talk.ID, y.Talk.ID)
+	}
+}
+
+func TestHighlightsRankByTeamRatingsAndUndoRestoresThem(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a, b, c := user(t, s, "alice"), user(t, s, "bob"), user(t, s, "carol")
+	keda := addTalk(t, s, a, "KEDA", talkbot.LogPatch{Rating: ptr(5)}, nil).Talk
+	addTalk(t, s, b, "KEDA", talkbot.LogPatch{Rating: ptr(4)}, nil)
+	ebpf := addTalk(t, s, c, "eBPF", talkbot.LogPatch{Rating: ptr(5), Starred: ptr(true)}, nil).Talk
+	addTalk(t, s, a, "Boring", talkbot.LogPatch{Rating: ptr(2)}, nil)
+	conf := conference(t, s, a)
+
+	ids := func() []int64 {
+		hs, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: conf.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, h := range hs {
+			out = append(out, h.ID)
+		}
+		return out
+	}
+	if got, want := fmt.Sprint(ids()), fmt.Sprint([]int64{keda.ID, ebpf.ID}); got != want {
+		t.Fatalf("highlights = %s, want %s (two highlighters beat one; 2/5 is no highlight)", got, want)
+	}
+	// Bob lowers his rating: KEDA has one highlighter, eBPF wins on its star.
+	if _, err := s.Apply(ctx, talkbot.Change{User: b, TalkID: keda.ID, Log: talkbot.LogPatch{Rating: ptr(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(ids()), fmt.Sprint([]int64{ebpf.ID, keda.ID}); got != want {
+		t.Fatalf("after bob's 2/5 highlights = %s, want %s", got, want)
+	}
+	if _, err := s.Undo(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(ids()), fmt.Sprint([]int64{keda.ID, ebpf.ID}); got != want {
+		t.Errorf("after undo highlights = %s, want %s", got, want)
+	}
+	mine, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: conf.ID, UserID: a.ID})
+	if err != nil || len(mine) != 1 || mine[0].ID != keda.ID {
+		t.Errorf("alice's highlights = %v, %v; want only KEDA", mine, err)
+	}
+}
+
+func TestPrivateNotesStayWithTheirAuthor(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	talk := addTalk(t, s, a, "OpenTelemetry: What's Next", talkbot.LogPatch{},
+		&talkbot.NoteDraft{Text: "ask about zebrafish sampling", Visibility: talkbot.VisibilityPrivate}).Talk
+	addTalk(t, s, a, "OpenTelemetry: What's Next", talkbot.LogPatch{},
+		&talkbot.NoteDraft{Text: "great roadmap slide", Visibility: talkbot.VisibilityTeam})
+
+	for _, tc := range []struct {
+		viewer talkbot.User
+		want   int
+	}{{a, 2}, {b, 1}} {
+		d, err := s.TalkDetail(ctx, a.WorkspaceID, tc.viewer.ID, talk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Notes) != tc.want {
+			t.Errorf("%s sees %d notes, want %d", tc.viewer.Name, len(d.Notes), tc.want)
+		}
+	}
+	if hits, _ := s.Search(ctx, a.WorkspaceID, b.ID, "zebrafish", 10); len(hits) != 0 {
+		t.Errorf("bob's search found alice's private note: %+v", hits)
+	}
+	if hits, _ := s.Search(ctx, a.WorkspaceID, a.ID, "zebrafish", 10); len(hits) != 1 {
+		t.Errorf("alice's search for her own private note found %d talks, want 1", len(hits))
+	}
+	ex, err := s.Export(ctx, b)
+	if err != nil || len(ex.Conferences) != 0 {
+		t.Errorf("bob's export = %+v, %v; want nothing (he logged nothing)", ex, err)
+	}
+}
+
+func TestDeleteAndUndoRestoreEverything(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a := user(t, s, "alice")
+	out := addTalk(t, s, a, "Typo talk", talkbot.LogPatch{Rating: ptr(5)}, &talkbot.NoteDraft{Text: "note", Visibility: talkbot.VisibilityTeam})
+	if _, err := s.Apply(ctx, talkbot.Change{User: a, TalkID: out.Talk.ID, DeleteLog: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Talk(ctx, a.WorkspaceID, out.Talk.ID); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("the talk only alice used survived her delete: %v", err)
+	}
+	if _, err := s.Undo(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.TalkDetail(ctx, a.WorkspaceID, a.ID, out.Talk.ID)
+	if err != nil {
+		t.Fatalf("talk not restored: %v", err)
+	}
+	if len(d.Logs) != 1 || d.Logs[0].Rating != 5 || len(d.Notes) != 1 {
+		t.Errorf("restored %+v, want alice's 5/5 log and her note", d)
+	}
+	// Undo the delete, then the add itself: the talk is gone again, and then there is nothing left.
+	if _, err := s.Undo(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Talk(ctx, a.WorkspaceID, out.Talk.ID); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("undoing the add left the talk: %v", err)
+	}
+	if _, err := s.Undo(ctx, a.ID); !errors.Is(err, talkbot.ErrNoUndo) {
+		t.Errorf("third undo err = %v, want ErrNoUndo", err)
+	}
+}
+
+func TestFailedChangeLeavesNothingBehind(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a := user(t, s, "alice")
+	c := conference(t, s, a)
+	// The note's visibility breaks a CHECK constraint after the talk and log are written.
+	_, err := s.Apply(ctx, talkbot.Change{User: a, NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: "Half written"},
+		Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, Note: &talkbot.NoteDraft{Text: "x", Visibility: "public"}})
+	if err == nil {
+		t.Fatal("Apply with a bad note succeeded")
+	}
+	if ts, _ := s.TalksByTitle(ctx, c.ID, "Half written"); len(ts) != 0 {
+		t.Errorf("a failed change left talk %+v", ts)
+	}
+	if _, err := s.Undo(ctx, a.ID); !errors.Is(err, talkbot.ErrNoUndo) {
+		t.Errorf("a failed change left history: %v", err)
+	}
+}
+
+func TestForgetUserRemovesTheirDataAndRatings(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	talk := addTalk(t, s, a, "KEDA", talkbot.LogPatch{Rating: ptr(5)}, &talkbot.NoteDraft{Text: "alice's note", Visibility: talkbot.VisibilityTeam}).Talk
+	addTalk(t, s, b, "KEDA", talkbot.LogPatch{Rating: ptr(3)}, nil)
+	f, err := s.ForgetUser(ctx, a.ID)
+	if err != nil || f.Logs != 1 || f.Notes != 1 {
+		t.Fatalf("ForgetUser = %+v, %v; want 1 log, 1 note", f, err)
+	}
+	d, err := s.TalkDetail(ctx, b.WorkspaceID, b.ID, talk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Logs) != 1 || d.Logs[0].UserName != "bob" || len(d.Notes) != 0 {
+		t.Errorf("after forgetting alice the talk shows %+v", d)
+	}
+	hs, _ := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: talk.ConferenceID})
+	if len(hs) != 0 {
+		t.Errorf("alice's 5/5 still counts in highlights: %+v", hs)
+	}
+}
+
+func TestWatchListReasons(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a, b, c := user(t, s, "alice"), user(t, s, "bob"), user(t, s, "carol")
+	missed := addTalk(t, s, a, "Room full talk", talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), Reason: ptr("room full"), WatchLater: ptr(true)}, nil).Talk
+	rec := addTalk(t, s, b, "Recommended talk", talkbot.LogPatch{}, nil).Talk
+	if _, err := s.Apply(ctx, talkbot.Change{User: b, TalkID: rec.ID, RecommendTo: []int64{a.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	rated := addTalk(t, s, c, "Carol's favourite", talkbot.LogPatch{Rating: ptr(5)}, nil).Talk
+	seen := addTalk(t, s, c, "Seen by alice", talkbot.LogPatch{Rating: ptr(5)}, nil).Talk
+	addTalk(t, s, a, "Seen by alice", talkbot.LogPatch{}, nil)
+
+	sg, err := s.WatchList(ctx, a, missed.ConferenceID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range sg {
+		got = append(got, fmt.Sprintf("%d:%s", x.ID, x.Reason))
+	}
+	want := []string{fmt.Sprintf("%d:missed", missed.ID), fmt.Sprintf("%d:recommended", rec.ID), fmt.Sprintf("%d:team_rated", rated.ID)}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("watch list = %v, want %v (talk %d alice attended must not appear)", got, want, seen.ID)
+	}
+}
+
+// TestConcurrentWritersNeverSeeLocked runs writers in goroutines and in other
+// processes on one file; every change must commit.
+func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	const procs, goroutines, each = 3, 6, 40
+
+	errs := make(chan error, goroutines+procs)
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- writeTalks(ctx, s, fmt.Sprintf("g%d", g), each)
+		}()
+	}
+	var cmds []*exec.Cmd
+	for p := 0; p < procs; p++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriterProcess$")
+		cmd.Env = append(os.Environ(), "TALKBOT_WRITER_DB="+path, "TALKBOT_WRITER_NAME=p"+strconv.Itoa(p), "TALKBOT_WRITER_N="+strconv.Itoa(each))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+	}
+	wg.Wait()
+	for _, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			errs <- fmt.Errorf("writer process: %w", err)
+		}
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	u := user(t, s, "counter")
+	c := conference(t, s, u)
+	total := 0
+	for _, name := range []string{"g0", "g1", "g2", "g3", "g4", "g5", "p0", "p1", "p2"} {
+		w, err := s.User(ctx, talkbot.PlatformConsole, "local", name, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := s.ListTalks(ctx, talkbot.ListQuery{ConferenceID: c.ID, UserID: w.ID, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(ts)
+	}
+	if want := (goroutines + procs) * each; total != want {
+		t.Errorf("%d talks logged, want %d", total, want)
+	}
+}
+
+func writeTalks(ctx context.Context, s *store.Store, name string, n int) error {
+	u, err := s.User(ctx, talkbot.PlatformConsole, "local", name, name)
+	if err != nil {
+		return err
+	}
+	c, err := s.CurrentConference(ctx, u)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		_, err := s.Apply(ctx, talkbot.Change{User: u, NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: fmt.Sprintf("%s talk %d", name, i)},
+			Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended), Rating: ptr(1 + i%5)}, Note: &talkbot.NoteDraft{Text: "n", Visibility: talkbot.VisibilityTeam}})
+		if err != nil {
+			return fmt.Errorf("%s write %d: %w", name, i, err)
+		}
+	}
+	return nil
+}
+
+// TestWriterProcess is the child of TestConcurrentWritersNeverSeeLocked.
+func TestWriterProcess(t *testing.T) {
+	path := os.Getenv("TALKBOT_WRITER_DB")
+	if path == "" {
+		t.Skip("only runs as a child process")
+	}
+	n, _ := strconv.Atoi(os.Getenv("TALKBOT_WRITER_N"))
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := writeTalks(context.Background(), s, os.Getenv("TALKBOT_WRITER_NAME"), n); err != nil {
+		t.Fatal(err)
+	}
+}
