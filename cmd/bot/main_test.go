@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SLACK_BOT_TOKEN": "nope"}, "SLACK_BOT_TOKEN must start with xoxb-"},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN must start with xapp-"},
+		{map[string]string{"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN must be set"},
+		{map[string]string{"MATRIX_USER": "talkbot", "MATRIX_PASSWORD": "p", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_USER must be a full Matrix id"},
+		{map[string]string{"MATRIX_ACCESS_TOKEN": "t"}, "MATRIX_HOMESERVER must be set"},
+		{map[string]string{"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL must be an http(s) URL"},
+		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
+	}
+	for _, tc := range tests {
+		err := loadConfig(envOf(tc.env)).Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("env %v: err = %v, want %q", tc.env, err, tc.want)
+		}
+	}
+	if err := loadConfig(envOf(nil)).Validate(); err != nil {
+		t.Errorf("empty environment: %v", err)
+	}
+}
+
+func TestSecretsStayOutOfErrors(t *testing.T) {
+	err := loadConfig(envOf(map[string]string{"SLACK_BOT_TOKEN": "secret-token-value", "SLACK_SIGNING_SECRET": "x"})).Validate()
+	if err == nil || strings.Contains(err.Error(), "secret-token-value") {
+		t.Errorf("err = %v; want an error that does not echo the token", err)
+	}
+}
+
+func TestRunWithoutCredentialsStartsTheConsole(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "bot.db")
+	var out, logs bytes.Buffer
+	in := strings.NewReader("add Cgroupv2 Is Coming Soon To a Cluster Near You 4/5\nlist\n")
+	err := run(context.Background(), nil, envOf(map[string]string{"BOT_DB": db, "USER": "alice"}), in, &out, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "starting the console") {
+		t.Errorf("the bot did not say it starts the console; logs:\n%s", logs.String())
+	}
+	if !strings.Contains(out.String(), "Logged new talk #1 Cgroupv2") || !strings.Contains(out.String(), "1. #1 Cgroupv2") {
+		t.Errorf("console output:\n%s", out.String())
+	}
+	// The data is in the file: a second run as the same user sees it.
+	out.Reset()
+	if err := run(context.Background(), []string{"console", "--user", "alice", "--db", db}, envOf(nil), strings.NewReader("list\n"), &out, &logs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "★★★★☆ 4/5") {
+		t.Errorf("second run:\n%s", out.String())
+	}
+}
