@@ -400,3 +400,42 @@ func TestWriterProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAdapterStateSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	first, err := s.MarkHandled(ctx, "slack", "Ev123")
+	if err != nil || !first {
+		t.Fatalf("first MarkHandled = %v, %v", first, err)
+	}
+	if again, _ := s.MarkHandled(ctx, "slack", "Ev123"); again {
+		t.Error("a redelivered event counted as new")
+	}
+	if other, _ := s.MarkHandled(ctx, "matrix", "Ev123"); !other {
+		t.Error("the same id on another platform counted as seen")
+	}
+	if _, err := s.State(ctx, "matrix.next_batch"); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("unset state err = %v", err)
+	}
+	if err := s.SetState(ctx, "matrix.next_batch", "s72_1"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if v, err := s2.State(ctx, "matrix.next_batch"); v != "s72_1" || err != nil {
+		t.Errorf("after reopen state = %q, %v", v, err)
+	}
+	if again, _ := s2.MarkHandled(ctx, "slack", "Ev123"); again {
+		t.Error("after reopen a handled event counted as new")
+	}
+	if err := s2.ForgetHandledBefore(ctx, clock().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, _ := s2.MarkHandled(ctx, "slack", "Ev123"); !fresh {
+		t.Error("ForgetHandledBefore kept the old record")
+	}
+}

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/talkbot/talkbot"
+)
+
+// MarkHandled records that an adapter handled an event and reports whether
+// this is the first time, so redeliveries and restarts never answer twice.
+func (s *Store) MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error) {
+	err = s.update(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO handled_events (platform, event_id, handled_at) VALUES (?, ?, ?)
+			ON CONFLICT (platform, event_id) DO NOTHING`, platform, eventID, formatTime(s.now()))
+		if err != nil {
+			return fmt.Errorf("mark handled: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		first = n == 1
+		return nil
+	})
+	return first, err
+}
+
+// ForgetHandledBefore drops handled-event records older than t, keeping the table small.
+func (s *Store) ForgetHandledBefore(ctx context.Context, t time.Time) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM handled_events WHERE handled_at < ?`, formatTime(t))
+		return err
+	})
+}
+
+// State returns a value adapters keep across restarts; talkbot.ErrNotFound when unset.
+func (s *Store) State(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM adapter_state WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", talkbot.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read state %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetState stores a value adapters keep across restarts.
+func (s *Store) SetState(ctx context.Context, key, value string) error {
+	return s.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO adapter_state (key, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, formatTime(s.now()))
+		if err != nil {
+			return fmt.Errorf("save state %s: %w", key, err)
+		}
+		return nil
+	})
+}
