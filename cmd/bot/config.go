@@ -24,6 +24,8 @@ type Config struct {
 	MatrixPassword    string
 	MatrixAccessToken string
 	MatrixPickleKey   string
+	MatrixCryptoDB    string   // MATRIX_CRYPTO_DB: the end-to-end encryption store
+	MatrixInviters    []string // MATRIX_ALLOWED_INVITERS: servers or user ids; empty means the bot's own server
 
 	OpenAIKey     string
 	OpenAIBaseURL string
@@ -49,6 +51,11 @@ func loadConfig(getenv func(string) string) Config {
 		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
 		OpenAIModel:        getenv("OPENAI_MODEL"),
 	}
+	c.MatrixCryptoDB = getenv("MATRIX_CRYPTO_DB")
+	if c.MatrixCryptoDB == "" {
+		c.MatrixCryptoDB = "talkbot-crypto.db"
+	}
+	c.MatrixInviters = splitList(getenv("MATRIX_ALLOWED_INVITERS"))
 	if c.DB == "" {
 		c.DB = "talkbot.db"
 	}
@@ -58,12 +65,18 @@ func loadConfig(getenv func(string) string) Config {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
-	for _, a := range strings.Split(getenv("BOT_ADMINS"), ",") {
+	c.Admins = splitList(getenv("BOT_ADMINS"))
+	return c
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
 		if a = strings.TrimSpace(a); a != "" {
-			c.Admins = append(c.Admins, a)
+			out = append(out, a)
 		}
 	}
-	return c
+	return out
 }
 
 // Validate checks the configuration; each error names its variable.
