@@ -120,7 +120,9 @@ func adminFor(h console.Handler, admins []string) console.Handler {
 
 type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
 
-func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply { return f(ctx, req) }
+func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	return f(ctx, req)
+}
 
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
@@ -130,4 +132,3 @@ func isTerminal(r io.Reader) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
-
