@@ -33,6 +33,9 @@ type LogPatch struct {
 	Starred    *bool
 }
 
+// Empty reports whether the patch sets nothing.
+func (p LogPatch) Empty() bool { return p == LogPatch{} }
+
 // NoteDraft is a note about to be written.
 type NoteDraft struct {
 	Text       string

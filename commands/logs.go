@@ -449,7 +449,7 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	if f := talkFacts(out.Talk); f != nil {
 		b.line(f...)
 	}
-	if st := logState(out.Log); st != "" && (ch.Log != talkbot.LogPatch{}) {
+	if st := logState(out.Log); st != "" && !ch.Log.Empty() {
 		b.line(plain("   " + st))
 	}
 	return b.reply(), nil

@@ -113,7 +113,7 @@ func TestScheduleID(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://kcsna2024.sched.com/event/1nSgo/official-kubernetes-crds-where-to-from-here": "1nSgo",
 		"https://fosdem.org/2025/schedule/event/fosdem-2025-4321-go-fuzzing/":                 "fosdem-2025-4321-go-fuzzing",
-		"https://youtu.be/29yKJ1312AM":                                                         "",
+		"https://youtu.be/29yKJ1312AM": "",
 	} {
 		u, _ := url.Parse(in)
 		if got, _ := scheduleID(u); got != want {

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/talkbot/talkbot"
@@ -99,12 +100,9 @@ type builder struct{ r Reply }
 func (b *builder) line(spans ...Span) { b.r.Lines = append(b.r.Lines, spans) }
 func (b *builder) text(s string)      { b.line(plain(s)) }
 func (b *builder) talk(id int64) {
-	for _, t := range b.r.Talks {
-		if t == id {
-			return
-		}
+	if !slices.Contains(b.r.Talks, id) {
+		b.r.Talks = append(b.r.Talks, id)
 	}
-	b.r.Talks = append(b.r.Talks, id)
 }
 func (b *builder) reply() Reply { return b.r }
 

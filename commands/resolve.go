@@ -113,7 +113,9 @@ type ambiguousError struct {
 	talks []talkbot.Talk
 }
 
-func (e *ambiguousError) Error() string { return fmt.Sprintf("%d talks match %q", len(e.talks), e.query) }
+func (e *ambiguousError) Error() string {
+	return fmt.Sprintf("%d talks match %q", len(e.talks), e.query)
+}
 
 func ambiguous(q string, ts []talkbot.Talk) error {
 	if len(ts) > 5 {

@@ -174,7 +174,7 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	}
 	if !d.StartsAt.IsZero() {
 		loc := c.conf.Location()
-		b.text("   " + d.StartsAt.In(loc).Format("Mon 2 Jan 15:04") + zoneSuffix(d.EndsAt, loc))
+		b.text("   " + d.StartsAt.In(loc).Format("Mon 2 Jan 15:04") + endTime(d.EndsAt, loc))
 	}
 	if d.ScheduleURL != "" {
 		b.line(plain("   Schedule: "), link(d.ScheduleURL, d.ScheduleURL))
@@ -203,7 +203,8 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	return b.reply(), nil
 }
 
-func zoneSuffix(end time.Time, loc *time.Location) string {
+// endTime is "–15:04 MST" for a known end, else nothing.
+func endTime(end time.Time, loc *time.Location) string {
 	if end.IsZero() {
 		return ""
 	}

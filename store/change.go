@@ -92,10 +92,6 @@ func patchLog(l talkbot.Log, p talkbot.LogPatch) talkbot.Log {
 	return l
 }
 
-func (p logPatch) empty() bool { return p == logPatch{} }
-
-type logPatch talkbot.LogPatch
-
 // Apply carries out one command's change in one transaction and records how to undo it.
 func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error) {
 	var out talkbot.Outcome
@@ -152,7 +148,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				return fmt.Errorf("delete notes: %w", err)
 			}
 			rec.NotesDeleted = notes
-		case !logPatch(c.Log).empty() || c.Note != nil:
+		case !c.Log.Empty() || c.Note != nil:
 			l := old
 			if !exists {
 				l = talkbot.Log{UserID: c.User.ID, TalkID: talk.ID, Status: talkbot.StatusNone, LoggedAt: now}

@@ -43,7 +43,7 @@ func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]tal
 		var ts talkbot.TalkSummary
 		var l struct {
 			userID, talkID, watchLater, watched, rating, starred *int64
-			status, reason, logged, updated                       *string
+			status, reason, logged, updated                      *string
 		}
 		t, err := scanTalk(rows, &ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount,
 			&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated)
@@ -294,7 +294,6 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	}
 	return out, nil
 }
-
 
 // Export returns everything the user owns: their logs and their own notes, by conference.
 func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, error) {
