@@ -13,10 +13,10 @@ type Change struct {
 	TalkID  int64
 	NewTalk *Talk
 
-	Log       LogPatch
-	Note      *NoteDraft
-	Talk      TalkPatch
-	FillEmpty bool // apply Talk only to fields that are still empty (a second user's add)
+	Log  LogPatch
+	Note *NoteDraft
+	Talk TalkPatch // fields to set
+	Fill TalkPatch // fields to set only where the talk has none yet (a second user's add)
 
 	RecommendTo   []int64 // user ids
 	RecommendTeam bool    // to everyone in the workspace
@@ -58,10 +58,11 @@ type TalkPatch struct {
 
 // Outcome is what a Change left behind.
 type Outcome struct {
-	Talk    Talk
-	Log     Log // the zero Log when it was deleted
-	Created bool
-	Note    *Note
+	Talk        Talk
+	Log         Log // the zero Log when it was deleted
+	Created     bool
+	TalkDeleted bool // DeleteLog removed the talk too: nobody else used it
+	Note        *Note
 }
 
 // Forgotten counts what ForgetUser removed.

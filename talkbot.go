@@ -72,6 +72,25 @@ func (c Conference) Location() *time.Location {
 	return time.UTC
 }
 
+// Around reports whether the date (YYYY-MM-DD) falls within the conference's
+// week: its dates, plus the co-located events days before and a day or two
+// after. A conference without dates is around every day.
+func (c Conference) Around(day string) bool {
+	if c.StartsOn == "" {
+		return true
+	}
+	d, err1 := time.Parse(time.DateOnly, day)
+	start, err2 := time.Parse(time.DateOnly, c.StartsOn)
+	end, err3 := time.Parse(time.DateOnly, c.EndsOn)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if err3 != nil {
+		end = start
+	}
+	return !d.Before(start.AddDate(0, 0, -3)) && !d.After(end.AddDate(0, 0, 2))
+}
+
 // Talk is a session of a conference, shared by the whole workspace.
 type Talk struct {
 	ID           int64

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -161,13 +162,24 @@ func (r *Router) export(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	doc := exportDocument(ex, c.req.Platform)
-	data, err := json.MarshalIndent(doc, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "Authoring & Fuzz Testing", not "\u0026"
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
 		return Reply{}, fmt.Errorf("encode export: %w", err)
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	n := 0
 	for _, x := range doc.Conferences {
 		n += len(x.Talks)
 	}
-	return Reply{Lines: []Line{{plain(fmt.Sprintf("Your data (%s, %d talks):", ExportFormat, n))}}, JSON: data}, nil
+	return Reply{Lines: []Line{{plain(fmt.Sprintf("Your data (%s, %s):", ExportFormat, plural(n, "talk")))}}, JSON: data}, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

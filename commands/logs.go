@@ -58,30 +58,31 @@ func (r *Router) noteDraft(c *call, text string, vis talkbot.Visibility) (*talkb
 }
 
 // target points ch at the talk f names, or at a new talk built from the
-// reference and options when mode allows and nothing matches.
-func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolveMode, ch *talkbot.Change) error {
-	t, err := r.resolve(ctx, c, f, mode)
-	if err == nil {
-		ch.TalkID = t.ID
-		return nil
-	}
-	if !errors.Is(err, errCreate) {
-		return err
-	}
-	title, speakers := f.title, o.speakers
-	if !o.hasSpeakers && !f.quoted && f.scheduleID == "" {
-		if st, sp, ok := splitSchedTitle(title); ok {
-			t, err := r.resolve(ctx, c, ref{title: st}, mode)
-			if err == nil {
-				ch.TalkID = t.ID
-				ch.Talk.Speakers = &sp
-				return nil
-			}
-			if !errors.Is(err, errCreate) {
-				return err
-			}
-			title, speakers = st, sp
+// reference and options when mode allows and nothing matches. A Sched-style
+// title has its speakers split off; a typed title replaces a placeholder one.
+func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolveMode, ch *talkbot.Change, defaultDay bool) error {
+	title, speakers, split := f.title, o.speakers, false
+	if !o.hasSpeakers && !f.quoted && f.title != "" {
+		if st, sp, ok := splitSchedTitle(f.title); ok {
+			title, speakers, split = st, sp, true
 		}
+	}
+	t, err := r.resolve(ctx, c, f, mode)
+	if errors.Is(err, errCreate) && split && f.scheduleID == "" {
+		t, err = r.resolve(ctx, c, ref{title: title}, mode)
+	}
+	switch {
+	case err == nil:
+		ch.TalkID = t.ID
+		if split {
+			ch.Fill.Speakers = &speakers
+		}
+		if title != "" && title != t.Title && t.Title == titleFromLink(t.ScheduleURL, t.ScheduleID) {
+			ch.Talk.Title = &title
+		}
+		return nil
+	case !errors.Is(err, errCreate):
+		return err
 	}
 	if title == "" {
 		title = titleFromLink(o.scheduleURL, o.scheduleID)
@@ -90,17 +91,23 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 		return err
 	}
 	day := o.day
-	if day == "" {
+	if day == "" && defaultDay && c.conf.Around(c.today()) {
 		day = c.today()
 	}
 	ch.NewTalk = &talkbot.Talk{ConferenceID: c.conf.ID, Title: title, Speakers: speakers, Event: o.event, Room: o.room, Day: day,
 		ScheduleURL: o.scheduleURL, ScheduleID: o.scheduleID, RecordingURL: o.recordingURL, Tags: o.tags}
+	if split {
+		ch.Fill.Speakers = &speakers // the store may find the talk by its title after all
+	}
 	return nil
 }
 
 // titleFromLink makes a placeholder title from a schedule link's slug
 // (sched.com/event/1nSgo/official-kubernetes-crds → "Official kubernetes crds").
 func titleFromLink(link, id string) string {
+	if link == "" && id == "" {
+		return ""
+	}
 	if u, err := url.Parse(link); err == nil {
 		parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 		if last := parts[len(parts)-1]; len(parts) >= 3 && last != id && strings.Contains(last, "-") {
@@ -113,6 +120,7 @@ func titleFromLink(link, id string) string {
 
 // logCommand is the shape shared by add, missed, want and watched.
 func (r *Router) logCommand(ctx context.Context, c *call, label string, mode resolveMode, patch talkbot.LogPatch, freeAsNote bool) (Reply, error) {
+	attended := patch.Status != nil && *patch.Status == talkbot.StatusAttended
 	head, free, _ := splitFreeText(c.args)
 	o, err := parseOptions(tokenize(head))
 	if err != nil {
@@ -127,7 +135,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 			return Reply{}, err
 		}
 	}
-	ch := talkbot.Change{User: c.user, Log: patch, Talk: patchFrom(o), FillEmpty: true}
+	ch := talkbot.Change{User: c.user, Log: patch, Fill: patchFrom(o)}
 	if o.rating > 0 {
 		ch.Log.Rating = ptr(o.rating)
 	}
@@ -141,7 +149,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 		}
 		ch.Log.Reason = ptr(free)
 	}
-	if err := r.target(ctx, c, f, o, mode, &ch); err != nil {
+	if err := r.target(ctx, c, f, o, mode, &ch, attended); err != nil {
 		return Reply{}, err
 	}
 	out, err := r.apply(ctx, ch, label)
@@ -167,12 +175,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 	return b.reply(), nil
 }
 
-// apply runs a change, labelling it for undo with the talk it touched.
+// apply runs a change, labelled for undo with the command that made it.
 func (r *Router) apply(ctx context.Context, ch talkbot.Change, label string) (talkbot.Outcome, error) {
 	ch.Label = label
-	if ch.TalkID != 0 {
-		ch.Label = fmt.Sprintf("%s #%d", label, ch.TalkID)
-	}
 	return r.store.Apply(ctx, ch)
 }
 
@@ -195,6 +200,9 @@ func (r *Router) watched(ctx context.Context, c *call) (Reply, error) {
 // strictRef reads the talk for note, rate, star and unstar: only #id, a
 // schedule link or id, or a "quoted title"; anything else is a mistake.
 func strictRef(c *call, o opts, example string) (ref, error) {
+	if len(o.rest) == 1 && !o.rest[0].quoted && isScheduleIDWord(o.rest[0].text) && o.scheduleID == "" && o.talkID == 0 {
+		return ref{scheduleID: o.rest[0].text}, nil
+	}
 	for _, t := range o.rest {
 		if !t.quoted {
 			return ref{}, talkbot.Errorf(talkbot.EINVALID, "I read “%s” as neither a talk nor a rating. Name the talk as #id or \"quoted title\", like `%s`.", truncate(t.text, 40), example)
@@ -293,6 +301,10 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 				if id, ok := scheduleID(u); ok {
 					f.scheduleID, text, changed = id, text[len(m[0]):], true
 				}
+			}
+		} else if word, rest, _ := strings.Cut(text, " "); isScheduleIDWord(word) {
+			if t, err := r.bySchedule(ctx, c, word); err == nil {
+				f.id, text, changed = t.ID, rest, true
 			}
 		} else if ts := tokenize(text); len(ts) > 0 && ts[0].quoted && startsWithQuote(text) {
 			f.title, f.quoted = ts[0].text, true
@@ -483,12 +495,17 @@ func (r *Router) delete(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if _, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, DeleteLog: true}, "delete"); err != nil {
+	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, DeleteLog: true}, "delete")
+	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
 	b.line(append(Line{plain("Deleted your log and notes on ")}, talkLine(t)...)...)
-	b.text("`undo` brings them back.")
+	if out.TalkDeleted {
+		b.text("Nobody else had logged it, so the talk is gone too. `undo` brings it all back.")
+	} else {
+		b.text("`undo` brings them back.")
+	}
 	return b.reply(), nil
 }
 
@@ -501,7 +518,10 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 }
 
 // mention reads a user reference: <@U123|name> (Slack), @alice:example.org (Matrix) or @name.
-var reMention = regexp.MustCompile(`^(?:<@([A-Z0-9]+)(?:\|([^>]*))?>|@(\S+))$`)
+var reMention = regexp.MustCompile(`^(?:<@([A-Z0-9]+)(?:\|([^>]*))?>|@(\S+)|<(!\w+)>)$`)
+
+// massMentions are the names that address everyone in a room or channel.
+var massMentions = map[string]bool{"here": true, "channel": true, "everyone": true, "room": true}
 
 func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	ts := tokenize(c.args)
@@ -509,10 +529,14 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	if n := len(ts); n > 0 && !ts[n-1].quoted {
 		if m := reMention.FindStringSubmatch(ts[n-1].text); m != nil {
 			u, err := r.colleague(ctx, c, m)
-			if err != nil {
+			switch {
+			case errors.Is(err, errTeamMention):
+				ts = ts[:n-1]
+			case err != nil:
 				return Reply{}, err
+			default:
+				to, ts = &u, ts[:n-1]
 			}
-			to, ts = &u, ts[:n-1]
 		}
 	}
 	o, err := parseOptions(ts)
@@ -537,17 +561,30 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	return rep, nil
 }
 
-// colleague finds (or, for a platform id, creates) the user a mention names.
+// errTeamMention says a mention named everyone (@here, @channel, ...).
+var errTeamMention = errors.New("team mention")
+
+// colleague finds the user a mention names. A platform id (Slack <@U123>,
+// Matrix @bob:example.org) may name someone who has not used the bot yet, so
+// it creates them; a bare @name must be someone the bot knows.
 func (r *Router) colleague(ctx context.Context, c *call, m []string) (talkbot.User, error) {
 	id, name := m[1], m[2]
-	if id == "" {
-		id = m[3]
+	platformID := id != ""
+	if !platformID {
+		id = m[3] + m[4]
+		platformID = strings.Contains(id, ":")
+	}
+	if massMentions[strings.ToLower(strings.TrimPrefix(id, "!"))] {
+		return talkbot.User{}, errTeamMention
 	}
 	if name == "" {
 		name = strings.TrimPrefix(strings.SplitN(id, ":", 2)[0], "@")
 	}
 	u, err := r.store.FindUser(ctx, c.user.WorkspaceID, id)
 	if errors.Is(err, talkbot.ErrNotFound) {
+		if !platformID {
+			return u, talkbot.Errorf(talkbot.ENOTFOUND, "I don't know @%s here: they haven't used talkbot yet. Check the spelling, or `recommend <talk>` for the whole team.", truncate(id, 40))
+		}
 		if c.req.Platform == talkbot.PlatformMatrix && !strings.HasPrefix(id, "@") {
 			id = "@" + id
 		}

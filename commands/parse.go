@@ -119,6 +119,7 @@ var (
 	reStarRating  = regexp.MustCompile(`^\*(\d+)$`)
 	reStars       = regexp.MustCompile(`^[★☆]+$`)
 	reTalkID      = regexp.MustCompile(`^#(\d+)$`)
+	reBadTag      = regexp.MustCompile(`^#\d+\p{L}`)
 	reTag         = regexp.MustCompile(`^#(\p{L}[\p{L}\p{N}_.+-]*)$`)
 	reScheme      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 	reOption      = regexp.MustCompile(`^(?i)(speakers?|event|room|day|tags?):(.*)$`)
@@ -164,7 +165,8 @@ type opts struct {
 	rest         []token // what is left: the title or talk reference
 }
 
-var greedyOptions = map[string]bool{"speakers": true, "speaker": true, "event": true}
+// greedyOptions take values with spaces ("room:Flex Room"): the value runs on to the next option.
+var greedyOptions = map[string]bool{"speakers": true, "speaker": true, "event": true, "room": true}
 
 // parseOptions takes option tokens out of ts, wherever they stand.
 func parseOptions(ts []token) (opts, error) {
@@ -179,6 +181,9 @@ func parseOptions(ts []token) (opts, error) {
 		if n, ok, err := parseRating(s); ok {
 			if err != nil {
 				return o, err
+			}
+			if o.rating != 0 && o.rating != n {
+				return o, talkbot.Errorf(talkbot.EINVALID, "That has two ratings (%d and %d); give one.", o.rating, n)
 			}
 			o.rating = n
 			continue
@@ -196,6 +201,9 @@ func parseOptions(ts []token) (opts, error) {
 				return o, err
 			}
 			continue
+		}
+		if reBadTag.MatchString(s) {
+			return o, talkbot.Errorf(talkbot.EINVALID, "%s is neither a talk id (#12) nor a tag (tags start with a letter, like #ebpf).", truncate(s, 40))
 		}
 		if reScheme.MatchString(s) {
 			if err := o.addURL(s); err != nil {
@@ -280,6 +288,7 @@ func checkURL(s string) (*url.URL, error) {
 
 var (
 	reSchedEvent  = regexp.MustCompile(`^/event/([A-Za-z0-9]+)`)
+	reSchedShort  = regexp.MustCompile(`^/([A-Za-z0-9]+)/?$`)
 	rePretalxTalk = regexp.MustCompile(`/talk/([A-Za-z0-9]+)/?$`)
 	reFosdemEvent = regexp.MustCompile(`/schedule/event/([A-Za-z0-9_-]+)/?$`)
 )
@@ -291,6 +300,10 @@ func scheduleID(u *url.URL) (string, bool) {
 	switch {
 	case strings.HasSuffix(host, ".sched.com") || host == "sched.com":
 		if m := reSchedEvent.FindStringSubmatch(u.Path); m != nil {
+			return m[1], true
+		}
+	case host == "sched.co": // Sched's short links: https://sched.co/182E3
+		if m := reSchedShort.FindStringSubmatch(u.Path); m != nil {
 			return m[1], true
 		}
 	case rePretalxTalk.MatchString(u.Path):
@@ -365,6 +378,10 @@ var (
 		"der": true, "den": true, "la": true, "le": true, "du": true, "dos": true, "das": true, "bin": true, "al": true, "y": true, "ten": true, "ter": true}
 	notNames = map[string]bool{"the": true, "a": true, "an": true, "how": true, "why": true, "what": true, "when": true, "from": true,
 		"intro": true, "introduction": true, "deep": true, "part": true, "and": true, "with": true, "your": true, "our": true}
+	// sessionWords mark the part after " - " as a kind of session, not a person.
+	sessionWords = map[string]bool{"workshop": true, "panel": true, "keynote": true, "tutorial": true, "session": true,
+		"discussion": true, "lightning": true, "talk": true, "talks": true, "update": true, "demo": true, "hours": true,
+		"meetup": true, "bof": true, "summit": true, "breakout": true, "q&a": true, "ama": true, "edition": true, "training": true}
 )
 
 // looksLikeName reports whether s reads as a person's name: two to four
@@ -378,6 +395,9 @@ func looksLikeName(s string) bool {
 	for _, w := range words {
 		if nameParticles[w] {
 			continue
+		}
+		if sessionWords[strings.ToLower(w)] {
+			return false
 		}
 		if named++; named > 4 {
 			return false

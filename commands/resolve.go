@@ -28,7 +28,13 @@ func refFrom(o opts) ref {
 	return f
 }
 
-var reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9]{4,40}$`)
+var reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9_-]{4,60}$`)
+
+// isScheduleIDWord reports whether a bare word could be a schedule id such as
+// 182HU or 1nSgo: letters and digits, at least one digit.
+func isScheduleIDWord(s string) bool {
+	return reScheduleIDWord.MatchString(s) && strings.ContainsAny(s, "0123456789")
+}
 
 // resolveMode says what to do when a title matches no talk exactly.
 type resolveMode int
@@ -62,11 +68,14 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 		return t, err
 	case f.title == "":
 		if c.user.LastTalkID == 0 {
+			if strictCommands[c.name] {
+				return talkbot.Talk{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Give its #id or \"quoted title\"; there is no last talk to go on yet.")
+			}
 			return talkbot.Talk{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Give its #id or title; there is no last talk to go on yet.")
 		}
 		return r.store.Talk(ctx, c.user.WorkspaceID, c.user.LastTalkID)
 	}
-	if !f.quoted && reScheduleIDWord.MatchString(f.title) && strings.ContainsAny(f.title, "0123456789") {
+	if !f.quoted && isScheduleIDWord(f.title) {
 		if t, err := r.bySchedule(ctx, c, f.title); err == nil || !errors.Is(err, talkbot.ErrNotFound) {
 			return t, err
 		}
@@ -80,12 +89,18 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 		return exact[0], nil
 	case len(exact) > 1:
 		return talkbot.Talk{}, ambiguous(f.title, exact)
-	case mode == exactOrCreate:
-		return talkbot.Talk{}, errCreate
 	}
 	cands, err := r.store.TitleCandidates(ctx, c.conf.ID, f.title, 20)
 	if err != nil {
 		return talkbot.Talk{}, err
+	}
+	if mode == exactOrCreate {
+		// "add API Server Inception" when "API Server Inception: How Many Layers…"
+		// exists means that talk; a quoted title always logs a new one.
+		if t, ok := containedIn(f.title, cands); ok && !f.quoted {
+			return t, nil
+		}
+		return talkbot.Talk{}, errCreate
 	}
 	best, sure := bestMatch(f.title, cands)
 	switch {
@@ -105,6 +120,28 @@ func (r *Router) bySchedule(ctx context.Context, c *call, id string) (talkbot.Ta
 		return r.store.TalkByScheduleInWorkspace(ctx, c.user.WorkspaceID, id)
 	}
 	return t, err
+}
+
+// strictCommands name a talk only by #id, schedule link or id, or "quoted title".
+var strictCommands = map[string]bool{"note": true, "rate": true, "star": true, "unstar": true}
+
+// containedIn returns the one candidate whose title starts with or contains
+// the query (of two words or more).
+func containedIn(query string, cands []talkbot.Talk) (talkbot.Talk, bool) {
+	q := talkbot.NormalizeTitle(query)
+	if len(strings.Fields(q)) < 2 {
+		return talkbot.Talk{}, false
+	}
+	var found []talkbot.Talk
+	for _, t := range cands {
+		if strings.Contains(" "+talkbot.NormalizeTitle(t.Title)+" ", " "+q+" ") {
+			found = append(found, t)
+		}
+	}
+	if len(found) != 1 {
+		return talkbot.Talk{}, false
+	}
+	return found[0], true
 }
 
 // ambiguousError asks the user to pick one of several talks.

@@ -6,6 +6,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -139,7 +140,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 	}
 	now := r.now()
 	if wait := r.limiter.take(req.Platform+"\x00"+req.Workspace+"\x00"+req.UserID, now); wait > 0 {
-		return errorReply("Easy there: that's a lot of commands at once. Try again in " + (wait + time.Second - 1).Truncate(time.Second).String() + ".")
+		return errorReply("Easy there: that's a lot of commands at once. Try again in " + humanWait(wait) + ".")
 	}
 	word, args, _ := strings.Cut(text, " ")
 	if i := strings.IndexByte(word, '\n'); i >= 0 {
@@ -173,6 +174,20 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		return errorReply(talkbot.ErrorMessage(err))
 	}
 	return reply
+}
+
+// humanWait says a short wait the way a person would.
+func humanWait(d time.Duration) string {
+	switch s := int((d + time.Second - 1) / time.Second); {
+	case s <= 1:
+		return "a second"
+	case s < 60:
+		return fmt.Sprintf("%d seconds", s)
+	case s < 120:
+		return "a minute"
+	default:
+		return fmt.Sprintf("%d minutes", (s+59)/60)
+	}
 }
 
 // isWatchQuestion spots plain questions such as "what should I watch later?".
@@ -242,7 +257,9 @@ func (l *limiter) take(key string, now time.Time) time.Duration {
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}
-	b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.at))/float64(l.every))
+	if elapsed := now.Sub(b.at); elapsed > 0 { // a clock stepping back refills nothing and takes nothing
+		b.tokens = min(l.burst, b.tokens+float64(elapsed)/float64(l.every))
+	}
 	b.at = now
 	if b.tokens < 1 {
 		return time.Duration((1 - b.tokens) * float64(l.every))

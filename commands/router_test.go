@@ -338,8 +338,82 @@ func TestRateLimitIsFriendly(t *testing.T) {
 	r.Handle(context.Background(), req)
 	r.Handle(context.Background(), req)
 	got := r.Handle(context.Background(), req)
-	if got.Kind != commands.KindError || !strings.Contains(got.Text(), "Try again in 1m0s") {
+	if got.Kind != commands.KindError || !strings.Contains(got.Text(), "Try again in a minute.") {
 		t.Errorf("third command in a burst of 2: %q", got.Text())
+	}
+}
+
+// TestSeedFindings covers what replaying the seed posts turned up.
+func TestSeedFindings(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "conf new KubeCon NA 2022 2022-10-24..2022-10-28 America/Detroit")
+	f.now = time.Date(2022, 10, 26, 15, 0, 0, 0, time.UTC)
+
+	// A Sched-style title with a schedule link still has its speakers split off.
+	out := f.ok("alice", "add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni https://kccncna2022.sched.com/event/182HU 5/5")
+	if !strings.Contains(out, "#1 Resize Your Pods In-Place With Deterministic eBPF Triggers — Pablo Chico de Guzman, Vinay Kulkarni") {
+		t.Errorf("add with link:\n%s", out)
+	}
+	// A bare schedule id names a talk for rate and note.
+	f.ok("bob", "add Other Talk")
+	f.ok("bob", "rate 182HU 4")
+	f.ok("bob", "note 182HU the demo worked")
+	if got := f.exportedTalk("bob", 1); got.Rating != 4 || len(got.Notes) != 1 || got.Notes[0].Text != "the demo worked" {
+		t.Errorf("bob's log of #1 = %+v", got)
+	}
+	// sched.co short links are schedule links.
+	f.ok("alice", "missed https://sched.co/182E3 -- room full")
+	if got := f.exportedTalk("alice", 3); got.ScheduleID != "182E3" || got.RecordingURL != "" {
+		t.Errorf("sched.co link stored as %+v", got)
+	}
+	// A typed title replaces the placeholder a bare link gave.
+	f.ok("bob", "add Cgroupv2 Is Coming Soon To a Cluster Near You https://sched.co/182E3")
+	if got := f.exportedTalk("alice", 3); got.Title != "Cgroupv2 Is Coming Soon To a Cluster Near You" {
+		t.Errorf("placeholder title kept: %q", got.Title)
+	}
+	// Missing or wanting a talk does not invent the day it was on.
+	if got := f.exportedTalk("alice", 3); got.Day != "" {
+		t.Errorf("missed talk got day %q", got.Day)
+	}
+	// Rooms have spaces; options run on to the next one.
+	f.ok("alice", "add No One Is Saving Us But Us room:Flex Room 5/5")
+	if got := f.exportedTalk("alice", 4); got.Room != "Flex Room" || got.Rating != 5 || got.Day != "2022-10-26" {
+		t.Errorf("room option: %+v", got)
+	}
+	// A shorter title that only one talk contains is that talk.
+	f.ok("carol", "add API Server Inception: How Many Layers Deep Can You Go")
+	out = f.ok("alice", "add API Server Inception *4")
+	if !strings.Contains(out, "Logged #5 API Server Inception: How Many Layers") {
+		t.Errorf("partial title made a new talk:\n%s", out)
+	}
+	// Undo names the talk, and ids are never reused after a delete.
+	f.ok("alice", "add Typo Talk")
+	if u := f.ok("alice", "undo"); u != "Undone: add #6 Typo Talk." {
+		t.Errorf("undo reply %q", u)
+	}
+	if out := f.ok("alice", "add Next Talk"); !strings.Contains(out, "#7 Next Talk") {
+		t.Errorf("id reused:\n%s", out)
+	}
+	// Recommending to a name nobody knows is refused; @here means the team.
+	if r := f.as("alice", "recommend #1 @davdi"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "don't know @davdi") {
+		t.Errorf("recommend to a typo: %s", r.Text())
+	}
+	if out := f.ok("alice", "recommend #1 @here"); !strings.Contains(out, "to the team") {
+		t.Errorf("recommend @here:\n%s", out)
+	}
+	// The export keeps & and < readable.
+	f.ok("alice", "add Authoring & Fuzz Testing APIs")
+	if r := f.as("alice", "export json"); strings.Contains(string(r.JSON), `\u0026`) || !strings.Contains(string(r.JSON), "Authoring & Fuzz") {
+		t.Errorf("export escapes HTML:\n%s", r.JSON)
+	}
+	for in, want := range map[string]string{"rate #1 4 5": "two ratings", "add Tagged Talk #42abc": "neither a talk id", "note great talk": ""} {
+		r := f.as("dave", in)
+		if r.Kind != commands.KindError || !strings.Contains(r.Text(), want) {
+			t.Errorf("%q → %q, want an error with %q", in, r.Text(), want)
+		}
+	}
+	if r := f.as("dave", "note great talk"); !strings.Contains(r.Text(), `"quoted title"`) {
+		t.Errorf("note with no last talk: %s", r.Text())
 	}
 }
 

@@ -116,7 +116,9 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		talk := out.Talk
 		rec.TalkID, rec.TalkCreated = talk.ID, out.Created
 
-		if patched, changed := patchTalk(talk, c.Talk, c.FillEmpty && !out.Created); changed {
+		patched, changed := patchTalk(talk, c.Talk, false)
+		patched, filled := patchTalk(patched, c.Fill, true)
+		if changed || filled {
 			if err := updateTalk(ctx, tx, patched); err != nil {
 				return err
 			}
@@ -205,11 +207,12 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			}
 			if gone {
 				rec.TalkDeleted = &talk
+				out.TalkDeleted = true
 			}
 		} else if _, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = ? WHERE id = ?`, talk.ID, c.User.ID); err != nil {
 			return fmt.Errorf("touch talk: %w", err)
 		}
-		return saveHistory(ctx, tx, c.User.ID, c.Label, rec, now)
+		return saveHistory(ctx, tx, c.User.ID, fmt.Sprintf("%s #%d %s", c.Label, talk.ID, shorten(talk.Title, 60)), rec, now)
 	})
 	return out, err
 }
@@ -335,4 +338,12 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

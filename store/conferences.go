@@ -79,7 +79,7 @@ func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.
 			VALUES (?, ?, ?, ?, ?, ?)`, u.WorkspaceID, c.Name, c.StartsOn, c.EndsOn, c.Timezone, formatTime(s.now()))
 		if err != nil {
 			if errors.Is(translate(err), conflict) {
-				return talkbot.Errorf(talkbot.ECONFLICT, "A conference called %q already exists; switch to it with `conf use %s`.", c.Name, c.Name)
+				return talkbot.Errorf(talkbot.ECONFLICT, "A conference called “%s” already exists; switch to it with `conf use %s`.", c.Name, c.Name)
 			}
 			return fmt.Errorf("insert conference: %w", err)
 		}

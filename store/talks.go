@@ -212,7 +212,8 @@ func writeTags(ctx context.Context, tx *sql.Tx, talkID int64, tags []string) err
 	return nil
 }
 
-// patchTalk applies p to t, touching only empty fields when fillEmpty is set.
+// patchTalk applies p to t, touching only empty fields when fillEmpty is set
+// (tags are always merged).
 // It reports whether anything changed.
 func patchTalk(t talkbot.Talk, p talkbot.TalkPatch, fillEmpty bool) (talkbot.Talk, bool) {
 	before := t

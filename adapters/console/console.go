@@ -34,6 +34,7 @@ type Adapter struct {
 // Run answers each line of input until it ends or ctx is done. Blank lines
 // and lines starting with "//" (comments in scripts) are skipped; a line
 // "@name: command" speaks as another user, which scripts use to play a team.
+// The console's own user is an admin of the console workspace; others are not.
 func (a *Adapter) Run(ctx context.Context) error {
 	sc := bufio.NewScanner(a.In)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -60,7 +61,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 		reply := a.Handler.Handle(ctx, commands.Request{
 			Platform: talkbot.PlatformConsole, Workspace: Workspace,
-			UserID: user, UserName: user, Admin: true, Text: text,
+			UserID: user, UserName: user, Admin: user == a.User, Text: text,
 		})
 		if _, err := fmt.Fprintln(a.Out, reply.Text()); err != nil {
 			return fmt.Errorf("write reply: %w", err)

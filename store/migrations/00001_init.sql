@@ -33,7 +33,7 @@ CREATE TABLE users (
 CREATE INDEX users_name ON users(workspace_id, name COLLATE NOCASE);
 
 CREATE TABLE talks (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, -- a #id seen in chat never points at another talk later
     workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     conference_id INTEGER NOT NULL REFERENCES conferences(id) ON DELETE CASCADE,
     title TEXT NOT NULL,
@@ -125,7 +125,7 @@ END;
 -- +goose StatementEnd
 
 CREATE TABLE notes (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     talk_id INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     text TEXT NOT NULL,
