@@ -15,6 +15,8 @@ func TestLayering(t *testing.T) {
 		".":                  {"github.com/", "maunium.net/", mod + "/"},
 		"./commands":         {"github.com/slack-go/", "maunium.net/go/mautrix", "github.com/mattn/go-sqlite3", "github.com/sashabaranov/go-openai", mod + "/store", mod + "/llm", mod + "/adapters"},
 		"./adapters/console": {mod + "/store", mod + "/llm", mod + "/adapters/slack", mod + "/adapters/matrix", "github.com/mattn/go-sqlite3"},
+		"./adapters/slack":   {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/matrix", "maunium.net/"},
+		"./adapters/matrix":  {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/slack", "github.com/slack-go/"},
 	}
 	for pkg, prefixes := range banned {
 		out, err := exec.Command("go", "list", "-tags", "sqlite_fts5 goolm", "-deps", pkg).Output()

@@ -46,21 +46,29 @@ func stripPrefix(s string) string {
 	return s
 }
 
-// splitFreeText splits off the free text after the first ` -- ` (or an em dash
-// that a phone or chat client made of it).
+// splitFreeText splits off the free text after the first ` -- ` (or an em
+// dash that a phone or chat client made of it) outside quotes, so
+// `add "Kubernetes — The Hard Way"` keeps its title whole.
 func splitFreeText(s string) (head, free string, ok bool) {
-	s = " " + s + " "
-	best := -1
-	var sepLen int
-	for _, sep := range []string{" -- ", " — ", " –– "} {
-		if i := strings.Index(s, sep); i >= 0 && (best < 0 || i < best) {
-			best, sepLen = i, len(sep)
+	t := " " + s + " " // so a separator may open or close the text
+	var closer rune
+	for i, r := range t {
+		switch {
+		case closer != 0:
+			if r == closer {
+				closer = 0
+			}
+		case quotePairs[r] != 0:
+			closer = quotePairs[r]
+		case r == ' ':
+			for _, sep := range []string{" -- ", " — ", " –– "} {
+				if strings.HasPrefix(t[i:], sep) {
+					return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):]), true
+				}
+			}
 		}
 	}
-	if best < 0 {
-		return strings.TrimSpace(s), "", false
-	}
-	return strings.TrimSpace(s[:best]), strings.TrimSpace(s[best+sepLen:]), true
+	return strings.TrimSpace(s), "", false
 }
 
 // token is one word of a command, or a quoted phrase.

@@ -85,6 +85,10 @@ func TestSplitFreeTextAndPrefix(t *testing.T) {
 		{"Title 5/5 -- mind slightly blown -- really", "Title 5/5", "mind slightly blown -- really"},
 		{"Title — phone dash", "Title", "phone dash"},
 		{"Title-with-dashes --flag", "Title-with-dashes --flag", ""},
+		{`"Kubernetes — The Hard Way" 5/5 -- great`, `"Kubernetes — The Hard Way" 5/5`, "great"},
+		{`“Quoted -- dash” and more`, `“Quoted -- dash” and more`, ""},
+		{"-- only a note", "", "only a note"},
+		{"Title --", "Title", ""},
 	}
 	for _, tc := range tests {
 		head, free, _ := splitFreeText(tc.in)

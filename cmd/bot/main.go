@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // conference zones work on machines without /usr/share/zoneinfo
 
 	"github.com/joho/godotenv"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
@@ -58,10 +59,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch sub {
 	case "auto":
 		if cfg.slackEnabled() || cfg.matrixEnabled() {
-			log.Warn("chat credentials are set, but this build has only the console adapter; starting the console")
-		} else {
-			log.Info("no chat credentials configured (see .env.example); starting the console adapter", "db", cfg.DB)
+			return runChat(ctx, cfg, log)
 		}
+		log.Info("no chat credentials configured (see .env.example); starting the console adapter", "db", cfg.DB)
 		return runConsole(ctx, cfg, log, defaultUser(getenv), cfg.DB, stdin, stdout)
 	case "console":
 		fs := flag.NewFlagSet("console", flag.ContinueOnError)
@@ -84,6 +84,24 @@ func defaultUser(getenv func(string) string) string {
 		return u
 	}
 	return "me"
+}
+
+// runChat runs the chat adapters whose credentials are set until ctx is done
+// or one of them fails.
+func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	h := adminFor(commands.New(commands.Config{Store: st, Logger: log}), cfg.Admins)
+	g, ctx := errgroup.WithContext(ctx)
+	if cfg.slackEnabled() {
+		g.Go(func() error { return startSlack(ctx, cfg, log.With("adapter", "slack"), h, st) })
+	}
+	err = g.Wait()
+	log.Info("shut down")
+	return err
 }
 
 func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath string, stdin io.Reader, stdout io.Writer) error {

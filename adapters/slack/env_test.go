@@ -1,0 +1,423 @@
+package slack
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/store"
+)
+
+const (
+	testSecret  = "8f742231b10e8888abcd99yyyzzz85a5"
+	testTeam    = "T0TEAM"
+	testBotUser = "U0BOT"
+	testBotID   = "B0BOT"
+)
+
+// apiCall is one request the stand-in Web API received.
+type apiCall struct {
+	Method string     // "chat.postMessage", "response_url", …
+	Form   url.Values // form-encoded calls
+	Body   string     // the raw body
+}
+
+// blocks returns the Block Kit JSON the call carried.
+func (c apiCall) blocks() string {
+	if b := c.Form.Get("blocks"); b != "" {
+		return b
+	}
+	return c.Body
+}
+
+// failure is a canned error answer for one call.
+type failure struct {
+	status     int
+	retryAfter string
+}
+
+// standIn is a stand-in for Slack's Web API and response_url endpoint on
+// 127.0.0.1, speaking the real wire format and recording what the bot sends.
+type standIn struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	calls []apiCall
+	users map[string]slackgo.User
+	fail  map[string][]failure
+	times map[string][]time.Time
+}
+
+func newStandIn(t *testing.T) *standIn {
+	s := &standIn{users: map[string]slackgo.User{}, fail: map[string][]failure{}, times: map[string][]time.Time{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *standIn) responseURL(id string) string { return s.srv.URL + "/hooks/" + id }
+
+func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	if strings.HasPrefix(r.URL.Path, "/hooks/") {
+		method = "response_url"
+	}
+	c := apiCall{Method: method, Body: string(body)}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		c.Form, _ = url.ParseQuery(string(body))
+	}
+	s.mu.Lock()
+	s.times[method] = append(s.times[method], time.Now())
+	if f := s.fail[method]; len(f) > 0 {
+		s.fail[method] = f[1:]
+		s.calls = append(s.calls, c)
+		s.mu.Unlock()
+		if f[0].retryAfter != "" {
+			w.Header().Set("Retry-After", f[0].retryAfter)
+		}
+		w.WriteHeader(f[0].status)
+		return
+	}
+	s.calls = append(s.calls, c)
+	user, known := s.users[c.Form.Get("user")]
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch method {
+	case "auth.test":
+		fmt.Fprintf(w, `{"ok":true,"url":"https://example.slack.com/","team":"Example","user":"talkbot","team_id":%q,"user_id":%q,"bot_id":%q}`, testTeam, testBotUser, testBotID)
+	case "users.info":
+		if !known {
+			id := c.Form.Get("user")
+			user = slackgo.User{ID: id, Name: strings.ToLower(id), Profile: slackgo.UserProfile{DisplayName: "name-" + id}}
+		}
+		b, _ := json.Marshal(map[string]any{"ok": true, "user": user})
+		w.Write(b)
+	case "chat.postMessage":
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, c.Form.Get("channel"))
+	case "chat.postEphemeral":
+		fmt.Fprint(w, `{"ok":true,"message_ts":"1700000000.000200"}`)
+	case "views.open", "views.publish":
+		fmt.Fprint(w, `{"ok":true,"view":{"id":"V0VIEW","type":"modal"}}`)
+	case "response_url":
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprint(w, "ok")
+	default:
+		fmt.Fprint(w, `{"ok":false,"error":"unknown_method"}`)
+	}
+}
+
+// failNext makes the next n calls of method answer with status (and Retry-After).
+func (s *standIn) failNext(method string, n, status int, retryAfter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.fail[method] = append(s.fail[method], failure{status, retryAfter})
+	}
+}
+
+func (s *standIn) setUser(u slackgo.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = u
+}
+
+// got returns the calls of one method (all but auth.test when method is "").
+func (s *standIn) got(method string) []apiCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []apiCall
+	for _, c := range s.calls {
+		if (method == "" && c.Method != "auth.test" && c.Method != "users.info") || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *standIn) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// recorder is a Handler that remembers the requests it passes on.
+type recorder struct {
+	next Handler
+	mu   sync.Mutex
+	reqs []commands.Request
+}
+
+func (r *recorder) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, req)
+	r.mu.Unlock()
+	return r.next.Handle(ctx, req)
+}
+
+func (r *recorder) requests() []commands.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]commands.Request(nil), r.reqs...)
+}
+
+// sleeps records the waits the adapter asks for and returns at once.
+type sleeps struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d > 0 {
+		s.d = append(s.d, d)
+	}
+	return ctx.Err()
+}
+
+func (s *sleeps) waits() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.d...)
+}
+
+// acks records Socket Mode acknowledgements.
+type acks struct {
+	ch chan socketmode.Response
+}
+
+func (a *acks) Ack(req socketmode.Request, payload ...any) error {
+	res := socketmode.Response{EnvelopeID: req.EnvelopeID}
+	if len(payload) > 0 {
+		res.Payload = payload[0]
+	}
+	a.ch <- res
+	return nil
+}
+
+// env is an adapter in HTTP mode on 127.0.0.1, over a real store and router,
+// talking to a stand-in Web API.
+type env struct {
+	t      *testing.T
+	a      *Adapter
+	api    *standIn
+	store  *store.Store
+	router *commands.Router
+	rec    *recorder
+	sleeps *sleeps
+	acks   *acks
+	url    string
+	ran    atomic.Bool
+}
+
+func newEnv(t *testing.T, tweak ...func(*Config)) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "talkbot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, api: newStandIn(t), store: st, sleeps: &sleeps{}, acks: &acks{ch: make(chan socketmode.Response, 100)}}
+	e.router = commands.New(commands.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	e.rec = &recorder{next: e.router}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		SigningSecret: testSecret,
+		Handler:       e.rec,
+		Events:        st,
+		Logger:        slog.New(slog.DiscardHandler),
+		Listener:      ln,
+		API:           slackgo.New("xoxb-test", slackgo.OptionAPIURL(e.api.srv.URL+"/api/")),
+		HTTPClient:    e.api.srv.Client(),
+		HomeInterval:  -1,
+		Sleep:         e.sleeps.sleep,
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	e.a, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.a.acker = e.acks
+	e.url = "http://" + ln.Addr().String()
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		st.Close()
+	})
+	return e
+}
+
+// idle waits until the adapter has finished all background work.
+func (e *env) idle() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := e.a.waitIdle(ctx); err != nil {
+		e.t.Fatalf("adapter never went idle: %v", err)
+	}
+}
+
+// sign is Slack's v0 request signature.
+func sign(secret string, ts int64, body string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%d:%s", ts, body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// request is one HTTP request to /slack/events.
+type request struct {
+	contentType string
+	body        string
+	ts          int64  // 0: now
+	secret      string // "": testSecret
+	unsigned    bool
+	header      http.Header
+}
+
+func (e *env) do(r request) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.url+EventsPath, strings.NewReader(r.body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", r.contentType)
+	if !r.unsigned {
+		ts, secret := r.ts, r.secret
+		if ts == 0 {
+			ts = time.Now().Unix()
+		}
+		if secret == "" {
+			secret = testSecret
+		}
+		req.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("X-Slack-Signature", sign(secret, ts, r.body))
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// slash is a /talk slash command in Slack's form encoding.
+type slash struct {
+	text, user, userName, channel, trigger, responseURL string
+}
+
+var triggerSeq atomic.Int64
+
+func (e *env) slashBody(s slash) string {
+	if s.user == "" {
+		s.user = "U0ALICE"
+	}
+	if s.userName == "" {
+		s.userName = "alice"
+	}
+	if s.channel == "" {
+		s.channel = "C0TALKS"
+	}
+	if s.trigger == "" {
+		s.trigger = fmt.Sprintf("%d.%d.0123456789abcdef", 1700000000+triggerSeq.Add(1), triggerSeq.Load())
+	}
+	if s.responseURL == "" {
+		s.responseURL = e.api.responseURL("slash-" + s.trigger)
+	}
+	return url.Values{
+		"token":                 {"gIkuvaNzQIHg97ATvDxqgjtO"},
+		"team_id":               {testTeam},
+		"team_domain":           {"example"},
+		"enterprise_id":         {""},
+		"enterprise_name":       {""},
+		"channel_id":            {s.channel},
+		"channel_name":          {"kubecon"},
+		"user_id":               {s.user},
+		"user_name":             {s.userName},
+		"command":               {"/talk"},
+		"text":                  {s.text},
+		"api_app_id":            {"A0TALKBOT"},
+		"is_enterprise_install": {"false"},
+		"response_url":          {s.responseURL},
+		"trigger_id":            {s.trigger},
+	}.Encode()
+}
+
+// slash sends a signed slash command and checks it is acknowledged with an empty 200.
+func (e *env) slash(s slash) {
+	e.t.Helper()
+	status, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(s)})
+	if status != http.StatusOK || body != "" {
+		e.t.Fatalf("slash command %q: got %d %q, want 200 and an empty body", s.text, status, body)
+	}
+}
+
+// interact sends a signed interactivity payload.
+func (e *env) interact(payload any) (int, string) {
+	e.t.Helper()
+	b, err := json.Marshal(payload)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do(request{contentType: "application/x-www-form-urlencoded", body: url.Values{"payload": {string(b)}}.Encode()})
+}
+
+// event sends a signed Events API callback.
+func (e *env) event(eventID string, inner map[string]any, header http.Header) (int, string) {
+	e.t.Helper()
+	b, _ := json.Marshal(eventCallback(eventID, inner))
+	// Slack signs each delivery afresh: a retry has a later timestamp.
+	ts := time.Now().Unix()
+	if n, err := strconv.ParseInt(header.Get("X-Slack-Retry-Num"), 10, 64); err == nil {
+		ts += n
+	}
+	return e.do(request{contentType: "application/json", body: string(b), header: header, ts: ts})
+}
+
+func eventCallback(eventID string, inner map[string]any) map[string]any {
+	return map[string]any{
+		"token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": testTeam, "api_app_id": "A0TALKBOT",
+		"event": inner, "type": "event_callback", "event_id": eventID, "event_time": 1700000000,
+		"authorizations":        []map[string]any{{"enterprise_id": nil, "team_id": testTeam, "user_id": testBotUser, "is_bot": true, "is_enterprise_install": false}},
+		"is_ext_shared_channel": false, "event_context": "4-eyJldCI6ImFwcF9tZW50aW9uIn0",
+	}
+}
+
+// handle runs a command straight through the router, to look at the data.
+func (e *env) handle(user, text string) string {
+	e.t.Helper()
+	r := e.router.Handle(context.Background(), commands.Request{Platform: "slack", Workspace: testTeam, UserID: user, UserName: "x", Text: text})
+	return r.Text()
+}

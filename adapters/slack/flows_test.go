@@ -1,0 +1,391 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot/commands"
+)
+
+// viewState is a view's submitted state in Slack's wire format.
+func viewState(values map[string]map[string]any) map[string]any {
+	out := map[string]any{}
+	for block, v := range values {
+		out[block] = map[string]any{inputValue: v}
+	}
+	return map[string]any{"values": out}
+}
+
+func viewSubmission(user, trigger, callback, meta string, state map[string]any) map[string]any {
+	return map[string]any{
+		"type": "view_submission", "team": map[string]any{"id": testTeam, "domain": "example"},
+		"user":       map[string]any{"id": user, "username": "alice", "name": "alice", "team_id": testTeam},
+		"api_app_id": "A0TALKBOT", "token": "gIkuvaNzQIHg97ATvDxqgjtO", "trigger_id": trigger,
+		"view": map[string]any{"id": "V0VIEW", "team_id": testTeam, "type": "modal", "callback_id": callback,
+			"private_metadata": meta, "state": state, "hash": "1700000000.abcdef"},
+		"response_urls": []any{},
+	}
+}
+
+func TestAddModal(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add", trigger: "trg-modal", responseURL: e.api.responseURL("orig")})
+	e.idle()
+	opens := e.api.got("views.open")
+	if len(opens) != 1 {
+		t.Fatalf("views.open calls = %d, want 1", len(opens))
+	}
+	var open struct {
+		TriggerID string `json:"trigger_id"`
+		View      struct {
+			CallbackID      string `json:"callback_id"`
+			PrivateMetadata string `json:"private_metadata"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(opens[0].Body), &open); err != nil {
+		t.Fatal(err)
+	}
+	if open.TriggerID != "trg-modal" || open.View.CallbackID != viewAdd {
+		t.Fatalf("opened %+v", open)
+	}
+	if len(e.rec.requests()) != 0 {
+		t.Errorf("opening the modal ran a command")
+	}
+
+	// Submitted with an empty title: the form shows an error, nothing runs.
+	status, body := e.interact(viewSubmission("U0ALICE", "trg-sub0", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+		inputTitle: {"type": "plain_text_input", "value": "  "}})))
+	if status != http.StatusOK || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, `"title"`) {
+		t.Errorf("empty title: %d %s", status, body)
+	}
+
+	// A title with options and separators in it stays whole; the note is the note.
+	title := `Kubernetes "Mythbusters" -- 5/5 #notatag https://example.com`
+	status, body = e.interact(viewSubmission("U0ALICE", "trg-sub1", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+		inputTitle:    {"type": "plain_text_input", "value": title},
+		inputSpeakers: {"type": "plain_text_input", "value": "Alice Smith, Bob Jones"},
+		inputRating:   {"type": "static_select", "selected_option": map[string]any{"value": "4", "text": map[string]any{"type": "plain_text", "text": "4"}}},
+		inputTags:     {"type": "plain_text_input", "value": "ebpf, Networking"},
+		inputNote:     {"type": "plain_text_input", "value": "great demo -- really"},
+	})))
+	if status != http.StatusOK || body != "" {
+		t.Fatalf("submission: %d %q (want an empty 200 that closes the modal)", status, body)
+	}
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 1 || !strings.Contains(hooks[0].Body, "Logged new talk") {
+		t.Fatalf("answer through the slash command's response_url: %+v", hooks)
+	}
+	show := e.handle("U0ALICE", "show #1")
+	for _, want := range []string{`Kubernetes "Mythbusters" --` + "\u00a0" + `5/5 #notatag https://example.com`, "Alice Smith, Bob Jones", "#ebpf", "#networking", "4/5", "great demo -- really"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+}
+
+func TestSaveAsNoteShortcut(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.slash(slash{text: "add KEDA - Real Time And Serverless Scaling"})
+	e.idle()
+	e.api.reset()
+	status, _ := e.interact(map[string]any{
+		"type": "message_action", "callback_id": callbackSaveNote, "trigger_id": "trg-shortcut",
+		"team": map[string]any{"id": testTeam, "domain": "example"}, "user": map[string]any{"id": "U0ALICE", "name": "alice"},
+		"channel": map[string]any{"id": "C0TALKS", "name": "kubecon"}, "response_url": e.api.responseURL("shortcut"),
+		"message_ts": "1700000000.000400", "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+		"message": map[string]any{"type": "message", "user": "U0BOB", "ts": "1700000000.000400",
+			"text": "<@U0BOB|bob> says &lt;b&gt;see <https://example.com/slides|the slides>&lt;/b&gt; <!here>"},
+	})
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	e.idle()
+	opens := e.api.got("views.open")
+	if len(opens) != 1 {
+		t.Fatalf("views.open calls = %d", len(opens))
+	}
+	var open struct {
+		View struct {
+			PrivateMetadata string `json:"private_metadata"`
+			Blocks          []struct {
+				BlockID string `json:"block_id"`
+				Element struct {
+					InitialValue string `json:"initial_value"`
+					Options      []struct {
+						Text  struct{ Text string } `json:"text"`
+						Value string                `json:"value"`
+					} `json:"options"`
+				} `json:"element"`
+			} `json:"blocks"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(opens[0].Body), &open); err != nil {
+		t.Fatal(err)
+	}
+	var picks []string
+	var initial string
+	for _, b := range open.View.Blocks {
+		for _, o := range b.Element.Options {
+			if b.BlockID == inputTalkPick {
+				picks = append(picks, o.Value+"="+o.Text.Text)
+			}
+		}
+		if b.BlockID == inputNote {
+			initial = b.Element.InitialValue
+		}
+	}
+	if len(picks) != 2 || !strings.Contains(strings.Join(picks, "|"), "1=#1 Cgroupv2 Is Coming Soon") {
+		t.Errorf("talk picker = %q", picks)
+	}
+	if want := "@bob says <b>see the slides (https://example.com/slides)</b> @here"; initial != want {
+		t.Errorf("note text = %q, want %q", initial, want)
+	}
+	status, body := e.interact(viewSubmission("U0ALICE", "trg-note", viewNote, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+		inputTalkPick: {"type": "static_select", "selected_option": map[string]any{"value": "1"}},
+		inputNote:     {"type": "plain_text_input", "value": initial},
+		inputPrivate:  {"type": "checkboxes", "selected_options": []map[string]any{{"value": "private"}}},
+	})))
+	if status != http.StatusOK || body != "" {
+		t.Fatalf("submission: %d %q", status, body)
+	}
+	// No talk at all: an error in the form.
+	_, body = e.interact(viewSubmission("U0ALICE", "trg-note2", viewNote, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+		inputNote: {"type": "plain_text_input", "value": "x"}})))
+	if !strings.Contains(body, `"talk_ref"`) {
+		t.Errorf("no talk: %s", body)
+	}
+	e.idle()
+	show := e.handle("U0ALICE", "show #1")
+	if !strings.Contains(show, "(private)") || !strings.Contains(show, "see the slides (https://example.com/slides)") {
+		t.Errorf("show:\n%s", show)
+	}
+	hooks := e.api.got("response_url")
+	if len(hooks) != 1 || !strings.Contains(hooks[0].Body, "Noted (private)") {
+		t.Errorf("answer: %+v", hooks)
+	}
+	// What the bot sent never holds live markup from the message.
+	for _, c := range hooks {
+		if strings.Contains(c.Body, "<!here>") || strings.Contains(c.Body, "<b>") {
+			t.Errorf("live markup in %s", c.Body)
+		}
+	}
+}
+
+func TestAppHome(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon 5/5"})
+	e.slash(slash{text: "want KEDA - Real Time And Serverless Scaling", user: "U0ALICE"})
+	e.idle()
+	e.api.reset()
+	e.event("EvHOME1", map[string]any{"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home", "event_ts": "1700000005.1"}, nil)
+	e.idle()
+	pubs := e.api.got("views.publish")
+	if len(pubs) != 1 {
+		t.Fatalf("views.publish calls = %d, want 1", len(pubs))
+	}
+	home := pubs[0].Body
+	for _, want := range []string{`"user_id":"U0ALICE"`, `"type":"home"`, "Your talks — General", "Your watch-later list", "KEDA", "Team highlights", "Cgroupv2", actionOpenAdd} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home lacks %q", want)
+		}
+	}
+	// A change refreshes it.
+	e.slash(slash{text: "star #2"})
+	e.idle()
+	if n := len(e.api.got("views.publish")); n != 2 {
+		t.Errorf("views.publish calls after a change = %d, want 2", n)
+	}
+	// A reading command does not.
+	e.slash(slash{text: "list"})
+	e.idle()
+	if n := len(e.api.got("views.publish")); n != 2 {
+		t.Errorf("views.publish calls after a read = %d, want 2", n)
+	}
+	// A button on the Home acts, then shows the Home again with the answer on top.
+	e.interact(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": "U0ALICE", "name": "alice", "team_id": testTeam},
+		"team": map[string]any{"id": testTeam}, "trigger_id": "trg-home-star", "api_app_id": "A0TALKBOT",
+		"container": map[string]any{"type": "view", "view_id": "V0HOME"},
+		"view":      map[string]any{"id": "V0HOME", "type": "home", "team_id": testTeam, "callback_id": "home"},
+		"actions":   []map[string]any{{"action_id": "watched", "block_id": "later-talk-2-1", "type": "button", "value": "2", "action_ts": "1.1"}},
+	})
+	e.idle()
+	pubs = e.api.got("views.publish")
+	if len(pubs) != 3 || !strings.Contains(pubs[2].Body, "watched") {
+		t.Fatalf("home after a button: %d publishes", len(pubs))
+	}
+	if !strings.Contains(e.handle("U0ALICE", "show #2"), "watched") {
+		t.Errorf("the Home button did not act")
+	}
+	// Redelivered app_home_opened: no second publish.
+	e.event("EvHOME1", map[string]any{"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home", "event_ts": "1700000005.1"},
+		http.Header{"X-Slack-Retry-Num": {"1"}})
+	e.idle()
+	if n := len(e.api.got("views.publish")); n != 3 {
+		t.Errorf("publishes after a redelivery = %d, want 3", n)
+	}
+}
+
+func TestRateLimitedCallsAreRetried(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.idle()
+	e.api.reset()
+
+	e.api.failNext("response_url", 1, http.StatusTooManyRequests, "3")
+	e.api.failNext("chat.postEphemeral", 2, http.StatusTooManyRequests, "7")
+	e.slash(slash{text: "list"})
+	e.event("Ev429", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> list", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	e.idle()
+	if n := len(e.api.got("response_url")); n != 2 {
+		t.Errorf("response_url attempts = %d, want 2", n)
+	}
+	if n := len(e.api.got("chat.postEphemeral")); n != 3 {
+		t.Errorf("chat.postEphemeral attempts = %d, want 3", n)
+	}
+	waits := map[time.Duration]int{}
+	for _, d := range e.sleeps.waits() {
+		waits[d]++
+	}
+	if waits[3*time.Second] != 1 || waits[7*time.Second] != 2 {
+		t.Errorf("waits = %v, want 3s once and 7s twice (Slack's Retry-After)", waits)
+	}
+
+	// A call that stays rate limited is given up after a few retries, and the bot goes on.
+	e.api.reset()
+	e.api.failNext("chat.postEphemeral", 10, http.StatusTooManyRequests, "1")
+	e.event("Ev429b", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> list", "ts": "1.2", "channel": "C0TALKS"}, nil)
+	e.idle()
+	if n := len(e.api.got("chat.postEphemeral")); n != maxRetries+1 {
+		t.Errorf("attempts = %d, want %d", n, maxRetries+1)
+	}
+	e.slash(slash{text: "list"})
+	e.idle()
+	if n := len(e.api.got("response_url")); n != 1 {
+		t.Errorf("the bot stopped answering after giving up")
+	}
+}
+
+func TestRetryAfterIsWaitedForReal(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Sleep = nil })
+	e.api.failNext("response_url", 1, http.StatusTooManyRequests, "1")
+	e.slash(slash{text: "help"})
+	e.idle()
+	e.api.mu.Lock()
+	times := e.api.times["response_url"]
+	e.api.mu.Unlock()
+	if len(times) != 2 {
+		t.Fatalf("attempts = %d", len(times))
+	}
+	if gap := times[1].Sub(times[0]); gap < time.Second {
+		t.Errorf("retried after %v, before Retry-After: 1", gap)
+	}
+}
+
+func TestPostsToOneChannelArePaced(t *testing.T) {
+	now := time.Date(2024, 11, 13, 10, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	for i, u := range []string{"U0ALICE", "U0BOB", "U0CAROL"} {
+		e.event("EvShare"+itoa(int64(i)), map[string]any{"type": "app_mention", "user": u, "text": "<@" + testBotUser + "> share help", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	}
+	e.event("EvOther", map[string]any{"type": "app_mention", "user": "U0DAN", "text": "<@" + testBotUser + "> share help", "ts": "1.1", "channel": "C0OTHER"}, nil)
+	e.idle()
+	if n := len(e.api.got("chat.postMessage")); n != 4 {
+		t.Fatalf("posts = %d, want 4", n)
+	}
+	waits := e.sleeps.waits()
+	total := time.Duration(0)
+	for _, d := range waits {
+		total += d
+	}
+	// Three posts to C0TALKS at one instant: the second waits 1s, the third 2s; C0OTHER waits not at all.
+	if len(waits) != 2 || total != 3*time.Second {
+		t.Errorf("waits = %v, want 1s and 2s", waits)
+	}
+}
+
+func TestBusyAndPanics(t *testing.T) {
+	block := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(block) }) }
+	t.Cleanup(release)
+	e := newEnv(t, func(c *Config) {
+		c.Workers, c.Queue = 1, 1
+		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
+			switch req.Text {
+			case "block":
+				<-block
+			case "panic":
+				panic("boom")
+			}
+			return commands.Reply{Lines: []commands.Line{{{Text: "ok " + req.Text}}}}
+		})
+	})
+	e.slash(slash{text: "panic", user: "U1"})
+	e.idle()
+	e.slash(slash{text: "block", user: "U1"})  // runs, and holds the only worker
+	e.slash(slash{text: "queued", user: "U2"}) // waits in the queue, or behind the first
+	// The queue is full: a slash command is told so, an event is left for Slack to redeliver.
+	var full bool
+	for i := 0; i < 5 && !full; i++ {
+		status, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "more", user: "U3"})})
+		full = status == http.StatusOK && strings.Contains(body, "swamped")
+	}
+	if !full {
+		t.Fatal("a full queue never said so")
+	}
+	status, _ := e.event("EvBusy", map[string]any{"type": "app_mention", "user": "U4", "text": "<@" + testBotUser + "> list", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("event with a full queue: %d, want 503", status)
+	}
+	release()
+	e.idle()
+	// After the panic and the jam, the event comes again and is handled.
+	status, _ = e.event("EvBusy", map[string]any{"type": "app_mention", "user": "U4", "text": "<@" + testBotUser + "> list", "ts": "1.1", "channel": "C0TALKS"},
+		http.Header{"X-Slack-Retry-Num": {"1"}})
+	e.idle()
+	if status != http.StatusOK || len(e.api.got("chat.postEphemeral")) != 1 {
+		t.Errorf("redelivered event: %d, %d answers", status, len(e.api.got("chat.postEphemeral")))
+	}
+	var texts []string
+	for _, c := range e.api.got("response_url") {
+		texts = append(texts, c.Body)
+	}
+	if all := strings.Join(texts, "\n"); !strings.Contains(all, "ok block") || !strings.Contains(all, "ok queued") {
+		t.Errorf("answers after a panic: %s", all)
+	}
+}
+
+type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
+
+func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	return f(ctx, req)
+}
+
+func TestAppHomeOpenedOftenPublishesOnce(t *testing.T) {
+	now := time.Date(2024, 11, 13, 10, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) {
+		c.HomeInterval = time.Minute
+		c.Now = func() time.Time { return now }
+	})
+	for i := range 3 {
+		e.event("EvOpen"+itoa(int64(i)), map[string]any{"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home", "event_ts": "1.1"}, nil)
+		e.idle()
+	}
+	if n := len(e.api.got("views.publish")); n != 1 {
+		t.Errorf("views.publish calls = %d, want 1", n)
+	}
+	// The Messages tab is not the Home.
+	e.event("EvOpenMsgs", map[string]any{"type": "app_home_opened", "user": "U0BOB", "channel": "D0BOB", "tab": "messages", "event_ts": "1.2"}, nil)
+	e.idle()
+	if n := len(e.api.got("views.publish")); n != 1 {
+		t.Errorf("views.publish calls = %d after the Messages tab, want 1", n)
+	}
+}

@@ -1,0 +1,177 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// EventsPath is where HTTP mode takes slash commands, Events API callbacks
+// and interactivity payloads, as Slack's Bolt frameworks do.
+const EventsPath = "/slack/events"
+
+// HTTPHandler serves /slack/events and /healthz.
+func (a *Adapter) HTTPHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+EventsPath, a.serveEvents)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	return mux
+}
+
+// serveHTTP runs HTTP mode until ctx is done.
+func (a *Adapter) serveHTTP(ctx context.Context) error {
+	ln := a.listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.addr); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.HTTPHandler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	stop := context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	defer stop()
+	a.log.InfoContext(ctx, "slack http mode listening", "addr", ln.Addr().String(), "path", EventsPath)
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// serveEvents verifies a request's v0 signature before anything else, then
+// acknowledges it: forged, stale, unsigned and replayed requests get 401,
+// oversized ones 413, and none of them changes anything.
+func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
+	sv, err := slackgo.NewSecretsVerifier(r.Header, a.signingSecret)
+	if err != nil {
+		a.log.Warn("slack request refused", "reason", err.Error(), "remote", r.RemoteAddr)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if _, err := sv.Write(body); err != nil || sv.Ensure() != nil {
+		a.log.Warn("slack request refused", "reason", "signature mismatch", "remote", r.RemoteAddr)
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return
+	}
+	// Slack signs every delivery afresh, retries included: a signature seen
+	// before is someone replaying a captured request.
+	if !a.replays.add(r.Header.Get("X-Slack-Signature"), a.now()) {
+		a.log.Warn("slack request refused", "reason", "replayed", "remote", r.RemoteAddr)
+		http.Error(w, "replayed request", http.StatusUnauthorized)
+		return
+	}
+	res := a.dispatchHTTP(r, body)
+	writeAck(w, res)
+}
+
+func (a *Adapter) dispatchHTTP(r *http.Request, body []byte) ack {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mediaType {
+	case "application/json":
+		var outer struct {
+			Type      string `json:"type"`
+			Challenge string `json:"challenge"`
+		}
+		if err := json.Unmarshal(body, &outer); err != nil {
+			return ack{status: http.StatusBadRequest}
+		}
+		if outer.Type == slackevents.URLVerification {
+			return ack{body: map[string]string{"challenge": outer.Challenge}}
+		}
+		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			// Events this app does not subscribe to land here too; Slack needs no retry.
+			a.log.Debug("slack event not parsed", "err", err, "retry_num", r.Header.Get("X-Slack-Retry-Num"))
+			return ack{}
+		}
+		return a.onEvent(ev)
+	case "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return ack{status: http.StatusBadRequest}
+		}
+		if p := form.Get("payload"); p != "" {
+			var ic slackgo.InteractionCallback
+			if err := json.Unmarshal([]byte(p), &ic); err != nil {
+				return ack{status: http.StatusBadRequest}
+			}
+			return a.onInteraction(ic)
+		}
+		if form.Get("command") != "" {
+			return a.onSlashCommand(slashCommand(form))
+		}
+		if form.Get("ssl_check") == "1" {
+			return ack{} // Slack checking the certificate of the slash command's URL
+		}
+	}
+	return ack{status: http.StatusBadRequest}
+}
+
+// slashCommand reads a slash command from its form, as slack.SlashCommandParse does.
+func slashCommand(f url.Values) slackgo.SlashCommand {
+	return slackgo.SlashCommand{
+		TeamID: f.Get("team_id"), TeamDomain: f.Get("team_domain"),
+		EnterpriseID: f.Get("enterprise_id"), EnterpriseName: f.Get("enterprise_name"),
+		IsEnterpriseInstall: f.Get("is_enterprise_install") == "true",
+		ChannelID:           f.Get("channel_id"), ChannelName: f.Get("channel_name"),
+		UserID: f.Get("user_id"), UserName: f.Get("user_name"),
+		Command: f.Get("command"), Text: f.Get("text"),
+		ResponseURL: f.Get("response_url"), TriggerID: f.Get("trigger_id"), APIAppID: f.Get("api_app_id"),
+	}
+}
+
+func writeAck(w http.ResponseWriter, res ack) {
+	status := res.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status != http.StatusOK {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if res.body == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	b, err := json.Marshal(res.body)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,402 @@
+package slack
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+)
+
+const podsTitle = "Resize Your Pods In-Place With Deterministic eBPF Triggers"
+
+func TestSlashCommandEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add " + podsTitle + " - Pablo Chico de Guzman &amp; Vinay Kulkarni 5/5 #ebpf -- mind slightly blown", trigger: "t-add"})
+	e.idle()
+
+	got := e.api.got("response_url")
+	if len(got) != 1 {
+		t.Fatalf("response_url calls = %d, want 1", len(got))
+	}
+	var msg struct {
+		ResponseType string          `json:"response_type"`
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+		Replace      bool            `json:"replace_original"`
+	}
+	if err := json.Unmarshal([]byte(got[0].Body), &msg); err != nil {
+		t.Fatal(err)
+	}
+	if msg.ResponseType != "ephemeral" {
+		t.Errorf("response_type = %q, want ephemeral", msg.ResponseType)
+	}
+	for _, want := range []string{"*#1*", podsTitle, "Pablo Chico de Guzman, Vinay Kulkarni", `"action_id":"rate"`, `"value":"1:5"`, `"action_id":"star"`} {
+		if !strings.Contains(string(msg.Blocks), want) {
+			t.Errorf("reply blocks lack %q:\n%s", want, msg.Blocks)
+		}
+	}
+	// Committed: the router sees it.
+	if list := e.handle("U0ALICE", "list"); !strings.Contains(list, podsTitle) || !strings.Contains(list, "5/5") {
+		t.Errorf("list after add:\n%s", list)
+	}
+	reqs := e.rec.requests()
+	if len(reqs) != 1 || reqs[0].Platform != "slack" || reqs[0].Workspace != testTeam || reqs[0].UserID != "U0ALICE" || reqs[0].UserName != "name-U0ALICE" {
+		t.Errorf("requests = %+v", reqs)
+	}
+	if !strings.Contains(reqs[0].Text, "Guzman & Vinay") {
+		t.Errorf("entities not unescaped: %q", reqs[0].Text)
+	}
+}
+
+func TestURLVerification(t *testing.T) {
+	e := newEnv(t)
+	body := `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`
+	status, got := e.do(request{contentType: "application/json", body: body})
+	if status != http.StatusOK {
+		t.Fatalf("status = %d", status)
+	}
+	var res map[string]string
+	if err := json.Unmarshal([]byte(got), &res); err != nil || res["challenge"] != "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" {
+		t.Errorf("answer = %q (%v)", got, err)
+	}
+	// Unsigned, the same challenge is refused.
+	if status, _ := e.do(request{contentType: "application/json", body: body, unsigned: true}); status != http.StatusUnauthorized {
+		t.Errorf("unsigned url_verification: status %d, want 401", status)
+	}
+}
+
+func TestRefusedRequestsChangeNothing(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MaxBody = 64 << 10 })
+	note := func(trigger string) string {
+		return e.slashBody(slash{text: "add Cgroupv2 Is Coming Soon -- only saw the last half", trigger: trigger})
+	}
+	form := "application/x-www-form-urlencoded"
+	big := e.slashBody(slash{text: "note " + strings.Repeat("x", 70<<10), trigger: "t-big"})
+	stale := time.Now().Add(-6 * time.Minute).Unix()
+	future := time.Now().Add(6 * time.Minute).Unix()
+	tests := []struct {
+		name string
+		req  request
+		want int
+	}{
+		{"unsigned", request{contentType: form, body: note("t1"), unsigned: true}, http.StatusUnauthorized},
+		{"forged with another secret", request{contentType: form, body: note("t2"), secret: "not-the-secret"}, http.StatusUnauthorized},
+		{"stale", request{contentType: form, body: note("t3"), ts: stale}, http.StatusUnauthorized},
+		{"from the future", request{contentType: form, body: note("t4"), ts: future}, http.StatusUnauthorized},
+		{"bad signature format", request{contentType: form, body: note("t5"), header: http.Header{"X-Slack-Signature": {"v1=abc"}}}, http.StatusUnauthorized},
+		{"oversized", request{contentType: form, body: big}, http.StatusRequestEntityTooLarge},
+		{"oversized and unsigned", request{contentType: form, body: big, unsigned: true}, http.StatusUnauthorized},
+		{"signed junk", request{contentType: "text/plain", body: "hello"}, http.StatusBadRequest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _ := e.do(tc.req)
+			if status != tc.want {
+				t.Errorf("status = %d, want %d", status, tc.want)
+			}
+		})
+	}
+	// A tampered body: signed, then changed.
+	t.Run("tampered body", func(t *testing.T) {
+		ts := time.Now().Unix()
+		req, _ := http.NewRequest(http.MethodPost, e.url+EventsPath, strings.NewReader(note("t6")+"x"))
+		req.Header.Set("Content-Type", form)
+		req.Header.Set("X-Slack-Request-Timestamp", itoa(ts))
+		req.Header.Set("X-Slack-Signature", sign(testSecret, ts, note("t6")))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("status = %d, want 401", res.StatusCode)
+		}
+	})
+	e.idle()
+	if got := e.api.got(""); len(got) != 0 {
+		t.Errorf("refused requests reached Slack: %+v", got)
+	}
+	if got := e.rec.requests(); len(got) != 0 {
+		t.Errorf("refused requests ran commands: %+v", got)
+	}
+	if list := e.handle("U0ALICE", "list"); strings.Contains(list, "Cgroupv2") {
+		t.Errorf("a refused request logged a talk:\n%s", list)
+	}
+}
+
+func TestReplayedRequestIsRefused(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.idle()
+	ts := time.Now().Unix()
+	body := e.slashBody(slash{text: "note the demo was great", trigger: "t-note"})
+	r := request{contentType: "application/x-www-form-urlencoded", body: body, ts: ts}
+	if status, _ := e.do(r); status != http.StatusOK {
+		t.Fatalf("first delivery: %d", status)
+	}
+	if status, _ := e.do(r); status != http.StatusUnauthorized {
+		t.Errorf("replay: status %d, want 401", status)
+	}
+	// Re-signed later (a new signature) but the same trigger_id: acknowledged, not run again.
+	r.ts = ts + 1
+	if status, _ := e.do(r); status != http.StatusOK {
+		t.Errorf("re-signed repeat: status %d, want 200", status)
+	}
+	e.idle()
+	if n := strings.Count(e.handle("U0ALICE", "show #1"), "the demo was great"); n != 1 {
+		t.Errorf("note saved %d times, want 1", n)
+	}
+	if n := len(e.api.got("response_url")); n != 2 {
+		t.Errorf("replies = %d, want 2 (add, note)", n)
+	}
+}
+
+func TestRedeliveredEventRunsOnce(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.idle()
+	e.api.reset()
+	mention := map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> note redelivered?",
+		"ts": "1700000001.000100", "channel": "C0TALKS", "event_ts": "1700000001.000100"}
+	for i, hdr := range []http.Header{nil, {"X-Slack-Retry-Num": {"1"}, "X-Slack-Retry-Reason": {"http_timeout"}}, {"X-Slack-Retry-Num": {"2"}, "X-Slack-Retry-Reason": {"http_timeout"}}} {
+		if status, body := e.event("Ev0MENTION1", mention, hdr); status != http.StatusOK || body != "" {
+			t.Fatalf("delivery %d: %d %q", i, status, body)
+		}
+	}
+	e.idle()
+	if n := strings.Count(e.handle("U0ALICE", "show #1"), "redelivered?"); n != 1 {
+		t.Errorf("note saved %d times, want 1", n)
+	}
+	eph := e.api.got("chat.postEphemeral")
+	if len(eph) != 1 {
+		t.Fatalf("postEphemeral calls = %d, want 1", len(eph))
+	}
+	if eph[0].Form.Get("channel") != "C0TALKS" || eph[0].Form.Get("user") != "U0ALICE" {
+		t.Errorf("ephemeral went to %v", eph[0].Form)
+	}
+}
+
+func TestMentionsAndDirectMessages(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "missed Cgroupv2 Is Coming Soon -- room full"})
+	e.idle()
+	e.api.reset()
+
+	// A question in a thread, by mention.
+	e.event("Ev1", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> what should I watch later?",
+		"ts": "1700000002.000100", "thread_ts": "1700000000.000001", "channel": "C0TALKS", "event_ts": "1700000002.000100"}, nil)
+	// A DM.
+	e.event("Ev2", map[string]any{"type": "message", "channel_type": "im", "user": "U0ALICE", "text": "list",
+		"ts": "1700000003.000100", "channel": "D0ALICE", "event_ts": "1700000003.000100"}, nil)
+	// Ignored: the bot itself, another bot, an edit, a mention in a DM (message.im answers it).
+	e.event("Ev3", map[string]any{"type": "message", "channel_type": "im", "user": testBotUser, "text": "list", "ts": "1.1", "channel": "D0ALICE"}, nil)
+	e.event("Ev4", map[string]any{"type": "message", "channel_type": "im", "bot_id": "B0OTHER", "text": "list", "ts": "1.2", "channel": "D0ALICE"}, nil)
+	e.event("Ev5", map[string]any{"type": "message", "subtype": "message_changed", "channel_type": "im", "channel": "D0ALICE", "ts": "1.3",
+		"message": map[string]any{"type": "message", "user": "U0ALICE", "text": "list", "ts": "1.0"}}, nil)
+	e.event("Ev6", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> list", "ts": "1.4", "channel": "D0ALICE"}, nil)
+	e.event("Ev7", map[string]any{"type": "message", "channel_type": "channel", "user": "U0ALICE", "text": "list", "ts": "1.5", "channel": "C0TALKS"}, nil)
+	e.idle()
+
+	eph := e.api.got("chat.postEphemeral")
+	if len(eph) != 1 {
+		t.Fatalf("postEphemeral calls = %d, want 1", len(eph))
+	}
+	if f := eph[0].Form; f.Get("thread_ts") != "1700000000.000001" || !strings.Contains(f.Get("blocks"), "room full") {
+		t.Errorf("mention answer: %v", f)
+	}
+	posts := e.api.got("chat.postMessage")
+	if len(posts) != 1 || posts[0].Form.Get("channel") != "D0ALICE" || !strings.Contains(posts[0].Form.Get("blocks"), "Cgroupv2") {
+		t.Errorf("DM answers: %+v", posts)
+	}
+	if n := len(e.rec.requests()); n != 3 {
+		t.Errorf("commands run = %d, want 3 (missed, mention, DM)", n)
+	}
+}
+
+func TestShareAndButtons(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.slash(slash{text: "share list", trigger: "t-share"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 2 {
+		t.Fatalf("response_url calls = %d", len(hooks))
+	}
+	if !strings.Contains(hooks[0].Body, `"response_type":"ephemeral"`) || !strings.Contains(hooks[1].Body, `"response_type":"in_channel"`) {
+		t.Errorf("want ephemeral then in_channel:\n%s\n%s", hooks[0].Body, hooks[1].Body)
+	}
+	if strings.Contains(hooks[1].Body, actionShare) {
+		t.Errorf("a shared message has a share button:\n%s", hooks[1].Body)
+	}
+
+	// A private list has a share button; pressing it posts the list publicly.
+	e.api.reset()
+	e.slash(slash{text: "list"})
+	e.idle()
+	list := e.api.got("response_url")[0].Body
+	if !strings.Contains(list, `"text":"Share in channel","emoji":true},"action_id":"share","value":"list"`) {
+		t.Fatalf("no share button:\n%s", list)
+	}
+	e.api.reset()
+	status, _ := e.interact(blockActions("U0ALICE", e.api.responseURL("msg-1"), "trg-share", map[string]any{
+		"action_id": "share", "block_id": "nav", "type": "button", "value": "list", "action_ts": "1700000010.1"}))
+	if status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	// Star and rate from a card.
+	e.interact(blockActions("U0ALICE", e.api.responseURL("msg-1"), "trg-star", map[string]any{
+		"action_id": "star", "block_id": "talk-1-1", "type": "button", "value": "1", "action_ts": "1700000011.1"}))
+	e.interact(blockActions("U0ALICE", e.api.responseURL("msg-1"), "trg-rate", map[string]any{
+		"action_id": "rate", "block_id": "talk-1-1", "type": "static_select", "action_ts": "1700000012.1",
+		"selected_option": map[string]any{"text": map[string]any{"type": "plain_text", "text": "★★★★☆ 4"}, "value": "1:4"}}))
+	// Refused: a share of a command that changes data, a rate out of range.
+	e.interact(blockActions("U0ALICE", e.api.responseURL("msg-1"), "trg-bad1", map[string]any{
+		"action_id": "share", "block_id": "nav", "type": "button", "value": "delete #1", "action_ts": "1.1"}))
+	e.interact(blockActions("U0ALICE", e.api.responseURL("msg-1"), "trg-bad2", map[string]any{
+		"action_id": "rate", "block_id": "x", "type": "static_select", "action_ts": "1.2", "selected_option": map[string]any{"value": "1:9"}}))
+	e.idle()
+	hooks = e.api.got("response_url")
+	if len(hooks) != 3 {
+		t.Fatalf("response_url calls = %d, want 3 (share, star, rate)", len(hooks))
+	}
+	if !strings.Contains(hooks[0].Body, `"response_type":"in_channel"`) {
+		t.Errorf("share button did not post in channel: %s", hooks[0].Body)
+	}
+	show := e.handle("U0ALICE", "show #1")
+	if !strings.Contains(show, "starred") || !strings.Contains(show, "4/5") {
+		t.Errorf("after star and rate:\n%s", show)
+	}
+	if strings.Contains(e.handle("U0ALICE", "list"), "Nothing here") {
+		t.Errorf("the refused delete ran")
+	}
+}
+
+func TestPaging(t *testing.T) {
+	e := newEnv(t)
+	for i := range 11 {
+		e.slash(slash{text: "add Talk number " + itoa(int64(i+1))})
+	}
+	e.idle()
+	e.api.reset()
+	e.slash(slash{text: "list"})
+	e.idle()
+	first := e.api.got("response_url")[0].Body
+	if !strings.Contains(first, "Page 1 of 2") || !strings.Contains(first, `"action_id":"page_next"`) {
+		t.Fatalf("no paging:\n%s", first)
+	}
+	if strings.Count(first, `"action_id":"star"`) != defaultPage {
+		t.Errorf("cards on page 1 = %d, want %d", strings.Count(first, `"action_id":"star"`), defaultPage)
+	}
+	e.api.reset()
+	e.interact(blockActions("U0ALICE", e.api.responseURL("msg-2"), "trg-page", map[string]any{
+		"action_id": "page_next", "block_id": "nav", "type": "button", "value": navJSON("list", 2), "action_ts": "1.1"}))
+	e.idle()
+	second := e.api.got("response_url")[0].Body
+	if !strings.Contains(second, "Page 2 of 2") || !strings.Contains(second, `"replace_original":true`) || !strings.Contains(second, "page_prev") {
+		t.Errorf("page 2:\n%s", second)
+	}
+	if strings.Count(second, `"action_id":"star"`) != 3 {
+		t.Errorf("cards on page 2 = %d, want 3", strings.Count(second, `"action_id":"star"`))
+	}
+}
+
+func TestAdmin(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Admins = []string{"U0CAROL"} })
+	e.api.setUser(slackgo.User{ID: "U0BOB", Name: "bob", IsAdmin: true, Profile: slackgo.UserProfile{DisplayName: "Bob"}})
+	e.api.setUser(slackgo.User{ID: "U0OWEN", Name: "owen", IsOwner: true})
+	for _, u := range []string{"U0ALICE", "U0BOB", "U0OWEN", "U0CAROL", "U0BOB"} {
+		e.slash(slash{text: "help", user: u})
+	}
+	e.idle()
+	got := map[string]bool{}
+	names := map[string]string{}
+	for _, r := range e.rec.requests() {
+		got[r.UserID] = r.Admin
+		names[r.UserID] = r.UserName
+	}
+	want := map[string]bool{"U0ALICE": false, "U0BOB": true, "U0OWEN": true, "U0CAROL": true}
+	for u, w := range want {
+		if got[u] != w {
+			t.Errorf("%s admin = %v, want %v", u, got[u], w)
+		}
+	}
+	if names["U0BOB"] != "Bob" || names["U0OWEN"] != "owen" {
+		t.Errorf("names = %v", names)
+	}
+	if n := len(e.api.got("users.info")); n != 4 {
+		t.Errorf("users.info calls = %d, want 4 (cached)", n)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	e := newEnv(t)
+	res, err := http.Get(e.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("healthz = %d", res.StatusCode)
+	}
+	res, err = http.Get(e.url + EventsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET %s = %d, want 405", EventsPath, res.StatusCode)
+	}
+}
+
+func blockActions(user, responseURL, trigger string, action map[string]any) map[string]any {
+	return map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user, "username": "alice", "name": "alice", "team_id": testTeam},
+		"api_app_id": "A0TALKBOT", "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+		"container":  map[string]any{"type": "message", "message_ts": "1700000000.000300", "channel_id": "C0TALKS", "is_ephemeral": true},
+		"trigger_id": trigger, "team": map[string]any{"id": testTeam, "domain": "example"},
+		"channel":      map[string]any{"id": "C0TALKS", "name": "kubecon"},
+		"response_url": responseURL, "actions": []map[string]any{action},
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestUserTextIsNeutralised sends mentions and HTML the way Slack delivers
+// them (typed markup escaped, real mentions as <!here> and <@U…>) and checks
+// that nothing of it comes back live.
+func TestUserTextIsNeutralised(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add &lt;!channel&gt; <!here> <@U0BOB|bob> <#C0GEN|general> &lt;b&gt;bold&lt;/b&gt; @channel -- <!everyone> &lt;script&gt;x&lt;/script&gt; <@U0BOB>"})
+	e.slash(slash{text: "share list"})
+	e.event("EvHostile", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> share show #1", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	e.idle()
+	var bodies []string
+	for _, c := range e.api.got("") {
+		bodies = append(bodies, c.blocks()+c.Form.Get("text"))
+	}
+	if len(bodies) != 3 {
+		t.Fatalf("%d answers, want 3", len(bodies))
+	}
+	for _, b := range bodies {
+		// The JSON escapes < and >; look at what Slack will read.
+		var decoded any
+		s := b
+		if json.Unmarshal([]byte(b), &decoded) == nil {
+			raw, _ := json.Marshal(decoded)
+			s = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(raw))
+		}
+		checkNeutral(t, s)
+		for _, bad := range []string{"<b>", "<script>", "<!everyone>"} {
+			if strings.Contains(s, bad) {
+				t.Errorf("live %s in %s", bad, s)
+			}
+		}
+		if !strings.Contains(s, "&lt;b&gt;bold&lt;/b&gt;") {
+			t.Errorf("the HTML is not shown as text: %s", s)
+		}
+	}
+}

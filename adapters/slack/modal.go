@@ -1,0 +1,235 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+)
+
+// Block and action ids of the modals' inputs.
+const (
+	inputTitle    = "title"
+	inputSpeakers = "speakers"
+	inputRating   = "rating"
+	inputTags     = "tags"
+	inputNote     = "note"
+	inputTalkPick = "talk_pick"
+	inputTalkRef  = "talk_ref"
+	inputPrivate  = "private"
+	inputValue    = "value" // the action id of every input
+)
+
+// modalMeta travels in a modal's private_metadata: where to answer once it is submitted.
+type modalMeta struct {
+	Channel     string `json:"ch,omitempty"`
+	ResponseURL string `json:"ru,omitempty"`
+	ThreadTS    string `json:"th,omitempty"`
+}
+
+func (m modalMeta) encode() string {
+	b, _ := json.Marshal(m)
+	if len(b) > 3000 { // Slack's limit; a response_url is far shorter
+		b, _ = json.Marshal(modalMeta{Channel: m.Channel})
+	}
+	return string(b)
+}
+
+func textInput(block, label, placeholder string, multiline bool, maxLen int, optional bool) *slackgo.InputBlock {
+	el := slackgo.NewPlainTextInputBlockElement(plainText(placeholder), inputValue)
+	el.Multiline = multiline
+	el.MaxLength = maxLen
+	in := slackgo.NewInputBlock(block, plainText(label), nil, el)
+	in.Optional = optional
+	return in
+}
+
+// addModal is the form `/talk add` with no text opens.
+func addModal(meta modalMeta) slackgo.ModalViewRequest {
+	var ratings []*slackgo.OptionBlockObject
+	for n := 5; n >= 1; n-- {
+		ratings = append(ratings, slackgo.NewOptionBlockObject(strconv.Itoa(n),
+			plainText(strings.Repeat("★", n)+strings.Repeat("☆", 5-n)+" "+strconv.Itoa(n)), nil))
+	}
+	rating := slackgo.NewInputBlock(inputRating, plainText("Rating"), nil,
+		slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Not rated"), inputValue, ratings...))
+	rating.Optional = true
+	tags := textInput(inputTags, "Tags", "ebpf, networking", false, 400, true)
+	tags.Hint = plainText("Comma-separated; each starts with a letter.")
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		CallbackID:      viewAdd,
+		Title:           plainText("Log a talk"),
+		Submit:          plainText("Log it"),
+		Close:           plainText("Cancel"),
+		PrivateMetadata: meta.encode(),
+		Blocks: slackgo.Blocks{BlockSet: []slackgo.Block{
+			textInput(inputTitle, "Title or schedule link", "Resize Your Pods In-Place With Deterministic eBPF Triggers", false, talkbot.MaxTitleLen, false),
+			textInput(inputSpeakers, "Speakers", "Pablo Chico de Guzman, Vinay Kulkarni", false, talkbot.MaxFieldLen, true),
+			rating,
+			tags,
+			textInput(inputNote, "Note", "mind slightly blown; needs KEP-1287", true, talkbot.MaxNoteLen, true),
+		}},
+	}
+}
+
+func (a *Adapter) openAddModal(ctx context.Context, o origin, triggerID string) {
+	if triggerID == "" {
+		return
+	}
+	meta := modalMeta{Channel: o.channel, ResponseURL: o.responseURL, ThreadTS: o.threadTS}
+	if err := a.openView(ctx, triggerID, addModal(meta)); err != nil {
+		a.log.ErrorContext(ctx, "open add modal", "user_id", o.user, "err", err)
+	}
+}
+
+// noteModal is the form of the "Save as talk note" shortcut: pick a talk
+// (from the user's own list, or by reference), edit the text, save.
+func noteModal(meta modalMeta, talks []*slackgo.OptionBlockObject, text string) slackgo.ModalViewRequest {
+	var blocks []slackgo.Block
+	if len(talks) > 0 {
+		pick := slackgo.NewInputBlock(inputTalkPick, plainText("Talk"), nil,
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Pick one of your talks"), inputValue, talks...))
+		pick.Optional = true
+		blocks = append(blocks, pick)
+	}
+	ref := textInput(inputTalkRef, "Or another talk", "#12, a schedule link, or the title", false, talkbot.MaxTitleLen, true)
+	note := textInput(inputNote, "Note", "", true, talkbot.MaxNoteLen, false)
+	note.Element.(*slackgo.PlainTextInputBlockElement).InitialValue = truncateRunes(text, talkbot.MaxNoteLen)
+	private := slackgo.NewInputBlock(inputPrivate, plainText("Visibility"), nil,
+		slackgo.NewCheckboxGroupsBlockElement(inputValue, slackgo.NewOptionBlockObject("private", plainText("Private: only I can read it"), nil)))
+	private.Optional = true
+	blocks = append(blocks, ref, note, private)
+	return slackgo.ModalViewRequest{
+		Type:            slackgo.VTModal,
+		CallbackID:      viewNote,
+		Title:           plainText("Save as talk note"),
+		Submit:          plainText("Save"),
+		Close:           plainText("Cancel"),
+		PrivateMetadata: meta.encode(),
+		Blocks:          slackgo.Blocks{BlockSet: blocks},
+	}
+}
+
+func (a *Adapter) openNoteModal(ctx context.Context, o origin, triggerID, messageText string) {
+	if triggerID == "" {
+		return
+	}
+	// The user's own talks, most recent first, for the picker.
+	reply := a.handler.Handle(ctx, a.request(ctx, o, "list"))
+	var talks []*slackgo.OptionBlockObject
+	for _, u := range units(reply) {
+		if u.talk == 0 || len(talks) == 100 {
+			continue
+		}
+		label := talkLabel(reply.Lines, u.talk)
+		talks = append(talks, slackgo.NewOptionBlockObject(strconv.FormatInt(u.talk, 10), plainText(label), nil))
+	}
+	text := noteText(messageText, func(id string) string { return a.user(ctx, o.team, id, "").name })
+	meta := modalMeta{Channel: o.channel, ResponseURL: o.responseURL}
+	if err := a.openView(ctx, triggerID, noteModal(meta, talks, text)); err != nil {
+		a.log.ErrorContext(ctx, "open note modal", "user_id", o.user, "err", err)
+	}
+}
+
+// reListNumber is the "3. " a list puts before a talk.
+var reListNumber = regexp.MustCompile(`^\d+\.\s+`)
+
+// talkLabel is the text of the line that shows talk id, short enough for a menu.
+func talkLabel(lines []commands.Line, id int64) string {
+	for _, l := range lines {
+		if cardTalk(l, map[int64]bool{id: true}) == id {
+			return truncateRunes(reListNumber.ReplaceAllString(strings.TrimSpace(linePlain(l)), ""), maxOptionText)
+		}
+	}
+	return "#" + strconv.FormatInt(id, 10)
+}
+
+// reTalkRef is a reference the commands read as it is: #12 or a link.
+var reTalkRef = regexp.MustCompile(`^(#\d+|https?://\S+)$`)
+
+// viewSubmission turns a submitted modal into a command. With no command it
+// returns the answer for Slack (errors to show in the form).
+func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (string, origin, ack) {
+	var meta modalMeta
+	_ = json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta)
+	o.channel, o.responseURL, o.threadTS = meta.Channel, meta.ResponseURL, meta.ThreadTS
+	o.dm = strings.HasPrefix(o.channel, "D")
+	values := map[string]slackgo.BlockAction{}
+	if ic.View.State != nil {
+		for block, acts := range ic.View.State.Values {
+			values[block] = acts[inputValue]
+		}
+	}
+	val := func(block string) string { return strings.TrimSpace(values[block].Value) }
+	switch ic.View.CallbackID {
+	case viewAdd:
+		title := val(inputTitle)
+		if title == "" {
+			return "", o, fieldError(inputTitle, "Give the talk's title or its schedule link.")
+		}
+		var b strings.Builder
+		b.WriteString("add ")
+		if reTalkRef.MatchString(title) {
+			b.WriteString(title)
+		} else {
+			b.WriteString(quoteTitle(title))
+		}
+		if s := val(inputSpeakers); s != "" {
+			b.WriteString(" speakers:" + quoteTitle(s))
+		}
+		if r := values[inputRating].SelectedOption.Value; r != "" {
+			if n, err := strconv.Atoi(r); err != nil || n < 1 || n > 5 {
+				return "", o, fieldError(inputRating, "Pick a rating from 1 to 5.")
+			}
+			b.WriteString(" *" + r)
+		}
+		if t := val(inputTags); t != "" {
+			b.WriteString(" tags:" + quoteTitle(strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' }), ",")))
+		}
+		if n := val(inputNote); n != "" {
+			b.WriteString(" -- " + n)
+		}
+		return b.String(), o, ack{}
+	case viewNote:
+		ref := ""
+		if id := values[inputTalkPick].SelectedOption.Value; id != "" {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
+				ref = "#" + id
+			}
+		}
+		if typed := val(inputTalkRef); typed != "" {
+			if reTalkRef.MatchString(typed) {
+				ref = typed
+			} else {
+				ref = quoteTitle(typed)
+			}
+		}
+		if ref == "" {
+			return "", o, fieldError(inputTalkRef, "Pick a talk above, or type its #id, schedule link or title.")
+		}
+		note := val(inputNote)
+		if note == "" {
+			return "", o, fieldError(inputNote, "The note is empty.")
+		}
+		flag := ""
+		for _, opt := range values[inputPrivate].SelectedOptions {
+			if opt.Value == "private" {
+				flag = "--private "
+			}
+		}
+		return "note " + flag + ref + " " + note, o, ack{}
+	}
+	return "", o, ack{}
+}
+
+// fieldError is the view_submission answer that shows msg under a field.
+func fieldError(block, msg string) ack {
+	return ack{body: map[string]any{"response_action": "errors", "errors": map[string]string{block: msg}}}
+}

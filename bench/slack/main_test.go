@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the harness start this test binary as its server process.
+func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) != "" {
+		if err := serveChild(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench server:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestHarness runs the harness small. It times nothing (the numbers are for
+// BENCHMARKS.md, from a full run); it checks that every command was
+// acknowledged with an empty 200, none was refused, and every one was
+// answered through response_url.
+func TestHarness(t *testing.T) {
+	var out strings.Builder
+	results, err := run(context.Background(), options{requests: 300, conns: 4, users: 20, workers: 4, queue: 1000, rate: 500}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 4 {
+		t.Fatalf("%d results, want 4", len(results))
+	}
+	for _, r := range results {
+		if r.ok != 300 || r.busy != 0 || r.fail != 0 || len(r.lat) != 300 {
+			t.Errorf("%s: %d ok, %d busy, %d failed, %d timed", r.name, r.ok, r.busy, r.fail, len(r.lat))
+		}
+		if strings.HasPrefix(r.name, "talkbot") && r.answered == 0 {
+			t.Errorf("%s: answers not awaited", r.name)
+		}
+	}
+	t.Log("\n" + out.String())
+}
