@@ -97,7 +97,8 @@ func (c Config) Validate() error {
 		"MATRIX_USER must be a full Matrix id like @talkbot:example.org")
 	check(c.MatrixUser == "" || c.MatrixPassword != "" || c.MatrixAccessToken != "",
 		"MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN must be set when MATRIX_USER is")
-	check(c.matrixEnabled() == false || c.MatrixHomeserver != "", "MATRIX_HOMESERVER must be set when Matrix credentials are")
+	check(!c.matrixEnabled() || c.MatrixHomeserver != "", "MATRIX_HOMESERVER must be set when Matrix credentials are")
+	check(!c.matrixEnabled() || c.MatrixPickleKey != "", "MATRIX_PICKLE_KEY must be set when Matrix credentials are (it encrypts the end-to-end keys)")
 	check(c.OpenAIBaseURL == "" || isHTTPURL(c.OpenAIBaseURL), "OPENAI_BASE_URL must be an http(s) URL")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -99,6 +99,9 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.slackEnabled() {
 		g.Go(func() error { return startSlack(ctx, cfg, log.With("adapter", "slack"), h, st) })
 	}
+	if cfg.matrixEnabled() {
+		g.Go(func() error { return startMatrix(ctx, cfg, log.With("adapter", "matrix"), h, st) })
+	}
 	err = g.Wait()
 	log.Info("shut down")
 	return err

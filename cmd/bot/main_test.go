@@ -20,6 +20,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN must be set"},
 		{map[string]string{"MATRIX_USER": "talkbot", "MATRIX_PASSWORD": "p", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_USER must be a full Matrix id"},
 		{map[string]string{"MATRIX_ACCESS_TOKEN": "t"}, "MATRIX_HOMESERVER must be set"},
+		{map[string]string{"MATRIX_ACCESS_TOKEN": "t", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_PICKLE_KEY must be set"},
 		{map[string]string{"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL must be an http(s) URL"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
 	}

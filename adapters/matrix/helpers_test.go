@@ -1,0 +1,324 @@
+package matrix_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/cryptohelper"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/talkbot/talkbot/adapters/matrix"
+	"github.com/talkbot/talkbot/adapters/matrix/dendritetest"
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/store"
+)
+
+// wait is how long a test waits for something a homeserver round trip away.
+const wait = 30 * time.Second
+
+// env is one homeserver with a bot account, a real talkbot database and the
+// bot's crypto store: everything a restarted bot needs to be the same bot.
+type env struct {
+	t        *testing.T
+	srv      *dendritetest.Server
+	botID    id.UserID
+	botPW    string
+	store    *store.Store
+	router   *commands.Router
+	cryptoDB string
+	bots     []*bot
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	srv := dendritetest.Start(t)
+	botID, botPW := srv.CreateUser(t, "talkbot")
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "talkbot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &env{
+		t: t, srv: srv, botID: id.UserID(botID), botPW: botPW, store: st,
+		router:   commands.New(commands.Config{Store: st, Logger: slog.New(slog.DiscardHandler)}),
+		cryptoDB: filepath.Join(dir, "talkbot-crypto.db"),
+	}
+}
+
+// bot is one run of the adapter.
+type bot struct {
+	cancel  context.CancelFunc
+	done    chan error
+	logs    *logBuffer
+	stopped sync.Once
+}
+
+// startBot runs a bot over the env; edit adjusts its config.
+func (e *env) startBot(edit ...func(*matrix.Config)) *bot {
+	e.t.Helper()
+	logs := &logBuffer{}
+	cfg := matrix.Config{
+		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: e.botPW,
+		PickleKey: "test pickle key", CryptoDB: e.cryptoDB,
+		Handler: e.router, State: e.store,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	for _, f := range edit {
+		f(&cfg)
+	}
+	a, err := matrix.New(cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &bot{cancel: cancel, done: make(chan error, 1), logs: logs}
+	go func() { b.done <- a.Run(ctx) }()
+	e.bots = append(e.bots, b)
+	e.t.Cleanup(func() {
+		b.stop(e.t)
+		if e.t.Failed() {
+			e.t.Logf("bot log:\n%s", logs.String())
+		}
+	})
+	return b
+}
+
+// stop stops the bot and waits until Run has returned.
+func (b *bot) stop(t *testing.T) {
+	t.Helper()
+	b.stopped.Do(func() {
+		b.cancel()
+		select {
+		case err := <-b.done:
+			if err != nil {
+				t.Errorf("bot Run: %v", err)
+			}
+		case <-time.After(wait):
+			t.Fatalf("bot did not stop within %s", wait)
+		}
+	})
+}
+
+// waitLog waits until the bot has logged a line containing s.
+func (b *bot) waitLog(t *testing.T, s string) {
+	t.Helper()
+	poll(t, "bot logs "+s, func() bool { return strings.Contains(b.logs.String(), s) })
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// poll waits until cond holds, failing the test after wait.
+func poll(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting until %s", wait, what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, not synchronisation
+	}
+}
+
+// user is a person on the homeserver with an end-to-end encryption capable
+// client that records every message and reaction it sees.
+type user struct {
+	t   *testing.T
+	ID  id.UserID
+	cli *mautrix.Client
+
+	mu     sync.Mutex
+	events []*event.Event
+	seen   atomic.Int64
+}
+
+func (e *env) newUser(localpart string) *user {
+	t := e.t
+	t.Helper()
+	uid, pw := e.srv.CreateUser(t, localpart)
+	cli, err := mautrix.NewClient(e.srv.URL, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.Syncer = quickRetrySyncer{mautrix.NewDefaultSyncer()}
+	ctx := context.Background()
+	if _, err := cli.Login(ctx, &mautrix.ReqLogin{
+		Type: mautrix.AuthTypePassword, Password: pw, StoreCredentials: true,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: localpart},
+	}); err != nil {
+		t.Fatalf("login %s: %v", localpart, err)
+	}
+	helper, err := cryptohelper.NewCryptoHelper(cli, []byte("pickle "+localpart), filepath.Join(t.TempDir(), localpart+"-crypto.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Init(ctx); err != nil {
+		t.Fatalf("crypto for %s: %v", localpart, err)
+	}
+	cli.Crypto = helper
+	u := &user{t: t, ID: id.UserID(uid), cli: cli}
+	s := cli.Syncer.(mautrix.ExtensibleSyncer)
+	record := func(_ context.Context, evt *event.Event) {
+		u.mu.Lock()
+		u.events = append(u.events, evt)
+		u.mu.Unlock()
+		u.seen.Add(1)
+	}
+	s.OnEventType(event.EventMessage, record)
+	s.OnEventType(event.EventReaction, record)
+	syncCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = cli.SyncWithContext(syncCtx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		_ = helper.Close()
+	})
+	return u
+}
+
+// createRoom creates a private room, encrypted or not, inviting others.
+func (u *user) createRoom(encrypted bool, invite ...id.UserID) id.RoomID {
+	u.t.Helper()
+	req := &mautrix.ReqCreateRoom{Preset: "private_chat", Invite: invite, Name: "talks"}
+	if encrypted {
+		req.InitialState = []*event.Event{{
+			Type:    event.StateEncryption,
+			Content: event.Content{Parsed: &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}},
+		}}
+	}
+	resp, err := u.cli.CreateRoom(context.Background(), req)
+	if err != nil {
+		u.t.Fatalf("create room: %v", err)
+	}
+	if encrypted {
+		poll(u.t, u.ID.String()+" sees the room encrypted", func() bool {
+			ok, _ := u.cli.StateStore.IsEncrypted(context.Background(), resp.RoomID)
+			return ok
+		})
+	}
+	return resp.RoomID
+}
+
+func (u *user) invite(room id.RoomID, who id.UserID) error {
+	_, err := u.cli.InviteUser(context.Background(), room, &mautrix.ReqInviteUser{UserID: who})
+	return err
+}
+
+func (u *user) join(room id.RoomID) {
+	u.t.Helper()
+	if _, err := u.cli.JoinRoomByID(context.Background(), room); err != nil {
+		u.t.Fatalf("%s join: %v", u.ID, err)
+	}
+}
+
+// waitMember waits until this user's client sees who with membership m in room.
+func (u *user) waitMember(room id.RoomID, who id.UserID, m event.Membership) {
+	u.t.Helper()
+	poll(u.t, u.ID.String()+" sees "+who.String()+" "+string(m), func() bool {
+		return u.cli.StateStore.IsMembership(context.Background(), room, who, m)
+	})
+}
+
+// send sends a text message and returns its id.
+func (u *user) send(room id.RoomID, content *event.MessageEventContent) id.EventID {
+	u.t.Helper()
+	if content.MsgType == "" {
+		content.MsgType = event.MsgText
+	}
+	resp, err := u.cli.SendMessageEvent(context.Background(), room, event.EventMessage, content)
+	if err != nil {
+		u.t.Fatalf("send: %v", err)
+	}
+	return resp.EventID
+}
+
+func (u *user) say(room id.RoomID, text string) id.EventID {
+	u.t.Helper()
+	return u.send(room, &event.MessageEventContent{Body: text})
+}
+
+func (u *user) react(room id.RoomID, target id.EventID, key string) id.EventID {
+	u.t.Helper()
+	resp, err := u.cli.SendReaction(context.Background(), room, target, key)
+	if err != nil {
+		u.t.Fatalf("react: %v", err)
+	}
+	return resp.EventID
+}
+
+// repliesTo returns the events this user has seen that reply to evt.
+func (u *user) repliesTo(evt id.EventID) []*event.Event {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []*event.Event
+	for _, e := range u.events {
+		if e.Type != event.EventMessage {
+			continue
+		}
+		if m := e.Content.AsMessage(); m.RelatesTo.GetReplyTo() == evt {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// reply waits for the one reply to evt and returns it.
+func (u *user) reply(evt id.EventID) *event.Event {
+	u.t.Helper()
+	poll(u.t, "a reply to "+evt.String(), func() bool { return len(u.repliesTo(evt)) > 0 })
+	r := u.repliesTo(evt)
+	if len(r) != 1 {
+		u.t.Fatalf("%d replies to %s, want 1", len(r), evt)
+	}
+	return r[0]
+}
+
+// ask sends a command and returns the bot's reply content.
+func (u *user) ask(room id.RoomID, text string) (id.EventID, *event.MessageEventContent) {
+	u.t.Helper()
+	evt := u.say(room, text)
+	return evt, u.reply(evt).Content.AsMessage()
+}
+
+// botInRoom sets up a room with the bot joined, as seen by u.
+func (e *env) botInRoom(u *user, encrypted bool) id.RoomID {
+	e.t.Helper()
+	room := u.createRoom(encrypted, e.botID)
+	u.waitMember(room, e.botID, event.MembershipJoin)
+	return room
+}
+
+// quickRetrySyncer retries a failed sync after 100ms, not mautrix's 10s.
+type quickRetrySyncer struct{ *mautrix.DefaultSyncer }
+
+func (quickRetrySyncer) OnFailedSync(*mautrix.RespSync, error) (time.Duration, error) {
+	return 100 * time.Millisecond, nil
+}

@@ -1,0 +1,275 @@
+// Package matrix is talkbot's Matrix adapter. It syncs with a homeserver
+// through mautrix, turns `!talk` messages, mentions of the bot and reactions
+// on its talk replies into commands.Requests, and renders each commands.Reply
+// as an m.notice reply (sanitised HTML plus a plain body), in end-to-end
+// encrypted rooms too. It owns the Matrix etiquette: auto-join on allowed
+// invites, leaving empty rooms, never answering its own messages, edits,
+// notices or history from before it joined, and never answering twice.
+package matrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/crypto/cryptohelper"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+)
+
+// Platform is the name this adapter gives handled events in the State.
+const Platform = talkbot.PlatformMatrix
+
+// Handler runs one command; *commands.Router is one.
+type Handler interface {
+	Handle(ctx context.Context, req commands.Request) commands.Reply
+}
+
+// State is what the adapter keeps in talkbot's database across restarts: the
+// sync position, the device id, which bot reply showed which talk, and the ids
+// of handled events. *store.Store is one.
+type State interface {
+	MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error)
+	State(ctx context.Context, key string) (string, error) // talkbot.ErrNotFound when unset
+	SetState(ctx context.Context, key, value string) error
+}
+
+// handledForgetter is an optional capability of a State: dropping old
+// handled-event records so the table stays small.
+type handledForgetter interface {
+	ForgetHandledBefore(ctx context.Context, t time.Time) error
+}
+
+// Config configures an Adapter.
+type Config struct {
+	Homeserver  string // base URL, e.g. https://matrix.example.org
+	UserID      string // the bot's full id, e.g. @talkbot:example.org
+	Password    string // password login (the device id is kept across restarts)...
+	AccessToken string // ...or an access token
+	PickleKey   string // encrypts the end-to-end encryption store
+	CryptoDB    string // SQLite file of the end-to-end encryption store
+
+	// AllowedInviters are servers ("example.org") or user ids
+	// ("@alice:example.org") whose invites the bot accepts; empty means the
+	// bot's own server.
+	AllowedInviters []string
+	// Admins are user ids that are admins in every room (BOT_ADMINS).
+	Admins []string
+
+	Handler Handler
+	State   State
+	Logger  *slog.Logger     // slog.Default() when nil
+	Now     func() time.Time // time.Now when nil
+
+	// MaxAge bounds how old a command may be and still be answered, for
+	// commands sent while the bot was down; zero means one hour.
+	MaxAge time.Duration
+	// Workers bounds how many commands run at once; zero means 8.
+	Workers int
+	// DeviceName is shown in users' device lists; zero means "talkbot".
+	DeviceName string
+}
+
+// Adapter is a running Matrix bot. Create it with New and start it with Run,
+// once; to restart, create a new Adapter over the same State and CryptoDB.
+type Adapter struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	maxAge time.Duration
+
+	cli    *mautrix.Client
+	crypto *cryptohelper.CryptoHelper
+	sync   *syncStore
+	pool   *pool
+	names  []string // how users address the bot: its id, @localpart, localpart, display name
+
+	mu       sync.Mutex
+	joinedAt map[id.RoomID]time.Time // when the bot last joined each room
+}
+
+// New checks the configuration and returns an Adapter; nothing touches the
+// network until Run.
+func New(cfg Config) (*Adapter, error) {
+	var errs []error
+	if u, err := url.Parse(cfg.Homeserver); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, errors.New("homeserver must be an http(s) URL"))
+	}
+	if cfg.AccessToken == "" {
+		if _, _, err := id.UserID(cfg.UserID).Parse(); err != nil || !strings.HasPrefix(cfg.UserID, "@") {
+			errs = append(errs, errors.New("user must be a full Matrix id like @talkbot:example.org"))
+		}
+		if cfg.Password == "" {
+			errs = append(errs, errors.New("a password or an access token is needed"))
+		}
+	}
+	if cfg.PickleKey == "" {
+		errs = append(errs, errors.New("a pickle key is needed: it encrypts the end-to-end encryption store"))
+	}
+	if cfg.CryptoDB == "" {
+		errs = append(errs, errors.New("a crypto database file is needed"))
+	}
+	if cfg.Handler == nil || cfg.State == nil {
+		errs = append(errs, errors.New("a handler and a state store are needed"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("matrix config: %w", err)
+	}
+	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, joinedAt: map[id.RoomID]time.Time{}}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.maxAge <= 0 {
+		a.maxAge = time.Hour
+	}
+	if a.cfg.Workers <= 0 {
+		a.cfg.Workers = 8
+	}
+	if a.cfg.DeviceName == "" {
+		a.cfg.DeviceName = "talkbot"
+	}
+	return a, nil
+}
+
+// Run logs in, sets up end-to-end encryption and syncs until ctx is done.
+// Commands run in a bounded pool of workers, never on the sync loop; on
+// shutdown the running ones finish (for up to drainTimeout) and the sync
+// position is saved only past events that were fully handled.
+func (a *Adapter) Run(ctx context.Context) error {
+	if a.cli != nil {
+		return errors.New("matrix: Run called twice; create a new Adapter to restart")
+	}
+	cli, err := mautrix.NewClient(a.cfg.Homeserver, id.UserID(a.cfg.UserID), a.cfg.AccessToken)
+	if err != nil {
+		return fmt.Errorf("matrix client: %w", err)
+	}
+	a.cli = cli
+	cli.Log = zerologFor(a.log)
+	cli.UserAgent = "talkbot (" + mautrix.DefaultUserAgent + ")"
+	cli.IgnoreRateLimit = true // M_LIMIT_EXCEEDED is retried by retryLimited, after retry_after_ms
+	cli.DefaultHTTPRetries = 2 // network and gateway errors
+	cli.DefaultHTTPBackoff = 500 * time.Millisecond
+
+	jobs, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+	a.pool = newPool(jobs, a.cfg.Workers, a.log)
+	syncer := newSyncer(a)
+	cli.Syncer = syncer
+
+	if err := a.login(ctx); err != nil {
+		return err
+	}
+	a.sync = newSyncStore(a.cfg.State, "matrix.next_batch:"+cli.UserID.String(), a.log)
+	cli.Store = a.sync
+	if err := a.setupCrypto(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if err := a.crypto.Close(); err != nil {
+			a.log.Warn("close crypto store", "err", err)
+		}
+	}()
+	a.names = a.addressedAs(ctx)
+	a.forgetOldHandled(ctx)
+	a.log.Info("matrix bot started", "user_id", cli.UserID.String(), "device_id", cli.DeviceID.String(), "homeserver", a.cfg.Homeserver)
+
+	err = a.syncLoop(ctx, syncer)
+	a.pool.close(drainTimeout)
+	cancelJobs()
+	a.sync.flush(context.WithoutCancel(ctx))
+	a.log.Info("matrix bot stopped")
+	return err
+}
+
+// drainTimeout is how long running commands may take to finish on shutdown.
+const drainTimeout = 15 * time.Second
+
+// syncLoop runs mautrix's sync until ctx is done, restarting it after errors
+// that stop it (a panic in a listener is already recovered by the syncer).
+func (a *Adapter) syncLoop(ctx context.Context, s *syncer) error {
+	for {
+		err := a.cli.SyncWithContext(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, mautrix.MUnknownToken) {
+			return fmt.Errorf("matrix: the homeserver no longer accepts the bot's login: %w", err)
+		}
+		wait := s.backoff.next(err)
+		a.log.Error("sync stopped; restarting", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// forgetOldHandled drops handled-event records far older than any event a
+// sync can redeliver, when the State supports it, now and once a day.
+func (a *Adapter) forgetOldHandled(ctx context.Context) {
+	f, ok := a.cfg.State.(handledForgetter)
+	if !ok {
+		return
+	}
+	forget := func() {
+		if err := f.ForgetHandledBefore(ctx, a.now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("forget old handled events", "err", err)
+		}
+	}
+	forget()
+	go func() {
+		t := time.NewTicker(24 * time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				forget()
+			}
+		}
+	}()
+}
+
+// addressedAs lists the names a message may start with to address the bot.
+func (a *Adapter) addressedAs(ctx context.Context) []string {
+	me := a.cli.UserID
+	names := []string{me.String(), "@" + me.Localpart(), me.Localpart()}
+	if resp, err := a.cli.GetOwnDisplayName(ctx); err == nil && resp.DisplayName != "" {
+		names = append(names, resp.DisplayName)
+	}
+	return names
+}
+
+// joined records that the bot joined room at t.
+func (a *Adapter) joined(room id.RoomID, t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if t.After(a.joinedAt[room]) {
+		a.joinedAt[room] = t
+	}
+}
+
+// beforeJoin reports whether an event at t predates the bot's last join of room.
+func (a *Adapter) beforeJoin(room id.RoomID, t time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	j, ok := a.joinedAt[room]
+	return ok && t.Before(j)
+}
+
+// eventTime is when the event was sent, by the sender's server clock.
+func eventTime(evt *event.Event) time.Time { return time.UnixMilli(evt.Timestamp) }

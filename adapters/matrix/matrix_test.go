@@ -1,0 +1,451 @@
+package matrix_test
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/talkbot/talkbot/adapters/matrix"
+	"github.com/talkbot/talkbot/commands"
+)
+
+// TestInviteJoinAndReply: the bot joins on invite, never answers history from
+// before it joined, and answers `!talk add` with an m.notice reply.
+func TestInviteJoinAndReply(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+
+	room := alice.createRoom(false)
+	history := alice.say(room, "!talk help")
+	if err := alice.invite(room, e.botID); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitMember(room, e.botID, event.MembershipJoin)
+
+	cmd, got := alice.ask(room, "!talk add KEDA Real Time Scaling")
+	if got.MsgType != event.MsgNotice {
+		t.Errorf("msgtype = %q, want m.notice", got.MsgType)
+	}
+	if want := "Logged new talk #1 KEDA Real Time Scaling"; !strings.HasPrefix(got.Body, want) {
+		t.Errorf("body = %q, want it to start with %q", got.Body, want)
+	}
+	if got.Format != event.FormatHTML || !strings.Contains(got.FormattedBody, "<strong>#1</strong>") {
+		t.Errorf("formatted body = %q (format %q)", got.FormattedBody, got.Format)
+	}
+	if got.RelatesTo.GetReplyTo() != cmd {
+		t.Errorf("in reply to %q, want %q", got.RelatesTo.GetReplyTo(), cmd)
+	}
+	if n := len(alice.repliesTo(history)); n != 0 {
+		t.Errorf("%d replies to a command sent before the bot joined, want none", n)
+	}
+}
+
+// TestEtiquette: notices, edits and the bot's own replies are never
+// answered; mentions are; a command in a thread is answered in the thread.
+func TestEtiquette(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+
+	notice := alice.send(room, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "!talk help"})
+	edit := alice.send(room, &event.MessageEventContent{
+		Body:       "* !talk help",
+		NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "!talk help"},
+		RelatesTo:  (&event.RelatesTo{}).SetReplace(notice),
+	})
+	chat := alice.say(room, "talk about the keynote later?")
+
+	var thanks id.EventID
+	t.Run("mention", func(t *testing.T) {
+		cmd, got := alice.ask(room, "talkbot: what should I watch later?")
+		if got.MsgType != event.MsgNotice || got.Body == "" {
+			t.Errorf("reply to a mention = %+v", got)
+		}
+		// A reply to the bot mentions it in m.mentions, but is no command.
+		thanks = alice.send(room, &event.MessageEventContent{Body: "thanks!",
+			RelatesTo: (&event.RelatesTo{}).SetReplyTo(alice.reply(cmd).ID), Mentions: &event.Mentions{UserIDs: []id.UserID{e.botID}}})
+	})
+	t.Run("intentional mention mid-sentence", func(t *testing.T) {
+		evt := alice.send(room, &event.MessageEventContent{Body: "so what should I watch later, Talkbot?", Mentions: &event.Mentions{UserIDs: []id.UserID{e.botID}}})
+		got := alice.reply(evt).Content.AsMessage()
+		if strings.Contains(got.Body, "know the command") {
+			t.Errorf("reply = %q, want the watch list", got.Body)
+		}
+	})
+	t.Run("thread", func(t *testing.T) {
+		root := alice.say(room, "KubeCon day 1")
+		evt := alice.send(room, &event.MessageEventContent{Body: "!talk list", RelatesTo: (&event.RelatesTo{}).SetThread(root, root)})
+		got := alice.reply(evt).Content.AsMessage()
+		if got.RelatesTo.GetThreadParent() != root || got.RelatesTo.IsFallingBack {
+			t.Errorf("relates_to = %+v, want a reply in thread %s", got.RelatesTo, root)
+		}
+	})
+	// Everything above was answered in order, so anything the bot would have
+	// said to the notice, the edit or the chat line has been said by now.
+	for name, evt := range map[string]id.EventID{"notice": notice, "edit": edit, "chat": chat, "thanks": thanks} {
+		if n := len(alice.repliesTo(evt)); n != 0 {
+			t.Errorf("%d replies to the %s, want none", n, name)
+		}
+	}
+}
+
+// TestRestart: a restarted bot answers nothing twice, answers a command sent
+// while it was down exactly once, and skips one older than MaxAge.
+func TestRestart(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, false)
+	before, _ := alice.ask(room, "!talk add Talk One")
+	b.stop(t)
+
+	offline := alice.say(room, "!talk add Talk Two")
+	e.startBot()
+	alice.reply(offline)
+	barrier, _ := alice.ask(room, "!talk list")
+	for _, evt := range []id.EventID{before, offline, barrier} {
+		if n := len(alice.repliesTo(evt)); n != 1 {
+			t.Errorf("%d replies to %s, want exactly 1", n, evt)
+		}
+	}
+
+	t.Run("too old", func(t *testing.T) {
+		e.bots[len(e.bots)-1].stop(t)
+		old := alice.say(room, "!talk add Talk Three")
+		var skew atomic.Int64
+		skew.Store(int64(2 * time.Hour))
+		b := e.startBot(func(c *matrix.Config) { c.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) } })
+		b.waitLog(t, "skipping a command sent too long ago")
+		skew.Store(0)
+		alice.ask(room, "!talk list")
+		if n := len(alice.repliesTo(old)); n != 0 {
+			t.Errorf("%d replies to a command older than MaxAge, want none", n)
+		}
+	})
+}
+
+// TestEncryptedRoom: an encrypted room works, and keeps working after a restart.
+func TestEncryptedRoom(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, true)
+
+	cmd := alice.say(room, "!talk add Encrypted Talk")
+	reply := alice.reply(cmd)
+	if reply.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the reply in an encrypted room was not encrypted")
+	}
+	if got := reply.Content.AsMessage().Body; !strings.Contains(got, "#1 Encrypted Talk") {
+		t.Errorf("reply = %q", got)
+	}
+	b.stop(t)
+
+	e.startBot()
+	cmd = alice.say(room, "!talk rate 5")
+	reply = alice.reply(cmd)
+	if reply.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the reply after a restart was not encrypted")
+	}
+	if got := reply.Content.AsMessage().Body; !strings.HasPrefix(got, "Rated ★★★★★ 5/5: #1 Encrypted Talk") {
+		t.Errorf("reply after restart = %q", got)
+	}
+}
+
+// TestReactions: reactions on a talk reply rate, star and list it.
+func TestReactions(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	cmd := alice.say(room, "!talk add KEDA Real Time Scaling")
+	talkReply := alice.reply(cmd).ID
+
+	for _, tc := range []struct{ key, want string }{
+		{"4️⃣", "Rated ★★★★☆ 4/5: #1 KEDA Real Time Scaling"},
+		{"⭐", "Starred ⭐ #1 KEDA Real Time Scaling"},
+	} {
+		reaction := alice.react(room, talkReply, tc.key)
+		poll(t, "the bot acts on "+tc.key, func() bool {
+			for _, r := range alice.repliesTo(talkReply) {
+				if strings.HasPrefix(r.Content.AsMessage().Body, tc.want) {
+					return true
+				}
+			}
+			return false
+		})
+		_ = reaction
+	}
+	_, got := alice.ask(room, "!talk list")
+	if !strings.Contains(got.Body, "★★★★☆ 4/5, starred") {
+		t.Errorf("list after reactions = %q, want the rating and the star", got.Body)
+	}
+}
+
+// TestNeutralised: @room and HTML in a title are echoed as text.
+func TestNeutralised(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	_, got := alice.ask(room, `!talk add <b>Bold</b> @room <a href="javascript:alert(1)">x</a> <img src=x onerror=alert(1)>`)
+	if strings.Contains(got.Body, "@room") || strings.Contains(got.FormattedBody, "@room") {
+		t.Errorf("@room not defanged: body %q, html %q", got.Body, got.FormattedBody)
+	}
+	for _, tag := range htmlTag.FindAllString(got.FormattedBody, -1) {
+		if !allowedTag[tag] {
+			t.Errorf("formatted body has the tag %s: %q", tag, got.FormattedBody)
+		}
+	}
+	if !strings.Contains(got.FormattedBody, "&lt;b&gt;Bold&lt;/b&gt;") {
+		t.Errorf("formatted body = %q, want the HTML escaped", got.FormattedBody)
+	}
+	if got.Mentions == nil || got.Mentions.Room || len(got.Mentions.UserIDs) != 1 || got.Mentions.UserIDs[0] != alice.ID {
+		t.Errorf("m.mentions = %+v, want only the asker", got.Mentions)
+	}
+}
+
+var (
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
+	allowedTag = map[string]bool{"<strong>": true, "</strong>": true, "<br>": true, "<code>": true, "</code>": true, "<em>": true, "</em>": true}
+)
+
+// TestTwoUsers: two people in one room each see their own logs, and power
+// level 50 makes a room admin.
+func TestTwoUsers(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	if err := alice.invite(room, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitMember(room, bob.ID, event.MembershipInvite)
+	bob.join(room)
+
+	alice.ask(room, "!talk add Alice's Talk")
+	bob.ask(room, "!talk add Bob's Talk")
+	_, a := alice.ask(room, "!talk list")
+	_, b := bob.ask(room, "!talk list")
+	if !strings.Contains(a.Body, "Alice's Talk") || strings.Contains(a.Body, "Bob's Talk") {
+		t.Errorf("alice's list = %q", a.Body)
+	}
+	if !strings.Contains(b.Body, "Bob's Talk") || strings.Contains(b.Body, "Alice's Talk") {
+		t.Errorf("bob's list = %q", b.Body)
+	}
+
+	// An export holds private notes: not posted where others read.
+	cmd, got := alice.ask(room, "!talk export json")
+	if !strings.Contains(got.Body, "only in a direct chat") {
+		t.Errorf("export in a shared room = %q", got.Body)
+	}
+	alice.ask(room, "!talk help") // everything for cmd has been sent by now
+	if n := len(alice.repliesTo(cmd)); n != 1 {
+		t.Errorf("%d replies to export in a shared room, want 1 (no file)", n)
+	}
+
+	// Alice made the room (power level 100): she is an admin there, Bob is not.
+	if _, got := alice.ask(room, "!talk edit #2 room:W183"); got.Body == "" || strings.Contains(got.Body, "Only whoever") {
+		t.Errorf("the room admin's edit of another's talk = %q, want it done", got.Body)
+	}
+	if _, got := bob.ask(room, "!talk edit #1 room:W183"); !strings.Contains(got.Body, "Only whoever logged #1 first, or an admin") {
+		t.Errorf("a member's edit of another's talk = %q, want it refused", got.Body)
+	}
+}
+
+// TestInviters: invites from servers and users not allowed are refused.
+func TestInviters(t *testing.T) {
+	e := newEnv(t)
+	alice, mallory := e.newUser("alice"), e.newUser("mallory")
+	e.startBot(func(c *matrix.Config) { c.AllowedInviters = []string{"example.org", "@alice:localhost"} })
+
+	refused := mallory.createRoom(false, e.botID)
+	mallory.waitMember(refused, e.botID, event.MembershipLeave)
+
+	allowed := alice.createRoom(false, e.botID)
+	alice.waitMember(allowed, e.botID, event.MembershipJoin)
+}
+
+// TestDirectChat: in a direct chat with the bot no prefix is needed, and
+// `export json` comes as an (encrypted) file.
+func TestDirectChat(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	ctx := context.Background()
+	resp, err := alice.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{
+		Preset: "trusted_private_chat", Invite: []id.UserID{e.botID}, IsDirect: true,
+		InitialState: []*event.Event{{Type: event.StateEncryption, Content: event.Content{Parsed: &event.EncryptionEventContent{Algorithm: id.AlgorithmMegolmV1}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := resp.RoomID
+	alice.waitMember(room, e.botID, event.MembershipJoin)
+	_, got := alice.ask(room, "add Talk In A DM -- a private thought")
+	if !strings.HasPrefix(got.Body, "Logged new talk #1 Talk In A DM") {
+		t.Errorf("reply in a direct chat = %q", got.Body)
+	}
+
+	cmd := alice.say(room, "export json")
+	poll(t, "the export file", func() bool { return len(alice.repliesTo(cmd)) == 2 })
+	var file *event.MessageEventContent
+	for _, r := range alice.repliesTo(cmd) {
+		if c := r.Content.AsMessage(); c.MsgType == event.MsgFile {
+			file = c
+		}
+	}
+	if file == nil || file.File == nil {
+		t.Fatalf("no encrypted file among the replies to export: %+v", alice.repliesTo(cmd))
+	}
+	mxc, err := file.File.URL.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := alice.cli.DownloadBytes(ctx, mxc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := file.File.DecryptInPlace(data); err != nil {
+		t.Fatalf("decrypt the export: %v", err)
+	}
+	if !strings.Contains(string(data), `"format": "talkbot.export/v1"`) || !strings.Contains(string(data), "a private thought") {
+		t.Errorf("export = %s", data)
+	}
+}
+
+// TestLeaveEmptyRoom: the bot leaves a room when the last person leaves.
+func TestLeaveEmptyRoom(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, false)
+	alice.ask(room, "!talk help")
+	if _, err := alice.cli.LeaveRoom(context.Background(), room); err != nil {
+		t.Fatal(err)
+	}
+	b.waitLog(t, "left a room everyone else had left")
+}
+
+// TestPanicRecovered: a panicking handler is logged, answered with an
+// apology, and the bot goes on.
+func TestPanicRecovered(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot(func(c *matrix.Config) {
+		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
+			if strings.Contains(req.Text, "boom") {
+				panic("boom")
+			}
+			return e.router.Handle(ctx, req)
+		})
+	})
+	room := e.botInRoom(alice, false)
+	if _, got := alice.ask(room, "!talk boom"); !strings.HasPrefix(got.Body, "Something went wrong on my side") {
+		t.Errorf("reply to a command whose handler panicked = %q, want an apology", got.Body)
+	}
+	alice.ask(room, "!talk help")
+	b.waitLog(t, "a handler panicked")
+}
+
+type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
+
+func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	return f(ctx, req)
+}
+
+// TestSyncRecovers: when the homeserver goes away and comes back, the bot
+// backs off, syncs again and answers.
+func TestSyncRecovers(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, false)
+	alice.ask(room, "!talk add Before The Outage")
+
+	e.srv.Stop()
+	b.waitLog(t, "sync failed; retrying")
+	e.srv.Restart(t)
+
+	_, got := alice.ask(room, "!talk add After The Outage")
+	if !strings.HasPrefix(got.Body, "Logged new talk #2 After The Outage") {
+		t.Errorf("reply after the outage = %q", got.Body)
+	}
+}
+
+// TestAccessToken: the bot also runs from an access token instead of a password.
+func TestAccessToken(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	cli, err := mautrix.NewClient(e.srv.URL, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := cli.Login(context.Background(), &mautrix.ReqLogin{
+		Type: mautrix.AuthTypePassword, Password: e.botPW,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: e.botID.Localpart()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.startBot(func(c *matrix.Config) { c.Password, c.UserID, c.AccessToken = "", "", login.AccessToken })
+	room := e.botInRoom(alice, true)
+	if _, got := alice.ask(room, "!talk add Token Talk"); !strings.HasPrefix(got.Body, "Logged new talk #1 Token Talk") {
+		t.Errorf("reply = %q", got.Body)
+	}
+}
+
+// TestWrongPassword: a bad login stops Run with an error that says so.
+func TestWrongPassword(t *testing.T) {
+	e := newEnv(t)
+	a, err := matrix.New(matrix.Config{
+		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: "wrong",
+		PickleKey: "k", CryptoDB: filepath.Join(t.TempDir(), "c.db"), Handler: e.router, State: e.store,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "refused the user or password") {
+		t.Errorf("Run with a wrong password = %v", err)
+	}
+}
+
+// TestSlowCommand: a slow command holds up neither the sync loop nor other rooms.
+func TestSlowCommand(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	e.startBot(func(c *matrix.Config) {
+		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
+			if strings.Contains(req.Text, "slow") {
+				<-release
+			}
+			return e.router.Handle(ctx, req)
+		})
+	})
+	t.Cleanup(free) // runs before the bot stops, should the test fail early
+	slowRoom, fastRoom := e.botInRoom(alice, false), e.botInRoom(alice, false)
+	slow := alice.say(slowRoom, "!talk add A slow talk")
+	if _, got := alice.ask(fastRoom, "!talk add A quick talk"); !strings.Contains(got.Body, "A quick talk") {
+		t.Errorf("reply in the other room = %q", got.Body)
+	}
+	if n := len(alice.repliesTo(slow)); n != 0 {
+		t.Fatalf("the slow command was answered before it finished")
+	}
+	free()
+	alice.reply(slow)
+}
