@@ -157,6 +157,9 @@ func (r *Router) export(ctx context.Context, c *call) (Reply, error) {
 	default:
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `export json`.")
 	}
+	if c.req.Shared {
+		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Your export holds your private notes, so I only send it to you: ask me in a direct message.")
+	}
 	ex, err := r.store.Export(ctx, c.user)
 	if err != nil {
 		return Reply{}, err

@@ -169,7 +169,11 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 	if st := logState(out.Log); st != "" {
 		b.line(plain("   " + st))
 	}
-	if out.Note != nil {
+	switch {
+	case out.Note == nil:
+	case out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared:
+		b.text("   Note saved (private).")
+	default:
 		b.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
 	}
 	return b.reply(), nil

@@ -52,6 +52,9 @@ type Request struct {
 	UserName  string // display name
 	Admin     bool   // the platform says this user is an admin
 	Text      string // the message, with or without a leading talk, /talk or !talk
+	// Shared says others will see the reply (a shared Matrix room, a Slack
+	// message shared to a channel): private notes are then left out of it.
+	Shared bool
 }
 
 // Config configures a Router.
@@ -93,6 +96,15 @@ type call struct {
 	name string // the command word as typed
 	args string // the text after the command word
 	now  time.Time
+}
+
+// noteViewer is whose private notes the reply may show: the asker's, unless
+// others will see it too (0 matches no one).
+func (c *call) noteViewer() int64 {
+	if c.req.Shared {
+		return 0
+	}
+	return c.user.ID
 }
 
 // today is the current date in the conference's zone.

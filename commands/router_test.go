@@ -343,6 +343,27 @@ func TestRateLimitIsFriendly(t *testing.T) {
 	}
 }
 
+func TestSharedRepliesLeaveOutPrivateNotes(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "privacy private")
+	f.ok("alice", "add Zebra Talk -- zebrafish are my secret")
+	shared := func(text string) commands.Reply {
+		return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+			UserID: "alice", UserName: "alice", Text: text, Shared: true})
+	}
+	for _, cmd := range []string{"show #1", "search zebrafish", "add Another -- another secret"} {
+		if r := shared(cmd); strings.Contains(r.Text(), "secret") {
+			t.Errorf("shared %q shows a private note:\n%s", cmd, r.Text())
+		}
+	}
+	if r := shared("export json"); r.Kind != commands.KindError || r.JSON != nil {
+		t.Errorf("shared export json: %q", r.Text())
+	}
+	if out := f.ok("alice", "show #1"); !strings.Contains(out, "zebrafish are my secret") {
+		t.Errorf("alice's own (unshared) show lacks her private note:\n%s", out)
+	}
+}
+
 // TestSeedFindings covers what replaying the seed posts turned up.
 func TestSeedFindings(t *testing.T) {
 	f := newFixture(t)

@@ -162,7 +162,7 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	d, err := r.store.TalkDetail(ctx, c.user.WorkspaceID, c.user.ID, t.ID)
+	d, err := r.store.TalkDetail(ctx, c.user.WorkspaceID, c.noteViewer(), t.ID)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -216,7 +216,7 @@ func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
 	if talkbot.NormalizeTitle(words) == "" {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Search for what? Try `search ebpf` or `search Pablo`.")
 	}
-	hits, err := r.store.Search(ctx, c.user.WorkspaceID, c.user.ID, words, 10)
+	hits, err := r.store.Search(ctx, c.user.WorkspaceID, c.noteViewer(), words, 10)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -171,6 +171,7 @@ func (a *Adapter) request(ctx context.Context, evt *event.Event, text string) co
 		UserName:  a.displayName(ctx, evt.RoomID, evt.Sender),
 		Admin:     a.isAdmin(ctx, evt.RoomID, evt.Sender),
 		Text:      text,
+		Shared:    !a.private(ctx, evt.RoomID), // Matrix has no ephemeral replies: others in the room read them
 	}
 }
 

@@ -247,7 +247,7 @@ func TestTwoUsers(t *testing.T) {
 
 	// An export holds private notes: not posted where others read.
 	cmd, got := alice.ask(room, "!talk export json")
-	if !strings.Contains(got.Body, "only in a direct chat") {
+	if !strings.Contains(got.Body, "ask me in a direct message") {
 		t.Errorf("export in a shared room = %q", got.Body)
 	}
 	alice.ask(room, "!talk help") // everything for cmd has been sent by now

@@ -22,11 +22,6 @@ import (
 // being answered: the transaction id derives from it, so a retried send is
 // never posted twice.
 func (a *Adapter) reply(ctx context.Context, cause *event.Event, inReplyTo, thread id.EventID, to id.UserID, r commands.Reply) error {
-	if r.JSON != nil && !a.private(ctx, cause.RoomID) {
-		// An export holds private notes: it goes only where nobody else reads.
-		r.Lines = append(r.Lines, commands.Line{{Text: "It holds all your data, private notes included, so I send the file only in a direct chat: start one with me and ask there."}})
-		r.JSON = nil
-	}
 	content := render(r)
 	content.RelatesTo = relation(inReplyTo, thread)
 	content.Mentions = &event.Mentions{UserIDs: []id.UserID{to}}

@@ -266,7 +266,9 @@ func (a *Adapter) request(ctx context.Context, o origin, text string) commands.R
 // asker alone unless shared, in the thread it came from.
 func (a *Adapter) runCommand(ctx context.Context, o origin, text string, d delivery) {
 	start := a.now()
-	reply := a.handler.Handle(ctx, a.request(ctx, o, text))
+	req := a.request(ctx, o, text)
+	req.Shared = d.share && !o.dm // a shared reply must not carry private notes
+	reply := a.handler.Handle(ctx, req)
 	a.deliver(ctx, o, text, reply, d)
 	a.log.DebugContext(ctx, "command", "cmd", commandWord(text), "user_id", o.user, "team_id", o.team, "took", a.now().Sub(start))
 	if reply.Kind == commands.KindOK && changeCommands[commandWord(text)] {
