@@ -90,17 +90,24 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 	case len(exact) > 1:
 		return talkbot.Talk{}, ambiguous(f.title, exact)
 	}
+	if mode == exactOrCreate {
+		// "add API Server Inception" when only "API Server Inception: How Many
+		// Layers…" starts so means that talk; a quoted title always logs a new one.
+		if f.quoted {
+			return talkbot.Talk{}, errCreate
+		}
+		cands, err := r.store.TitlesStartingWith(ctx, c.conf.ID, f.title, 2)
+		if err != nil {
+			return talkbot.Talk{}, err
+		}
+		if len(cands) == 1 && len(strings.Fields(talkbot.NormalizeTitle(f.title))) >= 2 {
+			return cands[0], nil
+		}
+		return talkbot.Talk{}, errCreate
+	}
 	cands, err := r.store.TitleCandidates(ctx, c.conf.ID, f.title, 20)
 	if err != nil {
 		return talkbot.Talk{}, err
-	}
-	if mode == exactOrCreate {
-		// "add API Server Inception" when "API Server Inception: How Many Layers…"
-		// exists means that talk; a quoted title always logs a new one.
-		if t, ok := containedIn(f.title, cands); ok && !f.quoted {
-			return t, nil
-		}
-		return talkbot.Talk{}, errCreate
 	}
 	best, sure := bestMatch(f.title, cands)
 	switch {
@@ -124,25 +131,6 @@ func (r *Router) bySchedule(ctx context.Context, c *call, id string) (talkbot.Ta
 
 // strictCommands name a talk only by #id, schedule link or id, or "quoted title".
 var strictCommands = map[string]bool{"note": true, "rate": true, "star": true, "unstar": true}
-
-// containedIn returns the one candidate whose title starts with or contains
-// the query (of two words or more).
-func containedIn(query string, cands []talkbot.Talk) (talkbot.Talk, bool) {
-	q := talkbot.NormalizeTitle(query)
-	if len(strings.Fields(q)) < 2 {
-		return talkbot.Talk{}, false
-	}
-	var found []talkbot.Talk
-	for _, t := range cands {
-		if strings.Contains(" "+talkbot.NormalizeTitle(t.Title)+" ", " "+q+" ") {
-			found = append(found, t)
-		}
-	}
-	if len(found) != 1 {
-		return talkbot.Talk{}, false
-	}
-	return found[0], true
-}
 
 // ambiguousError asks the user to pick one of several talks.
 type ambiguousError struct {

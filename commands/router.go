@@ -32,6 +32,7 @@ type Store interface {
 	TalkByScheduleInWorkspace(ctx context.Context, workspaceID int64, scheduleID string) (talkbot.Talk, error)
 	TalksByTitle(ctx context.Context, conferenceID int64, title string) ([]talkbot.Talk, error)
 	TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error)
+	TitlesStartingWith(ctx context.Context, conferenceID int64, prefix string, limit int) ([]talkbot.Talk, error)
 
 	Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error)
 	Undo(ctx context.Context, userID int64) (string, error)

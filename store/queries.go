@@ -63,6 +63,9 @@ func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]tal
 
 const summarySelect = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + logColumns + ` FROM talks t `
 
+// teamSelect is summarySelect for rows with no user's log (the log columns are NULL).
+const teamSelect = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM talks t `
+
 // ListTalks returns talks for `list`: one user's logged talks (or watch-later
 // list), or every talk the team logged, in schedule order.
 func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, error) {
@@ -108,13 +111,13 @@ func limit(n int) int {
 func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, error) {
 	var where []string
 	var args []any
-	var from, order string
+	sel, from, order := summarySelect, "", ""
 	if q.UserID != 0 {
 		from = `JOIN logs l ON l.talk_id = t.id AND l.user_id = ? AND (l.starred = 1 OR l.rating >= 4)`
 		args = append(args, q.UserID)
 		order = `l.rating DESC, l.starred DESC, t.highlight_count DESC, t.id`
 	} else {
-		from = `LEFT JOIN logs l ON 0`
+		sel = teamSelect
 		where = append(where, `t.highlight_count > 0`)
 		order = `t.highlight_count DESC, t.score DESC, t.id`
 	}
@@ -129,35 +132,41 @@ func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]tal
 		args = append(args, q.Tag)
 	}
 	args = append(args, limit(q.Limit))
-	return s.summaries(ctx, summarySelect+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, args...)
+	return s.summaries(ctx, sel+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, args...)
 }
 
-// Search finds talks of the workspace by title, speakers, abstract, tags and
-// the notes the viewer may read (team notes and their own private ones).
+// Search finds talks of the workspace by title, speakers and tags first, then
+// abstracts, then the notes the viewer may read (team notes and their own
+// private ones). Within each, newest first: ranking every match of a common
+// word costs tens of milliseconds on a big schedule, newest-first stops early.
 func (s *Store) Search(ctx context.Context, workspaceID, viewerID int64, text string, max int) ([]talkbot.SearchHit, error) {
-	match := ftsQuery(text, "", " AND ")
-	if match == "" {
+	terms := ftsQuery(text, "", " AND ")
+	if terms == "" {
 		return nil, nil
 	}
 	max = limit(max)
-	talks, err := queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talk_fts f JOIN talks t ON t.id = f.rowid
-		WHERE talk_fts MATCH ? AND t.workspace_id = ? ORDER BY f.rank LIMIT ?`, match, workspaceID, max)
-	if err != nil {
-		return nil, err
-	}
 	var hits []talkbot.SearchHit
 	seen := map[int64]bool{}
-	for _, t := range talks {
-		seen[t.ID] = true
-		hits = append(hits, talkbot.SearchHit{Talk: t})
+	for _, columns := range []string{"{title speakers tags}", "abstract"} {
+		talks, err := queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM (
+			SELECT rowid AS id FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m
+			JOIN talks t ON t.id = m.id WHERE t.workspace_id = ? ORDER BY t.id DESC`, columns+": ("+terms+")", 4*max, workspaceID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range talks {
+			if !seen[t.ID] && len(hits) < max {
+				seen[t.ID] = true
+				hits = append(hits, talkbot.SearchHit{Talk: t})
+			}
+		}
 	}
 	if len(hits) >= max {
 		return hits, nil
 	}
-	// Newest matching notes first: FTS5 walks rowids in order, so this stops early.
-	notes, err := queryNotes(ctx, s.r, `JOIN note_fts f ON f.rowid = n.id JOIN talks t ON t.id = n.talk_id
-		WHERE note_fts MATCH ? AND t.workspace_id = ? AND (n.visibility = 'team' OR n.user_id = ?)
-		ORDER BY n.id DESC LIMIT ?`, match, workspaceID, viewerID, 4*max)
+	notes, err := queryNotes(ctx, s.r, `JOIN (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON m.id = n.id
+		JOIN talks t ON t.id = n.talk_id
+		WHERE t.workspace_id = ? AND (n.visibility = 'team' OR n.user_id = ?) ORDER BY n.id DESC`, terms, 20*max, workspaceID, viewerID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +279,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		out = append(out, talkbot.Suggestion{Talk: t, Reason: talkbot.ReasonRecommended, From: recs[id]})
 	}
 
-	rated, err := s.summaries(ctx, summarySelect+`LEFT JOIN logs l ON 0
+	rated, err := s.summaries(ctx, teamSelect+`
 		WHERE t.conference_id = ? AND t.highlight_count > 0
 		AND NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1 OR m.watch_later = 1))
 		AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND (o.starred = 1 OR o.rating >= 4))

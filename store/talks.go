@@ -119,15 +119,36 @@ func (s *Store) TalksByTitle(ctx context.Context, conferenceID int64, title stri
 	return queryTalks(ctx, s.r, queryTalksByTitle, conferenceID, talkbot.NormalizeTitle(title))
 }
 
-// TitleCandidates returns up to limit talks of the conference whose titles share
-// words with query, best match first: the raw material for fuzzy matching.
+// TitleCandidates returns up to limit talks of the conference whose titles
+// share words with query, best match first: the raw material for fuzzy
+// matching. Titles with every word come first (cheap); only when there are
+// none does it rank titles with any word, which is slow on a big schedule.
 func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error) {
-	match := ftsQuery(query, "title", " OR ")
-	if match == "" {
+	for _, join := range []string{" AND ", " OR "} {
+		match := ftsQuery(query, "title", join)
+		if match == "" {
+			return nil, nil
+		}
+		ts, err := queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talk_fts f JOIN talks t ON t.id = f.rowid
+			WHERE talk_fts MATCH ? AND t.conference_id = ? ORDER BY f.rank LIMIT ?`, match, conferenceID, limit)
+		if err != nil || len(ts) > 0 {
+			return ts, err
+		}
+	}
+	return nil, nil
+}
+
+// TitlesStartingWith returns up to limit talks of the conference whose
+// normalised titles start with the words of prefix ("API Server Inception"
+// finds "API Server Inception: How Many Layers…"); an index range, not a search.
+func (s *Store) TitlesStartingWith(ctx context.Context, conferenceID int64, prefix string, limit int) ([]talkbot.Talk, error) {
+	p := talkbot.NormalizeTitle(prefix)
+	if p == "" {
 		return nil, nil
 	}
-	return queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talk_fts f JOIN talks t ON t.id = f.rowid
-		WHERE talk_fts MATCH ? AND t.conference_id = ? ORDER BY f.rank LIMIT ?`, match, conferenceID, limit)
+	return queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talks t
+		WHERE t.conference_id = ? AND t.norm_title > ? AND t.norm_title < ? ORDER BY t.norm_title LIMIT ?`,
+		conferenceID, p+" ", p+" \U0010FFFF", limit)
 }
 
 // ftsQuery turns user words into an FTS5 query of quoted prefix terms, so no
