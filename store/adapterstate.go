@@ -13,7 +13,7 @@ import (
 // MarkHandled records that an adapter handled an event and reports whether
 // this is the first time, so redeliveries and restarts never answer twice.
 func (s *Store) MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error) {
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	err = s.update(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO handled_events (platform, event_id, handled_at) VALUES (?, ?, ?)
 			ON CONFLICT (platform, event_id) DO NOTHING`, platform, eventID, formatTime(s.now()))
 		if err != nil {
@@ -28,7 +28,7 @@ func (s *Store) MarkHandled(ctx context.Context, platform, eventID string) (firs
 
 // ForgetHandledBefore drops handled-event records older than t, keeping the table small.
 func (s *Store) ForgetHandledBefore(ctx context.Context, t time.Time) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
+	return s.update(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM handled_events WHERE handled_at < ?`, formatTime(t))
 		return err
 	})
@@ -49,7 +49,7 @@ func (s *Store) State(ctx context.Context, key string) (string, error) {
 
 // SetState stores a value adapters keep across restarts.
 func (s *Store) SetState(ctx context.Context, key, value string) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
+	return s.update(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO adapter_state (key, value, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, formatTime(s.now()))
 		if err != nil {

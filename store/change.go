@@ -56,7 +56,7 @@ func getLog(ctx context.Context, q queryer, userID, talkID int64) (talkbot.Log, 
 	return l, nil
 }
 
-func putLog(ctx context.Context, tx *sql.Tx, l talkbot.Log) error {
+func putLog(ctx context.Context, tx *txn, l talkbot.Log) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO logs (user_id, talk_id, status, reason, watch_later, watched, rating, starred, logged_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, talk_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
@@ -95,7 +95,7 @@ func patchLog(l talkbot.Log, p talkbot.LogPatch) talkbot.Log {
 // Apply carries out one command's change in one transaction and records how to undo it.
 func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error) {
 	var out talkbot.Outcome
-	err := s.update(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(tx *txn) error {
 		now := s.now().UTC()
 		var rec undoRecord
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(last_talk_id, 0) FROM users WHERE id = ?`, c.User.ID).Scan(&rec.LastTalkBefore); err != nil {
@@ -217,7 +217,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 	return out, err
 }
 
-func saveHistory(ctx context.Context, tx *sql.Tx, userID int64, label string, rec undoRecord, now time.Time) error {
+func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec undoRecord, now time.Time) error {
 	payload, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode history: %w", err)
@@ -235,7 +235,7 @@ func saveHistory(ctx context.Context, tx *sql.Tx, userID int64, label string, re
 }
 
 // deleteIfUnused deletes the talk when no log, note or recommendation refers to it.
-func deleteIfUnused(ctx context.Context, tx *sql.Tx, talkID int64) (bool, error) {
+func deleteIfUnused(ctx context.Context, tx *txn, talkID int64) (bool, error) {
 	res, err := tx.ExecContext(ctx, `DELETE FROM talks WHERE id = ?
 		AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = ?)
@@ -250,7 +250,7 @@ func deleteIfUnused(ctx context.Context, tx *sql.Tx, talkID int64) (bool, error)
 // Undo reverses the user's latest change and returns its label.
 func (s *Store) Undo(ctx context.Context, userID int64) (string, error) {
 	var label string
-	err := s.update(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(tx *txn) error {
 		var id int64
 		var payload string
 		err := tx.QueryRowContext(ctx, `SELECT id, label, payload FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).
@@ -274,7 +274,7 @@ func (s *Store) Undo(ctx context.Context, userID int64) (string, error) {
 	return label, err
 }
 
-func reverse(ctx context.Context, tx *sql.Tx, userID int64, rec undoRecord) error {
+func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord) error {
 	if t := rec.TalkDeleted; t != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO talks (id, workspace_id, conference_id, title, norm_title, speakers, event, room, day,
 			starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, tags, created_by, created_at)

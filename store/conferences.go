@@ -33,7 +33,7 @@ func (s *Store) CurrentConference(ctx context.Context, u talkbot.User) (talkbot.
 	if !errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("current conference: %w", err)
 	}
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	err = s.update(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (workspace_id, name) DO NOTHING`, u.WorkspaceID, DefaultConferenceName, formatTime(s.now())); err != nil {
 			return err
@@ -74,7 +74,7 @@ func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.C
 // CreateConference adds a conference and makes it the workspace's active one
 // (and the creator's, dropping any pick of their own).
 func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference) (talkbot.Conference, error) {
-	err := s.update(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, starts_on, ends_on, timezone, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, u.WorkspaceID, c.Name, c.StartsOn, c.EndsOn, c.Timezone, formatTime(s.now()))
 		if err != nil {
@@ -104,7 +104,7 @@ func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string) 
 	if err != nil {
 		return c, fmt.Errorf("find conference: %w", err)
 	}
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	err = s.update(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = ? WHERE id = ?`, c.ID, u.ID)
 		return err
 	})

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -25,9 +26,10 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 // Store is a talkbot database. Writes go through one connection, so writers in
 // this process queue in Go instead of spinning on SQLite's lock; reads use a pool.
 type Store struct {
-	w   *sql.DB
-	r   *sql.DB
-	now func() time.Time
+	w     *sql.DB
+	r     *sql.DB
+	now   func() time.Time
+	stmts stmtCache
 }
 
 // Options configure Open.
@@ -69,7 +71,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &Store{w: w, r: r, now: opts.Now}, nil
+	return &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}}}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -89,7 +91,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.stmts.close(), s.r.Close(), s.w.Close())
 }
 
 // Version reports the schema version the database is at.
@@ -103,19 +105,110 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 }
 
 // update runs fn in one immediate transaction on the write connection.
-func (s *Store) update(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(fmt.Errorf("begin: %w", err))
 	}
-	defer tx.Rollback()
+	defer sqlTx.Rollback()
+	tx := &txn{Tx: sqlTx, stmts: &s.stmts}
 	if err := fn(tx); err != nil {
 		return translate(err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := sqlTx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
 	}
+	s.stmts.prepareMissed(ctx, s.w, tx.missed)
 	return nil
+}
+
+// txn is a write transaction that runs its statements from a cache of
+// statements prepared once on the write connection: for a small write,
+// compiling the SQL (and its triggers) costs as much as running it.
+type txn struct {
+	*sql.Tx
+	stmts  *stmtCache
+	missed []string // statements run unprepared, to prepare after commit
+}
+
+func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st := t.stmts.get(query); st != nil {
+		return t.Tx.StmtContext(ctx, st)
+	}
+	t.missed = append(t.missed, query)
+	return nil
+}
+
+// ExecContext runs query with a prepared statement when there is one.
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs query with a prepared statement when there is one.
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query with a prepared statement when there is one.
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// stmtCache holds statements prepared on the write pool. It fills itself:
+// what a transaction ran unprepared is prepared once the connection is free.
+type stmtCache struct {
+	mu       sync.Mutex
+	prepared map[string]*sql.Stmt
+}
+
+const maxCachedStatements = 256
+
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.prepared[query]
+}
+
+func (c *stmtCache) prepareMissed(ctx context.Context, db *sql.DB, queries []string) {
+	for _, q := range queries {
+		c.mu.Lock()
+		_, ok := c.prepared[q]
+		full := len(c.prepared) >= maxCachedStatements
+		c.mu.Unlock()
+		if ok || full {
+			continue
+		}
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			continue // it ran fine unprepared; it will simply stay that way
+		}
+		c.mu.Lock()
+		if _, ok := c.prepared[q]; ok {
+			st.Close()
+		} else {
+			c.prepared[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, st := range c.prepared {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // translate turns driver errors users can act on into talkbot errors.

@@ -174,7 +174,7 @@ func ftsQuery(text, column, join string) string {
 
 // findOrCreateTalk returns the talk in the draft's conference with the same
 // schedule id, else the same normalised title, else a new one.
-func findOrCreateTalk(ctx context.Context, tx *sql.Tx, u talkbot.User, d talkbot.Talk, now time.Time) (talkbot.Talk, bool, error) {
+func findOrCreateTalk(ctx context.Context, tx *txn, u talkbot.User, d talkbot.Talk, now time.Time) (talkbot.Talk, bool, error) {
 	if d.ScheduleID != "" {
 		t, err := findOne(queryTalks(ctx, tx, queryTalkBySchedule, d.ConferenceID, d.ScheduleID))
 		if err == nil || !errors.Is(err, talkbot.ErrNotFound) {
@@ -210,7 +210,7 @@ func findOrCreateTalk(ctx context.Context, tx *sql.Tx, u talkbot.User, d talkbot
 }
 
 // updateTalk writes the editable fields of t.
-func updateTalk(ctx context.Context, tx *sql.Tx, t talkbot.Talk) error {
+func updateTalk(ctx context.Context, tx *txn, t talkbot.Talk) error {
 	_, err := tx.ExecContext(ctx, `UPDATE talks SET title = ?, norm_title = ?, speakers = ?, event = ?, room = ?, day = ?,
 		schedule_url = ?, schedule_id = ?, recording_url = ?, tags = ? WHERE id = ?`,
 		t.Title, talkbot.NormalizeTitle(t.Title), strings.Join(t.Speakers, "\n"), t.Event, t.Room, t.Day,
@@ -224,7 +224,7 @@ func updateTalk(ctx context.Context, tx *sql.Tx, t talkbot.Talk) error {
 	return writeTags(ctx, tx, t.ID, t.Tags)
 }
 
-func writeTags(ctx context.Context, tx *sql.Tx, talkID int64, tags []string) error {
+func writeTags(ctx context.Context, tx *txn, talkID int64, tags []string) error {
 	for _, tag := range tags {
 		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO talk_tags (talk_id, tag) VALUES (?, ?)`, talkID, tag); err != nil {
 			return fmt.Errorf("insert tag: %w", err)

@@ -34,7 +34,7 @@ func (s *Store) User(ctx context.Context, platform, workspace, externalID, name 
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return talkbot.User{}, fmt.Errorf("find user: %w", err)
 	}
-	err = s.update(ctx, func(tx *sql.Tx) error {
+	err = s.update(ctx, func(tx *txn) error {
 		now := formatTime(s.now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO workspaces (platform, external_id, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (platform, external_id) DO NOTHING`, platform, workspace, now); err != nil {
@@ -71,7 +71,7 @@ func (s *Store) FindUser(ctx context.Context, workspaceID int64, ref string) (ta
 
 // SetDefaultVisibility sets the visibility of the user's notes when they do not say.
 func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbot.Visibility) error {
-	return s.update(ctx, func(tx *sql.Tx) error {
+	return s.update(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET default_visibility = ? WHERE id = ?`, string(v), userID)
 		return err
 	})
@@ -80,7 +80,7 @@ func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbo
 // ForgetUser deletes the user and everything they own.
 func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten, error) {
 	var f talkbot.Forgotten
-	err := s.update(ctx, func(tx *sql.Tx) error {
+	err := s.update(ctx, func(tx *txn) error {
 		// Logs first, explicitly, so the triggers take the user's ratings out of the talks' counters.
 		res, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ?`, userID)
 		if err != nil {
