@@ -61,7 +61,9 @@ func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]tal
 	return out, rows.Err()
 }
 
-const summarySelect = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + logColumns + ` FROM talks t `
+const summaryColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + logColumns
+
+const summarySelect = summaryColumns + ` FROM talks t `
 
 // teamSelect is summarySelect for rows with no user's log (the log columns are NULL).
 const teamSelect = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM talks t `
@@ -73,10 +75,11 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	var args []any
 	var from string
 	if q.UserID != 0 {
-		from = `JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
+		// CROSS JOIN makes SQLite start from the user's few logs, not the day's many talks.
+		from = summaryColumns + ` FROM logs l CROSS JOIN talks t ON t.id = l.talk_id AND l.user_id = ?`
 		args = append(args, q.UserID)
 	} else {
-		from = `LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
+		from = summarySelect + `LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
 		args = append(args, q.ViewerID)
 		where = append(where, `EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)`)
 	}
@@ -94,7 +97,7 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		where = append(where, `l.watch_later = 1 AND l.watched = 0`)
 	}
 	args = append(args, limit(q.Limit))
-	return s.summaries(ctx, summarySelect+from+` WHERE `+strings.Join(where, " AND ")+
+	return s.summaries(ctx, from+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ?`, args...)
 }
 
@@ -147,10 +150,11 @@ func (s *Store) Search(ctx context.Context, workspaceID, viewerID int64, text st
 	max = limit(max)
 	var hits []talkbot.SearchHit
 	seen := map[int64]bool{}
+	ws := fmt.Sprintf("ws: w%d AND ", workspaceID)
 	for _, columns := range []string{"{title speakers tags}", "abstract"} {
 		talks, err := queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM (
 			SELECT rowid AS id FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m
-			JOIN talks t ON t.id = m.id WHERE t.workspace_id = ? ORDER BY t.id DESC`, columns+": ("+terms+")", 4*max, workspaceID)
+			JOIN talks t ON t.id = m.id WHERE t.workspace_id = ? ORDER BY t.id DESC`, ws+columns+": ("+terms+")", max, workspaceID)
 		if err != nil {
 			return nil, err
 		}
@@ -164,9 +168,11 @@ func (s *Store) Search(ctx context.Context, workspaceID, viewerID int64, text st
 	if len(hits) >= max {
 		return hits, nil
 	}
+	// Notes the viewer may not read are skipped after the match, so read a
+	// generous batch: private notes are a minority.
 	notes, err := queryNotes(ctx, s.r, `JOIN (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON m.id = n.id
 		JOIN talks t ON t.id = n.talk_id
-		WHERE t.workspace_id = ? AND (n.visibility = 'team' OR n.user_id = ?) ORDER BY n.id DESC`, terms, 20*max, workspaceID, viewerID)
+		WHERE t.workspace_id = ? AND (n.visibility = 'team' OR n.user_id = ?) ORDER BY n.id DESC`, ws+"text: ("+terms+")", 20*max, workspaceID, viewerID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +274,9 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		return nil, err
 	}
 	for _, id := range order {
+		if len(out) >= max {
+			break
+		}
 		if seen[id] {
 			continue
 		}
@@ -288,6 +297,9 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		return nil, err
 	}
 	for _, r := range rated {
+		if len(out) >= max {
+			break
+		}
 		if seen[r.ID] {
 			continue
 		}

@@ -439,3 +439,32 @@ func TestAdapterStateSurvivesReopen(t *testing.T) {
 		t.Error("ForgetHandledBefore kept the old record")
 	}
 }
+
+// TestSearchStaysInItsWorkspace: a busy workspace with many newer matches must
+// not crowd another workspace's results out of its search.
+func TestSearchStaysInItsWorkspace(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	quiet := user(t, s, "alice")
+	addTalk(t, s, quiet, "eBPF in production", talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "ebpf notes from the quiet team", Visibility: talkbot.VisibilityTeam})
+	busy, err := s.User(ctx, talkbot.PlatformSlack, "T-BUSY", "U1", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		addTalk(t, s, busy, fmt.Sprintf("eBPF talk %d", i), talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "ebpf again", Visibility: talkbot.VisibilityTeam})
+	}
+	hits, err := s.Search(ctx, quiet.WorkspaceID, quiet.ID, "ebpf", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != 1 || hits[0].Title != "eBPF in production" {
+		t.Errorf("quiet workspace's search = %d hits %+v, want its one talk", len(hits), hits)
+	}
+	if hits, _ := s.Search(ctx, quiet.WorkspaceID, quiet.ID, "quiet team", 10); len(hits) != 1 {
+		t.Errorf("note search in the quiet workspace = %d hits, want 1", len(hits))
+	}
+	if hits, _ := s.Search(ctx, busy.WorkspaceID, busy.ID, "production", 10); len(hits) != 0 {
+		t.Errorf("busy workspace found the quiet one's talk: %+v", hits)
+	}
+}

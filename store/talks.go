@@ -125,7 +125,7 @@ func (s *Store) TalksByTitle(ctx context.Context, conferenceID int64, title stri
 // none does it rank titles with any word, which is slow on a big schedule.
 func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error) {
 	for _, join := range []string{" AND ", " OR "} {
-		match := ftsQuery(query, "title", join)
+		match := ftsQuery(query, "title", join) // the conference filter below scopes it
 		if match == "" {
 			return nil, nil
 		}

@@ -61,7 +61,7 @@ CREATE TABLE talks (
 );
 CREATE INDEX talks_title ON talks(conference_id, norm_title);
 CREATE INDEX talks_schedule ON talks(conference_id, schedule_id) WHERE schedule_id IS NOT NULL;
-CREATE INDEX talks_day ON talks(conference_id, day);
+CREATE INDEX talks_day ON talks(conference_id, day, COALESCE(starts_at, ''), id);
 CREATE INDEX talks_rank ON talks(conference_id, highlight_count DESC, score DESC, id)
     WHERE highlight_count > 0;
 CREATE INDEX talks_day_rank ON talks(conference_id, day, highlight_count DESC, score DESC, id)
@@ -156,48 +156,51 @@ CREATE TABLE history (
 );
 CREATE INDEX history_user ON history(user_id, id);
 
--- Full-text search: external-content FTS5 tables kept in step by triggers.
+-- Full-text search: contentless FTS5 tables kept in step by triggers. Each row
+-- carries its workspace as a token (ws = "w12"), so a search is scoped inside
+-- the index and one busy workspace never crowds out another's results.
 CREATE VIRTUAL TABLE talk_fts USING fts5(
-    title, speakers, abstract, tags,
-    content = 'talks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    ws, title, speakers, abstract, tags,
+    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE note_fts USING fts5(
-    text, content = 'notes', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    ws, text,
+    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
 );
 -- +goose StatementBegin
 CREATE TRIGGER talks_fts_insert AFTER INSERT ON talks BEGIN
-    INSERT INTO talk_fts(rowid, title, speakers, abstract, tags)
-    VALUES (NEW.id, NEW.title, NEW.speakers, NEW.abstract, NEW.tags);
+    INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags)
+    VALUES (NEW.id, 'w' || NEW.workspace_id, NEW.title, NEW.speakers, NEW.abstract, NEW.tags);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER talks_fts_delete AFTER DELETE ON talks BEGIN
-    INSERT INTO talk_fts(talk_fts, rowid, title, speakers, abstract, tags)
-    VALUES ('delete', OLD.id, OLD.title, OLD.speakers, OLD.abstract, OLD.tags);
+    DELETE FROM talk_fts WHERE rowid = OLD.id;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER talks_fts_update AFTER UPDATE OF title, speakers, abstract, tags ON talks BEGIN
-    INSERT INTO talk_fts(talk_fts, rowid, title, speakers, abstract, tags)
-    VALUES ('delete', OLD.id, OLD.title, OLD.speakers, OLD.abstract, OLD.tags);
-    INSERT INTO talk_fts(rowid, title, speakers, abstract, tags)
-    VALUES (NEW.id, NEW.title, NEW.speakers, NEW.abstract, NEW.tags);
+    DELETE FROM talk_fts WHERE rowid = OLD.id;
+    INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags)
+    VALUES (NEW.id, 'w' || NEW.workspace_id, NEW.title, NEW.speakers, NEW.abstract, NEW.tags);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER notes_fts_insert AFTER INSERT ON notes BEGIN
-    INSERT INTO note_fts(rowid, text) VALUES (NEW.id, NEW.text);
+    INSERT INTO note_fts(rowid, ws, text)
+    VALUES (NEW.id, (SELECT 'w' || workspace_id FROM talks WHERE id = NEW.talk_id), NEW.text);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER notes_fts_delete AFTER DELETE ON notes BEGIN
-    INSERT INTO note_fts(note_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+    DELETE FROM note_fts WHERE rowid = OLD.id;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER notes_fts_update AFTER UPDATE OF text ON notes BEGIN
-    INSERT INTO note_fts(note_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
-    INSERT INTO note_fts(rowid, text) VALUES (NEW.id, NEW.text);
+    DELETE FROM note_fts WHERE rowid = OLD.id;
+    INSERT INTO note_fts(rowid, ws, text)
+    VALUES (NEW.id, (SELECT 'w' || workspace_id FROM talks WHERE id = NEW.talk_id), NEW.text);
 END;
 -- +goose StatementEnd
 
