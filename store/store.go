@@ -30,7 +30,24 @@ type Store struct {
 	r     *sql.DB
 	now   func() time.Time
 	stmts stmtCache
+
+	// Group commit: writes queue here and one goroutine applies whatever has
+	// queued up in one transaction, each change in its own savepoint.
+	writes   chan *writeRequest
+	closing  sync.RWMutex
+	closed   bool
+	loopDone chan struct{}
 }
+
+// writeRequest is one change waiting for the committer.
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(tx *txn) error
+	done chan error
+}
+
+// maxBatch bounds how many changes share one commit.
+const maxBatch = 64
 
 // Options configure Open.
 type Options struct {
@@ -71,7 +88,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	return &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}}}, nil
+	s := &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}},
+		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{})}
+	go s.commitLoop()
+	return s, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -89,8 +109,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// Close closes the database.
+// Close waits for queued writes to commit, then closes the database.
 func (s *Store) Close() error {
+	s.closing.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.writes)
+	}
+	s.closing.Unlock()
+	<-s.loopDone
 	return errors.Join(s.stmts.close(), s.r.Close(), s.w.Close())
 }
 
@@ -104,22 +131,116 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-// update runs fn in one immediate transaction on the write connection.
+// errClosed answers writes that arrive after Close.
+var errClosed = errors.New("store is closed")
+
+// update runs fn in an immediate transaction on the write connection and
+// returns once it is committed (or failed). Changes that queue up while a
+// commit is running share the next one, each in its own savepoint, so one
+// failing change rolls back alone and a caller is only told "done" after the
+// commit that holds its change.
 func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.closing.RLock()
+	if s.closed {
+		s.closing.RUnlock()
+		return errClosed
+	}
+	s.writes <- req
+	s.closing.RUnlock()
+	return <-req.done // not abandoned on ctx: once queued, the answer must say what happened
+}
+
+// commitLoop applies queued writes until the store closes.
+func (s *Store) commitLoop() {
+	defer close(s.loopDone)
+	for first := range s.writes {
+		batch := []*writeRequest{first}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-s.writes:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		results := s.commitBatch(batch)
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+	}
+}
+
+// commitBatch applies a batch in one transaction and returns each change's outcome.
+func (s *Store) commitBatch(batch []*writeRequest) []error {
+	ctx := context.Background() // one caller giving up must not abort the others
+	results := make([]error, len(batch))
+	fail := func(err error) []error {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = translate(err)
+			}
+		}
+		return results
+	}
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return translate(fmt.Errorf("begin: %w", err))
+		return fail(fmt.Errorf("begin: %w", err))
 	}
 	defer sqlTx.Rollback()
 	tx := &txn{Tx: sqlTx, stmts: &s.stmts}
-	if err := fn(tx); err != nil {
-		return translate(err)
+	if len(batch) == 1 { // alone, the transaction itself is the change's savepoint
+		r := batch[0]
+		if err := r.ctx.Err(); err != nil {
+			return []error{err}
+		}
+		if err := r.fn(tx); err != nil {
+			return []error{translate(err)}
+		}
+	} else {
+		for i, r := range batch {
+			if results[i] = s.applyInSavepoint(ctx, tx, r); errors.Is(results[i], errBatchBroken) {
+				return fail(results[i])
+			}
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return translate(fmt.Errorf("commit: %w", err))
+		return fail(fmt.Errorf("commit: %w", err))
 	}
 	s.stmts.prepareMissed(ctx, s.w, tx.missed)
-	return nil
+	return results
+}
+
+// errBatchBroken marks a savepoint that could not be set or undone: the whole
+// batch then fails rather than commit a change half applied.
+var errBatchBroken = errors.New("savepoint failed")
+
+// applyInSavepoint runs one change of a batch; a failing change rolls back alone.
+func (s *Store) applyInSavepoint(ctx context.Context, tx *txn, r *writeRequest) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
+		return fmt.Errorf("%w: %w", errBatchBroken, err)
+	}
+	result := r.fn(tx)
+	if result != nil {
+		result = translate(result)
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO change`); err != nil {
+			return fmt.Errorf("%w: %w", errBatchBroken, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE change`); err != nil {
+		return fmt.Errorf("%w: %w", errBatchBroken, err)
+	}
+	return result
 }
 
 // txn is a write transaction that runs its statements from a cache of

@@ -468,3 +468,43 @@ func TestSearchStaysInItsWorkspace(t *testing.T) {
 		t.Errorf("busy workspace found the quiet one's talk: %+v", hits)
 	}
 }
+
+// TestFailingChangeFailsAlone: changes share commits when they queue up
+// together; one that fails must roll back alone and the others must commit.
+func TestFailingChangeFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a := user(t, s, "alice")
+	c := conference(t, s, a)
+	const n = 60
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vis := talkbot.VisibilityTeam
+			if i%5 == 0 {
+				vis = "public" // breaks a CHECK constraint after the talk and log are written
+			}
+			_, errs[i] = s.Apply(ctx, talkbot.Change{User: a, NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: fmt.Sprintf("Talk %d", i)},
+				Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, Note: &talkbot.NoteDraft{Text: "n", Visibility: vis}})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		ts, _ := s.TalksByTitle(ctx, c.ID, fmt.Sprintf("Talk %d", i))
+		if bad := i%5 == 0; bad != (err != nil) || bad != (len(ts) == 0) {
+			t.Errorf("change %d: err %v, %d talks saved; want failure and nothing saved only for every fifth", i, err, len(ts))
+		}
+	}
+}
+
+func TestWritesAfterCloseFail(t *testing.T) {
+	s, _ := open(t)
+	a := user(t, s, "alice")
+	s.Close()
+	if err := s.SetDefaultVisibility(context.Background(), a.ID, talkbot.VisibilityPrivate); err == nil {
+		t.Error("a write after Close succeeded")
+	}
+}
