@@ -13,14 +13,24 @@ type Change struct {
 	TalkID  int64
 	NewTalk *Talk
 
-	Log  LogPatch
-	Note *NoteDraft
-	Talk TalkPatch // fields to set
-	Fill TalkPatch // fields to set only where the talk has none yet (a second user's add)
+	Log      LogPatch
+	Note     *NoteDraft
+	EditNote *NoteEdit // change or delete one of the user's notes on the talk
+	Talk     TalkPatch // fields to set
+	Fill     TalkPatch // fields to set only where the talk has none yet (a second user's add)
 
 	RecommendTo   []int64 // user ids
 	RecommendTeam bool    // to everyone in the workspace
 	DeleteLog     bool    // drop the user's log and notes on the talk
+}
+
+// NoteEdit changes one of the user's own notes: its text, its visibility, or
+// deletes it.
+type NoteEdit struct {
+	NoteID     int64
+	Text       *string
+	Visibility *Visibility
+	Delete     bool
 }
 
 // LogPatch sets the fields of the user's log that are not nil.
@@ -45,7 +55,7 @@ type NoteDraft struct {
 // TalkPatch sets the fields of a talk that are not nil; AddTags are merged in.
 type TalkPatch struct {
 	Title        *string
-	Speakers     *[]string
+	Speakers     *[]Speaker
 	Event        *string
 	Room         *string
 	Day          *string
@@ -54,6 +64,7 @@ type TalkPatch struct {
 	RecordingURL *string
 	Tags         *[]string
 	AddTags      []string
+	AddLinks     []string
 }
 
 // Outcome is what a Change left behind.
@@ -61,13 +72,31 @@ type Outcome struct {
 	Talk        Talk
 	Log         Log // the zero Log when it was deleted
 	Created     bool
-	TalkDeleted bool // DeleteLog removed the talk too: nobody else used it
-	Note        *Note
+	TalkDeleted bool    // DeleteLog removed the talk too: nobody else used it
+	Note        *Note   // the note written or edited
+	NoteBefore  *Note   // an edited or deleted note as it was
+	Repeated    []int64 // recommendation recipients (0: the team) who had it from this user already
+	// Unchanged says the change found everything already as asked: nothing
+	// was written and no undo step recorded.
+	Unchanged bool
 }
 
 // Forgotten counts what ForgetUser removed.
 type Forgotten struct {
 	Logs, Notes int
+}
+
+// Page selects a slice of a long list.
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// Total is how many items a list has; past the store's counting cap, N is the
+// cap and More is set ("more than N").
+type Total struct {
+	N    int
+	More bool
 }
 
 // ListQuery selects talks for `list`.
@@ -79,7 +108,7 @@ type ListQuery struct {
 	UserID       int64  // only talks this user logged; 0 for the whole team
 	Tag          string
 	WatchLater   bool // only the user's watch-later list
-	Limit        int
+	Page
 }
 
 // HighlightQuery selects talks for `highlights`.
@@ -88,7 +117,15 @@ type HighlightQuery struct {
 	Day          string
 	Tag          string
 	UserID       int64 // only this user's highlights; 0 for the team's
-	Limit        int
+	Page
+}
+
+// SearchQuery selects talks for `search`.
+type SearchQuery struct {
+	WorkspaceID int64
+	ViewerID    int64 // whose private notes may match; 0 for nobody's
+	Text        string
+	Page
 }
 
 // TalkSummary is a talk as a list shows it, with the team's numbers and the
@@ -129,25 +166,15 @@ type UserLog struct {
 	UserName string
 }
 
-// Reason says why a talk is suggested for watching.
-type Reason string
-
-// The reasons behind a watch suggestion, in the order they are listed.
-const (
-	ReasonWatchLater  Reason = "watch_later"
-	ReasonMissed      Reason = "missed"
-	ReasonRecommended Reason = "recommended"
-	ReasonTeamRated   Reason = "team_rated"
-)
-
-// Suggestion is a talk worth watching and why.
+// Suggestion is a talk worth watching, with every reason that applies.
 type Suggestion struct {
 	Talk
-	Reason  Reason
-	Detail  string    // the missed reason
-	From    []string  // who recommended it
-	Ratings []UserLog // colleagues who rated it 4-5
-	Since   time.Time
+	WatchLater   bool      // on the user's own watch-later list
+	Missed       bool      // the user could not attend it
+	MissedReason string    // why, as they said
+	From         []string  // colleagues who recommended it
+	Ratings      []UserLog // colleagues who starred it or rated it 4-5
+	Since        time.Time // when the user put it on their list
 }
 
 // Export is everything a user owns (PRODUCT.md §4).
@@ -167,4 +194,18 @@ type ExportTalk struct {
 	Talk
 	Log   Log
 	Notes []Note
+}
+
+// Undone is what Undo reversed, for the reply to say exactly that.
+type Undone struct {
+	Label           string // the command that made the change: "add", "rate", "note edit"
+	Talk            Talk   // the talk as it is now
+	TalkRemoved     bool   // the change had created the talk; nobody else used it, so it is gone
+	TalkRestored    bool   // the change had deleted the talk; it is back
+	TalkChanged     bool   // the talk's shared fields went back to what they were
+	LogBefore       *Log   // the user's log as it is again; nil when the change created it
+	LogAfter        *Log   // the log the change had left; nil when it had deleted it
+	NotesRemoved    []Note // notes the change had written, now gone
+	NotesRestored   []Note // notes the change had deleted or edited, back as they were
+	Recommendations int    // recommendations taken back
 }

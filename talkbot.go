@@ -62,6 +62,7 @@ type Conference struct {
 	StartsOn    string // YYYY-MM-DD, empty when unknown
 	EndsOn      string // YYYY-MM-DD, empty when unknown
 	Timezone    string // IANA zone name
+	VideosURL   string // a playlist or channel with the conference's recordings
 }
 
 // Location returns the conference's time zone, UTC when it is unknown.
@@ -72,23 +73,45 @@ func (c Conference) Location() *time.Location {
 	return time.UTC
 }
 
-// Around reports whether the date (YYYY-MM-DD) falls within the conference's
-// week: its dates, plus the co-located events days before and a day or two
-// after. A conference without dates is around every day.
-func (c Conference) Around(day string) bool {
-	if c.StartsOn == "" {
-		return true
+// Week returns the first and last dates (YYYY-MM-DD) of the conference's
+// week: its dates, plus three days before for co-located events and two after.
+// ok is false when the conference has no dates.
+func (c Conference) Week() (from, to string, ok bool) {
+	start, err := time.Parse(time.DateOnly, c.StartsOn)
+	if err != nil {
+		return "", "", false
 	}
-	d, err1 := time.Parse(time.DateOnly, day)
-	start, err2 := time.Parse(time.DateOnly, c.StartsOn)
-	end, err3 := time.Parse(time.DateOnly, c.EndsOn)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	if err3 != nil {
+	end, err := time.Parse(time.DateOnly, c.EndsOn)
+	if err != nil || end.Before(start) {
 		end = start
 	}
-	return !d.Before(start.AddDate(0, 0, -3)) && !d.After(end.AddDate(0, 0, 2))
+	return start.AddDate(0, 0, -3).Format(time.DateOnly), end.AddDate(0, 0, 2).Format(time.DateOnly), true
+}
+
+// Around reports whether the date (YYYY-MM-DD) falls within the conference's
+// week (see Week). A conference without dates is around every day.
+func (c Conference) Around(day string) bool {
+	from, to, ok := c.Week()
+	if !ok {
+		return true
+	}
+	return day >= from && day <= to
+}
+
+// Speaker is a person giving a talk, with the organisation they speak for
+// (empty when unknown).
+type Speaker struct {
+	Name string
+	Org  string
+}
+
+// SpeakerNames returns the speakers' names.
+func SpeakerNames(ss []Speaker) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Name
+	}
+	return out
 }
 
 // Talk is a session of a conference, shared by the whole workspace.
@@ -97,7 +120,7 @@ type Talk struct {
 	WorkspaceID  int64
 	ConferenceID int64
 	Title        string
-	Speakers     []string
+	Speakers     []Speaker
 	Event        string
 	Room         string
 	Day          string    // YYYY-MM-DD in the conference zone
@@ -106,6 +129,7 @@ type Talk struct {
 	ScheduleURL  string
 	ScheduleID   string
 	RecordingURL string
+	Links        []string // other links: slides, repositories
 	Abstract     string
 	Tags         []string
 	CreatedBy    int64

@@ -21,7 +21,12 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(sub) {
 	case "":
-		return textReply("Current conference: " + describeConf(c.conf) + ". `conf list` shows all, `conf new <name>` adds one."), nil
+		b := &builder{}
+		b.text("Current conference: " + describeConf(c.conf) + ". `conf list` shows all, `conf new <name>` adds one.")
+		if c.conf.VideosURL != "" {
+			b.line(plain("Recordings: "), link(c.conf.VideosURL, c.conf.VideosURL))
+		}
+		return b.reply(), nil
 	case "list":
 		cs, err := r.store.Conferences(ctx, c.user.WorkspaceID)
 		if err != nil {
@@ -41,24 +46,49 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		if rest == "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which one? `conf use <name>`; `conf list` shows them.")
 		}
-		x, err := r.store.UseConference(ctx, c.user, rest)
+		x, err := r.store.UseConference(ctx, c.user, rest, c.req.Admin)
 		if errors.Is(err, talkbot.ErrNotFound) {
 			return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them.", truncate(rest, 80))
 		}
 		if err != nil {
 			return Reply{}, err
 		}
-		return textReply("You are now on " + describeConf(x) + "."), nil
+		if c.req.Admin {
+			return textReply(describeConf(x) + " is now the team's active conference."), nil
+		}
+		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team."), nil
 	case "new":
 		x, err := parseConference(rest)
 		if err != nil {
 			return Reply{}, err
 		}
-		x, err = r.store.CreateConference(ctx, c.user, x)
+		x, err = r.store.CreateConference(ctx, c.user, x, c.req.Admin)
 		if err != nil {
 			return Reply{}, err
 		}
-		return textReply("Created " + describeConf(x) + "; it is now the team's active conference."), nil
+		if c.req.Admin {
+			return textReply("Created " + describeConf(x) + "; it is now the team's active conference."), nil
+		}
+		return textReply("Created " + describeConf(x) + " and switched you to it. That switches just you; an admin switches the team with `conf use`."), nil
+	case "video", "videos", "recordings":
+		o, err := parseOptions(tokenize(rest))
+		if err != nil {
+			return Reply{}, err
+		}
+		videos := o.playlist
+		if videos == "" && len(o.links) == 1 && len(o.rest) == 0 {
+			videos = o.links[0]
+		}
+		if videos == "" {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Give the playlist or channel with the recordings, like `conf video https://www.youtube.com/playlist?list=…`; one talk's video goes with `video #12 <link>`.")
+		}
+		if c.conf.VideosURL != "" && !c.req.Admin {
+			return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "%s has its recordings at %s already; an admin can replace the link.", c.conf.Name, c.conf.VideosURL)
+		}
+		if err := r.store.SetConferenceVideos(ctx, c.conf.ID, videos); err != nil {
+			return Reply{}, err
+		}
+		return Reply{Lines: []Line{{plain("The recordings of " + c.conf.Name + ": "), link(videos, videos)}}}, nil
 	}
 	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `%s`.", r.byName["conf"].usage)
 }

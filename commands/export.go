@@ -26,18 +26,22 @@ type ExportUser struct {
 
 // ExportConference is a conference with the user's talks in it.
 type ExportConference struct {
-	Name     string       `json:"name"`
-	Timezone string       `json:"timezone"`
-	StartsOn string       `json:"starts_on,omitempty"`
-	EndsOn   string       `json:"ends_on,omitempty"`
-	Talks    []ExportTalk `json:"talks"`
+	Name      string       `json:"name"`
+	Timezone  string       `json:"timezone"`
+	StartsOn  string       `json:"starts_on,omitempty"`
+	EndsOn    string       `json:"ends_on,omitempty"`
+	VideosURL string       `json:"videos_url,omitempty"` // a playlist or channel of the recordings
+	Talks     []ExportTalk `json:"talks"`
 }
 
 // ExportTalk is a talk with the user's log and own notes.
 type ExportTalk struct {
-	ID           int64        `json:"id"`
-	Title        string       `json:"title"`
-	Speakers     []string     `json:"speakers,omitempty"`
+	ID       int64    `json:"id"`
+	Title    string   `json:"title"`
+	Speakers []string `json:"speakers,omitempty"` // plain names
+	// SpeakerOrgs runs parallel to Speakers: the organisation of each
+	// speaker, "" when unknown; omitted when none is known.
+	SpeakerOrgs  []string     `json:"speaker_orgs,omitempty"`
 	Event        string       `json:"event,omitempty"`
 	Room         string       `json:"room,omitempty"`
 	Day          string       `json:"day,omitempty"`
@@ -46,6 +50,7 @@ type ExportTalk struct {
 	ScheduleURL  string       `json:"schedule_url,omitempty"`
 	ScheduleID   string       `json:"schedule_id,omitempty"`
 	RecordingURL string       `json:"recording_url,omitempty"`
+	Links        []string     `json:"links,omitempty"` // slides, repositories
 	Tags         []string     `json:"tags,omitempty"`
 	Status       string       `json:"status"`
 	MissedReason string       `json:"missed_reason,omitempty"`
@@ -69,15 +74,16 @@ func exportDocument(ex talkbot.Export, platform string) ExportDoc {
 		Conferences: []ExportConference{}}
 	for _, c := range ex.Conferences {
 		loc := c.Location()
-		ec := ExportConference{Name: c.Name, Timezone: c.Timezone, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Talks: []ExportTalk{}}
+		ec := ExportConference{Name: c.Name, Timezone: c.Timezone, StartsOn: c.StartsOn, EndsOn: c.EndsOn, VideosURL: c.VideosURL, Talks: []ExportTalk{}}
 		for _, t := range c.Talks {
 			status := t.Log.Status
 			if status == "" {
 				status = talkbot.StatusNone
 			}
-			et := ExportTalk{ID: t.ID, Title: t.Title, Speakers: t.Speakers, Event: t.Event, Room: t.Room, Day: t.Day,
+			et := ExportTalk{ID: t.ID, Title: t.Title, Speakers: talkbot.SpeakerNames(t.Speakers), SpeakerOrgs: speakerOrgs(t.Speakers),
+				Event: t.Event, Room: t.Room, Day: t.Day,
 				StartsAt: zoned(t.StartsAt, loc), EndsAt: zoned(t.EndsAt, loc), ScheduleURL: t.ScheduleURL, ScheduleID: t.ScheduleID,
-				RecordingURL: t.RecordingURL, Tags: t.Tags, Status: string(status), MissedReason: t.Log.Reason,
+				RecordingURL: t.RecordingURL, Links: t.Links, Tags: t.Tags, Status: string(status), MissedReason: t.Log.Reason,
 				WatchLater: t.Log.WatchLater, Watched: t.Log.Watched, Rating: t.Log.Rating, Starred: t.Log.Starred,
 				LoggedAt: zoned(t.Log.LoggedAt, time.UTC), Notes: []ExportNote{}}
 			for _, n := range t.Notes {
@@ -88,6 +94,21 @@ func exportDocument(ex talkbot.Export, platform string) ExportDoc {
 		doc.Conferences = append(doc.Conferences, ec)
 	}
 	return doc
+}
+
+// speakerOrgs is the organisations parallel to the speakers' names, or nil
+// when no speaker's is known.
+func speakerOrgs(ss []talkbot.Speaker) []string {
+	var out []string
+	known := false
+	for _, s := range ss {
+		out = append(out, s.Org)
+		known = known || s.Org != ""
+	}
+	if !known {
+		return nil
+	}
+	return out
 }
 
 func zoned(t time.Time, loc *time.Location) string {

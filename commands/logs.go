@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/schedule"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -33,8 +35,27 @@ func patchFrom(o opts) talkbot.TalkPatch {
 	set(&p.ScheduleID, o.scheduleID)
 	set(&p.RecordingURL, o.recordingURL)
 	p.AddTags = o.tags
+	p.AddLinks = o.links
 	return p
 }
+
+// canEdit reports whether the user may change a talk's shared fields: whoever
+// logged it first, or an admin. Anyone may fill a field that is empty.
+func canEdit(c *call, t talkbot.Talk) bool {
+	return (t.CreatedBy != 0 && t.CreatedBy == c.user.ID) || c.req.Admin
+}
+
+// checkDay refuses a day outside the conference's week.
+func checkDay(c *call, day string) error {
+	if day == "" || c.conf.Around(day) {
+		return nil
+	}
+	from, to, _ := c.conf.Week()
+	return talkbot.Errorf(talkbot.EINVALID, "%s is outside %s (%s..%s); give a day from %s to %s, or `conf use` another conference.",
+		day, c.conf.Name, c.conf.StartsOn, c.conf.EndsOn, from, to)
+}
+
+var errPlaylist = talkbot.Errorf(talkbot.EINVALID, "That link is a playlist or a channel, not one talk's recording. `conf video <link>` attaches it to the conference; `video #12 <link>` takes one talk's video.")
 
 func checkTitle(title string) error {
 	if n := utf8.RuneCountInString(title); n > talkbot.MaxTitleLen {
@@ -60,29 +81,38 @@ func (r *Router) noteDraft(c *call, text string, vis talkbot.Visibility) (*talkb
 // target points ch at the talk f names, or at a new talk built from the
 // reference and options when mode allows and nothing matches. A Sched-style
 // title has its speakers split off; a typed title replaces a placeholder one.
-func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolveMode, ch *talkbot.Change, defaultDay bool) error {
-	title, speakers, split := f.title, o.speakers, false
-	if !o.hasSpeakers && !f.quoted && f.title != "" {
-		if st, sp, ok := splitSchedTitle(f.title); ok {
-			title, speakers, split = st, sp, true
-		}
+// Shared fields go in as typed where the user may edit the talk, and only
+// where they are empty otherwise.
+func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolveMode, ch *talkbot.Change) error {
+	title, speakers := f.name(), o.speakers
+	if !o.hasSpeakers && f.speakers != nil {
+		speakers = f.speakers
+	}
+	if err := bareNumberAfterSpeakers(f); err != nil {
+		return err
 	}
 	t, err := r.resolve(ctx, c, f, mode)
-	if errors.Is(err, errCreate) && split && f.scheduleID == "" {
-		t, err = r.resolve(ctx, c, ref{title: title}, mode)
+	if err != nil && !errors.Is(err, errCreate) {
+		return err
 	}
-	switch {
-	case err == nil:
+	patch := patchFrom(o)
+	if speakers != nil {
+		patch.Speakers = &speakers
+	}
+	if err == nil {
 		ch.TalkID = t.ID
-		if split {
-			ch.Fill.Speakers = &speakers
+		if canEdit(c, t) {
+			ch.Talk = patch
+			if !o.hasSpeakers { // speakers split off a title fill in; they replace only what speakers: says
+				ch.Talk.Speakers, ch.Fill.Speakers = nil, patch.Speakers
+			}
+		} else {
+			ch.Fill = patch
 		}
 		if title != "" && title != t.Title && t.Title == titleFromLink(t.ScheduleURL, t.ScheduleID) {
 			ch.Talk.Title = &title
 		}
 		return nil
-	case !errors.Is(err, errCreate):
-		return err
 	}
 	if title == "" {
 		title = titleFromLink(o.scheduleURL, o.scheduleID)
@@ -91,15 +121,28 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 		return err
 	}
 	day := o.day
-	if day == "" && defaultDay && c.conf.Around(c.today()) {
-		day = c.today()
+	if day == "" {
+		day = c.defaultDay
 	}
 	ch.NewTalk = &talkbot.Talk{ConferenceID: c.conf.ID, Title: title, Speakers: speakers, Event: o.event, Room: o.room, Day: day,
-		ScheduleURL: o.scheduleURL, ScheduleID: o.scheduleID, RecordingURL: o.recordingURL, Tags: o.tags}
-	if split {
-		ch.Fill.Speakers = &speakers // the store may find the talk by its title after all
-	}
+		ScheduleURL: o.scheduleURL, ScheduleID: o.scheduleID, RecordingURL: o.recordingURL, Links: o.links, Tags: o.tags}
+	ch.Fill = patch // the store may find the talk after all (someone logged it a moment ago)
 	return nil
+}
+
+var reTrailingNumber = regexp.MustCompile(`\s(\d+)$`)
+
+// bareNumberAfterSpeakers refuses "Title - Speaker, Org 4": a bare number is
+// not a rating, and must not become part of a name or a company either.
+func bareNumberAfterSpeakers(f ref) error {
+	m := reTrailingNumber.FindStringSubmatch(f.title)
+	if m == nil || f.quoted {
+		return nil
+	}
+	if _, _, ok := schedule.SplitTitle(strings.TrimSuffix(f.title, " "+m[1])); !ok {
+		return nil
+	}
+	return talkbot.Errorf(talkbot.EINVALID, "What is the “%s” after the speakers? A rating is written %s/5 or *%s; `help add` shows the forms.", m[1], m[1], m[1])
 }
 
 // titleFromLink makes a placeholder title from a schedule link's slug
@@ -119,15 +162,24 @@ func titleFromLink(link, id string) string {
 }
 
 // logCommand is the shape shared by add, missed, want and watched.
-func (r *Router) logCommand(ctx context.Context, c *call, label string, mode resolveMode, patch talkbot.LogPatch, freeAsNote bool) (Reply, error) {
-	attended := patch.Status != nil && *patch.Status == talkbot.StatusAttended
-	head, free, _ := splitFreeText(c.args)
-	o, err := parseOptions(tokenize(head))
+func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, freeAsNote, defaultToday bool) (Reply, error) {
+	head, free, hasFree := splitFreeText(c.args)
+	free, trailing := trailingOptions(free)
+	o, err := parseOptions(append(tokenize(head), trailing...))
 	if err != nil {
 		return Reply{}, err
 	}
+	if o.playlist != "" {
+		return Reply{}, errPlaylist
+	}
+	if err := checkDay(c, o.day); err != nil {
+		return Reply{}, err
+	}
 	f := refFrom(o)
-	if f.empty() && mode != mustExist {
+	if f.empty() { // never the last talk: `missed` alone must not turn what you attended into a miss
+		if c.user.LastTalkID != 0 && label != "add" {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Try `%s #%d` for your last one, or `%s <title or schedule link>`.", label, c.user.LastTalkID, label)
+		}
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Try `%s <title or schedule link>`; `help %s` shows more.", label, label)
 	}
 	if f.title != "" {
@@ -135,7 +187,14 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 			return Reply{}, err
 		}
 	}
-	ch := talkbot.Change{User: c.user, Log: patch, Fill: patchFrom(o)}
+	if defaultToday && c.conf.Around(c.today()) {
+		c.defaultDay = c.today()
+	}
+	c.rest = strings.Join(o.typed, " ")
+	if hasFree && free != "" {
+		c.rest = strings.TrimSpace(c.rest + " -- " + free)
+	}
+	ch := talkbot.Change{User: c.user, Log: patch}
 	if o.rating > 0 {
 		ch.Log.Rating = ptr(o.rating)
 	}
@@ -149,7 +208,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 		}
 		ch.Log.Reason = ptr(free)
 	}
-	if err := r.target(ctx, c, f, o, mode, &ch, attended); err != nil {
+	if err := r.target(ctx, c, f, o, logMode, &ch); err != nil {
 		return Reply{}, err
 	}
 	out, err := r.apply(ctx, ch, label)
@@ -158,8 +217,11 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 	}
 	b := &builder{}
 	verb := map[string]string{"add": "Logged", "missed": "Missed", "want": "On your watch-later list:", "watched": "Watched"}[label]
-	if out.Created {
+	switch {
+	case out.Created:
 		verb += " new talk"
+	case out.Unchanged:
+		verb = "Already so: " + strings.TrimSuffix(strings.ToLower(verb[:1])+verb[1:], ":")
 	}
 	b.line(append(Line{plain(verb + " ")}, talkLine(out.Talk)...)...)
 	b.talk(out.Talk.ID)
@@ -176,7 +238,28 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, mode res
 	default:
 		b.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
 	}
+	if !out.Created && !canEdit(c, out.Talk) && sharedFieldsIgnored(ch.Fill, out.Talk) {
+		b.text(fmt.Sprintf("   (#%d already has its details; whoever logged it first, or an admin, can `edit` them.)", out.Talk.ID))
+	}
 	return b.reply(), nil
+}
+
+// sharedFieldsIgnored reports whether a fill asked for shared fields the talk
+// already had otherwise, so the reply can say they were kept.
+func sharedFieldsIgnored(p talkbot.TalkPatch, t talkbot.Talk) bool {
+	differs := func(v *string, have string) bool { return v != nil && *v != have }
+	return differs(p.Event, t.Event) || differs(p.Room, t.Room) || differs(p.Day, t.Day) ||
+		differs(p.RecordingURL, t.RecordingURL) || differs(p.ScheduleURL, t.ScheduleURL) ||
+		(len(p.AddTags) > 0 && !containsAll(t.Tags, p.AddTags))
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // apply runs a change, labelled for undo with the command that made it.
@@ -186,26 +269,29 @@ func (r *Router) apply(ctx context.Context, ch talkbot.Change, label string) (ta
 }
 
 func (r *Router) add(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "add", exactOrCreate, talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, true)
+	return r.logCommand(ctx, c, "add", talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, true, true)
 }
 
 func (r *Router) missed(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "missed", fuzzyOrCreate, talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), WatchLater: ptr(true)}, false)
+	return r.logCommand(ctx, c, "missed", talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), WatchLater: ptr(true)}, false, true)
 }
 
 func (r *Router) want(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "want", fuzzyOrCreate, talkbot.LogPatch{WatchLater: ptr(true)}, true)
+	return r.logCommand(ctx, c, "want", talkbot.LogPatch{WatchLater: ptr(true)}, true, false)
 }
 
 func (r *Router) watched(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "watched", fuzzyOrCreate, talkbot.LogPatch{Watched: ptr(true), WatchLater: ptr(false)}, true)
+	return r.logCommand(ctx, c, "watched", talkbot.LogPatch{Watched: ptr(true), WatchLater: ptr(false)}, true, false)
 }
 
 // strictRef reads the talk for note, rate, star and unstar: only #id, a
 // schedule link or id, or a "quoted title"; anything else is a mistake.
 func strictRef(c *call, o opts, example string) (ref, error) {
-	if len(o.rest) == 1 && !o.rest[0].quoted && isScheduleIDWord(o.rest[0].text) && o.scheduleID == "" && o.talkID == 0 {
+	if len(o.rest) == 1 && !o.rest[0].quoted && isScheduleIDWord(o.rest[0].text) && o.scheduleID == "" {
 		return ref{scheduleID: o.rest[0].text}, nil
+	}
+	if len(o.rest) == 1 && !o.rest[0].quoted && reTalkID.MatchString(o.rest[0].text) {
+		return refFrom(o), nil
 	}
 	for _, t := range o.rest {
 		if !t.quoted {
@@ -235,13 +321,16 @@ func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	t, err := r.resolve(ctx, c, f, mustExist)
+	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
 	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Log: talkbot.LogPatch{Rating: ptr(o.rating)}}, "rate")
 	if err != nil {
 		return Reply{}, err
+	}
+	if out.Unchanged {
+		return r.touched(out, fmt.Sprintf("Already rated %d/5: ", o.rating)), nil
 	}
 	return r.touched(out, fmt.Sprintf("Rated %s %d/5: ", stars(o.rating), o.rating)), nil
 }
@@ -262,7 +351,7 @@ func (r *Router) setStar(ctx context.Context, c *call, on bool) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	t, err := r.resolve(ctx, c, f, mustExist)
+	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -270,7 +359,12 @@ func (r *Router) setStar(ctx context.Context, c *call, on bool) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if on {
+	switch {
+	case out.Unchanged && on:
+		return r.touched(out, "Already starred: "), nil
+	case out.Unchanged:
+		return r.touched(out, "Not starred anyway: "), nil
+	case on:
 		return r.touched(out, "Starred ⭐ "), nil
 	}
 	return r.touched(out, "Unstarred "), nil
@@ -283,9 +377,18 @@ var (
 	reLeadingID  = regexp.MustCompile(`^#(\d+)(?:\s+|$)`)
 	reLeadingURL = regexp.MustCompile(`^(https?://\S+)(?:\s+|$)`)
 	reVisFlag    = regexp.MustCompile(`^(?i)--(private|team)(?:\s+|$)`)
+	// reNoteEdit is `note edit n57 <text>`, `note delete n57`, `note private n57`, `note team n57`.
+	reNoteEdit = regexp.MustCompile(`^(?i)(edit|delete|remove|private|team)\s+n(\d+)(?:\s+|$)`)
 )
 
 func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
+	if m := reNoteEdit.FindStringSubmatch(c.args); m != nil {
+		id, err := strconv.ParseInt(m[2], 10, 64)
+		if err != nil {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "n%s is not a note I know; `notes` lists yours.", m[2])
+		}
+		return r.editNote(ctx, c, strings.ToLower(m[1]), id, strings.TrimSpace(c.args[len(m[0]):]))
+	}
 	text := c.args
 	var vis talkbot.Visibility
 	var f ref
@@ -322,7 +425,7 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	if note == nil {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "What's the note? Try `note the demo was great` or `note --private #12 ask about KEP-1287`.")
 	}
-	t, err := r.resolve(ctx, c, f, mustExist)
+	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -330,7 +433,99 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return r.touched(out, "Noted ("+string(note.Visibility)+") on "), nil
+	rep := r.touched(out, "Noted ("+string(note.Visibility)+") on ")
+	rep.Lines = append(rep.Lines, Line{plain(fmt.Sprintf("   n%d · `notes` lists your notes on it; `note edit n%d <text>` changes this one.", out.Note.ID, out.Note.ID))})
+	return rep, nil
+}
+
+// editNote changes, deletes or re-scopes one of the user's notes.
+func (r *Router) editNote(ctx context.Context, c *call, verb string, id int64, text string) (Reply, error) {
+	n, err := r.store.UserNote(ctx, c.user.ID, id)
+	if errors.Is(err, talkbot.ErrNotFound) {
+		return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "You have no note n%d; `notes` lists yours (on your last talk, or `notes #12`).", id)
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	e := &talkbot.NoteEdit{NoteID: id}
+	label := "note " + verb
+	switch verb {
+	case "edit":
+		d, err := r.noteDraft(c, text, n.Visibility)
+		if err != nil {
+			return Reply{}, err
+		}
+		if d == nil {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Give the new text: `note edit n%d <text>`; `note delete n%d` removes it.", id, id)
+		}
+		e.Text = &d.Text
+	case "delete", "remove":
+		e.Delete, label = true, "note delete"
+	case "private", "team":
+		e.Visibility = ptr(talkbot.Visibility(verb))
+	}
+	if verb != "edit" && text != "" {
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "`note %s n%d` takes nothing after the note; to change its text, `note edit n%d <text>`.", verb, id, id)
+	}
+	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: n.TalkID, EditNote: e}, label)
+	if err != nil {
+		return Reply{}, err
+	}
+	var verbText string
+	switch {
+	case out.Unchanged && e.Visibility != nil:
+		verbText = fmt.Sprintf("Note n%d was %s already, on ", id, *e.Visibility)
+	case out.Unchanged:
+		verbText = fmt.Sprintf("Note n%d already says that, on ", id)
+	case e.Delete:
+		verbText = fmt.Sprintf("Deleted note n%d from ", id)
+	case e.Visibility != nil:
+		verbText = fmt.Sprintf("Note n%d is now %s, on ", id, *e.Visibility)
+	default:
+		verbText = fmt.Sprintf("Changed note n%d on ", id)
+	}
+	rep := r.touched(out, verbText)
+	switch {
+	case e.Delete:
+		rep.Lines = append(rep.Lines, Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(" `undo` brings it back.")})
+	case out.Note != nil && !(out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared):
+		rep.Lines = append(rep.Lines, Line{plain("   (" + string(out.Note.Visibility) + ") "), quote(truncate(out.Note.Text, 200))})
+	}
+	return rep, nil
+}
+
+// notes lists the user's own notes on a talk, with the short references that
+// note edit, note delete, note private and note team take.
+func (r *Router) notes(ctx context.Context, c *call) (Reply, error) {
+	o, err := parseOptions(tokenize(c.args))
+	if err != nil {
+		return Reply{}, err
+	}
+	t, err := r.resolve(ctx, c, refFrom(o), existingMode)
+	if err != nil {
+		return Reply{}, err
+	}
+	ns, err := r.store.UserNotes(ctx, c.user.ID, t.ID)
+	if err != nil {
+		return Reply{}, err
+	}
+	b := &builder{}
+	b.line(append(Line{plain("Your notes on ")}, talkLine(t)...)...)
+	b.talk(t.ID)
+	if len(ns) == 0 {
+		b.text(fmt.Sprintf("None yet. `note #%d <text>` adds one.", t.ID))
+		return b.reply(), nil
+	}
+	for _, n := range ns {
+		if n.Visibility == talkbot.VisibilityPrivate && c.req.Shared {
+			b.text(fmt.Sprintf("n%d (private, not shown here)", n.ID))
+			continue
+		}
+		b.line(plain(fmt.Sprintf("n%d (%s) ", n.ID, n.Visibility)), quote(n.Text))
+	}
+	first := ns[0].ID
+	b.text(fmt.Sprintf("`note edit n%d <text>`, `note delete n%d`, `note private n%d` or `note team n%d` change one; `undo` takes a change back.", first, first, first, first))
+	return b.reply(), nil
 }
 
 func startsWithQuote(s string) bool {
@@ -358,36 +553,60 @@ func (r *Router) video(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if o.recordingURL == "" {
+	if o.playlist != "" {
+		return Reply{}, errPlaylist
+	}
+	url := o.recordingURL
+	if url == "" && len(o.links) == 1 {
+		url = o.links[0] // `video` says this link is the recording, whatever its host
+	}
+	if url == "" {
+		if o.scheduleURL != "" {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "That is a schedule link, not a recording; `video #12 https://www.youtube.com/watch?v=…` attaches one.")
+		}
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Give the recording link, like `video #12 https://www.youtube.com/watch?v=…`.")
 	}
-	t, err := r.resolve(ctx, c, refFrom(o), mustExist)
+	f := refFrom(o)
+	f.scheduleID = ""
+	if o.scheduleID != "" && f.empty() {
+		f.scheduleID = o.scheduleID
+	}
+	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
-	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Talk: talkbot.TalkPatch{RecordingURL: ptr(o.recordingURL)}}, "video")
+	if t.RecordingURL != "" && t.RecordingURL != url && !canEdit(c, t) {
+		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "#%d has a recording already (%s); only whoever logged it first, or an admin, can replace it.", t.ID, t.RecordingURL)
+	}
+	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Talk: talkbot.TalkPatch{RecordingURL: ptr(url)}}, "video")
 	if err != nil {
 		return Reply{}, err
 	}
-	rep := r.touched(out, "Recording attached to ")
-	rep.Lines = append(rep.Lines, Line{plain("   "), link(o.recordingURL, o.recordingURL)})
+	verb := "Recording attached to "
+	if out.Unchanged {
+		verb = "That recording is attached already: "
+	}
+	rep := r.touched(out, verb)
+	rep.Lines = append(rep.Lines, Line{plain("   "), link(url, url)})
 	return rep, nil
 }
 
 var reEditField = regexp.MustCompile(`(?i)(?:^|\s)(title|speakers?|event|room|day|tags?|video|recording|schedule|rating|reason):`)
 
+const editFields = "title, speakers, event, room, day, tags, schedule, video, rating, reason"
+
 func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	loc := reEditField.FindStringSubmatchIndex(c.args)
 	if loc == nil {
-		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Say what to change, like `edit #12 title:New title`; fields: title, speakers, event, room, day, tags, video, rating, reason.")
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Say what to change, like `edit #12 title:New title`; fields: %s.", editFields)
 	}
 	field := strings.ToLower(c.args[loc[2]:loc[3]])
-	value := strings.TrimSpace(c.args[loc[1]:])
+	value := unquote(strings.TrimSpace(c.args[loc[1]:]))
 	o, err := parseOptions(tokenize(c.args[:loc[0]]))
 	if err != nil {
 		return Reply{}, err
 	}
-	t, err := r.resolve(ctx, c, refFrom(o), mustExist)
+	t, err := r.resolve(ctx, c, refFrom(o), existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -412,13 +631,8 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		ch.Log.Rating = &n
 	case "reason":
 		ch.Log.Reason = ptr(value)
-	case "video", "recording":
-		if _, err := checkURL(value); err != nil {
-			return Reply{}, err
-		}
-		ch.Talk.RecordingURL = ptr(value)
 	default:
-		if t.CreatedBy != c.user.ID && !c.req.Admin {
+		if !canEdit(c, t) {
 			return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only whoever logged #%d first, or an admin, can change its %s. You can add a `note` instead.", t.ID, field)
 		}
 		switch field {
@@ -437,7 +651,20 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 				}
 			}
 			ch.Talk.Tags = ptr(v.tags)
+		case "video", "recording":
+			if value == "" {
+				ch.Talk.RecordingURL = ptr("")
+				break
+			}
+			if _, err := checkURL(value); err != nil {
+				return Reply{}, err
+			}
+			ch.Talk.RecordingURL = ptr(value)
 		case "schedule":
+			if value == "" {
+				ch.Talk.ScheduleURL, ch.Talk.ScheduleID = ptr(""), ptr("")
+				break
+			}
 			u, err := checkURL(value)
 			if err != nil {
 				return Reply{}, err
@@ -452,6 +679,9 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 			if err := v.setOption(field, value); err != nil {
 				return Reply{}, err
 			}
+			if err := checkDay(c, v.day); err != nil {
+				return Reply{}, err
+			}
 			ch.Talk = patchFrom(v)
 		}
 	}
@@ -460,6 +690,12 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
+	if out.Unchanged {
+		b.line(append(Line{plain("Nothing to change: ")}, talkLine(out.Talk)...)...)
+		b.talk(out.Talk.ID)
+		b.text("   " + map[bool]string{true: "already has those ", false: "already has that "}[strings.HasSuffix(field, "s")] + field + ".")
+		return b.reply(), nil
+	}
 	b.line(append(Line{plain("Updated ")}, talkLine(out.Talk)...)...)
 	b.talk(out.Talk.ID)
 	if f := talkFacts(out.Talk); f != nil {
@@ -471,11 +707,21 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	return b.reply(), nil
 }
 
+// unquote drops the quotes around a whole value: `title:"A, B"` is A, B.
+func unquote(s string) string {
+	if r, size := utf8.DecodeRuneInString(s); quotePairs[r] != 0 {
+		if last, n := utf8.DecodeLastRuneInString(s); len(s) > size+n-1 && last == quotePairs[r] {
+			return strings.TrimSpace(s[size : len(s)-n])
+		}
+	}
+	return s
+}
+
 func clearField(field string) talkbot.TalkPatch {
 	var p talkbot.TalkPatch
 	switch field {
 	case "speaker", "speakers":
-		p.Speakers = ptr([]string(nil))
+		p.Speakers = ptr([]talkbot.Speaker(nil))
 	case "event":
 		p.Event = ptr("")
 	case "room":
@@ -495,7 +741,7 @@ func (r *Router) delete(ctx context.Context, c *call) (Reply, error) {
 	if f.empty() {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? `delete #12` removes your log and notes on #12.")
 	}
-	t, err := r.resolve(ctx, c, f, mustExist)
+	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -514,18 +760,65 @@ func (r *Router) delete(ctx context.Context, c *call) (Reply, error) {
 }
 
 func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
-	label, err := r.store.Undo(ctx, c.user.ID)
+	u, err := r.store.Undo(ctx, c.user.ID)
 	if err != nil {
 		return Reply{}, err
 	}
-	return textReply("Undone: " + label + "."), nil
+	b := &builder{}
+	b.line(append(Line{plain("Undone: "), code(u.Label), plain(" on ")}, talkLine(u.Talk)...)...)
+	if !u.TalkRemoved {
+		b.talk(u.Talk.ID)
+	}
+	for _, d := range undoneDetails(u) {
+		b.text("   " + d)
+	}
+	return b.reply(), nil
 }
 
-// mention reads a user reference: <@U123|name> (Slack), @alice:example.org (Matrix) or @name.
-var reMention = regexp.MustCompile(`^(?:<@([A-Z0-9]+)(?:\|([^>]*))?>|@(\S+)|<(!\w+)>)$`)
+// undoneDetails says, a line each, what an undo put back.
+func undoneDetails(u talkbot.Undone) []string {
+	var out []string
+	switch {
+	case u.LogAfter != nil && u.LogBefore == nil:
+		out = append(out, "Your log of it is gone ("+nonEmpty(logState(*u.LogAfter), "nothing set")+").")
+	case u.LogBefore != nil && u.LogAfter == nil:
+		out = append(out, "Your log is back: "+nonEmpty(logState(*u.LogBefore), "nothing set")+".")
+	case u.LogBefore != nil:
+		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter), "nothing set")+").")
+	}
+	for _, n := range u.NotesRemoved {
+		out = append(out, "Removed your note n"+strconv.FormatInt(n.ID, 10)+": “"+truncate(n.Text, 80)+"”.")
+	}
+	for _, n := range u.NotesRestored {
+		out = append(out, "Your note n"+strconv.FormatInt(n.ID, 10)+" is back ("+string(n.Visibility)+"): “"+truncate(n.Text, 80)+"”.")
+	}
+	if u.Recommendations > 0 {
+		out = append(out, "Your recommendation is taken back.")
+	}
+	if u.TalkChanged {
+		out = append(out, "The talk's details are back as they were.")
+	}
+	if u.TalkRemoved {
+		out = append(out, "Nobody else had logged the talk, so it is gone.")
+	}
+	if u.TalkRestored {
+		out = append(out, "The talk is back.")
+	}
+	return out
+}
+
+func nonEmpty(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
+}
 
 // massMentions are the names that address everyone in a room or channel.
 var massMentions = map[string]bool{"here": true, "channel": true, "everyone": true, "room": true}
+
+// mention reads a user reference: <@U123|name> (Slack), @alice:example.org (Matrix) or @name.
+var reMention = regexp.MustCompile(`^(?:<@([A-Z0-9]+)(?:\|([^>]*))?>|@(\S+)|<(!\w+)>)$`)
 
 func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	ts := tokenize(c.args)
@@ -547,21 +840,41 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	t, err := r.resolve(ctx, c, refFrom(o), mustExist)
+	t, err := r.resolve(ctx, c, refFrom(o), existingMode)
 	if err != nil {
 		return Reply{}, err
 	}
 	ch := talkbot.Change{User: c.user, TalkID: t.ID, RecommendTeam: to == nil}
-	who := "the team"
 	if to != nil {
-		ch.RecommendTo, who = []int64{to.ID}, to.Name
+		ch.RecommendTo = []int64{to.ID}
 	}
 	out, err := r.apply(ctx, ch, "recommend")
 	if err != nil {
 		return Reply{}, err
 	}
+	if to == nil {
+		if len(out.Repeated) > 0 {
+			return r.touched(out, "You had recommended this to the team already: "), nil
+		}
+		rep := r.touched(out, "Recommended ")
+		rep.Lines = append(rep.Lines, Line{plain("   to the team; it shows up in the `watch` list of everyone who hasn't seen it.")})
+		return rep, nil
+	}
+	if len(out.Repeated) > 0 {
+		return r.touched(out, "You had recommended this to "+to.Name+" already: "), nil
+	}
 	rep := r.touched(out, "Recommended ")
-	rep.Lines = append(rep.Lines, Line{plain("   to " + who + "; it shows up in their `watch` list.")})
+	l, err := r.store.UserLog(ctx, to.ID, t.ID)
+	switch {
+	case err != nil && !errors.Is(err, talkbot.ErrNotFound):
+		return Reply{}, err
+	case err == nil && l.Status == talkbot.StatusAttended:
+		rep.Lines = append(rep.Lines, Line{plain("   to " + to.Name + ", who attended it already, so it won't show up in their `watch` list.")})
+	case err == nil && l.Watched:
+		rep.Lines = append(rep.Lines, Line{plain("   to " + to.Name + ", who has watched it already, so it won't show up in their `watch` list.")})
+	default:
+		rep.Lines = append(rep.Lines, Line{plain("   to " + to.Name + "; it shows up in their `watch` list.")})
+	}
 	return rep, nil
 }
 

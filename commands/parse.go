@@ -10,11 +10,16 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/schedule"
 )
 
-// cleanText rejects invalid UTF-8 and strips control characters (newlines and
-// tabs become spaces, except that newlines are kept inside notes).
+// cleanText rejects invalid UTF-8, normalises to NFC (so a title typed on a
+// Mac and on Linux is one title) and strips control characters and the
+// bidirectional overrides that can make text read differently than it is
+// stored (tabs become spaces; newlines are kept for notes).
 func cleanText(s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", talkbot.Errorf(talkbot.EINVALID, "That message is not valid UTF-8 text; please type it again.")
@@ -22,17 +27,18 @@ func cleanText(s string) (string, error) {
 	if len(s) > talkbot.MaxLineBytes {
 		return "", talkbot.Errorf(talkbot.EINVALID, "That message is too long (over %d bytes); notes can be up to %d characters.", talkbot.MaxLineBytes, talkbot.MaxNoteLen)
 	}
-	return strings.Map(func(r rune) rune {
+	return norm.NFC.String(strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n':
 			return r
 		case r == '\t' || r == '\r':
 			return ' '
-		case unicode.IsControl(r), r == '\u200b', r == '\u2028', r == '\u2029', r == '\ufeff':
+		case unicode.IsControl(r), r == '\u200b', r == '\u2028', r == '\u2029', r == '\ufeff',
+			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
 			return -1
 		}
 		return r
-	}, s), nil
+	}, s)), nil
 }
 
 // stripPrefix removes a leading `talk`, `/talk` or `!talk` from a message.
@@ -46,9 +52,9 @@ func stripPrefix(s string) string {
 	return s
 }
 
-// splitFreeText splits off the free text after the first ` -- ` (or an em
-// dash that a phone or chat client made of it) outside quotes, so
-// `add "Kubernetes — The Hard Way"` keeps its title whole.
+// splitFreeText splits off the free text after the first ` -- ` outside
+// quotes. Only a double hyphen starts free text: an em dash is part of a
+// title ("Kubernetes — The Hard Way").
 func splitFreeText(s string) (head, free string, ok bool) {
 	t := " " + s + " " // so a separator may open or close the text
 	var closer rune
@@ -60,15 +66,36 @@ func splitFreeText(s string) (head, free string, ok bool) {
 			}
 		case quotePairs[r] != 0:
 			closer = quotePairs[r]
-		case r == ' ':
-			for _, sep := range []string{" -- ", " — ", " –– "} {
-				if strings.HasPrefix(t[i:], sep) {
-					return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):]), true
-				}
-			}
+		case r == ' ' && strings.HasPrefix(t[i:], " -- "):
+			return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+4:]), true
 		}
 	}
 	return strings.TrimSpace(s), "", false
+}
+
+// trailingOptions takes the options at the end of free text out of it:
+// `-- loved it 5/5 #security` is the note "loved it" with a rating and a tag.
+// A talk id is never one of them (`-- see #12` keeps its #12).
+func trailingOptions(free string) (text string, options []token) {
+	spans := tokenSpans(free)
+	cut := len(spans)
+	for cut > 0 {
+		t := spans[cut-1].token
+		if !isOptionToken(t) || reTalkID.MatchString(t.text) {
+			break
+		}
+		cut--
+	}
+	if cut == len(spans) {
+		return free, nil
+	}
+	for _, sp := range spans[cut:] {
+		options = append(options, sp.token)
+	}
+	if cut == 0 {
+		return "", options
+	}
+	return strings.TrimSpace(free[:spans[cut-1].end]), options
 }
 
 // token is one word of a command, or a quoted phrase.
@@ -82,18 +109,33 @@ var quotePairs = map[rune]rune{'"': '"', '“': '”', '„': '“', '«': '»'}
 // tokenize splits s on spaces, keeping "quoted phrases" (straight or curly
 // quotes) together; a quote may open inside a word, as in speakers:"A, B".
 func tokenize(s string) []token {
-	var out []token
+	spans := tokenSpans(s)
+	out := make([]token, len(spans))
+	for i, sp := range spans {
+		out[i] = sp.token
+	}
+	return out
+}
+
+// span is a token and where it ends in the text.
+type span struct {
+	token
+	end int
+}
+
+func tokenSpans(s string) []span {
+	var out []span
 	var cur strings.Builder
 	quoted, inWord := false, false
 	var closer rune
-	flush := func() {
+	flush := func(end int) {
 		if inWord {
-			out = append(out, token{text: cur.String(), quoted: quoted})
+			out = append(out, span{token{text: cur.String(), quoted: quoted}, end})
 		}
 		cur.Reset()
 		quoted, inWord = false, false
 	}
-	for _, r := range s {
+	for i, r := range s {
 		switch {
 		case closer != 0:
 			if r == closer {
@@ -104,13 +146,13 @@ func tokenize(s string) []token {
 		case quotePairs[r] != 0:
 			closer, quoted, inWord = quotePairs[r], true, true
 		case unicode.IsSpace(r):
-			flush()
+			flush(i)
 		default:
 			cur.WriteRune(r)
 			inWord = true
 		}
 	}
-	flush()
+	flush(len(s))
 	return out
 }
 
@@ -162,15 +204,17 @@ var errRatingRange = talkbot.Errorf(talkbot.EINVALID, "Ratings go from 1 to 5: t
 type opts struct {
 	rating       int
 	tags         []string
-	talkID       int64
 	scheduleURL  string
 	scheduleID   string
 	recordingURL string
-	speakers     []string
+	links        []string // other links: slides, repositories
+	playlist     string   // a playlist or channel: the conference's, not one talk's
+	speakers     []talkbot.Speaker
 	hasSpeakers  bool
 	event, room  string
 	day          string
-	rest         []token // what is left: the title or talk reference
+	rest         []token  // what is left: the title or talk reference (a lone #12 included)
+	typed        []string // the options as they were typed, to suggest the command again
 }
 
 // greedyOptions take values with spaces ("room:Flex Room"): the value runs on to the next option.
@@ -194,20 +238,14 @@ func parseOptions(ts []token) (opts, error) {
 				return o, talkbot.Errorf(talkbot.EINVALID, "That has two ratings (%d and %d); give one.", o.rating, n)
 			}
 			o.rating = n
-			continue
-		}
-		if m := reTalkID.FindStringSubmatch(s); m != nil && o.talkID == 0 {
-			id, err := strconv.ParseInt(m[1], 10, 64)
-			if err != nil {
-				return o, talkbot.Errorf(talkbot.EINVALID, "%s is not a talk number I know.", s)
-			}
-			o.talkID = id
+			o.typed = append(o.typed, s)
 			continue
 		}
 		if m := reTag.FindStringSubmatch(s); m != nil {
 			if err := o.addTags(m[1]); err != nil {
 				return o, err
 			}
+			o.typed = append(o.typed, s)
 			continue
 		}
 		if reBadTag.MatchString(s) {
@@ -217,6 +255,7 @@ func parseOptions(ts []token) (opts, error) {
 			if err := o.addURL(s); err != nil {
 				return o, err
 			}
+			o.typed = append(o.typed, s)
 			continue
 		}
 		if m := reOption.FindStringSubmatch(s); m != nil {
@@ -228,14 +267,24 @@ func parseOptions(ts []token) (opts, error) {
 					val += " " + ts[i].text
 				}
 			}
-			if err := o.setOption(key, strings.TrimSpace(val)); err != nil {
+			val = strings.TrimSpace(val)
+			if err := o.setOption(key, val); err != nil {
 				return o, err
 			}
+			o.typed = append(o.typed, key+":"+quoteIfSpaced(val))
 			continue
 		}
 		o.rest = append(o.rest, t)
 	}
 	return o, nil
+}
+
+// quoteIfSpaced quotes a value with spaces, as an option must be typed.
+func quoteIfSpaced(s string) string {
+	if strings.ContainsAny(s, " \t") {
+		return `"` + strings.ReplaceAll(s, `"`, "") + `"`
+	}
+	return s
 }
 
 func isOptionToken(t token) bool {
@@ -274,10 +323,17 @@ func (o *opts) addURL(s string) error {
 	if err != nil {
 		return err
 	}
-	if id, ok := scheduleID(u); ok {
-		o.scheduleURL, o.scheduleID = s, id
-	} else {
+	switch l := schedule.ClassifyLink(u); l.Kind {
+	case schedule.LinkSchedule:
+		o.scheduleURL, o.scheduleID = s, l.ScheduleID
+	case schedule.LinkRecording:
 		o.recordingURL = s
+	case schedule.LinkPlaylist:
+		o.playlist = s
+	default:
+		if !slices.Contains(o.links, s) {
+			o.links = append(o.links, s)
+		}
 	}
 	return nil
 }
@@ -294,32 +350,10 @@ func checkURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-var (
-	reSchedEvent  = regexp.MustCompile(`^/event/([A-Za-z0-9]+)`)
-	reSchedShort  = regexp.MustCompile(`^/([A-Za-z0-9]+)/?$`)
-	rePretalxTalk = regexp.MustCompile(`/talk/([A-Za-z0-9]+)/?$`)
-	reFosdemEvent = regexp.MustCompile(`/schedule/event/([A-Za-z0-9_-]+)/?$`)
-)
-
-// scheduleID recognises conference schedule links (Sched, pretalx, FOSDEM)
-// and returns the stable id in them.
+// scheduleID returns the schedule id in a schedule link.
 func scheduleID(u *url.URL) (string, bool) {
-	host := strings.ToLower(u.Hostname())
-	switch {
-	case strings.HasSuffix(host, ".sched.com") || host == "sched.com":
-		if m := reSchedEvent.FindStringSubmatch(u.Path); m != nil {
-			return m[1], true
-		}
-	case host == "sched.co": // Sched's short links: https://sched.co/182E3
-		if m := reSchedShort.FindStringSubmatch(u.Path); m != nil {
-			return m[1], true
-		}
-	case rePretalxTalk.MatchString(u.Path):
-		return rePretalxTalk.FindStringSubmatch(u.Path)[1], true
-	case reFosdemEvent.MatchString(u.Path):
-		return reFosdemEvent.FindStringSubmatch(u.Path)[1], true
-	}
-	return "", false
+	l := schedule.ClassifyLink(u)
+	return l.ScheduleID, l.Kind == schedule.LinkSchedule
 }
 
 func (o *opts) setOption(key, val string) error {
@@ -330,7 +364,7 @@ func (o *opts) setOption(key, val string) error {
 	case "speaker", "speakers":
 		o.speakers, o.hasSpeakers = splitSpeakers(val), true
 		for _, s := range o.speakers {
-			if utf8.RuneCountInString(s) > talkbot.MaxFieldLen {
+			if utf8.RuneCountInString(s.Name+s.Org) > talkbot.MaxFieldLen {
 				return talkbot.Errorf(talkbot.EINVALID, "A speaker's name can be up to %d characters.", talkbot.MaxFieldLen)
 			}
 		}
@@ -361,12 +395,24 @@ var optionExample = map[string]string{
 	"tag": "tags:ebpf,networking", "tags": "tags:ebpf,networking",
 }
 
-func splitSpeakers(s string) []string {
-	var out []string
+var reParenOrg = regexp.MustCompile(`^(.*\S)\s*\(([^()]+)\)$`)
+
+// splitSpeakers reads the value of speakers:, names separated by commas, "&"
+// or ";", each with its organisation in parentheses if given:
+// `speakers:Alice Smith (Acme), Bob Jones`. Quotes around it are not part of it.
+func splitSpeakers(s string) []talkbot.Speaker {
+	s = strings.Trim(s, `"“”„«» `)
+	var out []talkbot.Speaker
 	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '&' || r == ';' }) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
 		}
+		sp := talkbot.Speaker{Name: p}
+		if m := reParenOrg.FindStringSubmatch(p); m != nil {
+			sp = talkbot.Speaker{Name: m[1], Org: strings.TrimSpace(m[2])}
+		}
+		out = append(out, sp)
 	}
 	return out
 }
@@ -379,96 +425,6 @@ func parseDate(s string) (string, error) {
 		}
 	}
 	return "", talkbot.Errorf(talkbot.EINVALID, "%q is not a date I can read; use YYYY-MM-DD, like 2024-11-13.", truncate(s, 40))
-}
-
-var (
-	nameParticles = map[string]bool{"de": true, "da": true, "di": true, "del": true, "della": true, "van": true, "von": true,
-		"der": true, "den": true, "la": true, "le": true, "du": true, "dos": true, "das": true, "bin": true, "al": true, "y": true, "ten": true, "ter": true}
-	notNames = map[string]bool{"the": true, "a": true, "an": true, "how": true, "why": true, "what": true, "when": true, "from": true,
-		"intro": true, "introduction": true, "deep": true, "part": true, "and": true, "with": true, "your": true, "our": true}
-	// sessionWords mark the part after " - " as a kind of session, not a person.
-	sessionWords = map[string]bool{"workshop": true, "panel": true, "keynote": true, "tutorial": true, "session": true,
-		"discussion": true, "lightning": true, "talk": true, "talks": true, "update": true, "demo": true, "hours": true,
-		"meetup": true, "bof": true, "summit": true, "breakout": true, "q&a": true, "ama": true, "edition": true, "training": true}
-)
-
-// looksLikeName reports whether s reads as a person's name: two to four
-// capitalised words (particles such as "de" aside), no digits.
-func looksLikeName(s string) bool {
-	words := strings.Fields(s)
-	if len(words) < 2 || notNames[strings.ToLower(words[0])] {
-		return false
-	}
-	named := 0
-	for _, w := range words {
-		if nameParticles[w] {
-			continue
-		}
-		if sessionWords[strings.ToLower(w)] {
-			return false
-		}
-		if named++; named > 4 {
-			return false
-		}
-		r, _ := utf8.DecodeRuneInString(w)
-		if !unicode.IsUpper(r) || strings.ContainsAny(w, "0123456789:?!") {
-			return false
-		}
-	}
-	return true
-}
-
-// splitSchedTitle splits a Sched-style "Title - Speaker, Org & Speaker, Org"
-// into the title and its speakers ("Name (Org)"). ok is false when the part
-// after the last " - " does not read as speakers.
-func splitSchedTitle(s string) (title string, speakers []string, ok bool) {
-	i := strings.LastIndex(s, " - ")
-	if i <= 0 {
-		return s, nil, false
-	}
-	title, right := strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+3:])
-	if title == "" || right == "" {
-		return s, nil, false
-	}
-	var groups [][]string
-	if strings.Contains(right, " & ") {
-		for _, g := range strings.Split(right, " & ") {
-			items := splitTrim(g, ",")
-			if len(groups) > 0 && !looksLikeName(items[0]) {
-				// "Maintainer & Fellow": the & was inside an affiliation.
-				last := groups[len(groups)-1]
-				last[len(last)-1] += " & " + items[0]
-				groups[len(groups)-1] = append(last, items[1:]...)
-				continue
-			}
-			groups = append(groups, items)
-		}
-	} else if items := splitTrim(right, ","); len(items) >= 4 && len(items)%2 == 0 {
-		for j := 0; j < len(items); j += 2 {
-			groups = append(groups, items[j:j+2])
-		}
-	} else {
-		groups = [][]string{items}
-	}
-	for _, g := range groups {
-		if !looksLikeName(g[0]) {
-			return s, nil, false
-		}
-		sp := g[0]
-		if len(g) > 1 {
-			sp += " (" + strings.Join(g[1:], ", ") + ")"
-		}
-		speakers = append(speakers, sp)
-	}
-	return title, speakers, true
-}
-
-func splitTrim(s, sep string) []string {
-	parts := strings.Split(s, sep)
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	return parts
 }
 
 func truncate(s string, n int) string {

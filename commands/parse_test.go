@@ -7,38 +7,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-func TestSplitSchedTitle(t *testing.T) {
-	tests := []struct {
-		in       string
-		title    string
-		speakers []string
-	}{
-		{"Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni",
-			"Resize Your Pods In-Place With Deterministic eBPF Triggers", []string{"Pablo Chico de Guzman", "Vinay Kulkarni"}},
-		{"Official Kubernetes CRDs: Where to from here ? - Nick Young, Isovalent, Rob Scott, Google",
-			"Official Kubernetes CRDs: Where to from here ?", []string{"Nick Young (Isovalent)", "Rob Scott (Google)"}},
-		{"SIG Autoscaling Projects Update - Jack Francis, Microsoft", "SIG Autoscaling Projects Update", []string{"Jack Francis (Microsoft)"}},
-		{"When Multitenancy Goes Wrong: A Deep Dive Into Kcp’s First CVE - Marko Mudrinić, Kubermatic & Marvin Beckers, ClickHouse",
-			"When Multitenancy Goes Wrong: A Deep Dive Into Kcp’s First CVE", []string{"Marko Mudrinić (Kubermatic)", "Marvin Beckers (ClickHouse)"}},
-		{"Keynote: The CRA and What it Means for Open Source Communities - Greg Kroah-Hartman, Linux Kernel Maintainer & Fellow, The Linux Foundation",
-			"Keynote: The CRA and What it Means for Open Source Communities", []string{"Greg Kroah-Hartman (Linux Kernel Maintainer & Fellow, The Linux Foundation)"}},
-		// Titles with " - " in them stay whole.
-		{"KEDA - Real Time And Serverless Scaling in Kubernetes", "KEDA - Real Time And Serverless Scaling in Kubernetes", nil},
-		{"Beyond Kubebuilder - Generating Entire Kubernetes Controller Implementations", "Beyond Kubebuilder - Generating Entire Kubernetes Controller Implementations", nil},
-		{"Cilium - The Good Parts", "Cilium - The Good Parts", nil},
-		{"No speakers here", "No speakers here", nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.in, func(t *testing.T) {
-			title, speakers, _ := splitSchedTitle(tc.in)
-			if title != tc.title || !cmp.Equal(speakers, tc.speakers) {
-				t.Errorf("splitSchedTitle = %q %q, want %q %q", title, speakers, tc.title, tc.speakers)
-			}
-		})
-	}
-}
+	"github.com/talkbot/talkbot"
+)
 
 func TestParseOptions(t *testing.T) {
 	tests := []struct {
@@ -48,14 +19,16 @@ func TestParseOptions(t *testing.T) {
 		{"Cgroupv2 Is Coming Soon 5/5 #ebpf #Networking", opts{rating: 5, tags: []string{"ebpf", "networking"}}},
 		{"*4 Title", opts{rating: 4}},
 		{"Title ★★★☆☆", opts{rating: 3}},
-		{"#12", opts{talkID: 12}},
+		{"Kyverno demo https://kyverno.io/ https://github.com/kyverno/kyverno", opts{links: []string{"https://kyverno.io/", "https://github.com/kyverno/kyverno"}}},
+		{"https://www.youtube.com/playlist?list=PL123", opts{playlist: "https://www.youtube.com/playlist?list=PL123"}},
 		{"https://kccncna2022.sched.com/event/182HU?iframe=no Title", opts{scheduleURL: "https://kccncna2022.sched.com/event/182HU?iframe=no", scheduleID: "182HU"}},
 		{"Title https://www.youtube.com/watch?v=29yKJ1312AM", opts{recordingURL: "https://www.youtube.com/watch?v=29yKJ1312AM"}},
 		{"https://pretalx.com/mch2022/talk/ABC123/", opts{scheduleURL: "https://pretalx.com/mch2022/talk/ABC123/", scheduleID: "ABC123"}},
 		{"Title speakers:Alice Smith, Bob Jones room:W183 event:Cloud Native Rejekts day:2022-10-24 tags:ebpf,security",
-			opts{speakers: []string{"Alice Smith", "Bob Jones"}, hasSpeakers: true, room: "W183", event: "Cloud Native Rejekts",
+			opts{speakers: []talkbot.Speaker{{Name: "Alice Smith"}, {Name: "Bob Jones"}}, hasSpeakers: true, room: "W183", event: "Cloud Native Rejekts",
 				day: "2022-10-24", tags: []string{"ebpf", "security"}}},
-		{`speakers:"Ana, Bo" Title`, opts{speakers: []string{"Ana", "Bo"}, hasSpeakers: true}},
+		{`speakers:"Ana, Bo" Title`, opts{speakers: []talkbot.Speaker{{Name: "Ana"}, {Name: "Bo"}}, hasSpeakers: true}},
+		{`speakers:Ana Lee (Acme), Bo Chan Title`, opts{speakers: []talkbot.Speaker{{Name: "Ana Lee", Org: "Acme"}, {Name: "Bo Chan Title"}}, hasSpeakers: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -63,7 +36,7 @@ func TestParseOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.rest = nil
+			got.rest, got.typed = nil, nil
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(opts{})); diff != "" {
 				t.Errorf("parseOptions(%q) (-want +got):\n%s", tc.in, diff)
 			}
@@ -83,7 +56,7 @@ func TestParseOptionsRejects(t *testing.T) {
 func TestSplitFreeTextAndPrefix(t *testing.T) {
 	tests := []struct{ in, head, free string }{
 		{"Title 5/5 -- mind slightly blown -- really", "Title 5/5", "mind slightly blown -- really"},
-		{"Title — phone dash", "Title", "phone dash"},
+		{"Kubernetes — The Hard Way day:2023-04-21", "Kubernetes — The Hard Way day:2023-04-21", ""},
 		{"Title-with-dashes --flag", "Title-with-dashes --flag", ""},
 		{`"Kubernetes — The Hard Way" 5/5 -- great`, `"Kubernetes — The Hard Way" 5/5`, "great"},
 		{`“Quoted -- dash” and more`, `“Quoted -- dash” and more`, ""},
@@ -107,9 +80,51 @@ func TestCleanText(t *testing.T) {
 	if _, err := cleanText("bad \xff utf8"); err == nil {
 		t.Error("invalid UTF-8 accepted")
 	}
-	got, err := cleanText("a\x00b\x1bc\td\ne\u200b")
-	if err != nil || got != "abc d\ne" {
-		t.Errorf("cleanText = %q, %v", got, err)
+	for in, want := range map[string]string{
+		"a\x00b\x1bc\td\ne\u200b":            "abc d\ne",
+		"Caf\u0065\u0301 Talk":               "Caf\u00e9 Talk",    // NFD becomes NFC
+		"\u202eevil\u202c \u2066title\u2069": "evil title",        // bidirectional overrides and isolates go
+		"עברית and العربية":                  "עברית and العربية", // right-to-left text itself stays
+	} {
+		if got, err := cleanText(in); err != nil || got != want {
+			t.Errorf("cleanText(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestTrailingOptions(t *testing.T) {
+	tests := []struct {
+		in, text string
+		options  []string
+	}{
+		{"loved it 5/5 #security", "loved it", []string{"5/5", "#security"}},
+		{"double dash inside day:2023-04-21", "double dash inside", []string{"day:2023-04-21"}},
+		{"see #12 for more", "see #12 for more", nil},
+		{"slides at https://example.org/s.pdf", "slides at", []string{"https://example.org/s.pdf"}},
+		{"ends with #12", "ends with #12", nil},
+		{"5/5", "", []string{"5/5"}},
+		{"rated 5/5 by everyone in the room", "rated 5/5 by everyone in the room", nil},
+	}
+	for _, tt := range tests {
+		text, opts := trailingOptions(tt.in)
+		var got []string
+		for _, o := range opts {
+			got = append(got, o.text)
+		}
+		if text != tt.text || !cmp.Equal(got, tt.options) {
+			t.Errorf("trailingOptions(%q) = %q, %q; want %q, %q", tt.in, text, got, tt.text, tt.options)
+		}
+	}
+}
+
+func TestEditDistanceCountsSwaps(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{{"lsit", "list", 1}, {"list", "list", 0}, {"platfrom", "platform", 1}, {"edit", "lsit", 2}, {"", "abc", 3}, {"kitten", "sitting", 3}} {
+		if got := editDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
 	}
 }
 
@@ -149,7 +164,7 @@ func FuzzTokens(f *testing.F) {
 			t.Fatalf("parseOptions(%q) = rating %d, %d tags", head, o.rating, len(o.tags))
 		}
 		for _, tk := range o.rest {
-			if !tk.quoted && isOptionToken(tk) {
+			if !tk.quoted && isOptionToken(tk) && !reTalkID.MatchString(tk.text) { // a #12 is the reference's to read
 				t.Fatalf("option token %q left in the title of %q", tk.text, head)
 			}
 		}

@@ -5,13 +5,15 @@ import (
 	"strings"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/schedule"
 )
 
-// talkLine is the one-line form of a talk: "#12 Title — Speaker, Speaker".
+// talkLine is the one-line form of a talk: "#12 Title — Speaker, Org &
+// Speaker, Org", in the style a pasted line reads back.
 func talkLine(t talkbot.Talk) Line {
 	l := Line{bold(fmt.Sprintf("#%d", t.ID)), plain(" "), plain(t.Title)}
 	if len(t.Speakers) > 0 {
-		l = append(l, plain(" — "+strings.Join(t.Speakers, ", ")))
+		l = append(l, plain(" — "+schedule.FormatSpeakers(t.Speakers)))
 	}
 	return l
 }
@@ -95,10 +97,19 @@ func summaryLines(b *builder, n int, s talkbot.TalkSummary, own bool) {
 
 func ambiguousReply(e *ambiguousError) Reply {
 	b := &builder{r: Reply{Kind: KindQuestion}}
-	b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Which one? Use its #id:"))
+	b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Did you mean one of these?"))
 	for _, t := range e.talks {
-		b.line(append(Line{plain("• ")}, talkLine(t)...)...)
+		l := append(Line{plain("• ")}, talkLine(t)...)
+		if t.Day != "" {
+			l = append(l, plain(" ("+t.Day+")"))
+		}
+		b.line(l...)
 		b.talk(t.ID)
 	}
+	answer := Line{plain("Answer with its #id: "), code(e.retry(fmt.Sprintf("#%d", e.talks[0].ID)))}
+	if e.newTalk != "" {
+		answer = append(answer, plain(", or "), code(e.newTalk), plain(" for a different talk"))
+	}
+	b.line(append(answer, plain("."))...)
 	return b.reply()
 }

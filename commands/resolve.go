@@ -6,26 +6,68 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/schedule"
 )
 
 // ref is a talk reference as typed: #id, a schedule link or id, a title, or nothing.
 type ref struct {
-	id         int64
+	id         int64 // a lone #12
 	scheduleID string
-	title      string
-	quoted     bool // the title was in quotes
+	title      string // as typed
+	quoted     bool   // the title was in quotes: exactly this title
+	// A title in Sched's style, "Title - Speaker, Org", or a reply line pasted
+	// back, "Title — Speaker": the title proper and its speakers.
+	bareTitle string
+	speakers  []talkbot.Speaker
+	// "#12 Title — Speaker", a reply line pasted back: talk 12 if its title is the rest.
+	leadingID int64
+	afterID   string
+	day       string // an explicit day:
 }
 
 func (f ref) empty() bool { return f.id == 0 && f.scheduleID == "" && f.title == "" }
 
-// refFrom builds a reference from parsed options and the leftover words.
+// refFrom builds a reference from parsed options and the leftover words. A
+// #12 is a talk id only where a reference may stand: alone, or leading a
+// pasted reply line; inside a title ("Top #10 Kubernetes Mistakes") it is text.
 func refFrom(o opts) ref {
-	f := ref{id: o.talkID, scheduleID: o.scheduleID, title: joinTokens(o.rest)}
-	f.quoted = len(o.rest) == 1 && o.rest[0].quoted
+	f := ref{scheduleID: o.scheduleID, day: o.day}
+	rest := o.rest
+	if len(rest) > 0 && !rest[0].quoted {
+		if m := reTalkID.FindStringSubmatch(rest[0].text); m != nil {
+			id, err := strconv.ParseInt(m[1], 10, 64)
+			if len(rest) == 1 {
+				f.id = id
+				if err != nil {
+					f.id = -1 // no talk has that number
+				}
+				return f
+			}
+			if err == nil {
+				f.leadingID, f.afterID = id, joinTokens(rest[1:])
+			}
+		}
+	}
+	f.title = joinTokens(rest)
+	f.quoted = len(rest) == 1 && rest[0].quoted
+	if !f.quoted && f.title != "" {
+		if t, sp, ok := schedule.SplitTitle(f.title); ok {
+			f.bareTitle, f.speakers = t, sp
+		}
+	}
 	return f
+}
+
+// name is the title the reference gives a new talk.
+func (f ref) name() string {
+	if f.bareTitle != "" {
+		return f.bareTitle
+	}
+	return f.title
 }
 
 var reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9_-]{4,60}$`)
@@ -36,21 +78,30 @@ func isScheduleIDWord(s string) bool {
 	return reScheduleIDWord.MatchString(s) && strings.ContainsAny(s, "0123456789")
 }
 
-// resolveMode says what to do when a title matches no talk exactly.
+// resolveMode says what a command may do with a title that matches no talk.
 type resolveMode int
 
 const (
-	mustExist     resolveMode = iota // fuzzy match, ask back when unsure
-	fuzzyOrCreate                    // a confident fuzzy match, else a new talk
-	exactOrCreate                    // exact title or a new talk
+	// logMode (add, missed, want, watched): a title that names no known talk is a new talk.
+	logMode resolveMode = iota
+	// existingMode (delete, edit, video, recommend): the talk must exist.
+	existingMode
+	// looseMode (show): read-only, so a best guess by shared words is fine.
+	looseMode
 )
 
 // errCreate tells the caller to create a talk with the reference's title.
 var errCreate = errors.New("create talk")
 
 // resolve finds the talk a reference names, in the order of PRODUCT.md §3.
+// A title acts on a known talk when it is that talk's title, or when every
+// distinctive word typed is in that talk's title (a typo a word allowed) and
+// no other talk's; several such talks make the bot ask. Sessions with one
+// title on different days are different talks.
 func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) (talkbot.Talk, error) {
 	switch {
+	case f.id < 0:
+		return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "That is not a talk number I know. `list` shows your talks, `search <words>` finds others.")
 	case f.id != 0:
 		t, err := r.store.Talk(ctx, c.user.WorkspaceID, f.id)
 		if errors.Is(err, talkbot.ErrNotFound) {
@@ -60,7 +111,7 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 	case f.scheduleID != "":
 		t, err := r.bySchedule(ctx, c, f.scheduleID)
 		if errors.Is(err, talkbot.ErrNotFound) {
-			if mode != mustExist {
+			if mode == logMode {
 				return t, errCreate
 			}
 			return t, talkbot.Errorf(talkbot.ENOTFOUND, "No talk with schedule id %s is logged yet; `add` it first.", f.scheduleID)
@@ -75,50 +126,189 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 		}
 		return r.store.Talk(ctx, c.user.WorkspaceID, c.user.LastTalkID)
 	}
+	if f.leadingID != 0 {
+		t, err := r.store.Talk(ctx, c.user.WorkspaceID, f.leadingID)
+		if err == nil && sameTitle(t.Title, f.afterID) {
+			return t, nil
+		}
+		if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+			return t, err
+		}
+	}
 	if !f.quoted && isScheduleIDWord(f.title) {
 		if t, err := r.bySchedule(ctx, c, f.title); err == nil || !errors.Is(err, talkbot.ErrNotFound) {
 			return t, err
 		}
 	}
-	exact, err := r.store.TalksByTitle(ctx, c.conf.ID, f.title)
-	if err != nil {
-		return talkbot.Talk{}, err
+	titles := []string{f.title}
+	if f.bareTitle != "" {
+		titles = append(titles, f.bareTitle)
 	}
-	switch {
-	case len(exact) == 1:
-		return exact[0], nil
-	case len(exact) > 1:
-		return talkbot.Talk{}, ambiguous(f.title, exact)
-	}
-	if mode == exactOrCreate {
-		// "add API Server Inception" when only "API Server Inception: How Many
-		// Layers…" starts so means that talk; a quoted title always logs a new one.
-		if f.quoted {
-			return talkbot.Talk{}, errCreate
-		}
-		cands, err := r.store.TitlesStartingWith(ctx, c.conf.ID, f.title, 2)
+	for _, title := range titles {
+		exact, err := r.store.TalksByTitle(ctx, c.conf.ID, title)
 		if err != nil {
 			return talkbot.Talk{}, err
 		}
-		if len(cands) == 1 && len(strings.Fields(talkbot.NormalizeTitle(f.title))) >= 2 {
-			return cands[0], nil
+		if len(exact) > 0 {
+			return r.pickSession(ctx, c, f, mode, exact)
 		}
-		return talkbot.Talk{}, errCreate
 	}
-	cands, err := r.store.TitleCandidates(ctx, c.conf.ID, f.title, 20)
+	if f.quoted && mode == logMode {
+		return talkbot.Talk{}, errCreate // `add "Keynote"` logs exactly that title
+	}
+	cands, err := r.candidates(ctx, c, f.name(), f.day)
 	if err != nil {
 		return talkbot.Talk{}, err
 	}
-	best, sure := bestMatch(f.title, cands)
 	switch {
-	case sure:
-		return best[0], nil
-	case mode == fuzzyOrCreate:
+	case len(cands) == 1:
+		return cands[0], nil
+	case len(cands) > 1:
+		return talkbot.Talk{}, r.ambiguous(c, f, cands, mode == logMode)
+	case mode == logMode:
 		return talkbot.Talk{}, errCreate
-	case len(best) == 0:
-		return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "I found no talk called “%s”. `search <words>` looks further, `add <title>` logs a new one.", truncate(f.title, 80))
+	case mode == looseMode:
+		loose, err := r.store.TitleCandidates(ctx, c.conf.ID, f.name(), 20)
+		if err != nil {
+			return talkbot.Talk{}, err
+		}
+		best, sure := bestMatch(f.name(), loose)
+		switch {
+		case sure:
+			return best[0], nil
+		case len(best) > 0:
+			return talkbot.Talk{}, r.ambiguous(c, f, best, false)
+		}
 	}
-	return talkbot.Talk{}, ambiguous(f.title, best)
+	return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "I found no talk called “%s”. `search <words>` looks further, `add <title>` logs a new one.", truncate(f.title, 80))
+}
+
+// pickSession chooses among talks with exactly the typed title: sessions of
+// one title on different days ("Keynote") are different talks.
+func (r *Router) pickSession(ctx context.Context, c *call, f ref, mode resolveMode, exact []talkbot.Talk) (talkbot.Talk, error) {
+	day := f.day
+	if day == "" && mode == logMode {
+		day = c.defaultDay
+	}
+	if day == "" {
+		if len(exact) == 1 {
+			return exact[0], nil
+		}
+		return talkbot.Talk{}, r.ambiguous(c, f, exact, false)
+	}
+	var same, other []talkbot.Talk
+	for _, t := range exact {
+		if t.Day == day || t.Day == "" {
+			same = append(same, t)
+		} else {
+			other = append(other, t)
+		}
+	}
+	switch {
+	case len(same) == 1:
+		return same[0], nil
+	case len(same) > 1:
+		return talkbot.Talk{}, r.ambiguous(c, f, same, false)
+	case f.day != "" && mode == logMode:
+		return talkbot.Talk{}, errCreate // another day's session of the same title
+	case f.day != "":
+		return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "“%s” is on %s, not %s.", truncate(f.title, 80), other[0].Day, f.day)
+	case mode != logMode:
+		if len(other) == 1 {
+			return other[0], nil
+		}
+		return talkbot.Talk{}, r.ambiguous(c, f, other, false)
+	}
+	// Logging today, and the talks of this title are on other days: a session
+	// this user attended already is not today's; otherwise ask.
+	for _, t := range other {
+		l, err := r.store.UserLog(ctx, c.user.ID, t.ID)
+		if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+			return talkbot.Talk{}, err
+		}
+		if err == nil && l.Status == talkbot.StatusAttended {
+			return talkbot.Talk{}, errCreate
+		}
+	}
+	return talkbot.Talk{}, r.ambiguous(c, f, other, true)
+}
+
+// candidates returns the conference's talks whose titles hold every
+// distinctive word of title, a typo a word allowed, on the day if one is given.
+func (r *Router) candidates(ctx context.Context, c *call, title, day string) ([]talkbot.Talk, error) {
+	words := distinctiveWords(title)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	var out []talkbot.Talk
+	for _, typos := range []bool{false, true} {
+		ts, err := r.store.TitlesWithWords(ctx, c.conf.ID, words, typos, 200)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			if !hasEveryWord(t.Title, words) || (day != "" && t.Day != "" && t.Day != day) {
+				continue
+			}
+			full, err := r.store.Talk(ctx, c.user.WorkspaceID, t.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, full)
+		}
+		if len(out) > 0 {
+			break
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// stopWords carry no meaning in a title: "Writing your own Rust linter" is
+// found by "writing own rust linter".
+var stopWords = map[string]bool{"a": true, "an": true, "the": true, "and": true, "or": true, "of": true, "in": true,
+	"on": true, "for": true, "to": true, "with": true, "your": true, "my": true, "our": true, "is": true, "at": true,
+	"by": true, "from": true, "how": true, "we": true, "i": true, "you": true, "it": true, "its": true, "this": true,
+	"that": true, "into": true, "vs": true, "via": true, "be": true, "are": true, "s": true, "t": true}
+
+// distinctiveWords are the normalised words of a title that are not stop words.
+func distinctiveWords(title string) []string {
+	var out []string
+	for _, w := range strings.Fields(talkbot.NormalizeTitle(title)) {
+		if !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// hasEveryWord reports whether the title holds each word, or a word one edit
+// away from it (for words of four letters or more, numbers aside).
+func hasEveryWord(title string, words []string) bool {
+	tw := strings.Fields(talkbot.NormalizeTitle(title))
+	for _, w := range words {
+		found := false
+		for _, x := range tw {
+			if x == w || (len([]rune(w)) >= 4 && !isNumber(w) && editDistance(foldDiacritics(w), foldDiacritics(x)) <= 1) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func isNumber(s string) bool { return strings.Trim(s, "0123456789") == "" }
+
+func sameTitle(a, b string) bool {
+	if talkbot.NormalizeTitle(a) == talkbot.NormalizeTitle(b) {
+		return true
+	}
+	t, _, ok := schedule.SplitTitle(b)
+	return ok && talkbot.NormalizeTitle(a) == talkbot.NormalizeTitle(t)
 }
 
 func (r *Router) bySchedule(ctx context.Context, c *call, id string) (talkbot.Talk, error) {
@@ -134,23 +324,43 @@ var strictCommands = map[string]bool{"note": true, "rate": true, "star": true, "
 
 // ambiguousError asks the user to pick one of several talks.
 type ambiguousError struct {
-	query string
-	talks []talkbot.Talk
+	query   string
+	talks   []talkbot.Talk
+	retry   func(ref string) string // the command again, naming one talk
+	newTalk string                  // the command that logs a new talk instead; empty when not offered
 }
 
 func (e *ambiguousError) Error() string {
 	return fmt.Sprintf("%d talks match %q", len(e.talks), e.query)
 }
 
-func ambiguous(q string, ts []talkbot.Talk) error {
+func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) error {
 	if len(ts) > 5 {
 		ts = ts[:5]
 	}
-	return &ambiguousError{query: q, talks: ts}
+	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith}
+	if offerNew {
+		q := `"` + strings.ReplaceAll(f.name(), `"`, "") + `"`
+		if f.day == "" && c.defaultDay != "" {
+			q += " day:" + c.defaultDay
+		}
+		e.newTalk = c.retryWith(q)
+	}
+	return e
+}
+
+// retryWith is the command as typed, with ref in place of its talk reference.
+func (c *call) retryWith(ref string) string {
+	s := c.name + " " + ref
+	if c.rest != "" {
+		s += " " + c.rest
+	}
+	return s
 }
 
 // bestMatch scores candidates by shared words and returns them best first;
-// sure is set when the best one clearly beats the rest.
+// sure is set when the best one clearly beats the rest. Only `show`, which
+// changes nothing, guesses this loosely.
 func bestMatch(query string, cands []talkbot.Talk) ([]talkbot.Talk, bool) {
 	q := talkbot.NormalizeTitle(query)
 	qw := strings.Fields(q)

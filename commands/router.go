@@ -15,7 +15,9 @@ import (
 	"github.com/talkbot/talkbot"
 )
 
-// Store is what the commands need from storage.
+// Store is what the commands need from storage. Lookups of one thing return
+// an error wrapping talkbot.ErrNotFound when there is none; lists return no
+// items and no error.
 type Store interface {
 	User(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, error)
 	FindUser(ctx context.Context, workspaceID int64, ref string) (talkbot.User, error)
@@ -24,24 +26,29 @@ type Store interface {
 
 	CurrentConference(ctx context.Context, u talkbot.User) (talkbot.Conference, error)
 	Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error)
-	CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference) (talkbot.Conference, error)
-	UseConference(ctx context.Context, u talkbot.User, name string) (talkbot.Conference, error)
+	CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error)
+	UseConference(ctx context.Context, u talkbot.User, name string, forTeam bool) (talkbot.Conference, error)
+	SetConferenceVideos(ctx context.Context, conferenceID int64, url string) error
 
 	Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, error)
 	TalkBySchedule(ctx context.Context, conferenceID int64, scheduleID string) (talkbot.Talk, error)
 	TalkByScheduleInWorkspace(ctx context.Context, workspaceID int64, scheduleID string) (talkbot.Talk, error)
 	TalksByTitle(ctx context.Context, conferenceID int64, title string) ([]talkbot.Talk, error)
+	// TitlesWithWords returns talks with only ID, Title and Day set.
+	TitlesWithWords(ctx context.Context, conferenceID int64, words []string, typos bool, limit int) ([]talkbot.Talk, error)
 	TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error)
-	TitlesStartingWith(ctx context.Context, conferenceID int64, prefix string, limit int) ([]talkbot.Talk, error)
+	UserLog(ctx context.Context, userID, talkID int64) (talkbot.Log, error)
+	UserNotes(ctx context.Context, userID, talkID int64) ([]talkbot.Note, error)
+	UserNote(ctx context.Context, userID, noteID int64) (talkbot.Note, error)
 
 	Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error)
-	Undo(ctx context.Context, userID int64) (string, error)
+	Undo(ctx context.Context, userID int64) (talkbot.Undone, error)
 
-	ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, error)
-	Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, error)
-	Search(ctx context.Context, workspaceID, viewerID int64, text string, max int) ([]talkbot.SearchHit, error)
+	ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, talkbot.Total, error)
+	Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, talkbot.Total, error)
+	Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.SearchHit, talkbot.Total, error)
 	TalkDetail(ctx context.Context, workspaceID, viewerID, talkID int64) (talkbot.TalkDetail, error)
-	WatchList(ctx context.Context, u talkbot.User, conferenceID int64, max int) ([]talkbot.Suggestion, error)
+	WatchList(ctx context.Context, u talkbot.User, conferenceID int64, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error)
 	Export(ctx context.Context, u talkbot.User) (talkbot.Export, error)
 }
 
@@ -64,7 +71,8 @@ type Config struct {
 	Now    func() time.Time // the clock; time.Now when nil
 	Logger *slog.Logger     // slog.Default() when nil
 	// RateBurst commands may come at once from one user, then one every
-	// RateEvery. Zero RateBurst means 30 and zero RateEvery 500ms.
+	// RateEvery (500ms when zero). Zero RateBurst means no limit: the console
+	// is the user's own terminal, and a script piped into it applies whole.
 	RateBurst int
 	RateEvery time.Duration
 }
@@ -86,6 +94,7 @@ type command struct {
 	usage    string
 	summary  string
 	examples []string
+	notes    []string // more about how it reads its input, for help
 	run      func(ctx context.Context, c *call) (Reply, error)
 }
 
@@ -97,6 +106,12 @@ type call struct {
 	name string // the command word as typed
 	args string // the text after the command word
 	now  time.Time
+	// defaultDay is the day a new talk is logged on when none is given:
+	// today, for add and missed while the conference is on.
+	defaultDay string
+	// rest is what follows the talk reference (options, " -- " and a note),
+	// for the commands a question back suggests.
+	rest string
 }
 
 // noteViewer is whose private notes the reply may show: the asker's, unless
@@ -120,14 +135,12 @@ func New(cfg Config) *Router {
 	if r.log == nil {
 		r.log = slog.Default()
 	}
-	burst, every := cfg.RateBurst, cfg.RateEvery
-	if burst == 0 {
-		burst = 30
+	if every := cfg.RateEvery; cfg.RateBurst > 0 {
+		if every == 0 {
+			every = 500 * time.Millisecond
+		}
+		r.limiter = &limiter{burst: float64(cfg.RateBurst), every: every, buckets: map[string]*bucket{}}
 	}
-	if every == 0 {
-		every = 500 * time.Millisecond
-	}
-	r.limiter = &limiter{burst: float64(burst), every: every, buckets: map[string]*bucket{}}
 	r.commands = r.table()
 	r.byName = map[string]*command{}
 	for i := range r.commands {
@@ -152,8 +165,13 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		return r.help("")
 	}
 	now := r.now()
-	if wait := r.limiter.take(req.Platform+"\x00"+req.Workspace+"\x00"+req.UserID, now); wait > 0 {
-		return errorReply("Easy there: that's a lot of commands at once. Try again in " + humanWait(wait) + ".")
+	if r.limiter != nil {
+		if wait := r.limiter.take(req.Platform+"\x00"+req.Workspace+"\x00"+req.UserID, now); wait > 0 {
+			return errorReply("Easy there: that's a lot of commands at once. Try again in " + humanWait(wait) + ".")
+		}
+	}
+	if name, err := cleanText(req.UserName); err == nil {
+		req.UserName = strings.TrimSpace(name)
 	}
 	word, args, _ := strings.Cut(text, " ")
 	if i := strings.IndexByte(word, '\n'); i >= 0 {
@@ -213,7 +231,7 @@ func isWatchQuestion(text string) bool {
 func (r *Router) unknown(word string) Reply {
 	best, bestDist := "", 4
 	for name := range r.byName {
-		if d := levenshtein(strings.ToLower(word), name); d < bestDist || (d == bestDist && name < best) {
+		if d := editDistance(strings.ToLower(word), name); d < bestDist || (d == bestDist && name < best) {
 			best, bestDist = name, d
 		}
 	}
@@ -222,27 +240,6 @@ func (r *Router) unknown(word string) Reply {
 		return errorReply("I don't know the command “" + shown + "”. Did you mean `" + best + "`? Type `help` for the list.")
 	}
 	return errorReply("I don't know the command “" + shown + "”. Type `help` for the list.")
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }
 
 // limiter is a token bucket per user.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,41 @@ type viewFilter struct {
 	who   *talkbot.User
 	tag   string
 	watch bool
+	page  int // 1-based; 0 is the first
+}
+
+// Page sizes of the lists.
+const (
+	listPage       = 25
+	highlightsPage = 10
+	searchPage     = 10
+	watchPage      = 10
+)
+
+// pageOf turns a 1-based page number into a store page.
+func pageOf(n, size int) talkbot.Page { return talkbot.Page{Offset: max(n-1, 0) * size, Limit: size} }
+
+// moreLine says which part of a long list a reply shows, and how to see the
+// rest: a list cut short says so. args is the command with its filters, for
+// the hint ("highlights mine").
+func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args string) {
+	if total.N <= shown && !total.More && p.Offset == 0 {
+		return
+	}
+	of := fmt.Sprintf("%d", total.N)
+	if total.More {
+		of = fmt.Sprintf("more than %d", total.N)
+	}
+	from, to := p.Offset+1, p.Offset+shown
+	if shown == 0 {
+		b.text(fmt.Sprintf("(No more: there are %s.)", of))
+		return
+	}
+	line := fmt.Sprintf("(%d–%d of %s", from, to, of)
+	if total.More || to < total.N {
+		line += fmt.Sprintf("; `%s page %d` shows the next", strings.TrimSpace(args), p.Offset/max(p.Limit, 1)+2)
+	}
+	b.text(line + ".)")
 }
 
 func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, allowWatch bool) (viewFilter, error) {
@@ -40,6 +76,13 @@ func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, a
 			v.team, v.mine = true, false
 		case (w == "watch" || w == "later") && allowWatch:
 			v.watch = true
+		case w == "page" && i+1 < len(ts):
+			n, err := strconv.Atoi(ts[i+1].text)
+			if err != nil || n < 1 || n > 1000 {
+				return v, talkbot.Errorf(talkbot.EINVALID, "`page N` wants a page number, like `%s page 2`.", cmd)
+			}
+			v.page = n
+			i++
 		case w == "day" && i+1 < len(ts):
 			n, err := strconv.Atoi(ts[i+1].text)
 			if err != nil || n < 1 || n > 60 {
@@ -86,7 +129,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	q := talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.user.ID,
-		Day: v.day, Tag: v.tag, UserID: c.user.ID, WatchLater: v.watch, Limit: 50}
+		Day: v.day, Tag: v.tag, UserID: c.user.ID, WatchLater: v.watch, Page: pageOf(v.page, listPage)}
 	title := "Your talks"
 	switch {
 	case v.who != nil:
@@ -96,22 +139,20 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	case v.watch:
 		title = "Your watch-later list"
 	}
-	ts, err := r.store.ListTalks(ctx, q)
+	ts, total, err := r.store.ListTalks(ctx, q)
 	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
 	b.text(heading(title, c.conf, v.day, v.tag))
-	if len(ts) == 0 {
+	if len(ts) == 0 && q.Offset == 0 {
 		b.text("Nothing here yet. `add <title>` logs a talk; `help list` shows the filters.")
 		return b.reply(), nil
 	}
 	for i, t := range ts {
-		summaryLines(b, i+1, t, q.UserID != 0)
+		summaryLines(b, q.Offset+i+1, t, q.UserID != 0)
 	}
-	if len(ts) == q.Limit {
-		b.text(fmt.Sprintf("(The first %d; narrow it with a day or #tag.)", q.Limit))
-	}
+	moreLine(b, len(ts), q.Page, total, "list "+withoutPage(c.args))
 	return b.reply(), nil
 }
 
@@ -132,24 +173,25 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	mine := v.mine
-	q := talkbot.HighlightQuery{ConferenceID: c.conf.ID, Day: v.day, Tag: v.tag, Limit: 10}
+	q := talkbot.HighlightQuery{ConferenceID: c.conf.ID, Day: v.day, Tag: v.tag, Page: pageOf(v.page, highlightsPage)}
 	title := "Team highlights"
 	if mine {
 		q.UserID, title = c.user.ID, "Your highlights"
 	}
-	ts, err := r.store.Highlights(ctx, q)
+	ts, total, err := r.store.Highlights(ctx, q)
 	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
 	b.text(heading(title, c.conf, v.day, v.tag))
-	if len(ts) == 0 {
+	if len(ts) == 0 && q.Offset == 0 {
 		b.text("No highlights yet: `star` a talk or rate it 4 or 5.")
 		return b.reply(), nil
 	}
 	for i, t := range ts {
-		summaryLines(b, i+1, t, mine)
+		summaryLines(b, q.Offset+i+1, t, mine)
 	}
+	moreLine(b, len(ts), q.Page, total, "highlights "+withoutPage(c.args))
 	return b.reply(), nil
 }
 
@@ -158,7 +200,7 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	t, err := r.resolve(ctx, c, refFrom(o), mustExist)
+	t, err := r.resolve(ctx, c, refFrom(o), looseMode)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -181,6 +223,9 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	}
 	if d.RecordingURL != "" {
 		b.line(plain("   Recording: "), link(d.RecordingURL, d.RecordingURL))
+	}
+	for _, l := range d.Links {
+		b.line(plain("   Link: "), link(l, l))
 	}
 	if d.Abstract != "" {
 		b.line(plain("   "), plain(truncate(d.Abstract, 400)))
@@ -211,76 +256,102 @@ func endTime(end time.Time, loc *time.Location) string {
 	return "–" + end.In(loc).Format("15:04 MST")
 }
 
+var rePageSuffix = regexp.MustCompile(`(?i)(?:^|\s+)page\s+(\d+)\s*$`)
+
+// withoutPage drops a trailing `page N` from a command's arguments.
+func withoutPage(args string) string { return rePageSuffix.ReplaceAllString(args, "") }
+
+// pageSuffix reads a trailing `page N` off a command's arguments.
+func pageSuffix(args string) (string, int) {
+	m := rePageSuffix.FindStringSubmatch(args)
+	if m == nil {
+		return args, 0
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil || n > 1000 {
+		return args, 0
+	}
+	return withoutPage(args), n
+}
+
 func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
-	words := strings.TrimSpace(c.args)
+	words, page := pageSuffix(strings.TrimSpace(c.args))
 	if talkbot.NormalizeTitle(words) == "" {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Search for what? Try `search ebpf` or `search Pablo`.")
 	}
-	hits, err := r.store.Search(ctx, c.user.WorkspaceID, c.noteViewer(), words, 10)
+	q := talkbot.SearchQuery{WorkspaceID: c.user.WorkspaceID, ViewerID: c.noteViewer(), Text: words, Page: pageOf(page, searchPage)}
+	hits, total, err := r.store.Search(ctx, q)
 	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
-	if len(hits) == 0 {
+	if len(hits) == 0 && q.Offset == 0 {
 		b.line(plain("Nothing matches “"), plain(truncate(words, 80)), plain("”."))
 		return b.reply(), nil
 	}
 	b.line(plain("Talks matching “"), plain(truncate(words, 80)), plain("”:"))
 	for i, h := range hits {
-		b.line(append(Line{plain(fmt.Sprintf("%d. ", i+1))}, talkLine(h.Talk)...)...)
+		b.line(append(Line{plain(fmt.Sprintf("%d. ", q.Offset+i+1))}, talkLine(h.Talk)...)...)
 		b.talk(h.ID)
 		if h.Note != nil {
 			b.line(plain("   "+h.Note.UserName+": "), quote(truncate(h.Note.Text, 160)))
 		}
 	}
+	moreLine(b, len(hits), q.Page, total, "search "+words)
 	return b.reply(), nil
 }
 
 func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
-	sg, err := r.store.WatchList(ctx, c.user, c.conf.ID, 15)
+	_, page := pageSuffix(strings.TrimSpace(c.args))
+	p := pageOf(page, watchPage)
+	sg, total, err := r.store.WatchList(ctx, c.user, c.conf.ID, p)
 	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
-	if len(sg) == 0 {
+	if len(sg) == 0 && p.Offset == 0 {
 		b.text("Nothing to watch yet. `missed` or `want` a talk to put it on your list; talks colleagues rate 4-5 show up here too.")
 		return b.reply(), nil
 	}
 	b.text("Worth watching — " + c.conf.Name + ":")
 	for i, s := range sg {
-		b.line(append(Line{plain(fmt.Sprintf("%d. ", i+1))}, talkLine(s.Talk)...)...)
+		b.line(append(Line{plain(fmt.Sprintf("%d. ", p.Offset+i+1))}, talkLine(s.Talk)...)...)
 		b.talk(s.ID)
 		b.line(plain("   " + watchReason(s)))
 		if s.RecordingURL != "" {
 			b.line(plain("   ▶ "), link(s.RecordingURL, s.RecordingURL))
 		}
 	}
+	moreLine(b, len(sg), p, total, "watch")
 	return b.reply(), nil
 }
 
-// watchReason is the one-line why of a suggestion.
+// watchReason is the why of a suggestion: every reason that applies.
 func watchReason(s talkbot.Suggestion) string {
-	switch s.Reason {
-	case talkbot.ReasonMissed:
-		if s.Detail != "" {
-			return "you missed it (" + s.Detail + ")"
-		}
-		return "you missed it"
-	case talkbot.ReasonRecommended:
-		return "recommended by " + strings.Join(s.From, ", ")
-	case talkbot.ReasonTeamRated:
-		var parts []string
-		for _, l := range s.Ratings {
-			switch {
-			case l.Rating >= 4 && l.Starred:
-				parts = append(parts, fmt.Sprintf("%s rated it %d/5 and starred it", l.UserName, l.Rating))
-			case l.Rating >= 4:
-				parts = append(parts, fmt.Sprintf("%s rated it %d/5", l.UserName, l.Rating))
-			default:
-				parts = append(parts, l.UserName+" starred it")
-			}
-		}
-		return strings.Join(parts, "; ") + "; you haven't seen it"
+	var parts []string
+	switch {
+	case s.Missed && s.MissedReason != "":
+		parts = append(parts, "you missed it ("+s.MissedReason+")")
+	case s.Missed:
+		parts = append(parts, "you missed it")
+	case s.WatchLater:
+		parts = append(parts, "on your watch-later list")
 	}
-	return "on your watch-later list"
+	if len(s.From) > 0 {
+		parts = append(parts, "recommended by "+strings.Join(s.From, ", "))
+	}
+	for _, l := range s.Ratings {
+		switch {
+		case l.Rating >= 4 && l.Starred:
+			parts = append(parts, fmt.Sprintf("%s rated it %d/5 and starred it", l.UserName, l.Rating))
+		case l.Rating >= 4:
+			parts = append(parts, fmt.Sprintf("%s rated it %d/5", l.UserName, l.Rating))
+		default:
+			parts = append(parts, l.UserName+" starred it")
+		}
+	}
+	if !s.WatchLater && !s.Missed && len(s.From) == 0 && len(parts) > 0 {
+		parts = append(parts, "you haven't seen it")
+	}
+	return strings.Join(parts, "; ")
 }

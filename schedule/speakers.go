@@ -336,7 +336,7 @@ func FormatSpeakers(ss []talkbot.Speaker) string {
 	}
 	var gs []group
 	for _, s := range ss {
-		if n := len(gs); n > 0 && gs[n-1].org == s.Org && s.Org != "" {
+		if n := len(gs); n > 0 && gs[n-1].org == s.Org {
 			gs[n-1].names = append(gs[n-1].names, s.Name)
 			continue
 		}

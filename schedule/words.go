@@ -73,4 +73,3 @@ var knownOrgs = set("red hat", "giant swarm", "deutsche telekom", "deutsche bahn
 // commonWords are never a one-word name.
 var commonWords = set("demo", "intro", "update", "keynote", "panel", "break", "lunch", "welcome", "closing",
 	"opening", "overview", "tutorial", "workshop", "remarks", "q", "kubernetes", "everyone", "community", "tbd", "tba")
-

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -14,20 +13,6 @@ import (
 
 // historyDepth is how many changes per user undo can walk back.
 const historyDepth = 50
-
-// undoRecord is what reverses one Change; it is stored as JSON in history.
-type undoRecord struct {
-	TalkID         int64          `json:"talk_id"`
-	TalkCreated    bool           `json:"talk_created,omitempty"`
-	TalkBefore     *talkbot.Talk  `json:"talk_before,omitempty"`
-	TalkDeleted    *talkbot.Talk  `json:"talk_deleted,omitempty"`
-	LogTouched     bool           `json:"log_touched,omitempty"`
-	LogBefore      *talkbot.Log   `json:"log_before,omitempty"`
-	NotesAdded     []int64        `json:"notes_added,omitempty"`
-	NotesDeleted   []talkbot.Note `json:"notes_deleted,omitempty"`
-	RecsAdded      []int64        `json:"recs_added,omitempty"`
-	LastTalkBefore int64          `json:"last_talk_before,omitempty"`
-}
 
 const logColumns = `l.user_id, l.talk_id, l.status, l.reason, l.watch_later, l.watched, l.rating, l.starred, l.logged_at, l.updated_at`
 
@@ -92,10 +77,13 @@ func patchLog(l talkbot.Log, p talkbot.LogPatch) talkbot.Log {
 	return l
 }
 
-// Apply carries out one command's change in one transaction and records how to undo it.
+// Apply carries out one command's change in one transaction and records how
+// to undo it. A change that finds everything already as asked writes nothing
+// and records no undo step (Outcome.Unchanged).
 func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error) {
 	var out talkbot.Outcome
 	err := s.update(ctx, func(tx *txn) error {
+		out = talkbot.Outcome{}
 		now := s.now().UTC()
 		var rec undoRecord
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(last_talk_id, 0) FROM users WHERE id = ?`, c.User.ID).Scan(&rec.LastTalkBefore); err != nil {
@@ -115,15 +103,18 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		}
 		talk := out.Talk
 		rec.TalkID, rec.TalkCreated = talk.ID, out.Created
+		changed := out.Created
 
-		patched, changed := patchTalk(talk, c.Talk, false)
+		patched, set := patchTalk(talk, c.Talk, false)
 		patched, filled := patchTalk(patched, c.Fill, true)
-		if changed || filled {
+		if set || filled {
 			if err := updateTalk(ctx, tx, patched); err != nil {
 				return err
 			}
-			rec.TalkBefore = &talk
-			out.Talk = patched
+			if !out.Created {
+				rec.TalkBefore = toUndoTalk(talk)
+			}
+			out.Talk, changed = patched, true
 		}
 
 		old, err := getLog(ctx, tx, c.User.ID, talk.ID)
@@ -133,12 +124,6 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		}
 		switch {
 		case c.DeleteLog:
-			if exists {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
-					return fmt.Errorf("delete log: %w", err)
-				}
-				rec.LogTouched, rec.LogBefore = true, &old
-			}
 			notes, err := queryNotes(ctx, tx, `WHERE n.user_id = ? AND n.talk_id = ? ORDER BY n.id`, c.User.ID, talk.ID)
 			if err != nil {
 				return err
@@ -146,23 +131,35 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			if !exists && len(notes) == 0 {
 				return talkbot.Errorf(talkbot.ENOTFOUND, "You have nothing logged on #%d, so there is nothing to delete.", talk.ID)
 			}
+			if exists {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
+					return fmt.Errorf("delete log: %w", err)
+				}
+				rec.LogTouched, rec.LogBefore = true, toUndoLog(old)
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
 				return fmt.Errorf("delete notes: %w", err)
 			}
-			rec.NotesDeleted = notes
+			for _, n := range notes {
+				rec.NotesDeleted = append(rec.NotesDeleted, toUndoNote(n))
+			}
+			changed = true
 		case !c.Log.Empty() || c.Note != nil:
 			l := old
 			if !exists {
 				l = talkbot.Log{UserID: c.User.ID, TalkID: talk.ID, Status: talkbot.StatusNone, LoggedAt: now}
 			}
 			l = patchLog(l, c.Log)
-			l.UpdatedAt = now
-			if err := putLog(ctx, tx, l); err != nil {
-				return err
-			}
-			rec.LogTouched = true
-			if exists {
-				rec.LogBefore = &old
+			if !exists || !sameLog(l, old) {
+				l.UpdatedAt = now
+				if err := putLog(ctx, tx, l); err != nil {
+					return err
+				}
+				rec.LogTouched, rec.LogAfter = true, toUndoLog(l)
+				if exists {
+					rec.LogBefore = toUndoLog(old)
+				}
+				changed = true
 			}
 			out.Log = l
 		default:
@@ -179,6 +176,15 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Note = &talkbot.Note{ID: id, TalkID: talk.ID, UserID: c.User.ID, UserName: c.User.Name,
 				Text: c.Note.Text, Visibility: c.Note.Visibility, CreatedAt: now}
 			rec.NotesAdded = append(rec.NotesAdded, id)
+			changed = true
+		}
+
+		if e := c.EditNote; e != nil {
+			done, err := editNote(ctx, tx, c.User, talk.ID, *e, &rec, &out)
+			if err != nil {
+				return err
+			}
+			changed = changed || done
 		}
 
 		recipients := c.RecommendTo
@@ -186,17 +192,16 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			recipients = append(recipients, 0)
 		}
 		for _, to := range recipients {
-			var toID any
-			if to != 0 {
-				toID = to
-			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO recommendations (workspace_id, talk_id, from_user_id, to_user_id, created_at)
-				VALUES (?, ?, ?, ?, ?)`, c.User.WorkspaceID, talk.ID, c.User.ID, toID, formatTime(now))
+			added, err := recommend(ctx, tx, c.User, talk.ID, to, now)
 			if err != nil {
-				return fmt.Errorf("insert recommendation: %w", err)
+				return err
 			}
-			id, _ := res.LastInsertId()
-			rec.RecsAdded = append(rec.RecsAdded, id)
+			if added == 0 {
+				out.Repeated = append(out.Repeated, to)
+				continue
+			}
+			rec.RecsAdded = append(rec.RecsAdded, added)
+			changed = true
 		}
 
 		if c.DeleteLog && out.Talk.CreatedBy == c.User.ID {
@@ -206,15 +211,81 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				return err
 			}
 			if gone {
-				rec.TalkDeleted = &talk
+				rec.TalkDeleted = toUndoTalk(talk)
 				out.TalkDeleted = true
 			}
 		} else if _, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = ? WHERE id = ?`, talk.ID, c.User.ID); err != nil {
 			return fmt.Errorf("touch talk: %w", err)
 		}
-		return saveHistory(ctx, tx, c.User.ID, fmt.Sprintf("%s #%d %s", c.Label, talk.ID, shorten(talk.Title, 60)), rec, now)
+		if !changed {
+			out.Unchanged = true
+			return nil
+		}
+		return saveHistory(ctx, tx, c.User.ID, c.Label, rec, now)
 	})
 	return out, err
+}
+
+// sameLog reports whether two logs say the same, whenever they were written.
+func sameLog(a, b talkbot.Log) bool {
+	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
+	return a == b
+}
+
+// editNote changes or deletes one of the user's notes on the talk and
+// reports whether anything changed.
+func editNote(ctx context.Context, tx *txn, u talkbot.User, talkID int64, e talkbot.NoteEdit, rec *undoRecord, out *talkbot.Outcome) (bool, error) {
+	notes, err := queryNotes(ctx, tx, `WHERE n.id = ? AND n.user_id = ? AND n.talk_id = ?`, e.NoteID, u.ID, talkID)
+	if err != nil {
+		return false, err
+	}
+	if len(notes) == 0 {
+		return false, talkbot.Errorf(talkbot.ENOTFOUND, "You have no note n%d on #%d; `notes #%d` lists yours.", e.NoteID, talkID, talkID)
+	}
+	before := notes[0]
+	out.NoteBefore = &before
+	if e.Delete {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE id = ?`, before.ID); err != nil {
+			return false, fmt.Errorf("delete note: %w", err)
+		}
+		rec.NotesDeleted = append(rec.NotesDeleted, toUndoNote(before))
+		return true, nil
+	}
+	after := before
+	if e.Text != nil {
+		after.Text = *e.Text
+	}
+	if e.Visibility != nil {
+		after.Visibility = *e.Visibility
+	}
+	out.Note = &after
+	if after == before {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE notes SET text = ?, visibility = ? WHERE id = ?`, after.Text, string(after.Visibility), after.ID); err != nil {
+		return false, fmt.Errorf("edit note: %w", err)
+	}
+	rec.NotesEdited = append(rec.NotesEdited, toUndoNote(before))
+	return true, nil
+}
+
+// recommend records a recommendation of the talk to a user (0: the whole
+// team) and returns its id, or 0 when the user had already made it.
+func recommend(ctx context.Context, tx *txn, from talkbot.User, talkID, to int64, now time.Time) (int64, error) {
+	var dup int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recommendations WHERE talk_id = ? AND from_user_id = ? AND to_user_id IS ?`,
+		talkID, from.ID, nullID(to)).Scan(&dup); err != nil {
+		return 0, fmt.Errorf("find recommendation: %w", err)
+	}
+	if dup > 0 {
+		return 0, nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO recommendations (workspace_id, talk_id, from_user_id, to_user_id, created_at)
+		VALUES (?, ?, ?, ?, ?)`, from.WorkspaceID, talkID, from.ID, nullID(to), formatTime(now))
+	if err != nil {
+		return 0, fmt.Errorf("insert recommendation: %w", err)
+	}
+	return res.LastInsertId()
 }
 
 func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec undoRecord, now time.Time) error {
@@ -247,14 +318,15 @@ func deleteIfUnused(ctx context.Context, tx *txn, talkID int64) (bool, error) {
 	return n > 0, nil
 }
 
-// Undo reverses the user's latest change and returns its label.
-func (s *Store) Undo(ctx context.Context, userID int64) (string, error) {
-	var label string
+// Undo reverses the user's latest change and says what it reversed.
+func (s *Store) Undo(ctx context.Context, userID int64) (talkbot.Undone, error) {
+	var u talkbot.Undone
 	err := s.update(ctx, func(tx *txn) error {
+		u = talkbot.Undone{}
 		var id int64
 		var payload string
 		err := tx.QueryRowContext(ctx, `SELECT id, label, payload FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).
-			Scan(&id, &label, &payload)
+			Scan(&id, &u.Label, &payload)
 		if errors.Is(err, sql.ErrNoRows) {
 			return talkbot.ErrNoUndo
 		}
@@ -265,67 +337,95 @@ func (s *Store) Undo(ctx context.Context, userID int64) (string, error) {
 		if err := json.Unmarshal([]byte(payload), &rec); err != nil {
 			return fmt.Errorf("decode history %d: %w", id, err)
 		}
-		if err := reverse(ctx, tx, userID, rec); err != nil {
+		if err := reverse(ctx, tx, userID, rec, &u); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE id = ?`, id)
 		return err
 	})
-	return label, err
+	return u, err
 }
 
-func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord) error {
+func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talkbot.Undone) error {
+	was, err := talkByID(ctx, tx, rec.TalkID) // for the reply, should the undo remove it
+	if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+		return err
+	}
 	if t := rec.TalkDeleted; t != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO talks (id, workspace_id, conference_id, title, norm_title, speakers, event, room, day,
-			starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, tags, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.WorkspaceID, t.ConferenceID, t.Title, talkbot.NormalizeTitle(t.Title), strings.Join(t.Speakers, "\n"), t.Event, t.Room, t.Day,
-			nullTime(t.StartsAt), nullTime(t.EndsAt), t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, t.Abstract,
-			strings.Join(t.Tags, " "), nullID(t.CreatedBy), formatTime(t.CreatedAt)); err != nil {
+		if _, err := insertTalk(ctx, tx, t.talk()); err != nil {
 			return fmt.Errorf("restore talk: %w", err)
 		}
-		if err := writeTags(ctx, tx, t.ID, t.Tags); err != nil {
-			return err
-		}
+		u.TalkRestored = true
 	}
 	for _, id := range rec.RecsAdded {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE id = ?`, id); err != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE id = ?`, id)
+		if err != nil {
 			return fmt.Errorf("undo recommendation: %w", err)
 		}
+		n, _ := res.RowsAffected()
+		u.Recommendations += int(n)
 	}
 	for _, id := range rec.NotesAdded {
+		notes, err := queryNotes(ctx, tx, `WHERE n.id = ? AND n.user_id = ?`, id, userID)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE id = ? AND user_id = ?`, id, userID); err != nil {
 			return fmt.Errorf("undo note: %w", err)
 		}
+		u.NotesRemoved = append(u.NotesRemoved, notes...)
 	}
 	for _, n := range rec.NotesDeleted {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notes (id, talk_id, user_id, text, visibility, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			n.ID, n.TalkID, n.UserID, n.Text, string(n.Visibility), formatTime(n.CreatedAt)); err != nil {
+			n.ID, n.TalkID, n.UserID, n.Text, n.Visibility, formatTime(n.CreatedAt)); err != nil {
 			return fmt.Errorf("restore note: %w", err)
 		}
+		u.NotesRestored = append(u.NotesRestored, n.note())
+	}
+	for _, n := range rec.NotesEdited {
+		if _, err := tx.ExecContext(ctx, `UPDATE notes SET text = ?, visibility = ? WHERE id = ? AND user_id = ?`,
+			n.Text, n.Visibility, n.ID, userID); err != nil {
+			return fmt.Errorf("restore note: %w", err)
+		}
+		u.NotesRestored = append(u.NotesRestored, n.note())
 	}
 	if rec.LogTouched {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ? AND talk_id = ?`, userID, rec.TalkID); err != nil {
 			return fmt.Errorf("undo log: %w", err)
 		}
 		if rec.LogBefore != nil {
-			if err := putLog(ctx, tx, *rec.LogBefore); err != nil {
+			l := rec.LogBefore.log()
+			if err := putLog(ctx, tx, l); err != nil {
 				return err
 			}
+			u.LogBefore = &l
+		}
+		if rec.LogAfter != nil {
+			l := rec.LogAfter.log()
+			u.LogAfter = &l
 		}
 	}
 	if rec.TalkBefore != nil {
-		if err := updateTalk(ctx, tx, *rec.TalkBefore); err != nil {
+		if err := updateTalk(ctx, tx, rec.TalkBefore.talk()); err != nil {
 			return err
 		}
+		u.TalkChanged = true
 	}
 	if rec.TalkCreated {
-		if _, err := deleteIfUnused(ctx, tx, rec.TalkID); err != nil {
+		gone, err := deleteIfUnused(ctx, tx, rec.TalkID)
+		if err != nil {
 			return err
 		}
+		u.TalkRemoved = gone
+	}
+	u.Talk, err = talkByID(ctx, tx, rec.TalkID)
+	if errors.Is(err, talkbot.ErrNotFound) {
+		u.Talk = was
+	} else if err != nil {
+		return err
 	}
 	// Point "the last talk" back where it was, if that talk still exists.
-	_, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = (SELECT id FROM talks WHERE id = ?) WHERE id = ?`,
+	_, err = tx.ExecContext(ctx, `UPDATE users SET last_talk_id = (SELECT id FROM talks WHERE id = ?) WHERE id = ?`,
 		rec.LastTalkBefore, userID)
 	if err != nil {
 		return fmt.Errorf("undo last talk: %w", err)
@@ -338,12 +438,4 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
-}
-
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

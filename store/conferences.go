@@ -12,11 +12,11 @@ import (
 // DefaultConferenceName names the conference talks go to before anyone sets one up.
 const DefaultConferenceName = "General"
 
-const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone`
+const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone, c.videos_url`
 
 func scanConference(row interface{ Scan(...any) error }) (talkbot.Conference, error) {
 	var c talkbot.Conference
-	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone)
+	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone, &c.VideosURL)
 	return c, err
 }
 
@@ -71,9 +71,9 @@ func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.C
 	return out, rows.Err()
 }
 
-// CreateConference adds a conference and makes it the workspace's active one
-// (and the creator's, dropping any pick of their own).
-func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference) (talkbot.Conference, error) {
+// CreateConference adds a conference and switches the user to it; with
+// forTeam (an admin's) it becomes the workspace's active conference instead.
+func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error) {
 	err := s.update(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, starts_on, ends_on, timezone, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, u.WorkspaceID, c.Name, c.StartsOn, c.EndsOn, c.Timezone, formatTime(s.now()))
@@ -85,17 +85,29 @@ func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.
 		}
 		c.ID, _ = res.LastInsertId()
 		c.WorkspaceID = u.WorkspaceID
-		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ?`, c.ID, u.WorkspaceID); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID)
-		return err
+		return switchConference(ctx, tx, u, c.ID, forTeam)
 	})
 	return c, err
 }
 
-// UseConference makes the named conference the user's own pick.
-func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string) (talkbot.Conference, error) {
+// switchConference points the user at a conference: with forTeam the
+// workspace's active conference changes and the user follows it.
+func switchConference(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, forTeam bool) error {
+	if !forTeam { // picking the team's own conference is following the team again
+		_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULLIF(?, (SELECT active_conference_id FROM workspaces WHERE id = ?))
+			WHERE id = ?`, conferenceID, u.WorkspaceID, u.ID)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ?`, conferenceID, u.WorkspaceID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID)
+	return err
+}
+
+// UseConference switches the user to the named conference; with forTeam (an
+// admin's) it becomes the workspace's active conference.
+func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string, forTeam bool) (talkbot.Conference, error) {
 	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
 		WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -104,9 +116,14 @@ func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string) 
 	if err != nil {
 		return c, fmt.Errorf("find conference: %w", err)
 	}
-	err = s.update(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = ? WHERE id = ?`, c.ID, u.ID)
+	err = s.update(ctx, func(tx *txn) error { return switchConference(ctx, tx, u, c.ID, forTeam) })
+	return c, err
+}
+
+// SetConferenceVideos sets the playlist or channel with a conference's recordings.
+func (s *Store) SetConferenceVideos(ctx context.Context, conferenceID int64, url string) error {
+	return s.update(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `UPDATE conferences SET videos_url = ? WHERE id = ?`, url, conferenceID)
 		return err
 	})
-	return c, err
 }

@@ -117,7 +117,7 @@ func TestGenerateKeepsHighlightCountersRight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	top, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: c.ID, Limit: 10})
+	top, _, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: c.ID, Page: talkbot.Page{Limit: 10}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestGenerateIsSearchable(t *testing.T) {
 		{"kubernetes", false}, // in titles and abstracts
 		{"staging", true},     // only in notes
 	} {
-		hits, err := s.Search(ctx, u.WorkspaceID, u.ID, c.words, 10)
+		hits, _, err := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: u.WorkspaceID, ViewerID: u.ID, Text: c.words, Page: talkbot.Page{Limit: 10}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,21 +66,28 @@ const summaryColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + log
 
 const summarySelect = summaryColumns + ` FROM talks t `
 
-// teamSelect is summarySelect for rows with no user's log (the log columns are NULL).
-const teamSelect = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM talks t `
+// teamColumns is summaryColumns for rows with no user's log (the log columns are NULL).
+const teamColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`
 
-// ListTalks returns talks for `list`: one user's logged talks (or watch-later
-// list), or every talk the team logged, in schedule order.
-func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, error) {
+// teamSelect is summarySelect for rows with no user's log.
+const teamSelect = teamColumns + ` FROM talks t `
+
+// countCap bounds how far a total is counted: "more than 500" is answer enough.
+const countCap = 500
+
+// ListTalks returns a page of talks for `list`: one user's logged talks (or
+// watch-later list), or every talk the team logged, in schedule order, and
+// how many there are in all.
+func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, talkbot.Total, error) {
 	var where []string
 	var args []any
 	var from string
 	if q.UserID != 0 {
 		// CROSS JOIN makes SQLite start from the user's few logs, not the day's many talks.
-		from = summaryColumns + ` FROM logs l CROSS JOIN talks t ON t.id = l.talk_id AND l.user_id = ?`
+		from = ` FROM logs l CROSS JOIN talks t ON t.id = l.talk_id AND l.user_id = ?`
 		args = append(args, q.UserID)
 	} else {
-		from = summarySelect + `LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
+		from = ` FROM talks t LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
 		args = append(args, q.ViewerID)
 		where = append(where, `EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)`)
 	}
@@ -96,9 +104,26 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	if q.WatchLater {
 		where = append(where, `l.watch_later = 1 AND l.watched = 0`)
 	}
-	args = append(args, limit(q.Limit))
-	return s.summaries(ctx, from+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ?`, args...)
+	cond := from + ` WHERE ` + strings.Join(where, " AND ")
+	total, err := s.count(ctx, `SELECT 1`+cond, args...)
+	if err != nil {
+		return nil, total, err
+	}
+	ts, err := s.summaries(ctx, summaryColumns+cond+` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`,
+		append(args, limit(q.Limit), q.Offset)...)
+	return ts, total, err
+}
+
+// count counts the rows of a query, up to countCap.
+func (s *Store) count(ctx context.Context, query string, args ...any) (talkbot.Total, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, append(args, countCap+1)...).Scan(&n); err != nil {
+		return talkbot.Total{}, fmt.Errorf("count: %w", err)
+	}
+	if n > countCap {
+		return talkbot.Total{N: countCap, More: true}, nil
+	}
+	return talkbot.Total{N: n}, nil
 }
 
 func limit(n int) int {
@@ -108,19 +133,25 @@ func limit(n int) int {
 	return n
 }
 
-// Highlights returns the best talks first: for the team, by how many people
-// starred or rated them 4-5, then by net score (rating-3 per rating, 1 per star); for one user, their
-// starred and 4-5 talks.
-func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, error) {
+// highlighted is the SQL of talkbot.Log.Highlighted for the log aliased l:
+// the one place the rule is written in SQL (the triggers on logs aside,
+// which keep the counters by it).
+func highlighted(l string) string { return "(" + l + ".starred = 1 OR " + l + ".rating >= 4)" }
+
+// Highlights returns a page of the best talks: for the team, by how many
+// people starred or rated them 4-5, then by net score (rating-3 per rating, 1
+// per star); for one user, their starred and 4-5 talks.
+func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, talkbot.Total, error) {
 	var where []string
 	var args []any
-	sel, from, order := summarySelect, "", ""
+	sel, from, order := summaryColumns, "", ""
 	if q.UserID != 0 {
-		from = `JOIN logs l ON l.talk_id = t.id AND l.user_id = ? AND (l.starred = 1 OR l.rating >= 4)`
+		from = ` FROM talks t JOIN logs l ON l.talk_id = t.id AND l.user_id = ? AND ` + highlighted("l")
 		args = append(args, q.UserID)
 		order = `l.rating DESC, l.starred DESC, t.highlight_count DESC, t.id`
 	} else {
-		sel = teamSelect
+		sel = teamColumns
+		from = ` FROM talks t`
 		where = append(where, `t.highlight_count > 0`)
 		order = `t.highlight_count DESC, t.score DESC, t.id`
 	}
@@ -134,60 +165,105 @@ func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]tal
 		where = append(where, `t.id IN (SELECT talk_id FROM talk_tags WHERE tag = ?)`)
 		args = append(args, q.Tag)
 	}
-	args = append(args, limit(q.Limit))
-	return s.summaries(ctx, sel+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, args...)
+	cond := from + ` WHERE ` + strings.Join(where, " AND ")
+	total, err := s.count(ctx, `SELECT 1`+cond, args...)
+	if err != nil {
+		return nil, total, err
+	}
+	ts, err := s.summaries(ctx, sel+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit(q.Limit), q.Offset)...)
+	return ts, total, err
 }
 
 // Search finds talks of the workspace by title, speakers and tags first, then
 // abstracts, then the notes the viewer may read (team notes and their own
 // private ones). Within each, newest first: ranking every match of a common
 // word costs tens of milliseconds on a big schedule, newest-first stops early.
-func (s *Store) Search(ctx context.Context, workspaceID, viewerID int64, text string, max int) ([]talkbot.SearchHit, error) {
-	terms := ftsQuery(text, "", " AND ")
+// It returns a page of hits and how many there are (counted up to countCap).
+func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.SearchHit, talkbot.Total, error) {
+	terms := ftsQuery(q.Text, "", " AND ")
 	if terms == "" {
-		return nil, nil
+		return nil, talkbot.Total{}, nil
 	}
-	max = limit(max)
-	var hits []talkbot.SearchHit
+	type hit struct{ talkID, noteID int64 }
+	var hits []hit
 	seen := map[int64]bool{}
-	ws := fmt.Sprintf("ws: w%d AND ", workspaceID)
+	ws := fmt.Sprintf("ws: w%d AND ", q.WorkspaceID)
 	for _, columns := range []string{"{title speakers tags}", "abstract"} {
-		talks, err := queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM (
-			SELECT rowid AS id FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m
-			JOIN talks t ON t.id = m.id WHERE t.workspace_id = ? ORDER BY t.id DESC`, ws+columns+": ("+terms+")", max, workspaceID)
+		rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
+			ws+columns+": ("+terms+")", countCap+1)
 		if err != nil {
-			return nil, err
+			return nil, talkbot.Total{}, fmt.Errorf("search talks: %w", err)
 		}
-		for _, t := range talks {
-			if !seen[t.ID] && len(hits) < max {
-				seen[t.ID] = true
-				hits = append(hits, talkbot.SearchHit{Talk: t})
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, talkbot.Total{}, fmt.Errorf("scan hit: %w", err)
+			}
+			if !seen[id] {
+				seen[id] = true
+				hits = append(hits, hit{talkID: id})
 			}
 		}
-	}
-	if len(hits) >= max {
-		return hits, nil
-	}
-	// Notes the viewer may not read are skipped after the match, so read a
-	// generous batch: private notes are a minority.
-	notes, err := queryNotes(ctx, s.r, `JOIN (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m ON m.id = n.id
-		JOIN talks t ON t.id = n.talk_id
-		WHERE t.workspace_id = ? AND (n.visibility = 'team' OR n.user_id = ?) ORDER BY n.id DESC`, ws+"text: ("+terms+")", 20*max, workspaceID, viewerID)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range notes {
-		if seen[n.TalkID] || len(hits) >= max {
-			continue
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, talkbot.Total{}, err
 		}
-		seen[n.TalkID] = true
-		t, err := getTalk(ctx, s.r, workspaceID, n.TalkID)
+	}
+	if len(hits) <= countCap {
+		// Notes the viewer may not read are skipped after the match, so read a
+		// generous batch: private notes are a minority.
+		rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.talk_id FROM (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m
+			JOIN notes n ON n.id = m.id WHERE n.visibility = 'team' OR n.user_id = ? ORDER BY n.id DESC`,
+			ws+"text: ("+terms+")", 4*countCap, q.ViewerID)
 		if err != nil {
-			return nil, err
+			return nil, talkbot.Total{}, fmt.Errorf("search notes: %w", err)
 		}
-		hits = append(hits, talkbot.SearchHit{Talk: t, Note: &n})
+		for rows.Next() {
+			var h hit
+			if err := rows.Scan(&h.noteID, &h.talkID); err != nil {
+				rows.Close()
+				return nil, talkbot.Total{}, fmt.Errorf("scan hit: %w", err)
+			}
+			if !seen[h.talkID] {
+				seen[h.talkID] = true
+				hits = append(hits, h)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, talkbot.Total{}, err
+		}
 	}
-	return hits, nil
+	total := talkbot.Total{N: len(hits)}
+	if total.N > countCap {
+		total = talkbot.Total{N: countCap, More: true}
+	}
+	var out []talkbot.SearchHit
+	for _, h := range pageOf(hits, q.Page) {
+		t, err := getTalk(ctx, s.r, q.WorkspaceID, h.talkID)
+		if err != nil {
+			return nil, total, err
+		}
+		sh := talkbot.SearchHit{Talk: t}
+		if h.noteID != 0 {
+			notes, err := queryNotes(ctx, s.r, `WHERE n.id = ?`, h.noteID)
+			if err != nil {
+				return nil, total, err
+			}
+			if len(notes) == 1 {
+				sh.Note = &notes[0]
+			}
+		}
+		out = append(out, sh)
+	}
+	return out, total, nil
+}
+
+// pageOf returns the page p of xs.
+func pageOf[T any](xs []T, p talkbot.Page) []T {
+	from := min(max(p.Offset, 0), len(xs))
+	return xs[from:min(from+limit(p.Limit), len(xs))]
 }
 
 // TalkDetail returns a talk with everyone's logs and the notes viewerID may read.
@@ -223,97 +299,104 @@ func (s *Store) userLogs(ctx context.Context, where string, args ...any) ([]talk
 	return out, rows.Err()
 }
 
-// WatchList suggests recordings for the user in a conference: their own
-// watch-later and missed talks, then colleagues' recommendations, then talks
-// colleagues starred or rated 4-5 that the user neither attended nor watched.
-func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int64, max int) ([]talkbot.Suggestion, error) {
-	max = limit(max)
-	var out []talkbot.Suggestion
-	seen := map[int64]bool{}
-	mine, err := s.summaries(ctx, summarySelect+`JOIN logs l ON l.talk_id = t.id AND l.user_id = ?
-		WHERE t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0 ORDER BY l.status = 'missed' DESC, t.day, t.id LIMIT ?`,
-		u.ID, conferenceID, max)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range mine {
-		sg := talkbot.Suggestion{Talk: m.Talk, Reason: talkbot.ReasonWatchLater, Since: m.Log.UpdatedAt}
-		if m.Log.Status == talkbot.StatusMissed {
-			sg.Reason, sg.Detail = talkbot.ReasonMissed, m.Log.Reason
+// WatchList suggests recordings for the user in a conference, each with every
+// reason that applies: their own missed and watch-later talks first, then
+// colleagues' recommendations, then talks colleagues starred or rated 4-5;
+// never one the user attended or watched. It returns a page and the total.
+func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int64, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error) {
+	byID := map[int64]*talkbot.Suggestion{}
+	var order []int64
+	add := func(id int64) *talkbot.Suggestion {
+		if sg, ok := byID[id]; ok {
+			return sg
 		}
-		seen[m.ID] = true
-		out = append(out, sg)
+		sg := &talkbot.Suggestion{Talk: talkbot.Talk{ID: id}}
+		byID[id] = sg
+		order = append(order, id)
+		return sg
 	}
-
-	rows, err := s.r.QueryContext(ctx, `SELECT r.talk_id, fu.name FROM recommendations r
+	scan := func(query string, args []any, fn func(rows *sql.Rows) error) error {
+		rows, err := s.r.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("watch list: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return fmt.Errorf("watch list: %w", err)
+			}
+		}
+		return rows.Err()
+	}
+	err := scan(`SELECT l.talk_id, l.status = 'missed', l.reason, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
+		WHERE l.user_id = ? AND t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0
+		ORDER BY l.status = 'missed' DESC, t.day, t.id LIMIT ?`, []any{u.ID, conferenceID, countCap + 1},
+		func(rows *sql.Rows) error {
+			var id int64
+			var missed bool
+			var reason, since string
+			if err := rows.Scan(&id, &missed, &reason, &since); err != nil {
+				return err
+			}
+			sg := add(id)
+			sg.WatchLater, sg.Missed, sg.MissedReason, sg.Since = true, missed, reason, parseTime(since)
+			return nil
+		})
+	if err != nil {
+		return nil, talkbot.Total{}, err
+	}
+	seenOrAttended := `NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1))`
+	err = scan(`SELECT r.talk_id, fu.name FROM recommendations r
 		JOIN talks t ON t.id = r.talk_id JOIN users fu ON fu.id = r.from_user_id
 		WHERE r.workspace_id = ? AND (r.to_user_id = ? OR r.to_user_id IS NULL) AND r.from_user_id != ? AND t.conference_id = ?
-		AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.talk_id = r.talk_id AND l.user_id = ? AND (l.status = 'attended' OR l.watched = 1))
-		ORDER BY r.id`, u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID)
+		AND `+seenOrAttended+` ORDER BY r.id LIMIT ?`, []any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID, 4 * countCap},
+		func(rows *sql.Rows) error {
+			var id int64
+			var from string
+			if err := rows.Scan(&id, &from); err != nil {
+				return err
+			}
+			if sg := add(id); !slices.Contains(sg.From, from) {
+				sg.From = append(sg.From, from)
+			}
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("query recommendations: %w", err)
+		return nil, talkbot.Total{}, err
 	}
-	recs := map[int64][]string{}
-	var order []int64
-	for rows.Next() {
-		var id int64
-		var from string
-		if err := rows.Scan(&id, &from); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan recommendation: %w", err)
-		}
-		if _, ok := recs[id]; !ok {
-			order = append(order, id)
-		}
-		if !slices.Contains(recs[id], from) {
-			recs[id] = append(recs[id], from)
-		}
+	err = scan(`SELECT t.id FROM talks t WHERE t.conference_id = ? AND t.highlight_count > 0 AND `+seenOrAttended+`
+		AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND `+highlighted("o")+`)
+		ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, []any{conferenceID, u.ID, u.ID, countCap + 1},
+		func(rows *sql.Rows) error {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			add(id)
+			return nil
+		})
+	if err != nil {
+		return nil, talkbot.Total{}, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	total := talkbot.Total{N: len(order)}
+	if total.N > countCap {
+		total = talkbot.Total{N: countCap, More: true}
 	}
-	for _, id := range order {
-		if len(out) >= max {
-			break
-		}
-		if seen[id] {
-			continue
-		}
+	var out []talkbot.Suggestion
+	for _, id := range pageOf(order, p) {
+		sg := byID[id]
 		t, err := getTalk(ctx, s.r, u.WorkspaceID, id)
 		if err != nil {
-			return nil, err
+			return nil, total, err
 		}
-		seen[id] = true
-		out = append(out, talkbot.Suggestion{Talk: t, Reason: talkbot.ReasonRecommended, From: recs[id]})
-	}
-
-	rated, err := s.summaries(ctx, teamSelect+`
-		WHERE t.conference_id = ? AND t.highlight_count > 0
-		AND NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1 OR m.watch_later = 1))
-		AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND (o.starred = 1 OR o.rating >= 4))
-		ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, conferenceID, u.ID, u.ID, max)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rated {
-		if len(out) >= max {
-			break
+		sg.Talk = t
+		if sg.Ratings, err = s.userLogs(ctx, `WHERE l.talk_id = ? AND l.user_id != ? AND `+highlighted("l")+`
+			ORDER BY l.rating DESC, u.name LIMIT 5`, id, u.ID); err != nil {
+			return nil, total, err
 		}
-		if seen[r.ID] {
-			continue
-		}
-		logs, err := s.userLogs(ctx, `WHERE l.talk_id = ? AND l.user_id != ? AND (l.starred = 1 OR l.rating >= 4)
-			ORDER BY l.rating DESC, u.name LIMIT 5`, r.ID, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, talkbot.Suggestion{Talk: r.Talk, Reason: talkbot.ReasonTeamRated, Ratings: logs})
+		out = append(out, *sg)
 	}
-	if len(out) > max {
-		out = out[:max]
-	}
-	return out, nil
+	return out, total, nil
 }
 
 // Export returns everything the user owns: their logs and their own notes, by conference.

@@ -332,10 +332,12 @@ func (c *stmtCache) close() error {
 	return errors.Join(errs...)
 }
 
-// translate turns driver errors users can act on into talkbot errors.
+// translate turns driver errors users can act on into talkbot errors: a
+// unique-key violation is a conflict. Other constraint failures (a foreign
+// key, a CHECK) are bugs, and stay internal errors to be logged.
 func translate(err error) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrConstraint {
+	if errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey) {
 		return fmt.Errorf("%w: %w", conflict, err)
 	}
 	return err

@@ -142,7 +142,7 @@ func TestHighlightsRankByTeamRatingsAndUndoRestoresThem(t *testing.T) {
 	conf := conference(t, s, a)
 
 	ids := func() []int64 {
-		hs, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: conf.ID})
+		hs, _, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: conf.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func TestHighlightsRankByTeamRatingsAndUndoRestoresThem(t *testing.T) {
 	if got, want := fmt.Sprint(ids()), fmt.Sprint([]int64{keda.ID, ebpf.ID}); got != want {
 		t.Errorf("after undo highlights = %s, want %s", got, want)
 	}
-	mine, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: conf.ID, UserID: a.ID})
+	mine, _, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: conf.ID, UserID: a.ID})
 	if err != nil || len(mine) != 1 || mine[0].ID != keda.ID {
 		t.Errorf("alice's highlights = %v, %v; want only KEDA", mine, err)
 	}
@@ -195,10 +195,10 @@ func TestPrivateNotesStayWithTheirAuthor(t *testing.T) {
 			t.Errorf("%s sees %d notes, want %d", tc.viewer.Name, len(d.Notes), tc.want)
 		}
 	}
-	if hits, _ := s.Search(ctx, a.WorkspaceID, b.ID, "zebrafish", 10); len(hits) != 0 {
+	if hits, _, _ := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: a.WorkspaceID, ViewerID: b.ID, Text: "zebrafish"}); len(hits) != 0 {
 		t.Errorf("bob's search found alice's private note: %+v", hits)
 	}
-	if hits, _ := s.Search(ctx, a.WorkspaceID, a.ID, "zebrafish", 10); len(hits) != 1 {
+	if hits, _, _ := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: a.WorkspaceID, ViewerID: a.ID, Text: "zebrafish"}); len(hits) != 1 {
 		t.Errorf("alice's search for her own private note found %d talks, want 1", len(hits))
 	}
 	ex, err := s.Export(ctx, b)
@@ -276,7 +276,7 @@ func TestForgetUserRemovesTheirDataAndRatings(t *testing.T) {
 	if len(d.Logs) != 1 || d.Logs[0].UserName != "bob" || len(d.Notes) != 0 {
 		t.Errorf("after forgetting alice the talk shows %+v", d)
 	}
-	hs, _ := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: talk.ConferenceID})
+	hs, _, _ := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: talk.ConferenceID})
 	if len(hs) != 0 {
 		t.Errorf("alice's 5/5 still counts in highlights: %+v", hs)
 	}
@@ -294,18 +294,37 @@ func TestWatchListReasons(t *testing.T) {
 	rated := addTalk(t, s, c, "Carol's favourite", talkbot.LogPatch{Rating: ptr(5)}, nil).Talk
 	seen := addTalk(t, s, c, "Seen by alice", talkbot.LogPatch{Rating: ptr(5)}, nil).Talk
 	addTalk(t, s, a, "Seen by alice", talkbot.LogPatch{}, nil)
+	// Carol loved the talk alice missed, and recommends it too: every reason shows.
+	if _, err := s.Apply(ctx, talkbot.Change{User: c, TalkID: missed.ID, Log: talkbot.LogPatch{Rating: ptr(5), Starred: ptr(true)}, RecommendTeam: true}); err != nil {
+		t.Fatal(err)
+	}
 
-	sg, err := s.WatchList(ctx, a, missed.ConferenceID, 10)
+	sg, total, err := s.WatchList(ctx, a, missed.ConferenceID, talkbot.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, x := range sg {
-		got = append(got, fmt.Sprintf("%d:%s", x.ID, x.Reason))
+		var raters []string
+		for _, r := range x.Ratings {
+			raters = append(raters, fmt.Sprintf("%s:%d", r.UserName, r.Rating))
+		}
+		got = append(got, fmt.Sprintf("%d missed=%v later=%v from=%v rated=%v", x.ID, x.Missed, x.WatchLater, x.From, raters))
 	}
-	want := []string{fmt.Sprintf("%d:missed", missed.ID), fmt.Sprintf("%d:recommended", rec.ID), fmt.Sprintf("%d:team_rated", rated.ID)}
+	want := []string{
+		fmt.Sprintf("%d missed=true later=true from=[carol] rated=[carol:5]", missed.ID),
+		fmt.Sprintf("%d missed=false later=false from=[bob] rated=[]", rec.ID),
+		fmt.Sprintf("%d missed=false later=false from=[] rated=[carol:5]", rated.ID),
+	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("watch list = %v, want %v (talk %d alice attended must not appear)", got, want, seen.ID)
+		t.Errorf("watch list =\n%v\nwant\n%v\n(talk %d alice attended must not appear)", got, want, seen.ID)
+	}
+	if total.N != 3 || total.More {
+		t.Errorf("total = %+v, want 3", total)
+	}
+	page2, _, err := s.WatchList(ctx, a, missed.ConferenceID, talkbot.Page{Offset: 2, Limit: 2})
+	if err != nil || len(page2) != 1 || page2[0].ID != rated.ID {
+		t.Errorf("second page = %v, %v; want talk %d alone", page2, err, rated.ID)
 	}
 }
 
@@ -354,7 +373,7 @@ func TestConcurrentWritersNeverSeeLocked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts, err := s.ListTalks(ctx, talkbot.ListQuery{ConferenceID: c.ID, UserID: w.ID, Limit: 500})
+		ts, _, err := s.ListTalks(ctx, talkbot.ListQuery{ConferenceID: c.ID, UserID: w.ID, Page: talkbot.Page{Limit: 500}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -454,17 +473,17 @@ func TestSearchStaysInItsWorkspace(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		addTalk(t, s, busy, fmt.Sprintf("eBPF talk %d", i), talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "ebpf again", Visibility: talkbot.VisibilityTeam})
 	}
-	hits, err := s.Search(ctx, quiet.WorkspaceID, quiet.ID, "ebpf", 10)
+	hits, _, err := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: quiet.WorkspaceID, ViewerID: quiet.ID, Text: "ebpf"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hits) != 1 || hits[0].Title != "eBPF in production" {
 		t.Errorf("quiet workspace's search = %d hits %+v, want its one talk", len(hits), hits)
 	}
-	if hits, _ := s.Search(ctx, quiet.WorkspaceID, quiet.ID, "quiet team", 10); len(hits) != 1 {
+	if hits, _, _ := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: quiet.WorkspaceID, ViewerID: quiet.ID, Text: "quiet team"}); len(hits) != 1 {
 		t.Errorf("note search in the quiet workspace = %d hits, want 1", len(hits))
 	}
-	if hits, _ := s.Search(ctx, busy.WorkspaceID, busy.ID, "production", 10); len(hits) != 0 {
+	if hits, _, _ := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: busy.WorkspaceID, ViewerID: busy.ID, Text: "production"}); len(hits) != 0 {
 		t.Errorf("busy workspace found the quiet one's talk: %+v", hits)
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 const talkColumns = `t.id, t.workspace_id, t.conference_id, t.title, t.speakers, t.event, t.room, t.day,
-	t.starts_at, t.ends_at, t.schedule_url, COALESCE(t.schedule_id, ''), t.recording_url, t.abstract, t.tags,
+	t.starts_at, t.ends_at, t.schedule_url, COALESCE(t.schedule_id, ''), t.recording_url, t.links, t.abstract, t.tags,
 	COALESCE(t.created_by, 0), t.created_at`
 
 const statColumns = `t.highlight_count, t.star_count, t.rating_sum, t.rating_count`
@@ -24,13 +24,14 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func talkDest(t *talkbot.Talk, speakers, tags *string, starts, ends *sql.NullString, created *string) []any {
+func talkDest(t *talkbot.Talk, speakers, links, tags *string, starts, ends *sql.NullString, created *string) []any {
 	return []any{&t.ID, &t.WorkspaceID, &t.ConferenceID, &t.Title, speakers, &t.Event, &t.Room, &t.Day,
-		starts, ends, &t.ScheduleURL, &t.ScheduleID, &t.RecordingURL, &t.Abstract, tags, &t.CreatedBy, created}
+		starts, ends, &t.ScheduleURL, &t.ScheduleID, &t.RecordingURL, links, &t.Abstract, tags, &t.CreatedBy, created}
 }
 
-func finishTalk(t *talkbot.Talk, speakers, tags string, starts, ends sql.NullString, created string) {
-	t.Speakers = splitLines(speakers)
+func finishTalk(t *talkbot.Talk, speakers, links, tags string, starts, ends sql.NullString, created string) {
+	t.Speakers = decodeSpeakers(speakers)
+	t.Links = splitLines(links)
 	t.Tags = strings.Fields(tags)
 	t.StartsAt = parseNullTime(starts)
 	t.EndsAt = parseNullTime(ends)
@@ -39,13 +40,42 @@ func finishTalk(t *talkbot.Talk, speakers, tags string, starts, ends sql.NullStr
 
 func scanTalk(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error) {
 	var t talkbot.Talk
-	var speakers, tags, created string
+	var speakers, links, tags, created string
 	var starts, ends sql.NullString
-	if err := row.Scan(append(talkDest(&t, &speakers, &tags, &starts, &ends, &created), extra...)...); err != nil {
+	if err := row.Scan(append(talkDest(&t, &speakers, &links, &tags, &starts, &ends, &created), extra...)...); err != nil {
 		return t, err
 	}
-	finishTalk(&t, speakers, tags, starts, ends, created)
+	finishTalk(&t, speakers, links, tags, starts, ends, created)
 	return t, nil
+}
+
+// encodeSpeakers stores speakers one a line, "name<TAB>organisation", so
+// full-text search finds talks by either.
+func encodeSpeakers(ss []talkbot.Speaker) string {
+	lines := make([]string, len(ss))
+	for i, s := range ss {
+		lines[i] = s.Name
+		if s.Org != "" {
+			lines[i] += "\t" + s.Org
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// decodeSpeakers reads encodeSpeakers, and the "Name (Org)" lines of
+// databases written before organisations had their own place.
+func decodeSpeakers(s string) []talkbot.Speaker {
+	var out []talkbot.Speaker
+	for _, line := range splitLines(s) {
+		name, org, ok := strings.Cut(line, "\t")
+		if !ok && strings.HasSuffix(line, ")") {
+			if i := strings.LastIndex(line, " ("); i > 0 {
+				name, org = line[:i], strings.TrimSuffix(line[i+2:], ")")
+			}
+		}
+		out = append(out, talkbot.Speaker{Name: name, Org: org})
+	}
+	return out
 }
 
 func splitLines(s string) []string {
@@ -74,6 +104,18 @@ func queryTalks(ctx context.Context, q queryer, query string, args ...any) ([]ta
 
 func getTalk(ctx context.Context, q queryer, workspaceID, id int64) (talkbot.Talk, error) {
 	t, err := scanTalk(q.QueryRowContext(ctx, `SELECT `+talkColumns+` FROM talks t WHERE t.id = ? AND t.workspace_id = ?`, id, workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, talkbot.ErrNotFound
+	}
+	if err != nil {
+		return t, fmt.Errorf("get talk: %w", err)
+	}
+	return t, nil
+}
+
+// talkByID reads a talk by id alone, for undo, which knows it by its record.
+func talkByID(ctx context.Context, q queryer, id int64) (talkbot.Talk, error) {
+	t, err := scanTalk(q.QueryRowContext(ctx, `SELECT `+talkColumns+` FROM talks t WHERE t.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, talkbot.ErrNotFound
 	}
@@ -138,17 +180,43 @@ func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query s
 	return nil, nil
 }
 
-// TitlesStartingWith returns up to limit talks of the conference whose
-// normalised titles start with the words of prefix ("API Server Inception"
-// finds "API Server Inception: How Many Layers…"); an index range, not a search.
-func (s *Store) TitlesStartingWith(ctx context.Context, conferenceID int64, prefix string, limit int) ([]talkbot.Talk, error) {
-	p := talkbot.NormalizeTitle(prefix)
-	if p == "" {
+// TitlesWithWords returns up to limit talks of the conference whose titles
+// hold every one of the words, as whole words, or, with typos set, as words
+// that start like them (the first half of each word of four letters or more,
+// at least three letters), so a word with a typo late in it still finds its
+// talk. Only id, title and day are read: the caller checks each candidate
+// word by word and reads the few it keeps in full.
+func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words []string, typos bool, limit int) ([]talkbot.Talk, error) {
+	var terms []string
+	for _, w := range words {
+		w = talkbot.NormalizeTitle(w)
+		if w == "" || strings.Contains(w, " ") {
+			continue
+		}
+		if r := []rune(w); typos && len(r) >= 4 {
+			terms = append(terms, `"`+string(r[:max(3, (len(r)+1)/2)])+`"*`)
+		} else {
+			terms = append(terms, `"`+w+`"`)
+		}
+	}
+	if len(terms) == 0 {
 		return nil, nil
 	}
-	return queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talks t
-		WHERE t.conference_id = ? AND t.norm_title > ? AND t.norm_title < ? ORDER BY t.norm_title LIMIT ?`,
-		conferenceID, p+" ", p+" \U0010FFFF", limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_fts f JOIN talks t ON t.id = f.rowid
+		WHERE talk_fts MATCH ? AND t.conference_id = ? LIMIT ?`, "title: ("+strings.Join(terms, " AND ")+")", conferenceID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("titles with words: %w", err)
+	}
+	defer rows.Close()
+	var out []talkbot.Talk
+	for rows.Next() {
+		t := talkbot.Talk{ConferenceID: conferenceID}
+		if err := rows.Scan(&t.ID, &t.Title, &t.Day); err != nil {
+			return nil, fmt.Errorf("titles with words: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // ftsQuery turns user words into an FTS5 query of quoted prefix terms, so no
@@ -173,7 +241,9 @@ func ftsQuery(text, column, join string) string {
 }
 
 // findOrCreateTalk returns the talk in the draft's conference with the same
-// schedule id, else the same normalised title, else a new one.
+// schedule id, else the same normalised title on the same day (a talk without
+// a day matches any day), else a new one. Sessions with one title on different
+// days ("Keynote") stay apart.
 func findOrCreateTalk(ctx context.Context, tx *txn, u talkbot.User, d talkbot.Talk, now time.Time) (talkbot.Talk, bool, error) {
 	if d.ScheduleID != "" {
 		t, err := findOne(queryTalks(ctx, tx, queryTalkBySchedule, d.ConferenceID, d.ScheduleID))
@@ -186,35 +256,50 @@ func findOrCreateTalk(ctx context.Context, tx *txn, u talkbot.User, d talkbot.Ta
 		if err != nil {
 			return talkbot.Talk{}, false, err
 		}
-		if len(ts) > 0 {
-			return ts[0], false, nil
+		for _, t := range ts {
+			if t.Day == d.Day || t.Day == "" || d.Day == "" {
+				return t, false, nil
+			}
 		}
 	}
 	d.WorkspaceID = u.WorkspaceID
 	d.CreatedBy = u.ID
 	d.CreatedAt = now
-	res, err := tx.ExecContext(ctx, `INSERT INTO talks (workspace_id, conference_id, title, norm_title, speakers, event, room, day,
-		starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, tags, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.WorkspaceID, d.ConferenceID, d.Title, talkbot.NormalizeTitle(d.Title), strings.Join(d.Speakers, "\n"), d.Event, d.Room, d.Day,
-		nullTime(d.StartsAt), nullTime(d.EndsAt), d.ScheduleURL, nullString(d.ScheduleID), d.RecordingURL, d.Abstract,
-		strings.Join(d.Tags, " "), d.CreatedBy, formatTime(now))
+	id, err := insertTalk(ctx, tx, d)
 	if err != nil {
-		return d, false, fmt.Errorf("insert talk: %w", err)
-	}
-	d.ID, _ = res.LastInsertId()
-	if err := writeTags(ctx, tx, d.ID, d.Tags); err != nil {
 		return d, false, err
 	}
+	d.ID = id
 	return d, true, nil
+}
+
+const insertTalkQuery = `INSERT INTO talks (id, workspace_id, conference_id, title, norm_title, speakers, event, room, day,
+	starts_at, ends_at, schedule_url, schedule_id, recording_url, links, abstract, tags, created_by, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// insertTalk writes a new talk (with t.ID when it is set, as undo restores
+// one) and its tags, and returns its id.
+func insertTalk(ctx context.Context, tx *txn, t talkbot.Talk) (int64, error) {
+	res, err := tx.ExecContext(ctx, insertTalkQuery, nullID(t.ID),
+		t.WorkspaceID, t.ConferenceID, t.Title, talkbot.NormalizeTitle(t.Title), encodeSpeakers(t.Speakers), t.Event, t.Room, t.Day,
+		nullTime(t.StartsAt), nullTime(t.EndsAt), t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, strings.Join(t.Links, "\n"),
+		t.Abstract, strings.Join(t.Tags, " "), nullID(t.CreatedBy), formatTime(t.CreatedAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert talk: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	if err := writeTags(ctx, tx, id, t.Tags); err != nil {
+		return 0, err
+	}
+	return id, nil
 }
 
 // updateTalk writes the editable fields of t.
 func updateTalk(ctx context.Context, tx *txn, t talkbot.Talk) error {
 	_, err := tx.ExecContext(ctx, `UPDATE talks SET title = ?, norm_title = ?, speakers = ?, event = ?, room = ?, day = ?,
-		schedule_url = ?, schedule_id = ?, recording_url = ?, tags = ? WHERE id = ?`,
-		t.Title, talkbot.NormalizeTitle(t.Title), strings.Join(t.Speakers, "\n"), t.Event, t.Room, t.Day,
-		t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, strings.Join(t.Tags, " "), t.ID)
+		schedule_url = ?, schedule_id = ?, recording_url = ?, links = ?, tags = ? WHERE id = ?`,
+		t.Title, talkbot.NormalizeTitle(t.Title), encodeSpeakers(t.Speakers), t.Event, t.Room, t.Day,
+		t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, strings.Join(t.Links, "\n"), strings.Join(t.Tags, " "), t.ID)
 	if err != nil {
 		return fmt.Errorf("update talk: %w", err)
 	}
@@ -233,8 +318,11 @@ func writeTags(ctx context.Context, tx *txn, talkID int64, tags []string) error 
 	return nil
 }
 
+// maxLinks bounds a talk's other links.
+const maxLinks = 20
+
 // patchTalk applies p to t, touching only empty fields when fillEmpty is set
-// (tags are always merged).
+// (then tags are added only to a talk without any; links are always added).
 // It reports whether anything changed.
 func patchTalk(t talkbot.Talk, p talkbot.TalkPatch, fillEmpty bool) (talkbot.Talk, bool) {
 	before := t
@@ -257,13 +345,21 @@ func patchTalk(t talkbot.Talk, p talkbot.TalkPatch, fillEmpty bool) (talkbot.Tal
 		t.Tags = *p.Tags
 	}
 	t.Tags = slices.Clone(t.Tags)
-	for _, tag := range p.AddTags {
-		if !slices.Contains(t.Tags, tag) && len(t.Tags) < talkbot.MaxTags {
-			t.Tags = append(t.Tags, tag)
+	if !fillEmpty || len(t.Tags) == 0 {
+		for _, tag := range p.AddTags {
+			if !slices.Contains(t.Tags, tag) && len(t.Tags) < talkbot.MaxTags {
+				t.Tags = append(t.Tags, tag)
+			}
+		}
+	}
+	t.Links = slices.Clone(t.Links)
+	for _, l := range p.AddLinks { // anyone may add a link; none is replaced
+		if !slices.Contains(t.Links, l) && len(t.Links) < maxLinks {
+			t.Links = append(t.Links, l)
 		}
 	}
 	changed := t.Title != before.Title || t.Event != before.Event || t.Room != before.Room || t.Day != before.Day ||
 		t.ScheduleURL != before.ScheduleURL || t.ScheduleID != before.ScheduleID || t.RecordingURL != before.RecordingURL ||
-		!slices.Equal(t.Speakers, before.Speakers) || !slices.Equal(t.Tags, before.Tags)
+		!slices.Equal(t.Speakers, before.Speakers) || !slices.Equal(t.Tags, before.Tags) || !slices.Equal(t.Links, before.Links)
 	return t, changed
 }

@@ -103,3 +103,26 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 	})
 	return f, err
 }
+
+// UserNotes returns the user's own notes on a talk, oldest first.
+func (s *Store) UserNotes(ctx context.Context, userID, talkID int64) ([]talkbot.Note, error) {
+	return queryNotes(ctx, s.r, `WHERE n.user_id = ? AND n.talk_id = ? ORDER BY n.id`, userID, talkID)
+}
+
+// UserNote returns one of the user's own notes by its id; ErrNotFound when it
+// is not theirs or does not exist.
+func (s *Store) UserNote(ctx context.Context, userID, noteID int64) (talkbot.Note, error) {
+	ns, err := queryNotes(ctx, s.r, `WHERE n.user_id = ? AND n.id = ?`, userID, noteID)
+	if err != nil {
+		return talkbot.Note{}, err
+	}
+	if len(ns) == 0 {
+		return talkbot.Note{}, talkbot.ErrNotFound
+	}
+	return ns[0], nil
+}
+
+// UserLog returns the user's log of a talk.
+func (s *Store) UserLog(ctx context.Context, userID, talkID int64) (talkbot.Log, error) {
+	return getLog(ctx, s.r, userID, talkID)
+}

@@ -59,9 +59,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 		if a.Echo {
 			fmt.Fprintf(a.Out, "> %s\n", line)
 		}
+		// One person is one user whatever the case they are typed in: @Bob: and @bob: are bob.
+		id := strings.ToLower(user)
 		reply := a.Handler.Handle(ctx, commands.Request{
 			Platform: talkbot.PlatformConsole, Workspace: Workspace,
-			UserID: user, UserName: user, Admin: user == a.User, Text: text,
+			UserID: id, UserName: user, Admin: id == strings.ToLower(a.User), Text: text,
 		})
 		if _, err := fmt.Fprintln(a.Out, reply.Text()); err != nil {
 			return fmt.Errorf("write reply: %w", err)

@@ -785,10 +785,13 @@ func (s *session) expectedHighlights(e *entry) []int64 {
 	if err != nil {
 		s.t.Fatalf("%s:%d: conference %d has zone %q", s.name, e.n, confID, conf.zone)
 	}
-	day, tag, mine := "", "", false
+	day, tag, mine, page := "", "", false, 1
 	words := strings.Fields(strings.ToLower(e.text))[1:]
 	for i := 0; i < len(words); i++ {
 		switch w := words[i]; {
+		case w == "page" && i+1 < len(words):
+			page, _ = strconv.Atoi(words[i+1])
+			i++
 		case w == "mine" || w == "me":
 			mine = true
 		case w == "team":
@@ -870,10 +873,7 @@ func (s *session) expectedHighlights(e *entry) []int64 {
 		return a.id < b.id
 	})
 	var ids []int64
-	for _, sc := range list {
-		if len(ids) == 10 {
-			break
-		}
+	for _, sc := range list[min((page-1)*10, len(list)):min(page*10, len(list))] {
 		ids = append(ids, sc.id)
 	}
 	return ids
@@ -929,6 +929,7 @@ var scriptChecks = map[string]func(t *testing.T, s *session){
 	"kubecon_na_2022":         checkKubeConNA2022,
 	"kubecon_na_2024":         checkKubeConNA2024,
 	"kubecon_na_2023_youtube": checkKubeConNA2023,
+	"kubecon_eu_2023":         checkKubeConEU2023,
 }
 
 // find returns the entries whose line is exactly line.
@@ -1156,7 +1157,7 @@ func checkKubeConNA2022(t *testing.T, s *session) {
 	}
 	checkExportTalks(t, doc, []wantTalk{
 		{prefix: "Fun with FreeBSD", status: "attended", rating: 4, notes: []string{"team:inspired me to repeat the demo on a FreeBSD box"},
-			recording: "https://www.youtube.com/c/CloudNativeRejekts", scheduleID: "8GP8QM", event: "Cloud Native Rejekts", room: "Main Stage",
+			scheduleID: "8GP8QM", event: "Cloud Native Rejekts", room: "Main Stage",
 			day: "2022-10-23", tags: []string{"freebsd", "virtualization"}},
 		{prefix: "API Server Inception", status: "attended", rating: 5, notes: []string{"team:Mike had a system running 19 nested clusters deep"}},
 		{prefix: "Cluster API Status Update and Roadmap Planning", status: "attended", rating: 5, starred: true, scheduleID: "1CXNP",
@@ -1254,11 +1255,14 @@ func checkKubeConNA2024(t *testing.T, s *session) {
 	wantKind(t, long, commands.KindError)
 	wantContains(t, long, "300")
 	wantUnchanged(t, long)
-	for _, line := range []string{"show update", "rate \"Update\" 4", "show cost", "@kevin: forget me"} {
+	for _, line := range []string{"show update", "rate \"Update\" 4", "@kevin: forget me"} {
 		e := s.last(line)
 		wantKind(t, e, commands.KindQuestion)
 		wantUnchanged(t, e)
 	}
+	// One talk has the word "cost" in its title (the OpenCost one was refused as too long).
+	wantKind(t, s.last("show cost"), commands.KindOK)
+	wantContains(t, s.last("show cost"), "#11 Exceeded Your Validation Cost Budget? Now What?")
 	wantContains(t, s.last("show update"), "Cluster API Project Update", "SIG Autoscaling Projects Update")
 	wantContains(t, s.last("@kevin: forget me"), "forget me confirm")
 	if title := s.last("@david: edit #1 title:David's talk now").after.talks[1].title; title != "Karpenter and Cluster Autoscaler: A data-driven comparison" {
@@ -1276,7 +1280,7 @@ func checkKubeConNA2024(t *testing.T, s *session) {
 	// Without kevin's 5/5 and star the validation talk falls from first to a single 4/5.
 	after := s.nth("highlights", 2)
 	wantOrder(t, s, after, "From Observability to Performance")
-	wantContains(t, after, "Exceeded Your Validation Cost Budget? Now What? — Joel Speed (Red Hat)\n   2024-11-14 · #cel · team 4.0/5 from 1")
+	wantContains(t, after, "Exceeded Your Validation Cost Budget? Now What? — Joel Speed, Red Hat\n   2024-11-14 · #cel · team 4.0/5 from 1")
 	wantNotContains(t, after, "Cluster API Project Update", "1 ★ starred")
 	wantContains(t, s.last("list @kevin"), "I don't know @kevin")
 	wantNotContains(t, s.nth("@david: watch", 1), "recommended by kevin", "kevin rated")
@@ -1372,5 +1376,81 @@ func TestAdapterReadsAScript(t *testing.T) {
 		"> talk help\nok alice @\u2060here\n"
 	if out.String() != wantOut {
 		t.Errorf("transcript:\n%s\nwant:\n%s", out.String(), wantOut)
+	}
+}
+
+// checkKubeConEU2023 checks what seed 004's week left in the data: the
+// stored talks, read from the exports, not the reply texts.
+func checkKubeConEU2023(t *testing.T, s *session) {
+	for _, e := range s.entries {
+		if strings.Contains(e.reply.Text(), "Easy there") {
+			t.Errorf("line %d %q was rate-limited in the console", e.n, e.line)
+		}
+	}
+	arturo, david, taavi := exportOf(t, s.last("export json")), exportOf(t, s.last("@david: export json")), exportOf(t, s.last("@taavi: export json"))
+	if len(arturo.Conferences) != 1 || arturo.Conferences[0].VideosURL != "https://youtube.com/playlist?list=PLj6h78yzYM2PyrvCoOii4rAopBswfz1p7" {
+		t.Errorf("arturo's conferences: %+v", arturo.Conferences)
+	}
+	// A keynote a day, each its own talk with its own note.
+	var keynotes []string
+	for _, tk := range arturo.Conferences[0].Talks {
+		if tk.Title == "Keynote" {
+			keynotes = append(keynotes, fmt.Sprintf("#%d %s %d note(s)", tk.ID, tk.Day, len(tk.Notes)))
+		}
+	}
+	if want := []string{"#1 2023-04-19 1 note(s)", "#13 2023-04-20 1 note(s)", "#19 2023-04-21 1 note(s)"}; !slices.Equal(keynotes, want) {
+		t.Errorf("arturo's keynotes = %q, want %q", keynotes, want)
+	}
+	// Speakers with their organisations, apart.
+	node := exportTalk(t, arturo, "Node Resource Management")
+	if node != nil && (!slices.Equal(node.Speakers, []string{"Sascha Grunert", "Swati Sehgal", "Alexander Kanevskiy", "Evan Lezar", "David Porter"}) ||
+		!slices.Equal(node.SpeakerOrgs, []string{"Red Hat", "Red Hat", "Intel", "NVIDIA", "Google"})) {
+		t.Errorf("Node Resource Management speakers %q orgs %q", node.Speakers, node.SpeakerOrgs)
+	}
+	if opa := exportTalk(t, arturo, "Open Policy Agent"); opa != nil && (opa.Title != "Open Policy Agent. (OPA) Intro & Deep Dive" ||
+		!slices.Equal(opa.SpeakerOrgs, []string{"Styra, Inc."}) || opa.MissedReason != "Couldn't really attend, room full") {
+		t.Errorf("OPA = %+v", *opa)
+	}
+	if nyt := exportTalk(t, arturo, "Automating Configuration"); nyt != nil && (nyt.Rating != 4 || !slices.Equal(nyt.SpeakerOrgs, []string{"The New York Times", "The New York Times"})) {
+		t.Errorf("the New York Times talk: rating %d orgs %q", nyt.Rating, nyt.SpeakerOrgs)
+	}
+	checkExportTalks(t, arturo, []wantTalk{
+		// The rating at the end of the note counts, and leaves the note.
+		{prefix: "Argo CD Core", status: "attended", rating: 4, notes: []string{"team:the initial setup is simple; migrating your workflow to gitops can be a bumpy ride"}, tags: []string{"gitops"}},
+		{prefix: "Flux Beyond Git", status: "missed", reason: "Couldn’t really attend, room full", watchLater: true, scheduleID: "1HySr", day: "2023-04-19"},
+		// taavi filled the room nobody had set; the tags stayed arturo's.
+		{prefix: "Hacking and Defending", status: "attended", rating: 5, room: "Hall-12", tags: []string{"security"}, recording: "https://youtu.be/hackingLive"},
+		{prefix: "Practical Challenges with Pod Security", status: "attended", notes: []string{"team:Pod Security Admission is the one we adopt when we migrate away from Pod Security Policy (T279110)"}},
+	})
+	// david: SIG Network is its own talk, SIG Node untouched.
+	checkExportTalks(t, david, []wantTalk{
+		{prefix: "SIG Node Intro and Deep Dive", status: "attended", rating: 4, tags: []string{"node"}},
+		{prefix: "SIG Network Intro and Deep Dive", status: "missed", reason: "room full", watchLater: true, day: "2023-04-19"},
+		{prefix: "Argo CD Core", status: "attended", rating: 5, starred: true, notes: []string{"team:a GitOps agent without the UI"}},
+		{prefix: "Kyverno demo", status: "attended", recording: "https://www.youtube.com/watch?v=kyvernoDemo"},
+	})
+	if k := exportTalk(t, david, "Kyverno demo"); k != nil && !slices.Equal(k.Links, []string{"https://kyverno.io/"}) {
+		t.Errorf("Kyverno demo links %q", k.Links)
+	}
+	// "@David:" and "@david:" are one person.
+	if k := exportTalk(t, david, "Keynote"); k != nil && (k.ID != 1 || k.Status != "attended") {
+		t.Errorf("@David's keynote = %+v", *k)
+	}
+	if len(david.Conferences) != 1 {
+		t.Errorf("david's export has %d conferences (his own davetest is empty)", len(david.Conferences))
+	}
+	// taavi: titles kept whole, and the talk he typed in lower case is arturo's.
+	checkExportTalks(t, taavi, []wantTalk{
+		{prefix: "Top #10 Kubernetes Mistakes", status: "attended", notes: []string{"team:we made #3 and #7"}},
+		{prefix: "Kubernetes — The Hard Way", status: "attended", day: "2023-04-19"},
+		{prefix: "Kubeadm Deep Dive", status: "attended", rating: 4},
+		{prefix: "Setting up Etcd", status: "attended", rating: 4},
+	})
+	if k := exportTalk(t, taavi, "Kubeadm Deep Dive"); k != nil && k.ID != 7 {
+		t.Errorf("taavi's kubeadm deep dive is #%d, not arturo's #7", k.ID)
+	}
+	// 23 talks of the post and 5 of the colleagues', each logged once.
+	if n := len(s.entries[len(s.entries)-1].after.talks); n != 28 {
+		t.Errorf("the week left %d talks, want 28", n)
 	}
 }

@@ -68,7 +68,7 @@ func TestAddModal(t *testing.T) {
 	title := `Kubernetes "Mythbusters" -- 5/5 #notatag https://example.com`
 	status, body = e.interact(viewSubmission("U0ALICE", "trg-sub1", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
 		inputTitle:    {"type": "plain_text_input", "value": title},
-		inputSpeakers: {"type": "plain_text_input", "value": "Alice Smith, Bob Jones"},
+		inputSpeakers: {"type": "plain_text_input", "value": "Alice Smith & Bob Jones"},
 		inputRating:   {"type": "static_select", "selected_option": map[string]any{"value": "4", "text": map[string]any{"type": "plain_text", "text": "4"}}},
 		inputTags:     {"type": "plain_text_input", "value": "ebpf, Networking"},
 		inputNote:     {"type": "plain_text_input", "value": "great demo -- really"},
@@ -82,7 +82,7 @@ func TestAddModal(t *testing.T) {
 		t.Fatalf("answer through the slash command's response_url: %+v", hooks)
 	}
 	show := e.handle("U0ALICE", "show #1")
-	for _, want := range []string{`Kubernetes "Mythbusters" --` + "\u00a0" + `5/5 #notatag https://example.com`, "Alice Smith, Bob Jones", "#ebpf", "#networking", "4/5", "great demo -- really"} {
+	for _, want := range []string{`Kubernetes "Mythbusters" --` + "\u00a0" + `5/5 #notatag https://example.com`, "Alice Smith & Bob Jones", "#ebpf", "#networking", "4/5", "great demo -- really"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("show lacks %q:\n%s", want, show)
 		}

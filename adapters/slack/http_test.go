@@ -34,7 +34,7 @@ func TestSlashCommandEndToEnd(t *testing.T) {
 	if msg.ResponseType != "ephemeral" {
 		t.Errorf("response_type = %q, want ephemeral", msg.ResponseType)
 	}
-	for _, want := range []string{"*#1*", podsTitle, "Pablo Chico de Guzman, Vinay Kulkarni", `"action_id":"rate"`, `"value":"1:5"`, `"action_id":"star"`} {
+	for _, want := range []string{"*#1*", podsTitle, `Pablo Chico de Guzman \u0026amp; Vinay Kulkarni`, `"action_id":"rate"`, `"value":"1:5"`, `"action_id":"star"`} {
 		if !strings.Contains(string(msg.Blocks), want) {
 			t.Errorf("reply blocks lack %q:\n%s", want, msg.Blocks)
 		}

@@ -66,7 +66,8 @@ func goldenRouter(t *testing.T) *commands.Router {
 func TestRenderGolden(t *testing.T) {
 	r := goldenRouter(t)
 	run := func(user, text string) commands.Reply {
-		return r.Handle(context.Background(), commands.Request{Platform: "slack", Workspace: testTeam, UserID: user, UserName: strings.ToLower(user[2:]), Text: text})
+		return r.Handle(context.Background(), commands.Request{Platform: "slack", Workspace: testTeam, UserID: user, UserName: strings.ToLower(user[2:]), Text: text,
+			Admin: user == "U0ALICE"})
 	}
 	run("U0ALICE", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
 	run("U0ALICE", "add https://kccncna2022.sched.com/event/182HU "+podsTitle+" - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- mind slightly blown; needs KEP-1287")

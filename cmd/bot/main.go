@@ -79,11 +79,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown subcommand %q; try `bot console --user NAME`", sub)
 }
 
+// defaultUser is who the console user is when --user does not say: the
+// login name, or "console" where there is none (a container, a service).
 func defaultUser(getenv func(string) string) string {
-	if u := getenv("USER"); u != "" {
-		return u
+	for _, k := range []string{"USER", "LOGNAME"} {
+		if u := getenv(k); u != "" {
+			return u
+		}
 	}
-	return "me"
+	return "console"
 }
 
 // runChat runs the chat adapters whose credentials are set until ctx is done
@@ -94,7 +98,8 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	h := adminFor(commands.New(commands.Config{Store: st, Logger: log}), cfg.Admins)
+	// Chat users share the bot: each may send 30 commands at once, then one every half second.
+	h := adminFor(commands.New(commands.Config{Store: st, Logger: log, RateBurst: 30}), cfg.Admins)
 	g, ctx := errgroup.WithContext(ctx)
 	if cfg.slackEnabled() {
 		g.Go(func() error { return startSlack(ctx, cfg, log.With("adapter", "slack"), h, st) })
@@ -116,7 +121,7 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 	router := commands.New(commands.Config{Store: st, Logger: log})
 	a := &console.Adapter{Handler: adminFor(router, cfg.Admins), User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
 	if a.Prompt {
-		fmt.Fprintf(stdout, "talkbot console: you are %s, data in %s. Type `help`, or Ctrl-D to quit.\n", user, dbPath)
+		fmt.Fprintf(stdout, "talkbot console: you are %s (`--user NAME` picks another), data in %s. Type `help`, or Ctrl-D to quit.\n", user, dbPath)
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()

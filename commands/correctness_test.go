@@ -1,0 +1,382 @@
+package commands_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot/commands"
+)
+
+// The rules of "a week of real typing must never overwrite, merge or drop
+// what people log", each with the case that went wrong and its counter-example.
+
+// talkIDs are the ids a reply names ("#12"), exactly: #1 is not found in #12.
+var reTalkRef = regexp.MustCompile(`#(\d+)\b`)
+
+func talkIDs(s string) []string {
+	var out []string
+	for _, m := range reTalkRef.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func names(s string, id int) bool { return slices.Contains(talkIDs(s), fmt.Sprint(id)) }
+
+// kubeconEU2023 is a fixture during KubeCon EU 2023, with alice as its admin.
+func kubeconEU2023(t *testing.T) *fixture {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon EU 2023 2023-04-18..2023-04-21 Europe/Amsterdam")
+	f.now = time.Date(2023, 4, 19, 15, 0, 0, 0, time.UTC)
+	return f
+}
+
+func TestSimilarTitlesStayApart(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add SIG Node Intro and Deep Dive - Sergey Kanzhelev, Google 4/5")
+	out := f.ok("alice", "missed SIG Network Intro and Deep Dive - Tim Hockin, Google -- room full")
+	if !strings.Contains(out, "Missed new talk #2 SIG Network Intro and Deep Dive — Tim Hockin, Google") {
+		t.Errorf("missed SIG Network:\n%s", out)
+	}
+	if node := f.exportedTalk("alice", 1); node.Status != "attended" || node.Rating != 4 {
+		t.Errorf("the SIG Node talk became %s %d/5", node.Status, node.Rating)
+	}
+	if net := f.exportedTalk("alice", 2); net.Status != "missed" || net.MissedReason != "room full" || net.Day != "2023-04-19" {
+		t.Errorf("the SIG Network talk = %+v", net)
+	}
+	// Fewer words, every one of them in the title: that talk, named in the reply.
+	f.ok("bob", "add Writing your own Rust linter")
+	if out := f.ok("carol", "add writing own rust linter *4"); !strings.Contains(out, "Logged #3 Writing your own Rust linter") {
+		t.Errorf("a shorter title made a new talk:\n%s", out)
+	}
+	// A typo in a word still finds it.
+	if out := f.ok("carol", "want Writng your own Rust lintr"); !names(out, 3) || strings.Contains(out, "new talk") {
+		t.Errorf("a typo'd title:\n%s", out)
+	}
+}
+
+func TestSeveralCandidatesAskBackAndChangeNothing(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Cilium Project Update")
+	f.ok("alice", "add Envoy Project Update")
+	r := f.as("bob", "missed Project Update -- room full")
+	if r.Kind != commands.KindQuestion {
+		t.Fatalf("missed Project Update: kind %v\n%s", r.Kind, r.Text())
+	}
+	for _, want := range []string{"#1 Cilium Project Update", "#2 Envoy Project Update", "`missed #1 -- room full`", "`missed \"Project Update\" day:2023-04-19 -- room full` for a different talk"} {
+		if !strings.Contains(r.Text(), want) {
+			t.Errorf("the question lacks %q:\n%s", want, r.Text())
+		}
+	}
+	if doc := f.export("bob"); len(doc.Conferences) != 0 {
+		t.Errorf("asking back logged something: %+v", doc.Conferences)
+	}
+	// Answering with the id does it.
+	if out := f.ok("bob", "missed #1 -- room full"); !strings.Contains(out, "Missed #1 Cilium Project Update") {
+		t.Errorf("the answer:\n%s", out)
+	}
+}
+
+func TestSameTitleOnAnotherDayIsAnotherSession(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Keynote day:2023-04-19 -- numbers: 10,000 people")
+	out := f.ok("alice", "add Keynote day:2023-04-20 -- Paris next year")
+	if !strings.Contains(out, "Logged new talk #2 Keynote") || !strings.Contains(out, "2023-04-20") {
+		t.Errorf("day 2's keynote:\n%s", out)
+	}
+	if d1 := f.exportedTalk("alice", 1); len(d1.Notes) != 1 || d1.Day != "2023-04-19" {
+		t.Errorf("day 1's keynote = %+v", d1)
+	}
+	// Logging "Keynote" on day 3, having attended the others: a new session today.
+	f.now = time.Date(2023, 4, 21, 9, 0, 0, 0, time.UTC)
+	if out := f.ok("alice", "add Keynote"); !strings.Contains(out, "Logged new talk #3 Keynote") {
+		t.Errorf("day 3's keynote:\n%s", out)
+	}
+	// Bob attended none: for him "Keynote" on day 3 is day 3's talk.
+	if out := f.ok("bob", "add Keynote"); !strings.Contains(out, "Logged #3 Keynote") {
+		t.Errorf("bob's keynote:\n%s", out)
+	}
+	// Carol logging day 1's keynote on day 3 by title is asked which one.
+	f.ok("dave", "add Closing Party day:2023-04-20")
+	if r := f.as("carol", "add Closing Party"); r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "`add #4`") {
+		t.Errorf("carol's closing party:\n%s", r.Text())
+	}
+}
+
+func TestHashNumberInsideATitleIsText(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add First Talk")
+	out := f.ok("alice", "add Top #1 Kubernetes Mistakes -- so many")
+	if !strings.Contains(out, "Logged new talk #2 Top #1 Kubernetes Mistakes") {
+		t.Errorf("a #1 inside a title:\n%s", out)
+	}
+	if first := f.exportedTalk("alice", 1); len(first.Notes) != 0 {
+		t.Errorf("the note went on #1: %+v", first.Notes)
+	}
+	// Alone, #1 is still a reference.
+	if out := f.ok("alice", "want #1"); !strings.Contains(out, "#1 First Talk") {
+		t.Errorf("want #1:\n%s", out)
+	}
+	// A reply line pasted back after #id names that talk.
+	if out := f.ok("bob", "show #2 Top #1 Kubernetes Mistakes"); !strings.HasPrefix(out, "#2 Top #1 Kubernetes Mistakes") {
+		t.Errorf("a pasted reply line:\n%s", out)
+	}
+}
+
+func TestUnicodeFormsAreOneTalk(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Caf\u00e9 Culture at Scale")       // NFC: é as one code point
+	out := f.ok("bob", "add Cafe\u0301 Culture at Scale") // NFD: e and a combining accent
+	if !strings.Contains(out, "Logged #1") {
+		t.Errorf("the NFD title made another talk:\n%s", out)
+	}
+	f.ok("alice", "add \u202eTrojan\u202c Source \u2066Review\u2069")
+	if got := f.exportedTalk("alice", 2).Title; got != "Trojan Source Review" {
+		t.Errorf("bidirectional overrides kept: %q", got)
+	}
+}
+
+func TestOptionsAfterTheNoteStillCount(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Some Great Talk -- loved it 5/5 #security")
+	got := f.exportedTalk("alice", 1)
+	if got.Rating != 5 || !slices.Equal(got.Tags, []string{"security"}) || len(got.Notes) != 1 || got.Notes[0].Text != "loved it" {
+		t.Errorf("rating %d tags %v notes %+v", got.Rating, got.Tags, got.Notes)
+	}
+	f.ok("alice", "add Title with -- double dash inside day:2023-04-21")
+	if got := f.exportedTalk("alice", 2); got.Title != "Title with" || got.Day != "2023-04-21" || got.Notes[0].Text != "double dash inside" {
+		t.Errorf("title %q day %q notes %+v", got.Title, got.Day, got.Notes)
+	}
+	// An em dash is part of the title.
+	f.ok("alice", "add Kubernetes — The Hard Way day:2023-04-21")
+	if got := f.exportedTalk("alice", 3); got.Title != "Kubernetes — The Hard Way" || len(got.Notes) != 0 || got.Day != "2023-04-21" {
+		t.Errorf("em dash: %+v", got)
+	}
+}
+
+func TestPastedReplyLineFindsTheTalk(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni")
+	// The way replies write it now, and the way they used to.
+	for _, line := range []string{
+		"show Resize Your Pods In-Place With Deterministic eBPF Triggers — Pablo Chico de Guzman & Vinay Kulkarni",
+		"show Resize Your Pods In-Place With Deterministic eBPF Triggers — Pablo Chico de Guzman, Vinay Kulkarni",
+	} {
+		if out := f.ok("bob", line); !strings.HasPrefix(out, "#1 Resize Your Pods") {
+			t.Errorf("%s:\n%s", line, out)
+		}
+	}
+}
+
+func TestBareNumberAfterSpeakersIsAskedAbout(t *testing.T) {
+	f := kubeconEU2023(t)
+	r := f.as("alice", "add Automating Configuration and Permissions Testing for GitOps with OPA Conftest - Eve Ben Ezra & Michael Hume, The New York Times 4")
+	if r.Kind != commands.KindError || !strings.Contains(r.Text(), "4/5") {
+		t.Errorf("a bare 4 after the speakers:\n%s", r.Text())
+	}
+	if doc := f.export("alice"); len(doc.Conferences) != 0 {
+		t.Errorf("it logged something: %+v", doc.Conferences)
+	}
+	f.ok("alice", "add Automating Configuration and Permissions Testing for GitOps with OPA Conftest - Eve Ben Ezra & Michael Hume, The New York Times 4/5")
+	got := f.exportedTalk("alice", 1)
+	if got.Rating != 4 || !slices.Equal(got.SpeakerOrgs, []string{"The New York Times", "The New York Times"}) {
+		t.Errorf("rating %d, orgs %q", got.Rating, got.SpeakerOrgs)
+	}
+	// A number inside a title without speakers is part of it.
+	f.ok("alice", "add Kubernetes 101")
+	if got := f.exportedTalk("alice", 2); got.Title != "Kubernetes 101" {
+		t.Errorf("title %q", got.Title)
+	}
+}
+
+func TestSpeakersAndOrganisationsStayApart(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Node Resource Management: The Big Picture - Sascha Grunert & Swati Sehgal, Red Hat; Alexander Kanevskiy, Intel; Evan Lezar, NVIDIA; David Porter, Google. https://kccnceu2023.sched.com/event/1HyVB")
+	got := f.exportedTalk("alice", 1)
+	wantNames := []string{"Sascha Grunert", "Swati Sehgal", "Alexander Kanevskiy", "Evan Lezar", "David Porter"}
+	wantOrgs := []string{"Red Hat", "Red Hat", "Intel", "NVIDIA", "Google"}
+	if got.Title != "Node Resource Management: The Big Picture" || !slices.Equal(got.Speakers, wantNames) || !slices.Equal(got.SpeakerOrgs, wantOrgs) {
+		t.Errorf("title %q speakers %q orgs %q", got.Title, got.Speakers, got.SpeakerOrgs)
+	}
+	f.ok("alice", "add Gateway API Update - Antonio Ojea, Michelle Shepardson & Benjamin Elder, Google")
+	if got := f.exportedTalk("alice", 2); len(got.Speakers) != 3 || got.SpeakerOrgs[1] != "Google" {
+		t.Errorf("three speakers at Google: %q %q", got.Speakers, got.SpeakerOrgs)
+	}
+	// edit speakers: with quotes stores the names, not the quotes.
+	f.ok("alice", `edit #2 speakers:"Antonio Ojea (Google), Michelle Shepardson"`)
+	if got := f.exportedTalk("alice", 2); !slices.Equal(got.Speakers, []string{"Antonio Ojea", "Michelle Shepardson"}) || got.SpeakerOrgs[0] != "Google" {
+		t.Errorf("edited speakers %q orgs %q", got.Speakers, got.SpeakerOrgs)
+	}
+}
+
+func TestSharedFieldsFollowTheEditRule(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("carol", "add Kubeadm Deep Dive https://sched.co/1Iki0 room:Auditorium #kubeadm")
+	out := f.ok("bob", "add https://sched.co/1Iki0 room:Hall-7 #cluster-lifecycle 4/5")
+	got := f.exportedTalk("bob", 1)
+	if got.Room != "Auditorium" || !slices.Equal(got.Tags, []string{"kubeadm"}) || got.Rating != 4 {
+		t.Errorf("bob's add changed carol's talk: room %q tags %v (rating %d)", got.Room, got.Tags, got.Rating)
+	}
+	if !strings.Contains(out, "already has its details") {
+		t.Errorf("the reply does not say the details were kept:\n%s", out)
+	}
+	// Anyone may fill an empty field; a set recording is the owner's or an admin's to replace.
+	f.ok("bob", "video #1 https://www.youtube.com/watch?v=first")
+	if r := f.as("dave", "video #1 https://www.youtube.com/watch?v=second"); r.Kind != commands.KindError {
+		t.Errorf("dave replaced the recording:\n%s", r.Text())
+	}
+	f.ok("carol", "video #1 https://www.youtube.com/watch?v=fixed")
+	if got := f.exportedTalk("carol", 1); got.RecordingURL != "https://www.youtube.com/watch?v=fixed" {
+		t.Errorf("recording = %q", got.RecordingURL)
+	}
+}
+
+func TestLinksRecordingsAndPlaylists(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Kyverno demo https://kyverno.io/")
+	got := f.exportedTalk("alice", 1)
+	if got.RecordingURL != "" || !slices.Equal(got.Links, []string{"https://kyverno.io/"}) {
+		t.Errorf("a project page became %q / links %v", got.RecordingURL, got.Links)
+	}
+	if out := f.ok("alice", "show #1"); !strings.Contains(out, "https://kyverno.io/") {
+		t.Errorf("show lacks the link:\n%s", out)
+	}
+	f.ok("alice", "add Flux Beyond Git https://youtu.be/abc123")
+	if got := f.exportedTalk("alice", 2); got.RecordingURL != "https://youtu.be/abc123" {
+		t.Errorf("a YouTube link is the recording: %q", got.RecordingURL)
+	}
+	r := f.as("alice", "add Some Talk https://www.youtube.com/playlist?list=PLj6h78yzYM2O")
+	if r.Kind != commands.KindError || !strings.Contains(r.Text(), "conf video") {
+		t.Errorf("a playlist on add:\n%s", r.Text())
+	}
+	f.ok("alice", "conf video https://www.youtube.com/playlist?list=PLj6h78yzYM2O")
+	if out := f.ok("bob", "conf"); !strings.Contains(out, "https://www.youtube.com/playlist?list=PLj6h78yzYM2O") {
+		t.Errorf("conf lacks the recordings:\n%s", out)
+	}
+	if doc := f.export("alice"); doc.Conferences[0].VideosURL != "https://www.youtube.com/playlist?list=PLj6h78yzYM2O" {
+		t.Errorf("export: %+v", doc.Conferences[0])
+	}
+}
+
+func TestOnlyAdminsSwitchTheTeamsConference(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Opening Keynote")
+	out := f.ok("bob", "conf new bobtest")
+	if !strings.Contains(out, "just you") {
+		t.Errorf("bob's conf new:\n%s", out)
+	}
+	if l := f.ok("carol", "list team"); !strings.Contains(l, "KubeCon EU 2023") || !strings.Contains(l, "Opening Keynote") {
+		t.Errorf("carol's list after bob's conf new:\n%s", l)
+	}
+	if l := f.ok("bob", "list"); !strings.Contains(l, "bobtest") {
+		t.Errorf("bob's own list is not on bobtest:\n%s", l)
+	}
+	f.admin("alice", "conf use bobtest")
+	if c := f.ok("carol", "conf"); !strings.Contains(c, "bobtest") {
+		t.Errorf("an admin's conf use did not move the team:\n%s", c)
+	}
+}
+
+func TestNotesCanBeListedEditedRescopedAndDeleted(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Flux Beyond Git -- OCI artifacts everywhere")
+	f.ok("alice", "note ask Stefan about OCI")
+	list := f.ok("alice", "notes")
+	if !strings.Contains(list, "n1 (team) “OCI artifacts everywhere”") || !strings.Contains(list, "n2 (team) “ask Stefan about OCI”") {
+		t.Fatalf("notes:\n%s", list)
+	}
+	f.ok("alice", "note private n2")
+	if out := f.ok("bob", "show #1"); strings.Contains(out, "ask Stefan") {
+		t.Errorf("bob sees the note made private:\n%s", out)
+	}
+	f.ok("alice", "note edit n1 OCI artifacts for everything, even Helm charts")
+	if r := f.as("bob", "note delete n1"); r.Kind != commands.KindError {
+		t.Errorf("bob deleted alice's note:\n%s", r.Text())
+	}
+	f.ok("alice", "note delete n1")
+	if got := f.exportedTalk("alice", 1); len(got.Notes) != 1 || got.Notes[0].Visibility != "private" {
+		t.Errorf("notes after delete: %+v", got.Notes)
+	}
+	for _, want := range []string{"is back (team): “OCI artifacts for everything", "is back (team): “OCI artifacts everywhere”", "is back (team): “ask Stefan about OCI”"} {
+		if u := f.ok("alice", "undo"); !strings.Contains(u, want) {
+			t.Errorf("undo = %q, want %q", u, want)
+		}
+	}
+}
+
+func TestListsSayHowManyThereAre(t *testing.T) {
+	f := kubeconEU2023(t)
+	for i := 1; i <= 12; i++ {
+		f.ok("alice", fmt.Sprintf("add Talk Number %d 5/5", i))
+	}
+	first := f.ok("alice", "highlights mine")
+	if !strings.Contains(first, "(1–10 of 12; `highlights mine page 2` shows the next.)") {
+		t.Errorf("highlights mine:\n%s", first)
+	}
+	second := f.ok("alice", "highlights mine page 2")
+	if !strings.Contains(second, "11. ") || !strings.Contains(second, "(11–12 of 12.)") || strings.Contains(second, "\n1. ") {
+		t.Errorf("page 2:\n%s", second)
+	}
+	if s := f.ok("alice", "search talk number"); !strings.Contains(s, "of 12") {
+		t.Errorf("search:\n%s", s)
+	}
+}
+
+func TestWatchShowsEveryReason(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "missed Flux Beyond Git -- room full")
+	f.ok("bob", "add Flux Beyond Git 5/5")
+	f.ok("bob", "recommend #1 @alice")
+	out := f.ok("alice", "watch")
+	if !strings.Contains(out, "you missed it (room full); recommended by bob; bob rated it 5/5") {
+		t.Errorf("watch:\n%s", out)
+	}
+	// Recommending to someone who attended it says it will not show up.
+	f.ok("carol", "add Flux Beyond Git")
+	if out := f.ok("bob", "recommend #1 @carol"); !strings.Contains(out, "attended it already") || strings.Contains(out, "it shows up in their") {
+		t.Errorf("recommend to carol:\n%s", out)
+	}
+	if out := f.ok("bob", "recommend #1 @alice"); !strings.Contains(out, "already") {
+		t.Errorf("a repeated recommendation:\n%s", out)
+	}
+}
+
+func TestUndoEditAndDatesSayExactlyWhatHappened(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Flux Beyond Git room:D204 3/5")
+	f.ok("alice", "rate 5")
+	if out := f.ok("alice", "edit #1 room:D204"); !strings.Contains(out, "Nothing to change") {
+		t.Errorf("a no-op edit:\n%s", out)
+	}
+	// The no-op left no undo step: undo takes back the rating.
+	if u := f.ok("alice", "undo"); !strings.Contains(u, "`rate` on #1") || !strings.Contains(u, "back to attended, ★★★☆☆ 3/5 (it was attended, ★★★★★ 5/5)") {
+		t.Errorf("undo:\n%s", u)
+	}
+	r := f.as("alice", "add Future Talk day:2023-05-01")
+	if r.Kind != commands.KindError || !strings.Contains(r.Text(), "2023-04-18..2023-04-21") {
+		t.Errorf("a day outside the conference:\n%s", r.Text())
+	}
+	if r := f.as("alice", "edit #1 day:2022-01-01"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "outside") {
+		t.Errorf("edit to a day outside:\n%s", r.Text())
+	}
+	if r := f.as("alice", "lsit"); !strings.Contains(r.Text(), "Did you mean `list`?") {
+		t.Errorf("lsit:\n%s", r.Text())
+	}
+	if r := f.as("alice", "edit #1"); !strings.Contains(r.Text(), "schedule") {
+		t.Errorf("edit without a field omits schedule:\n%s", r.Text())
+	}
+}
+
+func TestNoRateLimitWithoutABurst(t *testing.T) {
+	f := newFixture(t)
+	f.router = commands.New(commands.Config{Store: f.store, Now: func() time.Time { return f.now }})
+	for i := range 500 {
+		if r := f.as("alice", fmt.Sprintf("add Scripted Talk %d", i)); r.Kind == commands.KindError {
+			t.Fatalf("line %d of a script: %s", i+1, r.Text())
+		}
+	}
+}
