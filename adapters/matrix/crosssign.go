@@ -151,10 +151,13 @@ func (a *Adapter) loadCrossSigningKeys(ctx context.Context, mach *crypto.OlmMach
 	switch {
 	case err != nil:
 		a.log.Warn("the cross-signing keys kept in the database cannot be read (was MATRIX_PICKLE_KEY changed?)", "err", err)
-	case saved != nil && serverMaster == "": // the homeserver lost them: publish the same identity again
+	case saved != nil && serverMaster == "":
+		// Never published (a crash right after they were made), or lost by
+		// the homeserver: publish the same identity again.
 		if err := a.publishCrossSigningKeys(ctx, mach, saved); err != nil {
 			return false, err
 		}
+		a.storeInSecretStorage(ctx, mach, saved)
 		return false, nil
 	case saved != nil && saved.MasterKey.PublicKey() == serverMaster:
 		return false, mach.ImportCrossSigningKeys(saved.Seeds())

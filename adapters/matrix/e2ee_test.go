@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,6 +155,9 @@ func TestLostCryptoStore(t *testing.T) {
 		if old, _ := filepath.Glob(e.cryptoDB + ".old-*"); len(old) != 1 {
 			t.Errorf("old crypto stores set aside: %v, want one", old)
 		}
+		if slices.Contains(e.botDevices(t), second) {
+			t.Errorf("the signed-out device %s is back in the bot's device list, without keys", second)
+		}
 	})
 	noPlaintext(t, alice, room, e.botID)
 }
@@ -178,6 +182,26 @@ func (e *env) deleteBotDevice(t *testing.T, dev id.DeviceID) {
 	if _, err := cli.Logout(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// botDevices lists the bot's devices on the homeserver.
+func (e *env) botDevices(t *testing.T) []id.DeviceID {
+	t.Helper()
+	ctx := context.Background()
+	cli, err := mautrix.NewClient(e.srv.URL, e.botID, e.accessToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Logout(ctx)
+	resp, err := cli.GetDevicesInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []id.DeviceID
+	for _, d := range resp.Devices {
+		out = append(out, d.DeviceID)
+	}
+	return out
 }
 
 // crossSignElsewhere sets up cross-signing for the bot's account in another

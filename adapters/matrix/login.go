@@ -57,6 +57,11 @@ func (a *Adapter) setupCrypto(ctx context.Context) error {
 		"and people may see a new device of the bot's", "old_device_id", a.cli.DeviceID.String(), "old_crypto_store", aside)
 	a.cli.StateStore = nil // the old helper's, on the store just moved
 	if a.cfg.AccessToken == "" {
+		// The login re-created the old device without keys: sign it out, so
+		// that no keyless device of the bot's lingers in people's lists.
+		if _, err := a.cli.Logout(ctx); err != nil {
+			a.log.Warn("sign out the old device", "device_id", a.cli.DeviceID.String(), "err", err)
+		}
 		a.cli.DeviceID, a.cli.AccessToken = "", ""
 	}
 	return a.initCrypto(ctx)

@@ -2,9 +2,12 @@
 // through mautrix, turns `!talk` messages, mentions of the bot and reactions
 // on its talk replies into commands.Requests, and renders each commands.Reply
 // as an m.notice reply (sanitised HTML plus a plain body), in end-to-end
-// encrypted rooms too. It owns the Matrix etiquette: auto-join on allowed
-// invites, leaving empty rooms, never answering its own messages, edits,
-// notices or history from before it joined, and never answering twice.
+// encrypted rooms too: it cross-signs its own device, so that clients which
+// talk only to devices verified by their owner (Element) share keys with it,
+// and it never answers an encrypted room in plaintext. It owns the Matrix
+// etiquette: auto-join on allowed invites, leaving empty rooms, never
+// answering its own messages, edits, notices or history from before it
+// joined, and never answering twice.
 package matrix
 
 import (
