@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
@@ -304,4 +306,60 @@ func TestCrossSigningReset(t *testing.T) {
 	if !b.adapter.CrossSigned() || strings.Contains(b.logs.String(), "replacing") {
 		t.Errorf("a restart with the reset still set should keep the new keys; log:\n%s", b.logs.String())
 	}
+}
+
+// TestElementClient: Element's own SDK (matrix-js-sdk 43 with its Rust
+// crypto), set to exclude insecure devices as Element is by default, gets the
+// bot's reply decrypted and with no shield warning. It needs Node and
+// `npm ci --prefix adapters/matrix/testdata/element`, and is skipped without.
+func TestElementClient(t *testing.T) {
+	dir := filepath.Join("testdata", "element")
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "matrix-js-sdk")); err != nil {
+		t.Skip("matrix-js-sdk is not installed; run: npm ci --prefix adapters/matrix/testdata/element")
+	}
+	e := newEnv(t)
+	_, pw := e.srv.CreateUser(t, "eve")
+	b := e.startBot()
+	b.waitLog(t, "matrix bot started")
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "node", filepath.Join(dir, "element.mjs"), e.srv.URL, "eve", pw, e.botID.String(), "!talk add Element Talk").CombinedOutput()
+	var got struct {
+		Encrypted         bool    `json:"encrypted"`
+		DecryptionFailure *string `json:"decryption_failure"`
+		Body              string  `json:"body"`
+		Shield            *string `json:"shield"`
+		ShieldReason      any     `json:"shield_reason"`
+	}
+	line := logLine(string(out), "RESULT ")
+	if err != nil || json.Unmarshal([]byte(strings.TrimPrefix(line, "RESULT ")), &got) != nil {
+		t.Fatalf("element client: %v\n%s", err, tail(string(out), 4000))
+	}
+	if !got.Encrypted || got.DecryptionFailure != nil {
+		t.Errorf("Element could not read the reply (encrypted %v, failure %v)", got.Encrypted, deref(got.DecryptionFailure))
+	}
+	if !strings.HasPrefix(got.Body, "Logged new talk #1 Element Talk") {
+		t.Errorf("reply = %q", got.Body)
+	}
+	if got.Shield == nil || *got.Shield != "none" {
+		t.Errorf("Element shows a shield on the reply: %v (%v), want none", deref(got.Shield), got.ShieldReason)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
