@@ -91,14 +91,21 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 	if content.RelatesTo.GetReplyTo() != "" {
 		body = event.TrimReplyFallbackText(body)
 	}
+	log := a.log.With("room_id", evt.RoomID.String(), "event_id", evt.ID.String(), "user_id", evt.Sender.String())
 	text, ok := commandText(body, content.Mentions.Has(a.cli.UserID), a.names)
+	// Whether the room is direct, private or encrypted comes from its state.
+	if err := a.syncRoomState(ctx, evt.RoomID); err != nil {
+		if ok {
+			log.Error("not answering a command: "+errRoomStateUnknown.Error()+", and the bot never answers in plaintext what may be an encrypted room", "err", err)
+		}
+		return
+	}
 	if !ok && a.isDirect(ctx, evt.RoomID) {
 		text, ok = strings.TrimSpace(body), true
 	}
 	if !ok {
 		return
 	}
-	log := a.log.With("room_id", evt.RoomID.String(), "event_id", evt.ID.String(), "user_id", evt.Sender.String())
 	if age := a.now().Sub(eventTime(evt)); age > a.maxAge {
 		log.Info("skipping a command sent too long ago", "age", age.Round(time.Second).String(), "max_age", a.maxAge.String())
 		return
@@ -116,7 +123,7 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 	reply := a.handle(ctx, req, log)
 	handled := time.Since(handling)
 	if err := a.reply(ctx, evt, evt.ID, threadOf(content.RelatesTo), evt.Sender, reply); err != nil {
-		log.Error("send reply", "err", err)
+		logSendError(log, err)
 		return
 	}
 	log.Info("command handled", "cmd", commandWord(text), "kind", int(reply.Kind),
@@ -131,6 +138,10 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 	}
 	text, _ := reactionCommand(key, shown.Talks[0])
 	log := a.log.With("room_id", evt.RoomID.String(), "event_id", evt.ID.String(), "user_id", evt.Sender.String())
+	if err := a.syncRoomState(ctx, evt.RoomID); err != nil {
+		log.Error("not acting on a reaction: "+errRoomStateUnknown.Error(), "err", err)
+		return
+	}
 	if age := a.now().Sub(eventTime(evt)); age > a.maxAge {
 		log.Info("skipping a reaction sent too long ago", "age", age.Round(time.Second).String())
 		return
@@ -144,10 +155,20 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 	}
 	reply := a.handle(ctx, a.request(ctx, evt, text), log)
 	if err := a.reply(ctx, evt, target, shown.Thread, evt.Sender, reply); err != nil {
-		log.Error("send reply", "err", err)
+		logSendError(log, err)
 		return
 	}
 	log.Info("reaction handled", "cmd", text)
+}
+
+// logSendError logs a reply that could not be sent, saying so plainly when
+// the bot kept silent rather than risk plaintext.
+func logSendError(log *slog.Logger, err error) {
+	if errors.Is(err, errRoomStateUnknown) {
+		log.Error("not answering: the bot never answers in plaintext what may be an encrypted room", "err", err)
+		return
+	}
+	log.Error("send reply", "err", err)
 }
 
 // handle runs the handler; a panic in it is logged with its stack and

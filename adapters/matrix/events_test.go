@@ -130,6 +130,7 @@ func TestNewChecksConfig(t *testing.T) {
 		{"no secret", func(c *Config) { c.Password = "" }, "a password or an access token"},
 		{"no pickle key", func(c *Config) { c.PickleKey = "" }, "pickle key"},
 		{"no crypto db", func(c *Config) { c.CryptoDB = "" }, "crypto database"},
+		{"bad recovery key", func(c *Config) { c.RecoveryKey = "EsTc not a key" }, "not a valid Matrix recovery key"},
 	} {
 		c := ok
 		tc.edit(&c)

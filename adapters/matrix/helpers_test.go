@@ -57,6 +57,7 @@ func newEnv(t *testing.T) *env {
 
 // bot is one run of the adapter.
 type bot struct {
+	adapter *matrix.Adapter
 	cancel  context.CancelFunc
 	done    chan error
 	logs    *logBuffer
@@ -81,7 +82,7 @@ func (e *env) startBot(edit ...func(*matrix.Config)) *bot {
 		e.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &bot{cancel: cancel, done: make(chan error, 1), logs: logs}
+	b := &bot{adapter: a, cancel: cancel, done: make(chan error, 1), logs: logs}
 	go func() { b.done <- a.Run(ctx) }()
 	e.bots = append(e.bots, b)
 	e.t.Cleanup(func() {
@@ -147,9 +148,10 @@ func poll(t *testing.T, what string, cond func() bool) {
 // user is a person on the homeserver with an end-to-end encryption capable
 // client that records every message and reaction it sees.
 type user struct {
-	t   *testing.T
-	ID  id.UserID
-	cli *mautrix.Client
+	t      *testing.T
+	ID     id.UserID
+	cli    *mautrix.Client
+	crypto *cryptohelper.CryptoHelper
 
 	mu     sync.Mutex
 	events []*event.Event
@@ -157,30 +159,27 @@ type user struct {
 }
 
 func (e *env) newUser(localpart string) *user {
+	e.t.Helper()
+	return e.newUserTrusting(localpart, id.TrustStateUnset)
+}
+
+// newStrictUser is a person whose client, like Element's by default, shares
+// room keys only with devices cross-signed by their owner (and withholds
+// them from others with m.unverified).
+func (e *env) newStrictUser(localpart string) *user {
+	e.t.Helper()
+	return e.newUserTrusting(localpart, id.TrustStateCrossSignedTOFU)
+}
+
+func (e *env) newUserTrusting(localpart string, minTrust id.TrustState) *user {
 	t := e.t
 	t.Helper()
 	uid, pw := e.srv.CreateUser(t, localpart)
-	cli, err := mautrix.NewClient(e.srv.URL, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli.Syncer = quickRetrySyncer{mautrix.NewDefaultSyncer()}
+	cli, helper := e.login(localpart, pw)
+	helper.Machine().SendKeysMinTrust = minTrust
+	helper.Machine().ShareKeysMinTrust = max(minTrust, helper.Machine().ShareKeysMinTrust)
 	ctx := context.Background()
-	if _, err := cli.Login(ctx, &mautrix.ReqLogin{
-		Type: mautrix.AuthTypePassword, Password: pw, StoreCredentials: true,
-		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: localpart},
-	}); err != nil {
-		t.Fatalf("login %s: %v", localpart, err)
-	}
-	helper, err := cryptohelper.NewCryptoHelper(cli, []byte("pickle "+localpart), filepath.Join(t.TempDir(), localpart+"-crypto.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := helper.Init(ctx); err != nil {
-		t.Fatalf("crypto for %s: %v", localpart, err)
-	}
-	cli.Crypto = helper
-	u := &user{t: t, ID: id.UserID(uid), cli: cli}
+	u := &user{t: t, ID: id.UserID(uid), cli: cli, crypto: helper}
 	s := cli.Syncer.(mautrix.ExtensibleSyncer)
 	record := func(_ context.Context, evt *event.Event) {
 		u.mu.Lock()
@@ -202,6 +201,97 @@ func (e *env) newUser(localpart string) *user {
 		_ = helper.Close()
 	})
 	return u
+}
+
+// botTrust is how much this user's client trusts a device of the bot's,
+// from what the client has learnt by itself (no key query is forced).
+func (u *user) botTrust(bot id.UserID, device id.DeviceID) id.TrustState {
+	ctx := context.Background()
+	mach := u.crypto.Machine()
+	d, err := mach.CryptoStore.GetDevice(ctx, bot, device)
+	if err != nil || d == nil {
+		return id.TrustStateUnset
+	}
+	trust, _ := mach.ResolveTrustContext(ctx, d)
+	return trust
+}
+
+// waitTrusts waits until this user's client sees the bot's device as
+// cross-signed by the bot's master key: no red shield on its messages.
+func (u *user) waitTrusts(bot id.UserID, device id.DeviceID) {
+	u.t.Helper()
+	poll(u.t, u.ID.String()+" trusts "+bot.String()+"'s device "+device.String(), func() bool {
+		return u.botTrust(bot, device) >= id.TrustStateCrossSignedTOFU
+	})
+}
+
+// fromBot returns the messages from the bot this user has seen in room.
+func (u *user) fromBot(room id.RoomID, bot id.UserID) []*event.Event {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []*event.Event
+	for _, e := range u.events {
+		if e.RoomID == room && e.Sender == bot && e.Type == event.EventMessage {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// botDevice is the device the bot last started with.
+func (e *env) botDevice() id.DeviceID {
+	e.t.Helper()
+	dev, err := e.store.State(context.Background(), "matrix.device_id:"+e.botID.String())
+	if err != nil {
+		e.t.Fatalf("the bot's device id: %v", err)
+	}
+	return id.DeviceID(dev)
+}
+
+// login signs in as localpart with a new device and an end-to-end
+// encryption capable client, closed by Cleanup.
+func (e *env) login(localpart, password string) (*mautrix.Client, *cryptohelper.CryptoHelper) {
+	t := e.t
+	t.Helper()
+	cli, err := mautrix.NewClient(e.srv.URL, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.Syncer = quickRetrySyncer{mautrix.NewDefaultSyncer()}
+	ctx := context.Background()
+	if _, err := cli.Login(ctx, &mautrix.ReqLogin{
+		Type: mautrix.AuthTypePassword, Password: password, StoreCredentials: true,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: localpart},
+	}); err != nil {
+		t.Fatalf("login %s: %v", localpart, err)
+	}
+	helper, err := cryptohelper.NewCryptoHelper(cli, []byte("pickle "+localpart), filepath.Join(t.TempDir(), localpart+"-crypto.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := helper.Init(ctx); err != nil {
+		t.Fatalf("crypto for %s: %v", localpart, err)
+	}
+	cli.Crypto = helper
+	return cli, helper
+}
+
+// accessToken logs the bot in once more and returns the new device's
+// token, as an operator making MATRIX_ACCESS_TOKEN would.
+func (e *env) accessToken() string {
+	e.t.Helper()
+	cli, err := mautrix.NewClient(e.srv.URL, "", "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	login, err := cli.Login(context.Background(), &mautrix.ReqLogin{
+		Type: mautrix.AuthTypePassword, Password: e.botPW,
+		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: e.botID.Localpart()},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return login.AccessToken
 }
 
 // createRoom creates a private room, encrypted or not, inviting others.

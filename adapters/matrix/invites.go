@@ -59,6 +59,10 @@ func allowedInviter(inviter, bot id.UserID, allowed []string) bool {
 
 // leaveIfEmpty leaves (and forgets) a room where nobody but the bot is left.
 func (a *Adapter) leaveIfEmpty(ctx context.Context, room id.RoomID) {
+	if err := a.syncRoomState(ctx, room); err != nil {
+		a.log.Warn("read room members", "room_id", room.String(), "err", err)
+		return
+	}
 	members, err := a.cli.StateStore.GetRoomJoinedOrInvitedMembers(ctx, room)
 	if err != nil {
 		a.log.Warn("read room members", "room_id", room.String(), "err", err)

@@ -2,9 +2,12 @@
 // through mautrix, turns `!talk` messages, mentions of the bot and reactions
 // on its talk replies into commands.Requests, and renders each commands.Reply
 // as an m.notice reply (sanitised HTML plus a plain body), in end-to-end
-// encrypted rooms too. It owns the Matrix etiquette: auto-join on allowed
-// invites, leaving empty rooms, never answering its own messages, edits,
-// notices or history from before it joined, and never answering twice.
+// encrypted rooms too: it cross-signs its own device, so that clients which
+// talk only to devices verified by their owner (Element) share keys with it,
+// and it never answers an encrypted room in plaintext. It owns the Matrix
+// etiquette: auto-join on allowed invites, leaving empty rooms, never
+// answering its own messages, edits, notices or history from before it
+// joined, and never answering twice.
 package matrix
 
 import (
@@ -55,8 +58,22 @@ type Config struct {
 	UserID      string // the bot's full id, e.g. @talkbot:example.org
 	Password    string // password login (the device id is kept across restarts)...
 	AccessToken string // ...or an access token
-	PickleKey   string // encrypts the end-to-end encryption store
+	PickleKey   string // encrypts the end-to-end encryption store and the copy of the cross-signing keys in State
 	CryptoDB    string // SQLite file of the end-to-end encryption store
+
+	// RecoveryKey opens the account's secret storage, where the private
+	// cross-signing keys are kept on the homeserver: the way to sign a new
+	// device when State has no copy of them (a new database, or keys made
+	// by Element). Optional; when set on first start it protects new keys.
+	RecoveryKey string
+	// RecoveryKeyFile is where a recovery key made for new cross-signing
+	// keys is written (mode 0600) for the operator to keep; zero means
+	// next to CryptoDB.
+	RecoveryKeyFile string
+	// ResetCrossSigning allows replacing the account's cross-signing keys
+	// when the bot cannot reach them (no copy, no RecoveryKey); it needs the
+	// password, and people who verified the bot see its identity change.
+	ResetCrossSigning bool
 
 	// AllowedInviters are servers ("example.org") or user ids
 	// ("@alice:example.org") whose invites the bot accepts; empty means the
@@ -93,8 +110,11 @@ type Adapter struct {
 	pool   *pool
 	names  []string // how users address the bot: its id, @localpart, localpart, display name
 
-	mu       sync.Mutex
-	joinedAt map[id.RoomID]time.Time // when the bot last joined each room
+	mu          sync.Mutex
+	joinedAt    map[id.RoomID]time.Time // when the bot last joined each room
+	stateRead   map[id.RoomID]bool      // rooms whose state was read from the homeserver in this run
+	undecrypted map[string]int64        // messages not decrypted, by cause
+	crossSigned bool                    // the device was cross-signed at start-up
 }
 
 // New checks the configuration and returns an Adapter; nothing touches the
@@ -124,7 +144,11 @@ func New(cfg Config) (*Adapter, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("matrix config: %w", err)
 	}
-	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, joinedAt: map[id.RoomID]time.Time{}}
+	if cfg.RecoveryKey != "" && !ValidRecoveryKey(cfg.RecoveryKey) {
+		return nil, errors.New("matrix config: the recovery key is not a valid Matrix recovery key (48 characters, in groups of four)")
+	}
+	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge,
+		joinedAt: map[id.RoomID]time.Time{}, stateRead: map[id.RoomID]bool{}, undecrypted: map[string]int64{}}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -139,6 +163,9 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if a.cfg.DeviceName == "" {
 		a.cfg.DeviceName = "talkbot"
+	}
+	if a.cfg.RecoveryKeyFile == "" {
+		a.cfg.RecoveryKeyFile = strings.TrimSuffix(a.cfg.CryptoDB, ".db") + "-recovery-key.txt"
 	}
 	return a, nil
 }
@@ -181,9 +208,18 @@ func (a *Adapter) Run(ctx context.Context) error {
 			a.log.Warn("close crypto store", "err", err)
 		}
 	}()
+	crossSigned, err := a.crossSign(ctx)
+	if err != nil {
+		a.log.Warn("the bot's device is not cross-signed, so Element users who exclude devices not verified by their owner (the default) "+
+			"get no replies, and others see its replies as not verified: "+err.Error(), "device_id", cli.DeviceID.String())
+	}
+	a.mu.Lock()
+	a.crossSigned = crossSigned
+	a.mu.Unlock()
 	a.names = a.addressedAs(ctx)
 	a.forgetOldHandled(ctx)
-	a.log.Info("matrix bot started", "user_id", cli.UserID.String(), "device_id", cli.DeviceID.String(), "homeserver", a.cfg.Homeserver)
+	a.log.Info("matrix bot started", "user_id", cli.UserID.String(), "device_id", cli.DeviceID.String(),
+		"cross_signed", crossSigned, "homeserver", a.cfg.Homeserver)
 
 	err = a.syncLoop(ctx, syncer)
 	a.pool.close(drainTimeout)

@@ -388,18 +388,8 @@ func TestSyncRecovers(t *testing.T) {
 func TestAccessToken(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	cli, err := mautrix.NewClient(e.srv.URL, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	login, err := cli.Login(context.Background(), &mautrix.ReqLogin{
-		Type: mautrix.AuthTypePassword, Password: e.botPW,
-		Identifier: mautrix.UserIdentifier{Type: mautrix.IdentifierTypeUser, User: e.botID.Localpart()},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.startBot(func(c *matrix.Config) { c.Password, c.UserID, c.AccessToken = "", "", login.AccessToken })
+	token := e.accessToken()
+	e.startBot(func(c *matrix.Config) { c.Password, c.UserID, c.AccessToken = "", "", token })
 	room := e.botInRoom(alice, true)
 	if _, got := alice.ask(room, "!talk add Token Talk"); !strings.HasPrefix(got.Body, "Logged new talk #1 Token Talk") {
 		t.Errorf("reply = %q", got.Body)

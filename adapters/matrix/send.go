@@ -55,7 +55,7 @@ func (a *Adapter) sendJSON(ctx context.Context, log *slog.Logger, cause *event.E
 		Info:      &event.FileInfo{MimeType: "application/json", Size: len(data)},
 		RelatesTo: relation(inReplyTo, thread),
 	}
-	encrypted, err := a.cli.StateStore.IsEncrypted(ctx, cause.RoomID)
+	encrypted, err := a.roomEncrypted(ctx, cause.RoomID)
 	if err != nil {
 		return err
 	}
@@ -78,17 +78,38 @@ func (a *Adapter) sendJSON(ctx context.Context, log *slog.Logger, cause *event.E
 	} else {
 		content.URL = up.ContentURI.CUString()
 	}
-	_, err = a.send(ctx, log, cause.RoomID, event.EventMessage, content, txnID(cause.ID, "file"))
+	_, err = a.sendEvent(ctx, log, cause.RoomID, event.EventMessage, content, txnID(cause.ID, "file"), encrypted)
 	return err
 }
 
-// send sends one event (encrypting it in encrypted rooms), retrying while the
-// homeserver says M_LIMIT_EXCEEDED.
+// send sends one event, encrypted when the room is, as its state on the
+// homeserver says. When that cannot be told it sends nothing and returns an
+// error wrapping errRoomStateUnknown: never plaintext in an encrypted room.
 func (a *Adapter) send(ctx context.Context, log *slog.Logger, room id.RoomID, typ event.Type, content any, txn string) (*mautrix.RespSendEvent, error) {
+	encrypted, err := a.roomEncrypted(ctx, room)
+	if err != nil {
+		return nil, err
+	}
+	return a.sendEvent(ctx, log, room, typ, content, txn, encrypted)
+}
+
+// sendEvent sends one event, encrypting it first when encrypted is set,
+// retrying while the homeserver says M_LIMIT_EXCEEDED. Unencrypted events
+// still go through mautrix's own check of the state store, which encrypts
+// them should the room have turned encrypted meanwhile.
+func (a *Adapter) sendEvent(ctx context.Context, log *slog.Logger, room id.RoomID, typ event.Type, content any, txn string, encrypted bool) (*mautrix.RespSendEvent, error) {
 	var resp *mautrix.RespSendEvent
 	err := retryLimited(ctx, log, func() error {
+		body, bodyType := content, typ
+		if encrypted {
+			sealed, err := a.crypto.Encrypt(ctx, room, typ, content)
+			if err != nil {
+				return fmt.Errorf("encrypt: %w", err)
+			}
+			body, bodyType = sealed, event.EventEncrypted
+		}
 		var err error
-		resp, err = a.cli.SendMessageEvent(ctx, room, typ, content, mautrix.ReqSendEvent{TransactionID: txn})
+		resp, err = a.cli.SendMessageEvent(ctx, room, bodyType, body, mautrix.ReqSendEvent{TransactionID: txn})
 		return err
 	})
 	return resp, err

@@ -37,7 +37,7 @@ func TestSendRetriesRateLimits(t *testing.T) {
 	cli.IgnoreRateLimit = true
 	a := &Adapter{cli: cli, log: slog.New(slog.DiscardHandler)}
 	began := time.Now()
-	resp, err := a.send(context.Background(), a.log, "!room:example.org", event.EventMessage, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "hi"}, "txn1")
+	resp, err := a.sendEvent(context.Background(), a.log, "!room:example.org", event.EventMessage, &event.MessageEventContent{MsgType: event.MsgNotice, Body: "hi"}, "txn1", false)
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}

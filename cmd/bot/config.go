@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/talkbot/talkbot/adapters/matrix"
 )
 
 // Config is the bot's configuration, read once from the environment.
@@ -19,13 +22,18 @@ type Config struct {
 	SlackSigningSecret string
 	SlackAPIURL        string
 
-	MatrixHomeserver  string
-	MatrixUser        string
-	MatrixPassword    string
-	MatrixAccessToken string
-	MatrixPickleKey   string
-	MatrixCryptoDB    string   // MATRIX_CRYPTO_DB: the end-to-end encryption store
-	MatrixInviters    []string // MATRIX_ALLOWED_INVITERS: servers or user ids; empty means the bot's own server
+	MatrixHomeserver      string
+	MatrixUser            string
+	MatrixPassword        string
+	MatrixAccessToken     string
+	MatrixPickleKey       string
+	MatrixCryptoDB        string   // MATRIX_CRYPTO_DB: the end-to-end encryption store; default next to BOT_DB
+	MatrixInviters        []string // MATRIX_ALLOWED_INVITERS: servers or user ids; empty means the bot's own server
+	MatrixRecoveryKey     string   // MATRIX_RECOVERY_KEY: opens the cross-signing keys in the account's secret storage
+	MatrixRecoveryKeyFile string   // where a new recovery key is written for the operator: next to BOT_DB
+	// MATRIX_RESET_CROSS_SIGNING: replace the account's cross-signing keys when the bot cannot reach them
+	MatrixResetCrossSigning bool
+	resetCrossSigning       string // as given, for Validate
 
 	OpenAIKey     string
 	OpenAIBaseURL string
@@ -51,14 +59,20 @@ func loadConfig(getenv func(string) string) Config {
 		OpenAIBaseURL:      getenv("OPENAI_BASE_URL"),
 		OpenAIModel:        getenv("OPENAI_MODEL"),
 	}
-	c.MatrixCryptoDB = getenv("MATRIX_CRYPTO_DB")
-	if c.MatrixCryptoDB == "" {
-		c.MatrixCryptoDB = "talkbot-crypto.db"
-	}
-	c.MatrixInviters = splitList(getenv("MATRIX_ALLOWED_INVITERS"))
 	if c.DB == "" {
 		c.DB = "talkbot.db"
 	}
+	// The Matrix files live next to BOT_DB, so that they move with it.
+	base := strings.TrimSuffix(c.DB, ".db")
+	c.MatrixCryptoDB = getenv("MATRIX_CRYPTO_DB")
+	if c.MatrixCryptoDB == "" {
+		c.MatrixCryptoDB = base + "-crypto.db"
+	}
+	c.MatrixRecoveryKeyFile = base + "-recovery-key.txt"
+	c.MatrixRecoveryKey = strings.TrimSpace(getenv("MATRIX_RECOVERY_KEY"))
+	c.resetCrossSigning = strings.TrimSpace(getenv("MATRIX_RESET_CROSS_SIGNING"))
+	c.MatrixResetCrossSigning, _ = strconv.ParseBool(c.resetCrossSigning)
+	c.MatrixInviters = splitList(getenv("MATRIX_ALLOWED_INVITERS"))
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = ":8080"
 	}
@@ -99,6 +113,10 @@ func (c Config) Validate() error {
 		"MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN must be set when MATRIX_USER is")
 	check(!c.matrixEnabled() || c.MatrixHomeserver != "", "MATRIX_HOMESERVER must be set when Matrix credentials are")
 	check(!c.matrixEnabled() || c.MatrixPickleKey != "", "MATRIX_PICKLE_KEY must be set when Matrix credentials are (it encrypts the end-to-end keys)")
+	check(c.MatrixRecoveryKey == "" || matrix.ValidRecoveryKey(c.MatrixRecoveryKey),
+		"MATRIX_RECOVERY_KEY must be a Matrix recovery key: 48 characters in groups of four, as Element shows it")
+	_, err := strconv.ParseBool(c.resetCrossSigning)
+	check(c.resetCrossSigning == "" || err == nil, "MATRIX_RESET_CROSS_SIGNING must be true or false")
 	check(c.OpenAIBaseURL == "" || isHTTPURL(c.OpenAIBaseURL), "OPENAI_BASE_URL must be an http(s) URL")
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -21,6 +21,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"MATRIX_USER": "talkbot", "MATRIX_PASSWORD": "p", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_USER must be a full Matrix id"},
 		{map[string]string{"MATRIX_ACCESS_TOKEN": "t"}, "MATRIX_HOMESERVER must be set"},
 		{map[string]string{"MATRIX_ACCESS_TOKEN": "t", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_PICKLE_KEY must be set"},
+		{map[string]string{"MATRIX_RECOVERY_KEY": "EsTc 1234"}, "MATRIX_RECOVERY_KEY must be a Matrix recovery key"},
+		{map[string]string{"MATRIX_RESET_CROSS_SIGNING": "please"}, "MATRIX_RESET_CROSS_SIGNING must be true or false"},
 		{map[string]string{"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL must be an http(s) URL"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
 	}
@@ -36,9 +38,35 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 }
 
 func TestSecretsStayOutOfErrors(t *testing.T) {
-	err := loadConfig(envOf(map[string]string{"SLACK_BOT_TOKEN": "secret-token-value", "SLACK_SIGNING_SECRET": "x"})).Validate()
-	if err == nil || strings.Contains(err.Error(), "secret-token-value") {
-		t.Errorf("err = %v; want an error that does not echo the token", err)
+	for name, env := range map[string]map[string]string{
+		"secret-token-value":  {"SLACK_BOT_TOKEN": "secret-token-value", "SLACK_SIGNING_SECRET": "x"},
+		"EsTc almost a key 1": {"MATRIX_RECOVERY_KEY": "EsTc almost a key 1"},
+	} {
+		err := loadConfig(envOf(env)).Validate()
+		if err == nil || strings.Contains(err.Error(), name) {
+			t.Errorf("err = %v; want an error that does not echo the secret", err)
+		}
+	}
+}
+
+// TestMatrixFilesNextToTheDatabase: the crypto store and a new recovery key
+// live beside BOT_DB unless MATRIX_CRYPTO_DB says otherwise, so that the bot
+// finds them again from any working directory that finds its database.
+func TestMatrixFilesNextToTheDatabase(t *testing.T) {
+	tests := []struct {
+		env               map[string]string
+		cryptoDB, keyFile string
+	}{
+		{nil, "talkbot-crypto.db", "talkbot-recovery-key.txt"},
+		{map[string]string{"BOT_DB": "/var/lib/talkbot/talks.db"}, "/var/lib/talkbot/talks-crypto.db", "/var/lib/talkbot/talks-recovery-key.txt"},
+		{map[string]string{"BOT_DB": "data/bot.sqlite"}, "data/bot.sqlite-crypto.db", "data/bot.sqlite-recovery-key.txt"},
+		{map[string]string{"BOT_DB": "/srv/t.db", "MATRIX_CRYPTO_DB": "/secure/keys.db"}, "/secure/keys.db", "/srv/t-recovery-key.txt"},
+	}
+	for _, tc := range tests {
+		c := loadConfig(envOf(tc.env))
+		if c.MatrixCryptoDB != tc.cryptoDB || c.MatrixRecoveryKeyFile != tc.keyFile {
+			t.Errorf("env %v: crypto db %q, recovery key file %q; want %q, %q", tc.env, c.MatrixCryptoDB, c.MatrixRecoveryKeyFile, tc.cryptoDB, tc.keyFile)
+		}
 	}
 }
 
