@@ -132,9 +132,14 @@ func TestEveryFailureFallsBackToTheBuiltInSummary(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			srv.push(tc.script...)
-			c, _ := srv.client(t, llm.Config{Timeout: 50 * time.Millisecond})
+			timeout := 5 * time.Second
+			if tc.want == llm.ReasonTimedOut {
+				timeout = 50 * time.Millisecond
+			}
+			c, _ := srv.client(t, llm.Config{Timeout: timeout})
 			db, ws := testStore(t)
-			svc := llm.New(c, llm.Options{Cache: db, Budget: db, DailyTokens: 100000, Now: fixedNow})
+			opts := llm.Options{Cache: db, Budget: db, DailyTokens: 100000, Now: fixedNow}
+			svc := llm.New(c, opts)
 			ctx := context.Background()
 			sum := svc.Summarize(ctx, llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
 			if sum.By != llm.BuiltIn || sum.Fallback != tc.want {
@@ -154,7 +159,8 @@ func TestEveryFailureFallsBackToTheBuiltInSummary(t *testing.T) {
 			}
 			// Failures are never cached: once the server is fine, the model answers.
 			before := srv.count()
-			again := svc.Summarize(ctx, llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
+			patient, _ := srv.client(t, llm.Config{})
+			again := llm.New(patient, opts).Summarize(ctx, llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
 			if again.By != "llm:test-model" || srv.count() != before+1 {
 				t.Errorf("after the failure: by %q with %d new requests, want the model with 1", again.By, srv.count()-before)
 			}
