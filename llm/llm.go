@@ -97,7 +97,7 @@ func New(client *Client, opts Options) *Service {
 	return &Service{client: client, opts: opts, log: opts.Logger}
 }
 
-// Summariser names for answers.
+// BuiltIn is what Summary.By and the other answers say when the built-in path answered.
 const BuiltIn = "built-in"
 
 // Reason says why the built-in path answered instead of the model.
