@@ -17,6 +17,7 @@ func TestLayering(t *testing.T) {
 		"./adapters/console": {mod + "/store", mod + "/llm", mod + "/adapters/slack", mod + "/adapters/matrix", "github.com/mattn/go-sqlite3"},
 		"./adapters/slack":   {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/matrix", "maunium.net/"},
 		"./adapters/matrix":  {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/slack", "github.com/slack-go/"},
+		"./llm":              {mod + "/store", mod + "/commands", mod + "/adapters", "github.com/mattn/go-sqlite3", "github.com/slack-go/", "maunium.net/"},
 	}
 	for pkg, prefixes := range banned {
 		out, err := exec.Command("go", "list", "-tags", "sqlite_fts5 goolm", "-deps", pkg).Output()

@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/talkbot/talkbot/adapters/matrix"
+	"github.com/talkbot/talkbot/llm"
 )
 
 // Config is the bot's configuration, read once from the environment.
@@ -35,9 +37,14 @@ type Config struct {
 	MatrixResetCrossSigning bool
 	resetCrossSigning       string // as given, for Validate
 
-	OpenAIKey     string
-	OpenAIBaseURL string
-	OpenAIModel   string
+	OpenAIKey           string
+	OpenAIBaseURL       string
+	OpenAIModel         string
+	OpenAIDailyTokens   int64         // OPENAI_DAILY_TOKENS: per workspace per day; 0 means no cap
+	OpenAITimeout       time.Duration // OPENAI_TIMEOUT: per request
+	OpenAIContextTokens int           // OPENAI_CONTEXT_TOKENS: prompt and answer of one request
+
+	parseErrs []error // variables that did not parse, reported by Validate
 }
 
 // loadConfig reads the configuration through getenv.
@@ -80,7 +87,32 @@ func loadConfig(getenv func(string) string) Config {
 		c.LogLevel = "info"
 	}
 	c.Admins = splitList(getenv("BOT_ADMINS"))
+	c.OpenAIDailyTokens = c.parseInt(getenv, "OPENAI_DAILY_TOKENS", 200000,
+		"OPENAI_DAILY_TOKENS must be a whole number of tokens, 0 for no cap")
+	c.OpenAIContextTokens = int(c.parseInt(getenv, "OPENAI_CONTEXT_TOKENS", 8000,
+		"OPENAI_CONTEXT_TOKENS must be a whole number of tokens"))
+	c.OpenAITimeout = 30 * time.Second
+	if v := getenv("OPENAI_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			c.parseErrs = append(c.parseErrs, errors.New("OPENAI_TIMEOUT must be a duration like 30s"))
+		}
+		c.OpenAITimeout = d
+	}
 	return c
+}
+
+func (c *Config) parseInt(getenv func(string) string, name string, def int64, msg string) int64 {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		c.parseErrs = append(c.parseErrs, errors.New(msg))
+		return def
+	}
+	return n
 }
 
 func splitList(s string) []string {
@@ -118,6 +150,11 @@ func (c Config) Validate() error {
 	_, err := strconv.ParseBool(c.resetCrossSigning)
 	check(c.resetCrossSigning == "" || err == nil, "MATRIX_RESET_CROSS_SIGNING must be true or false")
 	check(c.OpenAIBaseURL == "" || isHTTPURL(c.OpenAIBaseURL), "OPENAI_BASE_URL must be an http(s) URL")
+	check(c.OpenAIBaseURL == "" && c.OpenAIKey == "" || c.OpenAIModel != "",
+		"OPENAI_MODEL must be set when OPENAI_BASE_URL or OPENAI_API_KEY is (e.g. gpt-4o-mini, or a model your server serves)")
+	check(c.OpenAIContextTokens == 0 || c.OpenAIContextTokens >= llm.MinContextTokens,
+		"OPENAI_CONTEXT_TOKENS must be at least %d", llm.MinContextTokens)
+	errs = append(errs, c.parseErrs...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

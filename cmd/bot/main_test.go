@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -24,6 +25,11 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"MATRIX_RECOVERY_KEY": "EsTc 1234"}, "MATRIX_RECOVERY_KEY must be a Matrix recovery key"},
 		{map[string]string{"MATRIX_RESET_CROSS_SIGNING": "please"}, "MATRIX_RESET_CROSS_SIGNING must be true or false"},
 		{map[string]string{"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL must be an http(s) URL"},
+		{map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:11434/v1"}, "OPENAI_MODEL must be set"},
+		{map[string]string{"OPENAI_DAILY_TOKENS": "lots"}, "OPENAI_DAILY_TOKENS must be a whole number"},
+		{map[string]string{"OPENAI_DAILY_TOKENS": "-5"}, "OPENAI_DAILY_TOKENS must be a whole number"},
+		{map[string]string{"OPENAI_CONTEXT_TOKENS": "512"}, "OPENAI_CONTEXT_TOKENS must be at least 2048"},
+		{map[string]string{"OPENAI_TIMEOUT": "30"}, "OPENAI_TIMEOUT must be a duration"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
 	}
 	for _, tc := range tests {
@@ -34,6 +40,14 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 	if err := loadConfig(envOf(nil)).Validate(); err != nil {
 		t.Errorf("empty environment: %v", err)
+	}
+	c := loadConfig(envOf(map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:11434/v1", "OPENAI_MODEL": "llama3.2",
+		"OPENAI_DAILY_TOKENS": "0", "OPENAI_TIMEOUT": "45s", "OPENAI_CONTEXT_TOKENS": "16000"}))
+	if err := c.Validate(); err != nil || c.OpenAIDailyTokens != 0 || c.OpenAITimeout != 45*time.Second || c.OpenAIContextTokens != 16000 {
+		t.Errorf("a local server without a key: %+v, %v", c, err)
+	}
+	if d := loadConfig(envOf(nil)); d.OpenAIDailyTokens != 200000 || d.OpenAITimeout != 30*time.Second || d.OpenAIContextTokens != 8000 {
+		t.Errorf("defaults: daily %d, timeout %s, context %d", d.OpenAIDailyTokens, d.OpenAITimeout, d.OpenAIContextTokens)
 	}
 }
 

@@ -1,0 +1,245 @@
+// Package llm owns talkbot's summaries and question answering: it talks to
+// any OpenAI-compatible Chat Completions server (OpenAI, a gateway, Ollama,
+// vLLM, llama.cpp's server) through go-openai, and has a built-in extractive
+// summariser and keyword parser for when no server is configured, the
+// workspace's daily token budget is spent, or a call fails or times out.
+//
+// Every entry point of Service answers: Summarize, ParseQuestion and Explain
+// never return an error, they fall back to the built-in path and say which
+// path answered and why. Notes reach the model only as fenced, quoted data
+// with an instruction not to follow instructions inside it; what the model
+// says is sanitised like user text, and talk ids it names are checked against
+// what it was given. Good answers are cached by a hash of the exact request
+// (notes, model, prompt version), so unchanged notes cost nothing twice.
+//
+// The package keeps no data itself: the answer cache and the token ledger are
+// the small Cache and Budget interfaces, which *store.Store implements.
+package llm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/talkbot/talkbot"
+)
+
+// Cache keeps good answers of the model per workspace. LLMAnswer returns
+// talkbot.ErrNotFound when there is none.
+type Cache interface {
+	LLMAnswer(ctx context.Context, workspaceID int64, key string) (string, error)
+	SaveLLMAnswer(ctx context.Context, workspaceID int64, key, answer string) error
+}
+
+// Budget is the ledger of tokens each workspace spent per day.
+type Budget interface {
+	// ReserveLLMTokens adds n to the day's count if the total stays within
+	// limit, and reports whether it did.
+	ReserveLLMTokens(ctx context.Context, workspaceID int64, day string, n, limit int64) (bool, error)
+	// AddLLMTokens adds n (negative to give tokens back) without a limit.
+	AddLLMTokens(ctx context.Context, workspaceID int64, day string, n int64) error
+}
+
+// Options configure a Service. All are optional.
+type Options struct {
+	Cache       Cache
+	Budget      Budget
+	DailyTokens int64 // per workspace per day (OPENAI_DAILY_TOKENS); 0 means no cap
+
+	// ContextTokens bounds one request, prompt and answer together
+	// (OPENAI_CONTEXT_TOKENS); longer inputs are summarised in stages. 8000 when zero.
+	ContextTokens int
+	// AnswerTokens bounds one answer; a quarter of ContextTokens when zero.
+	AnswerTokens int
+	// Parallel bounds the calls one summary makes at once; 3 when zero.
+	Parallel int
+
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Location *time.Location // the zone the budget's day is counted in; UTC when nil
+}
+
+// MinContextTokens is the smallest context budget a Service accepts.
+const MinContextTokens = 2048
+
+// Service answers summaries and watch questions, with the model when it can.
+type Service struct {
+	client *Client // nil: no server configured
+	opts   Options
+	log    *slog.Logger
+}
+
+// New returns a Service that asks client, or answers with the built-in
+// summariser and parser alone when client is nil.
+func New(client *Client, opts Options) *Service {
+	if opts.ContextTokens <= 0 {
+		opts.ContextTokens = 8000
+	}
+	opts.ContextTokens = max(opts.ContextTokens, MinContextTokens)
+	if opts.AnswerTokens <= 0 || opts.AnswerTokens > opts.ContextTokens/4 {
+		opts.AnswerTokens = opts.ContextTokens / 4
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 3
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	return &Service{client: client, opts: opts, log: opts.Logger}
+}
+
+// BuiltIn is what Summary.By and the other answers say when the built-in path answered.
+const BuiltIn = "built-in"
+
+// Reason says why the built-in path answered instead of the model.
+type Reason string
+
+// Reasons for a fallback. The zero Reason means the model answered.
+const (
+	ReasonNotConfigured Reason = "not configured"
+	ReasonBudgetSpent   Reason = "budget spent"
+	ReasonCallFailed    Reason = "call failed"
+	ReasonTimedOut      Reason = "timed out"
+	ReasonQuota         Reason = "quota exhausted" // the provider account needs a person
+)
+
+// Explain is a short sentence for the user about why the built-in path answered.
+func (r Reason) Explain() string {
+	switch r {
+	case ReasonNotConfigured:
+		return "no LLM is configured"
+	case ReasonBudgetSpent:
+		return "today's LLM token budget is spent"
+	case ReasonTimedOut:
+		return "the LLM did not answer in time"
+	case ReasonQuota:
+		return "the LLM account is out of quota"
+	case ReasonCallFailed:
+		return "the LLM call failed"
+	}
+	return ""
+}
+
+// credit says who answered, for the reply.
+func credit(by string, why Reason) string {
+	if why == "" {
+		return "Summarised by " + by + "."
+	}
+	return "Built-in summary: " + why.Explain() + "."
+}
+
+func reasonFor(err error) Reason {
+	switch {
+	case errors.Is(err, ErrBudget):
+		return ReasonBudgetSpent
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return ReasonTimedOut
+	case errors.Is(err, ErrQuota):
+		return ReasonQuota
+	}
+	return ReasonCallFailed
+}
+
+// by names the model path.
+func (s *Service) by() string { return "llm:" + s.client.Model() }
+
+// Prompt versions go into the cache key: a changed prompt never reuses old answers.
+const (
+	promptSummary = "summary/v1"
+	promptMerge   = "merge/v1"
+	promptFilters = "filters/v1"
+	promptExplain = "explain/v1"
+)
+
+// askResult is one answer and what it cost.
+type askResult struct {
+	text   string
+	used   int  // tokens added to the ledger
+	sent   int  // estimated prompt tokens sent; 0 when nothing was sent
+	cached bool // the answer came from the cache
+}
+
+// ask sends one request through the cache and the budget. valid vets the
+// answer: only a valid answer is cached, an invalid one is an ErrBadResponse.
+func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request, valid func(string) error) (askResult, error) {
+	key := cacheKey(prompt, s.client.Model(), req)
+	if s.opts.Cache != nil {
+		switch text, err := s.opts.Cache.LLMAnswer(ctx, ws, key); {
+		case err == nil && valid(text) == nil:
+			return askResult{text: text, cached: true}, nil
+		case err != nil && !errors.Is(err, talkbot.ErrNotFound):
+			s.log.WarnContext(ctx, "llm cache unreadable", "workspace_id", ws, "error", err)
+		}
+	}
+	sent := promptTokens(req.Messages)
+	reserved := int64(sent + req.MaxTokens)
+	day := s.opts.Now().In(s.opts.Location).Format(time.DateOnly)
+	if s.opts.Budget != nil && s.opts.DailyTokens > 0 {
+		ok, err := s.opts.Budget.ReserveLLMTokens(ctx, ws, day, reserved, s.opts.DailyTokens)
+		if err != nil {
+			return askResult{}, &Error{Kind: KindUnavailable, msg: "llm: token ledger: " + err.Error()}
+		}
+		if !ok {
+			return askResult{}, &Error{Kind: KindBudget, msg: "llm: the daily token budget is spent"}
+		}
+	} else {
+		reserved = 0
+	}
+	settle := func(used int64) {
+		if s.opts.Budget == nil || used == reserved {
+			return
+		}
+		if err := s.opts.Budget.AddLLMTokens(context.WithoutCancel(ctx), ws, day, used-reserved); err != nil {
+			s.log.WarnContext(ctx, "llm token ledger not updated", "workspace_id", ws, "error", err)
+		}
+	}
+	comp, err := s.client.Complete(ctx, req)
+	if err != nil {
+		settle(0) // what a failed call cost is unknown; the reservation is given back
+		return askResult{sent: sent}, err
+	}
+	used := int64(comp.TotalTokens)
+	if used <= 0 { // some local servers report no usage
+		used = int64(sent + EstimateTokens(comp.Text))
+	}
+	if comp.Shared {
+		used = 0 // the caller that made the call paid for it
+	}
+	settle(used)
+	res := askResult{text: comp.Text, used: int(used), sent: sent}
+	if err := valid(comp.Text); err != nil {
+		return res, &Error{Kind: KindBadResponse, msg: "llm: " + err.Error()}
+	}
+	if s.opts.Cache != nil && !comp.Shared {
+		if err := s.opts.Cache.SaveLLMAnswer(context.WithoutCancel(ctx), ws, key, comp.Text); err != nil {
+			s.log.WarnContext(ctx, "llm answer not cached", "workspace_id", ws, "error", err)
+		}
+	}
+	return res, nil
+}
+
+func cacheKey(prompt, model string, req Request) string {
+	h := sha256.New()
+	h.Write([]byte(prompt + "\x00" + model + "\x00"))
+	h.Write([]byte(requestKey(model, req)))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// logFallback records why the built-in path answered. Quota is an error an
+// operator must act on; the rest are warnings.
+func (s *Service) logFallback(ctx context.Context, what string, ws int64, err error) {
+	level := slog.LevelWarn
+	if errors.Is(err, ErrQuota) {
+		level = slog.LevelError
+	}
+	s.log.Log(ctx, level, "llm fallback to built-in", "what", what, "workspace_id", ws, "reason", string(reasonFor(err)), "error", err)
+}

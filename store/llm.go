@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/talkbot/talkbot"
+)
+
+// LLMAnswer returns a cached answer of the LLM; talkbot.ErrNotFound when there is none.
+func (s *Store) LLMAnswer(ctx context.Context, workspaceID int64, key string) (string, error) {
+	const q = `SELECT answer FROM llm_answers WHERE workspace_id = ? AND key = ?`
+	var answer string
+	err := s.r.QueryRowContext(ctx, q, workspaceID, key).Scan(&answer)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", talkbot.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read llm answer: %w", err)
+	}
+	return answer, nil
+}
+
+// SaveLLMAnswer caches a good answer of the LLM.
+func (s *Store) SaveLLMAnswer(ctx context.Context, workspaceID int64, key, answer string) error {
+	const q = `INSERT INTO llm_answers (workspace_id, key, answer, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (workspace_id, key) DO UPDATE SET answer = excluded.answer, created_at = excluded.created_at`
+	return s.update(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, q, workspaceID, key, answer, formatTime(s.now())); err != nil {
+			return fmt.Errorf("save llm answer: %w", err)
+		}
+		return nil
+	})
+}
+
+// ForgetLLMAnswersBefore drops cached answers older than t, keeping the cache
+// small and letting summaries of deleted notes age out.
+func (s *Store) ForgetLLMAnswersBefore(ctx context.Context, t time.Time) error {
+	const q = `DELETE FROM llm_answers WHERE created_at < ?`
+	return s.update(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, q, formatTime(t)); err != nil {
+			return fmt.Errorf("forget llm answers: %w", err)
+		}
+		return nil
+	})
+}
+
+// ReserveLLMTokens adds n to the workspace's tokens for day if the total
+// stays within limit (no check when limit <= 0), and reports whether it did.
+// The check and the add are one statement, so concurrent callers never
+// together pass the limit.
+func (s *Store) ReserveLLMTokens(ctx context.Context, workspaceID int64, day string, n, limit int64) (bool, error) {
+	const q = `INSERT INTO llm_tokens (workspace_id, day, tokens) VALUES (?, ?, ?)
+		ON CONFLICT (workspace_id, day) DO UPDATE SET tokens = tokens + excluded.tokens
+		WHERE ? <= 0 OR llm_tokens.tokens + excluded.tokens <= ?`
+	if n < 0 {
+		return false, fmt.Errorf("reserve llm tokens: negative count %d", n)
+	}
+	if limit > 0 && n > limit {
+		return false, nil
+	}
+	var ok bool
+	err := s.update(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, q, workspaceID, day, n, limit, limit)
+		if err != nil {
+			return fmt.Errorf("reserve llm tokens: %w", err)
+		}
+		rows, err := res.RowsAffected()
+		ok = rows == 1
+		return err
+	})
+	return ok, err
+}
+
+// AddLLMTokens adds n (negative to give back a reservation) to the
+// workspace's tokens for day, without a limit; the count never goes below zero.
+func (s *Store) AddLLMTokens(ctx context.Context, workspaceID int64, day string, n int64) error {
+	const q = `INSERT INTO llm_tokens (workspace_id, day, tokens) VALUES (?, ?, MAX(0, ?))
+		ON CONFLICT (workspace_id, day) DO UPDATE SET tokens = MAX(0, tokens + ?)`
+	return s.update(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, q, workspaceID, day, n, n); err != nil {
+			return fmt.Errorf("add llm tokens: %w", err)
+		}
+		return nil
+	})
+}
+
+// LLMTokens returns the tokens the workspace spent on day.
+func (s *Store) LLMTokens(ctx context.Context, workspaceID int64, day string) (int64, error) {
+	const q = `SELECT COALESCE(SUM(tokens), 0) FROM llm_tokens WHERE workspace_id = ? AND day = ?`
+	var n int64
+	if err := s.r.QueryRowContext(ctx, q, workspaceID, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read llm tokens: %w", err)
+	}
+	return n, nil
+}

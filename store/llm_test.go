@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/store"
+)
+
+func TestLLMAnswersAreCachedPerWorkspace(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	alice := user(t, s, "alice")
+	if _, err := s.LLMAnswer(ctx, alice.WorkspaceID, "k1"); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Fatalf("empty cache: err = %v, want ErrNotFound", err)
+	}
+	if err := s.SaveLLMAnswer(ctx, alice.WorkspaceID, "k1", `{"summary":"one"}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveLLMAnswer(ctx, alice.WorkspaceID, "k1", `{"summary":"two"}`); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.User(ctx, talkbot.PlatformSlack, "T999", "U1", "zed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LLMAnswer(ctx, other.WorkspaceID, "k1"); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("another workspace read the cache: err = %v", err)
+	}
+	s.Close()
+	s2, err := store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	got, err := s2.LLMAnswer(ctx, alice.WorkspaceID, "k1")
+	if err != nil || got != `{"summary":"two"}` {
+		t.Errorf("after reopen: %q, %v; want the latest answer", got, err)
+	}
+	if err := s2.ForgetLLMAnswersBefore(ctx, clock().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.LLMAnswer(ctx, alice.WorkspaceID, "k1"); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("old answer kept after ForgetLLMAnswersBefore: err = %v", err)
+	}
+}
+
+func TestLLMTokenReservationsNeverPassTheLimit(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	ws := user(t, s, "alice").WorkspaceID
+	const day, limit = "2024-11-13", 1000
+	var wg sync.WaitGroup
+	var granted atomic.Int64
+	for range 25 { // 25 × 100 asked for, 10 × 100 fit
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.ReserveLLMTokens(ctx, ws, day, 100, limit)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				granted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if granted.Load() != 10 {
+		t.Errorf("granted %d reservations of 100 within %d, want 10", granted.Load(), limit)
+	}
+	if n, _ := s.LLMTokens(ctx, ws, day); n != limit {
+		t.Errorf("spent = %d, want %d", n, limit)
+	}
+	// Giving back a reservation makes room again; the count never goes negative.
+	if err := s.AddLLMTokens(ctx, ws, day, -300); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.ReserveLLMTokens(ctx, ws, day, 250, limit); !ok {
+		t.Error("no room after 300 tokens were given back")
+	}
+	if err := s.AddLLMTokens(ctx, ws, day, -5000); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.LLMTokens(ctx, ws, day); n != 0 {
+		t.Errorf("spent = %d after giving back more than was spent, want 0", n)
+	}
+	if ok, _ := s.ReserveLLMTokens(ctx, ws, day, limit+1, limit); ok {
+		t.Error("a reservation larger than the whole limit was granted")
+	}
+	// Another day starts from zero.
+	if ok, _ := s.ReserveLLMTokens(ctx, ws, "2024-11-14", limit, limit); !ok {
+		t.Error("the next day has no room")
+	}
+	// No limit: everything is recorded.
+	if ok, _ := s.ReserveLLMTokens(ctx, ws, "2024-11-15", 1e9, 0); !ok {
+		t.Error("without a limit the reservation was refused")
+	}
+}
