@@ -264,6 +264,31 @@ func TestTwoUsers(t *testing.T) {
 	}
 }
 
+// TestCoreRulesThroughMatrix: the talk-resolution rules hold for commands
+// that arrive over a real homeserver, in a room two people share.
+func TestCoreRulesThroughMatrix(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	if err := alice.invite(room, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitMember(room, bob.ID, event.MembershipInvite)
+	bob.join(room)
+
+	alice.ask(room, "!talk add SIG Node Intro and Deep Dive - Sergey Kanzhelev, Google 4/5")
+	if _, got := bob.ask(room, "!talk missed SIG Network Intro and Deep Dive - Tim Hockin, Google -- room full"); !strings.Contains(got.Body, "Missed new talk #2 SIG Network Intro and Deep Dive") {
+		t.Errorf("missed SIG Network = %q", got.Body)
+	}
+	if _, got := alice.ask(room, "!talk show #1"); !strings.Contains(got.Body, "attended, ★★★★☆ 4/5") || strings.Contains(got.Body, "missed") {
+		t.Errorf("SIG Node after bob's missed = %q", got.Body)
+	}
+	if _, got := bob.ask(room, "!talk add Top #1 Kubernetes Mistakes -- oops"); !strings.Contains(got.Body, "Logged new talk #3 Top #1 Kubernetes Mistakes") {
+		t.Errorf("a #1 inside a title = %q", got.Body)
+	}
+}
+
 // TestInviters: invites from servers and users not allowed are refused.
 func TestInviters(t *testing.T) {
 	e := newEnv(t)

@@ -400,3 +400,29 @@ func TestUserTextIsNeutralised(t *testing.T) {
 		}
 	}
 }
+
+// TestCoreRulesThroughSlack: the talk-resolution and parsing rules hold for
+// commands that arrive as signed slash commands, Slack's entities and all.
+func TestCoreRulesThroughSlack(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{user: "U0ALICE", text: "add SIG Node Intro and Deep Dive - Sergey Kanzhelev, Google 4/5", trigger: "t-1"})
+	e.slash(slash{user: "U0BOB", text: "missed SIG Network Intro and Deep Dive - Tim Hockin, Google -- room full", trigger: "t-2"})
+	e.slash(slash{user: "U0BOB", text: "add Kubernetes — The Hard Way -- loved it 5/5 #security", trigger: "t-3"})
+	e.idle()
+	var texts []string
+	for _, c := range e.api.got("response_url") {
+		texts = append(texts, c.Body)
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"Missed new talk *#2* SIG Network Intro and Deep Dive", "Logged new talk *#3* Kubernetes — The Hard Way"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("replies lack %q:\n%s", want, all)
+		}
+	}
+	if l := e.handle("U0ALICE", "show #1"); !strings.Contains(l, "attended, ★★★★☆ 4/5") {
+		t.Errorf("alice's SIG Node talk changed:\n%s", l)
+	}
+	if l := e.handle("U0BOB", "show #3"); !strings.Contains(l, "#security") || !strings.Contains(l, "★★★★★ 5/5") || !strings.Contains(l, "“loved it”") {
+		t.Errorf("bob's em-dash talk:\n%s", l)
+	}
+}
