@@ -43,30 +43,32 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		}
 		return b.reply(), nil
 	case "use":
+		admin := c.admin(ctx)
 		if rest == "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which one? `conf use <name>`; `conf list` shows them.")
 		}
-		x, err := r.store.UseConference(ctx, c.user, rest, c.req.Admin)
+		x, err := r.store.UseConference(ctx, c.user, rest, admin)
 		if errors.Is(err, talkbot.ErrNotFound) {
 			return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them.", truncate(rest, 80))
 		}
 		if err != nil {
 			return Reply{}, err
 		}
-		if c.req.Admin {
+		if admin {
 			return textReply(describeConf(x) + " is now the team's active conference."), nil
 		}
 		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team."), nil
 	case "new":
+		admin := c.admin(ctx)
 		x, err := parseConference(rest)
 		if err != nil {
 			return Reply{}, err
 		}
-		x, err = r.store.CreateConference(ctx, c.user, x, c.req.Admin)
+		x, err = r.store.CreateConference(ctx, c.user, x, admin)
 		if err != nil {
 			return Reply{}, err
 		}
-		if c.req.Admin {
+		if admin {
 			return textReply("Created " + describeConf(x) + "; it is now the team's active conference."), nil
 		}
 		return textReply("Created " + describeConf(x) + " and switched you to it. That switches just you; an admin switches the team with `conf use`."), nil
@@ -82,15 +84,17 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		if videos == "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Give the playlist or channel with the recordings, like `conf video https://www.youtube.com/playlist?list=…`; one talk's video goes with `video #12 <link>`.")
 		}
-		if c.conf.VideosURL != "" && !c.req.Admin {
+		if c.conf.VideosURL != "" && !c.admin(ctx) {
 			return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "%s has its recordings at %s already; an admin can replace the link.", c.conf.Name, c.conf.VideosURL)
 		}
 		if err := r.store.SetConferenceVideos(ctx, c.conf.ID, videos); err != nil {
 			return Reply{}, err
 		}
-		return Reply{Lines: []Line{{plain("The recordings of " + c.conf.Name + ": "), link(videos, videos)}}}, nil
+		b := &builder{}
+		b.line(plain("The recordings of "+c.conf.Name+": "), link(videos, videos))
+		return b.reply(), nil
 	}
-	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `%s`.", r.byName["conf"].usage)
+	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `%s`.", r.byName["conf"].Usage)
 }
 
 // parseConference reads `<name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone]`.
@@ -165,10 +169,11 @@ func visWord(v talkbot.Visibility) string {
 func (r *Router) forget(ctx context.Context, c *call) (Reply, error) {
 	switch strings.ToLower(strings.Join(strings.Fields(c.args), " ")) {
 	case "me":
-		return Reply{Kind: KindQuestion, Lines: []Line{
-			{plain("This deletes all your logs, ratings, notes and recommendations, for good. `undo` cannot bring them back.")},
-			{plain("To go ahead, type "), code("forget me confirm"), plain(". `export json` saves a copy first.")},
-		}}, nil
+		b := &builder{r: Reply{Kind: KindQuestion}}
+		b.text("This deletes all your logs, ratings, notes and recommendations, for good. `undo` cannot bring them back.")
+		b.text("To go ahead, type `forget me confirm`. `export json` saves a copy first.")
+		b.buttons(Button{Label: "Delete all my data", Command: "forget me confirm"})
+		return b.reply(), nil
 	case "me confirm", "me yes":
 		f, err := r.store.ForgetUser(ctx, c.user.ID)
 		if err != nil {
@@ -207,7 +212,10 @@ func (r *Router) export(ctx context.Context, c *call) (Reply, error) {
 	for _, x := range doc.Conferences {
 		n += len(x.Talks)
 	}
-	return Reply{Lines: []Line{{plain(fmt.Sprintf("Your data (%s, %s):", ExportFormat, plural(n, "talk")))}}, JSON: data}, nil
+	b := &builder{r: Reply{Private: true}}
+	b.text(fmt.Sprintf("Your data (%s, %s):", ExportFormat, plural(n, "talk")))
+	b.attach(&Attachment{Name: "talkbot-export.json", MediaType: "application/json", Data: data})
+	return b.reply(), nil
 }
 
 func plural(n int, word string) string {

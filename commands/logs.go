@@ -41,8 +41,8 @@ func patchFrom(o opts) talkbot.TalkPatch {
 
 // canEdit reports whether the user may change a talk's shared fields: whoever
 // logged it first, or an admin. Anyone may fill a field that is empty.
-func canEdit(c *call, t talkbot.Talk) bool {
-	return (t.CreatedBy != 0 && t.CreatedBy == c.user.ID) || c.req.Admin
+func canEdit(ctx context.Context, c *call, t talkbot.Talk) bool {
+	return (t.CreatedBy != 0 && t.CreatedBy == c.user.ID) || c.admin(ctx)
 }
 
 // checkDay refuses a day outside the conference's week.
@@ -101,7 +101,9 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 	}
 	if err == nil {
 		ch.TalkID = t.ID
-		if canEdit(c, t) {
+		// Asking whether the user is an admin may cost a call to the platform:
+		// only when the add would change a field the talk has set.
+		if (t.CreatedBy != 0 && t.CreatedBy == c.user.ID) || (sharedFieldsIgnored(patch, t) && c.admin(ctx)) {
 			ch.Talk = patch
 			if !o.hasSpeakers { // speakers split off a title fill in; they replace only what speakers: says
 				ch.Talk.Speakers, ch.Fill.Speakers = nil, patch.Speakers
@@ -223,23 +225,23 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	case out.Unchanged:
 		verb = "Already so: " + strings.TrimSuffix(strings.ToLower(verb[:1])+verb[1:], ":")
 	}
-	b.line(append(Line{plain(verb + " ")}, talkLine(out.Talk)...)...)
-	b.talk(out.Talk.ID)
+	card := b.card(verb, out.Talk)
+	card.Log = &out.Log
 	if f := talkFacts(out.Talk); f != nil {
-		b.line(f...)
+		card.line(f...)
 	}
 	if st := logState(out.Log); st != "" {
-		b.line(plain("   " + st))
+		card.line(plain("   " + st))
 	}
 	switch {
 	case out.Note == nil:
 	case out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared:
-		b.text("   Note saved (private).")
+		card.text("   Note saved (private).")
 	default:
-		b.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
+		card.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
 	}
-	if !out.Created && !canEdit(c, out.Talk) && sharedFieldsIgnored(ch.Fill, out.Talk) {
-		b.text(fmt.Sprintf("   (#%d already has its details; whoever logged it first, or an admin, can `edit` them.)", out.Talk.ID))
+	if !out.Created && sharedFieldsIgnored(ch.Fill, out.Talk) && !canEdit(ctx, c, out.Talk) {
+		card.text(fmt.Sprintf("   (#%d already has its details; whoever logged it first, or an admin, can `edit` them.)", out.Talk.ID))
 	}
 	return b.reply(), nil
 }
@@ -335,11 +337,20 @@ func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
 	return r.touched(out, fmt.Sprintf("Rated %s %d/5: ", stars(o.rating), o.rating)), nil
 }
 
+// touched is the reply that names the talk a change was made to, with the
+// user's log as it now is.
 func (r *Router) touched(out talkbot.Outcome, verb string) Reply {
-	b := &builder{}
-	b.line(append(Line{plain(verb)}, talkLine(out.Talk)...)...)
-	b.talk(out.Talk.ID)
+	b, _ := r.touchedCard(out, verb)
 	return b.reply()
+}
+
+// touchedCard is touched, with the card open for more lines.
+func (r *Router) touchedCard(out talkbot.Outcome, verb string) (*builder, *TalkCard) {
+	b := &builder{}
+	c := b.card(verb, out.Talk)
+	l := out.Log
+	c.Log = &l
+	return b, c
 }
 
 func (r *Router) setStar(ctx context.Context, c *call, on bool) (Reply, error) {
@@ -433,9 +444,9 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	rep := r.touched(out, "Noted ("+string(note.Visibility)+") on ")
-	rep.Lines = append(rep.Lines, Line{plain(fmt.Sprintf("   n%d · `notes` lists your notes on it; `note edit n%d <text>` changes this one.", out.Note.ID, out.Note.ID))})
-	return rep, nil
+	b, card := r.touchedCard(out, "Noted ("+string(note.Visibility)+") on")
+	card.text(fmt.Sprintf("   n%d · `notes` lists your notes on it; `note edit n%d <text>` changes this one.", out.Note.ID, out.Note.ID))
+	return b.reply(), nil
 }
 
 // editNote changes, deletes or re-scopes one of the user's notes.
@@ -484,14 +495,14 @@ func (r *Router) editNote(ctx context.Context, c *call, verb string, id int64, t
 	default:
 		verbText = fmt.Sprintf("Changed note n%d on ", id)
 	}
-	rep := r.touched(out, verbText)
+	b, card := r.touchedCard(out, verbText)
 	switch {
 	case e.Delete:
-		rep.Lines = append(rep.Lines, Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(" `undo` brings it back.")})
+		card.line(append(Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(" ")}, words("`undo` brings it back.")...)...)
 	case out.Note != nil && !(out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared):
-		rep.Lines = append(rep.Lines, Line{plain("   (" + string(out.Note.Visibility) + ") "), quote(truncate(out.Note.Text, 200))})
+		card.line(plain("   ("+string(out.Note.Visibility)+") "), quote(truncate(out.Note.Text, 200)))
 	}
-	return rep, nil
+	return b.reply(), nil
 }
 
 // notes lists the user's own notes on a talk, with the short references that
@@ -509,9 +520,8 @@ func (r *Router) notes(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	b := &builder{}
-	b.line(append(Line{plain("Your notes on ")}, talkLine(t)...)...)
-	b.talk(t.ID)
+	b := &builder{r: Reply{Private: true}}
+	card := b.card("Your notes on", t)
 	if len(ns) == 0 {
 		b.text(fmt.Sprintf("None yet. `note #%d <text>` adds one.", t.ID))
 		return b.reply(), nil
@@ -521,6 +531,7 @@ func (r *Router) notes(ctx context.Context, c *call) (Reply, error) {
 			b.text(fmt.Sprintf("n%d (private, not shown here)", n.ID))
 			continue
 		}
+		card.Notes = append(card.Notes, n)
 		b.line(plain(fmt.Sprintf("n%d (%s) ", n.ID, n.Visibility)), quote(n.Text))
 	}
 	first := ns[0].ID
@@ -575,7 +586,7 @@ func (r *Router) video(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if t.RecordingURL != "" && t.RecordingURL != url && !canEdit(c, t) {
+	if t.RecordingURL != "" && t.RecordingURL != url && !canEdit(ctx, c, t) {
 		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "#%d has a recording already (%s); only whoever logged it first, or an admin, can replace it.", t.ID, t.RecordingURL)
 	}
 	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Talk: talkbot.TalkPatch{RecordingURL: ptr(url)}}, "video")
@@ -586,9 +597,9 @@ func (r *Router) video(ctx context.Context, c *call) (Reply, error) {
 	if out.Unchanged {
 		verb = "That recording is attached already: "
 	}
-	rep := r.touched(out, verb)
-	rep.Lines = append(rep.Lines, Line{plain("   "), link(url, url)})
-	return rep, nil
+	b, card := r.touchedCard(out, verb)
+	card.line(plain("   "), link(url, url))
+	return b.reply(), nil
 }
 
 var reEditField = regexp.MustCompile(`(?i)(?:^|\s)(title|speakers?|event|room|day|tags?|video|recording|schedule|rating|reason):`)
@@ -632,7 +643,7 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	case "reason":
 		ch.Log.Reason = ptr(value)
 	default:
-		if !canEdit(c, t) {
+		if !canEdit(ctx, c, t) {
 			return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only whoever logged #%d first, or an admin, can change its %s. You can add a `note` instead.", t.ID, field)
 		}
 		switch field {
@@ -691,18 +702,17 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	}
 	b := &builder{}
 	if out.Unchanged {
-		b.line(append(Line{plain("Nothing to change: ")}, talkLine(out.Talk)...)...)
-		b.talk(out.Talk.ID)
-		b.text("   " + map[bool]string{true: "already has those ", false: "already has that "}[strings.HasSuffix(field, "s")] + field + ".")
+		card := b.card("Nothing to change:", out.Talk)
+		card.text("   " + map[bool]string{true: "already has those ", false: "already has that "}[strings.HasSuffix(field, "s")] + field + ".")
 		return b.reply(), nil
 	}
-	b.line(append(Line{plain("Updated ")}, talkLine(out.Talk)...)...)
-	b.talk(out.Talk.ID)
+	card := b.card("Updated", out.Talk)
+	card.Log = &out.Log
 	if f := talkFacts(out.Talk); f != nil {
-		b.line(f...)
+		card.line(f...)
 	}
 	if st := logState(out.Log); st != "" && !ch.Log.Empty() {
-		b.line(plain("   " + st))
+		card.line(plain("   " + st))
 	}
 	return b.reply(), nil
 }
@@ -765,12 +775,18 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
-	b.line(append(Line{plain("Undone: "), code(u.Label), plain(" on ")}, talkLine(u.Talk)...)...)
-	if !u.TalkRemoved {
-		b.talk(u.Talk.ID)
+	lead := Line{plain("Undone: "), code(u.Label), plain(" on")}
+	var under func(s string)
+	if u.TalkRemoved { // gone: a line that names it, not a card to act on
+		b.line(append(append(lead, plain(" ")), talkLine(u.Talk)...)...)
+		under = b.text
+	} else {
+		card := b.card("", u.Talk)
+		card.Lead, card.Log = lead, u.LogBefore
+		under = card.text
 	}
 	for _, d := range undoneDetails(u) {
-		b.text("   " + d)
+		under("   " + d)
 	}
 	return b.reply(), nil
 }
@@ -817,26 +833,21 @@ func nonEmpty(s, otherwise string) string {
 // massMentions are the names that address everyone in a room or channel.
 var massMentions = map[string]bool{"here": true, "channel": true, "everyone": true, "room": true}
 
-// mention reads a user reference: <@U123|name> (Slack), @alice:example.org (Matrix) or @name.
-var reMention = regexp.MustCompile(`^(?:<@([A-Z0-9]+)(?:\|([^>]*))?>|@(\S+)|<(!\w+)>)$`)
-
 func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
-	ts := tokenize(c.args)
+	args := c.args
 	var to *talkbot.User
-	if n := len(ts); n > 0 && !ts[n-1].quoted {
-		if m := reMention.FindStringSubmatch(ts[n-1].text); m != nil {
-			u, err := r.colleague(ctx, c, m)
-			switch {
-			case errors.Is(err, errTeamMention):
-				ts = ts[:n-1]
-			case err != nil:
-				return Reply{}, err
-			default:
-				to, ts = &u, ts[:n-1]
-			}
+	if m, rest, ok := trailingMention(c, args); ok {
+		u, err := r.colleague(ctx, c, m)
+		switch {
+		case errors.Is(err, errTeamMention):
+		case err != nil:
+			return Reply{}, err
+		default:
+			to = &u
 		}
+		args = rest
 	}
-	o, err := parseOptions(ts)
+	o, err := parseOptions(tokenize(args))
 	if err != nil {
 		return Reply{}, err
 	}
@@ -856,56 +867,80 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 		if len(out.Repeated) > 0 {
 			return r.touched(out, "You had recommended this to the team already: "), nil
 		}
-		rep := r.touched(out, "Recommended ")
-		rep.Lines = append(rep.Lines, Line{plain("   to the team; it shows up in the `watch` list of everyone who hasn't seen it.")})
-		return rep, nil
+		b, card := r.touchedCard(out, "Recommended")
+		card.text("   to the team; it shows up in the `watch` list of everyone who hasn't seen it.")
+		return b.reply(), nil
 	}
 	if len(out.Repeated) > 0 {
 		return r.touched(out, "You had recommended this to "+to.Name+" already: "), nil
 	}
-	rep := r.touched(out, "Recommended ")
+	b, card := r.touchedCard(out, "Recommended")
 	l, err := r.store.UserLog(ctx, to.ID, t.ID)
 	switch {
 	case err != nil && !errors.Is(err, talkbot.ErrNotFound):
 		return Reply{}, err
 	case err == nil && l.Status == talkbot.StatusAttended:
-		rep.Lines = append(rep.Lines, Line{plain("   to " + to.Name + ", who attended it already, so it won't show up in their `watch` list.")})
+		card.text("   to " + to.Name + ", who attended it already, so it won't show up in their `watch` list.")
 	case err == nil && l.Watched:
-		rep.Lines = append(rep.Lines, Line{plain("   to " + to.Name + ", who has watched it already, so it won't show up in their `watch` list.")})
+		card.text("   to " + to.Name + ", who has watched it already, so it won't show up in their `watch` list.")
 	default:
-		rep.Lines = append(rep.Lines, Line{plain("   to " + to.Name + "; it shows up in their `watch` list.")})
+		card.text("   to " + to.Name + "; it shows up in their `watch` list.")
 	}
-	return rep, nil
+	return b.reply(), nil
 }
+
 
 // errTeamMention says a mention named everyone (@here, @channel, ...).
 var errTeamMention = errors.New("team mention")
 
-// colleague finds the user a mention names. A platform id (Slack <@U123>,
-// Matrix @bob:example.org) may name someone who has not used the bot yet, so
-// it creates them; a bare @name must be someone the bot knows.
-func (r *Router) colleague(ctx context.Context, c *call, m []string) (talkbot.User, error) {
-	id, name := m[1], m[2]
-	platformID := id != ""
-	if !platformID {
-		id = m[3] + m[4]
-		platformID = strings.Contains(id, ":")
+// trailingMention takes a user reference off the end of args: one of the
+// request's mentions (as the platform marked it), or an @name.
+func trailingMention(c *call, args string) (Mention, string, bool) {
+	args = strings.TrimSpace(args)
+	for _, m := range c.req.Mentions {
+		if m.Text != "" && strings.HasSuffix(args, m.Text) {
+			return m, strings.TrimSpace(strings.TrimSuffix(args, m.Text)), true
+		}
 	}
-	if massMentions[strings.ToLower(strings.TrimPrefix(id, "!"))] {
+	i := strings.LastIndexAny(args, " \t\n")
+	last := args[i+1:]
+	if len(last) > 1 && last[0] == '@' {
+		return Mention{Text: last}, strings.TrimSpace(args[:i+1]), true
+	}
+	return Mention{}, args, false
+}
+
+// mentionOf returns the request's mention written as text, if the platform marked one.
+func mentionOf(c *call, text string) (Mention, bool) {
+	for _, m := range c.req.Mentions {
+		if m.Text == text {
+			return m, true
+		}
+	}
+	return Mention{Text: text}, false
+}
+
+// colleague finds the user a mention names. A platform mention (Slack's
+// <@U123>, a Matrix pill or id) may name someone who has not used the bot
+// yet, so it creates them; a bare @name must be someone the bot knows.
+func (r *Router) colleague(ctx context.Context, c *call, m Mention) (talkbot.User, error) {
+	if m.UserID == "" && massMentions[strings.ToLower(strings.TrimLeft(m.Text, "@!"))] {
 		return talkbot.User{}, errTeamMention
 	}
-	if name == "" {
-		name = strings.TrimPrefix(strings.SplitN(id, ":", 2)[0], "@")
+	ref := m.UserID
+	if ref == "" {
+		ref = strings.TrimPrefix(m.Text, "@")
 	}
-	u, err := r.store.FindUser(ctx, c.user.WorkspaceID, id)
+	u, err := r.store.FindUser(ctx, c.user.WorkspaceID, ref)
 	if errors.Is(err, talkbot.ErrNotFound) {
-		if !platformID {
-			return u, talkbot.Errorf(talkbot.ENOTFOUND, "I don't know @%s here: they haven't used talkbot yet. Check the spelling, or `recommend <talk>` for the whole team.", truncate(id, 40))
+		if m.UserID == "" {
+			return u, talkbot.Errorf(talkbot.ENOTFOUND, "I don't know @%s here: they haven't used talkbot yet. Check the spelling, or `recommend <talk>` for the whole team.", truncate(ref, 40))
 		}
-		if c.req.Platform == talkbot.PlatformMatrix && !strings.HasPrefix(id, "@") {
-			id = "@" + id
+		name := m.Name
+		if name == "" {
+			name = strings.TrimPrefix(m.Text, "@")
 		}
-		u, err = r.store.User(ctx, c.req.Platform, c.req.Workspace, id, name)
+		u, err = r.store.User(ctx, c.req.Platform, c.req.Workspace, m.UserID, name)
 	}
 	if err != nil {
 		return u, err

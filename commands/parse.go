@@ -41,8 +41,9 @@ func cleanText(s string) (string, error) {
 	}, s)), nil
 }
 
-// stripPrefix removes a leading `talk`, `/talk` or `!talk` from a message.
-func stripPrefix(s string) string {
+// StripPrefix removes a leading `talk`, `/talk` or `!talk` from a message:
+// the one place that knows the prefixes.
+func StripPrefix(s string) string {
 	s = strings.TrimSpace(s)
 	for _, p := range []string{"/talk", "!talk", "talk"} {
 		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) && (len(s) == len(p) || s[len(p)] == ' ' || s[len(p)] == '\n') {

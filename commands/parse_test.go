@@ -70,8 +70,8 @@ func TestSplitFreeTextAndPrefix(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"/talk add x": "add x", "!talk list": "list", "talk help": "help", "TALK help": "help", "talkative": "talkative", "list": "list"} {
-		if got := stripPrefix(in); got != want {
-			t.Errorf("stripPrefix(%q) = %q, want %q", in, got, want)
+		if got := StripPrefix(in); got != want {
+			t.Errorf("StripPrefix(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -155,7 +155,7 @@ func FuzzTokens(f *testing.F) {
 		if !utf8.ValidString(clean) {
 			t.Fatalf("cleanText returned invalid UTF-8 for %q", s)
 		}
-		head, _, _ := splitFreeText(stripPrefix(clean))
+		head, _, _ := splitFreeText(StripPrefix(clean))
 		o, err := parseOptions(tokenize(head))
 		if err != nil {
 			return

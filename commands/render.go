@@ -69,12 +69,15 @@ func logState(l talkbot.Log) string {
 	return strings.Join(parts, ", ")
 }
 
-// summaryLines renders a talk in a list: its line, then facts and state.
-func summaryLines(b *builder, n int, s talkbot.TalkSummary, own bool) {
-	l := Line{plain(fmt.Sprintf("%d. ", n))}
-	l = append(l, talkLine(s.Talk)...)
-	b.line(l...)
-	b.talk(s.ID)
+// summaryCard renders a talk in a list: a card "3. #12 Title", then its
+// facts, the user's state and the team's numbers on one line.
+func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool) {
+	c := b.card(fmt.Sprintf("%d.", n), s.Talk)
+	c.Stats = &Stats{Highlights: s.HighlightCount, Stars: s.StarCount, RatingSum: s.RatingSum, RatingCount: s.RatingCount}
+	if own || s.Log.UserID != 0 {
+		l := s.Log
+		c.Log = &l
+	}
 	var parts []string
 	if own {
 		if st := logState(s.Log); st != "" {
@@ -91,25 +94,31 @@ func summaryLines(b *builder, n int, s talkbot.TalkSummary, own bool) {
 		parts = append([]string{strings.TrimSpace(f[0].Text)}, parts...)
 	}
 	if len(parts) > 0 {
-		b.line(plain("   " + strings.Join(parts, " · ")))
+		c.line(plain("   " + strings.Join(parts, " · ")))
 	}
 }
 
+// ambiguousReply asks which talk was meant, with a button for each.
 func ambiguousReply(e *ambiguousError) Reply {
 	b := &builder{r: Reply{Kind: KindQuestion}}
 	b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Did you mean one of these?"))
+	list := &List{}
+	var buttons []Button
 	for _, t := range e.talks {
 		l := append(Line{plain("• ")}, talkLine(t)...)
 		if t.Day != "" {
 			l = append(l, plain(" ("+t.Day+")"))
 		}
-		b.line(l...)
-		b.talk(t.ID)
+		list.Items = append(list.Items, Item{Spans: l, Talk: t.ID})
+		buttons = append(buttons, Button{Label: fmt.Sprintf("#%d", t.ID), Command: e.retry(fmt.Sprintf("#%d", t.ID))})
 	}
+	b.r.Blocks = append(b.r.Blocks, list)
 	answer := Line{plain("Answer with its #id: "), code(e.retry(fmt.Sprintf("#%d", e.talks[0].ID)))}
 	if e.newTalk != "" {
 		answer = append(answer, plain(", or "), code(e.newTalk), plain(" for a different talk"))
+		buttons = append(buttons, Button{Label: "A different talk", Command: e.newTalk})
 	}
 	b.line(append(answer, plain("."))...)
+	b.buttons(buttons...)
 	return b.reply()
 }

@@ -6,10 +6,8 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -58,11 +56,49 @@ type Request struct {
 	Workspace string // Slack team id, Matrix homeserver, "local"
 	UserID    string // platform user id
 	UserName  string // display name
-	Admin     bool   // the platform says this user is an admin
 	Text      string // the message, with or without a leading talk, /talk or !talk
+	// Mentions are the users the message mentions, as the platform marked
+	// them (Slack's <@U123>, a Matrix pill): how they appear in Text, and who
+	// they are. Commands read user references from these, never from
+	// platform syntax.
+	Mentions []Mention
+	Channel  string // where it was said: a Slack channel or Matrix room id; "" in the console
+	// Admin says the user is an admin here: the platform's role or BOT_ADMINS.
+	Admin bool
+	// IsAdmin, when set, asks the platform whether the user is an admin,
+	// for platforms where that costs a call (Slack's users.info): commands
+	// ask only when it matters.
+	IsAdmin func(ctx context.Context) bool
 	// Shared says others will see the reply (a shared Matrix room, a Slack
 	// message shared to a channel): private notes are then left out of it.
 	Shared bool
+}
+
+// Mention is a user a message mentions.
+type Mention struct {
+	Text   string // as it appears in Request.Text, e.g. "@bob" or "Bob Smith"
+	UserID string // the platform's id: "U123", "@bob:example.org"
+	Name   string // their display name, when known
+}
+
+// IsAdminNow reports whether the user is an admin, asking the platform if
+// the adapter left that to a call.
+func (r Request) IsAdminNow(ctx context.Context) bool {
+	return r.Admin || (r.IsAdmin != nil && r.IsAdmin(ctx))
+}
+
+// Destination is where a post goes: a channel or room of a workspace, or a
+// user's direct messages with the bot.
+type Destination struct {
+	Platform  string
+	Workspace string
+	Channel   string // a Slack channel id or Matrix room id; "" for a direct message
+	User      string // the user a direct message goes to, when Channel is ""
+	Thread    string // a thread to post in, when there is one
+	// Key is unique to this post (a digest's day and channel, say): where the
+	// platform can use it (Matrix transaction ids), a retried post is never
+	// posted twice.
+	Key string
 }
 
 // Config configures a Router.
@@ -70,11 +106,6 @@ type Config struct {
 	Store  Store
 	Now    func() time.Time // the clock; time.Now when nil
 	Logger *slog.Logger     // slog.Default() when nil
-	// RateBurst commands may come at once from one user, then one every
-	// RateEvery (500ms when zero). Zero RateBurst means no limit: the console
-	// is the user's own terminal, and a script piped into it applies whole.
-	RateBurst int
-	RateEvery time.Duration
 }
 
 // Router parses and routes commands.
@@ -82,20 +113,28 @@ type Router struct {
 	store    Store
 	now      func() time.Time
 	log      *slog.Logger
-	limiter  *limiter
 	commands []command
 	byName   map[string]*command
 }
 
-// command is one row of the table that routing and help are both built from.
+// command is one row of the table that routing, help and every adapter's
+// view of a command are all built from.
 type command struct {
-	name     string
-	aliases  []string
-	usage    string
-	summary  string
-	examples []string
-	notes    []string // more about how it reads its input, for help
-	run      func(ctx context.Context, c *call) (Reply, error)
+	Command
+	run func(ctx context.Context, c *call) (Reply, error)
+}
+
+// Command is what the table knows about a command: its words and its facts.
+type Command struct {
+	Name     string
+	Aliases  []string
+	Usage    string
+	Summary  string
+	Examples []string
+	Notes    []string // more about how it reads its input, for help
+	Changes  bool     // it may change data: never run it again for paging or sharing
+	Admin    bool     // only admins may run it
+	Slow     bool     // it may take seconds: answer "working on it…" first
 }
 
 // call is one command being run.
@@ -126,6 +165,9 @@ func (c *call) noteViewer() int64 {
 // today is the current date in the conference's zone.
 func (c *call) today() string { return c.now.In(c.conf.Location()).Format(time.DateOnly) }
 
+// admin reports whether the user is an admin (asking the platform only now).
+func (c *call) admin(ctx context.Context) bool { return c.req.IsAdminNow(ctx) }
+
 // New returns a Router over the store.
 func New(cfg Config) *Router {
 	r := &Router{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
@@ -135,22 +177,47 @@ func New(cfg Config) *Router {
 	if r.log == nil {
 		r.log = slog.Default()
 	}
-	if every := cfg.RateEvery; cfg.RateBurst > 0 {
-		if every == 0 {
-			every = 500 * time.Millisecond
-		}
-		r.limiter = &limiter{burst: float64(cfg.RateBurst), every: every, buckets: map[string]*bucket{}}
-	}
 	r.commands = r.table()
 	r.byName = map[string]*command{}
 	for i := range r.commands {
 		c := &r.commands[i]
-		r.byName[c.name] = c
-		for _, a := range c.aliases {
+		r.byName[c.Name] = c
+		for _, a := range c.Aliases {
 			r.byName[a] = c
 		}
 	}
 	return r
+}
+
+// Commands returns the table of commands, in help's order.
+func (r *Router) Commands() []Command {
+	out := make([]Command, len(r.commands))
+	for i, c := range r.commands {
+		out[i] = c.Command
+	}
+	return out
+}
+
+// Lookup returns the command a message runs (a leading talk, /talk or !talk
+// aside), and false for a message that runs none.
+func (r *Router) Lookup(text string) (Command, bool) {
+	word, _ := splitCommand(StripPrefix(text))
+	if c, ok := r.byName[strings.ToLower(word)]; ok {
+		return c.Command, true
+	}
+	if isWatchQuestion(text) {
+		return r.byName["watch"].Command, true
+	}
+	return Command{}, false
+}
+
+// splitCommand splits a message into its command word and the rest.
+func splitCommand(text string) (word, args string) {
+	word, args, _ = strings.Cut(text, " ")
+	if i := strings.IndexByte(word, '\n'); i >= 0 {
+		word, args = word[:i], text[i+1:]
+	}
+	return word, strings.TrimSpace(args)
 }
 
 // Handle runs one message and returns the reply. Internal failures are logged
@@ -158,35 +225,25 @@ func New(cfg Config) *Router {
 func (r *Router) Handle(ctx context.Context, req Request) Reply {
 	text, err := cleanText(req.Text)
 	if err != nil {
-		return errorReply(talkbot.ErrorMessage(err))
+		return failed("", err)
 	}
-	text = stripPrefix(text)
+	text = StripPrefix(text)
 	if text == "" {
 		return r.help("")
-	}
-	now := r.now()
-	if r.limiter != nil {
-		if wait := r.limiter.take(req.Platform+"\x00"+req.Workspace+"\x00"+req.UserID, now); wait > 0 {
-			return errorReply("Easy there: that's a lot of commands at once. Try again in " + humanWait(wait) + ".")
-		}
 	}
 	if name, err := cleanText(req.UserName); err == nil {
 		req.UserName = strings.TrimSpace(name)
 	}
-	word, args, _ := strings.Cut(text, " ")
-	if i := strings.IndexByte(word, '\n'); i >= 0 {
-		word, args = word[:i], text[i+1:]
-	}
+	word, args := splitCommand(text)
 	name := strings.ToLower(word)
 	cmd, ok := r.byName[name]
 	if !ok {
-		if isWatchQuestion(text) {
-			cmd, args = r.byName["watch"], ""
-		} else {
+		if !isWatchQuestion(text) {
 			return r.unknown(word)
 		}
+		cmd, args = r.byName["watch"], ""
 	}
-	c := &call{req: req, name: name, args: strings.TrimSpace(args), now: now}
+	c := &call{req: req, name: name, args: args, now: r.now()}
 	if c.user, err = r.store.User(ctx, req.Platform, req.Workspace, req.UserID, req.UserName); err == nil {
 		c.conf, err = r.store.CurrentConference(ctx, c.user)
 	}
@@ -195,30 +252,32 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		reply, err = cmd.run(ctx, c)
 	}
 	var amb *ambiguousError
-	if errors.As(err, &amb) {
-		return ambiguousReply(amb)
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &amb):
+		reply = ambiguousReply(amb)
+	case err != nil:
 		if talkbot.ErrorCode(err) == talkbot.EINTERNAL {
-			r.log.ErrorContext(ctx, "command failed", "cmd", cmd.name, "platform", req.Platform, "user_id", req.UserID, "err", err)
+			r.log.ErrorContext(ctx, "command failed", "cmd", cmd.Name, "platform", req.Platform, "user_id", req.UserID, "err", err)
 		}
-		return errorReply(talkbot.ErrorMessage(err))
+		reply = failed(cmd.Name, err)
 	}
+	reply.Command, reply.Safe = cmd.Name, !cmd.Changes
 	return reply
 }
 
-// humanWait says a short wait the way a person would.
-func humanWait(d time.Duration) string {
-	switch s := int((d + time.Second - 1) / time.Second); {
-	case s <= 1:
-		return "a second"
-	case s < 60:
-		return fmt.Sprintf("%d seconds", s)
-	case s < 120:
-		return "a minute"
-	default:
-		return fmt.Sprintf("%d minutes", (s+59)/60)
-	}
+// failed is the reply to a command that was not carried out.
+func failed(command string, err error) Reply {
+	r := errorReply(talkbot.ErrorMessage(err))
+	r.Command, r.Code = command, talkbot.ErrorCode(err)
+	return r
+}
+
+// Refusal is the reply to a command refused before it ran: a busy bot, a
+// user over their rate, an admin command from someone who is not one.
+func Refusal(command, code, message string) Reply {
+	r := errorReply(message)
+	r.Command, r.Code = command, code
+	return r
 }
 
 // isWatchQuestion spots plain questions such as "what should I watch later?".
@@ -237,53 +296,8 @@ func (r *Router) unknown(word string) Reply {
 	}
 	shown := truncate(word, 30)
 	if best != "" && bestDist <= max(1, len([]rune(word))/2) {
-		return errorReply("I don't know the command “" + shown + "”. Did you mean `" + best + "`? Type `help` for the list.")
+		return Refusal("", talkbot.ENOTFOUND, "I don't know the command “"+shown+"”. Did you mean `"+best+"`? Type `help` for the list.")
 	}
-	return errorReply("I don't know the command “" + shown + "”. Type `help` for the list.")
+	return Refusal("", talkbot.ENOTFOUND, "I don't know the command “"+shown+"”. Type `help` for the list.")
 }
 
-// limiter is a token bucket per user.
-type limiter struct {
-	mu      sync.Mutex
-	burst   float64
-	every   time.Duration
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// take spends a token for key and returns how long to wait when there is none.
-func (l *limiter) take(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) > 100_000 {
-			l.prune(now)
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	if elapsed := now.Sub(b.at); elapsed > 0 { // a clock stepping back refills nothing and takes nothing
-		b.tokens = min(l.burst, b.tokens+float64(elapsed)/float64(l.every))
-	}
-	b.at = now
-	if b.tokens < 1 {
-		return time.Duration((1 - b.tokens) * float64(l.every))
-	}
-	b.tokens--
-	return 0
-}
-
-// prune forgets buckets that have refilled, so the map stays bounded.
-func (l *limiter) prune(now time.Time) {
-	full := time.Duration(l.burst * float64(l.every))
-	for k, b := range l.buckets {
-		if now.Sub(b.at) > full {
-			delete(l.buckets, k)
-		}
-	}
-}

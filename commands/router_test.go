@@ -31,7 +31,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f.store = st
-	f.router = commands.New(commands.Config{Store: st, Now: clock, RateBurst: 1000})
+	f.router = commands.New(commands.Config{Store: st, Now: clock})
 	return f
 }
 
@@ -62,11 +62,19 @@ func (f *fixture) ok(user, text string) string {
 	return r.Text()
 }
 
+// attachment is the data of a reply's one file, nil when it has none.
+func attachment(r commands.Reply) []byte {
+	if as := r.Attachments(); len(as) == 1 {
+		return as[0].Data
+	}
+	return nil
+}
+
 func (f *fixture) export(user string) commands.ExportDoc {
 	f.t.Helper()
 	r := f.as(user, "export json")
 	var doc commands.ExportDoc
-	if err := json.Unmarshal(r.JSON, &doc); err != nil {
+	if err := json.Unmarshal(attachment(r), &doc); err != nil {
 		f.t.Fatalf("export json: %v\n%s", err, r.Text())
 	}
 	return doc
@@ -223,8 +231,9 @@ func TestMassMentionsAndMarkupAreDefanged(t *testing.T) {
 		}
 	}
 	r := f.as("alice", "show #1")
-	if len(r.Lines) == 0 || !strings.Contains(r.Lines[0][2].Text, "<b>Bold</b>") {
-		t.Errorf("the span should keep the literal text for adapters to escape: %+v", r.Lines)
+	card, ok := r.Blocks[0].(*commands.TalkCard)
+	if !ok || !strings.Contains(card.Talk.Title, "<b>Bold</b>") || !strings.Contains(commands.LineText(card.Heading()), "<b>Bold</b>") {
+		t.Errorf("the card should keep the literal text for adapters to escape: %+v", r.Blocks)
 	}
 }
 
@@ -342,18 +351,6 @@ func TestHelpComesFromTheTable(t *testing.T) {
 	}
 }
 
-func TestRateLimitIsFriendly(t *testing.T) {
-	f := newFixture(t)
-	r := commands.New(commands.Config{Store: f.store, Now: func() time.Time { return f.now }, RateBurst: 2, RateEvery: time.Minute})
-	req := commands.Request{Platform: "console", Workspace: "local", UserID: "alice", Text: "help"}
-	r.Handle(context.Background(), req)
-	r.Handle(context.Background(), req)
-	got := r.Handle(context.Background(), req)
-	if got.Kind != commands.KindError || !strings.Contains(got.Text(), "Try again in a minute.") {
-		t.Errorf("third command in a burst of 2: %q", got.Text())
-	}
-}
-
 func TestSharedRepliesLeaveOutPrivateNotes(t *testing.T) {
 	f := newFixture(t)
 	f.ok("alice", "privacy private")
@@ -367,7 +364,7 @@ func TestSharedRepliesLeaveOutPrivateNotes(t *testing.T) {
 			t.Errorf("shared %q shows a private note:\n%s", cmd, r.Text())
 		}
 	}
-	if r := shared("export json"); r.Kind != commands.KindError || r.JSON != nil {
+	if r := shared("export json"); r.Kind != commands.KindError || len(r.Attachments()) != 0 {
 		t.Errorf("shared export json: %q", r.Text())
 	}
 	if out := f.ok("alice", "show #1"); !strings.Contains(out, "zebrafish are my secret") {
@@ -435,8 +432,8 @@ func TestSeedFindings(t *testing.T) {
 	}
 	// The export keeps & and < readable.
 	f.ok("alice", "add Authoring & Fuzz Testing APIs")
-	if r := f.as("alice", "export json"); strings.Contains(string(r.JSON), `\u0026`) || !strings.Contains(string(r.JSON), "Authoring & Fuzz") {
-		t.Errorf("export escapes HTML:\n%s", r.JSON)
+	if r := f.as("alice", "export json"); strings.Contains(string(attachment(r)), `\u0026`) || !strings.Contains(string(attachment(r)), "Authoring & Fuzz") {
+		t.Errorf("export escapes HTML:\n%s", attachment(r))
 	}
 	for in, want := range map[string]string{"rate #1 4 5": "two ratings", "add Tagged Talk #42abc": "neither a talk id", "note great talk": ""} {
 		r := f.as("dave", in)
@@ -463,7 +460,7 @@ func FuzzParse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	router := commands.New(commands.Config{Store: st, RateBurst: 1 << 30})
+	router := commands.New(commands.Config{Store: st})
 	f.Fuzz(func(t *testing.T, line string) {
 		r := router.Handle(context.Background(), commands.Request{Platform: "console", Workspace: "local", UserID: "fuzz", UserName: "fuzz", Text: line})
 		text := r.Text()

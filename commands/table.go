@@ -5,63 +5,72 @@ import (
 	"strings"
 )
 
-// table is the one list of commands: routing and help are both built from it.
+// table is the one list of commands: routing, help and what adapters know of
+// a command (whether it changes data, is for admins, or is slow) all come
+// from it.
 func (r *Router) table() []command {
+	row := func(c Command, run func(ctx context.Context, c *call) (Reply, error)) command {
+		return command{Command: c, run: run}
+	}
 	return []command{
-		{name: "add", aliases: []string{"saw"}, usage: "add <title or schedule link> [5/5] [#tag] [url] [speakers:…] [event:…] [room:…] [day:YYYY-MM-DD] [tags:…] [-- note]",
-			summary: "log a talk you attended (creates it if new)", run: r.add,
-			notes: []string{"A rating is 4/5, *4 or ★★★★; a bare number is not one.",
+		row(Command{Name: "add", Aliases: []string{"saw"}, Changes: true,
+			Usage:   "add <title or schedule link> [5/5] [#tag] [url] [speakers:…] [event:…] [room:…] [day:YYYY-MM-DD] [tags:…] [-- note]",
+			Summary: "log a talk you attended (creates it if new)",
+			Notes: []string{"A rating is 4/5, *4 or ★★★★; a bare number is not one.",
 				"Options count wherever they stand, at the end of the note too: `-- loved it 5/5 #security`.",
 				"Only ` -- ` starts the note; an em dash is part of the title."},
-			examples: []string{"add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- mind slightly blown",
+			Examples: []string{"add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- mind slightly blown",
 				"add Cgroupv2 Is Coming Soon To a Cluster Near You -- only saw the last half",
-				"add https://kccncna2022.sched.com/event/182HU *4 room:W183"}},
-		{name: "missed", usage: "missed <talk> [-- reason]", summary: "could not attend; puts it on your watch-later list", run: r.missed,
-			examples: []string{"missed https://kccncna2022.sched.com/event/182E3 -- room full"}},
-		{name: "want", aliases: []string{"later"}, usage: "want <talk>", summary: "put a talk on your watch-later list", run: r.want,
-			examples: []string{"want #14", "later Cgroupv2 Is Coming Soon"}},
-		{name: "watched", usage: "watched <talk>", summary: "you watched the recording (leaves the watch-later list)", run: r.watched,
-			examples: []string{"watched #14"}},
-		{name: "rate", usage: "rate [#id | \"title\"] <1-5>", summary: "rate a talk (your last one unless you say)", run: r.rate,
-			examples: []string{"rate 4", "rate #12 5/5", "rate \"KEDA - Real Time And Serverless Scaling in Kubernetes\" ★★★★"}},
-		{name: "star", usage: "star [#id | \"title\"]", summary: "mark a personal highlight", run: r.star, examples: []string{"star", "star #12"}},
-		{name: "unstar", usage: "unstar [#id | \"title\"]", summary: "remove a personal highlight", run: r.unstar, examples: []string{"unstar #12"}},
-		{name: "note", usage: "note [--private] [#id | \"title\"] <text> | note edit|delete|private|team n<id> [text]",
-			summary: "add a note (to your last talk unless you say), or change one of yours", run: r.note,
-			examples: []string{"note the demo was great", "note --private #12 ask Vinay about KEP-1287", "note edit n57 the demo was great, slides are up", "note private n57"}},
-		{name: "notes", usage: "notes [<talk>]", summary: "your notes on a talk, with the n<id> that note edit and note delete take", run: r.notes,
-			examples: []string{"notes", "notes #12"}},
-		{name: "video", usage: "video [<talk>] <recording url>", summary: "attach the recording link", run: r.video,
-			examples: []string{"video #12 https://www.youtube.com/watch?v=29yKJ1312AM"}},
-		{name: "list", usage: "list [today | YYYY-MM-DD | day N] [mine | team | @user] [#tag] [watch]", summary: "list talks (yours unless you say)", run: r.list,
-			examples: []string{"list", "list today team", "list @bob", "list #ebpf", "list watch"}},
-		{name: "show", usage: "show <talk>", summary: "one talk with everyone's ratings and team notes", run: r.show,
-			examples: []string{"show #12", "show keda"}},
-		{name: "highlights", aliases: []string{"top"}, usage: "highlights [today | YYYY-MM-DD | all | #tag] [mine | team]", summary: "top talks, best first", run: r.highlights,
-			examples: []string{"highlights", "highlights today", "highlights mine", "highlights #ebpf"}},
-		{name: "search", aliases: []string{"find"}, usage: "search <words>", summary: "search titles, speakers, abstracts and notes", run: r.search,
-			examples: []string{"search ebpf", "search Pablo"}},
-		{name: "watch", usage: "watch", summary: "what to watch on the recordings, with reasons (also: “what should I watch later?”)", run: r.watch,
-			examples: []string{"watch", "what should I watch later?"}},
-		{name: "recommend", usage: "recommend <talk> [@user]", summary: "recommend a talk to a colleague (or the whole team)", run: r.recommend,
-			examples: []string{"recommend #12 @bob", "recommend #12"}},
-		{name: "edit", usage: "edit <talk> <field>:<value>", summary: "fix a talk (title, speakers, event, room, day, tags, schedule, video) or your log (rating, reason)", run: r.edit,
-			examples: []string{"edit #12 title:Resize Your Pods In-Place", "edit #12 room:W183", "edit #12 speakers:Pablo Chico de Guzman (Red Hat), Vinay Kulkarni", "edit #12 rating:4"}},
-		{name: "delete", aliases: []string{"remove"}, usage: "delete <talk>", summary: "delete your log and notes on a talk", run: r.delete,
-			examples: []string{"delete #12"}},
-		{name: "undo", usage: "undo", summary: "undo your last change", run: r.undo, examples: []string{"undo"}},
-		{name: "conf", aliases: []string{"conference"}, usage: "conf [list | use <name> | new <name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone] | video <playlist link>]",
-			summary: "conferences (an admin's new or use switches the team; anyone else's, just them)", run: r.conf,
-			examples: []string{"conf", "conf list", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver", "conf use KubeCon NA 2024",
-				"conf video https://www.youtube.com/playlist?list=PLj6h78yzYM2Pw4mRw4S-1p_xLARMqPkA7"}},
-		{name: "export", usage: "export json", summary: "all your data as JSON (format talkbot.export/v1)", run: r.export,
-			examples: []string{"export json"}},
-		{name: "privacy", usage: "privacy [team | private]", summary: "who sees your notes by default", run: r.privacy,
-			examples: []string{"privacy", "privacy private"}},
-		{name: "forget", usage: "forget me", summary: "delete all your data (asks to confirm)", run: r.forget,
-			examples: []string{"forget me"}},
-		{name: "help", usage: "help [command]", summary: "this list, or one command in detail", run: r.helpCmd,
-			examples: []string{"help", "help add"}},
+				"add https://kccncna2022.sched.com/event/182HU *4 room:W183"}}, r.add),
+		row(Command{Name: "missed", Changes: true, Usage: "missed <talk> [-- reason]", Summary: "could not attend; puts it on your watch-later list",
+			Examples: []string{"missed https://kccncna2022.sched.com/event/182E3 -- room full"}}, r.missed),
+		row(Command{Name: "want", Aliases: []string{"later"}, Changes: true, Usage: "want <talk>", Summary: "put a talk on your watch-later list",
+			Examples: []string{"want #14", "later Cgroupv2 Is Coming Soon"}}, r.want),
+		row(Command{Name: "watched", Changes: true, Usage: "watched <talk>", Summary: "you watched the recording (leaves the watch-later list)",
+			Examples: []string{"watched #14"}}, r.watched),
+		row(Command{Name: "rate", Changes: true, Usage: "rate [#id | \"title\"] <1-5>", Summary: "rate a talk (your last one unless you say)",
+			Examples: []string{"rate 4", "rate #12 5/5", "rate \"KEDA - Real Time And Serverless Scaling in Kubernetes\" ★★★★"}}, r.rate),
+		row(Command{Name: "star", Changes: true, Usage: "star [#id | \"title\"]", Summary: "mark a personal highlight", Examples: []string{"star", "star #12"}}, r.star),
+		row(Command{Name: "unstar", Changes: true, Usage: "unstar [#id | \"title\"]", Summary: "remove a personal highlight", Examples: []string{"unstar #12"}}, r.unstar),
+		row(Command{Name: "note", Changes: true, Usage: "note [--private] [#id | \"title\"] <text> | note edit|delete|private|team n<id> [text]",
+			Summary:  "add a note (to your last talk unless you say), or change one of yours",
+			Examples: []string{"note the demo was great", "note --private #12 ask Vinay about KEP-1287", "note edit n57 the demo was great, slides are up", "note private n57"}}, r.note),
+		row(Command{Name: "notes", Usage: "notes [<talk>]", Summary: "your notes on a talk, with the n<id> that note edit and note delete take",
+			Examples: []string{"notes", "notes #12"}}, r.notes),
+		row(Command{Name: "video", Changes: true, Usage: "video [<talk>] <recording url>", Summary: "attach the recording link",
+			Examples: []string{"video #12 https://www.youtube.com/watch?v=29yKJ1312AM"}}, r.video),
+		row(Command{Name: "list", Usage: "list [today | YYYY-MM-DD | day N] [mine | team | @user] [#tag] [watch]", Summary: "list talks (yours unless you say)",
+			Examples: []string{"list", "list today team", "list @bob", "list #ebpf", "list watch"}}, r.list),
+		row(Command{Name: "show", Usage: "show <talk>", Summary: "one talk with everyone's ratings and team notes",
+			Examples: []string{"show #12", "show keda"}}, r.show),
+		row(Command{Name: "highlights", Aliases: []string{"top"}, Usage: "highlights [today | YYYY-MM-DD | all | #tag] [mine | team]", Summary: "top talks, best first",
+			Examples: []string{"highlights", "highlights today", "highlights mine", "highlights #ebpf"}}, r.highlights),
+		row(Command{Name: "search", Aliases: []string{"find"}, Usage: "search <words>", Summary: "search titles, speakers, abstracts and notes",
+			Examples: []string{"search ebpf", "search Pablo"}}, r.search),
+		row(Command{Name: "watch", Usage: "watch", Summary: "what to watch on the recordings, with reasons (also: “what should I watch later?”)",
+			Examples: []string{"watch", "what should I watch later?"}}, r.watch),
+		row(Command{Name: "recommend", Changes: true, Usage: "recommend <talk> [@user]", Summary: "recommend a talk to a colleague (or the whole team)",
+			Examples: []string{"recommend #12 @bob", "recommend #12"}}, r.recommend),
+		row(Command{Name: "edit", Changes: true, Usage: "edit <talk> <field>:<value>",
+			Summary: "fix a talk (title, speakers, event, room, day, tags, schedule, video) or your log (rating, reason)",
+			Examples: []string{"edit #12 title:Resize Your Pods In-Place", "edit #12 room:W183",
+				"edit #12 speakers:Pablo Chico de Guzman (Red Hat), Vinay Kulkarni", "edit #12 rating:4"}}, r.edit),
+		row(Command{Name: "delete", Aliases: []string{"remove"}, Changes: true, Usage: "delete <talk>", Summary: "delete your log and notes on a talk",
+			Examples: []string{"delete #12"}}, r.delete),
+		row(Command{Name: "undo", Changes: true, Usage: "undo", Summary: "undo your last change", Examples: []string{"undo"}}, r.undo),
+		row(Command{Name: "conf", Aliases: []string{"conference"}, Changes: true,
+			Usage:   "conf [list | use <name> | new <name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone] | video <playlist link>]",
+			Summary: "conferences (an admin's new or use switches the team; anyone else's, just them)",
+			Examples: []string{"conf", "conf list", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver", "conf use KubeCon NA 2024",
+				"conf video https://www.youtube.com/playlist?list=PLj6h78yzYM2Pw4mRw4S-1p_xLARMqPkA7"}}, r.conf),
+		row(Command{Name: "export", Usage: "export json", Summary: "all your data as JSON (format talkbot.export/v1)",
+			Examples: []string{"export json"}}, r.export),
+		row(Command{Name: "privacy", Changes: true, Usage: "privacy [team | private]", Summary: "who sees your notes by default",
+			Examples: []string{"privacy", "privacy private"}}, r.privacy),
+		row(Command{Name: "forget", Changes: true, Usage: "forget me", Summary: "delete all your data (asks to confirm)",
+			Examples: []string{"forget me"}}, r.forget),
+		row(Command{Name: "help", Usage: "help [command]", Summary: "this list, or one command in detail",
+			Examples: []string{"help", "help add"}}, r.helpCmd),
 	}
 }
 
@@ -72,28 +81,28 @@ func (r *Router) helpCmd(_ context.Context, c *call) (Reply, error) {
 // help lists every command, or explains one.
 func (r *Router) help(topic string) Reply {
 	topic = strings.ToLower(strings.TrimSpace(topic))
-	b := &builder{}
+	b := &builder{r: Reply{Command: "help", Safe: true}}
 	if topic != "" {
 		cmd, ok := r.byName[topic]
 		if !ok {
 			return r.unknown(topic)
 		}
-		b.line(code(cmd.usage))
-		b.text(cmd.summary)
-		if len(cmd.aliases) > 0 {
-			b.text("Also: " + strings.Join(cmd.aliases, ", "))
+		b.line(code(cmd.Usage))
+		b.line(plain(cmd.Summary))
+		if len(cmd.Aliases) > 0 {
+			b.line(plain("Also: " + strings.Join(cmd.Aliases, ", ")))
 		}
-		for _, ex := range cmd.examples {
+		for _, ex := range cmd.Examples {
 			b.line(plain("  "), code(ex))
 		}
-		for _, n := range cmd.notes {
+		for _, n := range cmd.Notes {
 			b.text(n)
 		}
 		return b.reply()
 	}
 	b.text("talkbot: log the talks you see, rate them, share highlights with your team.")
 	for _, cmd := range r.commands {
-		b.line(code(cmd.usage), plain(" — "+cmd.summary))
+		b.line(code(cmd.Usage), plain(" — "+cmd.Summary))
 	}
 	b.text("A talk is #id, a schedule link or id, or its title; with none, your last talk. `help <command>` shows examples.")
 	return b.reply()

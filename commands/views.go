@@ -24,6 +24,11 @@ type viewFilter struct {
 	page  int // 1-based; 0 is the first
 }
 
+func isMention(c *call, text string) bool {
+	_, ok := mentionOf(c, text)
+	return ok
+}
+
 // Page sizes of the lists.
 const (
 	listPage       = 25
@@ -36,8 +41,8 @@ const (
 func pageOf(n, size int) talkbot.Page { return talkbot.Page{Offset: max(n-1, 0) * size, Limit: size} }
 
 // moreLine says which part of a long list a reply shows, and how to see the
-// rest: a list cut short says so. args is the command with its filters, for
-// the hint ("highlights mine").
+// rest: a list cut short says so, with buttons for the pages before and
+// after. args is the command with its filters, for the hint ("highlights mine").
 func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args string) {
 	if total.N <= shown && !total.More && p.Offset == 0 {
 		return
@@ -51,11 +56,21 @@ func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args s
 		b.text(fmt.Sprintf("(No more: there are %s.)", of))
 		return
 	}
+	cmd, page := strings.TrimSpace(args), p.Offset/max(p.Limit, 1)+1
 	line := fmt.Sprintf("(%d–%d of %s", from, to, of)
-	if total.More || to < total.N {
-		line += fmt.Sprintf("; `%s page %d` shows the next", strings.TrimSpace(args), p.Offset/max(p.Limit, 1)+2)
+	var buttons []Button
+	if page > 1 {
+		buttons = append(buttons, Button{Label: "‹ Previous", Command: fmt.Sprintf("%s page %d", cmd, page-1)})
 	}
-	b.text(line + ".)")
+	if total.More || to < total.N {
+		next := fmt.Sprintf("%s page %d", cmd, page+1)
+		line += "; "
+		b.line(plain(line), code(next), plain(" shows the next.)"))
+		buttons = append(buttons, Button{Label: "Next ›", Command: next})
+	} else {
+		b.line(plain(line + ".)"))
+	}
+	b.buttons(buttons...)
 }
 
 func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, allowWatch bool) (viewFilter, error) {
@@ -102,11 +117,11 @@ func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, a
 			v.day = d
 		case reTag.MatchString(w):
 			v.tag = strings.ToLower(w[1:])
-		case allowWho && reMention.MatchString(ts[i].text):
-			m := reMention.FindStringSubmatch(ts[i].text)
-			ref := m[1]
+		case allowWho && (strings.HasPrefix(ts[i].text, "@") || isMention(c, ts[i].text)):
+			m, _ := mentionOf(c, ts[i].text)
+			ref := m.UserID
 			if ref == "" {
-				ref = m[3]
+				ref = strings.TrimPrefix(m.Text, "@")
 			}
 			u, err := r.store.FindUser(ctx, c.user.WorkspaceID, ref)
 			if errors.Is(err, talkbot.ErrNotFound) {
@@ -117,7 +132,7 @@ func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, a
 			}
 			v.who = &u
 		default:
-			return v, talkbot.Errorf(talkbot.EINVALID, "I can't read “%s” here. Try: `%s`.", truncate(ts[i].text, 40), r.byName[cmd].usage)
+			return v, talkbot.Errorf(talkbot.EINVALID, "I can't read “%s” here. Try: `%s`.", truncate(ts[i].text, 40), r.byName[cmd].Usage)
 		}
 	}
 	return v, nil
@@ -144,13 +159,13 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
-	b.text(heading(title, c.conf, v.day, v.tag))
+	b.line(plain(heading(title, c.conf, v.day, v.tag)))
 	if len(ts) == 0 && q.Offset == 0 {
 		b.text("Nothing here yet. `add <title>` logs a talk; `help list` shows the filters.")
 		return b.reply(), nil
 	}
 	for i, t := range ts {
-		summaryLines(b, q.Offset+i+1, t, q.UserID != 0)
+		summaryCard(b, q.Offset+i+1, t, q.UserID != 0)
 	}
 	moreLine(b, len(ts), q.Page, total, "list "+withoutPage(c.args))
 	return b.reply(), nil
@@ -183,13 +198,13 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
-	b.text(heading(title, c.conf, v.day, v.tag))
+	b.line(plain(heading(title, c.conf, v.day, v.tag)))
 	if len(ts) == 0 && q.Offset == 0 {
 		b.text("No highlights yet: `star` a talk or rate it 4 or 5.")
 		return b.reply(), nil
 	}
 	for i, t := range ts {
-		summaryLines(b, q.Offset+i+1, t, mine)
+		summaryCard(b, q.Offset+i+1, t, mine)
 	}
 	moreLine(b, len(ts), q.Page, total, "highlights "+withoutPage(c.args))
 	return b.reply(), nil
@@ -209,41 +224,48 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
-	b.line(talkLine(d.Talk)...)
-	b.talk(d.ID)
+	card := b.card("", d.Talk)
+	card.Notes = d.Notes
+	for _, l := range d.Logs {
+		if l.UserID == c.user.ID {
+			own := l.Log
+			card.Log = &own
+		}
+	}
 	if f := talkFacts(d.Talk); f != nil {
-		b.line(f...)
+		card.line(f...)
 	}
 	if !d.StartsAt.IsZero() {
 		loc := c.conf.Location()
-		b.text("   " + d.StartsAt.In(loc).Format("Mon 2 Jan 15:04") + endTime(d.EndsAt, loc))
+		card.line(plain("   " + d.StartsAt.In(loc).Format("Mon 2 Jan 15:04") + endTime(d.EndsAt, loc)))
 	}
 	if d.ScheduleURL != "" {
-		b.line(plain("   Schedule: "), link(d.ScheduleURL, d.ScheduleURL))
+		card.line(plain("   Schedule: "), link(d.ScheduleURL, d.ScheduleURL))
 	}
 	if d.RecordingURL != "" {
-		b.line(plain("   Recording: "), link(d.RecordingURL, d.RecordingURL))
+		card.line(plain("   Recording: "), link(d.RecordingURL, d.RecordingURL))
 	}
 	for _, l := range d.Links {
-		b.line(plain("   Link: "), link(l, l))
+		card.line(plain("   Link: "), link(l, l))
 	}
 	if d.Abstract != "" {
-		b.line(plain("   "), plain(truncate(d.Abstract, 400)))
+		card.line(plain("   "), plain(truncate(d.Abstract, 400)))
 	}
 	if len(d.Logs) == 0 {
-		b.text("Nobody has logged it yet.")
+		card.text("Nobody has logged it yet.")
 	}
 	for _, l := range d.Logs {
 		if st := logState(l.Log); st != "" {
-			b.line(plain("• "), bold(l.UserName), plain(": "+st))
+			card.line(plain("• "), bold(l.UserName), plain(": "+st))
 		}
 	}
 	for _, n := range d.Notes {
 		l := Line{plain("✎ "), bold(n.UserName)}
 		if n.Visibility == talkbot.VisibilityPrivate {
 			l = append(l, plain(" (private)"))
+			b.r.Private = true
 		}
-		b.line(append(l, plain(": "), quote(n.Text))...)
+		card.line(append(l, plain(": "), quote(n.Text))...)
 	}
 	return b.reply(), nil
 }
@@ -291,10 +313,13 @@ func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
 	}
 	b.line(plain("Talks matching “"), plain(truncate(words, 80)), plain("”:"))
 	for i, h := range hits {
-		b.line(append(Line{plain(fmt.Sprintf("%d. ", q.Offset+i+1))}, talkLine(h.Talk)...)...)
-		b.talk(h.ID)
+		card := b.card(fmt.Sprintf("%d.", q.Offset+i+1), h.Talk)
 		if h.Note != nil {
-			b.line(plain("   "+h.Note.UserName+": "), quote(truncate(h.Note.Text, 160)))
+			card.Notes = []talkbot.Note{*h.Note}
+			card.line(plain("   "+h.Note.UserName+": "), quote(truncate(h.Note.Text, 160)))
+			if h.Note.Visibility == talkbot.VisibilityPrivate {
+				b.r.Private = true
+			}
 		}
 	}
 	moreLine(b, len(hits), q.Page, total, "search "+words)
@@ -313,13 +338,12 @@ func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
 		b.text("Nothing to watch yet. `missed` or `want` a talk to put it on your list; talks colleagues rate 4-5 show up here too.")
 		return b.reply(), nil
 	}
-	b.text("Worth watching — " + c.conf.Name + ":")
+	b.line(plain("Worth watching — " + c.conf.Name + ":"))
 	for i, s := range sg {
-		b.line(append(Line{plain(fmt.Sprintf("%d. ", p.Offset+i+1))}, talkLine(s.Talk)...)...)
-		b.talk(s.ID)
-		b.line(plain("   " + watchReason(s)))
+		card := b.card(fmt.Sprintf("%d.", p.Offset+i+1), s.Talk)
+		card.line(plain("   " + watchReason(s)))
 		if s.RecordingURL != "" {
-			b.line(plain("   ▶ "), link(s.RecordingURL, s.RecordingURL))
+			card.line(plain("   ▶ "), link(s.RecordingURL, s.RecordingURL))
 		}
 	}
 	moreLine(b, len(sg), p, total, "watch")

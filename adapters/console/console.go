@@ -8,39 +8,44 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // Workspace is the console's one workspace.
 const Workspace = "local"
 
-// Handler runs one command; *commands.Router is one.
-type Handler interface {
-	Handle(ctx context.Context, req commands.Request) commands.Reply
+// Server runs a request and sends its reply; *dispatch.Runtime is one.
+type Server interface {
+	Serve(ctx context.Context, req commands.Request, respond dispatch.Respond) error
 }
 
 // Adapter reads commands from In and writes replies to Out.
 type Adapter struct {
-	Handler Handler
-	User    string // who is typing
-	In      io.Reader
-	Out     io.Writer
-	Prompt  bool // print "> " before each line (interactive use)
-	Echo    bool // print each command before its reply (transcripts)
+	Server Server
+	User   string // who is typing
+	In     io.Reader
+	Out    io.Writer
+	Prompt bool // print "> " before each line (interactive use)
+	Echo   bool // print each command before its reply (transcripts)
+
+	mu sync.Mutex // one writer on Out: replies and posts
 }
 
 // Run answers each line of input until it ends or ctx is done. Blank lines
 // and lines starting with "//" (comments in scripts) are skipped; a line
 // "@name: command" speaks as another user, which scripts use to play a team.
-// The console's own user is an admin of the console workspace; others are not.
+// The console's own user is an admin of the console workspace; others are
+// not. Lines run one after another: a script applies in order, and whole.
 func (a *Adapter) Run(ctx context.Context) error {
 	sc := bufio.NewScanner(a.In)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for {
 		if a.Prompt {
-			fmt.Fprint(a.Out, "> ")
+			a.write("> ")
 		}
 		if !sc.Scan() {
 			break
@@ -57,15 +62,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 			user, text = name, rest
 		}
 		if a.Echo {
-			fmt.Fprintf(a.Out, "> %s\n", line)
+			a.write(fmt.Sprintf("> %s\n", line))
 		}
 		// One person is one user whatever the case they are typed in: @Bob: and @bob: are bob.
 		id := strings.ToLower(user)
-		reply := a.Handler.Handle(ctx, commands.Request{
-			Platform: talkbot.PlatformConsole, Workspace: Workspace,
-			UserID: id, UserName: user, Admin: id == strings.ToLower(a.User), Text: text,
-		})
-		if _, err := fmt.Fprintln(a.Out, reply.Text()); err != nil {
+		req := commands.Request{Platform: talkbot.PlatformConsole, Workspace: Workspace,
+			UserID: id, UserName: user, Admin: id == strings.ToLower(a.User), Text: text}
+		// A slow command's "working on it…" is a line of its own; the answer follows.
+		err := a.Server.Serve(ctx, req, func(_ context.Context, r commands.Reply) error { return a.write(r.Text() + "\n") })
+		if err != nil {
 			return fmt.Errorf("write reply: %w", err)
 		}
 	}
@@ -73,6 +78,23 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return fmt.Errorf("read input: %w", err)
 	}
 	return nil
+}
+
+// Post prints a reply posted unprompted (a digest, say), headed by where it
+// would have gone.
+func (a *Adapter) Post(_ context.Context, to commands.Destination, r commands.Reply) (string, error) {
+	where := to.Channel
+	if where == "" {
+		where = "@" + to.User
+	}
+	return "", a.write(fmt.Sprintf("[posted to %s]\n%s\n", where, r.Text()))
+}
+
+func (a *Adapter) write(s string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, err := io.WriteString(a.Out, s)
+	return err
 }
 
 // speaker splits "@bob: list" into "bob" and "list".

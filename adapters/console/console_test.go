@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -36,7 +38,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ f
 //	//tick 0s                           how far the clock moves after each command (default 1m)
 //	//user elmiko                       who types lines without "@name: " (default "me")
 //	//admin elmiko                      treat this user as a workspace admin (nobody is by default)
-//	//ratelimit 5 1m                    commands.Config RateBurst and RateEvery (before the first command)
+//	//ratelimit 5 1m                    a chat adapter's rate limit: burst and interval (before the first command)
 //
 // Any other "//" line is a comment. Comments, directives and blank lines are
 // copied into the transcript so the golden file reads like the script.
@@ -70,7 +72,8 @@ func (c *fakeClock) advance(d time.Duration) {
 // "only your own talks" rule), remembers the last request and reply, and moves
 // the clock on after each command.
 type recorder struct {
-	h      *commands.Router
+	h       *commands.Router
+	limiter *dispatch.Limiter // a //ratelimit directive's, applied as a chat adapter would
 	clock  *fakeClock
 	tick   time.Duration
 	admins map[string]bool
@@ -81,12 +84,26 @@ type recorder struct {
 
 func (r *recorder) Handle(ctx context.Context, req commands.Request) commands.Reply {
 	req.Admin = r.admins[req.UserID]
-	rep := r.h.Handle(ctx, req)
+	var rep commands.Reply
+	if wait := r.take(req); wait > 0 {
+		rep = dispatch.Limited(wait)
+	} else {
+		rep = r.h.Handle(ctx, req)
+	}
 	r.calls++
 	r.req, r.reply = req, rep
 	r.clock.advance(r.tick)
 	return rep
 }
+
+func (r *recorder) take(req commands.Request) time.Duration {
+	if r.limiter == nil {
+		return 0
+	}
+	return r.limiter.Take(req.UserID, r.clock.Now())
+}
+
+func (r *recorder) Lookup(text string) (commands.Command, bool) { return r.h.Lookup(text) }
 
 // entry is one command of a script and what came back.
 type entry struct {
@@ -111,6 +128,7 @@ type session struct {
 	db      *sql.DB // a second, read-only view of the same file for the assertions
 	clock   *fakeClock
 	rec     *recorder
+	rt      *dispatch.Runtime
 	user    string
 	entries []*entry
 	out     bytes.Buffer
@@ -152,24 +170,23 @@ func newSession(t *testing.T, name string) *session {
 }
 
 // router builds the router on first use, so a //ratelimit directive can come first.
-func (s *session) router(cfg commands.Config) {
+func (s *session) router() {
 	if s.rec.h != nil {
 		return
 	}
-	cfg.Store, cfg.Now = s.st, s.clock.Now
-	s.rec.h = commands.New(cfg)
+	s.rec.h = commands.New(commands.Config{Store: s.st, Now: s.clock.Now})
+	s.rt = dispatch.New(dispatch.Config{Handler: s.rec, Logger: slog.New(slog.DiscardHandler)})
 }
 
 // run plays a script and returns the transcript.
 func (s *session) run(script string) string {
 	t := s.t
 	t.Helper()
-	var cfg commands.Config
 	for i, raw := range strings.Split(strings.TrimRight(script, "\n"), "\n") {
 		n := i + 1
 		line := strings.TrimSpace(raw)
 		if d, ok := strings.CutPrefix(line, "//"); ok {
-			s.directive(n, strings.TrimSpace(d), &cfg)
+			s.directive(n, strings.TrimSpace(d))
 			fmt.Fprintln(&s.out, line)
 			continue
 		}
@@ -177,13 +194,13 @@ func (s *session) run(script string) string {
 			fmt.Fprintln(&s.out)
 			continue
 		}
-		s.router(cfg)
+		s.router()
 		s.command(n, line)
 	}
 	return s.out.String()
 }
 
-func (s *session) directive(n int, d string, cfg *commands.Config) {
+func (s *session) directive(n int, d string) {
 	t := s.t
 	word, arg, _ := strings.Cut(d, " ")
 	arg = strings.TrimSpace(arg)
@@ -205,8 +222,12 @@ func (s *session) directive(n int, d string, cfg *commands.Config) {
 			t.Fatalf("%s:%d: //ratelimit must come before the first command", s.name, n)
 		}
 		burst, every, _ := strings.Cut(arg, " ")
-		if cfg.RateBurst, err = strconv.Atoi(burst); err == nil {
-			cfg.RateEvery, err = time.ParseDuration(strings.TrimSpace(every))
+		var n int
+		var d time.Duration
+		if n, err = strconv.Atoi(burst); err == nil {
+			if d, err = time.ParseDuration(strings.TrimSpace(every)); err == nil {
+				s.rec.limiter = dispatch.NewLimiter(n, d)
+			}
 		}
 	}
 	if err != nil {
@@ -219,7 +240,7 @@ func (s *session) command(n int, line string) {
 	t := s.t
 	e := &entry{n: n, line: line, at: s.clock.Now(), before: s.state()}
 	var out bytes.Buffer
-	a := console.Adapter{Handler: s.rec, User: s.user, In: strings.NewReader(line + "\n"), Out: &out, Echo: true}
+	a := console.Adapter{Server: s.rt, User: s.user, In: strings.NewReader(line + "\n"), Out: &out, Echo: true}
 	calls := s.rec.calls
 	if err := a.Run(s.ctx); err != nil {
 		t.Fatalf("%s:%d: adapter: %v", s.name, n, err)
@@ -452,6 +473,14 @@ func (st dbState) ownedBy(user string) dbState {
 	return out
 }
 
+// exportData is the data of a reply's file (an export), nil when it has none.
+func exportData(r commands.Reply) []byte {
+	if as := r.Attachments(); len(as) > 0 {
+		return as[0].Data
+	}
+	return nil
+}
+
 // ---- running the scripts ----
 
 func TestScripts(t *testing.T) {
@@ -528,10 +557,16 @@ func (s *session) checkEveryReply() {
 	t := s.t
 	for _, e := range s.entries {
 		text := e.reply.Text()
-		if e.reply.JSON != nil {
+		if exportData(e.reply) != nil {
 			// The JSON attachment is the user's data verbatim (it must round
 			// trip); only the message lines are checked here.
-			text = commands.Reply{Lines: e.reply.Lines}.Text()
+			var blocks []commands.Block
+			for _, b := range e.reply.Blocks {
+				if _, file := b.(*commands.Attachment); !file {
+					blocks = append(blocks, b)
+				}
+			}
+			text = commands.Reply{Blocks: blocks}.Text()
 		}
 		if strings.TrimSpace(text) == "" {
 			t.Errorf("%s:%d: %q got an empty reply", s.name, e.n, e.line)
@@ -539,7 +574,7 @@ func (s *session) checkEveryReply() {
 		if m := reRawMassMention.FindString(text); m != "" {
 			t.Errorf("%s:%d: the reply to %q contains a live mass mention %q:\n%s", s.name, e.n, e.line, m, text)
 		}
-		if e.reply.JSON == nil && reGoError.MatchString(text) {
+		if exportData(e.reply) == nil && reGoError.MatchString(text) {
 			t.Errorf("%s:%d: the reply to %q looks like an internal error:\n%s", s.name, e.n, e.line, text)
 		}
 		if strings.Contains(text, "Something went wrong on my side") {
@@ -601,7 +636,7 @@ func (s *session) checkExports() {
 
 func (s *session) decodeExport(e *entry) *commands.ExportDoc {
 	t := s.t
-	data := e.reply.JSON
+	data := exportData(e.reply)
 	if len(data) == 0 {
 		t.Errorf("%s:%d: %q returned no JSON", s.name, e.n, e.line)
 		return nil
@@ -771,8 +806,8 @@ func (s *session) checkHighlights() {
 			continue
 		}
 		want := s.expectedHighlights(e)
-		if !slices.Equal(e.reply.Talks, want) {
-			t.Errorf("%s:%d: %q showed talks %v, the ratings imply %v:\n%s", s.name, e.n, e.line, e.reply.Talks, want, e.reply.Text())
+		if !slices.Equal(e.reply.Talks(), want) {
+			t.Errorf("%s:%d: %q showed talks %v, the ratings imply %v:\n%s", s.name, e.n, e.line, e.reply.Talks(), want, e.reply.Text())
 		}
 	}
 }
@@ -988,8 +1023,8 @@ func (s *session) nth(line string, i int) *entry {
 // wantOrder checks that a reply lists talks whose titles start with prefixes, in that order, first.
 func wantOrder(t *testing.T, s *session, e *entry, prefixes ...string) {
 	t.Helper()
-	titles := make([]string, len(e.reply.Talks))
-	for i, id := range e.reply.Talks {
+	titles := make([]string, len(e.reply.Talks()))
+	for i, id := range e.reply.Talks() {
 		titles[i] = e.after.talks[id].title
 	}
 	if len(titles) < len(prefixes) {
@@ -1017,7 +1052,7 @@ func wantUnchanged(t *testing.T, e *entry) {
 func exportOf(t *testing.T, e *entry) commands.ExportDoc {
 	t.Helper()
 	var doc commands.ExportDoc
-	if err := json.Unmarshal(e.reply.JSON, &doc); err != nil {
+	if err := json.Unmarshal(exportData(e.reply), &doc); err != nil {
 		t.Fatalf("line %d %q: %v", e.n, e.line, err)
 	}
 	return doc
@@ -1108,8 +1143,8 @@ func checkKubeConNA2022(t *testing.T, s *session) {
 	// Mine: by my rating, then my star, then the team's interest.
 	wantOrder(t, s, s.last("highlights mine"), "Resize Your Pods", "Cluster API Status Update", "KEDA", "API Server Inception")
 	wantOrder(t, s, s.last("@erik: highlights mine"), "Who Knew Dogfood", "Resize Your Pods")
-	if e := s.last("highlights #ebpf"); len(e.reply.Talks) != 1 {
-		t.Errorf("highlights #ebpf: %d talks, want only the Resize talk (erik rated the other 2/5)", len(e.reply.Talks))
+	if e := s.last("highlights #ebpf"); len(e.reply.Talks()) != 1 {
+		t.Errorf("highlights #ebpf: %d talks, want only the Resize talk (erik rated the other 2/5)", len(e.reply.Talks()))
 	}
 
 	// Private notes stay private: elmiko's and jen's, and erik's Lafayette note.
@@ -1184,7 +1219,7 @@ func checkKubeConNA2022(t *testing.T, s *session) {
 	others := []string{"elmiko still owes me a coney at Lafayette", "slides are worth a second look", "the demo that resized a pod",
 		"KEDA scales on an event stream", "everyone should see this one", "great examples of validation rules", "kind of a boring talk"}
 	for _, n := range others {
-		if bytes.Contains(e.reply.JSON, []byte(n)) {
+		if bytes.Contains(exportData(e.reply), []byte(n)) {
 			t.Errorf("elmiko's export holds someone else's note %q", n)
 		}
 	}
@@ -1200,7 +1235,7 @@ func checkKubeConNA2022(t *testing.T, s *session) {
 		}
 	}
 	for _, n := range []string{"ask Vinay", "mind slightly blown", "pitch a package-manager"} {
-		if bytes.Contains(s.last("@erik: export json").reply.JSON, []byte(n)) {
+		if bytes.Contains(exportData(s.last("@erik: export json").reply), []byte(n)) {
 			t.Errorf("erik's export holds elmiko's note %q", n)
 		}
 	}
@@ -1322,11 +1357,11 @@ func checkKubeConNA2023(t *testing.T, s *session) {
 	})
 }
 
-// handlerFunc adapts a function to console.Handler.
-type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
+// serverFunc adapts a function to console.Server.
+type serverFunc func(ctx context.Context, req commands.Request, respond dispatch.Respond) error
 
-func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
-	return f(ctx, req)
+func (f serverFunc) Serve(ctx context.Context, req commands.Request, respond dispatch.Respond) error {
+	return f(ctx, req, respond)
 }
 
 // TestAdapterReadsAScript runs a whole multi-line script through one Run:
@@ -1344,12 +1379,12 @@ func TestAdapterReadsAScript(t *testing.T) {
 		"talk help",
 	}, "\n")
 	var got []commands.Request
-	h := handlerFunc(func(_ context.Context, req commands.Request) commands.Reply {
+	h := serverFunc(func(ctx context.Context, req commands.Request, respond dispatch.Respond) error {
 		got = append(got, req)
-		return commands.Reply{Lines: []commands.Line{{{Text: "ok " + req.UserID + " @here"}}}}
+		return respond(ctx, commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "ok " + req.UserID + " @here"}}}}})
 	})
 	var out bytes.Buffer
-	a := console.Adapter{Handler: h, User: "alice", In: strings.NewReader(in), Out: &out, Echo: true}
+	a := console.Adapter{Server: h, User: "alice", In: strings.NewReader(in), Out: &out, Echo: true}
 	if err := a.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
