@@ -889,7 +889,6 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	return b.reply(), nil
 }
 
-
 // errTeamMention says a mention named everyone (@here, @channel, ...).
 var errTeamMention = errors.New("team mention")
 

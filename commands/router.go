@@ -300,4 +300,3 @@ func (r *Router) unknown(word string) Reply {
 	}
 	return Refusal("", talkbot.ENOTFOUND, "I don't know the command “"+shown+"”. Type `help` for the list.")
 }
-

@@ -74,12 +74,12 @@ func (c *fakeClock) advance(d time.Duration) {
 type recorder struct {
 	h       *commands.Router
 	limiter *dispatch.Limiter // a //ratelimit directive's, applied as a chat adapter would
-	clock  *fakeClock
-	tick   time.Duration
-	admins map[string]bool
-	calls  int
-	req    commands.Request
-	reply  commands.Reply
+	clock   *fakeClock
+	tick    time.Duration
+	admins  map[string]bool
+	calls   int
+	req     commands.Request
+	reply   commands.Reply
 }
 
 func (r *recorder) Handle(ctx context.Context, req commands.Request) commands.Reply {
