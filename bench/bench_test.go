@@ -33,6 +33,7 @@ import (
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/store"
+	"github.com/talkbot/talkbot/store/storegen"
 )
 
 // The full size, from the issue; BENCH_SCALE multiplies talks, users and notes.
@@ -90,7 +91,7 @@ func newFixture(ctx context.Context) (*fixture, error) {
 			return nil, fmt.Errorf("BENCH_SCALE must be a positive number, like 0.1; got %q", s)
 		}
 	}
-	g := store.GenerateOptions{
+	g := storegen.Options{
 		Platform: talkbot.PlatformConsole, Workspace: workspace,
 		Talks: scaled(fullTalks, scale), Users: scaled(fullUsers, scale), Notes: scaled(fullNotes, scale),
 		LogsPerUser: logsPerUser, Seed: seed,
@@ -144,7 +145,7 @@ func newFixture(ctx context.Context) (*fixture, error) {
 		talks:  g.Talks,
 	}
 	// Benchmarks address talks as #1…#Talks; make sure that holds.
-	u, err := s.User(ctx, g.Platform, g.Workspace, store.GeneratedUserID(g.Users), "")
+	u, err := s.User(ctx, g.Platform, g.Workspace, storegen.UserID(g.Users), "")
 	if err == nil {
 		_, err = s.Talk(ctx, u.WorkspaceID, int64(g.Talks))
 	}
@@ -163,7 +164,7 @@ func sourceKey() (string, error) {
 		return "", err
 	}
 	h := sha256.New()
-	for _, f := range append(files, filepath.Join("..", "store", "generate.go")) {
+	for _, f := range append(files, filepath.Join("..", "store", "storegen", "generate.go")) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("hash the sources of the database: %w", err)
@@ -177,7 +178,7 @@ func scaled(n int, scale float64) int { return max(1, int(float64(n)*scale+0.5))
 
 // generate writes a new database to path, through a temporary file so that an
 // interrupted run leaves nothing to be reused.
-func generate(ctx context.Context, path string, g store.GenerateOptions) error {
+func generate(ctx context.Context, path string, g storegen.Options) error {
 	tmp := path + ".tmp"
 	removeDB(tmp)
 	g.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -186,7 +187,7 @@ func generate(ctx context.Context, path string, g store.GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(store.Generate(ctx, s, g), s.Close()); err != nil {
+	if err := errors.Join(storegen.Generate(ctx, tmp, g), s.Close()); err != nil {
 		return err
 	}
 	fi, err := os.Stat(tmp)
@@ -228,7 +229,7 @@ func (f *fixture) request(n int64, text string) commands.Request {
 	return commands.Request{
 		Platform:  talkbot.PlatformConsole,
 		Workspace: workspace,
-		UserID:    store.GeneratedUserID(int(n%int64(f.users)) + 1),
+		UserID:    storegen.UserID(int(n%int64(f.users)) + 1),
 		Text:      text,
 	}
 }
@@ -266,7 +267,7 @@ func showsTalks(rep commands.Reply) error {
 	if err := ok(rep); err != nil {
 		return err
 	}
-	if len(rep.Talks) == 0 {
+	if len(rep.Talks()) == 0 {
 		return fmt.Errorf("reply shows no talks: %s", rep.Text())
 	}
 	return nil

@@ -13,40 +13,66 @@ import (
 	"github.com/talkbot/talkbot"
 )
 
-// Store is what the commands need from storage. Lookups of one thing return
-// an error wrapping talkbot.ErrNotFound when there is none; lists return no
-// items and no error.
+// Store is what the commands need from storage: the port a store
+// implements (store.Store, on SQLite) and store/storetest checks. A lookup of
+// one thing returns an error wrapping talkbot.ErrNotFound when there is none,
+// never a zero value and nil; a list returns no items, a zero Total and nil.
+// Errors users may read are *talkbot.Error; anything else is internal.
 type Store interface {
+	// User finds or creates the user (and their workspace), keeping the
+	// display name current; an empty name keeps the known one.
 	User(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, error)
+	// FindUser finds a user of the workspace by external id or display
+	// name, ignoring case: ErrNotFound when nobody matches.
 	FindUser(ctx context.Context, workspaceID int64, ref string) (talkbot.User, error)
 	SetDefaultVisibility(ctx context.Context, userID int64, v talkbot.Visibility) error
+	// ForgetUser deletes the user and everything they own.
 	ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten, error)
 
+	// CurrentConference is the user's pick, else the workspace's active
+	// conference, created ("General") on a fresh install: never ErrNotFound.
 	CurrentConference(ctx context.Context, u talkbot.User) (talkbot.Conference, error)
 	Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error)
+	// CreateConference adds one (ECONFLICT when the name is taken) and
+	// switches the user to it, or the whole workspace with forTeam.
 	CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error)
+	// UseConference switches the user (or the workspace) to a conference by
+	// name: ErrNotFound when there is none.
 	UseConference(ctx context.Context, u talkbot.User, name string, forTeam bool) (talkbot.Conference, error)
 	SetConferenceVideos(ctx context.Context, conferenceID int64, url string) error
 
+	// Talk, TalkBySchedule and TalkByScheduleInWorkspace return ErrNotFound
+	// when there is no such talk.
 	Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, error)
 	TalkBySchedule(ctx context.Context, conferenceID int64, scheduleID string) (talkbot.Talk, error)
 	TalkByScheduleInWorkspace(ctx context.Context, workspaceID int64, scheduleID string) (talkbot.Talk, error)
+	// TalksByTitle returns the conference's talks with that normalised title, oldest first.
 	TalksByTitle(ctx context.Context, conferenceID int64, title string) ([]talkbot.Talk, error)
-	// TitlesWithWords returns talks with only ID, Title and Day set.
+	// TitlesWithWords returns candidates whose titles hold every word (or,
+	// with typos, words starting like them), with only ID, Title and Day set.
 	TitlesWithWords(ctx context.Context, conferenceID int64, words []string, typos bool, limit int) ([]talkbot.Talk, error)
+	// TitleCandidates ranks talks sharing any words with query, best first.
 	TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error)
+	// UserLog and UserNote return ErrNotFound when the user has none (a note
+	// of someone else's counts as none).
 	UserLog(ctx context.Context, userID, talkID int64) (talkbot.Log, error)
 	UserNotes(ctx context.Context, userID, talkID int64) ([]talkbot.Note, error)
 	UserNote(ctx context.Context, userID, noteID int64) (talkbot.Note, error)
 
+	// Apply carries out a change in one transaction and records its undo
+	// step; a change that changes nothing records none (Outcome.Unchanged).
 	Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error)
+	// Undo reverses the user's latest change: talkbot.ErrNoUndo when none is left.
 	Undo(ctx context.Context, userID int64) (talkbot.Undone, error)
 
 	ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, talkbot.Total, error)
 	Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, talkbot.Total, error)
 	Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.SearchHit, talkbot.Total, error)
+	// TalkDetail returns a talk with everyone's logs and the notes viewerID
+	// may read: ErrNotFound when there is no such talk.
 	TalkDetail(ctx context.Context, workspaceID, viewerID, talkID int64) (talkbot.TalkDetail, error)
 	WatchList(ctx context.Context, u talkbot.User, conferenceID int64, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error)
+	// Export returns everything the user owns, their private notes included.
 	Export(ctx context.Context, u talkbot.User) (talkbot.Export, error)
 }
 

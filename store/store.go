@@ -20,8 +20,11 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// timeFormat sorts as text: fixed width, always UTC.
-const timeFormat = "2006-01-02T15:04:05.000000Z"
+// TimeFormat is how the database writes times: it sorts as text (fixed
+// width, always UTC).
+const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+const timeFormat = TimeFormat
 
 // Store is a talkbot database. Writes go through one connection, so writers in
 // this process queue in Go instead of spinning on SQLite's lock; reads use a pool.

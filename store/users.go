@@ -40,10 +40,11 @@ func (s *Store) User(ctx context.Context, platform, workspace, externalID, name 
 			ON CONFLICT (platform, external_id) DO NOTHING`, platform, workspace, now); err != nil {
 			return fmt.Errorf("insert workspace: %w", err)
 		}
+		// A new user without a name goes by their id until a name comes along.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (workspace_id, external_id, name, created_at)
-			SELECT id, ?, ?, ? FROM workspaces WHERE platform = ? AND external_id = ?
-			ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = excluded.name WHERE excluded.name != ''`,
-			externalID, name, now, platform, workspace); err != nil {
+			SELECT id, ?, COALESCE(NULLIF(?, ''), ?), ? FROM workspaces WHERE platform = ? AND external_id = ?
+			ON CONFLICT (workspace_id, external_id) DO UPDATE SET name = excluded.name WHERE ? != '' AND excluded.name != users.name`,
+			externalID, name, externalID, now, platform, workspace, name); err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, queryUserByExternal, platform, workspace, externalID))

@@ -1,41 +1,57 @@
-package store
+package storegen
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/store"
 )
 
 // smallGeneration is the size `make test` generates: big enough for every
 // kind of row to turn up, small enough to take well under a second.
-var smallGeneration = GenerateOptions{
+var smallGeneration = Options{
 	Platform: talkbot.PlatformConsole, Workspace: "bench",
 	Talks: 200, Users: 20, LogsPerUser: 10, Notes: 2000, Recommendations: 30, Seed: 7,
 }
 
-func genTestStore(t *testing.T, g GenerateOptions) *Store {
+// generated is a generated database, open as the bot opens it, and as a
+// plain database for the checks.
+type generated struct {
+	*store.Store
+	db   *sql.DB
+	path string
+}
+
+func genTestStore(t *testing.T, g Options) *generated {
 	t.Helper()
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2026, 3, 25, 11, 0, 0, 0, time.UTC) }
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "gen.db"), Options{Now: now})
+	path := filepath.Join(t.TempDir(), "gen.db")
+	s, err := store.Open(ctx, path, store.Options{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := Generate(ctx, s, g); err != nil {
+	if err := Generate(ctx, path, g); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &generated{Store: s, db: db, path: path}
 }
 
-func genCount(t *testing.T, s *Store, query string, args ...any) int {
+func genCount(t *testing.T, s *generated, query string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.r.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -78,12 +94,12 @@ func TestGenerateLoadsWhatWasAskedFor(t *testing.T) {
 	}
 
 	// The router finds the generated users, and their conference, without creating anything.
-	u, err := s.User(ctx, g.Platform, g.Workspace, GeneratedUserID(g.Users), "")
+	u, err := s.User(ctx, g.Platform, g.Workspace, UserID(g.Users), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := genCount(t, s, `SELECT COUNT(*) FROM users`); got != g.Users {
-		t.Errorf("looking up %s made %d users, want %d", GeneratedUserID(g.Users), got, g.Users)
+		t.Errorf("looking up %s made %d users, want %d", UserID(g.Users), got, g.Users)
 	}
 	c, err := s.CurrentConference(ctx, u)
 	if err != nil {
@@ -109,7 +125,7 @@ func TestGenerateKeepsHighlightCountersRight(t *testing.T) {
 		t.Errorf("%d talks have counters that disagree with their logs", got)
 	}
 
-	u, err := s.User(ctx, talkbot.PlatformConsole, smallGeneration.Workspace, GeneratedUserID(1), "")
+	u, err := s.User(ctx, talkbot.PlatformConsole, smallGeneration.Workspace, UserID(1), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +154,7 @@ func TestGenerateKeepsHighlightCountersRight(t *testing.T) {
 func TestGenerateIsSearchable(t *testing.T) {
 	ctx := context.Background()
 	s := genTestStore(t, smallGeneration)
-	u, err := s.User(ctx, talkbot.PlatformConsole, smallGeneration.Workspace, GeneratedUserID(1), "")
+	u, err := s.User(ctx, talkbot.PlatformConsole, smallGeneration.Workspace, UserID(1), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,12 +193,12 @@ func TestGeneratePrivateNotesBelongToTheirAuthor(t *testing.T) {
 	}
 
 	var noteID, talkID, authorID int64
-	if err := s.r.QueryRowContext(ctx, `SELECT id, talk_id, user_id FROM notes WHERE visibility = 'private' ORDER BY id LIMIT 1`).
+	if err := s.db.QueryRowContext(ctx, `SELECT id, talk_id, user_id FROM notes WHERE visibility = 'private' ORDER BY id LIMIT 1`).
 		Scan(&noteID, &talkID, &authorID); err != nil {
 		t.Fatal(err)
 	}
 	var otherID, wsID int64
-	if err := s.r.QueryRowContext(ctx, `SELECT id, workspace_id FROM users WHERE id != ? ORDER BY id LIMIT 1`, authorID).
+	if err := s.db.QueryRowContext(ctx, `SELECT id, workspace_id FROM users WHERE id != ? ORDER BY id LIMIT 1`, authorID).
 		Scan(&otherID, &wsID); err != nil {
 		t.Fatal(err)
 	}
@@ -202,8 +218,8 @@ func TestGeneratePrivateNotesBelongToTheirAuthor(t *testing.T) {
 }
 
 func TestGenerateIsDeterministic(t *testing.T) {
-	snapshot := func(s *Store) []string {
-		rows, err := s.r.QueryContext(context.Background(), `SELECT title || '|' || speakers || '|' || starts_at FROM talks
+	snapshot := func(s *generated) []string {
+		rows, err := s.db.QueryContext(context.Background(), `SELECT title || '|' || speakers || '|' || starts_at FROM talks
 			UNION ALL SELECT text || '|' || visibility FROM notes WHERE id % 97 = 0
 			UNION ALL SELECT user_id || '|' || talk_id || '|' || status || '|' || rating FROM logs`)
 		if err != nil {
@@ -236,7 +252,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 func TestGenerateRefusesAnExistingWorkspace(t *testing.T) {
 	s := genTestStore(t, smallGeneration)
-	err := Generate(context.Background(), s, smallGeneration)
+	err := Generate(context.Background(), s.path, smallGeneration)
 	if err == nil {
 		t.Fatal("generating into an existing workspace succeeded")
 	}

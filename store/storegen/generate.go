@@ -1,4 +1,6 @@
-package store
+// Package storegen bulk-loads a realistic conference into a talkbot database,
+// for benchmarks and load tests. It is not part of the bot.
+package storegen
 
 import (
 	"context"
@@ -15,10 +17,11 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/store"
 )
 
-// GenerateOptions say how much Generate loads and where.
-type GenerateOptions struct {
+// Options say how much Generate loads and where.
+type Options struct {
 	Platform  string // talkbot.PlatformConsole when empty
 	Workspace string // the workspace's external id; it must not exist yet
 	// Conference is the one conference of the workspace, made its active one;
@@ -26,7 +29,7 @@ type GenerateOptions struct {
 	Conference talkbot.Conference
 
 	Talks           int
-	Users           int // with external ids GeneratedUserID(1) … GeneratedUserID(Users)
+	Users           int // with external ids UserID(1) … UserID(Users)
 	LogsPerUser     int // the mean; 30 when zero
 	Notes           int // spread over the logged talks
 	Recommendations int // colleague and team recommendations, for `watch`
@@ -35,8 +38,8 @@ type GenerateOptions struct {
 	Logger *slog.Logger // progress, one line a phase; nothing when nil
 }
 
-// GeneratedUserID is the external id Generate gives its i-th user (1-based).
-func GeneratedUserID(i int) string { return fmt.Sprintf("u%05d", i) }
+// UserID is the external id Generate gives its i-th user (1-based).
+func UserID(i int) string { return fmt.Sprintf("u%05d", i) }
 
 // generateBatch is how many rows go in one transaction: large enough that
 // commits cost nothing, small enough that the WAL stays a few tens of MB.
@@ -54,11 +57,16 @@ const generateCacheKiB = 256 << 10
 // triggers keep full-text search and the highlight counters right. The same
 // options and seed always produce the same data. In a fresh database, users
 // get ids 1…Users and talks ids 1…Talks.
-func Generate(ctx context.Context, s *Store, g GenerateOptions) error {
+func Generate(ctx context.Context, path string, g Options) error {
 	if err := g.fill(); err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	conn, err := s.w.Conn(ctx)
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
@@ -94,7 +102,7 @@ func Generate(ctx context.Context, s *Store, g GenerateOptions) error {
 	for _, p := range phases {
 		t := time.Now()
 		if err := p.run(ctx, conn); err != nil {
-			return fmt.Errorf("generate %s: %w", p.name, translate(err))
+			return fmt.Errorf("generate %s: %w", p.name, err)
 		}
 		g.Logger.InfoContext(ctx, "generated", "phase", p.name, "rows", p.rows(), "took", time.Since(t).Round(time.Millisecond))
 	}
@@ -103,7 +111,7 @@ func Generate(ctx context.Context, s *Store, g GenerateOptions) error {
 }
 
 // fill checks the options and puts in the defaults.
-func (g *GenerateOptions) fill() error {
+func (g *Options) fill() error {
 	if g.Platform == "" {
 		g.Platform = talkbot.PlatformConsole
 	}
@@ -134,7 +142,7 @@ func (g *GenerateOptions) fill() error {
 
 // generator holds what one phase leaves for the next: ids and the logs that notes go on.
 type generator struct {
-	opt  GenerateOptions
+	opt  Options
 	rng  *rand.Rand
 	loc  *time.Location
 	days []string // the conference days, YYYY-MM-DD
@@ -163,7 +171,7 @@ type genLog struct {
 	at         time.Time
 }
 
-func newGenerator(g GenerateOptions) *generator {
+func newGenerator(g Options) *generator {
 	loc, _ := time.LoadLocation(g.Conference.Timezone)
 	gen := &generator{opt: g, rng: rand.New(rand.NewPCG(uint64(g.Seed), 0x7a1b_b07)), loc: loc}
 	first, _ := time.Parse(time.DateOnly, g.Conference.StartsOn)
@@ -255,7 +263,7 @@ func (gen *generator) loadUsers(ctx context.Context, conn *sql.Conn) error {
 			vis = talkbot.VisibilityPrivate
 		}
 		joined := base.Add(time.Duration(gen.rng.Int64N(int64(30 * 24 * time.Hour))))
-		res, err := st[0].ExecContext(ctx, gen.wsID, GeneratedUserID(i+1), u.name, string(vis), formatTime(joined))
+		res, err := st[0].ExecContext(ctx, gen.wsID, UserID(i+1), u.name, string(vis), formatTime(joined))
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
@@ -662,3 +670,12 @@ var (
 	missedReasons = strings.Split(`room full|clashed with another talk|hallway track|lunch ran long|`+
 		`on a call|at the booth|too tired after the keynote|queue at the door`, "|")
 )
+
+func formatTime(t time.Time) string { return t.UTC().Format(store.TimeFormat) }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
