@@ -80,7 +80,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	err = migrate(ctx, w)
+	unlock()
+	if err != nil {
 		w.Close()
 		return nil, err
 	}
