@@ -150,8 +150,13 @@ type Log struct {
 	UpdatedAt  time.Time
 }
 
+// HighlightRating is the rating from which a talk is one of the user's
+// highlights (starred talks are, whatever their rating). The store's SQL
+// and its counter triggers follow the same rule.
+const HighlightRating = 4
+
 // Highlighted reports whether the log makes its talk one of the user's highlights.
-func (l Log) Highlighted() bool { return l.Starred || l.Rating >= 4 }
+func (l Log) Highlighted() bool { return l.Starred || l.Rating >= HighlightRating }
 
 // Note is free text a user wrote about a talk.
 type Note struct {

@@ -366,9 +366,9 @@ func watchReason(s talkbot.Suggestion) string {
 	}
 	for _, l := range s.Ratings {
 		switch {
-		case l.Rating >= 4 && l.Starred:
+		case l.Rating >= talkbot.HighlightRating && l.Starred:
 			parts = append(parts, fmt.Sprintf("%s rated it %d/5 and starred it", l.UserName, l.Rating))
-		case l.Rating >= 4:
+		case l.Rating >= talkbot.HighlightRating:
 			parts = append(parts, fmt.Sprintf("%s rated it %d/5", l.UserName, l.Rating))
 		default:
 			parts = append(parts, l.UserName+" starred it")

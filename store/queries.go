@@ -134,9 +134,11 @@ func limit(n int) int {
 }
 
 // highlighted is the SQL of talkbot.Log.Highlighted for the log aliased l:
-// the one place the rule is written in SQL (the triggers on logs aside,
-// which keep the counters by it).
-func highlighted(l string) string { return "(" + l + ".starred = 1 OR " + l + ".rating >= 4)" }
+// the one place the rule is written in SQL. The triggers on logs (shipped in
+// migration 00001, never edited) keep the counters by the same rule.
+func highlighted(l string) string {
+	return fmt.Sprintf("(%s.starred = 1 OR %s.rating >= %d)", l, l, talkbot.HighlightRating)
+}
 
 // Highlights returns a page of the best talks: for the team, by how many
 // people starred or rated them 4-5, then by net score (rating-3 per rating, 1
