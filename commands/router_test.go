@@ -117,7 +117,7 @@ func TestProductExamples(t *testing.T) {
 		t.Errorf("want #3: %+v", got)
 	}
 	out = f.ok("alice", "!talk what should I watch later?")
-	if !strings.Contains(out, "you missed it (room full)") || !strings.Contains(out, "#3") {
+	if !strings.Contains(out, "you missed it (room full)") || !names(out, 3) {
 		t.Errorf("watch:\n%s", out)
 	}
 }
@@ -264,13 +264,13 @@ func TestSharedTalksAndTeamViews(t *testing.T) {
 	if hl := f.ok("carol", "highlights mine"); strings.Contains(hl, "#1 ") || !strings.Contains(hl, "#2 ") {
 		t.Errorf("carol's highlights:\n%s", hl)
 	}
-	if l := f.ok("bob", "list @carol"); !strings.Contains(l, "#1") || !strings.Contains(l, "#2") {
+	if l := f.ok("bob", "list @carol"); !names(l, 1) || !names(l, 2) {
 		t.Errorf("list @carol:\n%s", l)
 	}
-	if s := f.ok("bob", "search secret"); strings.Contains(s, "#1") {
+	if s := f.ok("bob", "search secret"); names(s, 1) {
 		t.Errorf("search found carol's private note for bob:\n%s", s)
 	}
-	if s := f.ok("carol", "search secret"); !strings.Contains(s, "#1") {
+	if s := f.ok("carol", "search secret"); !names(s, 1) {
 		t.Errorf("carol's search misses her own private note:\n%s", s)
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
@@ -529,19 +531,11 @@ func compareGolden(t *testing.T, path, got string) {
 	if got == string(want) {
 		return
 	}
-	gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(gl), len(wl)); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			t.Fatalf("transcript differs from %s at line %d:\n got: %q\nwant: %q\n(run go test with -update if the change is intended, then read the diff)", path, i+1, g, w)
-		}
+	diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n"))
+	if len(diff) > 6000 {
+		diff = diff[:6000] + "\n…"
 	}
+	t.Fatalf("transcript differs from %s (-want +got):\n%s\n(run go test with -update if the change is intended, then read the diff)", path, diff)
 }
 
 // ---- assertions that hold for every script ----
