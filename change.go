@@ -174,7 +174,12 @@ type Suggestion struct {
 	MissedReason string    // why, as they said
 	From         []string  // colleagues who recommended it
 	Ratings      []UserLog // colleagues who starred it or rated it 4-5
+	SharedTags   []string  // tags it shares with talks the user rated highly
+	TeamScore    int       // the team's net enthusiasm for it
+	BestRating   int       // the best rating a colleague gave it
+	HasRecording bool
 	Since        time.Time // when the user put it on their list
+	Score        float64   // how high it ranks
 }
 
 // Export is everything a user owns (PRODUCT.md §4).
@@ -208,4 +213,34 @@ type Undone struct {
 	NotesRemoved    []Note // notes the change had written, now gone
 	NotesRestored   []Note // notes the change had deleted or edited, back as they were
 	Recommendations int    // recommendations taken back
+}
+
+// NotesQuery selects the notes a summary covers: those ViewerID may read
+// (team notes, and their own private ones), about talks of the conference.
+type NotesQuery struct {
+	WorkspaceID  int64
+	ConferenceID int64
+	ViewerID     int64  // whose private notes count too; 0 for nobody's
+	TalkID       int64  // one talk; 0 for any
+	Day          string // talks of that day, YYYY-MM-DD
+	Tag          string
+	AuthorID     int64 // only this user's notes
+	Limit        int   // talks at most
+}
+
+// NotedTalk is a talk with the notes a query selected, oldest first.
+type NotedTalk struct {
+	Talk
+	Notes []Note
+}
+
+// WatchFilters narrow the watch list; the zero value narrows nothing.
+type WatchFilters struct {
+	Keywords      []string // full-text words, any of which a talk's title, abstract or notes must hold
+	Tags          []string // any of these tags
+	Day           string   // YYYY-MM-DD
+	Weekday       string   // "monday" … "sunday", in the conference's zone
+	OnlyMissed    bool     // only talks the user missed or never attended
+	MinRating     int      // colleagues' best rating at least this
+	WithRecording bool     // only talks with a recording
 }

@@ -71,9 +71,13 @@ type Store interface {
 	// TalkDetail returns a talk with everyone's logs and the notes viewerID
 	// may read: ErrNotFound when there is no such talk.
 	TalkDetail(ctx context.Context, workspaceID, viewerID, talkID int64) (talkbot.TalkDetail, error)
-	WatchList(ctx context.Context, u talkbot.User, conferenceID int64, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error)
+	// WatchList ranks what the user should watch, narrowed by the filters.
+	WatchList(ctx context.Context, u talkbot.User, conferenceID int64, f talkbot.WatchFilters, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error)
 	// Export returns everything the user owns, their private notes included.
 	Export(ctx context.Context, u talkbot.User) (talkbot.Export, error)
+	// NotesByTalk returns talks with the notes the query selects, at most
+	// q.Limit talks, the most noted first.
+	NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbot.NotedTalk, error)
 }
 
 // Request is one message to the bot, as an adapter saw it.
@@ -129,15 +133,17 @@ type Destination struct {
 
 // Config configures a Router.
 type Config struct {
-	Store  Store
-	Now    func() time.Time // the clock; time.Now when nil
-	Logger *slog.Logger     // slog.Default() when nil
+	Store     Store
+	Assistant Assistant        // summaries and watch questions; summary is off without one
+	Now       func() time.Time // the clock; time.Now when nil
+	Logger    *slog.Logger     // slog.Default() when nil
 }
 
 // Router parses and routes commands.
 type Router struct {
-	store    Store
-	now      func() time.Time
+	store     Store
+	assistant Assistant
+	now       func() time.Time
 	log      *slog.Logger
 	commands []command
 	byName   map[string]*command
@@ -196,7 +202,7 @@ func (c *call) admin(ctx context.Context) bool { return c.req.IsAdminNow(ctx) }
 
 // New returns a Router over the store.
 func New(cfg Config) *Router {
-	r := &Router{store: cfg.Store, now: cfg.Now, log: cfg.Logger}
+	r := &Router{store: cfg.Store, assistant: cfg.Assistant, now: cfg.Now, log: cfg.Logger}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -267,7 +273,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		if !isWatchQuestion(text) {
 			return r.unknown(word)
 		}
-		cmd, args = r.byName["watch"], ""
+		cmd, args = r.byName["watch"], text // the question is the argument
 	}
 	c := &call{req: req, name: name, args: args, now: r.now()}
 	if c.user, err = r.store.User(ctx, req.Platform, req.Workspace, req.UserID, req.UserName); err == nil {
@@ -307,10 +313,12 @@ func Refusal(command, code, message string) Reply {
 }
 
 // isWatchQuestion spots plain questions such as "what should I watch later?".
+// A question is two words or more ending in "?" ("anything on eBPF I
+// missed?", "best security talks from Tuesday?"), or one about watching.
 func isWatchQuestion(text string) bool {
-	t := strings.ToLower(text)
-	return strings.Contains(t, "watch") && (strings.HasSuffix(strings.TrimSpace(t), "?") ||
-		strings.HasPrefix(t, "what") || strings.HasPrefix(t, "which") || strings.HasPrefix(t, "anything"))
+	t := strings.ToLower(strings.TrimSpace(text))
+	asks := strings.HasPrefix(t, "what") || strings.HasPrefix(t, "which") || strings.HasPrefix(t, "anything") || strings.HasPrefix(t, "any ")
+	return (strings.HasSuffix(t, "?") && len(strings.Fields(t)) >= 2) || (strings.Contains(t, "watch") && asks)
 }
 
 func (r *Router) unknown(word string) Reply {

@@ -327,26 +327,54 @@ func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
 }
 
 func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
-	_, page := pageSuffix(strings.TrimSpace(c.args))
+	question, page := pageSuffix(strings.TrimSpace(c.args))
+	var f talkbot.WatchFilters
+	if question != "" && r.assistant != nil {
+		f = r.assistant.ParseQuestion(ctx, WatchQuestion{WorkspaceID: c.user.WorkspaceID, Text: question, Today: c.today()})
+	}
 	p := pageOf(page, watchPage)
-	sg, total, err := r.store.WatchList(ctx, c.user, c.conf.ID, p)
+	sg, total, err := r.store.WatchList(ctx, c.user, c.conf.ID, f, p)
 	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
 	if len(sg) == 0 && p.Offset == 0 {
+		if question != "" && (len(f.Keywords) > 0 || len(f.Tags) > 0 || f.Day != "" || f.Weekday != "") {
+			b.line(plain("Nothing to watch matches “"), plain(truncate(question, 80)), plain("”."))
+			b.text("`watch` alone lists everything worth watching.")
+			return b.reply(), nil
+		}
 		b.text("Nothing to watch yet. `missed` or `want` a talk to put it on your list; talks colleagues rate 4-5 show up here too.")
 		return b.reply(), nil
+	}
+	reasons := make([]string, len(sg))
+	for i, s := range sg {
+		reasons[i] = watchReason(s)
+	}
+	if question != "" && r.assistant != nil { // the assistant may say it better, from these facts only
+		cands := make([]WatchCandidate, len(sg))
+		for i, s := range sg {
+			cands[i] = WatchCandidate{TalkID: s.ID, Title: s.Title, Facts: strings.Split(reasons[i], "; "), Reason: reasons[i]}
+		}
+		for i, line := range r.assistant.Explain(ctx, c.user.WorkspaceID, question, cands) {
+			if i < len(reasons) && strings.TrimSpace(line) != "" {
+				reasons[i] = line
+			}
+		}
 	}
 	b.line(plain("Worth watching — " + c.conf.Name + ":"))
 	for i, s := range sg {
 		card := b.card(fmt.Sprintf("%d.", p.Offset+i+1), s.Talk)
-		card.line(plain("   " + watchReason(s)))
+		card.line(plain("   " + reasons[i]))
 		if s.RecordingURL != "" {
 			card.line(plain("   ▶ "), link(s.RecordingURL, s.RecordingURL))
 		}
 	}
-	moreLine(b, len(sg), p, total, "watch")
+	more := "watch"
+	if question != "" {
+		more = "watch " + question
+	}
+	moreLine(b, len(sg), p, total, more)
 	return b.reply(), nil
 }
 
@@ -374,7 +402,13 @@ func watchReason(s talkbot.Suggestion) string {
 			parts = append(parts, l.UserName+" starred it")
 		}
 	}
+	if len(s.SharedTags) > 0 {
+		parts = append(parts, "like the talks you rated highly (#"+strings.Join(s.SharedTags, ", #")+")")
+	}
 	if !s.WatchLater && !s.Missed && len(s.From) == 0 && len(parts) > 0 {
+		parts = append(parts, "you haven't seen it")
+	}
+	if len(parts) == 0 {
 		parts = append(parts, "you haven't seen it")
 	}
 	return strings.Join(parts, "; ")

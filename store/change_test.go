@@ -153,7 +153,7 @@ func TestRepeatedRecommendationIsNotStoredTwice(t *testing.T) {
 			t.Errorf("recommendation %d: repeated %v unchanged %v", i+1, got.Repeated, got.Unchanged)
 		}
 	}
-	if sg, total, _ := s.WatchList(ctx, b, out.Talk.ConferenceID, talkbot.Page{Limit: 10}); total.N != 1 || len(sg[0].From) != 1 {
+	if sg, total, _ := s.WatchList(ctx, b, out.Talk.ConferenceID, talkbot.WatchFilters{}, talkbot.Page{Limit: 10}); total.N != 1 || len(sg[0].From) != 1 {
 		t.Errorf("bob's watch list = %+v", sg)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -301,20 +302,20 @@ func (s *Store) userLogs(ctx context.Context, where string, args ...any) ([]talk
 	return out, rows.Err()
 }
 
-// WatchList suggests recordings for the user in a conference, each with every
-// reason that applies: their own missed and watch-later talks first, then
-// colleagues' recommendations, then talks colleagues starred or rated 4-5;
-// never one the user attended or watched. It returns a page and the total.
-func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int64, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error) {
+// WatchList ranks recordings for the user in a conference, each with every
+// reason that applies: their own missed and watch-later talks, colleagues'
+// recommendations, talks colleagues starred or rated 4-5, and talks like the
+// ones the user rated highly (sharing a tag); with filters, any talk the team
+// logged that matches them. Talks with a recording rank higher; a talk the
+// user attended or watched never appears. It returns a page and the total.
+func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int64, f talkbot.WatchFilters, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error) {
 	byID := map[int64]*talkbot.Suggestion{}
-	var order []int64
 	add := func(id int64) *talkbot.Suggestion {
 		if sg, ok := byID[id]; ok {
 			return sg
 		}
 		sg := &talkbot.Suggestion{Talk: talkbot.Talk{ID: id}}
 		byID[id] = sg
-		order = append(order, id)
 		return sg
 	}
 	scan := func(query string, args []any, fn func(rows *sql.Rows) error) error {
@@ -330,75 +331,232 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		}
 		return rows.Err()
 	}
-	err := scan(`SELECT l.talk_id, l.status = 'missed', l.reason, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
-		WHERE l.user_id = ? AND t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0
-		ORDER BY l.status = 'missed' DESC, t.day, t.id LIMIT ?`, []any{u.ID, conferenceID, countCap + 1},
-		func(rows *sql.Rows) error {
-			var id int64
-			var missed bool
-			var reason, since string
-			if err := rows.Scan(&id, &missed, &reason, &since); err != nil {
-				return err
-			}
-			sg := add(id)
-			sg.WatchLater, sg.Missed, sg.MissedReason, sg.Since = true, missed, reason, parseTime(since)
-			return nil
-		})
+	narrow, nargs, err := s.watchFilter(ctx, u, f)
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
-	seenOrAttended := `NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1))`
-	err = scan(`SELECT r.talk_id, fu.name FROM recommendations r
-		JOIN talks t ON t.id = r.talk_id JOIN users fu ON fu.id = r.from_user_id
-		WHERE r.workspace_id = ? AND (r.to_user_id = ? OR r.to_user_id IS NULL) AND r.from_user_id != ? AND t.conference_id = ?
-		AND `+seenOrAttended+` ORDER BY r.id LIMIT ?`, []any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID, 4 * countCap},
-		func(rows *sql.Rows) error {
-			var id int64
-			var from string
-			if err := rows.Scan(&id, &from); err != nil {
-				return err
-			}
-			if sg := add(id); !slices.Contains(sg.From, from) {
-				sg.From = append(sg.From, from)
-			}
-			return nil
-		})
-	if err != nil {
+	unseen := `NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1))`
+	sources := []struct {
+		query string
+		args  []any
+		fn    func(rows *sql.Rows) error
+	}{
+		{`SELECT t.id, l.status = 'missed', l.reason, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
+			WHERE l.user_id = ? AND t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0` + narrow + `
+			ORDER BY t.id LIMIT ?`, append(append([]any{u.ID, conferenceID}, nargs...), countCap+1),
+			func(rows *sql.Rows) error {
+				var id int64
+				var missed bool
+				var reason, since string
+				if err := rows.Scan(&id, &missed, &reason, &since); err != nil {
+					return err
+				}
+				sg := add(id)
+				sg.WatchLater, sg.Missed, sg.MissedReason, sg.Since = true, missed, reason, parseTime(since)
+				return nil
+			}},
+		{`SELECT t.id, fu.name FROM recommendations r JOIN talks t ON t.id = r.talk_id JOIN users fu ON fu.id = r.from_user_id
+			WHERE r.workspace_id = ? AND (r.to_user_id = ? OR r.to_user_id IS NULL) AND r.from_user_id != ? AND t.conference_id = ?
+			AND ` + unseen + narrow + ` ORDER BY r.id LIMIT ?`, append(append([]any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID}, nargs...), 4*countCap),
+			func(rows *sql.Rows) error {
+				var id int64
+				var from string
+				if err := rows.Scan(&id, &from); err != nil {
+					return err
+				}
+				if sg := add(id); !slices.Contains(sg.From, from) {
+					sg.From = append(sg.From, from)
+				}
+				return nil
+			}},
+		{`SELECT t.id, t.score FROM talks t WHERE t.conference_id = ? AND t.highlight_count > 0 AND ` + unseen + `
+			AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND ` + highlighted("o") + `)` + narrow + `
+			ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID, u.ID}, nargs...), countCap+1),
+			func(rows *sql.Rows) error {
+				var id int64
+				var score int
+				if err := rows.Scan(&id, &score); err != nil {
+					return err
+				}
+				add(id).TeamScore = score
+				return nil
+			}},
+		// Like the user's own favourites: a tag in common with a talk they starred or rated 4-5.
+		{`SELECT t.id, g.tag FROM talk_tags g JOIN talks t ON t.id = g.talk_id
+			WHERE g.tag IN (SELECT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id
+				WHERE ml.user_id = ? AND ` + highlighted("ml") + `)
+			AND t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND ` + unseen + narrow + `
+			ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{u.ID, conferenceID, u.ID}, nargs...), 2*countCap),
+			func(rows *sql.Rows) error {
+				var id int64
+				var tag string
+				if err := rows.Scan(&id, &tag); err != nil {
+					return err
+				}
+				if sg := add(id); !slices.Contains(sg.SharedTags, tag) {
+					sg.SharedTags = append(sg.SharedTags, tag)
+				}
+				return nil
+			}},
+	}
+	if filtered(f) { // a question narrows to its subject: any talk the team logged on it counts
+		sources = append(sources, struct {
+			query string
+			args  []any
+			fn    func(rows *sql.Rows) error
+		}{`SELECT t.id FROM talks t WHERE t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)
+			AND ` + unseen + narrow + ` ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID}, nargs...), countCap+1),
+			func(rows *sql.Rows) error {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				add(id)
+				return nil
+			}})
+	}
+	for _, src := range sources {
+		if err := scan(src.query, src.args, src.fn); err != nil {
+			return nil, talkbot.Total{}, err
+		}
+	}
+	// The recording and the colleagues' best rating of every candidate, in one query each.
+	ids := make([]int64, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	if err := s.watchFacts(ctx, u, ids, byID); err != nil {
 		return nil, talkbot.Total{}, err
 	}
-	err = scan(`SELECT t.id FROM talks t WHERE t.conference_id = ? AND t.highlight_count > 0 AND `+seenOrAttended+`
-		AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND `+highlighted("o")+`)
-		ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, []any{conferenceID, u.ID, u.ID, countCap + 1},
-		func(rows *sql.Rows) error {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			add(id)
-			return nil
-		})
-	if err != nil {
-		return nil, talkbot.Total{}, err
+	var order []*talkbot.Suggestion
+	for _, sg := range byID {
+		if (f.MinRating > 0 && sg.BestRating < f.MinRating) || (f.WithRecording && !sg.HasRecording) {
+			continue
+		}
+		sg.Score = watchScore(sg)
+		order = append(order, sg)
 	}
+	slices.SortFunc(order, func(a, b *talkbot.Suggestion) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	total := talkbot.Total{N: len(order)}
 	if total.N > countCap {
 		total = talkbot.Total{N: countCap, More: true}
 	}
 	var out []talkbot.Suggestion
-	for _, id := range pageOf(order, p) {
-		sg := byID[id]
-		t, err := getTalk(ctx, s.r, u.WorkspaceID, id)
+	for _, sg := range pageOf(order, p) {
+		t, err := getTalk(ctx, s.r, u.WorkspaceID, sg.ID)
 		if err != nil {
 			return nil, total, err
 		}
 		sg.Talk = t
 		if sg.Ratings, err = s.userLogs(ctx, `WHERE l.talk_id = ? AND l.user_id != ? AND `+highlighted("l")+`
-			ORDER BY l.rating DESC, u.name LIMIT 5`, id, u.ID); err != nil {
+			ORDER BY l.rating DESC, u.name LIMIT 5`, sg.ID, u.ID); err != nil {
 			return nil, total, err
 		}
 		out = append(out, *sg)
 	}
 	return out, total, nil
+}
+
+// watchScore ranks a suggestion: the user's own list first, then what
+// colleagues recommend and love, then talks like their favourites; a talk
+// with a recording to watch goes before one without.
+func watchScore(sg *talkbot.Suggestion) float64 {
+	score := 0.0
+	switch {
+	case sg.Missed:
+		score += 8
+	case sg.WatchLater:
+		score += 7
+	}
+	score += 3 * float64(min(len(sg.From), 2))
+	score += float64(min(max(sg.TeamScore, 0), 6))
+	score += float64(min(len(sg.SharedTags), 2))
+	if sg.HasRecording {
+		score += 2.5
+	}
+	return score
+}
+
+func filtered(f talkbot.WatchFilters) bool {
+	return len(f.Keywords) > 0 || len(f.Tags) > 0 || f.Day != "" || f.Weekday != ""
+}
+
+var weekdays = map[string]int{"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6}
+
+// watchFilter is the SQL (" AND …", on talks t) and arguments of a
+// question's filters. Keywords match a talk's title, speakers, tags or
+// abstract, or a note the user may read.
+func (s *Store) watchFilter(ctx context.Context, u talkbot.User, f talkbot.WatchFilters) (string, []any, error) {
+	var b strings.Builder
+	var args []any
+	if len(f.Tags) > 0 {
+		b.WriteString(` AND t.id IN (SELECT talk_id FROM talk_tags WHERE tag IN (?` + strings.Repeat(", ?", len(f.Tags)-1) + `))`)
+		for _, tag := range f.Tags {
+			args = append(args, strings.ToLower(tag))
+		}
+	}
+	if f.Day != "" {
+		b.WriteString(` AND t.day = ?`)
+		args = append(args, f.Day)
+	}
+	if wd, ok := weekdays[strings.ToLower(f.Weekday)]; ok {
+		b.WriteString(` AND t.day != '' AND CAST(strftime('%w', t.day) AS INTEGER) = ?`)
+		args = append(args, wd)
+	}
+	if len(f.Keywords) > 0 {
+		terms := ftsQuery(strings.Join(f.Keywords, " "), "", " OR ")
+		if terms != "" {
+			ws := fmt.Sprintf("ws: w%d AND ", u.WorkspaceID)
+			b.WriteString(` AND (t.id IN (SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? LIMIT 2000)
+				OR t.id IN (SELECT n.talk_id FROM notes n WHERE n.id IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ? LIMIT 4000)
+					AND (n.visibility = 'team' OR n.user_id = ?)))`)
+			args = append(args, ws+"("+terms+")", ws+"text: ("+terms+")", u.ID)
+		}
+	}
+	return b.String(), args, nil
+}
+
+// watchFacts fills in, for the candidates, whether a recording exists and
+// the best rating a colleague gave.
+func (s *Store) watchFacts(ctx context.Context, u talkbot.User, ids []int64, byID map[int64]*talkbot.Suggestion) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 400)
+		chunk := ids[:n]
+		ids = ids[n:]
+		in := "?" + strings.Repeat(", ?", n-1)
+		args := make([]any, 0, n+1)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.recording_url != '',
+			COALESCE((SELECT MAX(o.rating) FROM logs o WHERE o.talk_id = t.id AND o.user_id != ?), 0)
+			FROM talks t WHERE t.id IN (`+in+`)`, append([]any{u.ID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("watch facts: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var rec bool
+			var best int
+			if err := rows.Scan(&id, &rec, &best); err != nil {
+				rows.Close()
+				return fmt.Errorf("watch facts: %w", err)
+			}
+			if sg := byID[id]; sg != nil {
+				sg.HasRecording, sg.BestRating = rec, best
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Export returns everything the user owns: their logs and their own notes, by conference.
@@ -438,4 +596,57 @@ func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, err
 		}
 	}
 	return ex, nil
+}
+
+// NotesByTalk returns talks of the conference with the notes the query
+// selects (never a private note of anyone but the viewer), the most noted
+// talks first, at most q.Limit of them.
+func (s *Store) NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbot.NotedTalk, error) {
+	where := []string{`t.workspace_id = ?`, `t.conference_id = ?`, `(n.visibility = 'team' OR n.user_id = ?)`}
+	args := []any{q.WorkspaceID, q.ConferenceID, q.ViewerID}
+	if q.TalkID != 0 {
+		where, args = append(where, `t.id = ?`), append(args, q.TalkID)
+	}
+	if q.Day != "" {
+		where, args = append(where, `t.day = ?`), append(args, q.Day)
+	}
+	if q.Tag != "" {
+		where, args = append(where, `t.id IN (SELECT talk_id FROM talk_tags WHERE tag = ?)`), append(args, q.Tag)
+	}
+	if q.AuthorID != 0 {
+		where, args = append(where, `n.user_id = ?`), append(args, q.AuthorID)
+	}
+	cond := strings.Join(where, " AND ")
+	rows, err := s.r.QueryContext(ctx, `SELECT n.talk_id FROM notes n JOIN talks t ON t.id = n.talk_id WHERE `+cond+`
+		GROUP BY n.talk_id ORDER BY COUNT(*) DESC, n.talk_id LIMIT ?`, append(args, limit(q.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("noted talks: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("noted talks: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]talkbot.NotedTalk, 0, len(ids))
+	for _, id := range ids {
+		t, err := getTalk(ctx, s.r, q.WorkspaceID, id)
+		if err != nil {
+			return nil, err
+		}
+		notes, err := queryNotes(ctx, s.r, `JOIN talks t ON t.id = n.talk_id WHERE n.talk_id = ? AND `+cond+` ORDER BY n.id`,
+			append([]any{id}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, talkbot.NotedTalk{Talk: t, Notes: notes})
+	}
+	return out, nil
 }

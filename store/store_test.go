@@ -299,7 +299,7 @@ func TestWatchListReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sg, total, err := s.WatchList(ctx, a, missed.ConferenceID, talkbot.Page{Limit: 10})
+	sg, total, err := s.WatchList(ctx, a, missed.ConferenceID, talkbot.WatchFilters{}, talkbot.Page{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestWatchListReasons(t *testing.T) {
 	if total.N != 3 || total.More {
 		t.Errorf("total = %+v, want 3", total)
 	}
-	page2, _, err := s.WatchList(ctx, a, missed.ConferenceID, talkbot.Page{Offset: 2, Limit: 2})
+	page2, _, err := s.WatchList(ctx, a, missed.ConferenceID, talkbot.WatchFilters{}, talkbot.Page{Offset: 2, Limit: 2})
 	if err != nil || len(page2) != 1 || page2[0].ID != rated.ID {
 		t.Errorf("second page = %v, %v; want talk %d alone", page2, err, rated.ID)
 	}

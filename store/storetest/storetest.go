@@ -321,7 +321,7 @@ func watchListGivesEveryReason(t *testing.T, s commands.Store, _ *Clock) {
 	must(s.Apply(ctx, talkbot.Change{User: b, TalkID: missed.ID, Log: talkbot.LogPatch{Rating: ptr(5)}, RecommendTo: []int64{a.ID}}))(t)
 	seen := add(t, s, b, "Seen", "", talkbot.LogPatch{Rating: ptr(5)}, nil).Talk
 	must(s.Apply(ctx, talkbot.Change{User: a, TalkID: seen.ID, Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}}))(t)
-	sg, total, err := s.WatchList(ctx, a, conf(t, s, a).ID, talkbot.Page{Limit: 10})
+	sg, total, err := s.WatchList(ctx, a, conf(t, s, a).ID, talkbot.WatchFilters{}, talkbot.Page{Limit: 10})
 	if err != nil || total.N != 1 || len(sg) != 1 {
 		t.Fatalf("watch list = %+v, %+v, %v; want the missed talk alone", sg, total, err)
 	}

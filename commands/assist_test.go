@@ -1,0 +1,186 @@
+package commands_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/store"
+)
+
+// fakeAssistant answers like a model would, and remembers what it was given.
+type fakeAssistant struct {
+	mu        sync.Mutex
+	given     []commands.TalkNotes
+	questions []string
+	filters   commands.WatchFilters
+	explain   func(cands []commands.WatchCandidate) []string
+}
+
+func (a *fakeAssistant) Summarize(_ context.Context, _ int64, talks []commands.TalkNotes) commands.Summary {
+	a.mu.Lock()
+	a.given = append(a.given, talks...)
+	a.mu.Unlock()
+	s := commands.Summary{Overall: "The team liked eBPF.", Credit: "Summarised by llm:fake."}
+	for _, t := range talks {
+		s.Talks = append(s.Talks, commands.TalkSummaryText{TalkID: t.TalkID, Text: "notes on " + t.Title})
+	}
+	s.Talks = append(s.Talks, commands.TalkSummaryText{TalkID: 9999, Text: "a talk the model made up"})
+	return s
+}
+
+func (a *fakeAssistant) ParseQuestion(_ context.Context, q commands.WatchQuestion) commands.WatchFilters {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.questions = append(a.questions, q.Text)
+	return a.filters
+}
+
+func (a *fakeAssistant) Explain(_ context.Context, _ int64, _ string, cands []commands.WatchCandidate) []string {
+	if a.explain == nil {
+		return nil
+	}
+	return a.explain(cands)
+}
+
+func assisted(t *testing.T, a commands.Assistant) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Date(2024, 11, 13, 17, 0, 0, 0, time.UTC)}
+	clock := func() time.Time { return f.now }
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "talkbot.db"), store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.store = st
+	f.router = commands.New(commands.Config{Store: st, Now: clock, Assistant: a})
+	return f
+}
+
+func TestSummaryGivesOnlyNotesTheAskerMayRead(t *testing.T) {
+	a := &fakeAssistant{}
+	f := assisted(t, a)
+	f.ok("alice", "add eBPF Everywhere #ebpf -- alice's team note")
+	f.ok("alice", "note --private alice's secret")
+	f.ok("bob", "add eBPF Everywhere -- bob's team note")
+	f.ok("bob", "note --private bob's secret")
+	r := f.as("bob", "summary today")
+	if r.Command != "summary" || r.Kind != commands.KindOK {
+		t.Fatalf("summary: %v %s", r.Kind, r.Text())
+	}
+	var texts []string
+	for _, tn := range a.given {
+		for _, n := range tn.Notes {
+			texts = append(texts, n.Author+": "+n.Text)
+		}
+	}
+	want := []string{"alice: alice's team note", "bob: bob's team note", "bob: bob's secret"}
+	if !slices.Equal(texts, want) {
+		t.Errorf("the assistant got %q, want %q (never alice's private note)", texts, want)
+	}
+	text := r.Text()
+	for _, w := range []string{"Summary of today's notes", "The team liked eBPF.", "#1 eBPF Everywhere", "notes on eBPF Everywhere", "Summarised by llm:fake."} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the reply lacks %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text, "made up") || !r.Private {
+		t.Errorf("an invented talk reached the reply, or it is not marked private (it used bob's private note):\n%s", text)
+	}
+	if cmd, _ := f.router.Lookup("summary"); !cmd.Slow {
+		t.Error("summary is not marked slow: it would not say it is working on it")
+	}
+	// Scopes.
+	a.given = nil
+	f.as("alice", "summary mine")
+	for _, tn := range a.given {
+		for _, n := range tn.Notes {
+			if n.Author != "alice" {
+				t.Errorf("summary mine included %s's note", n.Author)
+			}
+		}
+	}
+	if r := f.as("carol", "summary #nosuchtag"); !strings.Contains(r.Text(), "no notes to summarise") {
+		t.Errorf("an empty scope: %s", r.Text())
+	}
+}
+
+func TestWatchQuestionsNarrowTheRanking(t *testing.T) {
+	a := &fakeAssistant{filters: commands.WatchFilters{Keywords: []string{"ebpf"}}}
+	f := assisted(t, a)
+	f.ok("bob", "add eBPF Everywhere 5/5")
+	f.ok("bob", "add Helm Charts 5/5")
+	f.ok("carol", "add Quiet eBPF Talk")
+	r := f.as("alice", "anything on eBPF I missed?")
+	if len(a.questions) != 1 || a.questions[0] != "anything on eBPF I missed?" {
+		t.Errorf("questions asked = %q", a.questions)
+	}
+	got := r.Talks()
+	if !slices.Equal(got, []int64{1, 3}) {
+		t.Errorf("talks = %v, want the two eBPF ones, the loved one first:\n%s", got, r.Text())
+	}
+	// Bare `watch` asks the assistant nothing.
+	f.as("alice", "watch")
+	if len(a.questions) != 1 {
+		t.Errorf("bare watch asked the assistant: %q", a.questions)
+	}
+	// The assistant's lines replace the ranking's own, talk for talk.
+	a.explain = func(cands []commands.WatchCandidate) []string {
+		out := make([]string, len(cands))
+		out[0] = "Bob loved it; it is the eBPF talk to watch."
+		return out
+	}
+	r = f.as("alice", "what should I watch later on ebpf?")
+	if !strings.Contains(r.Text(), "Bob loved it; it is the eBPF talk to watch.") || !strings.Contains(r.Text(), "you haven't seen it") {
+		t.Errorf("explained:\n%s", r.Text())
+	}
+}
+
+func TestWatchFiltersInTheStore(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+	f.ok("bob", "add eBPF Everywhere day:2024-11-13 #ebpf 5/5 https://youtu.be/ebpf1")
+	f.ok("bob", "add Helm Charts day:2024-11-14 #helm 4/5")
+	f.ok("bob", "add Flux Day Two day:2024-11-14 #gitops 4/5 https://youtu.be/flux1")
+	u, err := f.store.User(context.Background(), talkbot.PlatformConsole, "local", "alice", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.store.CurrentConference(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(fl talkbot.WatchFilters) []int64 {
+		sg, _, err := f.store.WatchList(context.Background(), u, c.ID, fl, talkbot.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, s := range sg {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		f    talkbot.WatchFilters
+		want []int64
+	}{
+		"everything, recordings and love first": {talkbot.WatchFilters{}, []int64{1, 3, 2}},
+		"a keyword":                             {talkbot.WatchFilters{Keywords: []string{"helm"}}, []int64{2}},
+		"a tag":                                 {talkbot.WatchFilters{Tags: []string{"gitops"}}, []int64{3}},
+		"a weekday (the 14th is a Thursday)":    {talkbot.WatchFilters{Weekday: "thursday"}, []int64{3, 2}},
+		"a day":                                 {talkbot.WatchFilters{Day: "2024-11-13"}, []int64{1}},
+		"with a recording":                      {talkbot.WatchFilters{WithRecording: true}, []int64{1, 3}},
+		"the best only":                         {talkbot.WatchFilters{MinRating: 5}, []int64{1}},
+	} {
+		if got := ids(tc.f); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+}
