@@ -42,7 +42,7 @@ func SummarizeBuiltIn(talks []TalkNotes) Summary {
 		picks := c.pick(idx, c.rank(idx), builtInSentences, builtInTalkRunes, false)
 		var parts []string
 		for _, i := range picks {
-			parts = append(parts, c.sents[i].text)
+			parts = append(parts, endSentence(c.sents[i].text))
 		}
 		sum.Talks = append(sum.Talks, TalkSummary{TalkID: t.TalkID, Title: t.Title, Text: strings.Join(parts, " "), BuiltIn: true})
 	}
@@ -51,6 +51,16 @@ func SummarizeBuiltIn(talks []TalkNotes) Summary {
 }
 
 const noNotes = "There are no notes to summarise."
+
+// endSentence ends s the way a sentence ends, so sentences picked from
+// different notes do not run into each other.
+func endSentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsRune(".!?…", []rune(s)[len([]rune(s))-1]) {
+		return s
+	}
+	return s + "."
+}
 
 // withNotes drops notes with no text and talks with no notes.
 func withNotes(talks []TalkNotes) []TalkNotes {
@@ -323,9 +333,13 @@ func (c *corpus) overview(talks []TalkNotes) string {
 		picks := c.pick(all, c.rank(all), builtInOverallPicks, 3*builtInSentenceMax, true)
 		if len(picks) > 0 {
 			b.WriteString(" Key points:")
-			for _, i := range picks {
-				fmt.Fprintf(&b, " %s (#%d)", strings.TrimSpace(c.sents[i].text), talks[c.sents[i].talk].TalkID)
+			for k, i := range picks {
+				if k > 0 {
+					b.WriteString(";")
+				}
+				fmt.Fprintf(&b, " %s (#%d)", strings.TrimRight(strings.TrimSpace(c.sents[i].text), ".;"), talks[c.sents[i].talk].TalkID)
 			}
+			b.WriteString(".")
 		}
 	}
 	return b.String()

@@ -27,6 +27,8 @@ import (
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/dispatch"
+	"github.com/talkbot/talkbot/llm"
+	"github.com/talkbot/talkbot/llm/assist"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -176,7 +178,9 @@ func (s *session) router() {
 	if s.rec.h != nil {
 		return
 	}
-	s.rec.h = commands.New(commands.Config{Store: s.st, Now: s.clock.Now})
+	// The built-in summariser and question parser, as a bot with no LLM configured has.
+	builtIn := assist.New(llm.New(nil, llm.Options{Cache: s.st, Budget: s.st, Now: s.clock.Now}))
+	s.rec.h = commands.New(commands.Config{Store: s.st, Now: s.clock.Now, Assistant: builtIn})
 	s.rt = dispatch.New(dispatch.Config{Handler: s.rec, Logger: slog.New(slog.DiscardHandler)})
 }
 
@@ -1330,7 +1334,7 @@ func checkKubeConNA2024(t *testing.T, s *session) {
 func checkKubeConNA2023(t *testing.T, s *session) {
 	// Watch reasons: missed beats recommended; a team recommendation undone is gone.
 	sam := s.last("@sam: watch")
-	wantContains(t, sam, "you missed it (room full)", "recommended by clux", "clux rated it 5/5; you haven't seen it")
+	wantContains(t, sam, "you missed it (room full)", "recommended by clux", "clux rated it 5/5; like the talks you rated highly (#security); you haven't seen it")
 	wantOrder(t, s, sam, "All You Need to Know About Prometheus in 2023")
 	wantNotContains(t, sam, "KEDA Graduation Announcements\n   recommended")
 	ana := s.last("@ana: watch")
