@@ -1,10 +1,10 @@
 // Package slack is talkbot's Slack adapter. It takes the /talk slash command,
 // mentions, direct messages, buttons, modals, the App Home and a message
 // shortcut, over Socket Mode or HTTP (the Events API and interactivity on one
-// signed endpoint), turns each into a commands.Request, and renders the
-// neutral commands.Reply as Block Kit. Slack is always acknowledged at once;
-// the commands run in a bounded pool of workers and answer through
-// response_url or the Web API.
+// signed endpoint, mounted on the operator server), turns each into a
+// commands.Request for the runtime, and renders the commands.Reply document
+// as Block Kit. Slack is always acknowledged at once; the work runs as jobs of
+// the shared runtime and answers through response_url or the Web API.
 package slack
 
 import (
@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -23,15 +22,20 @@ import (
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
-// Handler runs one command; *commands.Router is one.
-type Handler interface {
-	Handle(ctx context.Context, req commands.Request) commands.Reply
+// Runtime queues jobs and serves requests through the middleware;
+// *dispatch.Runtime is one.
+type Runtime interface {
+	Submit(j dispatch.Job) bool
+	SubmitWait(ctx context.Context, j dispatch.Job, d time.Duration) bool
+	Serve(ctx context.Context, req commands.Request, respond dispatch.Respond) error
+	Lookup(text string) (commands.Command, bool)
 }
 
-// EventLog remembers which Slack deliveries were handled, across restarts;
-// *store.Store is one.
+// EventLog remembers which Events API deliveries were handled, across
+// restarts; *store.Store is one.
 type EventLog interface {
 	MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error)
 	ForgetHandledBefore(ctx context.Context, t time.Time) error
@@ -42,38 +46,39 @@ type WebAPI interface {
 	AuthTestContext(ctx context.Context) (*slackgo.AuthTestResponse, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...slackgo.MsgOption) (string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slackgo.MsgOption) (string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slackgo.MsgOption) (string, string, string, error)
+	OpenConversationContext(ctx context.Context, params *slackgo.OpenConversationParameters) (*slackgo.Channel, bool, bool, error)
+	UploadFileContext(ctx context.Context, params slackgo.UploadFileParameters) (*slackgo.FileSummary, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slackgo.GetUserInfoOption) (*slackgo.User, error)
 	OpenViewContext(ctx context.Context, triggerID string, view slackgo.ModalViewRequest) (*slackgo.ViewResponse, error)
 	PublishViewContext(ctx context.Context, req slackgo.PublishViewContextRequest) (*slackgo.ViewResponse, error)
 }
 
-// Config configures an Adapter. Socket Mode runs when AppToken is set, HTTP
-// mode when SigningSecret is; both may run at once.
+// Config configures an Adapter. Socket Mode runs when AppToken is set; HTTP
+// mode when SigningSecret is, with HTTPHandler mounted at EventsPath on the
+// operator server. Both may run at once.
 type Config struct {
-	BotToken      string   // xoxb-…
-	AppToken      string   // xapp-…: Socket Mode
-	SigningSecret string   // HTTP mode: verifies every request to /slack/events
-	APIURL        string   // the Web API base URL; Slack's when empty
-	Addr          string   // where HTTP mode listens, e.g. ":8080"
-	Admins        []string // Slack user ids that are admins whatever Slack says (BOT_ADMINS)
+	BotToken      string // xoxb-…
+	AppToken      string // xapp-…: Socket Mode
+	SigningSecret string // HTTP mode: verifies every request to /slack/events
+	APIURL        string // the Web API base URL; Slack's when empty
 
-	Handler Handler
-	Events  EventLog
-	Logger  *slog.Logger // slog.Default() when nil
+	Runtime Runtime  // runs the commands; required
+	Events  EventLog // required
+	Logger  *slog.Logger
+	// Limiter bounds each user's commands; 30 at once, then one every half
+	// second, when nil.
+	Limiter *dispatch.Limiter
 
-	// Listener, when set, serves HTTP mode instead of listening on Addr.
-	Listener net.Listener
 	// API replaces the slack-go client (tests).
 	API WebAPI
 	// HTTPClient posts to response_url; a client with a 15s timeout when nil.
 	HTTPClient *http.Client
 
-	Workers         int           // commands run at once (slow ones included); 16 when 0
-	Queue           int           // commands waiting; 1000 when 0
 	MaxBody         int64         // largest request body; 1 MiB when 0
 	ChannelInterval time.Duration // least time between posts to one channel; 1s when 0
 	HomeInterval    time.Duration // least time between App Home refreshes of one user; 10s when 0, none when negative
-	UserCacheTTL    time.Duration // how long users.info answers are kept; 10 minutes when 0
+	UserCacheTTL    time.Duration // how long users.info answers (admin status) are kept; 10 minutes when 0
 
 	Now   func() time.Time                                 // the clock; time.Now when nil
 	Sleep func(ctx context.Context, d time.Duration) error // waits; a timer when nil (tests record waits instead)
@@ -81,26 +86,24 @@ type Config struct {
 
 // Adapter connects talkbot to one Slack app.
 type Adapter struct {
-	handler       Handler
+	rt            Runtime
 	events        EventLog
 	log           *slog.Logger
 	api           WebAPI
+	limiter       *dispatch.Limiter
 	socket        *socketmode.Client // nil without Socket Mode
 	acker         acker              // acknowledges Socket Mode requests; socket when nil
 	httpClient    *http.Client
 	signingSecret string
-	addr          string
-	listener      net.Listener
-	admins        map[string]bool
 	maxBody       int64
 	homeInterval  time.Duration
 	now           func() time.Time
 	sleep         func(ctx context.Context, d time.Duration) error
 
-	pool     *pool
 	triggers *ttlSet // trigger ids seen, so a repeated one does nothing twice
 	replays  *ttlSet // request signatures seen, so a replayed request is refused
 	users    *userCache
+	dms      *dmCache
 	pacer    *pacer
 	homes    *homeTracker
 
@@ -111,22 +114,20 @@ type Adapter struct {
 
 // New returns an Adapter; Run starts it.
 func New(cfg Config) (*Adapter, error) {
-	if cfg.Handler == nil || cfg.Events == nil {
-		return nil, errors.New("slack: Handler and Events are required")
+	if cfg.Runtime == nil || cfg.Events == nil {
+		return nil, errors.New("slack: Runtime and Events are required")
 	}
 	if cfg.API == nil && cfg.BotToken == "" {
 		return nil, errors.New("slack: a bot token is required")
 	}
 	a := &Adapter{
-		handler:       cfg.Handler,
+		rt:            cfg.Runtime,
 		events:        cfg.Events,
 		log:           cfg.Logger,
 		api:           cfg.API,
+		limiter:       cfg.Limiter,
 		httpClient:    cfg.HTTPClient,
 		signingSecret: cfg.SigningSecret,
-		addr:          cfg.Addr,
-		listener:      cfg.Listener,
-		admins:        map[string]bool{},
 		maxBody:       cfg.MaxBody,
 		homeInterval:  cfg.HomeInterval,
 		now:           cfg.Now,
@@ -136,6 +137,9 @@ func New(cfg Config) (*Adapter, error) {
 		a.log = slog.Default()
 	}
 	a.log = a.log.With("adapter", "slack")
+	if a.limiter == nil {
+		a.limiter = dispatch.NewLimiter(30, 500*time.Millisecond)
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -150,9 +154,6 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if a.homeInterval == 0 {
 		a.homeInterval = 10 * time.Second
-	}
-	for _, id := range cfg.Admins {
-		a.admins[strings.TrimSpace(id)] = true
 	}
 	var client *slackgo.Client
 	if cfg.API == nil || cfg.AppToken != "" {
@@ -171,14 +172,6 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AppToken != "" {
 		a.socket = socketmode.New(client, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
 	}
-	workers, queue := cfg.Workers, cfg.Queue
-	if workers <= 0 {
-		workers = 16
-	}
-	if queue <= 0 {
-		queue = 1000
-	}
-	a.pool = newPool(workers, queue, a.log)
 	a.triggers = newTTLSet(10*time.Minute, 200_000)
 	a.replays = newTTLSet(6*time.Minute, 500_000)
 	ttl := cfg.UserCacheTTL
@@ -186,6 +179,7 @@ func New(cfg Config) (*Adapter, error) {
 		ttl = 10 * time.Minute
 	}
 	a.users = &userCache{ttl: ttl, m: map[string]userInfo{}}
+	a.dms = &dmCache{m: map[string]string{}}
 	every := cfg.ChannelInterval
 	if every <= 0 {
 		every = time.Second
@@ -195,47 +189,27 @@ func New(cfg Config) (*Adapter, error) {
 	return a, nil
 }
 
-// Run connects to Slack and answers until ctx is done: HTTP mode when a
-// signing secret is configured, Socket Mode when an app token is. Commands
-// still queued when ctx ends get a short grace period to finish.
+// Run connects to Slack and works until ctx is done: it asks Slack who the
+// bot is, keeps the table of handled events small and, with an app token,
+// runs Socket Mode. HTTP mode needs HTTPHandler mounted as well; the jobs
+// both submit run on the runtime, which the caller runs.
 func (a *Adapter) Run(ctx context.Context) error {
 	if err := a.identify(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before Slack answered
+		}
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	poolDone := make(chan struct{})
-	go func() {
-		defer close(poolDone)
-		a.pool.run(ctx)
-	}()
 	var bg sync.WaitGroup
 	defer bg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // before the wait: a Socket Mode failure ends the rest too
 	bg.Go(func() { a.forgetOldEvents(ctx) })
-
-	errc := make(chan error, 2)
-	n := 0
-	if a.signingSecret != "" {
-		n++
-		go func() { errc <- a.serveHTTP(ctx) }()
-	}
 	if a.socket != nil {
-		n++
-		go func() { errc <- a.runSocket(ctx) }()
+		return a.runSocket(ctx)
 	}
-	var err error
-	if n == 0 {
-		<-ctx.Done()
-	}
-	for range n {
-		if e := <-errc; e != nil && err == nil {
-			err = e
-			cancel()
-		}
-	}
-	cancel()
-	<-poolDone
-	return err
+	<-ctx.Done()
+	return nil
 }
 
 // identify asks Slack who the bot is, to recognise its own messages and mentions.
@@ -252,7 +226,8 @@ func (a *Adapter) identify(ctx context.Context) error {
 	a.mu.Lock()
 	a.botUserID, a.botID = res.UserID, res.BotID
 	a.mu.Unlock()
-	a.log.InfoContext(ctx, "connected to slack", "team_id", res.TeamID, "bot_user_id", res.UserID)
+	a.log.InfoContext(ctx, "connected to slack", "team_id", res.TeamID, "bot_user_id", res.UserID,
+		"http_mode", a.signingSecret != "", "socket_mode", a.socket != nil)
 	return nil
 }
 
@@ -279,16 +254,16 @@ func (a *Adapter) forgetOldEvents(ctx context.Context) {
 	}
 }
 
-// firstTime records a delivery and reports whether it is new.
-func (a *Adapter) firstTime(ctx context.Context, key string) bool {
-	first, err := a.events.MarkHandled(ctx, talkbot.PlatformSlack, key)
+// firstTime records an Events API delivery and reports whether it is new.
+func (a *Adapter) firstTime(ctx context.Context, eventID string) bool {
+	first, err := a.events.MarkHandled(ctx, talkbot.PlatformSlack, "event:"+eventID)
 	if err != nil {
 		// Better to answer twice than never.
-		a.log.ErrorContext(ctx, "mark handled", "event_id", key, "err", err)
+		a.log.ErrorContext(ctx, "mark handled", "event_id", eventID, "err", err)
 		return true
 	}
 	if !first {
-		a.log.DebugContext(ctx, "duplicate delivery ignored", "event_id", key)
+		a.log.DebugContext(ctx, "duplicate delivery ignored", "event_id", eventID)
 	}
 	return first
 }
@@ -306,6 +281,3 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
-
-// waitIdle waits until no command is queued or running (tests).
-func (a *Adapter) waitIdle(ctx context.Context) error { return a.pool.waitIdle(ctx) }

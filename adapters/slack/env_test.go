@@ -9,7 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +26,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -37,9 +39,17 @@ const (
 
 // apiCall is one request the stand-in Web API received.
 type apiCall struct {
-	Method string     // "chat.postMessage", "response_url", …
+	Method string     // "chat.postMessage", "response_url", "upload", …
 	Form   url.Values // form-encoded calls
 	Body   string     // the raw body
+	File   upload     // what an upload carried
+	TS     string     // the ts the stand-in gave a message it posted
+}
+
+// upload is a file posted to an upload URL.
+type upload struct {
+	Name string
+	Data []byte
 }
 
 // blocks returns the Block Kit JSON the call carried.
@@ -65,10 +75,12 @@ type standIn struct {
 	users map[string]slackgo.User
 	fail  map[string][]failure
 	times map[string][]time.Time
+	seq   int           // numbers messages and files
+	hear  chan struct{} // closed and replaced on every call, for waitFor
 }
 
 func newStandIn(t *testing.T) *standIn {
-	s := &standIn{users: map[string]slackgo.User{}, fail: map[string][]failure{}, times: map[string][]time.Time{}}
+	s := &standIn{users: map[string]slackgo.User{}, fail: map[string][]failure{}, times: map[string][]time.Time{}, hear: make(chan struct{})}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -79,43 +91,78 @@ func (s *standIn) responseURL(id string) string { return s.srv.URL + "/hooks/" +
 func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	if strings.HasPrefix(r.URL.Path, "/hooks/") {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/hooks/"):
 		method = "response_url"
+	case strings.HasPrefix(r.URL.Path, "/upload/"):
+		method = "upload"
 	}
 	c := apiCall{Method: method, Body: string(body)}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mediaType {
+	case "application/x-www-form-urlencoded":
 		c.Form, _ = url.ParseQuery(string(body))
+	case "multipart/form-data":
+		if part, err := multipart.NewReader(strings.NewReader(string(body)), params["boundary"]).NextPart(); err == nil {
+			data, _ := io.ReadAll(part)
+			c.File = upload{Name: part.FileName(), Data: data}
+		}
 	}
 	s.mu.Lock()
+	defer func() {
+		close(s.hear)
+		s.hear = make(chan struct{})
+		s.mu.Unlock()
+	}()
 	s.times[method] = append(s.times[method], time.Now())
+	s.seq++
+	ts := fmt.Sprintf("1700000000.%06d", s.seq)
+	if method == "chat.postMessage" {
+		c.TS = ts
+	}
+	s.calls = append(s.calls, c)
 	if f := s.fail[method]; len(f) > 0 {
 		s.fail[method] = f[1:]
-		s.calls = append(s.calls, c)
-		s.mu.Unlock()
 		if f[0].retryAfter != "" {
 			w.Header().Set("Retry-After", f[0].retryAfter)
 		}
 		w.WriteHeader(f[0].status)
 		return
 	}
-	s.calls = append(s.calls, c)
-	user, known := s.users[c.Form.Get("user")]
-	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch method {
 	case "auth.test":
 		fmt.Fprintf(w, `{"ok":true,"url":"https://example.slack.com/","team":"Example","user":"talkbot","team_id":%q,"user_id":%q,"bot_id":%q}`, testTeam, testBotUser, testBotID)
 	case "users.info":
+		id := c.Form.Get("user")
+		user, known := s.users[id]
 		if !known {
-			id := c.Form.Get("user")
 			user = slackgo.User{ID: id, Name: strings.ToLower(id), Profile: slackgo.UserProfile{DisplayName: "name-" + id}}
 		}
 		b, _ := json.Marshal(map[string]any{"ok": true, "user": user})
 		w.Write(b)
 	case "chat.postMessage":
-		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, c.Form.Get("channel"))
+		channel := c.Form.Get("channel")
+		if strings.HasPrefix(channel, "U") { // a user id: their DM with the app
+			channel = "D" + channel[1:]
+		}
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, channel, ts)
+	case "chat.update":
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"text":""}`, c.Form.Get("channel"), c.Form.Get("ts"))
 	case "chat.postEphemeral":
-		fmt.Fprint(w, `{"ok":true,"message_ts":"1700000000.000200"}`)
+		fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
+	case "conversations.open":
+		fmt.Fprintf(w, `{"ok":true,"channel":{"id":%q}}`, "D"+strings.TrimPrefix(c.Form.Get("users"), "U"))
+	case "files.getUploadURLExternal":
+		fmt.Fprintf(w, `{"ok":true,"upload_url":%q,"file_id":"F%04d"}`, fmt.Sprintf("%s/upload/F%04d", s.srv.URL, s.seq), s.seq)
+	case "upload":
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintf(w, "OK - %d", len(c.File.Data))
+	case "files.completeUploadExternal":
+		var files []slackgo.FileSummary
+		json.Unmarshal([]byte(c.Form.Get("files")), &files)
+		b, _ := json.Marshal(map[string]any{"ok": true, "files": files})
+		w.Write(b)
 	case "views.open", "views.publish":
 		fmt.Fprint(w, `{"ok":true,"view":{"id":"V0VIEW","type":"modal"}}`)
 	case "response_url":
@@ -123,6 +170,25 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "ok")
 	default:
 		fmt.Fprint(w, `{"ok":false,"error":"unknown_method"}`)
+	}
+}
+
+// waitFor returns once n calls of method have come, or fails the test.
+func (s *standIn) waitFor(t *testing.T, method string, n int) []apiCall {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		s.mu.Lock()
+		hear := s.hear
+		s.mu.Unlock()
+		if got := s.got(method); len(got) >= n {
+			return got
+		}
+		select {
+		case <-hear:
+		case <-deadline:
+			t.Fatalf("%d %s calls, want %d", len(s.got(method)), method, n)
+		}
 	}
 }
 
@@ -147,7 +213,7 @@ func (s *standIn) got(method string) []apiCall {
 	defer s.mu.Unlock()
 	var out []apiCall
 	for _, c := range s.calls {
-		if (method == "" && c.Method != "auth.test" && c.Method != "users.info") || c.Method == method {
+		if (method == "" && c.Method != "auth.test" && c.Method != "users.info" && c.Method != "conversations.open") || c.Method == method {
 			out = append(out, c)
 		}
 	}
@@ -160,9 +226,9 @@ func (s *standIn) reset() {
 	s.calls = nil
 }
 
-// recorder is a Handler that remembers the requests it passes on.
+// recorder is a dispatch.Handler that remembers the requests it passes on.
 type recorder struct {
-	next Handler
+	next dispatch.Handler
 	mu   sync.Mutex
 	reqs []commands.Request
 }
@@ -173,6 +239,8 @@ func (r *recorder) Handle(ctx context.Context, req commands.Request) commands.Re
 	r.mu.Unlock()
 	return r.next.Handle(ctx, req)
 }
+
+func (r *recorder) Lookup(text string) (commands.Command, bool) { return r.next.Lookup(text) }
 
 func (r *recorder) requests() []commands.Request {
 	r.mu.Lock()
@@ -215,11 +283,12 @@ func (a *acks) Ack(req socketmode.Request, payload ...any) error {
 	return nil
 }
 
-// env is an adapter in HTTP mode on 127.0.0.1, over a real store and router,
-// talking to a stand-in Web API.
+// env is an adapter in HTTP mode, mounted on a server on 127.0.0.1, over a
+// real runtime, router and store, talking to a stand-in Web API.
 type env struct {
 	t      *testing.T
 	a      *Adapter
+	rt     *dispatch.Runtime
 	api    *standIn
 	store  *store.Store
 	router *commands.Router
@@ -227,10 +296,17 @@ type env struct {
 	sleeps *sleeps
 	acks   *acks
 	url    string
-	ran    atomic.Bool
 }
 
-func newEnv(t *testing.T, tweak ...func(*Config)) *env {
+// setup is what a test may change before the env starts.
+type setup struct {
+	cfg     Config
+	rt      dispatch.Config
+	router  *commands.Router
+	handler dispatch.Handler // the recorder's next: the router unless a test wraps it
+}
+
+func newEnv(t *testing.T, tweak ...func(*setup)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "talkbot.db"), store.Options{})
@@ -238,51 +314,64 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, api: newStandIn(t), store: st, sleeps: &sleeps{}, acks: &acks{ch: make(chan socketmode.Response, 100)}}
-	e.router = commands.New(commands.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
-	e.rec = &recorder{next: e.router}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{
-		SigningSecret: testSecret,
-		Handler:       e.rec,
-		Events:        st,
-		Logger:        slog.New(slog.DiscardHandler),
-		Listener:      ln,
-		API:           slackgo.New("xoxb-test", slackgo.OptionAPIURL(e.api.srv.URL+"/api/")),
-		HTTPClient:    e.api.srv.Client(),
-		HomeInterval:  -1,
-		Sleep:         e.sleeps.sleep,
+	quiet := slog.New(slog.DiscardHandler)
+	e.router = commands.New(commands.Config{Store: st, Logger: quiet})
+	s := setup{
+		router:  e.router,
+		handler: e.router,
+		rt:      dispatch.Config{Logger: quiet},
+		cfg: Config{
+			SigningSecret: testSecret,
+			Events:        st,
+			Logger:        quiet,
+			API:           slackgo.New("xoxb-test", slackgo.OptionAPIURL(e.api.srv.URL+"/api/")),
+			HTTPClient:    e.api.srv.Client(),
+			HomeInterval:  -1,
+			Sleep:         e.sleeps.sleep,
+		},
 	}
 	for _, f := range tweak {
-		f(&cfg)
+		f(&s)
 	}
-	e.a, err = New(cfg)
+	e.rec = &recorder{next: s.handler}
+	s.rt.Handler = e.rec
+	e.rt = dispatch.New(s.rt)
+	s.cfg.Runtime = e.rt
+	e.a, err = New(s.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.a.acker = e.acks
-	e.url = "http://" + ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle(EventsPath, e.a.HTTPHandler())
+	srv := httptest.NewServer(mux)
+	e.url = srv.URL
+	rtDone := make(chan struct{})
+	go func() {
+		e.rt.Run(ctx)
+		close(rtDone)
+	}()
 	done := make(chan error, 1)
 	go func() { done <- e.a.Run(ctx) }()
 	t.Cleanup(func() {
+		srv.Close()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
+		<-rtDone
 		st.Close()
 	})
 	return e
 }
 
-// idle waits until the adapter has finished all background work.
+// idle waits until the runtime has finished all background work.
 func (e *env) idle() {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := e.a.waitIdle(ctx); err != nil {
-		e.t.Fatalf("adapter never went idle: %v", err)
+	if err := e.rt.WaitIdle(ctx); err != nil {
+		e.t.Fatalf("runtime never went idle: %v", err)
 	}
 }
 
@@ -345,7 +434,7 @@ func (e *env) slashBody(s slash) string {
 		s.user = "U0ALICE"
 	}
 	if s.userName == "" {
-		s.userName = "alice"
+		s.userName = strings.ToLower(strings.TrimPrefix(s.user, "U0"))
 	}
 	if s.channel == "" {
 		s.channel = "C0TALKS"

@@ -214,7 +214,7 @@ func TestAppHome(t *testing.T) {
 		"team": map[string]any{"id": testTeam}, "trigger_id": "trg-home-star", "api_app_id": "A0TALKBOT",
 		"container": map[string]any{"type": "view", "view_id": "V0HOME"},
 		"view":      map[string]any{"id": "V0HOME", "type": "home", "team_id": testTeam, "callback_id": "home"},
-		"actions":   []map[string]any{{"action_id": "watched", "block_id": "later-talk-2-1", "type": "button", "value": "2", "action_ts": "1.1"}},
+		"actions":   []map[string]any{cardAction("watched #2")},
 	})
 	e.idle()
 	pubs = e.api.got("views.publish")
@@ -274,7 +274,7 @@ func TestRateLimitedCallsAreRetried(t *testing.T) {
 }
 
 func TestRetryAfterIsWaitedForReal(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.Sleep = nil })
+	e := newEnv(t, func(s *setup) { s.cfg.Sleep = nil })
 	e.api.failNext("response_url", 1, http.StatusTooManyRequests, "1")
 	e.slash(slash{text: "help"})
 	e.idle()
@@ -291,7 +291,7 @@ func TestRetryAfterIsWaitedForReal(t *testing.T) {
 
 func TestPostsToOneChannelArePaced(t *testing.T) {
 	now := time.Date(2024, 11, 13, 10, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	e := newEnv(t, func(s *setup) { s.cfg.Now = func() time.Time { return now } })
 	for i, u := range []string{"U0ALICE", "U0BOB", "U0CAROL"} {
 		e.event("EvShare"+itoa(int64(i)), map[string]any{"type": "app_mention", "user": u, "text": "<@" + testBotUser + "> share help", "ts": "1.1", "channel": "C0TALKS"}, nil)
 	}
@@ -316,27 +316,30 @@ func TestBusyAndPanics(t *testing.T) {
 	var once sync.Once
 	release := func() { once.Do(func() { close(block) }) }
 	t.Cleanup(release)
-	e := newEnv(t, func(c *Config) {
-		c.Workers, c.Queue = 1, 1
-		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
+	e := newEnv(t, func(s *setup) {
+		s.rt.Workers, s.rt.Queue = 1, 1
+		s.handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
 			switch req.Text {
 			case "block":
 				<-block
 			case "panic":
 				panic("boom")
 			}
-			return commands.Reply{Lines: []commands.Line{{{Text: "ok " + req.Text}}}}
+			return say("ok " + req.Text)
 		})
 	})
 	e.slash(slash{text: "panic", user: "U1"})
 	e.idle()
+	if hooks := e.api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].Body, ":warning:") {
+		t.Errorf("answer to a panic: %+v", hooks)
+	}
 	e.slash(slash{text: "block", user: "U1"})  // runs, and holds the only worker
 	e.slash(slash{text: "queued", user: "U2"}) // waits in the queue, or behind the first
 	// The queue is full: a slash command is told so, an event is left for Slack to redeliver.
 	var full bool
 	for i := 0; i < 5 && !full; i++ {
 		status, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "more", user: "U3"})})
-		full = status == http.StatusOK && strings.Contains(body, "swamped")
+		full = status == http.StatusOK && strings.Contains(body, "swamped") && strings.Contains(body, `"response_type":"ephemeral"`)
 	}
 	if !full {
 		t.Fatal("a full queue never said so")
@@ -363,17 +366,91 @@ func TestBusyAndPanics(t *testing.T) {
 	}
 }
 
+// handlerFunc is a command layer of one function, which knows no commands.
 type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
 
 func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
 	return f(ctx, req)
 }
 
+func (handlerFunc) Lookup(string) (commands.Command, bool) { return commands.Command{}, false }
+
+func say(s string) commands.Reply {
+	return commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: s}}}}}
+}
+
+// slowRouter is the router with one slow command more, "summary", which
+// answers once the test lets it.
+type slowRouter struct {
+	*commands.Router
+	release chan struct{}
+}
+
+func (s slowRouter) Lookup(text string) (commands.Command, bool) {
+	if commands.StripPrefix(text) == "summary" {
+		return commands.Command{Name: "summary", Slow: true}, true
+	}
+	return s.Router.Lookup(text)
+}
+
+func (s slowRouter) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	if commands.StripPrefix(req.Text) == "summary" {
+		<-s.release
+		r := say("Here is the summary.")
+		r.Command, r.Safe = "summary", true
+		return r
+	}
+	return s.Router.Handle(ctx, req)
+}
+
+// TestSlowCommand: a slow command answers "Working on it…" at once, and the
+// answer replaces it: through response_url for a slash command, by
+// chat.update in a DM; an ephemeral reply to a mention cannot be replaced,
+// so the answer follows it.
+func TestSlowCommand(t *testing.T) {
+	release := make(chan struct{})
+	e := newEnv(t, func(s *setup) { s.handler = slowRouter{Router: s.router, release: release} })
+	e.slash(slash{text: "summary"})
+	e.event("EvSlowDM", map[string]any{"type": "message", "channel_type": "im", "user": "U0BOB", "text": "summary",
+		"ts": "1700000003.000100", "channel": "D0BOB"}, nil)
+	e.event("EvSlowMention", map[string]any{"type": "app_mention", "user": "U0CAROL", "text": "<@" + testBotUser + "> summary",
+		"ts": "1700000004.000100", "channel": "C0TALKS"}, nil)
+	hook := e.api.waitFor(t, "response_url", 1)[0].Body
+	post := e.api.waitFor(t, "chat.postMessage", 1)[0].Form
+	eph := e.api.waitFor(t, "chat.postEphemeral", 1)[0].Form
+	for _, got := range []string{hook, post.Get("blocks"), eph.Get("blocks")} {
+		if !strings.Contains(got, "Working on it…") || strings.Contains(got, "summary") {
+			t.Errorf("first answer: %s", got)
+		}
+	}
+	if strings.Contains(hook, `"replace_original":true`) {
+		t.Errorf("working on it replaced the slash command's message: %s", hook)
+	}
+	close(release)
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 2 || !strings.Contains(hooks[1].Body, "Here is the summary.") || !strings.Contains(hooks[1].Body, `"replace_original":true`) {
+		t.Errorf("slash command answer: %+v", hooks)
+	}
+	updates := e.api.got("chat.update")
+	if len(updates) != 1 || len(e.api.got("chat.postMessage")) != 1 {
+		t.Fatalf("DM: %d updates, %d posts, want 1 each", len(updates), len(e.api.got("chat.postMessage")))
+	}
+	posted := e.api.got("chat.postMessage")[0]
+	if u := updates[0].Form; u.Get("channel") != "D0BOB" || u.Get("ts") != posted.TS || !strings.Contains(u.Get("blocks"), "Here is the summary.") {
+		t.Errorf("chat.update %v of the message %s", u, posted.TS)
+	}
+	ephs := e.api.got("chat.postEphemeral")
+	if len(ephs) != 2 || !strings.Contains(ephs[1].Form.Get("blocks"), "Here is the summary.") {
+		t.Errorf("mention answers: %+v", ephs)
+	}
+}
+
 func TestAppHomeOpenedOftenPublishesOnce(t *testing.T) {
 	now := time.Date(2024, 11, 13, 10, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(c *Config) {
-		c.HomeInterval = time.Minute
-		c.Now = func() time.Time { return now }
+	e := newEnv(t, func(s *setup) {
+		s.cfg.HomeInterval = time.Minute
+		s.cfg.Now = func() time.Time { return now }
 	})
 	for i := range 3 {
 		e.event("EvOpen"+itoa(int64(i)), map[string]any{"type": "app_home_opened", "user": "U0ALICE", "channel": "D0ALICE", "tab": "home", "event_ts": "1.1"}, nil)

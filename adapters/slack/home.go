@@ -8,14 +8,12 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
-// homeSections are the App Home's parts: a title and the command that fills it.
-var homeSections = []struct{ prefix, command string }{
-	{"today-", "list today"},
-	{"later-", "list watch"},
-	{"team-", "highlights"},
-}
+// homeSections are the commands whose replies fill the App Home: the user's
+// talks today, their watch-later list, the team's highlights.
+var homeSections = []string{"list today", "list watch", "highlights"}
 
 const (
 	homeTalks     = 5   // talk cards per App Home section
@@ -27,30 +25,58 @@ const (
 func homeView(notice *commands.Reply, replies []commands.Reply) slackgo.HomeTabViewRequest {
 	var blocks []slackgo.Block
 	if notice != nil {
-		r := render(*notice, renderOptions{public: true, noCards: true, prefix: "notice-"})
-		blocks = append(blocks, r.blocks...)
-		blocks = append(blocks, slackgo.NewDividerBlock())
+		for _, m := range render(*notice, renderOptions{noActions: true}) {
+			blocks = append(blocks, m.blocks...)
+		}
+		blocks = append(blocks[:min(len(blocks), maxHomeBlocks/4)], slackgo.NewDividerBlock())
 	}
-	blocks = append(blocks, slackgo.NewActionBlock("home-actions",
+	blocks = append(blocks, slackgo.NewActionBlock("",
 		slackgo.NewButtonBlockElement(actionOpenAdd, "add", plainText("Log a talk")).WithStyle(slackgo.StylePrimary),
 		slackgo.NewButtonBlockElement(actionHomeReset, "refresh", plainText("Refresh")),
 	))
 	for i, r := range replies {
-		s := homeSections[i]
-		out := render(r, renderOptions{public: true, perPage: homeTalks, prefix: s.prefix})
-		part := out.blocks
-		if out.pages > 1 {
-			// Drop "Page 1 of N": the Home shows the first few; the command shows all.
-			part = part[:len(part)-1]
-			part = append(part, slackgo.NewContextBlock(s.prefix+"more", mrkdwn("More with `/talk "+s.command+"`")))
+		part, more := homePart(r)
+		var section []slackgo.Block
+		for _, m := range render(part, renderOptions{}) {
+			section = append(section, m.blocks...)
 		}
-		if len(blocks)+len(part)+1 > maxHomeBlocks {
+		if more {
+			section = append(section, slackgo.NewContextBlock("", mrkdwn("More with `/talk "+homeSections[i]+"`")))
+		}
+		if len(blocks)+1+len(section) > maxHomeBlocks {
 			break
 		}
 		blocks = append(blocks, slackgo.NewDividerBlock())
-		blocks = append(blocks, part...)
+		blocks = append(blocks, section...)
 	}
 	return slackgo.HomeTabViewRequest{Type: slackgo.VTHomeTab, CallbackID: "home", Blocks: slackgo.Blocks{BlockSet: blocks}}
+}
+
+// homePart is what the App Home shows of a reply: the lines before its
+// first talk card and the first few cards. more says the reply had more
+// (more cards, or pages): the command shows them all.
+func homePart(r commands.Reply) (part commands.Reply, more bool) {
+	part = commands.Reply{Command: r.Command, Kind: r.Kind, Code: r.Code, Safe: r.Safe, Private: r.Private}
+	cards := 0
+	for _, b := range r.Blocks {
+		switch b := b.(type) {
+		case *commands.TalkCard:
+			if cards == homeTalks {
+				more = true
+				continue
+			}
+			cards++
+			part.Blocks = append(part.Blocks, b)
+		case *commands.Actions:
+			more = true // the buttons of further pages
+		case *commands.Attachment:
+		default:
+			if cards == 0 { // what follows the cards says which of them a page shows
+				part.Blocks = append(part.Blocks, b)
+			}
+		}
+	}
+	return part, more
 }
 
 // publishHome shows the user's App Home: their talks today, their
@@ -58,8 +84,9 @@ func homeView(notice *commands.Reply, replies []commands.Reply) slackgo.HomeTabV
 func (a *Adapter) publishHome(ctx context.Context, o origin, notice *commands.Reply) {
 	a.homes.published(o.team, o.user, a.now())
 	var replies []commands.Reply
-	for _, s := range homeSections {
-		replies = append(replies, a.handler.Handle(ctx, a.request(ctx, o, s.command)))
+	for _, command := range homeSections {
+		r, _ := a.run(ctx, o, command, nil) // the runtime logs a failure; the reply says it
+		replies = append(replies, r)
 	}
 	if err := a.publishView(ctx, o.user, homeView(notice, replies)); err != nil {
 		a.log.ErrorContext(ctx, "publish app home", "user_id", o.user, "err", err)
@@ -121,7 +148,7 @@ func (a *Adapter) refreshHome(o origin) {
 	h.mu.Unlock()
 	o = origin{team: o.team, user: o.user, userName: o.userName, home: true}
 	submit := func() {
-		if !a.pool.submit(job{name: "home_refresh", key: o.team + "/" + o.user, run: func(ctx context.Context) { a.publishHome(ctx, o, nil) }}) {
+		if !a.rt.Submit(dispatch.Job{Name: "slack:home_refresh", Key: o.team + "/" + o.user, Run: func(ctx context.Context) { a.publishHome(ctx, o, nil) }}) {
 			h.mu.Lock()
 			st.scheduled = false
 			h.mu.Unlock()

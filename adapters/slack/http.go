@@ -1,16 +1,12 @@
 package slack
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
-	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -20,46 +16,22 @@ import (
 // and interactivity payloads, as Slack's Bolt frameworks do.
 const EventsPath = "/slack/events"
 
-// HTTPHandler serves /slack/events and /healthz.
+// HTTPHandler serves HTTP mode: mount it at EventsPath on the operator
+// server. It answers only POSTs, and only those signed with the signing
+// secret; without one (Socket Mode only) it refuses everything.
 func (a *Adapter) HTTPHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+EventsPath, a.serveEvents)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	return mux
-}
-
-// serveHTTP runs HTTP mode until ctx is done.
-func (a *Adapter) serveHTTP(ctx context.Context) error {
-	ln := a.listener
-	if ln == nil {
-		var err error
-		if ln, err = net.Listen("tcp", a.addr); err != nil {
-			return err
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
 		}
-	}
-	srv := &http.Server{
-		Handler:           a.HTTPHandler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
-	stop := context.AfterFunc(ctx, func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
+		if a.signingSecret == "" {
+			http.NotFound(w, r)
+			return
+		}
+		a.serveEvents(w, r)
 	})
-	defer stop()
-	a.log.InfoContext(ctx, "slack http mode listening", "addr", ln.Addr().String(), "path", EventsPath)
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
 
 // serveEvents verifies a request's v0 signature before anything else, then

@@ -2,9 +2,7 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // Callback ids of the shortcuts and modals in slack/manifest.yml.
@@ -29,28 +28,19 @@ type ack struct {
 	body   any // JSON to send back; nil for none
 }
 
-// busy is the slash command's answer when the queue is full.
-var busy = map[string]string{"response_type": "ephemeral",
-	"text": "I'm swamped right now and did not run that; nothing was changed. Please try again in a minute."}
-
-// origin is where a command came from, and so where its answer goes.
-type origin struct {
-	team, user, userName string
-	channel              string
-	threadTS             string
-	responseURL          string
-	dm                   bool // a direct message with the app
-	home                 bool // the App Home: no channel
+// ephemeralAck answers a slash command at once with a message only its user sees.
+func ephemeralAck(r commands.Reply) ack {
+	return ack{body: map[string]string{"response_type": "ephemeral", "text": escape(r.Text())}}
 }
 
-// delivery says how to show a reply.
-type delivery struct {
-	share   bool // post to the channel
-	page    int
-	replace bool // replace the message a button was on
-}
+// Slack redelivers Events API callbacks it got no answer to (with
+// X-Slack-Retry-Num), so they are deduplicated by event_id in the store,
+// across restarts. Slash commands and interactions are never redelivered: a
+// late acknowledgement shows the user an error instead. For them an
+// in-memory set of trigger ids is enough, against a request replayed with a
+// fresh signature or delivered twice over two Socket Mode connections.
 
-// onSlashCommand acknowledges /talk at once and runs it in the background.
+// onSlashCommand acknowledges /talk at once and runs it as a job.
 func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 	if sc.TeamID == "" || sc.UserID == "" {
 		return ack{status: http.StatusBadRequest}
@@ -58,29 +48,34 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 	if sc.TriggerID != "" && !a.triggers.add(sc.TriggerID, a.now()) {
 		return ack{}
 	}
-	text, share := cutShare(commandText(sc.Text))
+	if wait := a.limiter.Take(sc.TeamID+"/"+sc.UserID, a.now()); wait > 0 {
+		return ephemeralAck(dispatch.Limited(wait))
+	}
+	raw, mentions := commandText(sc.Text)
+	text, share := cutShare(raw)
 	o := origin{team: sc.TeamID, user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID,
 		responseURL: sc.ResponseURL, dm: strings.HasPrefix(sc.ChannelID, "D")}
-	j := job{name: "slash_command", key: sc.TeamID + "/" + sc.UserID, run: func(ctx context.Context) {
-		if sc.TriggerID != "" && !a.firstTime(ctx, "trigger:"+sc.TriggerID) {
-			return
-		}
-		if strings.EqualFold(text, "add") || strings.EqualFold(text, "saw") {
-			a.openAddModal(ctx, o, sc.TriggerID)
-			return
-		}
-		a.runCommand(ctx, o, text, delivery{share: share})
-	}}
-	if !a.pool.submit(j) {
+	run := func(ctx context.Context) { a.serve(ctx, o, text, mentions, delivery{share: share}) }
+	if a.opensAddModal(text) {
+		trigger := sc.TriggerID
+		run = func(ctx context.Context) { a.openAddModal(ctx, o, trigger) }
+	}
+	if !a.rt.Submit(dispatch.Job{Name: "slack:slash_command", Key: sc.TeamID + "/" + sc.UserID, Run: run}) {
 		a.triggers.remove(sc.TriggerID)
-		a.log.Warn("queue full; command refused", "user_id", sc.UserID)
-		return ack{body: busy}
+		a.log.Debug("queue full; slash command refused", "user_id", sc.UserID)
+		return ephemeralAck(dispatch.Busy())
 	}
 	return ack{}
 }
 
-// onEvent acknowledges an Events API callback and handles it in the background,
-// once per event_id however often Slack delivers it.
+// opensAddModal reports whether text is `add` alone, which opens the form.
+func (a *Adapter) opensAddModal(text string) bool {
+	cmd, ok := a.rt.Lookup(text)
+	return ok && cmd.Name == "add" && len(strings.Fields(commands.StripPrefix(text))) == 1
+}
+
+// onEvent acknowledges an Events API callback and handles it as a job, once
+// per event_id however often Slack delivers it.
 func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok {
@@ -90,49 +85,64 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 		return ack{}
 	}
 	botUser, botID := a.bot()
+	if botUser == "" { // an event before auth.test answered: the delivery says who the bot is
+		for _, au := range cb.Authorizations {
+			if au.IsBot && au.TeamID == cb.TeamID {
+				botUser = au.UserID
+			}
+		}
+	}
 	var run func(ctx context.Context)
-	var key string
+	var o origin
+	command := func(text string, dm bool) {
+		raw, mentions := commandText(stripMention(text, botUser))
+		text, share := cutShare(raw)
+		if dm {
+			share = false
+		}
+		run = func(ctx context.Context) { a.serve(ctx, o, text, mentions, delivery{share: share}) }
+	}
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
 		// DMs arrive as message.im as well; answer them there.
 		if e.User == "" || e.User == botUser || e.BotID != "" || e.Edited != nil || strings.HasPrefix(e.Channel, "D") {
 			return ack{}
 		}
-		text, share := cutShare(commandText(stripMention(e.Text, botUser)))
-		o := origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp}
-		key = o.team + "/" + o.user
-		run = func(ctx context.Context) { a.runCommand(ctx, o, text, delivery{share: share}) }
+		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp}
+		command(e.Text, false)
 	case *slackevents.MessageEvent:
 		if e.ChannelType != slackevents.ChannelTypeIM || e.SubType != "" || e.BotID != "" || e.User == "" ||
 			e.User == botUser || (botID != "" && e.BotID == botID) {
 			return ack{}
 		}
-		text, _ := cutShare(commandText(stripMention(e.Text, botUser)))
-		o := origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp, dm: true}
-		key = o.team + "/" + o.user
-		run = func(ctx context.Context) { a.runCommand(ctx, o, text, delivery{}) }
+		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp, dm: true}
+		command(e.Text, true)
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" || e.User == "" {
 			return ack{}
 		}
-		o := origin{team: cb.TeamID, user: e.User, home: true}
+		o = origin{team: cb.TeamID, user: e.User, home: true}
 		if !a.homes.opened(o.team, o.user, a.now(), a.homeInterval) {
 			return ack{}
 		}
-		key = o.team + "/" + o.user
 		run = func(ctx context.Context) { a.publishHome(ctx, o, nil) }
 	default:
 		return ack{}
 	}
-	j := job{name: "event:" + ev.InnerEvent.Type, key: key, run: func(ctx context.Context) {
-		if cb.EventID != "" && !a.firstTime(ctx, "event:"+cb.EventID) {
+	if !o.home {
+		if wait := a.limiter.Take(o.team+"/"+o.user, a.now()); wait > 0 {
+			run = func(ctx context.Context) { a.refuse(ctx, o, dispatch.Limited(wait)) }
+		}
+	}
+	j := dispatch.Job{Name: "slack:event:" + ev.InnerEvent.Type, Key: o.team + "/" + o.user, Run: func(ctx context.Context) {
+		if cb.EventID != "" && !a.firstTime(ctx, cb.EventID) {
 			return
 		}
 		run(ctx)
 	}}
-	if !a.pool.submitWait(context.Background(), j, 500*time.Millisecond) {
+	if !a.rt.SubmitWait(context.Background(), j, 500*time.Millisecond) {
 		// Not acknowledging makes Slack deliver it again later.
-		a.log.Warn("queue full; event left for redelivery", "event_id", cb.EventID)
+		a.log.Debug("queue full; event left for redelivery", "event_id", cb.EventID)
 		return ack{status: http.StatusServiceUnavailable}
 	}
 	return ack{}
@@ -164,139 +174,127 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	switch ic.Type {
 	case slackgo.InteractionTypeBlockActions:
 		acts := ic.ActionCallback.BlockActions
+		// A button replaces the message it is on when that message is the
+		// presser's own: ephemeral, or in their DM with the app.
+		own := ic.Container.IsEphemeral || o.dm
+		trigger := ic.TriggerID
 		run = func(ctx context.Context) {
 			for _, act := range acts {
-				a.blockAction(ctx, o, act, ic.TriggerID)
+				a.blockAction(ctx, o, act, trigger, own)
 			}
 		}
 	case slackgo.InteractionTypeMessageAction:
 		if ic.CallbackID != callbackSaveNote {
 			return ack{}
 		}
-		msg := ic.Message
-		run = func(ctx context.Context) { a.openNoteModal(ctx, o, ic.TriggerID, msg.Text) }
+		msg, trigger := ic.Message, ic.TriggerID
+		run = func(ctx context.Context) { a.openNoteModal(ctx, o, trigger, msg.Text) }
 	case slackgo.InteractionTypeShortcut:
 		if ic.CallbackID != callbackLogTalk {
 			return ack{}
 		}
-		run = func(ctx context.Context) { a.openAddModal(ctx, o, ic.TriggerID) }
+		trigger := ic.TriggerID
+		run = func(ctx context.Context) { a.openAddModal(ctx, o, trigger) }
 	case slackgo.InteractionTypeViewSubmission:
 		var text string
 		text, o, response = a.viewSubmission(ic, o)
 		if text == "" {
 			return response
 		}
-		run = func(ctx context.Context) { a.runCommand(ctx, o, text, delivery{}) }
+		run = func(ctx context.Context) { a.serve(ctx, o, text, nil, delivery{}) }
 	default:
 		return ack{}
 	}
-	trigger := ic.TriggerID
-	j := job{name: "interaction:" + string(ic.Type), key: o.team + "/" + o.user, run: func(ctx context.Context) {
-		if trigger != "" && !a.firstTime(ctx, "trigger:"+trigger) {
-			return
-		}
-		run(ctx)
-	}}
-	if !a.pool.submit(j) {
-		a.triggers.remove(trigger)
-		a.log.Warn("queue full; interaction refused", "user_id", o.user)
+	if wait := a.limiter.Take(o.team+"/"+o.user, a.now()); wait > 0 {
+		run = func(ctx context.Context) { a.refuse(ctx, o, dispatch.Limited(wait)) }
+	}
+	if !a.rt.Submit(dispatch.Job{Name: "slack:interaction:" + string(ic.Type), Key: o.team + "/" + o.user, Run: run}) {
+		a.triggers.remove(ic.TriggerID)
+		a.log.Debug("queue full; interaction refused", "user_id", o.user)
 		return ack{status: http.StatusServiceUnavailable}
 	}
 	return response
 }
 
-// blockAction runs what a button or menu stands for.
-func (a *Adapter) blockAction(ctx context.Context, o origin, act *slackgo.BlockAction, triggerID string) {
-	talk := func(v string) (string, bool) {
-		id, err := strconv.ParseInt(v, 10, 64)
-		return "#" + strconv.FormatInt(id, 10), err == nil && id > 0
-	}
+// blockAction runs what a button or menu stands for. A button's value is the
+// command it runs, as whoever pressed it: a shortcut for typing, never more.
+func (a *Adapter) blockAction(ctx context.Context, o origin, act *slackgo.BlockAction, triggerID string, own bool) {
 	var text string
 	d := delivery{}
-	switch {
-	case act.ActionID == actionRate:
-		id, n, _ := strings.Cut(act.SelectedOption.Value, ":")
-		ref, ok := talk(id)
-		if r, err := strconv.Atoi(n); !ok || err != nil || r < 1 || r > 5 {
+	switch actionKind(act.ActionID) {
+	case actionRun:
+		text, d.replace = act.Value, own
+	case actionCard:
+		text = act.SelectedOption.Value
+	case actionShare:
+		// Only a command that changes nothing is run again for others to see.
+		if cmd, ok := a.rt.Lookup(act.Value); !ok || cmd.Changes {
 			return
 		}
-		text = "rate " + ref + " " + n
-	case act.ActionID == actionStar || act.ActionID == actionLater || act.ActionID == actionWatched:
-		ref, ok := talk(act.Value)
-		if !ok {
-			return
-		}
-		text = map[string]string{actionStar: "star ", actionLater: "want ", actionWatched: "watched "}[act.ActionID] + ref
-	case strings.HasPrefix(act.ActionID, actionPage):
-		var nv navValue
-		if json.Unmarshal([]byte(act.Value), &nv) != nil || !isReadOnly(nv.Command) {
-			return
-		}
-		text, d = nv.Command, delivery{page: nv.Page, replace: true}
-	case act.ActionID == actionShare:
-		if !isReadOnly(act.Value) {
-			return
-		}
-		text, d = act.Value, delivery{share: true}
-	case act.ActionID == actionOpenAdd:
+		text, d.share = act.Value, true
+	case actionOpenAdd:
 		a.openAddModal(ctx, o, triggerID)
 		return
-	case act.ActionID == actionHomeReset:
+	case actionHomeReset:
 		a.publishHome(ctx, o, nil)
 		return
 	default:
 		return
 	}
+	if strings.TrimSpace(text) == "" {
+		return
+	}
 	if o.home {
-		reply := a.handler.Handle(ctx, a.request(ctx, o, text))
+		reply, _ := a.run(ctx, o, text, nil)
 		a.publishHome(ctx, o, &reply)
 		return
 	}
-	a.runCommand(ctx, o, text, d)
+	a.serve(ctx, o, text, nil, d)
 }
 
-// request is the commands.Request for a user's text.
-func (a *Adapter) request(ctx context.Context, o origin, text string) commands.Request {
-	u := a.user(ctx, o.team, o.user, o.userName)
-	return commands.Request{Platform: talkbot.PlatformSlack, Workspace: o.team, UserID: o.user,
-		UserName: u.name, Admin: u.admin || a.admins[o.user], Text: text}
+// request is the commands.Request for a user's text. The name is the one
+// Slack sent with the request ("" when it sent none: the store keeps the
+// known one); admin status is asked of Slack only when a command needs it.
+func (a *Adapter) request(o origin, text string, mentions []commands.Mention, shared bool) commands.Request {
+	return commands.Request{Platform: talkbot.PlatformSlack, Workspace: o.team, UserID: o.user, UserName: o.userName,
+		Text: text, Mentions: mentions, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared}
 }
 
-// runCommand runs a command and sends the reply where it belongs: to the
-// asker alone unless shared, in the thread it came from.
-func (a *Adapter) runCommand(ctx context.Context, o origin, text string, d delivery) {
-	start := a.now()
-	req := a.request(ctx, o, text)
-	req.Shared = d.share && !o.dm // a shared reply must not carry private notes
-	reply := a.handler.Handle(ctx, req)
-	a.deliver(ctx, o, text, reply, d)
-	a.log.DebugContext(ctx, "command", "cmd", commandWord(text), "user_id", o.user, "team_id", o.team, "took", a.now().Sub(start))
-	if reply.Kind == commands.KindOK && changeCommands[commandWord(text)] {
-		a.refreshHome(o)
+// serve runs a command through the runtime and sends its replies where they
+// belong: to the asker alone unless shared, in the thread it came from. A
+// change refreshes the user's App Home.
+func (a *Adapter) serve(ctx context.Context, o origin, text string, mentions []commands.Mention, d delivery) {
+	st := &answer{o: o, d: d, text: text}
+	req := a.request(o, text, mentions, d.share && !o.dm) // a shared reply must not carry private notes
+	// The runtime logs the outcome, a failed send included.
+	_ = a.rt.Serve(ctx, req, func(ctx context.Context, r commands.Reply) error { return a.deliver(ctx, st, r) })
+	if st.final != nil && st.final.Kind == commands.KindOK {
+		if cmd, ok := a.rt.Lookup(text); ok && cmd.Changes {
+			a.refreshHome(o)
+		}
 	}
 }
 
-func (a *Adapter) deliver(ctx context.Context, o origin, text string, reply commands.Reply, d delivery) {
-	public := (d.share || reply.Public) && !o.dm
-	opts := renderOptions{page: d.page, public: public}
-	if isReadOnly(text) {
-		opts.command = text
+// run runs a command through the runtime and returns its answer (a slow
+// command's "working on it…" left out), for views built from replies.
+func (a *Adapter) run(ctx context.Context, o origin, text string, mentions []commands.Mention) (commands.Reply, error) {
+	var reply commands.Reply
+	err := a.rt.Serve(ctx, a.request(o, text, mentions, false), func(_ context.Context, r commands.Reply) error {
+		if r.Kind != commands.KindProgress {
+			reply = r
+		}
+		return nil
+	})
+	return reply, err
+}
+
+// refuse answers a request that was not run (a user over their rate).
+func (a *Adapter) refuse(ctx context.Context, o origin, r commands.Reply) {
+	if o.home {
+		a.publishHome(ctx, o, &r)
+		return
 	}
-	m := messageOf(render(reply, opts))
-	m.public, m.replace, m.channel = public, d.replace, o.channel
-	var err error
-	switch {
-	case o.responseURL != "":
-		err = a.respond(ctx, o.responseURL, m)
-	case o.dm || public:
-		err = a.postMessage(ctx, o.channel, o.threadTS, m)
-	case o.channel != "":
-		err = a.postEphemeral(ctx, o.channel, o.user, o.threadTS, m)
-	default:
-		// From the App Home or a shortcut with no channel: the app's DM with the user.
-		err = a.postMessage(ctx, o.user, "", m)
-	}
-	if err != nil {
-		a.log.ErrorContext(ctx, "send reply", "user_id", o.user, "channel_id", o.channel, "cmd", commandWord(text), "err", err)
+	if err := a.deliver(ctx, &answer{o: o}, r); err != nil {
+		a.log.ErrorContext(ctx, "send refusal", "user_id", o.user, "channel_id", o.channel, "err", err)
 	}
 }

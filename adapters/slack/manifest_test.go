@@ -19,7 +19,7 @@ func TestManifestMatchesCode(t *testing.T) {
 		"callback_id: " + callbackSaveNote, "type: message",
 		"callback_id: " + callbackLogTalk, "type: global",
 		"- app_home_opened", "- app_mention", "- message.im",
-		"- app_mentions:read", "- chat:write", "- commands", "- im:history", "- users:read",
+		"- app_mentions:read", "- chat:write", "- commands", "- files:write", "- im:history", "- im:write", "- users:read",
 		"home_tab_enabled: true", "messages_tab_enabled: true", "messages_tab_read_only_enabled: false",
 		"interactivity:\n    is_enabled: true", "socket_mode_enabled: true",
 		"# url: https://talkbot.example.com" + EventsPath, "# request_url: https://talkbot.example.com" + EventsPath,

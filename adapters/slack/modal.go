@@ -122,33 +122,29 @@ func (a *Adapter) openNoteModal(ctx context.Context, o origin, triggerID, messag
 		return
 	}
 	// The user's own talks, most recent first, for the picker.
-	reply := a.handler.Handle(ctx, a.request(ctx, o, "list"))
-	var talks []*slackgo.OptionBlockObject
-	for _, u := range units(reply) {
-		if u.talk == 0 || len(talks) == 100 {
-			continue
-		}
-		label := talkLabel(reply.Lines, u.talk)
-		talks = append(talks, slackgo.NewOptionBlockObject(strconv.FormatInt(u.talk, 10), plainText(label), nil))
-	}
-	text := noteText(messageText, func(id string) string { return a.user(ctx, o.team, id, "").name })
+	reply, _ := a.run(ctx, o, "list", nil)
+	text := noteText(messageText, func(id string) string { return a.user(ctx, o.team, id).name })
 	meta := modalMeta{Channel: o.channel, ResponseURL: o.responseURL}
-	if err := a.openView(ctx, triggerID, noteModal(meta, talks, text)); err != nil {
+	if err := a.openView(ctx, triggerID, noteModal(meta, talkOptions(reply), text)); err != nil {
 		a.log.ErrorContext(ctx, "open note modal", "user_id", o.user, "err", err)
 	}
 }
 
-// reListNumber is the "3. " a list puts before a talk.
-var reListNumber = regexp.MustCompile(`^\d+\.\s+`)
-
-// talkLabel is the text of the line that shows talk id, short enough for a menu.
-func talkLabel(lines []commands.Line, id int64) string {
-	for _, l := range lines {
-		if cardTalk(l, map[int64]bool{id: true}) == id {
-			return truncateRunes(reListNumber.ReplaceAllString(strings.TrimSpace(linePlain(l)), ""), maxOptionText)
+// talkOptions are the talks of a reply's cards as menu options: "#12 Title".
+func talkOptions(r commands.Reply) []*slackgo.OptionBlockObject {
+	var out []*slackgo.OptionBlockObject
+	seen := map[int64]bool{}
+	for _, b := range r.Blocks {
+		c, ok := b.(*commands.TalkCard)
+		if !ok || c.Talk.ID <= 0 || seen[c.Talk.ID] || len(out) == 100 {
+			continue
 		}
+		seen[c.Talk.ID] = true
+		id := strconv.FormatInt(c.Talk.ID, 10)
+		label := truncateRunes("#"+id+" "+strings.Join(strings.Fields(c.Talk.Title), " "), maxOptionText)
+		out = append(out, slackgo.NewOptionBlockObject(id, plainText(label), nil))
 	}
-	return "#" + strconv.FormatInt(id, 10)
+	return out
 }
 
 // reTalkRef is a reference the commands read as it is: #12 or a link.

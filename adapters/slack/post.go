@@ -1,13 +1,17 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
-	"sync"
+	"strings"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/talkbot/talkbot/commands"
 )
 
 // Retries of a Web API call that Slack rate-limited.
@@ -53,31 +57,178 @@ func (a *Adapter) pace(ctx context.Context, channel string) error {
 	return a.sleep(ctx, a.pacer.reserve(channel, a.now()))
 }
 
-// message is a rendered reply on its way to Slack.
-type message struct {
-	blocks  []slackgo.Block
-	text    string
-	public  bool   // in_channel rather than ephemeral
-	replace bool   // replace the message the interaction came from
-	channel string // for pacing public posts
+// origin is where a request came from, and so where its answer goes.
+type origin struct {
+	team, user, userName string
+	channel              string
+	threadTS             string
+	responseURL          string
+	dm                   bool // a direct message with the app
+	home                 bool // the App Home: no channel
 }
 
-func messageOf(r rendered) message { return message{blocks: r.blocks, text: r.text} }
+// delivery says how to show the answer.
+type delivery struct {
+	share   bool // post it to the channel for everyone
+	replace bool // replace the message the button pressed was on
+}
+
+// answer is where one request's replies go. A slow command's first reply is
+// "working on it…", which the answer then replaces.
+type answer struct {
+	o    origin
+	d    delivery
+	text string // the command as run: what a share button runs again
+
+	progressed      bool   // "working on it…" went through response_url
+	progressChannel string // … or was posted here
+	progressTS      string
+	final           *commands.Reply // the answer, once sent
+}
+
+// filesNote tells the reader of an ephemeral answer where its files went.
+const filesNote = "sent to you in a direct message"
+
+// deliver sends a reply where the request came from: to the asker alone
+// unless shared (and never a private reply or an error to a channel), replacing the
+// "working on it…" that came before it where Slack can. Files go beside a
+// posted message, or to the user's direct messages with the app.
+func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) error {
+	o := st.o
+	progress := r.Kind == commands.KindProgress
+	if !progress {
+		st.final = &r
+	}
+	// Only an answer goes to the channel: not an error, a question or a private reply.
+	public := st.d.share && o.channel != "" && !o.dm && !r.Private && r.Kind == commands.KindOK
+	posted := o.responseURL == "" && (public || o.dm || o.channel == "") // a message of its own, not ephemeral
+	opts := renderOptions{}
+	if r.Kind == commands.KindOK && r.Safe && !r.Private && !public && !o.dm && o.channel != "" && st.text != "" {
+		opts.share = st.text
+	}
+	files := r.Attachments()
+	filesToDM := !public && !o.dm
+	if len(files) > 0 && filesToDM && !posted {
+		opts.filesNote = filesNote
+	}
+	msgs := render(r, opts)
+	var err error
+	switch {
+	case o.responseURL != "":
+		err = a.viaResponseURL(ctx, st, msgs, public)
+	case posted:
+		err = a.viaPost(ctx, st, msgs, progress)
+	default:
+		// An ephemeral message cannot be replaced without a response_url:
+		// the answer comes as a message of its own.
+		for _, m := range msgs {
+			if err = a.postEphemeral(ctx, o.channel, o.user, o.threadTS, m); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil || progress || len(files) == 0 {
+		return err
+	}
+	channel, thread := o.channel, o.threadTS
+	if filesToDM {
+		if channel, err = a.openDM(ctx, o.user); err != nil {
+			return fmt.Errorf("open dm for files: %w", err)
+		}
+		thread = ""
+	}
+	return a.upload(ctx, channel, thread, files)
+}
+
+// viaResponseURL answers through the response_url of a slash command or an
+// interaction: replace_original replaces "working on it…", or the message a
+// paging button was on.
+func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message, public bool) error {
+	for i, m := range msgs {
+		replace := i == 0 && (st.d.replace || st.progressed)
+		if err := a.respond(ctx, st.o.responseURL, st.o.channel, m, public, replace); err != nil {
+			return err
+		}
+	}
+	st.progressed = true
+	return nil
+}
+
+// viaPost posts to the channel (or the user's direct messages); the answer
+// to a slow command updates the "working on it…" posted before it.
+func (a *Adapter) viaPost(ctx context.Context, st *answer, msgs []message, progress bool) error {
+	channel := st.o.channel
+	if channel == "" {
+		var err error
+		if channel, err = a.openDM(ctx, st.o.user); err != nil {
+			return fmt.Errorf("open dm: %w", err)
+		}
+	}
+	for i, m := range msgs {
+		if i == 0 && st.progressTS != "" {
+			if err := a.update(ctx, st.progressChannel, st.progressTS, m); err != nil {
+				return err
+			}
+			continue
+		}
+		ch, ts, err := a.postMessage(ctx, channel, st.o.threadTS, m)
+		if err != nil {
+			return err
+		}
+		if i == 0 && progress {
+			st.progressChannel, st.progressTS = ch, ts
+		}
+	}
+	return nil
+}
+
+// Post posts a reply unprompted (a digest, a notice) to a channel, or to a
+// user's direct messages with the app when to.Channel is empty, files and
+// all. It returns the ts of the (first) message. A private reply goes only
+// to a direct message.
+func (a *Adapter) Post(ctx context.Context, to commands.Destination, r commands.Reply) (string, error) {
+	channel := to.Channel
+	switch {
+	case channel == "" && to.User == "":
+		return "", errors.New("slack post: no channel or user to post to")
+	case channel == "":
+		var err error
+		if channel, err = a.openDM(ctx, to.User); err != nil {
+			return "", fmt.Errorf("slack post: open dm: %w", err)
+		}
+	case r.Private && !strings.HasPrefix(channel, "D"):
+		return "", errors.New("slack post: a private reply goes to its owner's direct messages, not a channel")
+	}
+	var first string
+	for _, m := range render(r, renderOptions{}) {
+		_, ts, err := a.postMessage(ctx, channel, to.Thread, m)
+		if err != nil {
+			return first, fmt.Errorf("slack post: %w", err)
+		}
+		if first == "" {
+			first = ts
+		}
+	}
+	if err := a.upload(ctx, channel, to.Thread, r.Attachments()); err != nil {
+		return first, fmt.Errorf("slack post: %w", err)
+	}
+	return first, nil
+}
 
 // respond answers through a response_url.
-func (a *Adapter) respond(ctx context.Context, responseURL string, m message) error {
+func (a *Adapter) respond(ctx context.Context, responseURL, channel string, m message, public, replace bool) error {
 	no := false
 	msg := &slackgo.WebhookMessage{
 		Text:            m.text,
 		Blocks:          &slackgo.Blocks{BlockSet: m.blocks},
 		ResponseType:    slackgo.ResponseTypeEphemeral,
-		ReplaceOriginal: m.replace,
+		ReplaceOriginal: replace,
 		UnfurlLinks:     &no,
 		UnfurlMedia:     &no,
 	}
-	if m.public {
+	if public {
 		msg.ResponseType = slackgo.ResponseTypeInChannel
-		if err := a.pace(ctx, m.channel); err != nil {
+		if err := a.pace(ctx, channel); err != nil {
 			return err
 		}
 	}
@@ -86,18 +237,34 @@ func (a *Adapter) respond(ctx context.Context, responseURL string, m message) er
 	})
 }
 
-// postMessage posts to a channel (or a user's DM with the app), in a thread when threadTS is set.
-func (a *Adapter) postMessage(ctx context.Context, channel, threadTS string, m message) error {
-	if err := a.pace(ctx, channel); err != nil {
-		return err
-	}
-	opts := []slackgo.MsgOption{slackgo.MsgOptionText(m.text, false), slackgo.MsgOptionBlocks(m.blocks...),
+func messageOptions(m message) []slackgo.MsgOption {
+	return []slackgo.MsgOption{slackgo.MsgOptionText(m.text, false), slackgo.MsgOptionBlocks(m.blocks...),
 		slackgo.MsgOptionDisableLinkUnfurl(), slackgo.MsgOptionDisableMediaUnfurl()}
+}
+
+// postMessage posts to a channel (or a user's DM with the app), in a thread
+// when threadTS is set, and returns the channel and ts of the message.
+func (a *Adapter) postMessage(ctx context.Context, channel, threadTS string, m message) (string, string, error) {
+	if err := a.pace(ctx, channel); err != nil {
+		return "", "", err
+	}
+	opts := messageOptions(m)
 	if threadTS != "" {
 		opts = append(opts, slackgo.MsgOptionTS(threadTS))
 	}
-	return a.retry(ctx, "chat.postMessage", func(ctx context.Context) error {
-		_, _, err := a.api.PostMessageContext(ctx, channel, opts...)
+	var ch, ts string
+	err := a.retry(ctx, "chat.postMessage", func(ctx context.Context) error {
+		var err error
+		ch, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return ch, ts, err
+}
+
+// update replaces a message the bot posted.
+func (a *Adapter) update(ctx context.Context, channel, ts string, m message) error {
+	return a.retry(ctx, "chat.update", func(ctx context.Context) error {
+		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts, messageOptions(m)...)
 		return err
 	})
 }
@@ -114,6 +281,30 @@ func (a *Adapter) postEphemeral(ctx context.Context, channel, user, threadTS str
 	})
 }
 
+// upload shares files in a channel (or thread) with Slack's files upload v2:
+// files.getUploadURLExternal, the upload, files.completeUploadExternal.
+func (a *Adapter) upload(ctx context.Context, channel, threadTS string, files []*commands.Attachment) error {
+	for _, f := range files {
+		if len(f.Data) == 0 {
+			continue
+		}
+		if err := a.pace(ctx, channel); err != nil {
+			return err
+		}
+		err := a.retry(ctx, "files.upload", func(ctx context.Context) error {
+			_, err := a.api.UploadFileContext(ctx, slackgo.UploadFileParameters{
+				Reader: bytes.NewReader(f.Data), FileSize: len(f.Data), Filename: f.Name, Title: f.Name,
+				Channel: channel, ThreadTimestamp: threadTS,
+			})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
 func (a *Adapter) openView(ctx context.Context, triggerID string, v slackgo.ModalViewRequest) error {
 	return a.retry(ctx, "views.open", func(ctx context.Context) error {
 		_, err := a.api.OpenViewContext(ctx, triggerID, v)
@@ -126,67 +317,4 @@ func (a *Adapter) publishView(ctx context.Context, user string, v slackgo.HomeTa
 		_, err := a.api.PublishViewContext(ctx, slackgo.PublishViewContextRequest{UserID: user, View: v})
 		return err
 	})
-}
-
-// userInfo is what the adapter keeps of users.info.
-type userInfo struct {
-	name  string
-	admin bool
-	bot   bool
-	at    time.Time
-}
-
-// userCache keeps users.info answers for a while: one lookup per user, not per command.
-type userCache struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]userInfo
-}
-
-// user returns the user's display name and whether Slack says they are a
-// workspace admin or owner. When Slack cannot say, the user is no admin and
-// fallbackName stands in, for a minute.
-func (a *Adapter) user(ctx context.Context, team, id, fallbackName string) userInfo {
-	key := team + "/" + id
-	now := a.now()
-	a.users.mu.Lock()
-	u, ok := a.users.m[key]
-	a.users.mu.Unlock()
-	if ok && now.Sub(u.at) < a.users.ttl {
-		return u
-	}
-	var su *slackgo.User
-	err := a.retry(ctx, "users.info", func(ctx context.Context) error {
-		var err error
-		su, err = a.api.GetUserInfoContext(ctx, id)
-		return err
-	})
-	if err != nil {
-		a.log.WarnContext(ctx, "users.info failed", "user_id", id, "err", err)
-		u = userInfo{name: fallbackName, at: now.Add(time.Minute - a.users.ttl)}
-	} else {
-		u = userInfo{name: displayName(su), admin: su.IsAdmin || su.IsOwner || su.IsPrimaryOwner, bot: su.IsBot, at: now}
-	}
-	if u.name == "" {
-		u.name = fallbackName
-	}
-	if u.name == "" {
-		u.name = id
-	}
-	a.users.mu.Lock()
-	if len(a.users.m) > 50_000 {
-		clear(a.users.m)
-	}
-	a.users.m[key] = u
-	a.users.mu.Unlock()
-	return u
-}
-
-func displayName(u *slackgo.User) string {
-	for _, n := range []string{u.Profile.DisplayName, u.RealName, u.Profile.RealName, u.Name} {
-		if n != "" {
-			return n
-		}
-	}
-	return ""
 }

@@ -1,10 +1,9 @@
 package slack
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -18,24 +17,33 @@ import (
 // Limits Block Kit puts on a message, with some room to spare.
 const (
 	maxSectionText = 2900 // a section's text may have 3000 characters
-	maxPageBlocks  = 45   // a message may have 50 blocks
+	maxBlocks      = 50   // blocks in a message
 	maxValueLen    = 2000 // a button's value
+	maxOptionValue = 150  // a menu option's value
 	maxOptionText  = 75   // an option's or button's text
-	defaultPage    = 8    // talk cards per page
+	maxButtons     = 25   // elements in an actions block
 	maxFallback    = 300  // the notification text of a message
 )
 
-// Action ids of the buttons and menus the adapter renders.
+// Action ids of the buttons and menus the adapter renders. Ids that end in
+// "-<n>" are numbered so each is unique within its message.
 const (
-	actionRate      = "rate"
-	actionStar      = "star"
-	actionLater     = "later"
-	actionWatched   = "watched"
-	actionPage      = "page"
+	actionRun       = "run"  // an Actions button: its value is the command to run
+	actionCard      = "card" // a talk card's menu: each option's value is the command
 	actionShare     = "share"
 	actionOpenAdd   = "open_add"
 	actionHomeReset = "home_refresh"
 )
+
+// actionKind is the action id without its number: "run-3" is "run".
+func actionKind(id string) string {
+	if i := strings.LastIndexByte(id, '-'); i > 0 {
+		if _, err := strconv.Atoi(id[i+1:]); err == nil {
+			return id[:i]
+		}
+	}
+	return id
+}
 
 // mrkdwnEscaper escapes the three characters Slack's mrkdwn gives meaning to:
 // with them escaped, no text can open a <!channel>, <@U…> or <http://…|link>.
@@ -63,31 +71,49 @@ func safeURL(u string) (string, bool) {
 	return urlEscaper.Replace(p.String()), true
 }
 
-// spanMrkdwn renders one span. Bold and code fall back to plain text when the
-// text holds their delimiter, so user text never unbalances the markup.
+// reSlackUser is a Slack user id, the only kind of mention rendered live.
+var reSlackUser = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// wrap puts markup delimiters around text that can carry them: not empty,
+// without the delimiter or a line break inside, with the spaces at its ends
+// outside (Slack ignores "* bold*"). Otherwise the text stays plain.
+func wrap(t, raw, delim string) string {
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" || strings.ContainsAny(raw, delim+"\n") {
+		return t
+	}
+	lead := t[:len(t)-len(strings.TrimLeft(t, " "))]
+	trail := t[len(strings.TrimRight(t, " ")):]
+	return lead + delim + strings.TrimSpace(t) + delim + trail
+}
+
+// spanMrkdwn renders one span as mrkdwn.
 func spanMrkdwn(s commands.Span) string {
 	t := escape(s.Text)
 	switch s.Style {
-	case commands.StyleBold:
-		if strings.TrimSpace(s.Text) != "" && !strings.ContainsAny(s.Text, "*\n") {
-			return "*" + t + "*"
-		}
+	case commands.StyleStrong:
+		return wrap(t, s.Text, "*")
+	case commands.StyleEmphasis:
+		return wrap(t, s.Text, "_")
 	case commands.StyleCode:
-		if strings.TrimSpace(s.Text) != "" && !strings.ContainsAny(s.Text, "`\n") {
-			return "`" + t + "`"
-		}
+		return wrap(t, s.Text, "`")
 	case commands.StyleLink:
 		if u, ok := safeURL(s.URL); ok {
-			if t == "" {
+			if strings.TrimSpace(t) == "" {
 				t = escape(s.URL)
 			}
-			return "<" + u + "|" + t + ">"
+			return "<" + u + "|" + strings.ReplaceAll(t, "\n", " ") + ">"
 		}
 		if s.URL != "" && s.URL != s.Text {
 			return t + " (" + escape(s.URL) + ")"
 		}
-	case commands.StyleQuote:
-		return "“" + t + "”"
+	case commands.StyleMention:
+		if reSlackUser.MatchString(s.User) {
+			return "<@" + s.User + ">"
+		}
+		if !strings.HasPrefix(t, "@") {
+			return "@" + t
+		}
 	}
 	return t
 }
@@ -101,209 +127,206 @@ func lineMrkdwn(l commands.Line) string {
 	return b.String()
 }
 
-// linePlain renders a line without markup, for notifications and menus.
-func linePlain(l commands.Line) string {
-	var b strings.Builder
-	for _, s := range l {
-		b.WriteString(talkbot.Defang(s.Text))
-	}
-	return b.String()
-}
-
-// unit is a piece of a reply that stays on one page: a run of text lines,
-// or one talk card (its lines and its buttons).
-type unit struct {
-	talk  int64    // the card's talk; 0 for text
-	lines []string // mrkdwn
-}
-
-// units groups a reply's lines into text runs and talk cards. A card starts at
-// the first line that shows one of reply.Talks as a bold "#id" and goes on over
-// the indented or bulleted lines that follow it.
-func units(r commands.Reply) []unit {
-	shown := map[int64]bool{}
-	for _, id := range r.Talks {
-		shown[id] = true
-	}
-	var out []unit
-	for _, l := range r.Lines {
-		text := lineMrkdwn(l)
-		if id := cardTalk(l, shown); id != 0 {
-			delete(shown, id)
-			out = append(out, unit{talk: id, lines: []string{text}})
-			continue
-		}
-		if n := len(out); n > 0 && (out[n-1].talk == 0 || continuesCard(l)) {
-			out[n-1].lines = append(out[n-1].lines, text)
-			continue
-		}
-		out = append(out, unit{lines: []string{text}})
-	}
-	return out
-}
-
-func cardTalk(l commands.Line, talks map[int64]bool) int64 {
-	for _, s := range l {
-		if s.Style != commands.StyleBold || !strings.HasPrefix(s.Text, "#") {
-			continue
-		}
-		if id, err := strconv.ParseInt(s.Text[1:], 10, 64); err == nil && talks[id] {
-			return id
-		}
-	}
-	return 0
-}
-
-func continuesCard(l commands.Line) bool {
-	if len(l) == 0 {
-		return false
-	}
-	t := l[0].Text
-	return strings.HasPrefix(t, " ") || strings.HasPrefix(t, "•") || strings.HasPrefix(t, "✎") || strings.HasPrefix(t, "▶")
-}
-
-// jsonUnits splits a JSON attachment into code blocks that fit a section.
-// Backticks and @ (only ever inside JSON strings) become \u0060 and \u0040,
-// so no value can close the code block or read as @here; the JSON stays
-// valid and means the same.
-func jsonUnits(data []byte) []unit {
-	data = bytes.ReplaceAll(data, []byte("`"), []byte(`\u0060`))
-	data = bytes.ReplaceAll(data, []byte("@"), []byte(`\u0040`))
-	const room = maxSectionText - 8
-	var out []unit
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, unit{lines: []string{"```" + strings.TrimSuffix(cur.String(), "\n") + "```"}})
-			cur.Reset()
-		}
-	}
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		line = mrkdwnEscaper.Replace(line)
-		for len(line) > room {
-			flush()
-			cut := room
-			for cut > 0 && !utf8.RuneStart(line[cut]) {
-				cut--
-			}
-			// Never cut inside an &amp; entity.
-			if i := strings.LastIndexByte(line[:cut], '&'); i > cut-5 && i > 0 {
-				cut = i
-			}
-			cur.WriteString(line[:cut])
-			flush()
-			line = line[cut:]
-		}
-		if cur.Len()+len(line) > room {
-			flush()
-		}
-		cur.WriteString(line)
-	}
-	flush()
-	return out
+// message is one Slack message of a rendered reply: Slack takes 50 blocks a
+// message, so a long reply is several.
+type message struct {
+	blocks []slackgo.Block
+	text   string // the notification text
 }
 
 // renderOptions say how a reply is shown.
 type renderOptions struct {
-	command string // the command that made the reply: for page and share buttons; empty for none
-	page    int    // 1-based
-	perPage int    // talk cards per page; defaultPage when 0
-	public  bool   // posted to the channel: no page or share buttons
-	noCards bool   // no talk buttons
-	prefix  string // makes block ids unique when several replies share a view
+	// share is the command to run again for a "Share in channel" button;
+	// "" for none.
+	share string
+	// filesNote says where the reply's files went when not beside the
+	// message: "in a direct message from me".
+	filesNote string
+	// noActions leaves out menus and buttons (the App Home's notice).
+	noActions bool
 }
 
-// rendered is a reply as Block Kit.
-type rendered struct {
-	blocks []slackgo.Block
-	text   string // the notification text
-	page   int
-	pages  int
+// renderer accumulates the blocks of a reply into messages.
+type renderer struct {
+	o     renderOptions
+	out   []message
+	cur   []slackgo.Block
+	lines []string // text waiting to become sections
+	seq   int      // numbers action ids, unique within a message
 }
 
-// navValue is the value of a page button: the command to run again and the page to show.
-type navValue struct {
-	Command string `json:"c"`
-	Page    int    `json:"p"`
+// render turns a reply into Block Kit: runs of paragraphs and list items in
+// mrkdwn sections, each talk card one section with an actions menu, buttons
+// as buttons, files named (they are uploaded apart); split into messages of
+// at most 50 blocks.
+func render(r commands.Reply, o renderOptions) []message {
+	g := &renderer{o: o}
+	first := true
+	line := func(s string) {
+		if first && r.Kind == commands.KindError {
+			s = ":warning: " + s
+		}
+		first = false
+		g.lines = append(g.lines, s)
+	}
+	for _, b := range r.Blocks {
+		switch b := b.(type) {
+		case *commands.Paragraph:
+			line(lineMrkdwn(b.Spans))
+		case *commands.List:
+			for _, it := range b.Items {
+				line(lineMrkdwn(it.Spans))
+			}
+		case *commands.TalkCard:
+			first = false
+			g.card(b)
+		case *commands.Actions:
+			g.actions(b)
+		case *commands.Attachment:
+			g.flush()
+			note := fmt.Sprintf(":paperclip: %s (%s)", escape(b.Name), size(len(b.Data)))
+			if o.filesNote != "" {
+				note += ", " + escape(o.filesNote)
+			}
+			g.add(slackgo.NewContextBlock("", mrkdwn(note)))
+		}
+	}
+	g.flush()
+	if o.share != "" && !o.noActions && len(o.share) <= maxValueLen {
+		g.add(slackgo.NewActionBlock("", slackgo.NewButtonBlockElement(actionShare, o.share, plainText("Share in channel"))))
+	}
+	g.end()
+	fallback := "talkbot"
+	if t := fallbackText(r); t != "" {
+		fallback = t
+	}
+	for i := range g.out {
+		g.out[i].text = fallback
+		if i > 0 {
+			g.out[i].text = fallback + " (continued)"
+		}
+	}
+	return g.out
 }
 
-// render turns a neutral reply into Block Kit: text in mrkdwn sections, each
-// talk as a card with its buttons, long replies split into pages.
-func render(r commands.Reply, o renderOptions) rendered {
-	us := units(r)
-	if r.JSON != nil {
-		us = append(us, jsonUnits(r.JSON)...)
-	}
-	if o.perPage <= 0 {
-		o.perPage = defaultPage
-	}
-	var head []unit // the lines before the first card head every page
-	if len(us) > 0 && us[0].talk == 0 && len(r.Talks) > 0 {
-		head, us = us[:1], us[1:]
-	}
-	headBlocks := 0
-	for _, u := range head {
-		headBlocks += len(sections(u.lines))
-	}
-	pages := paginate(us, o.perPage, maxPageBlocks-headBlocks-3)
-	if len(pages) == 0 {
-		pages = [][]unit{nil}
-	}
-	page := min(max(o.page, 1), len(pages))
-	out := rendered{page: page, pages: len(pages)}
-	seq := 0
-	for i, u := range append(append([]unit{}, head...), pages[page-1]...) {
-		texts := u.lines
-		if i == 0 && r.Kind == commands.KindError {
-			texts = append([]string{":warning: " + texts[0]}, texts[1:]...)
+// fallbackText is the first line of a reply, plain, for notifications.
+func fallbackText(r commands.Reply) string {
+	var first string
+	for _, b := range r.Blocks {
+		switch b := b.(type) {
+		case *commands.Paragraph:
+			first = commands.LineText(b.Spans)
+		case *commands.TalkCard:
+			first = commands.LineText(b.Heading())
+		case *commands.List:
+			if len(b.Items) > 0 {
+				first = commands.LineText(b.Items[0].Spans)
+			}
+		case *commands.Attachment:
+			first = b.Name
 		}
-		for _, s := range sections(texts) {
-			out.blocks = append(out.blocks, section(s))
-		}
-		if u.talk != 0 && !o.noCards {
-			seq++
-			out.blocks = append(out.blocks, cardActions(u.talk, fmt.Sprintf("%stalk-%d-%d", o.prefix, u.talk, seq)))
+		if strings.TrimSpace(first) != "" {
+			break
 		}
 	}
-	if len(pages) > 1 {
-		out.blocks = append(out.blocks, slackgo.NewContextBlock(o.prefix+"pages",
-			mrkdwn(fmt.Sprintf("Page %d of %d", page, len(pages)))))
+	first, _, _ = strings.Cut(strings.TrimSpace(first), "\n")
+	return truncateRunes(mrkdwnEscaper.Replace(first), maxFallback)
+}
+
+// add appends a block, starting a new message when this one is full.
+func (g *renderer) add(b slackgo.Block) {
+	if len(g.cur) == maxBlocks {
+		g.end()
 	}
-	if nav := navigation(r, o, page, len(pages)); nav != nil {
-		out.blocks = append(out.blocks, nav)
+	g.cur = append(g.cur, b)
+}
+
+// end closes the message being built.
+func (g *renderer) end() {
+	if len(g.cur) > 0 || len(g.out) == 0 {
+		g.out = append(g.out, message{blocks: g.cur})
 	}
-	if len(r.Lines) > 0 {
-		out.text = truncateRunes(mrkdwnEscaper.Replace(linePlain(r.Lines[0])), maxFallback)
+	g.cur, g.seq = nil, 0
+}
+
+// flush turns the waiting lines into sections.
+func (g *renderer) flush() {
+	if len(g.lines) == 0 {
+		return
+	}
+	for _, s := range sections(g.lines) {
+		g.add(section(s))
+	}
+	g.lines = nil
+}
+
+// card renders a talk card as one section (more if its text is very long),
+// with a menu of what can be done to the talk.
+func (g *renderer) card(c *commands.TalkCard) {
+	g.flush()
+	lines := []string{lineMrkdwn(c.Heading())}
+	for _, l := range c.Lines {
+		lines = append(lines, lineMrkdwn(l))
+	}
+	parts := sections(lines)
+	if len(g.cur)+len(parts) > maxBlocks {
+		g.end() // a card stays in one message
+	}
+	for i, s := range parts {
+		sec := section(s)
+		if i == 0 && !g.o.noActions && c.Talk.ID > 0 {
+			sec.Accessory = slackgo.NewAccessory(g.cardMenu(c))
+		}
+		g.add(sec)
+	}
+}
+
+// cardMenu is a talk card's "Actions…" menu: rate, star or unstar, watch
+// later, watched. Each option's value is the command it runs.
+func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
+	ref := "#" + strconv.FormatInt(c.Talk.ID, 10)
+	var opts []*slackgo.OptionBlockObject
+	opt := func(label, command string) {
+		opts = append(opts, slackgo.NewOptionBlockObject(command, plainText(label), nil))
+	}
+	for n := 5; n >= 1; n-- {
+		opt(fmt.Sprintf("%s Rate %d", strings.Repeat("★", n)+strings.Repeat("☆", 5-n), n), fmt.Sprintf("rate %s %d", ref, n))
+	}
+	if c.Log != nil && c.Log.Starred {
+		opt("Unstar", "unstar "+ref)
 	} else {
-		out.text = "talkbot"
+		opt("★ Star", "star "+ref)
 	}
-	return out
+	opt("Watch later", "want "+ref)
+	opt("Watched", "watched "+ref)
+	return slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Actions…"), g.actionID(actionCard), opts...)
 }
 
-// paginate puts units on pages of at most perPage cards and maxBlocks blocks.
-func paginate(us []unit, perPage, maxBlocks int) [][]unit {
-	var pages [][]unit
-	var cur []unit
-	cards, blocks := 0, 0
-	for _, u := range us {
-		n := len(sections(u.lines))
-		if u.talk != 0 {
-			n++
-		}
-		if len(cur) > 0 && ((u.talk != 0 && cards == perPage) || blocks+n > maxBlocks) {
-			pages = append(pages, cur)
-			cur, cards, blocks = nil, 0, 0
-		}
-		cur = append(cur, u)
-		blocks += n
-		if u.talk != 0 {
-			cards++
-		}
+// actions renders buttons; each one's value is the command it runs.
+func (g *renderer) actions(a *commands.Actions) {
+	g.flush()
+	if g.o.noActions {
+		return
 	}
-	if len(cur) > 0 {
-		pages = append(pages, cur)
+	var els []slackgo.BlockElement
+	for _, b := range a.Buttons {
+		if b.Command == "" || len(b.Command) > maxValueLen || len(els) == maxButtons {
+			continue
+		}
+		btn := slackgo.NewButtonBlockElement(g.actionID(actionRun), b.Command, plainText(truncateRunes(b.Label, maxOptionText)))
+		if b.Primary {
+			btn = btn.WithStyle(slackgo.StylePrimary)
+		}
+		els = append(els, btn)
 	}
-	return pages
+	if len(els) > 0 {
+		g.add(slackgo.NewActionBlock("", els...))
+	}
+}
+
+func (g *renderer) actionID(kind string) string {
+	g.seq++
+	return kind + "-" + strconv.Itoa(g.seq)
 }
 
 // sections joins lines into section texts that each fit one section block.
@@ -366,48 +389,23 @@ func section(s string) *slackgo.SectionBlock {
 	return slackgo.NewSectionBlock(mrkdwn(s), nil, nil)
 }
 
-// cardActions are a talk card's buttons: rate, star, watch later, watched.
-func cardActions(talk int64, blockID string) *slackgo.ActionBlock {
-	id := strconv.FormatInt(talk, 10)
-	var opts []*slackgo.OptionBlockObject
-	for n := 5; n >= 1; n-- {
-		label := strings.Repeat("★", n) + strings.Repeat("☆", 5-n) + " " + strconv.Itoa(n)
-		opts = append(opts, slackgo.NewOptionBlockObject(id+":"+strconv.Itoa(n), plainText(label), nil))
+// size says a file size the way people read one.
+func size(n int) string {
+	switch {
+	case n < 1000:
+		return plural(n, "byte")
+	case n < 1_000_000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1000)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/1_000_000)
 	}
-	return slackgo.NewActionBlock(blockID,
-		slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Rate #"+id), actionRate, opts...),
-		slackgo.NewButtonBlockElement(actionStar, id, plainText("★ Star")),
-		slackgo.NewButtonBlockElement(actionLater, id, plainText("Watch later")),
-		slackgo.NewButtonBlockElement(actionWatched, id, plainText("Watched")),
-	)
 }
 
-// navigation is the row of page and share buttons, or nil when there are none.
-func navigation(r commands.Reply, o renderOptions, page, pages int) *slackgo.ActionBlock {
-	if o.public || o.command == "" || r.Kind == commands.KindError {
-		return nil
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
 	}
-	var els []slackgo.BlockElement
-	if pages > 1 {
-		if page > 1 {
-			els = append(els, slackgo.NewButtonBlockElement(actionPage+"_prev", navJSON(o.command, page-1), plainText("‹ Previous")))
-		}
-		if page < pages {
-			els = append(els, slackgo.NewButtonBlockElement(actionPage+"_next", navJSON(o.command, page+1), plainText("Next ›")))
-		}
-	}
-	if isReadOnly(o.command) && r.Kind == commands.KindOK && r.JSON == nil && len(o.command) <= maxValueLen {
-		els = append(els, slackgo.NewButtonBlockElement(actionShare, o.command, plainText("Share in channel")))
-	}
-	if len(els) == 0 || len(navJSON(o.command, page)) > maxValueLen {
-		return nil
-	}
-	return slackgo.NewActionBlock(o.prefix+"nav", els...)
-}
-
-func navJSON(command string, page int) string {
-	b, _ := json.Marshal(navValue{Command: command, Page: page})
-	return string(b)
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func truncateRunes(s string, n int) string {
@@ -415,31 +413,4 @@ func truncateRunes(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
-}
-
-// changeCommands are the command words that change data. Replies to the
-// others can be run again safely (for paging and sharing).
-var changeCommands = map[string]bool{
-	"add": true, "saw": true, "missed": true, "want": true, "later": true, "watched": true,
-	"rate": true, "star": true, "unstar": true, "note": true, "video": true, "recommend": true,
-	"edit": true, "delete": true, "remove": true, "undo": true, "conf": true, "conference": true,
-	"privacy": true, "forget": true, "import": true, "digest": true,
-}
-
-// commandWord is the first word of a command, lower case, without a leading talk prefix.
-func commandWord(text string) string {
-	f := strings.Fields(strings.ToLower(text))
-	if len(f) > 0 && (f[0] == "talk" || f[0] == "/talk" || f[0] == "!talk") {
-		f = f[1:]
-	}
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
-}
-
-// isReadOnly reports whether a command only reads.
-func isReadOnly(text string) bool {
-	w := commandWord(text)
-	return w != "" && !changeCommands[w]
 }

@@ -2,26 +2,27 @@ package slack
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
-	"github.com/talkbot/talkbot/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// golden compares v, as indented JSON, with testdata/name.golden.
+// golden compares v, as indented JSON, with testdata/name.golden, and prints
+// a line diff when they differ.
 func golden(t *testing.T, name string, v any) string {
 	t.Helper()
 	var b bytes.Buffer
@@ -41,82 +42,120 @@ func golden(t *testing.T, name string, v any) string {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", name, path, b.String())
+	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(b.String(), "\n")); diff != "" {
+		t.Errorf("%s differs from %s (-want +got; go test -update rewrites it):\n%s", name, path, diff)
 	}
 	return b.String()
 }
 
 // hostile is user text that tries every trick Slack's mrkdwn knows.
-const hostile = `<!channel> <!here|here> <@U0BOB> <#C0GENERAL|general> <https://evil.example/x|click here> @here @channel &amp; <b>bold</b> <script>x</script>`
+const hostile = `<!channel> <!here|here> <@U0BOB> <#C0GENERAL|general> <https://evil.example/x|click here> @here @channel &amp; <b>bold</b> <script>x</script> *stars* _under_ ` + "`code`"
 
-// goldenRouter is a real router over a real store, on a fixed clock.
-func goldenRouter(t *testing.T) *commands.Router {
-	t.Helper()
-	now := time.Date(2024, 11, 13, 17, 30, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "golden.db"), store.Options{Now: clock})
-	if err != nil {
-		t.Fatal(err)
+func plainSpan(s string) commands.Span { return commands.Span{Text: s} }
+
+func line(spans ...commands.Span) commands.Line { return spans }
+
+func para(spans ...commands.Span) *commands.Paragraph { return &commands.Paragraph{Spans: spans} }
+
+// Talks of the fixed replies.
+var (
+	podsTalk = talkbot.Talk{ID: 1, Title: podsTitle, Day: "2024-11-13", Tags: []string{"ebpf"},
+		Speakers: []talkbot.Speaker{{Name: "Pablo Chico de Guzman", Org: "Red Hat"}, {Name: "Vinay Kulkarni"}}}
+	hostileTalk = talkbot.Talk{ID: 2, Title: hostile, Speakers: []talkbot.Speaker{{Name: "<@U0EVE> & <!here>"}}}
+)
+
+// goldenReplies are fixed replies, built here rather than by the router, so
+// a reworded message in commands changes no golden file.
+func goldenReplies() map[string]commands.Reply {
+	listCard := func(n int, t talkbot.Talk, l *talkbot.Log, stats string) *commands.TalkCard {
+		return &commands.TalkCard{Talk: t, Log: l, Stats: &commands.Stats{Highlights: 1, Stars: 1, RatingSum: 5, RatingCount: 1},
+			Lead: []commands.Span{plainSpan(itoa(int64(n)) + ".")}, Lines: []commands.Line{line(plainSpan("   " + stats))}}
 	}
-	t.Cleanup(func() { st.Close() })
-	return commands.New(commands.Config{Store: st, Now: clock, Logger: slog.New(slog.DiscardHandler), RateBurst: 1000})
+	return map[string]commands.Reply{
+		"list": {Command: "list", Safe: true, Blocks: []commands.Block{
+			para(plainSpan("Your talks — KubeCon NA 2024:")),
+			listCard(1, podsTalk, &talkbot.Log{Status: talkbot.StatusAttended, Rating: 5, Starred: true}, "2024-11-13 · #ebpf · attended, ★★★★★ 5/5, starred"),
+			listCard(2, hostileTalk, &talkbot.Log{Status: talkbot.StatusMissed, WatchLater: true}, "missed, watch later · team 4.0/5 from 2"),
+			para(plainSpan("(1–2 of 30; "), commands.Span{Text: "list page 2", Style: commands.StyleCode}, plainSpan(" shows the next.)")),
+			&commands.Actions{Buttons: []commands.Button{{Label: "Next ›", Command: "list page 2"}}},
+		}},
+		"show_hostile": {Command: "show", Safe: true, Private: true, Blocks: []commands.Block{
+			&commands.TalkCard{Talk: hostileTalk, Notes: []talkbot.Note{{ID: 5, UserName: "bob", Text: hostile}}, Lines: []commands.Line{
+				line(plainSpan("   Schedule: "), commands.Span{Text: "https://kccncna2022.sched.com/event/182HU", Style: commands.StyleLink, URL: "https://kccncna2022.sched.com/event/182HU"}),
+				line(plainSpan("   Link: "), commands.Span{Text: "slides", Style: commands.StyleLink, URL: "javascript:alert(1)"}),
+				line(plainSpan("• "), commands.Span{Text: "<!channel>", Style: commands.StyleStrong}, plainSpan(": attended")),
+				line(plainSpan("✎ "), commands.Span{Text: "bob", Style: commands.StyleStrong}, plainSpan(" (private): "), commands.Span{Text: "“" + hostile + "”", Style: commands.StyleEmphasis}),
+				line(plainSpan("Recommended by "), commands.Span{Text: "@carol", Style: commands.StyleMention, User: "U0CAROL"}, plainSpan(" and "), commands.Span{Text: "<!here>", Style: commands.StyleMention, User: "<!here>"}),
+			}},
+		}},
+		"error": {Kind: commands.KindError, Code: talkbot.ENOTFOUND, Blocks: []commands.Block{
+			para(plainSpan("I don't know the command “lsit”. Did you mean "), commands.Span{Text: "list", Style: commands.StyleCode}, plainSpan("?")),
+		}},
+		"question": {Command: "rate", Kind: commands.KindQuestion, Blocks: []commands.Block{
+			para(plainSpan("Several talks match “sig”. Did you mean one of these?")),
+			&commands.List{Items: []commands.Item{
+				{Spans: line(plainSpan("• "), commands.Span{Text: "#3", Style: commands.StyleStrong}, plainSpan(" SIG Node Intro")), Talk: 3},
+				{Spans: line(plainSpan("• "), commands.Span{Text: "#4", Style: commands.StyleStrong}, plainSpan(" SIG Network Intro")), Talk: 4},
+			}},
+			&commands.Actions{Buttons: []commands.Button{{Label: "#3", Command: "rate #3 4", Primary: true}, {Label: "#4", Command: "rate #4 4"}}},
+		}},
+		"export": {Command: "export", Safe: true, Private: true, Blocks: []commands.Block{
+			para(plainSpan("Your data (talkbot.export/v1, 2 talks):")),
+			&commands.Attachment{Name: "talkbot-export.json", MediaType: "application/json", Data: []byte(`{"format": "talkbot.export/v1", "note": "` + hostile + `"}`)},
+		}},
+		"progress": {Command: "summary", Kind: commands.KindProgress, Blocks: []commands.Block{para(plainSpan("Working on it…"))}},
+	}
 }
 
 func TestRenderGolden(t *testing.T) {
-	r := goldenRouter(t)
-	run := func(user, text string) commands.Reply {
-		return r.Handle(context.Background(), commands.Request{Platform: "slack", Workspace: testTeam, UserID: user, UserName: strings.ToLower(user[2:]), Text: text,
-			Admin: user == "U0ALICE"})
-	}
-	run("U0ALICE", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
-	run("U0ALICE", "add https://kccncna2022.sched.com/event/182HU "+podsTitle+" - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- mind slightly blown; needs KEP-1287")
-	run("U0ALICE", "video #1 https://www.youtube.com/watch?v=29yKJ1312AM")
-	run("U0BOB", "add #1 *4 -- "+hostile)
-	run("U0BOB", "add "+strings.NewReplacer("<", "", ">", "").Replace(hostile)+" `code` *stars* _under_")
-	for i := range 10 {
-		run("U0ALICE", "add Talk number "+itoa(int64(i+1))+" #observability")
-	}
-	run("U0ALICE", "want #2")
-
+	replies := goldenReplies()
 	tests := []struct {
-		name string
-		text string
-		user string
-		page int
+		name, reply string
+		opts        renderOptions
 	}{
-		{"list_page1", "list", "U0ALICE", 1},
-		{"list_page2", "list", "U0ALICE", 2},
-		{"show_hostile_note", "show #1", "U0ALICE", 1},
-		{"list_hostile_title", "list", "U0BOB", 1},
-		{"error_unknown", "lsit", "U0ALICE", 1},
-		{"help", "help", "U0ALICE", 1},
-		{"export_json", "export json", "U0BOB", 1},
-		{"add_change", "rate #3 2", "U0ALICE", 1},
+		{"list", "list", renderOptions{share: "list"}},
+		{"show_hostile", "show_hostile", renderOptions{}},
+		{"error", "error", renderOptions{}},
+		{"question", "question", renderOptions{}},
+		{"export_dm", "export", renderOptions{filesNote: filesNote}},
+		{"progress", "progress", renderOptions{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			reply := run(tc.user, tc.text)
-			out := render(reply, renderOptions{command: onlyReadOnly(tc.text), page: tc.page})
-			if len(out.blocks) > 50 {
-				t.Errorf("%d blocks; Slack takes 50", len(out.blocks))
+			msgs := render(replies[tc.reply], tc.opts)
+			if len(msgs) != 1 || len(msgs[0].blocks) > maxBlocks {
+				t.Errorf("%d messages", len(msgs))
 			}
-			s := golden(t, tc.name, map[string]any{"text": out.text, "blocks": out.blocks})
-			checkNeutral(t, s)
+			var out []map[string]any
+			for _, m := range msgs {
+				out = append(out, map[string]any{"text": m.text, "blocks": m.blocks})
+			}
+			checkNeutral(t, golden(t, tc.name, out))
 		})
 	}
 	t.Run("home", func(t *testing.T) {
-		var replies []commands.Reply
-		for _, s := range homeSections {
-			replies = append(replies, run("U0ALICE", s.command))
+		var cards []commands.Block
+		for i := range 7 {
+			cards = append(cards, &commands.TalkCard{Talk: talkbot.Talk{ID: int64(10 + i), Title: "Talk number " + itoa(int64(i+1))},
+				Lead: []commands.Span{plainSpan(itoa(int64(i+1)) + ".")}})
 		}
-		notice := run("U0ALICE", "star #2")
-		v := homeView(&notice, replies)
+		today := commands.Reply{Command: "list", Safe: true, Blocks: append(append([]commands.Block{para(plainSpan("Your talks — KubeCon NA 2024, 2024-11-13:"))}, cards...),
+			para(plainSpan("(1–7 of 7.)")))}
+		later := commands.Reply{Command: "list", Safe: true, Blocks: []commands.Block{para(plainSpan("Your watch-later list — KubeCon NA 2024:")),
+			&commands.TalkCard{Talk: hostileTalk, Log: &talkbot.Log{WatchLater: true}}}}
+		team := commands.Reply{Command: "highlights", Safe: true, Blocks: []commands.Block{para(plainSpan("No highlights yet: "),
+			commands.Span{Text: "star", Style: commands.StyleCode}, plainSpan(" a talk or rate it 4 or 5."))}}
+		notice := commands.Reply{Command: "star", Blocks: []commands.Block{&commands.TalkCard{Talk: podsTalk, Log: &talkbot.Log{Starred: true},
+			Lead: []commands.Span{plainSpan("Starred")}}}}
+		v := homeView(&notice, []commands.Reply{today, later, team})
 		if len(v.Blocks.BlockSet) > maxHomeBlocks {
 			t.Errorf("%d blocks", len(v.Blocks.BlockSet))
 		}
-		checkUniqueBlockIDs(t, v.Blocks.BlockSet)
-		checkNeutral(t, golden(t, "home", v))
+		s := golden(t, "home", v)
+		checkNeutral(t, s)
+		if n := strings.Count(s, `"text": "Actions…"`); n != homeTalks+1 {
+			t.Errorf("%d cards with menus, want %d (the notice has none)", n, homeTalks+1)
+		}
 	})
 	t.Run("modals", func(t *testing.T) {
 		add := addModal(modalMeta{Channel: "C0TALKS", ResponseURL: "https://hooks.slack.com/commands/T0TEAM/1/abc"})
@@ -124,17 +163,64 @@ func TestRenderGolden(t *testing.T) {
 			t.Error("add modal block ids are not unique")
 		}
 		golden(t, "modal_add", add)
-		note := noteModal(modalMeta{Channel: "C0TALKS"}, []*slackgo.OptionBlockObject{
-			slackgo.NewOptionBlockObject("1", plainText("#1 "+podsTitle[:50]), nil)}, "a note <b>with</b> @here")
+		list := commands.Reply{Blocks: []commands.Block{para(plainSpan("Your talks:")),
+			&commands.TalkCard{Talk: podsTalk}, &commands.TalkCard{Talk: hostileTalk}, &commands.TalkCard{Talk: podsTalk}}}
+		note := noteModal(modalMeta{Channel: "C0TALKS"}, talkOptions(list), "a note <b>with</b> @here")
 		golden(t, "modal_note", note)
 	})
 }
 
-func onlyReadOnly(text string) string {
-	if isReadOnly(text) {
-		return text
+// TestLongRepliesAreSplit: a reply longer than a message takes is split
+// into several, each within Slack's limits, with every card and the buttons
+// kept.
+func TestLongRepliesAreSplit(t *testing.T) {
+	long := strings.Repeat("a&b ", 2000) // 8000 characters, 16000 once escaped
+	r := commands.Reply{Safe: true, Blocks: []commands.Block{para(plainSpan(long))}}
+	for i := range 60 {
+		r.Blocks = append(r.Blocks, &commands.TalkCard{Talk: talkbot.Talk{ID: int64(i + 1), Title: "Talk " + itoa(int64(i+1))},
+			Lines: []commands.Line{line(plainSpan(strings.Repeat("x", 400)))}})
 	}
-	return ""
+	r.Blocks = append(r.Blocks, &commands.Actions{Buttons: []commands.Button{{Label: "Next ›", Command: "list page 2"}}})
+	msgs := render(r, renderOptions{share: "list"})
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	var text strings.Builder
+	cards := 0
+	for i, m := range msgs {
+		if len(m.blocks) > 50 {
+			t.Errorf("message %d has %d blocks", i, len(m.blocks))
+		}
+		for _, b := range m.blocks {
+			s, ok := b.(*slackgo.SectionBlock)
+			if !ok {
+				continue
+			}
+			if n := len([]rune(s.Text.Text)); n > 3000 {
+				t.Errorf("section of %d characters", n)
+			}
+			if strings.HasSuffix(s.Text.Text, "&") || strings.HasSuffix(s.Text.Text, "&am") {
+				t.Errorf("entity cut: …%s", s.Text.Text[len(s.Text.Text)-10:])
+			}
+			if s.Accessory != nil {
+				cards++
+			}
+			text.WriteString(s.Text.Text)
+		}
+	}
+	if got := strings.Count(text.String(), "a&amp;b"); got != 2000 {
+		t.Errorf("%d of 2000 pieces survived", got)
+	}
+	if cards != 60 {
+		t.Errorf("%d cards, want 60", cards)
+	}
+	last, _ := json.Marshal(msgs[1].blocks)
+	if !strings.Contains(string(last), `"value":"list page 2"`) || !strings.Contains(string(last), `"action_id":"share"`) {
+		t.Errorf("the buttons are not at the end: %s", last)
+	}
+	if msgs[1].text == msgs[0].text || !strings.Contains(msgs[1].text, "continued") {
+		t.Errorf("fallback texts %q, %q", msgs[0].text, msgs[1].text)
+	}
 }
 
 // reLive finds markup that Slack would act on: mass and user mentions,
@@ -147,7 +233,8 @@ func checkNeutral(t *testing.T, s string) {
 	t.Helper()
 	for _, m := range reLive.FindAllStringIndex(s, -1) {
 		rest := s[m[0]:]
-		if strings.HasPrefix(rest, "<https://kccncna2022.sched.com/") || strings.HasPrefix(rest, "<https://www.youtube.com/") {
+		if strings.HasPrefix(rest, "<https://kccncna2022.sched.com/") || strings.HasPrefix(rest, "<https://www.youtube.com/") ||
+			strings.HasPrefix(rest, "<@U0CAROL>") { // a mention span of the reply's own
 			continue
 		}
 		t.Errorf("live markup %q", rest[:min(len(rest), 40)])
@@ -159,21 +246,6 @@ func checkNeutral(t *testing.T, s string) {
 	}
 }
 
-func checkUniqueBlockIDs(t *testing.T, blocks []slackgo.Block) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, b := range blocks {
-		id := b.ID()
-		if id == "" {
-			continue
-		}
-		if seen[id] {
-			t.Errorf("block id %q twice", id)
-		}
-		seen[id] = true
-	}
-}
-
 func TestSpanMrkdwn(t *testing.T) {
 	tests := []struct {
 		name string
@@ -182,12 +254,19 @@ func TestSpanMrkdwn(t *testing.T) {
 	}{
 		{"plain escapes", commands.Span{Text: "a & b <c> >"}, "a &amp; b &lt;c&gt; &gt;"},
 		{"mass mention defanged", commands.Span{Text: "<!channel> @here"}, "&lt;!\u2060channel&gt; @\u2060here"},
-		{"user mention", commands.Span{Text: "<@U0BOB|bob>"}, "&lt;@U0BOB|bob&gt;"},
-		{"bold", commands.Span{Text: "#12", Style: commands.StyleBold}, "*#12*"},
-		{"bold with a star stays plain", commands.Span{Text: "a*b", Style: commands.StyleBold}, "a*b"},
+		{"user mention as text", commands.Span{Text: "<@U0BOB|bob>"}, "&lt;@U0BOB|bob&gt;"},
+		{"strong", commands.Span{Text: "#12", Style: commands.StyleStrong}, "*#12*"},
+		{"strong keeps spaces outside", commands.Span{Text: " #12 ", Style: commands.StyleStrong}, " *#12* "},
+		{"strong with a star stays plain", commands.Span{Text: "a*b", Style: commands.StyleStrong}, "a*b"},
+		{"strong of nothing", commands.Span{Text: " ", Style: commands.StyleStrong}, " "},
+		{"emphasis", commands.Span{Text: "“<b>hi</b>”", Style: commands.StyleEmphasis}, "_“&lt;b&gt;hi&lt;/b&gt;”_"},
+		{"emphasis with an underscore stays plain", commands.Span{Text: "snake_case", Style: commands.StyleEmphasis}, "snake_case"},
 		{"code", commands.Span{Text: "add <title>", Style: commands.StyleCode}, "`add &lt;title&gt;`"},
 		{"code with a backtick stays plain", commands.Span{Text: "a`b", Style: commands.StyleCode}, "a`b"},
-		{"quote", commands.Span{Text: "<b>hi</b>", Style: commands.StyleQuote}, "“&lt;b&gt;hi&lt;/b&gt;”"},
+		{"code over lines stays plain", commands.Span{Text: "a\nb", Style: commands.StyleCode}, "a\nb"},
+		{"mention", commands.Span{Text: "@bob", Style: commands.StyleMention, User: "U0BOB"}, "<@U0BOB>"},
+		{"mention of no Slack user", commands.Span{Text: "<!here>", Style: commands.StyleMention, User: "!here"}, "@&lt;!\u2060here&gt;"},
+		{"mention by name", commands.Span{Text: "bob", Style: commands.StyleMention}, "@bob"},
 		{"link", commands.Span{Text: "slides", Style: commands.StyleLink, URL: "https://example.com/a?b=1&c=2"}, "<https://example.com/a?b=1&amp;c=2|slides>"},
 		{"link with markup in url", commands.Span{Text: "x", Style: commands.StyleLink, URL: "https://example.com/a|<!here>"}, "<https://example.com/a%7C%3C%21here%3E|x>"},
 		{"link label escaped", commands.Span{Text: "<!here> <b>", Style: commands.StyleLink, URL: "https://example.com"}, "<https://example.com|&lt;!\u2060here&gt; &lt;b&gt;>"},
@@ -207,21 +286,31 @@ func TestSpanMrkdwn(t *testing.T) {
 func TestSlackTextIn(t *testing.T) {
 	tests := []struct {
 		name, in, command, note string
+		mentions                []commands.Mention
 	}{
-		{"entities", "a &amp; b &lt;c&gt;", "a & b <c>", "a & b <c>"},
-		{"link", "add <https://kccncna2022.sched.com/event/182HU>", "add https://kccncna2022.sched.com/event/182HU", "add https://kccncna2022.sched.com/event/182HU"},
-		{"labelled link", "see <https://example.com/s|the slides>", "see https://example.com/s", "see the slides (https://example.com/s)"},
-		{"user", "list <@U0BOB|bob>", "list <@U0BOB|bob>", "list @bob"},
-		{"bare user", "recommend #1 <@U0BOB>", "recommend #1 <@U0BOB>", "recommend #1 @Bob"},
-		{"channel as tag", "list <#C0EBPF|ebpf>", "list #ebpf", "list #ebpf"},
-		{"special mentions", "<!here> <!channel> <!subteam^S0ID|@sre>", "@here @channel @sre", "@here @channel @sre"},
-		{"mailto", "<mailto:a@example.com|a@example.com>", "a@example.com", "a@example.com"},
-		{"typed markup arrives escaped", "&lt;!channel&gt;", "<!channel>", "<!channel>"},
+		{"entities", "a &amp; b &lt;c&gt;", "a & b <c>", "a & b <c>", nil},
+		{"entities once", "&amp;lt;", "&lt;", "&lt;", nil},
+		{"link", "add <https://kccncna2022.sched.com/event/182HU>", "add https://kccncna2022.sched.com/event/182HU", "add https://kccncna2022.sched.com/event/182HU", nil},
+		{"link with an entity", "<https://example.com/?a=1&amp;b=2>", "https://example.com/?a=1&b=2", "https://example.com/?a=1&b=2", nil},
+		{"labelled link", "see <https://example.com/s|the slides>", "see https://example.com/s", "see the slides (https://example.com/s)", nil},
+		{"user", "list <@U0BOB|bob>", "list @bob", "list @bob", []commands.Mention{{Text: "@bob", UserID: "U0BOB", Name: "bob"}}},
+		{"bare user", "recommend #1 <@U0BOB>", "recommend #1 @U0BOB", "recommend #1 @Bob", []commands.Mention{{Text: "@U0BOB", UserID: "U0BOB"}}},
+		{"one user twice", "<@U0BOB> <@U0BOB>", "@U0BOB @U0BOB", "@Bob @Bob", []commands.Mention{{Text: "@U0BOB", UserID: "U0BOB"}}},
+		{"channel as tag", "list <#C0EBPF|ebpf>", "list #ebpf", "list #ebpf", nil},
+		{"special mentions", "<!here> <!channel> <!subteam^S0ID|@sre>", "@here @channel @sre", "@here @channel @sre", nil},
+		{"mailto", "<mailto:a@example.com|a@example.com>", "a@example.com", "a@example.com", nil},
+		{"typed markup arrives escaped", "&lt;!channel&gt;", "<!channel>", "<!channel>", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := commandText(tc.in); got != tc.command {
-				t.Errorf("commandText = %q, want %q", got, tc.command)
+			got, mentions := commandText(tc.in)
+			if got != tc.command || !slices.Equal(mentions, tc.mentions) {
+				t.Errorf("commandText = %q %+v, want %q %+v", got, mentions, tc.command, tc.mentions)
+			}
+			for _, m := range mentions {
+				if !strings.Contains(got, m.Text) {
+					t.Errorf("mention %q is not in the text %q", m.Text, got)
+				}
 			}
 			if got := noteText(tc.in, func(id string) string { return map[string]string{"U0BOB": "Bob"}[id] }); got != tc.note {
 				t.Errorf("noteText = %q, want %q", got, tc.note)
@@ -250,6 +339,7 @@ func TestCommandHelpers(t *testing.T) {
 		{"SHARE help", "help", true},
 		{"list", "list", false},
 		{"shared list", "shared list", false},
+		{"/talk share list", "list", true},
 	} {
 		got, share := cutShare(tc.in)
 		if got != tc.want || share != tc.share {
@@ -267,52 +357,15 @@ func TestCommandHelpers(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		text string
-		ro   bool
-	}{{"list", true}, {"show #1", true}, {"what should I watch later?", true}, {"add x", false}, {"talk rate 4", false}, {"", false}, {"delete #1", false}} {
-		if got := isReadOnly(tc.text); got != tc.ro {
-			t.Errorf("isReadOnly(%q) = %v", tc.text, got)
+		id, kind string
+	}{{"run-3", actionRun}, {"card-12", actionCard}, {"share", actionShare}, {"open_add", actionOpenAdd}, {"a-b", "a-b"}} {
+		if got := actionKind(tc.id); got != tc.kind {
+			t.Errorf("actionKind(%q) = %q, want %q", tc.id, got, tc.kind)
 		}
 	}
 }
 
-func TestLongTextIsSplit(t *testing.T) {
-	long := strings.Repeat("a&b ", 2000) // 8000 characters, 16000 once escaped
-	r := commands.Reply{Lines: []commands.Line{{{Text: long}}}, JSON: []byte(`{"note": "` + strings.Repeat("`<x>`", 3000) + `"}`)}
-	out := render(r, renderOptions{})
-	var text strings.Builder
-	for _, b := range out.blocks {
-		s, ok := b.(*slackgo.SectionBlock)
-		if !ok {
-			continue
-		}
-		if n := len([]rune(s.Text.Text)); n > 3000 {
-			t.Errorf("section of %d characters", n)
-		}
-		if strings.HasSuffix(s.Text.Text, "&") || strings.HasSuffix(s.Text.Text, "&am") {
-			t.Errorf("entity cut: …%s", s.Text.Text[len(s.Text.Text)-10:])
-		}
-		text.WriteString(s.Text.Text)
-	}
-	if got := strings.Count(text.String(), "a&amp;b"); got != 2000 {
-		t.Errorf("%d of 2000 pieces survived", got)
-	}
-	// The only backticks left are the fences: none from the data can close one.
-	if n := strings.Count(strings.ReplaceAll(text.String(), "```", ""), "`"); n != 0 {
-		t.Errorf("%d stray backticks in the code blocks", n)
-	}
-	// The JSON comes back whole from the code blocks.
-	var js strings.Builder
-	for _, m := range regexp.MustCompile("(?s)```(.*?)```").FindAllStringSubmatch(text.String(), -1) {
-		js.WriteString(m[1])
-	}
-	var v map[string]string
-	if err := json.Unmarshal([]byte(htmlUnescaper.Replace(js.String())), &v); err != nil || v["note"] != strings.Repeat("`<x>`", 3000) {
-		t.Errorf("JSON did not survive: %v", err)
-	}
-}
-
-func TestPoolAndSets(t *testing.T) {
+func TestSets(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	s := newTTLSet(time.Minute, 3)
 	if !s.add("a", now) || s.add("a", now) {

@@ -3,6 +3,8 @@ package slack
 import (
 	"regexp"
 	"strings"
+
+	"github.com/talkbot/talkbot/commands"
 )
 
 // reMarkup matches Slack's inline markup in incoming text: <@U123|name>,
@@ -13,15 +15,30 @@ var htmlUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // commandText turns a message or slash command text as Slack sends it into
 // the command language: links become their URL, channels #name, special
-// mentions @here, entities are unescaped. User mentions stay <@U123>, which
-// the commands read as a user reference.
-func commandText(s string) string {
-	return convertMarkup(s, func(id, label string) string {
+// mentions @here, entities are unescaped, and user mentions become "@name"
+// ("@U123" without a label) with the user as a commands.Mention.
+func commandText(s string) (string, []commands.Mention) {
+	var mentions []commands.Mention
+	text := convertMarkup(s, func(id, label string) string {
+		m := commands.Mention{Text: "@" + id, UserID: id}
 		if label != "" {
-			return "<@" + id + "|" + label + ">"
+			m.Text, m.Name = "@"+label, label
 		}
-		return "<@" + id + ">"
+		if !containsMention(mentions, m) {
+			mentions = append(mentions, m)
+		}
+		return m.Text
 	}, false)
+	return text, mentions
+}
+
+func containsMention(ms []commands.Mention, m commands.Mention) bool {
+	for _, x := range ms {
+		if x == m {
+			return true
+		}
+	}
+	return false
 }
 
 // noteText turns a Slack message into plain text for a note: user mentions
@@ -39,34 +56,46 @@ func noteText(s string, name func(id string) string) string {
 }
 
 func convertMarkup(s string, user func(id, label string) string, labelledLinks bool) string {
-	s = reMarkup.ReplaceAllStringFunc(s, func(m string) string {
-		inner := m[1 : len(m)-1]
-		target, label, _ := strings.Cut(inner, "|")
-		switch {
-		case strings.HasPrefix(target, "@"):
-			return user(target[1:], label)
-		case strings.HasPrefix(target, "#"):
-			if label != "" {
-				return "#" + label
-			}
-			return target
-		case strings.HasPrefix(target, "!"):
-			// <!here>, <!channel>, <!subteam^S1|@team>, <!date^…|fallback>
-			if label != "" {
-				return label
-			}
-			name, _, _ := strings.Cut(target[1:], "^")
-			return "@" + name
-		}
-		if label != "" && labelledLinks && label != target && label != strings.TrimPrefix(target, "mailto:") {
-			return label + " (" + target + ")"
-		}
-		if strings.HasPrefix(target, "mailto:") {
-			return strings.TrimPrefix(target, "mailto:")
+	// Slack escapes &, < and > everywhere, inside markup too: each piece is
+	// unescaped once, so "&amp;lt;" stays "&lt;".
+	var b strings.Builder
+	last := 0
+	for _, m := range reMarkup.FindAllStringSubmatchIndex(s, -1) {
+		b.WriteString(htmlUnescaper.Replace(s[last:m[0]]))
+		b.WriteString(markup(s[m[2]:m[3]], user, labelledLinks))
+		last = m[1]
+	}
+	b.WriteString(htmlUnescaper.Replace(s[last:]))
+	return b.String()
+}
+
+// markup converts the inside of one <…>.
+func markup(inner string, user func(id, label string) string, labelledLinks bool) string {
+	target, label, _ := strings.Cut(inner, "|")
+	target, label = htmlUnescaper.Replace(target), htmlUnescaper.Replace(label)
+	switch {
+	case strings.HasPrefix(target, "@"):
+		return user(target[1:], label)
+	case strings.HasPrefix(target, "#"):
+		if label != "" {
+			return "#" + label
 		}
 		return target
-	})
-	return htmlUnescaper.Replace(s)
+	case strings.HasPrefix(target, "!"):
+		// <!here>, <!channel>, <!subteam^S1|@team>, <!date^…|fallback>
+		if label != "" {
+			return label
+		}
+		name, _, _ := strings.Cut(target[1:], "^")
+		return "@" + name
+	}
+	if label != "" && labelledLinks && label != target && label != strings.TrimPrefix(target, "mailto:") {
+		return label + " (" + target + ")"
+	}
+	if strings.HasPrefix(target, "mailto:") {
+		return strings.TrimPrefix(target, "mailto:")
+	}
+	return target
 }
 
 // stripMention removes a leading mention of the bot from a message.
@@ -85,15 +114,10 @@ func stripMention(text, botUserID string) string {
 	return t
 }
 
-// cutShare takes a leading "share" off a command: the reply then goes to the channel.
+// cutShare takes a leading "share" off a command (after any talk prefix):
+// the reply then goes to the channel.
 func cutShare(text string) (string, bool) {
-	t := strings.TrimSpace(text)
-	for _, p := range []string{"talk ", "/talk ", "!talk "} {
-		if len(t) > len(p) && strings.EqualFold(t[:len(p)], p) {
-			t = strings.TrimSpace(t[len(p):])
-			break
-		}
-	}
+	t := commands.StripPrefix(text)
 	w, rest, _ := strings.Cut(t, " ")
 	if strings.EqualFold(w, "share") {
 		return strings.TrimSpace(rest), true

@@ -18,6 +18,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -131,7 +132,7 @@ func TestSocketModeDispatch(t *testing.T) {
 
 	// A full queue leaves the request unacknowledged, so Slack sends it again.
 	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-6"}}, ack503)
-	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-7"}}, ack{body: busy})
+	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-7"}}, ephemeralAck(dispatch.Busy()))
 	if res := e.nextAck(); res.EnvelopeID != "env-7" || res.Payload == nil {
 		t.Errorf("ack = %+v, want env-7 with the busy message (env-6 unacknowledged)", res)
 	}
@@ -184,13 +185,22 @@ func TestSocketModeOverWebSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	quiet := slog.New(slog.DiscardHandler)
+	rt := dispatch.New(dispatch.Config{Handler: commands.New(commands.Config{Store: st, Logger: quiet}), Logger: quiet})
+	rtDone := make(chan struct{})
+	go func() {
+		rt.Run(ctx)
+		close(rtDone)
+	}()
+	defer func() { cancel(); <-rtDone }()
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-test", APIURL: slackAPI.URL + "/api",
-		Handler: commands.New(commands.Config{Store: st}), Events: st, Logger: slog.New(slog.DiscardHandler), HTTPClient: slackAPI.Client()})
+		Runtime: rt, Events: st, Logger: quiet, HTTPClient: slackAPI.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	go func() { done <- a.Run(runCtx) }()
 	select {
 	case id := <-acked:
 		if id != "env-ws" {
@@ -201,20 +211,21 @@ func TestSocketModeOverWebSocket(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("no ack over the WebSocket")
 	}
-	if err := a.waitIdle(ctx); err != nil {
+	api.waitFor(t, "response_url", 1)
+	if err := rt.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if hooks := api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].Body, "talkbot: log the talks") {
 		t.Errorf("answer: %+v", hooks)
 	}
-	cancel()
+	stop()
 	if err := <-done; err != nil {
 		t.Errorf("Run: %v", err)
 	}
 
 	// A refused app token ends Run with an error that names the variable.
 	b, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-1-revoked", APIURL: slackAPI.URL + "/api/",
-		Handler: commands.New(commands.Config{Store: st}), Events: st, Logger: slog.New(slog.DiscardHandler)})
+		Runtime: rt, Events: st, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/slack"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -64,8 +65,8 @@ func main() {
 	flag.IntVar(&o.requests, "n", 20000, "slash commands to send in each run")
 	flag.IntVar(&o.conns, "c", 32, "concurrent connections")
 	flag.IntVar(&o.users, "users", 500, "distinct Slack users sending them")
-	flag.IntVar(&o.workers, "workers", 0, "the adapter's workers (0: its default, 16)")
-	flag.IntVar(&o.queue, "queue", 0, "the adapter's queue (0: its default, 1000)")
+	flag.IntVar(&o.workers, "workers", 0, "the runtime's workers (0: its default, 16)")
+	flag.IntVar(&o.queue, "queue", 0, "the runtime's queue (0: its default, 1000)")
 	flag.Float64Var(&o.rate, "rate", 2000, "also send -n commands at this steady rate (0: skip)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file")
 	flag.Parse()
@@ -178,7 +179,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 		}
 	}
 
-	fmt.Fprintf(out, "%d signed slash commands per run, %d connections, %d users, adapter workers %s and queue %s, %d CPUs, %s/%s\n\n",
+	fmt.Fprintf(out, "%d signed slash commands per run, %d connections, %d users, runtime workers %s and queue %s, %d CPUs, %s/%s\n\n",
 		o.requests, o.conns, o.users, orDefault(o.workers, "16"), orDefault(o.queue, "1000"), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintln(out, "| server | acks/s | p50 ack | p99 ack | max ack | run | refused busy | errors | all run ones answered after |")
 	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -268,25 +269,35 @@ func serveChild() error {
 	}
 	defer st.Close()
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	router := commands.New(commands.Config{Store: st, Logger: quiet, RateBurst: 1 << 30})
+	router := commands.New(commands.Config{Store: st, Logger: quiet})
+	rt := dispatch.New(dispatch.Config{Handler: router, Logger: quiet, Workers: o.workers, Queue: o.queue})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
 	a, err := slack.New(slack.Config{
-		SigningSecret: secret, Listener: ln, Handler: router, Events: st, Logger: quiet,
+		SigningSecret: secret, Runtime: rt, Events: st, Logger: quiet,
 		API:        slackgo.New("xoxb-bench", slackgo.OptionAPIURL(apiURL+"/api/"), slackgo.OptionHTTPClient(&http.Client{Transport: transport})),
 		HTTPClient: &http.Client{Transport: transport, Timeout: 30 * time.Second},
-		Workers:    o.workers, Queue: o.queue,
+		// Each bench user sends far more than a person would: no rate limit.
+		Limiter: dispatch.NewLimiter(1<<30, time.Nanosecond),
 	})
 	if err != nil {
 		return err
 	}
 	actx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { rt.Run(actx) })
 	done := make(chan error, 1)
 	go func() { done <- a.Run(actx) }()
-	defer func() { stop(); <-done }()
+	// The operator server, as cmd/bot runs it: /healthz, and Slack's HTTP mode.
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.Handle(slack.EventsPath, a.HTTPHandler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer func() { srv.Close(); stop(); <-done; wg.Wait() }()
 
 	// The ceiling: a handler that reads the request and answers 200.
 	base := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -418,18 +429,18 @@ func drive(ctx context.Context, client *http.Client, target string, reqs []signe
 }
 
 // waitHealthy asks /healthz once: the listener is open before the server
-// starts, so the request waits until the adapter serves.
+// starts, so the request waits until the server serves.
 func waitHealthy(ctx context.Context, u string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("the adapter never answered /healthz: %w", err)
+		return fmt.Errorf("the bench server never answered /healthz: %w", err)
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return errors.New("the adapter's /healthz is not ok")
+		return errors.New("the bench server's /healthz is not ok")
 	}
 	return nil
 }

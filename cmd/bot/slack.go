@@ -4,32 +4,42 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/talkbot/talkbot/adapters/slack"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
-// startSlack runs the Slack adapter until ctx is done: Socket Mode when
-// SLACK_APP_TOKEN is set, HTTP mode (/slack/events and /healthz on HTTP_ADDR)
-// when SLACK_SIGNING_SECRET is, both when both are. The store remembers
-// handled deliveries, so redeliveries and restarts never answer twice.
-func startSlack(ctx context.Context, cfg Config, log *slog.Logger, h slack.Handler, st *store.Store) error {
+// startSlack makes the Slack adapter: Socket Mode when SLACK_APP_TOKEN is
+// set, HTTP mode when SLACK_SIGNING_SECRET is (its /slack/events mounted on
+// mux, the operator server on HTTP_ADDR), both when both are. Its commands
+// run on rt; the store remembers handled Events API deliveries, so
+// redeliveries and restarts never answer twice. The caller runs the
+// adapter's Run until ctx is done. log should not carry adapter=slack yet:
+// the adapter adds it.
+func startSlack(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.Runtime, st *store.Store, mux *http.ServeMux) (*slack.Adapter, error) {
 	if cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
-		return errors.New("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is; set one of them")
+		return nil, errors.New("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is; set one of them")
 	}
 	a, err := slack.New(slack.Config{
 		BotToken:      cfg.SlackBotToken,
 		AppToken:      cfg.SlackAppToken,
 		SigningSecret: cfg.SlackSigningSecret,
 		APIURL:        cfg.SlackAPIURL,
-		Addr:          cfg.HTTPAddr,
-		Admins:        cfg.Admins,
-		Handler:       h,
+		Runtime:       rt,
 		Events:        st,
 		Logger:        log,
+		// Chat users share the bot: each may send 30 commands at once, then one every half second.
+		Limiter: dispatch.NewLimiter(30, 500*time.Millisecond),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return a.Run(ctx)
+	if cfg.SlackSigningSecret != "" {
+		mux.Handle(slack.EventsPath, a.HTTPHandler())
+		log.InfoContext(ctx, "slack http mode", "addr", cfg.HTTPAddr, "path", slack.EventsPath)
+	}
+	return a, nil
 }

@@ -1,0 +1,191 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
+)
+
+// postReply is an unprompted post: a heading, a talk card and a file.
+func postReply() commands.Reply {
+	return commands.Reply{Command: "digest", Blocks: []commands.Block{
+		&commands.Paragraph{Spans: []commands.Span{{Text: "Today's highlights — KubeCon NA 2024:", Style: commands.StyleStrong}}},
+		&commands.TalkCard{Talk: talkbot.Talk{ID: 12, Title: podsTitle, Speakers: []talkbot.Speaker{{Name: "Pablo Chico de Guzman"}}},
+			Stats: &commands.Stats{Highlights: 3, Stars: 2, RatingSum: 14, RatingCount: 3},
+			Lead:  []commands.Span{{Text: "1."}},
+			Lines: []commands.Line{{{Text: "   team 4.7/5 from 3 · 2 ★ starred"}}}},
+		&commands.Attachment{Name: "highlights.md", MediaType: "text/markdown", Data: []byte("# Highlights\n\n1. #12 " + podsTitle + "\n")},
+	}}
+}
+
+// TestPostUnprompted posts a reply nobody asked for (a digest) with a talk
+// card and a file to a channel and to a user's direct messages, through the
+// stand-in Web API: chat.postMessage, then the files upload v2 calls.
+func TestPostUnprompted(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id, err := e.a.Post(ctx, commands.Destination{Platform: "slack", Workspace: testTeam, Channel: "C0TALKS", Thread: "1700000000.000009"}, postReply())
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := e.api.got("chat.postMessage")
+	if len(posts) != 1 || id != posts[0].TS {
+		t.Fatalf("posted %d messages, id %q", len(posts), id)
+	}
+	f := posts[0].Form
+	if f.Get("channel") != "C0TALKS" || f.Get("thread_ts") != "1700000000.000009" {
+		t.Errorf("posted to %v", f)
+	}
+	var blocks []map[string]any
+	if err := json.Unmarshal([]byte(f.Get("blocks")), &blocks); err != nil || len(blocks) != 3 {
+		t.Fatalf("blocks (%v): %s", err, f.Get("blocks"))
+	}
+	card, _ := json.Marshal(blocks[1])
+	for _, want := range []string{"*#12* " + podsTitle + " — Pablo Chico de Guzman", "team 4.7/5", `"text":"Actions…"`, `"value":"rate #12 5"`, `"value":"want #12"`} {
+		if !strings.Contains(string(card), want) {
+			t.Errorf("card lacks %q: %s", want, card)
+		}
+	}
+	if note, _ := json.Marshal(blocks[2]); !strings.Contains(string(note), "highlights.md") || strings.Contains(string(note), "direct message") {
+		t.Errorf("file note: %s", note)
+	}
+	checkUpload(t, e.api, "C0TALKS", "1700000000.000009", "highlights.md", "# Highlights")
+
+	// To a user: their direct messages with the app, opened once.
+	e.api.reset()
+	for range 2 {
+		if _, err := e.a.Post(ctx, commands.Destination{Platform: "slack", Workspace: testTeam, User: "U0BOB"}, postReply()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opens := e.api.got("conversations.open"); len(opens) != 1 || opens[0].Form.Get("users") != "U0BOB" {
+		t.Errorf("conversations.open: %+v", opens)
+	}
+	if posts := e.api.got("chat.postMessage"); len(posts) != 2 || posts[0].Form.Get("channel") != "D0BOB" {
+		t.Errorf("DM posts: %+v", posts)
+	}
+
+	// A private reply never goes to a channel.
+	e.api.reset()
+	private := postReply()
+	private.Private = true
+	if _, err := e.a.Post(ctx, commands.Destination{Platform: "slack", Channel: "C0TALKS"}, private); err == nil {
+		t.Error("a private reply was posted to a channel")
+	}
+	if got := e.api.got(""); len(got) != 0 {
+		t.Errorf("calls after a refused post: %+v", got)
+	}
+	if _, err := e.a.Post(ctx, commands.Destination{Platform: "slack", User: "U0BOB"}, private); err != nil {
+		t.Errorf("a private reply to its owner's DM: %v", err)
+	}
+}
+
+// checkUpload checks the files upload v2 calls of one file: an upload URL,
+// the bytes posted to it, and the completion sharing it in the channel.
+func checkUpload(t *testing.T, api *standIn, channel, thread, name, content string) {
+	t.Helper()
+	urls, ups, done := api.got("files.getUploadURLExternal"), api.got("upload"), api.got("files.completeUploadExternal")
+	if len(urls) != 1 || len(ups) != 1 || len(done) != 1 {
+		t.Fatalf("upload calls: %d, %d, %d; want one of each", len(urls), len(ups), len(done))
+	}
+	if f := urls[0].Form; f.Get("filename") != name || f.Get("length") != itoa(int64(len(ups[0].File.Data))) {
+		t.Errorf("files.getUploadURLExternal %v", f)
+	}
+	if ups[0].File.Name != name || !strings.Contains(string(ups[0].File.Data), content) {
+		t.Errorf("uploaded %q: %q", ups[0].File.Name, ups[0].File.Data)
+	}
+	if f := done[0].Form; f.Get("channel_id") != channel || f.Get("thread_ts") != thread || !strings.Contains(f.Get("files"), name) {
+		t.Errorf("files.completeUploadExternal %v", f)
+	}
+}
+
+// TestExportGoesToDirectMessages: an export answers a slash command
+// ephemerally, and its file, which Slack cannot attach to that answer, goes
+// to the user's direct messages with the app; a shared export is refused.
+func TestExportGoesToDirectMessages(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon -- a private thought", trigger: "t-1"})
+	e.slash(slash{text: "export json", trigger: "t-2"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 2 {
+		t.Fatalf("%d answers", len(hooks))
+	}
+	if body := hooks[1].Body; !strings.Contains(body, "talkbot-export.json") || !strings.Contains(body, filesNote) ||
+		strings.Contains(body, `"action_id":"share"`) || !strings.Contains(body, `"response_type":"ephemeral"`) {
+		t.Errorf("export answer:\n%s", body)
+	}
+	if opens := e.api.got("conversations.open"); len(opens) != 1 || opens[0].Form.Get("users") != "U0ALICE" {
+		t.Errorf("conversations.open: %+v", opens)
+	}
+	checkUpload(t, e.api, "D0ALICE", "", "talkbot-export.json", "a private thought")
+	var doc map[string]any
+	if err := json.Unmarshal(e.api.got("upload")[0].File.Data, &doc); err != nil || doc["format"] == nil {
+		t.Errorf("the file is not the export (%v): %v", err, doc)
+	}
+
+	e.api.reset()
+	e.slash(slash{text: "share export json", trigger: "t-3"})
+	e.idle()
+	if hooks := e.api.got("response_url"); len(hooks) != 1 || strings.Contains(hooks[0].Body, "in_channel") {
+		t.Errorf("shared export: %+v", hooks)
+	}
+	if n := len(e.api.got("upload")); n != 0 {
+		t.Errorf("a shared export uploaded %d files", n)
+	}
+}
+
+// TestPrivateRepliesAreNeverShared: `share` of a reply that shows the
+// user's private notes answers only them.
+func TestPrivateRepliesAreNeverShared(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.slash(slash{text: "note --private #1 my secret"})
+	e.idle()
+	e.api.reset()
+	e.slash(slash{text: "share notes #1"})
+	e.event("EvShareNotes", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> share notes #1", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	e.idle()
+	if n := len(e.api.got("")); n != 2 {
+		t.Errorf("%d answers, want 2", n)
+	}
+	for _, c := range e.api.got("") {
+		if strings.Contains(c.Body, "in_channel") || c.Method == "chat.postMessage" {
+			t.Errorf("shared: %s %s", c.Method, c.Body)
+		}
+		if strings.Contains(c.Body+c.Form.Get("blocks"), "my secret") {
+			t.Errorf("a private note left its owner: %s %s", c.Method, c.Body)
+		}
+	}
+}
+
+// TestRateLimit: a user over their rate is told so at once, and nothing runs.
+func TestRateLimit(t *testing.T) {
+	e := newEnv(t, func(s *setup) { s.cfg.Limiter = dispatch.NewLimiter(2, time.Hour) })
+	e.slash(slash{text: "help"})
+	e.slash(slash{text: "help"})
+	status, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "add Cgroupv2 Is Coming Soon"})})
+	if status != http.StatusOK || !strings.Contains(body, "Easy there") || !strings.Contains(body, `"response_type":"ephemeral"`) {
+		t.Errorf("over the rate: %d %s", status, body)
+	}
+	e.event("EvRate", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> add KEDA", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	// Others are not held back.
+	e.slash(slash{text: "help", user: "U0BOB"})
+	e.idle()
+	if n := len(e.rec.requests()); n != 3 {
+		t.Errorf("%d commands ran, want 3", n)
+	}
+	if eph := e.api.got("chat.postEphemeral"); len(eph) != 1 || !strings.Contains(eph[0].Form.Get("blocks"), "Easy there") {
+		t.Errorf("mention over the rate: %+v", eph)
+	}
+	if strings.Contains(e.handle("U0ALICE", "list"), "Cgroupv2") {
+		t.Error("a command over the rate ran")
+	}
+}
