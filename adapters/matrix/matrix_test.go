@@ -16,6 +16,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/matrix"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // TestInviteJoinAndReply: the bot joins on invite, never answers history from
@@ -363,31 +364,26 @@ func TestLeaveEmptyRoom(t *testing.T) {
 	b.waitLog(t, "left a room everyone else had left")
 }
 
-// TestPanicRecovered: a panicking handler is logged, answered with an
-// apology, and the bot goes on.
-func TestPanicRecovered(t *testing.T) {
+// TestPanicAndRateLimit: a panicking command is logged, answered with an
+// apology, and the bot goes on; a user over their rate is told to slow down.
+func TestPanicAndRateLimit(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	b := e.startBot(func(c *matrix.Config) {
-		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
-			if strings.Contains(req.Text, "boom") {
-				panic("boom")
-			}
-			return e.router.Handle(ctx, req)
-		})
-	})
+	h := extraCommands{router: e.router, extra: map[string]commands.Command{"boom": {Name: "boom"}},
+		run: func(context.Context, commands.Request) commands.Reply { panic("boom") }}
+	b := e.startBotWith(h, func(c *matrix.Config) { c.Limiter = dispatch.NewLimiter(3, time.Hour) })
 	room := e.botInRoom(alice, false)
 	if _, got := alice.ask(room, "!talk boom"); !strings.HasPrefix(got.Body, "Something went wrong on my side") {
 		t.Errorf("reply to a command whose handler panicked = %q, want an apology", got.Body)
 	}
-	alice.ask(room, "!talk help")
-	b.waitLog(t, "a handler panicked")
-}
-
-type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
-
-func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
-	return f(ctx, req)
+	if _, got := alice.ask(room, "!talk help"); !strings.Contains(got.Body, "add") {
+		t.Errorf("help after a panic = %q", got.Body)
+	}
+	b.waitLog(t, "a command panicked")
+	alice.ask(room, "!talk list") // the third command of the burst
+	if _, got := alice.ask(room, "!talk list"); !strings.HasPrefix(got.Body, "Easy there") {
+		t.Errorf("a fourth command at once = %q, want the rate limit", got.Body)
+	}
 }
 
 // TestSyncRecovers: when the homeserver goes away and comes back, the bot
@@ -426,7 +422,8 @@ func TestWrongPassword(t *testing.T) {
 	e := newEnv(t)
 	a, err := matrix.New(matrix.Config{
 		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: "wrong",
-		PickleKey: "k", CryptoDB: filepath.Join(t.TempDir(), "c.db"), Handler: e.router, State: e.store,
+		PickleKey: "k", CryptoDB: filepath.Join(t.TempDir(), "c.db"), State: e.store,
+		Runtime: dispatch.New(dispatch.Config{Handler: e.router}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -437,30 +434,55 @@ func TestWrongPassword(t *testing.T) {
 	}
 }
 
-// TestSlowCommand: a slow command holds up neither the sync loop nor other rooms.
+// TestSlowCommand: a slow command is answered "working on it…" at once,
+// then that notice is edited into the answer, encrypted in an encrypted
+// room; meanwhile it holds up neither the sync loop nor other rooms.
 func TestSlowCommand(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	release := make(chan struct{})
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
-	e.startBot(func(c *matrix.Config) {
-		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
-			if strings.Contains(req.Text, "slow") {
-				<-release
+	h := extraCommands{router: e.router, extra: map[string]commands.Command{"summary": {Name: "summary", Slow: true}},
+		run: func(ctx context.Context, req commands.Request) commands.Reply {
+			select {
+			case <-release:
+			case <-ctx.Done():
 			}
-			return e.router.Handle(ctx, req)
-		})
-	})
+			return commands.Reply{Blocks: []commands.Block{
+				&commands.Paragraph{Spans: []commands.Span{{Text: "Summary of "}, {Text: "#1", Style: commands.StyleStrong}, {Text: ": <great> talk"}}},
+			}}
+		}}
+	e.startBotWith(h)
 	t.Cleanup(free) // runs before the bot stops, should the test fail early
-	slowRoom, fastRoom := e.botInRoom(alice, false), e.botInRoom(alice, false)
-	slow := alice.say(slowRoom, "!talk add A slow talk")
+	slowRoom, fastRoom := e.botInRoom(alice, true), e.botInRoom(alice, false)
+	cmd := alice.say(slowRoom, "!talk summary #1")
+	progress := alice.reply(cmd)
+	if got := progress.Content.AsMessage(); got.MsgType != event.MsgNotice || got.Body != "Working on it…" {
+		t.Errorf("first reply to a slow command = %s %q, want an m.notice saying it is working on it", got.MsgType, got.Body)
+	}
 	if _, got := alice.ask(fastRoom, "!talk add A quick talk"); !strings.Contains(got.Body, "A quick talk") {
 		t.Errorf("reply in the other room = %q", got.Body)
 	}
-	if n := len(alice.repliesTo(slow)); n != 0 {
+	if n := len(alice.editsOf(progress.ID)); n != 0 {
 		t.Fatalf("the slow command was answered before it finished")
 	}
 	free()
-	alice.reply(slow)
+	poll(t, "the answer replaces the progress notice", func() bool { return len(alice.editsOf(progress.ID)) > 0 })
+	edit := alice.editsOf(progress.ID)[0]
+	if edit.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the edit in an encrypted room was sent in plaintext")
+	}
+	got := edit.Content.AsMessage()
+	if got.NewContent == nil || got.NewContent.Body != "Summary of #1: <great> talk" || got.NewContent.FormattedBody != "Summary of <strong>#1</strong>: &lt;great&gt; talk" {
+		t.Errorf("the edit's new content = %+v, want the answer", got.NewContent)
+	}
+	if got.NewContent != nil && got.NewContent.MsgType != event.MsgNotice {
+		t.Errorf("the answer is a %s, want an m.notice", got.NewContent.MsgType)
+	}
+	alice.ask(slowRoom, "!talk help") // everything for cmd has been sent by now
+	if n := len(alice.repliesTo(cmd)); n != 1 {
+		t.Errorf("%d replies to the slow command, want 1 (the notice, then edited)", n)
+	}
+	noPlaintext(t, alice, slowRoom, e.botID)
 }
