@@ -227,7 +227,7 @@ var (
 func TestTwoUsers(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
-	e.startBot()
+	bot := e.startBot()
 	room := e.botInRoom(alice, false)
 	if err := alice.invite(room, bob.ID); err != nil {
 		t.Fatal(err)
@@ -238,12 +238,12 @@ func TestTwoUsers(t *testing.T) {
 	alice.ask(room, "!talk add Alice's Talk")
 	bob.ask(room, "!talk add Bob's Talk")
 	_, a := alice.ask(room, "!talk list")
-	_, b := bob.ask(room, "!talk list")
+	_, bb := bob.ask(room, "!talk list")
 	if !strings.Contains(a.Body, "Alice's Talk") || strings.Contains(a.Body, "Bob's Talk") {
 		t.Errorf("alice's list = %q", a.Body)
 	}
-	if !strings.Contains(b.Body, "Bob's Talk") || strings.Contains(b.Body, "Alice's Talk") {
-		t.Errorf("bob's list = %q", b.Body)
+	if !strings.Contains(bb.Body, "Bob's Talk") || strings.Contains(bb.Body, "Alice's Talk") {
+		t.Errorf("bob's list = %q", bb.Body)
 	}
 
 	// An export holds private notes: not posted where others read.
@@ -254,6 +254,24 @@ func TestTwoUsers(t *testing.T) {
 	alice.ask(room, "!talk help") // everything for cmd has been sent by now
 	if n := len(alice.repliesTo(cmd)); n != 1 {
 		t.Errorf("%d replies to export in a shared room, want 1 (no file)", n)
+	}
+
+	// Mentions are data: a pill, or a full user id, names the colleague.
+	evt := alice.send(room, &event.MessageEventContent{Body: "!talk recommend #1 Bob", Format: event.FormatHTML,
+		FormattedBody: `!talk recommend #1 <a href="https://matrix.to/#/` + bob.ID.String() + `">Bob</a>`})
+	if got := alice.reply(evt).Content.AsMessage().Body; !strings.HasPrefix(got, "Recommended #1 Alice's Talk") || !strings.Contains(got, "to bob;") {
+		t.Errorf("recommend to a pill = %q, want it recommended to bob", got)
+	}
+	if _, got := alice.ask(room, "!talk recommend #1 @carol:localhost"); !strings.Contains(got.Body, "to carol;") {
+		t.Errorf("recommend to a user id = %q, want it recommended to carol, who has not used the bot yet", got.Body)
+	}
+	if _, got := bob.ask(room, "!talk watch"); !strings.Contains(got.Body, "Alice's Talk") {
+		t.Errorf("bob's watch list after alice's recommendation = %q", got.Body)
+	}
+	// A private reply is never posted where others read it.
+	private := commands.Reply{Private: true, Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "alice's private notes"}}}}}
+	if _, err := bot.adapter.Post(context.Background(), commands.Destination{Channel: room.String()}, private); err == nil {
+		t.Errorf("a private reply was posted to a room of three")
 	}
 
 	// Alice made the room (power level 100): she is an admin there, Bob is not.
@@ -308,7 +326,7 @@ func TestInviters(t *testing.T) {
 func TestDirectChat(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	e.startBot()
+	b := e.startBot()
 	ctx := context.Background()
 	resp, err := alice.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{
 		Preset: "trusted_private_chat", Invite: []id.UserID{e.botID}, IsDirect: true,
@@ -348,6 +366,16 @@ func TestDirectChat(t *testing.T) {
 	}
 	if !strings.Contains(string(data), `"format": "talkbot.export/v1"`) || !strings.Contains(string(data), "a private thought") {
 		t.Errorf("export = %s", data)
+	}
+
+	// A post to alice goes to the direct chat she made.
+	posted, err := b.adapter.Post(ctx, commands.Destination{User: alice.ID.String()},
+		commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "Your digest."}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evt := alice.botEvent(room, e.botID, id.EventID(posted)); evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the post in the direct chat was not encrypted")
 	}
 }
 
