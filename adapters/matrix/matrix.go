@@ -112,13 +112,14 @@ type Adapter struct {
 	maxAge  time.Duration
 	limiter *dispatch.Limiter
 
-	cli    *mautrix.Client
-	crypto *cryptohelper.CryptoHelper
-	sync   *syncStore
-	work   *work
-	ready  chan struct{} // closed once Run has logged in and set up encryption
-	names  []string      // how users address the bot: its id, @localpart, localpart, display name
-	dmMu   sync.Mutex    // one direct chat is created with a person at a time
+	cli     *mautrix.Client
+	crypto  *cryptohelper.CryptoHelper
+	sync    *syncStore
+	work    *work
+	ready   chan struct{} // closed once Run has logged in and set up encryption
+	stopped chan struct{} // closed when Run returns
+	names   []string      // how users address the bot: its id, @localpart, localpart, display name
+	dmMu    sync.Mutex    // one direct chat is created with a person at a time
 
 	mu          sync.Mutex
 	joinedAt    map[id.RoomID]time.Time // when the bot last joined each room
@@ -158,7 +159,7 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, errors.New("matrix config: the recovery key is not a valid Matrix recovery key (48 characters, in groups of four)")
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, limiter: cfg.Limiter,
-		work: newWork(), ready: make(chan struct{}),
+		work: newWork(), ready: make(chan struct{}), stopped: make(chan struct{}),
 		joinedAt: map[id.RoomID]time.Time{}, stateRead: map[id.RoomID]bool{}, undecrypted: map[string]int64{}}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -191,6 +192,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if a.cli != nil {
 		return errors.New("matrix: Run called twice; create a new Adapter to restart")
 	}
+	defer close(a.stopped)
 	cli, err := mautrix.NewClient(a.cfg.Homeserver, id.UserID(a.cfg.UserID), a.cfg.AccessToken)
 	if err != nil {
 		return fmt.Errorf("matrix client: %w", err)

@@ -460,6 +460,12 @@ func TestWrongPassword(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused the user or password") {
 		t.Errorf("Run with a wrong password = %v", err)
 	}
+	// A post to a bot that never started fails at once rather than waiting.
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if _, err := a.Post(ctx, commands.Destination{Channel: "!room:localhost"}, say("hello")); err == nil || ctx.Err() != nil {
+		t.Errorf("post to a stopped bot = %v (context %v), want an error at once", err, ctx.Err())
+	}
 }
 
 // TestSlowCommand: a slow command is answered "working on it…" at once,

@@ -25,10 +25,12 @@ var errPrivateToShared = errors.New("matrix: a private reply is never posted to 
 // m.file, all encrypted when the room is; in to.Thread when set. With
 // to.Key set, posting the same reply again (a retry) is not posted twice.
 // It returns the id of the first event posted. Post waits for Run to have
-// started, or ctx to end.
+// started, or ctx to end; once Run has returned it fails.
 func (a *Adapter) Post(ctx context.Context, to commands.Destination, r commands.Reply) (string, error) {
 	select {
 	case <-a.ready:
+	case <-a.stopped:
+		return "", errStopped
 	case <-ctx.Done():
 		return "", fmt.Errorf("matrix post: %w", ctx.Err())
 	}
