@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // adminPowerLevel is the power level from which a room member is a talkbot admin.
@@ -32,7 +31,7 @@ func initialSync(ctx context.Context) bool {
 }
 
 // onMessage runs on the sync loop: it drops what the bot must never answer
-// and queues the rest; deciding whether it is a command happens on the pool.
+// and queues the rest; deciding whether it is a command happens in a job.
 func (a *Adapter) onMessage(ctx context.Context, evt *event.Event) {
 	if evt.Sender == a.cli.UserID || initialSync(ctx) || evt.Unsigned.RedactedBecause != nil {
 		return
@@ -44,7 +43,7 @@ func (a *Adapter) onMessage(ctx context.Context, evt *event.Event) {
 	if a.beforeJoin(evt.RoomID, eventTime(evt)) {
 		return // history from before the bot joined
 	}
-	a.enqueue(evt, func(ctx context.Context) { a.handleMessage(ctx, evt, content) })
+	a.enqueue(ctx, evt, "message", func(ctx context.Context) { a.handleMessage(ctx, evt, content) })
 }
 
 // onReaction queues reactions; only those on the bot's talk replies do anything.
@@ -56,7 +55,7 @@ func (a *Adapter) onReaction(ctx context.Context, evt *event.Event) {
 	if _, ok := reactionCommand(rel.Key, 1); !ok || rel.EventID == "" {
 		return
 	}
-	a.enqueue(evt, func(ctx context.Context) { a.handleReaction(ctx, evt, rel.EventID, rel.Key) })
+	a.enqueue(ctx, evt, "reaction", func(ctx context.Context) { a.handleReaction(ctx, evt, rel.EventID, rel.Key) })
 }
 
 // onMember handles invites for the bot and members leaving.
@@ -65,34 +64,32 @@ func (a *Adapter) onMember(ctx context.Context, evt *event.Event) {
 	switch {
 	case evt.GetStateKey() == a.cli.UserID.String() && m.Membership == event.MembershipInvite &&
 		evt.Mautrix.EventSource&event.SourceInvite != 0: // not the old invite in a joined room's timeline
-		a.enqueue(evt, func(ctx context.Context) { a.handleInvite(ctx, evt) })
+		a.enqueue(ctx, evt, "invite", func(ctx context.Context) { a.handleInvite(ctx, evt) })
 	case evt.GetStateKey() != a.cli.UserID.String() && evt.Mautrix.EventSource&event.SourceTimeline != 0 &&
 		(m.Membership == event.MembershipLeave || m.Membership == event.MembershipBan) && !initialSync(ctx):
-		a.enqueue(evt, func(ctx context.Context) { a.leaveIfEmpty(ctx, evt.RoomID) })
+		a.enqueue(ctx, evt, "leave", func(ctx context.Context) { a.leaveIfEmpty(ctx, evt.RoomID) })
 	}
-}
-
-// enqueue runs job on the pool, in order within the room, and keeps the sync
-// position from passing the event until the job is done.
-func (a *Adapter) enqueue(evt *event.Event, job func(context.Context)) {
-	b := a.sync.begin()
-	// A job the pool does not take (shutting down, or a flood) leaves its
-	// batch open, so a restart redelivers the event.
-	a.pool.submit(evt.RoomID.String(), func(ctx context.Context) {
-		defer a.sync.done(ctx, b)
-		job(ctx)
-	})
 }
 
 // handleMessage answers a message when it is a command for the bot.
 func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *event.MessageEventContent) {
-	began := time.Now()
 	body := content.Body
+	formatted := ""
+	if content.Format == event.FormatHTML {
+		formatted = content.FormattedBody
+	}
 	if content.RelatesTo.GetReplyTo() != "" {
-		body = event.TrimReplyFallbackText(body)
+		body, formatted = event.TrimReplyFallbackText(body), event.TrimReplyFallbackHTML(formatted)
 	}
 	log := a.log.With("room_id", evt.RoomID.String(), "event_id", evt.ID.String(), "user_id", evt.Sender.String())
-	text, ok := commandText(body, content.Mentions.Has(a.cli.UserID), a.names)
+	text, how := commandText(body, content.Mentions.Has(a.cli.UserID), a.names)
+	if how == namedInPassing {
+		// Named in passing, the bot answers only what it knows: a command or a question about watching.
+		if _, known := a.cfg.Runtime.Lookup(text); !known {
+			how = notAddressed
+		}
+	}
+	ok := how != notAddressed
 	// Whether the room is direct, private or encrypted comes from its state.
 	if err := a.syncRoomState(ctx, evt.RoomID); err != nil {
 		if ok {
@@ -119,15 +116,8 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 		return
 	}
 	req := a.request(ctx, evt, text)
-	handling := time.Now()
-	reply := a.handle(ctx, req, log)
-	handled := time.Since(handling)
-	if err := a.reply(ctx, evt, evt.ID, threadOf(content.RelatesTo), evt.Sender, reply); err != nil {
-		logSendError(log, err)
-		return
-	}
-	log.Info("command handled", "cmd", commandWord(text), "kind", int(reply.Kind),
-		"took", time.Since(began).String(), "handler_took", handled.String(), "waited", began.Sub(eventTime(evt)).String())
+	req.Mentions = a.mentions(ctx, evt.RoomID, body, formatted, text)
+	a.serve(ctx, log, req, delivery{room: evt.RoomID, inReplyTo: evt.ID, thread: threadOf(content.RelatesTo), to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
 }
 
 // handleReaction runs the quick action of a reaction on one of the bot's talk replies.
@@ -153,12 +143,51 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 		}
 		return
 	}
-	reply := a.handle(ctx, a.request(ctx, evt, text), log)
-	if err := a.reply(ctx, evt, target, shown.Thread, evt.Sender, reply); err != nil {
+	a.serve(ctx, log, a.request(ctx, evt, text), delivery{room: evt.RoomID, inReplyTo: target, thread: shown.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
+}
+
+// serve runs a request through the runtime, within the sender's rate, and
+// sends its replies as d says.
+func (a *Adapter) serve(ctx context.Context, log *slog.Logger, req commands.Request, d delivery, evt *event.Event) {
+	began := time.Now()
+	p := &responder{a: a, log: log, d: d}
+	var err error
+	if wait := a.limiter.Take(req.UserID, a.now()); wait > 0 {
+		err = p.respond(ctx, dispatch.Limited(wait))
+	} else {
+		err = a.cfg.Runtime.Serve(ctx, req, p.respond)
+	}
+	if err != nil {
 		logSendError(log, err)
 		return
 	}
-	log.Info("reaction handled", "cmd", text)
+	log.Debug("event handled", "took", time.Since(began).String(), "waited", began.Sub(eventTime(evt)).String())
+}
+
+// responder sends the replies to one request: a slow command's "working on
+// it…", then the answer as an edit of that notice.
+type responder struct {
+	a        *Adapter
+	log      *slog.Logger
+	d        delivery // d.txn: the event answered
+	progress id.EventID
+}
+
+func (p *responder) respond(ctx context.Context, r commands.Reply) error {
+	d := p.d
+	switch {
+	case r.Kind == commands.KindProgress:
+		d.txn = txnID("progress", p.d.txn)
+	case p.progress != "":
+		d.replace, d.txn = p.progress, txnID("edit", p.d.txn)
+	default:
+		d.txn = txnID("reply", p.d.txn)
+	}
+	first, err := p.a.deliver(ctx, p.log, d, r)
+	if r.Kind == commands.KindProgress && err == nil {
+		p.progress = first
+	}
+	return err
 }
 
 // logSendError logs a reply that could not be sent, saying so plainly when
@@ -171,41 +200,44 @@ func logSendError(log *slog.Logger, err error) {
 	log.Error("send reply", "err", err)
 }
 
-// handle runs the handler; a panic in it is logged with its stack and
-// answered like any internal error.
-func (a *Adapter) handle(ctx context.Context, req commands.Request, log *slog.Logger) (reply commands.Reply) {
-	defer func() {
-		if r := recover(); r != nil {
-			log.Error("a handler panicked; the bot goes on", "cmd", commandWord(req.Text), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			reply = commands.Reply{Kind: commands.KindError, Lines: []commands.Line{{{Text: talkbot.ErrorMessage(errors.New("panic"))}}}}
-		}
-	}()
-	return a.cfg.Handler.Handle(ctx, req)
-}
-
-// request translates a Matrix event into a commands.Request.
+// request translates a Matrix event into a commands.Request. Admin is the
+// room's role only (power level 50 or more), asked only when a command needs
+// it; BOT_ADMINS is the runtime's.
 func (a *Adapter) request(ctx context.Context, evt *event.Event, text string) commands.Request {
+	room, sender := evt.RoomID, evt.Sender
 	return commands.Request{
 		Platform:  talkbot.PlatformMatrix,
-		Workspace: evt.Sender.Homeserver(),
-		UserID:    evt.Sender.String(),
-		UserName:  a.displayName(ctx, evt.RoomID, evt.Sender),
-		Admin:     a.isAdmin(ctx, evt.RoomID, evt.Sender),
+		Workspace: sender.Homeserver(),
+		UserID:    sender.String(),
+		UserName:  a.displayName(ctx, room, sender),
 		Text:      text,
-		Shared:    !a.private(ctx, evt.RoomID), // Matrix has no ephemeral replies: others in the room read them
+		Channel:   room.String(),
+		IsAdmin:   func(ctx context.Context) bool { return a.isAdmin(ctx, room, sender) },
+		Shared:    !a.private(ctx, room), // Matrix has no ephemeral replies: others in the room read them
 	}
 }
 
-// commandText returns the command in a message addressed to the bot: one
-// starting with !talk, or one that names the bot (the name taken out). A name
-// at the start counts when it is an @mention or is followed by ':' or ','
-// ("talkbot: list"), or when the client marked the bot as mentioned; a name
-// elsewhere only in the last case. A mention a client adds by itself, as to
-// a reply to the bot, without the name in the text, does not count.
-func commandText(body string, mentioned bool, names []string) (string, bool) {
+// address is how a message addresses the bot.
+type address int
+
+const (
+	notAddressed   address = iota
+	byPrefix               // "!talk list"
+	byName                 // "talkbot: list", "@talkbot list"
+	namedInPassing         // "so what should I watch later, talkbot?", with the bot marked as mentioned
+)
+
+// commandText returns the command in a message addressed to the bot, and
+// how it was addressed: a message starting with !talk, or one that names the
+// bot (the name taken out). A name at the start counts when it is an
+// @mention or is followed by ':' or ',' ("talkbot: list"), or when the client
+// marked the bot as mentioned; a name elsewhere only in the last case. A
+// mention a client adds by itself, as to a reply to the bot, without the
+// name in the text, does not count.
+func commandText(body string, mentioned bool, names []string) (string, address) {
 	t := strings.TrimSpace(body)
-	if hasWordPrefix(t, "!talk") {
-		return t, true
+	if prefixed(t) {
+		return t, byPrefix
 	}
 	for _, n := range names {
 		if n == "" || !hasPrefixFold(t, n) {
@@ -218,12 +250,11 @@ func commandText(body string, mentioned bool, names []string) (string, bool) {
 		default:
 			continue
 		}
-		return strings.TrimSpace(strings.TrimLeft(rest, ":, \t\n")), true
+		return strings.TrimSpace(strings.TrimLeft(rest, ":, \t\n")), byName
 	}
 	if !mentioned {
-		return "", false
+		return "", notAddressed
 	}
-	// Named somewhere in the middle ("so what should I watch later, talkbot?").
 	named := false
 	for _, n := range names {
 		if n != "" && strings.Contains(strings.ToLower(t), strings.ToLower(n)) {
@@ -232,18 +263,20 @@ func commandText(body string, mentioned bool, names []string) (string, bool) {
 		}
 	}
 	if !named {
-		return "", false
+		return "", notAddressed
 	}
-	return strings.Join(strings.Fields(strings.Trim(t, ":, ")), " "), true
+	return strings.Join(strings.Fields(strings.Trim(t, ":, ")), " "), namedInPassing
+}
+
+// prefixed reports whether a message starts with the bot's prefix as Matrix
+// bots take commands, with a sigil: !talk (or /talk), as commands.StripPrefix
+// reads it. A bare "talk" starts ordinary sentences in a room.
+func prefixed(t string) bool {
+	return (strings.HasPrefix(t, "!") || strings.HasPrefix(t, "/")) && commands.StripPrefix(t) != t
 }
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// hasWordPrefix reports whether s starts with word followed by a space or nothing.
-func hasWordPrefix(s, word string) bool {
-	return hasPrefixFold(s, word) && (len(s) == len(word) || unicode.IsSpace(rune(s[len(word)])))
 }
 
 func replaceFold(s, old, repl string) string {
@@ -254,14 +287,6 @@ func replaceFold(s, old, repl string) string {
 		}
 		s = s[:i] + repl + s[i+len(old):]
 	}
-}
-
-func commandWord(text string) string {
-	f := strings.Fields(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(text)), "!talk"))
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
 }
 
 // threadOf returns the thread root an event belongs to, "" when none.
@@ -287,11 +312,8 @@ func (a *Adapter) displayName(ctx context.Context, room id.RoomID, user id.UserI
 	return user.Localpart()
 }
 
-// isAdmin: listed in BOT_ADMINS, or power level 50 or more in the room.
+// isAdmin reports whether the user has power level 50 or more in the room.
 func (a *Adapter) isAdmin(ctx context.Context, room id.RoomID, user id.UserID) bool {
-	if slices.Contains(a.cfg.Admins, user.String()) {
-		return true
-	}
 	pl, err := a.cli.StateStore.GetPowerLevels(ctx, room)
 	if err != nil || pl == nil {
 		pl = &event.PowerLevelsEventContent{}

@@ -19,6 +19,7 @@ import (
 	"github.com/talkbot/talkbot/adapters/matrix"
 	"github.com/talkbot/talkbot/adapters/matrix/dendritetest"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -55,24 +56,33 @@ func newEnv(t *testing.T) *env {
 	}
 }
 
-// bot is one run of the adapter.
+// bot is one run of the adapter, with the runtime it runs on.
 type bot struct {
 	adapter *matrix.Adapter
 	cancel  context.CancelFunc
 	done    chan error
+	rtDone  chan struct{}
 	logs    *logBuffer
 	stopped sync.Once
 }
 
-// startBot runs a bot over the env; edit adjusts its config.
+// startBot runs a bot over the env, with the real command router; edit
+// adjusts its config.
 func (e *env) startBot(edit ...func(*matrix.Config)) *bot {
 	e.t.Helper()
+	return e.startBotWith(e.router, edit...)
+}
+
+// startBotWith runs a bot whose runtime serves h, as cmd/bot wires them.
+func (e *env) startBotWith(h dispatch.Handler, edit ...func(*matrix.Config)) *bot {
+	e.t.Helper()
 	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	rt := dispatch.New(dispatch.Config{Handler: h, Logger: log})
 	cfg := matrix.Config{
 		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: e.botPW,
 		PickleKey: "test pickle key", CryptoDB: e.cryptoDB,
-		Handler: e.router, State: e.store,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Runtime: rt, State: e.store, Logger: log,
 	}
 	for _, f := range edit {
 		f(&cfg)
@@ -82,7 +92,8 @@ func (e *env) startBot(edit ...func(*matrix.Config)) *bot {
 		e.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &bot{adapter: a, cancel: cancel, done: make(chan error, 1), logs: logs}
+	b := &bot{adapter: a, cancel: cancel, done: make(chan error, 1), rtDone: make(chan struct{}), logs: logs}
+	go func() { rt.Run(ctx); close(b.rtDone) }()
 	go func() { b.done <- a.Run(ctx) }()
 	e.bots = append(e.bots, b)
 	e.t.Cleanup(func() {
@@ -106,6 +117,11 @@ func (b *bot) stop(t *testing.T) {
 			}
 		case <-time.After(wait):
 			t.Fatalf("bot did not stop within %s", wait)
+		}
+		select {
+		case <-b.rtDone:
+		case <-time.After(wait):
+			t.Fatalf("the runtime did not stop within %s", wait)
 		}
 	})
 }
@@ -380,6 +396,19 @@ func (u *user) repliesTo(evt id.EventID) []*event.Event {
 	return out
 }
 
+// editsOf returns the edits this user has seen of evt.
+func (u *user) editsOf(evt id.EventID) []*event.Event {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []*event.Event
+	for _, e := range u.events {
+		if e.Type == event.EventMessage && e.Content.AsMessage().RelatesTo.GetReplaceID() == evt {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // reply waits for the one reply to evt and returns it.
 func (u *user) reply(evt id.EventID) *event.Event {
 	u.t.Helper()
@@ -411,4 +440,38 @@ type quickRetrySyncer struct{ *mautrix.DefaultSyncer }
 
 func (quickRetrySyncer) OnFailedSync(*mautrix.RespSync, error) (time.Duration, error) {
 	return 100 * time.Millisecond, nil
+}
+
+// extraCommands is the command router with a few more commands whose facts
+// and behaviour the test chooses: a slow one, one that panics.
+type extraCommands struct {
+	router *commands.Router
+	extra  map[string]commands.Command
+	run    func(ctx context.Context, req commands.Request) commands.Reply
+}
+
+func (h extraCommands) word(text string) string {
+	w, _, _ := strings.Cut(commands.StripPrefix(text), " ")
+	return strings.ToLower(w)
+}
+
+func (h extraCommands) Lookup(text string) (commands.Command, bool) {
+	if c, ok := h.extra[h.word(text)]; ok {
+		return c, true
+	}
+	return h.router.Lookup(text)
+}
+
+func (h extraCommands) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	if c, ok := h.extra[h.word(req.Text)]; ok {
+		r := h.run(ctx, req)
+		r.Command = c.Name
+		return r
+	}
+	return h.router.Handle(ctx, req)
+}
+
+// say is a reply of one paragraph.
+func say(s string) commands.Reply {
+	return commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: s}}}}}
 }

@@ -31,9 +31,7 @@ func (a *Adapter) handleInvite(ctx context.Context, evt *event.Event) {
 	}
 	direct := evt.Content.AsMember().IsDirect
 	if direct {
-		if err := a.cfg.State.SetState(ctx, directKey(evt.RoomID), "1"); err != nil {
-			log.Warn("remember a direct chat", "err", err)
-		}
+		a.rememberDirect(ctx, evt.RoomID, evt.Sender)
 	}
 	log.Info("joined a room on invite", "direct", direct)
 }

@@ -1,13 +1,15 @@
 // Package matrix is talkbot's Matrix adapter. It syncs with a homeserver
 // through mautrix, turns `!talk` messages, mentions of the bot and reactions
-// on its talk replies into commands.Requests, and renders each commands.Reply
-// as an m.notice reply (sanitised HTML plus a plain body), in end-to-end
-// encrypted rooms too: it cross-signs its own device, so that clients which
-// talk only to devices verified by their owner (Element) share keys with it,
-// and it never answers an encrypted room in plaintext. It owns the Matrix
-// etiquette: auto-join on allowed invites, leaving empty rooms, never
-// answering its own messages, edits, notices or history from before it
-// joined, and never answering twice.
+// on its talk replies into commands.Requests served by the runtime (one job
+// per event, in order within a room), and renders each commands.Reply as
+// m.notice events (sanitised HTML plus a plain body) and m.file uploads, in
+// reply to the command or posted unprompted to a room or a person's direct
+// chat. It works in end-to-end encrypted rooms too: it cross-signs its own
+// device, so that clients which talk only to devices verified by their owner
+// (Element) share keys with it, and it never answers an encrypted room in
+// plaintext. It owns the Matrix etiquette: auto-join on allowed invites,
+// leaving empty rooms, never answering its own messages, edits, notices or
+// history from before it joined, and never answering twice.
 package matrix
 
 import (
@@ -27,19 +29,23 @@ import (
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // Platform is the name this adapter gives handled events in the State.
 const Platform = talkbot.PlatformMatrix
 
-// Handler runs one command; *commands.Router is one.
-type Handler interface {
-	Handle(ctx context.Context, req commands.Request) commands.Reply
+// Runtime runs the adapter's jobs and serves its requests; *dispatch.Runtime is one.
+type Runtime interface {
+	SubmitWait(ctx context.Context, j dispatch.Job, d time.Duration) bool
+	Serve(ctx context.Context, req commands.Request, respond dispatch.Respond) error
+	Lookup(text string) (commands.Command, bool)
 }
 
 // State is what the adapter keeps in talkbot's database across restarts: the
-// sync position, the device id, which bot reply showed which talk, and the ids
-// of handled events. *store.Store is one.
+// sync position, the device id, which bot reply showed which talk, the direct
+// chats with each person, the cross-signing keys and the ids of handled
+// events. *store.Store is one.
 type State interface {
 	MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error)
 	State(ctx context.Context, key string) (string, error) // talkbot.ErrNotFound when unset
@@ -79,36 +85,41 @@ type Config struct {
 	// ("@alice:example.org") whose invites the bot accepts; empty means the
 	// bot's own server.
 	AllowedInviters []string
-	// Admins are user ids that are admins in every room (BOT_ADMINS).
-	Admins []string
 
-	Handler Handler
+	Runtime Runtime
 	State   State
+	// Limiter bounds each user's commands; nil means
+	// dispatch.NewLimiter(30, 500*time.Millisecond): 30 at once, then one
+	// every half second.
+	Limiter *dispatch.Limiter
 	Logger  *slog.Logger     // slog.Default() when nil
 	Now     func() time.Time // time.Now when nil
 
 	// MaxAge bounds how old a command may be and still be answered, for
 	// commands sent while the bot was down; zero means one hour.
 	MaxAge time.Duration
-	// Workers bounds how many commands run at once; zero means 8.
-	Workers int
 	// DeviceName is shown in users' device lists; zero means "talkbot".
 	DeviceName string
 }
 
 // Adapter is a running Matrix bot. Create it with New and start it with Run,
 // once; to restart, create a new Adapter over the same State and CryptoDB.
+// Post may be called from any goroutine while it runs.
 type Adapter struct {
-	cfg    Config
-	log    *slog.Logger
-	now    func() time.Time
-	maxAge time.Duration
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	maxAge  time.Duration
+	limiter *dispatch.Limiter
 
-	cli    *mautrix.Client
-	crypto *cryptohelper.CryptoHelper
-	sync   *syncStore
-	pool   *pool
-	names  []string // how users address the bot: its id, @localpart, localpart, display name
+	cli     *mautrix.Client
+	crypto  *cryptohelper.CryptoHelper
+	sync    *syncStore
+	work    *work
+	ready   chan struct{} // closed once Run has logged in and set up encryption
+	stopped chan struct{} // closed when Run returns
+	names   []string      // how users address the bot: its id, @localpart, localpart, display name
+	dmMu    sync.Mutex    // one direct chat is created with a person at a time
 
 	mu          sync.Mutex
 	joinedAt    map[id.RoomID]time.Time // when the bot last joined each room
@@ -138,8 +149,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.CryptoDB == "" {
 		errs = append(errs, errors.New("a crypto database file is needed"))
 	}
-	if cfg.Handler == nil || cfg.State == nil {
-		errs = append(errs, errors.New("a handler and a state store are needed"))
+	if cfg.Runtime == nil || cfg.State == nil {
+		errs = append(errs, errors.New("a runtime and a state store are needed"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("matrix config: %w", err)
@@ -147,19 +158,21 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.RecoveryKey != "" && !ValidRecoveryKey(cfg.RecoveryKey) {
 		return nil, errors.New("matrix config: the recovery key is not a valid Matrix recovery key (48 characters, in groups of four)")
 	}
-	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge,
+	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, limiter: cfg.Limiter,
+		work: newWork(), ready: make(chan struct{}), stopped: make(chan struct{}),
 		joinedAt: map[id.RoomID]time.Time{}, stateRead: map[id.RoomID]bool{}, undecrypted: map[string]int64{}}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	a.log = a.log.With("adapter", "matrix")
+	if a.limiter == nil {
+		a.limiter = dispatch.NewLimiter(30, 500*time.Millisecond)
 	}
 	if a.now == nil {
 		a.now = time.Now
 	}
 	if a.maxAge <= 0 {
 		a.maxAge = time.Hour
-	}
-	if a.cfg.Workers <= 0 {
-		a.cfg.Workers = 8
 	}
 	if a.cfg.DeviceName == "" {
 		a.cfg.DeviceName = "talkbot"
@@ -171,13 +184,15 @@ func New(cfg Config) (*Adapter, error) {
 }
 
 // Run logs in, sets up end-to-end encryption and syncs until ctx is done.
-// Commands run in a bounded pool of workers, never on the sync loop; on
-// shutdown the running ones finish (for up to drainTimeout) and the sync
-// position is saved only past events that were fully handled.
+// Each event is a job on the runtime, never handled on the sync loop; on
+// shutdown the jobs and posts under way finish (for up to drainTimeout; the
+// runtime must still be running) and the sync position is saved only past
+// events that were fully handled.
 func (a *Adapter) Run(ctx context.Context) error {
 	if a.cli != nil {
 		return errors.New("matrix: Run called twice; create a new Adapter to restart")
 	}
+	defer close(a.stopped)
 	cli, err := mautrix.NewClient(a.cfg.Homeserver, id.UserID(a.cfg.UserID), a.cfg.AccessToken)
 	if err != nil {
 		return fmt.Errorf("matrix client: %w", err)
@@ -189,9 +204,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 	cli.DefaultHTTPRetries = 2 // network and gateway errors
 	cli.DefaultHTTPBackoff = 500 * time.Millisecond
 
-	jobs, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelJobs()
-	a.pool = newPool(jobs, a.cfg.Workers, a.log)
 	syncer := newSyncer(a)
 	cli.Syncer = syncer
 
@@ -218,18 +230,22 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.mu.Unlock()
 	a.names = a.addressedAs(ctx)
 	a.forgetOldHandled(ctx)
+	a.work.start()
+	close(a.ready)
 	a.log.Info("matrix bot started", "user_id", cli.UserID.String(), "device_id", cli.DeviceID.String(),
 		"cross_signed", crossSigned, "homeserver", a.cfg.Homeserver)
 
 	err = a.syncLoop(ctx, syncer)
-	a.pool.close(drainTimeout)
-	cancelJobs()
+	if !a.work.stop(drainTimeout) {
+		a.log.Warn("jobs still running at shutdown", "waited", drainTimeout.String())
+	}
 	a.sync.flush(context.WithoutCancel(ctx))
 	a.log.Info("matrix bot stopped")
 	return err
 }
 
-// drainTimeout is how long running commands may take to finish on shutdown.
+// drainTimeout is how long jobs and posts under way may take to finish on
+// shutdown: longer than the runtime's grace for queued jobs.
 const drainTimeout = 15 * time.Second
 
 // syncLoop runs mautrix's sync until ctx is done, restarting it after errors

@@ -16,6 +16,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/matrix"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // TestInviteJoinAndReply: the bot joins on invite, never answers history from
@@ -226,7 +227,7 @@ var (
 func TestTwoUsers(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
-	e.startBot()
+	bot := e.startBot()
 	room := e.botInRoom(alice, false)
 	if err := alice.invite(room, bob.ID); err != nil {
 		t.Fatal(err)
@@ -237,12 +238,12 @@ func TestTwoUsers(t *testing.T) {
 	alice.ask(room, "!talk add Alice's Talk")
 	bob.ask(room, "!talk add Bob's Talk")
 	_, a := alice.ask(room, "!talk list")
-	_, b := bob.ask(room, "!talk list")
+	_, bb := bob.ask(room, "!talk list")
 	if !strings.Contains(a.Body, "Alice's Talk") || strings.Contains(a.Body, "Bob's Talk") {
 		t.Errorf("alice's list = %q", a.Body)
 	}
-	if !strings.Contains(b.Body, "Bob's Talk") || strings.Contains(b.Body, "Alice's Talk") {
-		t.Errorf("bob's list = %q", b.Body)
+	if !strings.Contains(bb.Body, "Bob's Talk") || strings.Contains(bb.Body, "Alice's Talk") {
+		t.Errorf("bob's list = %q", bb.Body)
 	}
 
 	// An export holds private notes: not posted where others read.
@@ -253,6 +254,24 @@ func TestTwoUsers(t *testing.T) {
 	alice.ask(room, "!talk help") // everything for cmd has been sent by now
 	if n := len(alice.repliesTo(cmd)); n != 1 {
 		t.Errorf("%d replies to export in a shared room, want 1 (no file)", n)
+	}
+
+	// Mentions are data: a pill, or a full user id, names the colleague.
+	evt := alice.send(room, &event.MessageEventContent{Body: "!talk recommend #1 Bob", Format: event.FormatHTML,
+		FormattedBody: `!talk recommend #1 <a href="https://matrix.to/#/` + bob.ID.String() + `">Bob</a>`})
+	if got := alice.reply(evt).Content.AsMessage().Body; !strings.HasPrefix(got, "Recommended #1 Alice's Talk") || !strings.Contains(got, "to bob;") {
+		t.Errorf("recommend to a pill = %q, want it recommended to bob", got)
+	}
+	if _, got := alice.ask(room, "!talk recommend #1 @carol:localhost"); !strings.Contains(got.Body, "to carol;") {
+		t.Errorf("recommend to a user id = %q, want it recommended to carol, who has not used the bot yet", got.Body)
+	}
+	if _, got := bob.ask(room, "!talk watch"); !strings.Contains(got.Body, "Alice's Talk") {
+		t.Errorf("bob's watch list after alice's recommendation = %q", got.Body)
+	}
+	// A private reply is never posted where others read it.
+	private := commands.Reply{Private: true, Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "alice's private notes"}}}}}
+	if _, err := bot.adapter.Post(context.Background(), commands.Destination{Channel: room.String()}, private); err == nil {
+		t.Errorf("a private reply was posted to a room of three")
 	}
 
 	// Alice made the room (power level 100): she is an admin there, Bob is not.
@@ -307,7 +326,7 @@ func TestInviters(t *testing.T) {
 func TestDirectChat(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	e.startBot()
+	b := e.startBot()
 	ctx := context.Background()
 	resp, err := alice.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{
 		Preset: "trusted_private_chat", Invite: []id.UserID{e.botID}, IsDirect: true,
@@ -348,6 +367,16 @@ func TestDirectChat(t *testing.T) {
 	if !strings.Contains(string(data), `"format": "talkbot.export/v1"`) || !strings.Contains(string(data), "a private thought") {
 		t.Errorf("export = %s", data)
 	}
+
+	// A post to alice goes to the direct chat she made.
+	posted, err := b.adapter.Post(ctx, commands.Destination{User: alice.ID.String()},
+		commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "Your digest."}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if evt := alice.botEvent(room, e.botID, id.EventID(posted)); evt.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the post in the direct chat was not encrypted")
+	}
 }
 
 // TestLeaveEmptyRoom: the bot leaves a room when the last person leaves.
@@ -363,31 +392,26 @@ func TestLeaveEmptyRoom(t *testing.T) {
 	b.waitLog(t, "left a room everyone else had left")
 }
 
-// TestPanicRecovered: a panicking handler is logged, answered with an
-// apology, and the bot goes on.
-func TestPanicRecovered(t *testing.T) {
+// TestPanicAndRateLimit: a panicking command is logged, answered with an
+// apology, and the bot goes on; a user over their rate is told to slow down.
+func TestPanicAndRateLimit(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	b := e.startBot(func(c *matrix.Config) {
-		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
-			if strings.Contains(req.Text, "boom") {
-				panic("boom")
-			}
-			return e.router.Handle(ctx, req)
-		})
-	})
+	h := extraCommands{router: e.router, extra: map[string]commands.Command{"boom": {Name: "boom"}},
+		run: func(context.Context, commands.Request) commands.Reply { panic("boom") }}
+	b := e.startBotWith(h, func(c *matrix.Config) { c.Limiter = dispatch.NewLimiter(3, time.Hour) })
 	room := e.botInRoom(alice, false)
 	if _, got := alice.ask(room, "!talk boom"); !strings.HasPrefix(got.Body, "Something went wrong on my side") {
 		t.Errorf("reply to a command whose handler panicked = %q, want an apology", got.Body)
 	}
-	alice.ask(room, "!talk help")
-	b.waitLog(t, "a handler panicked")
-}
-
-type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
-
-func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
-	return f(ctx, req)
+	if _, got := alice.ask(room, "!talk help"); !strings.Contains(got.Body, "add") {
+		t.Errorf("help after a panic = %q", got.Body)
+	}
+	b.waitLog(t, "a command panicked")
+	alice.ask(room, "!talk list") // the third command of the burst
+	if _, got := alice.ask(room, "!talk list"); !strings.HasPrefix(got.Body, "Easy there") {
+		t.Errorf("a fourth command at once = %q, want the rate limit", got.Body)
+	}
 }
 
 // TestSyncRecovers: when the homeserver goes away and comes back, the bot
@@ -426,7 +450,8 @@ func TestWrongPassword(t *testing.T) {
 	e := newEnv(t)
 	a, err := matrix.New(matrix.Config{
 		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: "wrong",
-		PickleKey: "k", CryptoDB: filepath.Join(t.TempDir(), "c.db"), Handler: e.router, State: e.store,
+		PickleKey: "k", CryptoDB: filepath.Join(t.TempDir(), "c.db"), State: e.store,
+		Runtime: dispatch.New(dispatch.Config{Handler: e.router}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -435,32 +460,63 @@ func TestWrongPassword(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "refused the user or password") {
 		t.Errorf("Run with a wrong password = %v", err)
 	}
+	// A post to a bot that never started fails at once rather than waiting.
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if _, err := a.Post(ctx, commands.Destination{Channel: "!room:localhost"}, say("hello")); err == nil || ctx.Err() != nil {
+		t.Errorf("post to a stopped bot = %v (context %v), want an error at once", err, ctx.Err())
+	}
 }
 
-// TestSlowCommand: a slow command holds up neither the sync loop nor other rooms.
+// TestSlowCommand: a slow command is answered "working on it…" at once,
+// then that notice is edited into the answer, encrypted in an encrypted
+// room; meanwhile it holds up neither the sync loop nor other rooms.
 func TestSlowCommand(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	release := make(chan struct{})
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
-	e.startBot(func(c *matrix.Config) {
-		c.Handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
-			if strings.Contains(req.Text, "slow") {
-				<-release
+	h := extraCommands{router: e.router, extra: map[string]commands.Command{"summary": {Name: "summary", Slow: true}},
+		run: func(ctx context.Context, req commands.Request) commands.Reply {
+			select {
+			case <-release:
+			case <-ctx.Done():
 			}
-			return e.router.Handle(ctx, req)
-		})
-	})
+			return commands.Reply{Blocks: []commands.Block{
+				&commands.Paragraph{Spans: []commands.Span{{Text: "Summary of "}, {Text: "#1", Style: commands.StyleStrong}, {Text: ": <great> talk"}}},
+			}}
+		}}
+	e.startBotWith(h)
 	t.Cleanup(free) // runs before the bot stops, should the test fail early
-	slowRoom, fastRoom := e.botInRoom(alice, false), e.botInRoom(alice, false)
-	slow := alice.say(slowRoom, "!talk add A slow talk")
+	slowRoom, fastRoom := e.botInRoom(alice, true), e.botInRoom(alice, false)
+	cmd := alice.say(slowRoom, "!talk summary #1")
+	progress := alice.reply(cmd)
+	if got := progress.Content.AsMessage(); got.MsgType != event.MsgNotice || got.Body != "Working on it…" {
+		t.Errorf("first reply to a slow command = %s %q, want an m.notice saying it is working on it", got.MsgType, got.Body)
+	}
 	if _, got := alice.ask(fastRoom, "!talk add A quick talk"); !strings.Contains(got.Body, "A quick talk") {
 		t.Errorf("reply in the other room = %q", got.Body)
 	}
-	if n := len(alice.repliesTo(slow)); n != 0 {
+	if n := len(alice.editsOf(progress.ID)); n != 0 {
 		t.Fatalf("the slow command was answered before it finished")
 	}
 	free()
-	alice.reply(slow)
+	poll(t, "the answer replaces the progress notice", func() bool { return len(alice.editsOf(progress.ID)) > 0 })
+	edit := alice.editsOf(progress.ID)[0]
+	if edit.Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the edit in an encrypted room was sent in plaintext")
+	}
+	got := edit.Content.AsMessage()
+	if got.NewContent == nil || got.NewContent.Body != "Summary of #1: <great> talk" || got.NewContent.FormattedBody != "Summary of <strong>#1</strong>: &lt;great&gt; talk" {
+		t.Errorf("the edit's new content = %+v, want the answer", got.NewContent)
+	}
+	if got.NewContent != nil && got.NewContent.MsgType != event.MsgNotice {
+		t.Errorf("the answer is a %s, want an m.notice", got.NewContent.MsgType)
+	}
+	alice.ask(slowRoom, "!talk help") // everything for cmd has been sent by now
+	if n := len(alice.repliesTo(cmd)); n != 1 {
+		t.Errorf("%d replies to the slow command, want 1 (the notice, then edited)", n)
+	}
+	noPlaintext(t, alice, slowRoom, e.botID)
 }

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
+	"strings"
 	"time"
 
 	"maunium.net/go/mautrix"
@@ -17,28 +19,79 @@ import (
 	"github.com/talkbot/talkbot/commands"
 )
 
-// reply sends r as an m.notice in reply to inReplyTo (in thread when set),
-// mentioning only to, and remembers which talks it showed. cause is the event
-// being answered: the transaction id derives from it, so a retried send is
-// never posted twice.
-func (a *Adapter) reply(ctx context.Context, cause *event.Event, inReplyTo, thread id.EventID, to id.UserID, r commands.Reply) error {
-	content := render(r)
-	content.RelatesTo = relation(inReplyTo, thread)
-	content.Mentions = &event.Mentions{UserIDs: []id.UserID{to}}
-	log := a.log.With("room_id", cause.RoomID.String(), "event_id", cause.ID.String())
-	resp, err := a.send(ctx, log, cause.RoomID, event.EventMessage, content, txnID(cause.ID, "reply"))
+// delivery says where and how a reply goes.
+type delivery struct {
+	room      id.RoomID
+	inReplyTo id.EventID  // the command answered; "" for a post
+	thread    id.EventID  // the thread it goes in, when there is one
+	to        []id.UserID // who it is for: the one person it pings
+	// replace is a notice the reply replaces ("working on it…"): its first
+	// event is an edit of that notice, the rest follow as replies.
+	replace id.EventID
+	// txn is the base of the transaction ids, from the command answered or
+	// the post's key: the same reply sent again is never posted twice.
+	txn string
+}
+
+// deliver sends a reply: its text as m.notice events (several when it is too
+// long for one), encrypted when the room is, then its files as m.file. It
+// remembers which talks the reply showed, for reactions on it, and returns
+// the id of its first event (the replaced notice's, for an edit).
+func (a *Adapter) deliver(ctx context.Context, log *slog.Logger, d delivery, r commands.Reply) (id.EventID, error) {
+	encrypted, err := a.roomEncrypted(ctx, d.room)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if len(r.Talks) > 0 {
-		a.remember(ctx, resp.EventID, shownTalks{Talks: r.Talks, Thread: thread})
+	first := maxTextBytes
+	if d.replace != "" {
+		first /= 2 // an edit carries its text twice: the fallback and m.new_content
 	}
-	if r.JSON != nil {
-		if err := a.sendJSON(ctx, log, cause, inReplyTo, thread, r.JSON); err != nil {
-			return fmt.Errorf("send attachment: %w", err)
+	parts := render(r, first, maxTextBytes)
+	files := r.Attachments()
+	if len(parts) == 0 && d.replace != "" {
+		// The answer is files only: the notice still says something else than "working on it…".
+		names := make([]string, len(files))
+		for i, f := range files {
+			names[i] = f.Name
+		}
+		parts = append(parts, notice(strings.Join(names, ", "), html.EscapeString(strings.Join(names, ", "))))
+	}
+	pings := append(append([]id.UserID{}, d.to...), mentioned(r)...)
+	var firstID id.EventID
+	for i, c := range parts {
+		c.Mentions = &event.Mentions{} // the first event pings; the rest of a long reply does not again
+		if i == 0 {
+			c.Mentions.UserIDs = pings
+		}
+		if i == 0 && d.replace != "" {
+			c.SetEdit(d.replace)
+		} else {
+			c.RelatesTo = relation(d.inReplyTo, d.thread)
+		}
+		resp, err := a.sendEvent(ctx, log, d.room, event.EventMessage, c, fmt.Sprintf("%s.%d", d.txn, i), encrypted)
+		if err != nil {
+			return firstID, err
+		}
+		if i == 0 {
+			firstID = resp.EventID
+			if d.replace != "" {
+				firstID = d.replace
+			}
 		}
 	}
-	return nil
+	if talks := r.Talks(); len(talks) > 0 && firstID != "" {
+		a.remember(ctx, firstID, shownTalks{Talks: talks, Thread: d.thread})
+	}
+	for i, f := range files {
+		fileID, err := a.sendFile(ctx, log, d, f, fmt.Sprintf("%s.file%d", d.txn, i), encrypted)
+		if err != nil {
+			return firstID, fmt.Errorf("send the file %s: %w", f.Name, err)
+		}
+		if firstID == "" {
+			firstID = fileID
+		}
+	}
+	return firstID, nil
 }
 
 // private reports whether only the bot and one person are in room.
@@ -47,39 +100,42 @@ func (a *Adapter) private(ctx context.Context, room id.RoomID) bool {
 	return err == nil && len(members) <= 2
 }
 
-// sendJSON sends an export as a file, encrypted when the room is.
-func (a *Adapter) sendJSON(ctx context.Context, log *slog.Logger, cause *event.Event, inReplyTo, thread id.EventID, data []byte) error {
-	const name = "talkbot-export.json"
+// sendFile uploads a file and sends it as m.file, both encrypted when the room is.
+func (a *Adapter) sendFile(ctx context.Context, log *slog.Logger, d delivery, f *commands.Attachment, txn string, encrypted bool) (id.EventID, error) {
+	mediaType := f.MediaType
+	if mediaType == "" {
+		mediaType = "application/octet-stream"
+	}
 	content := &event.MessageEventContent{
-		MsgType: event.MsgFile, Body: name, FileName: name,
-		Info:      &event.FileInfo{MimeType: "application/json", Size: len(data)},
-		RelatesTo: relation(inReplyTo, thread),
+		MsgType: event.MsgFile, Body: f.Name, FileName: f.Name,
+		Info:      &event.FileInfo{MimeType: mediaType, Size: len(f.Data)},
+		RelatesTo: relation(d.inReplyTo, d.thread),
+		Mentions:  &event.Mentions{},
 	}
-	encrypted, err := a.roomEncrypted(ctx, cause.RoomID)
-	if err != nil {
-		return err
-	}
-	upload, mime := data, "application/json"
+	upload, uploadType := f.Data, mediaType
 	var file *attachment.EncryptedFile
 	if encrypted {
 		file = attachment.NewEncryptedFile()
-		upload, mime = file.Encrypt(data), "application/octet-stream"
+		upload, uploadType = file.Encrypt(f.Data), "application/octet-stream"
 	}
 	var up *mautrix.RespMediaUpload
 	if err := retryLimited(ctx, log, func() error {
 		var err error
-		up, err = a.cli.UploadBytesWithName(ctx, upload, mime, name)
+		up, err = a.cli.UploadBytesWithName(ctx, upload, uploadType, f.Name)
 		return err
 	}); err != nil {
-		return err
+		return "", err
 	}
 	if file != nil {
 		content.File = &event.EncryptedFileInfo{EncryptedFile: *file, URL: up.ContentURI.CUString()}
 	} else {
 		content.URL = up.ContentURI.CUString()
 	}
-	_, err = a.sendEvent(ctx, log, cause.RoomID, event.EventMessage, content, txnID(cause.ID, "file"), encrypted)
-	return err
+	resp, err := a.sendEvent(ctx, log, d.room, event.EventMessage, content, txn, encrypted)
+	if err != nil {
+		return "", err
+	}
+	return resp.EventID, nil
 }
 
 // send sends one event, encrypted when the room is, as its state on the
@@ -115,9 +171,10 @@ func (a *Adapter) sendEvent(ctx context.Context, log *slog.Logger, room id.RoomI
 	return resp, err
 }
 
-// txnID is a transaction id derived from the event being answered.
-func txnID(cause id.EventID, what string) string {
-	h := sha256.Sum256([]byte(what + "\x00" + cause.String()))
+// txnID is a transaction id derived from what is sent (a reply, a post)
+// and what makes it unique (the event answered, the post's key).
+func txnID(what, key string) string {
+	h := sha256.Sum256([]byte(what + "\x00" + key))
 	return "talkbot." + what + "." + hex.EncodeToString(h[:12])
 }
 

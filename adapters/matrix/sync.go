@@ -47,7 +47,7 @@ func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, si
 	s.backoff.reset()
 	if !s.synced {
 		s.synced = true
-		defer s.a.pool.touch() // start-up is over: its garbage can go
+		defer s.a.work.idle.Reset(idleAfter) // start-up is over: its garbage can go
 	}
 	err := s.DefaultSyncer.ProcessResponse(ctx, resp, since)
 	if s.a.sync != nil {
@@ -129,7 +129,7 @@ func ownJoin(evt *event.Event, me id.UserID) bool {
 
 // syncStore keeps the sync position in talkbot's State. mautrix saves a
 // batch's next_batch token before it dispatches the batch, and talkbot
-// handles events on a pool: so the token is written only once every event of
+// handles events in jobs on the runtime: so the token is written only once every event of
 // its batch and all earlier ones has been handled. A crash then redelivers
 // unfinished events after a restart, and MarkHandled drops those that were
 // already answered.

@@ -4,20 +4,28 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/talkbot/talkbot/adapters/matrix"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
-// startMatrix runs the Matrix adapter until ctx is done. The store keeps the
-// sync position, the handled events, which reply showed which talk and the
-// bot's cross-signing keys (pickled with MATRIX_PICKLE_KEY); the end-to-end
-// encryption keys of its device live apart in MATRIX_CRYPTO_DB.
-func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, h matrix.Handler, st *store.Store) error {
+// startMatrix returns the Matrix adapter, configured and checked; its Run
+// logs in and syncs until ctx is done, serving every event through rt (which
+// the caller runs, once for all adapters; BOT_ADMINS is rt's). The store
+// keeps the sync position, the handled events, which reply showed which
+// talk, the direct chats and the bot's cross-signing keys (pickled with
+// MATRIX_PICKLE_KEY); the end-to-end encryption keys of its device live
+// apart in MATRIX_CRYPTO_DB. The adapter adds adapter=matrix to log itself.
+func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.Runtime, st *store.Store) (*matrix.Adapter, error) {
 	if cfg.MatrixPickleKey == "" {
-		return errors.New("MATRIX_PICKLE_KEY must be set for Matrix (a long random string; it encrypts the end-to-end encryption keys in MATRIX_CRYPTO_DB)")
+		return nil, errors.New("MATRIX_PICKLE_KEY must be set for Matrix (a long random string; it encrypts the end-to-end encryption keys in MATRIX_CRYPTO_DB)")
 	}
-	a, err := matrix.New(matrix.Config{
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return matrix.New(matrix.Config{
 		Homeserver:        cfg.MatrixHomeserver,
 		UserID:            cfg.MatrixUser,
 		Password:          cfg.MatrixPassword,
@@ -28,13 +36,10 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, h matrix.Han
 		RecoveryKeyFile:   cfg.MatrixRecoveryKeyFile,
 		ResetCrossSigning: cfg.MatrixResetCrossSigning,
 		AllowedInviters:   cfg.MatrixInviters,
-		Admins:            cfg.Admins,
-		Handler:           h,
+		Runtime:           rt,
 		State:             st,
-		Logger:            log,
+		// Chat users share the bot: each may send 30 commands at once, then one every half second.
+		Limiter: dispatch.NewLimiter(30, 500*time.Millisecond),
+		Logger:  log,
 	})
-	if err != nil {
-		return err
-	}
-	return a.Run(ctx)
 }

@@ -1,7 +1,8 @@
-// Command botmain runs talkbot's Matrix adapter over a real store and command
-// router, wired as cmd/bot wires it, as its own process: the Matrix latency
-// benchmark measures it, and its memory, from outside. Configuration comes
-// from the same environment variables as the bot.
+// Command botmain runs talkbot's Matrix adapter over a real store, command
+// router and runtime, wired as cmd/bot wires them, as its own process: the
+// Matrix latency benchmark measures it, and its memory, from outside.
+// Configuration comes from the same environment variables as the bot. The
+// per-user rate limit is lifted: one user sends every command.
 package main
 
 import (
@@ -12,9 +13,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/talkbot/talkbot/adapters/matrix"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -37,7 +40,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	router := commands.New(commands.Config{Store: st, Logger: log, RateBurst: 1_000_000})
+	rt := dispatch.New(dispatch.Config{Handler: commands.New(commands.Config{Store: st, Logger: log}), Logger: log})
 	a, err := matrix.New(matrix.Config{
 		Homeserver:      os.Getenv("MATRIX_HOMESERVER"),
 		UserID:          os.Getenv("MATRIX_USER"),
@@ -45,12 +48,17 @@ func run(ctx context.Context) error {
 		PickleKey:       os.Getenv("MATRIX_PICKLE_KEY"),
 		CryptoDB:        os.Getenv("MATRIX_CRYPTO_DB"),
 		AllowedInviters: strings.Fields(os.Getenv("MATRIX_ALLOWED_INVITERS")),
-		Handler:         router,
+		Runtime:         rt,
+		Limiter:         dispatch.NewLimiter(1_000_000, time.Nanosecond),
 		State:           st,
 		Logger:          log,
 	})
 	if err != nil {
 		return err
 	}
-	return a.Run(ctx)
+	rtDone := make(chan struct{})
+	go func() { rt.Run(ctx); close(rtDone) }()
+	err = a.Run(ctx)
+	<-rtDone
+	return err
 }

@@ -1,0 +1,105 @@
+package matrix
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+
+	"github.com/talkbot/talkbot/dispatch"
+)
+
+// submitWait is how long the sync loop waits for room in the runtime's queue
+// before it leaves an event for redelivery: a full queue slows the sync down
+// rather than dropping commands.
+const submitWait = 30 * time.Second
+
+// errStopped: the adapter is not running (not yet, or no more).
+var errStopped = errors.New("matrix: the adapter is not running")
+
+// work counts what the adapter has under way (jobs on the runtime, posts),
+// so that shutdown waits for it before the crypto store closes and the sync
+// position is saved for the last time.
+type work struct {
+	mu      sync.Mutex
+	running bool
+	wg      sync.WaitGroup
+
+	idle *time.Timer // fires idleAfter the last piece of work
+}
+
+// idleAfter is how long the bot must be quiet before it hands the memory a
+// burst of commands used back to the operating system.
+const idleAfter = 5 * time.Second
+
+func newWork() *work {
+	// Go keeps freed heap mapped until a later GC and scavenge; a bot is idle
+	// most of the time, so it returns that memory once a burst is over.
+	w := &work{idle: time.AfterFunc(time.Hour, debug.FreeOSMemory)}
+	w.idle.Stop()
+	return w
+}
+
+// begin counts a piece of work; false once the adapter stopped.
+func (w *work) begin() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.running {
+		return false
+	}
+	w.wg.Add(1)
+	return true
+}
+
+func (w *work) end() {
+	w.idle.Reset(idleAfter)
+	w.wg.Done()
+}
+
+func (w *work) start() {
+	w.mu.Lock()
+	w.running = true
+	w.mu.Unlock()
+}
+
+// stop takes no more work and waits up to timeout for what is under way;
+// false when it is not all done.
+func (w *work) stop(timeout time.Duration) bool {
+	w.mu.Lock()
+	w.running = false
+	w.mu.Unlock()
+	defer w.idle.Stop()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+// enqueue runs job on the runtime, in order within the room, and keeps the
+// sync position from passing the event until the job is done. It runs on
+// the sync loop (ctx is the sync's).
+func (a *Adapter) enqueue(ctx context.Context, evt *event.Event, name string, job func(context.Context)) {
+	if !a.work.begin() {
+		return
+	}
+	b := a.sync.begin()
+	ok := a.cfg.Runtime.SubmitWait(ctx, dispatch.Job{Name: "matrix " + name, Key: evt.RoomID.String(), Run: func(ctx context.Context) {
+		defer a.work.end()
+		defer a.sync.done(ctx, b)
+		job(ctx)
+	}}, submitWait)
+	if !ok {
+		// The batch stays open, so the sync position never passes the event:
+		// it is delivered again after a restart.
+		a.work.end()
+		a.log.Warn("the runtime took no job for an event (busy or stopping); it is left for redelivery after a restart",
+			"room_id", evt.RoomID.String(), "event_id", evt.ID.String())
+	}
+}
