@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
+	"time"
 	_ "time/tzdata" // conference zones work on machines without /usr/share/zoneinfo
 
 	"github.com/joho/godotenv"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -90,7 +93,8 @@ func defaultUser(getenv func(string) string) string {
 	return "console"
 }
 
-// runChat runs the chat adapters whose credentials are set until ctx is done
+// runChat runs the chat adapters whose credentials are set, on one runtime
+// and one database, with the operator server on HTTP_ADDR, until ctx is done
 // or one of them fails.
 func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	st, err := store.Open(ctx, cfg.DB, store.Options{})
@@ -98,18 +102,65 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
-	// Chat users share the bot: each may send 30 commands at once, then one every half second.
-	h := adminFor(commands.New(commands.Config{Store: st, Logger: log, RateBurst: 30}), cfg.Admins)
-	g, ctx := errgroup.WithContext(ctx)
+	assistant, err := newAssistant(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
+	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+
+	// Build every adapter before starting anything, so a bad setting stops
+	// the bot before it has answered anyone.
+	var runs []func(context.Context) error
 	if cfg.slackEnabled() {
-		g.Go(func() error { return startSlack(ctx, cfg, log.With("adapter", "slack"), h, st) })
+		a, err := startSlack(ctx, cfg, log, rt, st, mux)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, a.Run)
 	}
 	if cfg.matrixEnabled() {
-		g.Go(func() error { return startMatrix(ctx, cfg, log.With("adapter", "matrix"), h, st) })
+		a, err := startMatrix(ctx, cfg, log, rt, st)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, a.Run)
 	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { rt.Run(ctx); return nil })
+	for _, run := range runs {
+		g.Go(func() error { return run(ctx) })
+	}
+	g.Go(func() error { return serveOperator(ctx, cfg.HTTPAddr, mux, log) })
 	err = g.Wait()
 	log.Info("shut down")
 	return err
+}
+
+// serveOperator serves the operator's endpoints (and Slack's, in HTTP mode)
+// on addr until ctx is done.
+func serveOperator(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("operator server listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("operator server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
 }
 
 func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath string, stdin io.Reader, stdout io.Writer) error {
@@ -118,8 +169,13 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 		return err
 	}
 	defer st.Close()
-	router := commands.New(commands.Config{Store: st, Logger: log})
-	a := &console.Adapter{Handler: adminFor(router, cfg.Admins), User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
+	assistant, err := newAssistant(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
+	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
+	a := &console.Adapter{Server: rt, User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
 	if a.Prompt {
 		fmt.Fprintf(stdout, "talkbot console: you are %s (`--user NAME` picks another), data in %s. Type `help`, or Ctrl-D to quit.\n", user, dbPath)
 	}
@@ -132,22 +188,6 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 		log.Info("shutting down")
 		return nil
 	}
-}
-
-// adminFor marks users listed in BOT_ADMINS as admins, whatever the platform says.
-func adminFor(h console.Handler, admins []string) console.Handler {
-	return handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
-		if slices.Contains(admins, req.UserID) {
-			req.Admin = true
-		}
-		return h.Handle(ctx, req)
-	})
-}
-
-type handlerFunc func(ctx context.Context, req commands.Request) commands.Reply
-
-func (f handlerFunc) Handle(ctx context.Context, req commands.Request) commands.Reply {
-	return f(ctx, req)
 }
 
 func isTerminal(r io.Reader) bool {
