@@ -144,9 +144,9 @@ type Router struct {
 	store     Store
 	assistant Assistant
 	now       func() time.Time
-	log      *slog.Logger
-	commands []command
-	byName   map[string]*command
+	log       *slog.Logger
+	commands  []command
+	byName    map[string]*command
 }
 
 // command is one row of the table that routing, help and every adapter's
