@@ -1487,3 +1487,27 @@ func checkKubeConEU2023(t *testing.T, s *session) {
 		t.Errorf("the week left %d talks, want 28", n)
 	}
 }
+
+// TestPostPrintsACardAndAFile: a reply the bot posts unprompted (a digest, a
+// notice) is printed with where it would have gone, card and file included.
+func TestPostPrintsACardAndAFile(t *testing.T) {
+	var out bytes.Buffer
+	a := console.Adapter{Out: &out}
+	r := commands.Reply{Command: "digest", Blocks: []commands.Block{
+		&commands.Paragraph{Spans: []commands.Span{{Text: "Today at KubeCon"}}},
+		&commands.TalkCard{Talk: talkbot.Talk{ID: 7, Title: "eBPF for the rest of us"}, Lines: []commands.Line{{{Text: "alice ★★★★★"}}}},
+		&commands.Attachment{Name: "day.md", MediaType: "text/markdown", Data: []byte("# Day 1\n")},
+	}}
+	if _, err := a.Post(context.Background(), commands.Destination{Channel: "#talks"}, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Post(context.Background(), commands.Destination{User: "bob"}, commands.Reply{Blocks: []commands.Block{
+		&commands.Paragraph{Spans: []commands.Span{{Text: "A recording is up"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "[posted to #talks]\nToday at KubeCon\n#7 eBPF for the rest of us\nalice ★★★★★\n# Day 1\n" +
+		"[posted to @bob]\nA recording is up\n"
+	if d := cmp.Diff(want, out.String()); d != "" {
+		t.Errorf("posts (-want +got):\n%s", d)
+	}
+}

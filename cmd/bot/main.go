@@ -108,11 +108,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
 	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-	})
+	mux := operatorMux()
 
 	// Build every adapter before starting anything, so a bad setting stops
 	// the bot before it has answered anyone.
@@ -131,24 +127,34 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		runs = append(runs, a.Run)
 	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { rt.Run(ctx); return nil })
 	for _, run := range runs {
 		g.Go(func() error { return run(ctx) })
 	}
-	g.Go(func() error { return serveOperator(ctx, cfg.HTTPAddr, mux, log) })
+	g.Go(func() error { return serveOperator(ctx, ln, mux, log) })
 	err = g.Wait()
 	log.Info("shut down")
 	return err
 }
 
+// operatorMux serves /healthz: the process is up.
+func operatorMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	return mux
+}
+
 // serveOperator serves the operator's endpoints (and Slack's, in HTTP mode)
-// on addr until ctx is done.
-func serveOperator(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("HTTP_ADDR %s: %w", addr, err)
-	}
+// on ln until ctx is done.
+func serveOperator(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("operator server listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
