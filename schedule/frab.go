@@ -270,7 +270,13 @@ type link struct {
 func recordings(links []link) []string {
 	var out []string
 	for _, l := range links {
-		u, err := url.Parse(strings.TrimSpace(firstOf(l.Href, l.URL)))
+		href := strings.TrimSpace(firstOf(l.Href, l.URL))
+		title := strings.ToLower(strings.TrimSpace(l.Title))
+		if !strings.HasPrefix(title, "video recording") && !strings.HasPrefix(title, "recording") &&
+			!strings.Contains(href, "video.fosdem.org/") && !strings.Contains(href, "media.ccc.de/") {
+			continue // most links: chat rooms, feedback, slides
+		}
+		u, err := url.Parse(href)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			continue
 		}
@@ -279,7 +285,6 @@ func recordings(links []link) []string {
 			continue
 		}
 		host := strings.ToLower(u.Hostname())
-		title := strings.ToLower(strings.TrimSpace(l.Title))
 		if host == "video.fosdem.org" || host == "media.ccc.de" || strings.HasPrefix(title, "video recording") ||
 			strings.HasPrefix(title, "recording") {
 			out = append(out, u.String())

@@ -211,6 +211,10 @@ func icalTime(p *ics.IANAProperty, loc *time.Location) (t time.Time, allDay bool
 	return time.Time{}, false, fmt.Errorf("time %q", clip(v))
 }
 
+// maxSession bounds durations: no session lasts a year, and larger
+// numbers would overflow time.Duration.
+const maxSession = 366 * 24 * time.Hour
+
 // isoDuration reads an RFC 5545 duration: P1D, PT1H30M, P1W.
 func isoDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -228,7 +232,7 @@ func isoDuration(s string) (time.Duration, error) {
 				n = 0
 			}
 			n = n*10 + int(c-'0')
-			if n > 1e6 {
+			if n > 1e5 {
 				return 0, fmt.Errorf("duration %q", s)
 			}
 			continue
@@ -239,15 +243,28 @@ func isoDuration(s string) (time.Duration, error) {
 		if n < 0 {
 			return 0, fmt.Errorf("duration %q", s)
 		}
-		unit := map[rune]time.Duration{'W': 7 * 24 * time.Hour, 'D': 24 * time.Hour}
-		if inTime {
-			unit = map[rune]time.Duration{'H': time.Hour, 'M': time.Minute, 'S': time.Second}
-		}
-		u, ok := unit[c]
-		if !ok {
+		var u time.Duration
+		switch {
+		case !inTime && c == 'W':
+			u = 7 * 24 * time.Hour
+		case !inTime && c == 'D':
+			u = 24 * time.Hour
+		case inTime && c == 'H':
+			u = time.Hour
+		case inTime && c == 'M':
+			u = time.Minute
+		case inTime && c == 'S':
+			u = time.Second
+		default:
 			return 0, fmt.Errorf("duration %q", s)
 		}
+		if time.Duration(n) > maxSession/u {
+			return 0, fmt.Errorf("duration %q is longer than a year", s)
+		}
 		d += time.Duration(n) * u
+		if d > maxSession {
+			return 0, fmt.Errorf("duration %q is longer than a year", s)
+		}
 		n = -1
 	}
 	if n >= 0 {

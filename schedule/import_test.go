@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -67,6 +68,10 @@ func checkSchedule(t testing.TB, s Schedule) {
 			t.Fatalf("session %q: day %s, starts %v", x.SourceID, x.Day, x.StartsAt.In(loc))
 		case i > 0 && x.StartsAt.Before(s.Sessions[i-1].StartsAt):
 			t.Fatalf("session %q out of order", x.SourceID)
+		case utf8.RuneCountInString(x.Title) > talkbot.MaxTitleLen || utf8.RuneCountInString(x.Room) > talkbot.MaxFieldLen ||
+			utf8.RuneCountInString(x.Track) > talkbot.MaxFieldLen || utf8.RuneCountInString(x.Abstract) > talkbot.MaxAbstract ||
+			len(x.URL) > talkbot.MaxURLLen:
+			t.Fatalf("session %q: a text over talkbot's limits", x.SourceID)
 		case s.Conference.StartsOn == "" || s.Conference.EndsOn < s.Conference.StartsOn:
 			t.Fatalf("conference dates %q..%q", s.Conference.StartsOn, s.Conference.EndsOn)
 		}
@@ -679,6 +684,21 @@ func TestParseICalZones(t *testing.T) {
 				t.Errorf("title %q, speakers %v", x.Title, x.Speakers)
 			}
 		})
+	}
+}
+
+func TestLongTextsAreCut(t *testing.T) {
+	long := strings.Repeat("word ", 3000)
+	doc := `<schedule><conference><title>x</title><time_zone_name>UTC</time_zone_name></conference><day date="2025-01-01">` +
+		`<room name="r"><event id="1"><start>10:00</start><title>` + long + `</title><abstract>` + long + `</abstract></event></room></day></schedule>`
+	s, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSchedule(t, s)
+	x := s.Sessions[0]
+	if !strings.HasSuffix(x.Title, "word…") || !strings.HasSuffix(x.Abstract, "word…") {
+		t.Errorf("title %q…, abstract …%q", x.Title[:20], x.Abstract[len(x.Abstract)-20:])
 	}
 }
 

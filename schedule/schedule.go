@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
@@ -61,7 +62,9 @@ const (
 )
 
 // Session is one item of the programme: a talk, a workshop, or a non-talk
-// item such as a coffee break (NonTalk).
+// item such as a coffee break (NonTalk). Its texts fit talkbot's limits
+// (MaxTitleLen, MaxFieldLen, MaxAbstract: longer ones are cut with "…";
+// a URL over MaxURLLen is dropped).
 type Session struct {
 	// SourceID is the schedule's stable id of the session: the iCal UID,
 	// the frab guid (its numeric id in files without guids), the pretalx
@@ -223,6 +226,12 @@ func finish(s *Schedule, z zone) error {
 			return malformed(nil, "session %q ends before it starts", clip(x.Title))
 		}
 		seen[x.SourceID] = true
+		x.Title = truncate(x.Title, talkbot.MaxTitleLen)
+		x.Room, x.Track, x.Type = truncate(x.Room, talkbot.MaxFieldLen), truncate(x.Track, talkbot.MaxFieldLen), truncate(x.Type, talkbot.MaxFieldLen)
+		x.Abstract = truncate(x.Abstract, talkbot.MaxAbstract)
+		if len(x.URL) > talkbot.MaxURLLen {
+			x.URL = ""
+		}
 		x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
 		x.Day = x.StartsAt.In(z.loc).Format(time.DateOnly)
 	}
@@ -255,6 +264,19 @@ func sessionDays(ss []Session) (first, last string) {
 		}
 	}
 	return "", ""
+}
+
+// truncate cuts s to at most n runes, at a space when one is near the end,
+// marking the cut with "…".
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	if i := strings.LastIndexFunc(string(r), unicode.IsSpace); i > len(string(r))*3/4 {
+		return strings.TrimSpace(string(r)[:i]) + "…"
+	}
+	return string(r) + "…"
 }
 
 // clip shortens file content quoted in an error message.

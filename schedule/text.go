@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -21,6 +22,11 @@ func htmlToText(s string, keepNewlines bool) string {
 		return strings.TrimSpace(s) // nothing to do, as for most titles
 	}
 	w := textWriter{keepNewlines: keepNewlines}
+	w.b.Grow(len(s))
+	if !strings.ContainsAny(s, "<&") {
+		w.text(s) // no markup: no need to tokenize
+		return w.String()
+	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := atom.Atom(0) // inside <script> or <style>: drop until its end
 	for {
@@ -84,7 +90,22 @@ func (w *textWriter) lineBreak(n int) { w.breaks = max(w.breaks, n) }
 
 func (w *textWriter) text(s string) {
 	newlines := 0
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		} else if r > ' ' && r != 0x7f {
+			j := i + 1 // a run of visible ASCII, written at once
+			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
+				j++
+			}
+			newlines = 0
+			w.flush()
+			w.b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		i += size
 		switch {
 		case r == '\u200b' || r == '\ufeff' || r == '\r':
 			continue // zero-width space, byte-order mark, CR of CRLF
