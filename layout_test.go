@@ -8,7 +8,8 @@ import (
 
 // TestLayering keeps the data flow one way (STYLE.md): commands never speak
 // to a platform, SQLite or the LLM directly, adapters never reach past
-// commands, and the domain package needs nothing but the standard library.
+// commands, schedule formats know nothing of storage or chat, and the domain
+// package needs nothing but the standard library.
 func TestLayering(t *testing.T) {
 	const mod = "github.com/talkbot/talkbot"
 	banned := map[string][]string{
@@ -18,6 +19,7 @@ func TestLayering(t *testing.T) {
 		"./adapters/slack":   {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/matrix", "maunium.net/"},
 		"./adapters/matrix":  {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/slack", "github.com/slack-go/"},
 		"./llm":              {mod + "/store", mod + "/commands", mod + "/adapters", "github.com/mattn/go-sqlite3", "github.com/slack-go/", "maunium.net/"},
+		"./schedule":         {mod + "/store", mod + "/commands", mod + "/llm", mod + "/adapters", "github.com/mattn/go-sqlite3", "github.com/slack-go/", "maunium.net/"},
 	}
 	for pkg, prefixes := range banned {
 		out, err := exec.Command("go", "list", "-tags", "sqlite_fts5 goolm", "-deps", pkg).Output()

@@ -1,7 +1,8 @@
 // Package schedule owns what talkbot knows about conference schedules: the
 // links attendees paste (schedule pages, recordings, playlists), the Sched
-// style of titles with their speakers, and, later, the schedule formats
-// (Sched iCalendar, frab XML, pretalx JSON).
+// style of titles with their speakers, the schedule formats (Sched
+// iCalendar, frab XML, pretalx JSON: Parse) and fetching them safely
+// (Fetch).
 package schedule
 
 import (
