@@ -12,13 +12,16 @@ build:
 run: build
 	./bin/bot
 
-## test: vet, the whole suite, and a short fuzz of the command parser and the title parser
+## test: vet, the whole suite, and short fuzz runs of the command parser, the title parser and the schedule parsers
 # Fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can report a
 # spurious "context deadline exceeded" when a duration runs out (golang/go#75804).
 test: vet
 	$(GO) test -tags '$(TAGS)' -count=1 ./...
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 150000x -fuzzminimizetime 200x ./commands
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzSplitTitle$$' -fuzztime 200000x -fuzzminimizetime 200x ./schedule
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseICal$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseFrab$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParsePretalx$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 
 vet:
 	$(GO) vet -tags '$(TAGS)' ./...
