@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -40,6 +41,8 @@ type Store struct {
 	closing  sync.RWMutex
 	closed   bool
 	loopDone chan struct{}
+
+	migrationBackup string // the copy made before migrating, if any
 }
 
 // writeRequest is one change waiting for the committer.
@@ -69,7 +72,10 @@ func DSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the database at path and migrates it to the latest schema.
+// Open opens (creating if needed) the database at path and migrates it to
+// the latest schema. Before it migrates a database that has data, it backs it
+// up beside path (path.vN.TIME.bak, N the version it was at), so a migration
+// gone wrong can be undone by hand; MigrationBackup names the copy.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -85,7 +91,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	err = migrate(ctx, w)
+	backup, err := migrate(ctx, w, path, opts.Now())
 	unlock()
 	if err != nil {
 		w.Close()
@@ -99,24 +105,41 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	s := &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}},
-		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{})}
+		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{}), migrationBackup: backup}
 	go s.commitLoop()
 	return s, nil
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+// migrate applies the pending migrations, after backing up a database that
+// has a schema already; it returns the backup's path ("" for none). The
+// caller holds the migration lock.
+func migrate(ctx context.Context, db *sql.DB, path string, now time.Time) (string, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return "", fmt.Errorf("migrations: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return "", fmt.Errorf("migrations: %w", err)
+	}
+	current, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return "", fmt.Errorf("migrations: %w", err)
+	}
+	var dest string
+	if current > 0 && current < target {
+		dest = filepath.Join(filepath.Dir(path), backupName(filepath.Base(path), fmt.Sprintf("v%d", current), now))
+		if err := backup(ctx, db, dest); err != nil {
+			return "", fmt.Errorf("back up before migrating from version %d to %d (nothing was migrated): %w", current, target, err)
+		}
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		if dest != "" {
+			return dest, fmt.Errorf("migrate (the database as it was is in %s): %w", dest, err)
+		}
+		return "", fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return dest, nil
 }
 
 // Close waits for queued writes to commit, then closes the database.
