@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -60,7 +61,29 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Location *time.Location // the zone the budget's day is counted in; UTC when nil
+
+	// Observer is told about calls, tokens, cache hits and fallbacks, for
+	// metrics; none when nil.
+	Observer Observer
 }
+
+// Observer is told what the Service does, for metrics; *metrics.Metrics is
+// one. Its methods must be quick and safe for concurrent use.
+type Observer interface {
+	// LLMCall reports one call to the server: outcome is "ok" or an
+	// ErrorKind; the tokens are what the server reported (or an estimate).
+	LLMCall(outcome string, took time.Duration, promptTokens, completionTokens int)
+	// LLMCacheHit reports an answer served from the cache.
+	LLMCacheHit()
+	// LLMFallback reports the built-in path answering, with a Reason in snake_case.
+	LLMFallback(reason string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) LLMCall(string, time.Duration, int, int) {}
+func (nopObserver) LLMCacheHit()                            {}
+func (nopObserver) LLMFallback(string)                      {}
 
 // MinContextTokens is the smallest context budget a Service accepts.
 const MinContextTokens = 2048
@@ -93,6 +116,9 @@ func New(client *Client, opts Options) *Service {
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
 	}
 	return &Service{client: client, opts: opts, log: opts.Logger}
 }
@@ -175,6 +201,7 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 	if s.opts.Cache != nil {
 		switch text, err := s.opts.Cache.LLMAnswer(ctx, ws, key); {
 		case err == nil && valid(text) == nil:
+			s.opts.Observer.LLMCacheHit()
 			return askResult{text: text, cached: true}, nil
 		case err != nil && !errors.Is(err, talkbot.ErrNotFound):
 			s.log.WarnContext(ctx, "llm cache unreadable", "workspace_id", ws, "error", err)
@@ -202,18 +229,23 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 			s.log.WarnContext(ctx, "llm token ledger not updated", "workspace_id", ws, "error", err)
 		}
 	}
+	start := s.opts.Now()
 	comp, err := s.client.Complete(ctx, req)
 	if err != nil {
 		settle(0) // what a failed call cost is unknown; the reservation is given back
+		s.opts.Observer.LLMCall(callOutcome(err), s.opts.Now().Sub(start), 0, 0)
 		return askResult{sent: sent}, err
 	}
 	used := int64(comp.TotalTokens)
+	promptUsed, completionUsed := comp.PromptTokens, comp.CompletionTokens
 	if used <= 0 { // some local servers report no usage
-		used = int64(sent + EstimateTokens(comp.Text))
+		promptUsed, completionUsed = sent, EstimateTokens(comp.Text)
+		used = int64(promptUsed + completionUsed)
 	}
 	if comp.Shared {
-		used = 0 // the caller that made the call paid for it
+		used, promptUsed, completionUsed = 0, 0, 0 // the caller that made the call paid for it
 	}
+	s.opts.Observer.LLMCall("ok", s.opts.Now().Sub(start), promptUsed, completionUsed)
 	settle(used)
 	res := askResult{text: comp.Text, used: int(used), sent: sent}
 	if err := valid(comp.Text); err != nil {
@@ -225,6 +257,15 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 		}
 	}
 	return res, nil
+}
+
+// callOutcome is the ErrorKind of a failed call, for the Observer.
+func callOutcome(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return string(e.Kind)
+	}
+	return "error"
 }
 
 func cacheKey(prompt, model string, req Request) string {
@@ -241,5 +282,6 @@ func (s *Service) logFallback(ctx context.Context, what string, ws int64, err er
 	if errors.Is(err, ErrQuota) {
 		level = slog.LevelError
 	}
+	s.opts.Observer.LLMFallback(strings.ReplaceAll(string(reasonFor(err)), " ", "_"))
 	s.log.Log(ctx, level, "llm fallback to built-in", "what", what, "workspace_id", ws, "reason", string(reasonFor(err)), "error", err)
 }
