@@ -14,14 +14,14 @@ import (
 func (a *Adapter) handleInvite(ctx context.Context, evt *event.Event) {
 	log := a.log.With("room_id", evt.RoomID.String(), "user_id", evt.Sender.String())
 	if !allowedInviter(evt.Sender, a.cli.UserID, a.cfg.AllowedInviters) {
-		err := retryLimited(ctx, log, func() error {
+		err := retryLimited(ctx, log, a.waited("rooms.leave"), func() error {
 			_, err := a.cli.LeaveRoom(ctx, evt.RoomID, &mautrix.ReqLeave{Reason: "talkbot accepts invites only from allowed servers and users"})
 			return err
 		})
 		log.Warn("refused an invite from someone not allowed (see MATRIX_ALLOWED_INVITERS)", "err", err)
 		return
 	}
-	err := retryLimited(ctx, log, func() error {
+	err := retryLimited(ctx, log, a.waited("join"), func() error {
 		_, err := a.cli.JoinRoomByID(ctx, evt.RoomID)
 		return err
 	})
@@ -72,7 +72,7 @@ func (a *Adapter) leaveIfEmpty(ctx context.Context, room id.RoomID) {
 		}
 	}
 	log := a.log.With("room_id", room.String())
-	if err := retryLimited(ctx, log, func() error { _, err := a.cli.LeaveRoom(ctx, room); return err }); err != nil {
+	if err := retryLimited(ctx, log, a.waited("rooms.leave"), func() error { _, err := a.cli.LeaveRoom(ctx, room); return err }); err != nil {
 		log.Error("leave empty room", "err", err)
 		return
 	}

@@ -115,7 +115,7 @@ func (a *Adapter) initCrypto(ctx context.Context) error {
 		_ = helper.Close()
 		if a.cli.AccessToken == "" {
 			if errors.Is(err, mautrix.MForbidden) {
-				return fmt.Errorf("matrix: log in as %s: the homeserver refused the user or password: %w", a.cfg.UserID, err)
+				return fmt.Errorf("matrix: log in as %s: the homeserver refused MATRIX_USER or MATRIX_PASSWORD: %w", a.cfg.UserID, err)
 			}
 			return fmt.Errorf("matrix: log in as %s: %w", a.cfg.UserID, err)
 		}

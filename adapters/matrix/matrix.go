@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"maunium.net/go/mautrix"
@@ -100,6 +101,10 @@ type Config struct {
 	MaxAge time.Duration
 	// DeviceName is shown in users' device lists; zero means "talkbot".
 	DeviceName string
+
+	// Observer is told about requests to the homeserver, rate limits and
+	// reconnects; none when nil.
+	Observer Observer
 }
 
 // Adapter is a running Matrix bot. Create it with New and start it with Run,
@@ -111,6 +116,9 @@ type Adapter struct {
 	now     func() time.Time
 	maxAge  time.Duration
 	limiter *dispatch.Limiter
+	obs     Observer
+
+	connected atomic.Bool // logged in, and the last sync succeeded
 
 	cli     *mautrix.Client
 	crypto  *cryptohelper.CryptoHelper
@@ -158,7 +166,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.RecoveryKey != "" && !ValidRecoveryKey(cfg.RecoveryKey) {
 		return nil, errors.New("matrix config: the recovery key is not a valid Matrix recovery key (48 characters, in groups of four)")
 	}
-	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, limiter: cfg.Limiter,
+	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, limiter: cfg.Limiter, obs: cfg.Observer,
 		work: newWork(), ready: make(chan struct{}), stopped: make(chan struct{}),
 		joinedAt: map[id.RoomID]time.Time{}, stateRead: map[id.RoomID]bool{}, undecrypted: map[string]int64{}}
 	if a.log == nil {
@@ -167,6 +175,9 @@ func New(cfg Config) (*Adapter, error) {
 	a.log = a.log.With("adapter", "matrix")
 	if a.limiter == nil {
 		a.limiter = dispatch.NewLimiter(30, 500*time.Millisecond)
+	}
+	if a.obs == nil {
+		a.obs = nopObserver{}
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -203,16 +214,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 	cli.IgnoreRateLimit = true // M_LIMIT_EXCEEDED is retried by retryLimited, after retry_after_ms
 	cli.DefaultHTTPRetries = 2 // network and gateway errors
 	cli.DefaultHTTPBackoff = 500 * time.Millisecond
+	cli.ResponseHook = a.observeRequests
 
 	syncer := newSyncer(a)
 	cli.Syncer = syncer
 
-	if err := a.login(ctx); err != nil {
-		return err
-	}
-	a.sync = newSyncStore(a.cfg.State, "matrix.next_batch:"+cli.UserID.String(), a.log)
-	cli.Store = a.sync
-	if err := a.setupCrypto(ctx); err != nil {
+	if err := a.connect(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before the homeserver answered
+		}
 		return err
 	}
 	defer func() {
@@ -236,6 +246,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		"cross_signed", crossSigned, "homeserver", a.cfg.Homeserver)
 
 	err = a.syncLoop(ctx, syncer)
+	a.connected.Store(false)
 	if !a.work.stop(drainTimeout) {
 		a.log.Warn("jobs still running at shutdown", "waited", drainTimeout.String())
 	}
@@ -259,6 +270,7 @@ func (a *Adapter) syncLoop(ctx context.Context, s *syncer) error {
 		if errors.Is(err, mautrix.MUnknownToken) {
 			return fmt.Errorf("matrix: the homeserver no longer accepts the bot's login: %w", err)
 		}
+		a.connected.Store(false)
 		wait := s.backoff.next(err)
 		a.log.Error("sync stopped; restarting", "err", err, "retry_in", wait)
 		select {

@@ -457,7 +457,7 @@ func TestWrongPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = a.Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "refused the user or password") {
+	if err == nil || !strings.Contains(err.Error(), "refused MATRIX_USER or MATRIX_PASSWORD") {
 		t.Errorf("Run with a wrong password = %v", err)
 	}
 	// A post to a bot that never started fails at once rather than waiting.

@@ -96,7 +96,7 @@ func (a *Adapter) directRoom(ctx context.Context, user id.UserID) (id.RoomID, er
 		return "", err
 	}
 	var resp *mautrix.RespCreateRoom
-	err = retryLimited(ctx, a.log, func() error {
+	err = retryLimited(ctx, a.log, a.waited("createRoom"), func() error {
 		var err error
 		resp, err = a.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{
 			Preset: "trusted_private_chat", IsDirect: true, Invite: []id.UserID{user},

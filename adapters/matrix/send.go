@@ -119,7 +119,7 @@ func (a *Adapter) sendFile(ctx context.Context, log *slog.Logger, d delivery, f 
 		upload, uploadType = file.Encrypt(f.Data), "application/octet-stream"
 	}
 	var up *mautrix.RespMediaUpload
-	if err := retryLimited(ctx, log, func() error {
+	if err := retryLimited(ctx, log, a.waited("media.upload"), func() error {
 		var err error
 		up, err = a.cli.UploadBytesWithName(ctx, upload, uploadType, f.Name)
 		return err
@@ -155,7 +155,7 @@ func (a *Adapter) send(ctx context.Context, log *slog.Logger, room id.RoomID, ty
 // them should the room have turned encrypted meanwhile.
 func (a *Adapter) sendEvent(ctx context.Context, log *slog.Logger, room id.RoomID, typ event.Type, content any, txn string, encrypted bool) (*mautrix.RespSendEvent, error) {
 	var resp *mautrix.RespSendEvent
-	err := retryLimited(ctx, log, func() error {
+	err := retryLimited(ctx, log, a.waited("rooms.send"), func() error {
 		body, bodyType := content, typ
 		if encrypted {
 			sealed, err := a.crypto.Encrypt(ctx, room, typ, content)
@@ -182,8 +182,9 @@ func txnID(what, key string) string {
 const maxRateLimitTries = 6
 
 // retryLimited runs fn until the homeserver stops answering M_LIMIT_EXCEEDED,
-// waiting the retry_after_ms it asks for between tries.
-func retryLimited(ctx context.Context, log *slog.Logger, fn func() error) error {
+// waiting the retry_after_ms it asks for between tries and telling waited
+// (when not nil) of each wait.
+func retryLimited(ctx context.Context, log *slog.Logger, waited func(time.Duration), fn func() error) error {
 	for try := 1; ; try++ {
 		err := fn()
 		wait, limited := rateLimited(err)
@@ -191,6 +192,9 @@ func retryLimited(ctx context.Context, log *slog.Logger, fn func() error) error 
 			return err
 		}
 		log.Warn("rate limited by the homeserver; waiting", "retry_in", wait.String(), "try", try)
+		if waited != nil {
+			waited(wait)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

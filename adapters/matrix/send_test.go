@@ -57,19 +57,19 @@ func TestSendRetriesRateLimits(t *testing.T) {
 func TestRetryLimitedGivesUp(t *testing.T) {
 	limited := mautrix.HTTPError{RespError: &mautrix.RespError{ErrCode: "M_LIMIT_EXCEEDED", ExtraData: map[string]any{"retry_after_ms": float64(1)}}}
 	tries := 0
-	err := retryLimited(context.Background(), slog.New(slog.DiscardHandler), func() error { tries++; return limited })
+	err := retryLimited(context.Background(), slog.New(slog.DiscardHandler), nil, func() error { tries++; return limited })
 	if err == nil || tries != maxRateLimitTries {
 		t.Errorf("err %v after %d tries, want an error after %d", err, tries, maxRateLimitTries)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	slow := mautrix.HTTPError{RespError: &mautrix.RespError{ErrCode: "M_LIMIT_EXCEEDED", ExtraData: map[string]any{"retry_after_ms": float64(60_000)}}}
-	if err := retryLimited(ctx, slog.New(slog.DiscardHandler), func() error { return slow }); err != context.Canceled {
+	if err := retryLimited(ctx, slog.New(slog.DiscardHandler), nil, func() error { return slow }); err != context.Canceled {
 		t.Errorf("err = %v when the context ends while waiting, want context.Canceled", err)
 	}
 	other := mautrix.HTTPError{RespError: &mautrix.RespError{ErrCode: "M_FORBIDDEN"}}
 	tries = 0
-	if err := retryLimited(context.Background(), slog.New(slog.DiscardHandler), func() error { tries++; return other }); err == nil || tries != 1 {
+	if err := retryLimited(context.Background(), slog.New(slog.DiscardHandler), nil, func() error { tries++; return other }); err == nil || tries != 1 {
 		t.Errorf("a forbidden error was tried %d times, want once", tries)
 	}
 }

@@ -44,7 +44,10 @@ func newSyncer(a *Adapter) *syncer {
 // store that the batch is dispatched. A panic in a listener is logged and
 // the loop goes on: one bad event never stops the bot.
 func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, since string) error {
-	s.backoff.reset()
+	if s.backoff.reset() {
+		s.a.obs.Reconnect(Platform)
+	}
+	s.a.connected.Store(true)
 	if !s.synced {
 		s.synced = true
 		defer s.a.work.idle.Reset(idleAfter) // start-up is over: its garbage can go
@@ -62,10 +65,14 @@ func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, si
 // OnFailedSync waits retry_after_ms when rate limited, otherwise backs off
 // exponentially; an access token the server no longer knows is fatal.
 func (s *syncer) OnFailedSync(_ *mautrix.RespSync, err error) (time.Duration, error) {
+	s.a.connected.Store(false)
 	if errors.Is(err, mautrix.MUnknownToken) {
 		return 0, err
 	}
 	wait := s.backoff.next(err)
+	if _, limited := rateLimited(err); limited {
+		s.a.obs.RateLimitWait(Platform, "sync", wait)
+	}
 	s.a.log.Warn("sync failed; retrying", "err", err, "retry_in", wait)
 	return wait, nil
 }
@@ -91,10 +98,13 @@ func (b *backoff) next(err error) time.Duration {
 	return b.wait
 }
 
-func (b *backoff) reset() {
+// reset starts the backoff afresh and reports whether there had been failures.
+func (b *backoff) reset() bool {
 	b.mu.Lock()
+	defer b.mu.Unlock()
+	failed := b.wait > 0
 	b.wait = 0
-	b.mu.Unlock()
+	return failed
 }
 
 // noteJoins remembers when the bot joined each room that shows its join in

@@ -70,6 +70,9 @@ type Config struct {
 	// second, when nil.
 	Limiter *dispatch.Limiter
 
+	// Observer is told about Web API calls, rate limits and reconnects; none when nil.
+	Observer Observer
+
 	// API replaces the slack-go client (tests).
 	API WebAPI
 	// HTTPClient posts to response_url; a client with a 15s timeout when nil.
@@ -97,6 +100,7 @@ type Adapter struct {
 	signingSecret string
 	maxBody       int64
 	homeInterval  time.Duration
+	obs           Observer
 	now           func() time.Time
 	sleep         func(ctx context.Context, d time.Duration) error
 
@@ -107,9 +111,11 @@ type Adapter struct {
 	pacer    *pacer
 	homes    *homeTracker
 
-	mu        sync.Mutex
-	botUserID string
-	botID     string
+	mu         sync.Mutex
+	botUserID  string
+	botID      string
+	socketUp   bool // Socket Mode is connected
+	socketEver bool // … and was before: the next connection is a reconnect
 }
 
 // New returns an Adapter; Run starts it.
@@ -130,6 +136,7 @@ func New(cfg Config) (*Adapter, error) {
 		signingSecret: cfg.SigningSecret,
 		maxBody:       cfg.MaxBody,
 		homeInterval:  cfg.HomeInterval,
+		obs:           cfg.Observer,
 		now:           cfg.Now,
 		sleep:         cfg.Sleep,
 	}
@@ -139,6 +146,9 @@ func New(cfg Config) (*Adapter, error) {
 	a.log = a.log.With("adapter", "slack")
 	if a.limiter == nil {
 		a.limiter = dispatch.NewLimiter(30, 500*time.Millisecond)
+	}
+	if a.obs == nil {
+		a.obs = nopObserver{}
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -212,16 +222,34 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return nil
 }
 
-// identify asks Slack who the bot is, to recognise its own messages and mentions.
+// identify asks Slack who the bot is, to recognise its own messages and
+// mentions. While Slack cannot be reached (the network is down, Slack answers
+// 5xx) it tries again, waiting longer each time, until ctx ends: a bot started
+// during an outage comes up when it is over. A refused token stops it.
 func (a *Adapter) identify(ctx context.Context) error {
 	var res *slackgo.AuthTestResponse
-	err := a.retry(ctx, "auth.test", func(ctx context.Context) error {
-		var err error
-		res, err = a.api.AuthTestContext(ctx)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("slack auth.test (check SLACK_BOT_TOKEN): %w", err)
+	var wait time.Duration
+	for {
+		err := a.retry(ctx, "auth.test", func(ctx context.Context) error {
+			var err error
+			res, err = a.api.AuthTestContext(ctx)
+			return err
+		})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !unreachable(err) {
+			return fmt.Errorf("slack refused SLACK_BOT_TOKEN (auth.test: %w); copy the Bot User OAuth Token (xoxb-…) "+
+				"from the app's OAuth & Permissions page, and reinstall the app if it was revoked", err)
+		}
+		wait = startBackoff(wait)
+		a.log.WarnContext(ctx, "slack unreachable; trying again", "call", "auth.test", "err", err, "retry_in", wait.String())
+		if err := a.sleep(ctx, wait); err != nil {
+			return err
+		}
 	}
 	a.mu.Lock()
 	a.botUserID, a.botID = res.UserID, res.BotID

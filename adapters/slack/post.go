@@ -11,6 +11,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
 )
 
@@ -26,10 +27,12 @@ func (a *Adapter) retry(ctx context.Context, what string, f func(ctx context.Con
 	for attempt := 0; ; attempt++ {
 		err := f(ctx)
 		wait, limited := retryAfter(err)
+		a.obs.APICall(talkbot.PlatformSlack, what, callOutcome(err, limited))
 		if !limited || attempt >= maxRetries || wait > maxRetryAfter {
 			return err
 		}
 		a.log.WarnContext(ctx, "slack rate limited; retrying", "call", what, "retry_after", wait, "attempt", attempt+1)
+		a.obs.RateLimitWait(talkbot.PlatformSlack, what, wait)
 		if err := a.sleep(ctx, wait); err != nil {
 			return err
 		}

@@ -56,18 +56,22 @@ func (a *Adapter) socketHandler(c *socketmode.Client) *socketmode.SocketmodeHand
 		}
 	})
 	h.Handle(socketmode.EventTypeConnecting, func(*socketmode.Event, *socketmode.Client) {
+		a.socketState(false)
 		a.log.Debug("slack socket mode connecting")
 	})
 	h.Handle(socketmode.EventTypeConnected, func(*socketmode.Event, *socketmode.Client) {
+		a.socketState(true)
 		a.log.Info("slack socket mode connected")
 	})
 	h.Handle(socketmode.EventTypeConnectionError, func(evt *socketmode.Event, _ *socketmode.Client) {
+		a.socketState(false)
 		a.log.Warn("slack socket mode connection failed; retrying", "err", fmt.Sprint(evt.Data))
 	})
 	h.Handle(socketmode.EventTypeInvalidAuth, func(*socketmode.Event, *socketmode.Client) {
 		a.log.Error("slack socket mode: the app token was refused")
 	})
 	h.Handle(socketmode.EventTypeDisconnect, func(*socketmode.Event, *socketmode.Client) {
+		a.socketState(false)
 		a.log.Info("slack asked to reconnect")
 	})
 	h.Handle(socketmode.EventTypeHello, func(*socketmode.Event, *socketmode.Client) {})

@@ -1,0 +1,86 @@
+package slack
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/talkbot/talkbot"
+)
+
+// Observer is told about the adapter's calls to Slack and its connection,
+// for metrics; *metrics.Metrics is one. Its methods must be quick and safe
+// for concurrent use.
+type Observer interface {
+	// APICall reports one Web API call: outcome is "ok", "error" or "rate_limited".
+	APICall(platform, call, outcome string)
+	// RateLimitWait reports a wait Slack asked for before a call is tried again.
+	RateLimitWait(platform, call string, wait time.Duration)
+	// Reconnect reports Socket Mode connecting again after it lost its connection.
+	Reconnect(platform string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) APICall(string, string, string)              {}
+func (nopObserver) RateLimitWait(string, string, time.Duration) {}
+func (nopObserver) Reconnect(string)                            {}
+
+func callOutcome(err error, limited bool) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case limited:
+		return "rate_limited"
+	}
+	return "error"
+}
+
+// Connected reports whether the adapter is serving: Slack has said who the
+// bot is and, with Socket Mode, the socket is connected. HTTP mode needs no
+// connection of its own; the operator server takes its requests.
+func (a *Adapter) Connected() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botUserID != "" && (a.socket == nil || a.socketUp)
+}
+
+// socketState records Socket Mode connecting and disconnecting, and counts reconnects.
+func (a *Adapter) socketState(up bool) {
+	a.mu.Lock()
+	again := up && !a.socketUp && a.socketEver
+	a.socketUp = up
+	if up {
+		a.socketEver = true
+	}
+	a.mu.Unlock()
+	if again {
+		a.obs.Reconnect(talkbot.PlatformSlack)
+	}
+}
+
+// unreachable reports whether err means Slack could not be reached or had
+// trouble of its own (a network error, a 5xx), so that trying again later
+// may work; a refused token or any other answer of Slack's is final.
+func unreachable(err error) bool {
+	var sc slackgo.StatusCodeError
+	if errors.As(err, &sc) {
+		return sc.Code >= 500 || sc.Code == http.StatusRequestTimeout
+	}
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne)
+}
+
+// startBackoff is the wait before the next try to reach Slack at start-up:
+// doubling from a second, at most a minute.
+func startBackoff(wait time.Duration) time.Duration {
+	if wait <= 0 {
+		return time.Second
+	}
+	return min(2*wait, time.Minute)
+}

@@ -1,0 +1,175 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/talkbot/talkbot/dispatch"
+)
+
+// observed records what the adapter tells its Observer.
+type observed struct {
+	mu         sync.Mutex
+	calls      map[string]int // "call outcome"
+	waits      map[string]time.Duration
+	reconnects int
+}
+
+func newObserved() *observed {
+	return &observed{calls: map[string]int{}, waits: map[string]time.Duration{}}
+}
+
+func (o *observed) APICall(platform, call, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.calls[platform+" "+call+" "+outcome]++
+}
+
+func (o *observed) RateLimitWait(platform, call string, wait time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waits[platform+" "+call] += wait
+}
+
+func (o *observed) Reconnect(string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.reconnects++
+}
+
+func (o *observed) count(key string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.calls[key]
+}
+
+// TestStartUpWaitsOutAnOutage: Slack answering 503 at start-up delays the
+// bot (with growing waits) instead of stopping it.
+func TestStartUpWaitsOutAnOutage(t *testing.T) {
+	api := newStandIn(t)
+	api.failNext("auth.test", 3, http.StatusServiceUnavailable, "")
+	sl, obs := &sleeps{}, newObserved()
+	a, err := New(Config{API: slackgo.New("xoxb-test", slackgo.OptionAPIURL(api.srv.URL+"/api/")), SigningSecret: testSecret,
+		Runtime: dispatch.New(dispatch.Config{}), Events: nopEvents{}, Logger: slog.New(slog.DiscardHandler), Sleep: sl.sleep, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Connected() {
+		t.Error("Connected before Slack answered")
+	}
+	if err := a.identify(context.Background()); err != nil {
+		t.Fatalf("identify: %v", err)
+	}
+	if got, want := fmt.Sprint(sl.waits()), "[1s 2s 4s]"; got != want {
+		t.Errorf("waits = %s, want %s", got, want)
+	}
+	if !a.Connected() {
+		t.Error("not Connected after auth.test answered")
+	}
+	if obs.count("slack auth.test error") != 3 || obs.count("slack auth.test ok") != 1 {
+		t.Errorf("observed calls %v", obs.calls)
+	}
+}
+
+// TestRefusedTokenStopsTheBot: a token Slack refuses ends Run at once with
+// an error that names the variable to fix.
+func TestRefusedTokenStopsTheBot(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":false,"error":"invalid_auth"}`)
+	}))
+	defer srv.Close()
+	sl := &sleeps{}
+	a, err := New(Config{API: slackgo.New("xoxb-revoked", slackgo.OptionAPIURL(srv.URL+"/api/")), SigningSecret: testSecret,
+		Runtime: dispatch.New(dispatch.Config{}), Events: nopEvents{}, Logger: slog.New(slog.DiscardHandler), Sleep: sl.sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Errorf("Run with a refused token = %v", err)
+	}
+	if w := sl.waits(); len(w) != 0 {
+		t.Errorf("waited %v before giving up on a refused token", w)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&url.Error{Op: "Post", URL: "https://slack.com/api/auth.test", Err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}, true},
+		{fmt.Errorf("wrapped: %w", slackgo.StatusCodeError{Code: 502, Status: "Bad Gateway"}), true},
+		{slackgo.StatusCodeError{Code: 404, Status: "Not Found"}, false},
+		{slackgo.SlackErrorResponse{Err: "invalid_auth"}, false},
+		{errors.New("token_revoked"), false},
+	}
+	for _, tc := range tests {
+		if got := unreachable(tc.err); got != tc.want {
+			t.Errorf("unreachable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestCallsAndRateLimitsAreObserved: each Web API attempt is counted with
+// its outcome, and the waits Slack asks for are reported.
+func TestCallsAndRateLimitsAreObserved(t *testing.T) {
+	obs := newObserved()
+	e := newEnv(t, func(s *setup) { s.cfg.Observer = obs })
+	e.api.failNext("response_url", 1, http.StatusTooManyRequests, "3")
+	e.slash(slash{text: "list"})
+	e.idle()
+	if obs.count("slack response_url rate_limited") != 1 || obs.count("slack response_url ok") != 1 {
+		t.Errorf("observed calls %v", obs.calls)
+	}
+	if obs.count("slack auth.test ok") != 1 {
+		t.Errorf("auth.test not observed: %v", obs.calls)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.waits["slack response_url"] != 3*time.Second {
+		t.Errorf("observed waits %v, want 3s on response_url", obs.waits)
+	}
+}
+
+// TestSocketReconnectsAreCounted: the first connection is not a reconnect,
+// the next ones are, and Connected follows the socket.
+func TestSocketReconnectsAreCounted(t *testing.T) {
+	obs := newObserved()
+	a := &Adapter{obs: obs, socket: &socketmode.Client{}, botUserID: testBotUser}
+	if a.Connected() {
+		t.Error("Connected before the socket connected")
+	}
+	a.socketState(true)
+	if !a.Connected() {
+		t.Error("not Connected with the socket up")
+	}
+	a.socketState(false)
+	if a.Connected() {
+		t.Error("Connected with the socket down")
+	}
+	a.socketState(true)
+	a.socketState(true) // a second Connected without a drop is not a reconnect
+	if obs.reconnects != 1 {
+		t.Errorf("reconnects = %d, want 1", obs.reconnects)
+	}
+}
+
+type nopEvents struct{}
+
+func (nopEvents) MarkHandled(context.Context, string, string) (bool, error) { return true, nil }
+func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error       { return nil }
