@@ -13,7 +13,7 @@ import (
 
 func TestCallName(t *testing.T) {
 	tests := map[string]string{
-		"/_matrix/client/v3/sync":                                          "sync",
+		"/_matrix/client/v3/sync": "sync",
 		"/_matrix/client/v3/rooms/!abc:localhost/send/m.room.message/txn1": "rooms.send",
 		"/_matrix/client/v3/rooms/!abc:localhost/state/m.room.encryption/": "rooms.state",
 		"/_matrix/client/v3/rooms/!abc:localhost/members":                  "rooms.members",

@@ -172,4 +172,4 @@ func TestSocketReconnectsAreCounted(t *testing.T) {
 type nopEvents struct{}
 
 func (nopEvents) MarkHandled(context.Context, string, string) (bool, error) { return true, nil }
-func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error       { return nil }
+func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error      { return nil }
