@@ -11,7 +11,7 @@ import (
 // newAssistant is the commands' assistant: the LLM at OPENAI_BASE_URL (or
 // OpenAI's, with only a key) when OPENAI_MODEL is set, the built-in
 // summariser and parser otherwise or whenever the model cannot answer.
-func newAssistant(cfg Config, st *store.Store, log *slog.Logger) (*assist.Assistant, error) {
+func newAssistant(cfg Config, st *store.Store, log *slog.Logger, obs llm.Observer) (*assist.Assistant, error) {
 	var client *llm.Client
 	if cfg.OpenAIModel != "" {
 		c, err := llm.NewClient(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
@@ -22,5 +22,5 @@ func newAssistant(cfg Config, st *store.Store, log *slog.Logger) (*assist.Assist
 		client = c
 	}
 	return assist.New(llm.New(client, llm.Options{Cache: st, Budget: st, DailyTokens: cfg.OpenAIDailyTokens,
-		ContextTokens: cfg.OpenAIContextTokens, Logger: log.With("component", "llm")})), nil
+		ContextTokens: cfg.OpenAIContextTokens, Logger: log.With("component", "llm"), Observer: obs})), nil
 }

@@ -18,6 +18,8 @@ type Config struct {
 	Admins   []string // BOT_ADMINS
 	HTTPAddr string   // HTTP_ADDR
 	LogLevel string   // LOG_LEVEL
+	// BOT_SHUTDOWN_TIMEOUT: on SIGTERM, how long commands under way and queued may take to finish
+	ShutdownTimeout time.Duration
 
 	SlackBotToken      string
 	SlackAppToken      string
@@ -91,6 +93,15 @@ func loadConfig(getenv func(string) string) Config {
 		"OPENAI_DAILY_TOKENS must be a whole number of tokens, 0 for no cap")
 	c.OpenAIContextTokens = int(c.parseInt(getenv, "OPENAI_CONTEXT_TOKENS", 8000,
 		"OPENAI_CONTEXT_TOKENS must be a whole number of tokens"))
+	c.ShutdownTimeout = 10 * time.Second
+	if v := getenv("BOT_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			c.parseErrs = append(c.parseErrs, errors.New("BOT_SHUTDOWN_TIMEOUT must be a duration like 10s"))
+		} else {
+			c.ShutdownTimeout = d
+		}
+	}
 	c.OpenAITimeout = 30 * time.Second
 	if v := getenv("OPENAI_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -22,11 +22,11 @@ import (
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/dispatch"
-	"github.com/talkbot/talkbot/store"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop) // a second signal ends the bot at once, unfinished work or not
 	err := run(ctx, os.Args[1:], envWithDotenv(".env"), os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -48,17 +48,23 @@ func envWithDotenv(path string) func(string) string {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cfg := loadConfig(getenv)
+	sub := "auto"
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch sub { // these two need no valid configuration: doctor reports it, backup needs only BOT_DB
+	case "doctor":
+		return runDoctor(ctx, cfg, stdout)
+	case "backup":
+		return runBackup(ctx, cfg, args, stdout, stderr)
+	}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return fmt.Errorf("configuration (`bot doctor` explains):\n%w", err)
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	sub := "auto"
-	if len(args) > 0 {
-		sub, args = args[0], args[1:]
-	}
 	switch sub {
 	case "auto":
 		if cfg.slackEnabled() || cfg.matrixEnabled() {
@@ -76,7 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return runConsole(ctx, cfg, log, *user, *db, stdin, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: bot [console --user NAME --db PATH]\nWith no chat credentials set, bot starts the console. See README.md.")
+		fmt.Fprintln(stdout, "usage: bot [console --user NAME --db PATH | doctor | backup [--db PATH] DEST]\n"+
+			"With no chat credentials set, bot starts the console. `bot doctor` checks the setup. See README.md.")
 		return nil
 	}
 	return fmt.Errorf("unknown subcommand %q; try `bot console --user NAME`", sub)
@@ -97,40 +104,51 @@ func defaultUser(getenv func(string) string) string {
 // and one database, with the operator server on HTTP_ADDR, until ctx is done
 // or one of them fails.
 func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
-	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	st, err := openStore(ctx, cfg.DB, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	assistant, err := newAssistant(cfg, st, log)
+	ops := newOperations(st)
+	assistant, err := newAssistant(cfg, st, log, ops.metrics)
 	if err != nil {
 		return err
 	}
 	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
-	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
+	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log, Observer: ops.metrics, Grace: cfg.ShutdownTimeout})
 	mux := operatorMux()
+	ops.mount(mux, log)
 
 	// Build every adapter before starting anything, so a bad setting stops
 	// the bot before it has answered anyone.
 	var runs []func(context.Context) error
 	if cfg.slackEnabled() {
-		a, err := startSlack(ctx, cfg, log, rt, st, mux)
+		a, err := startSlack(ctx, cfg, log, rt, st, mux, ops.metrics)
 		if err != nil {
 			return err
 		}
+		ops.adapter("slack", a.Connected)
 		runs = append(runs, a.Run)
 	}
 	if cfg.matrixEnabled() {
-		a, err := startMatrix(ctx, cfg, log, rt, st)
+		a, err := startMatrix(ctx, cfg, log, rt, st, ops.metrics)
 		if err != nil {
 			return err
 		}
+		ops.adapter("matrix", a.Connected)
 		runs = append(runs, a.Run)
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	// On SIGTERM the operator server stops taking requests and the runtime
+	// finishes what is under way (BOT_SHUTDOWN_TIMEOUT at most); then the
+	// store commits what is queued and closes.
+	stopNote := context.AfterFunc(ctx, func() {
+		log.Info("stopping: taking no new work, finishing what is under way", "timeout", cfg.ShutdownTimeout.String(), "pending", rt.Pending())
+	})
+	defer stopNote()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { rt.Run(ctx); return nil })
 	for _, run := range runs {
@@ -142,7 +160,8 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return err
 }
 
-// operatorMux serves /healthz: the process is up.
+// operatorMux serves /healthz: the process is up. runChat adds /readyz and
+// /metrics (ops.go), and Slack's endpoint in HTTP mode.
 func operatorMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -170,12 +189,12 @@ func serveOperator(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 }
 
 func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath string, stdin io.Reader, stdout io.Writer) error {
-	st, err := store.Open(ctx, dbPath, store.Options{})
+	st, err := openStore(ctx, dbPath, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	assistant, err := newAssistant(cfg, st, log)
+	assistant, err := newAssistant(cfg, st, log, nil)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 // talk, the direct chats and the bot's cross-signing keys (pickled with
 // MATRIX_PICKLE_KEY); the end-to-end encryption keys of its device live
 // apart in MATRIX_CRYPTO_DB. The adapter adds adapter=matrix to log itself.
-func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.Runtime, st *store.Store) (*matrix.Adapter, error) {
+func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.Runtime, st *store.Store, obs matrix.Observer) (*matrix.Adapter, error) {
 	if cfg.MatrixPickleKey == "" {
 		return nil, errors.New("MATRIX_PICKLE_KEY must be set for Matrix (a long random string; it encrypts the end-to-end encryption keys in MATRIX_CRYPTO_DB)")
 	}
@@ -39,7 +39,8 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch
 		Runtime:           rt,
 		State:             st,
 		// Chat users share the bot: each may send 30 commands at once, then one every half second.
-		Limiter: dispatch.NewLimiter(30, 500*time.Millisecond),
-		Logger:  log,
+		Limiter:  dispatch.NewLimiter(30, 500*time.Millisecond),
+		Logger:   log,
+		Observer: obs,
 	})
 }

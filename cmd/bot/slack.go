@@ -19,7 +19,7 @@ import (
 // redeliveries and restarts never answer twice. The caller runs the
 // adapter's Run until ctx is done. log should not carry adapter=slack yet:
 // the adapter adds it.
-func startSlack(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.Runtime, st *store.Store, mux *http.ServeMux) (*slack.Adapter, error) {
+func startSlack(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.Runtime, st *store.Store, mux *http.ServeMux, obs slack.Observer) (*slack.Adapter, error) {
 	if cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		return nil, errors.New("SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is; set one of them")
 	}
@@ -31,6 +31,7 @@ func startSlack(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch.
 		Runtime:       rt,
 		Events:        st,
 		Logger:        log,
+		Observer:      obs,
 		// Chat users share the bot: each may send 30 commands at once, then one every half second.
 		Limiter: dispatch.NewLimiter(30, 500*time.Millisecond),
 	})
