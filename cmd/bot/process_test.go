@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -216,4 +219,80 @@ func TestSIGTERMDeadline(t *testing.T) {
 	if code := p.wait(); code != 0 {
 		t.Errorf("exit code = %d, want 0", code)
 	}
+}
+
+// TestBackupWhileTheBotRuns: `bot backup` copies the database while
+// commands stream in; the copy is sound and holds every add confirmed
+// before it began, and the bot never notices.
+func TestBackupWhileTheBotRuns(t *testing.T) {
+	w := newSlackWorld(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "talkbot.db")
+	p := startBot(t, dir, slackEnv(db, w.apiURL()))
+	op := p.operator()
+	p.waitLog(`msg="connected to slack"`)
+	c := newSlashClient(op, w)
+	add := func(n int) bool {
+		hook := nextHook()
+		ch := w.expect(hook)
+		if status, body, err := c.send(fmt.Sprintf("UBACKUP%d", n), "add "+distinctTitle("Backup", n), hook); err != nil || status != 200 || body != "" {
+			t.Errorf("add %d: %d %q %v", n, status, body, err)
+			return false
+		}
+		m := answer(t, ch, "add")
+		if !strings.Contains(m.Text, "Logged new talk") {
+			t.Logf("add %d answered %q", n, m.Text)
+		}
+		return strings.Contains(m.Text, "Logged new talk")
+	}
+	var before []string
+	for n := range 30 {
+		if add(n) {
+			before = append(before, distinctTitle("Backup", n))
+		}
+	}
+	done := make(chan struct{})
+	var during atomic.Int64
+	go func() {
+		defer close(done)
+		for n := 30; n < 130; n++ {
+			if add(n) {
+				during.Add(1)
+			}
+		}
+	}()
+	dest := filepath.Join(t.TempDir(), "copy.db")
+	var out, errs bytes.Buffer
+	if err := run(t.Context(), []string{"backup", "--db", db, dest}, envOf(nil), strings.NewReader(""), &out, &errs); err != nil {
+		t.Fatalf("bot backup: %v\n%s", err, errs.String())
+	}
+	<-done
+	if !strings.Contains(out.String(), "backed up "+db+" to "+dest) || !strings.Contains(out.String(), "integrity_check ok") {
+		t.Errorf("bot backup said %q", out.String())
+	}
+	if during.Load() != 100 {
+		t.Errorf("%d of the 100 adds during the backup were confirmed", during.Load())
+	}
+	if missing := missingTitles(t, dest, before); len(missing) > 0 {
+		t.Errorf("the backup lacks %d adds confirmed before it, e.g. %q", len(missing), missing[0])
+	}
+	if h, err := store.Check(t.Context(), dest); err != nil || len(h.Problems) > 0 {
+		t.Errorf("the backup: %+v, %v", h, err)
+	}
+	// A second backup to the same name is refused rather than overwriting the first.
+	if err := run(t.Context(), []string{"backup", "--db", db, dest}, envOf(nil), strings.NewReader(""), &out, &errs); err == nil ||
+		!strings.Contains(err.Error(), "never overwrites") {
+		t.Errorf("backup onto an existing file: %v", err)
+	}
+	if err := run(t.Context(), []string{"backup"}, envOf(nil), strings.NewReader(""), &out, &errs); err == nil ||
+		!strings.Contains(err.Error(), "bot backup [--db PATH] DEST") {
+		t.Errorf("backup without DEST: %v", err)
+	}
+}
+
+// distinctTitle is a title unlike every other one it makes: the bot takes
+// "Backup n100" for a typo of "Backup n10", as it should.
+func distinctTitle(kind string, n int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprint(kind, n)))
+	return fmt.Sprintf("%s %x", kind, sum[:6])
 }
