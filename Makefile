@@ -3,7 +3,7 @@ TAGS := sqlite_fts5 goolm
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: build run test fuzz bench vet clean
+.PHONY: build run test fuzz bench soak vet clean
 
 build:
 	$(GO) build -tags '$(TAGS)' -o bin/bot ./cmd/bot
@@ -33,6 +33,11 @@ fuzz:
 ## bench: the benchmarks of BENCHMARKS.md (builds a large database first; minutes)
 bench:
 	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem -benchtime 2s -timeout 60m ./bench/
+
+## soak: the soak test for longer (SOAK=10m by default): 200 Slack users, goroutines and memory reported
+SOAK ?= 10m
+soak:
+	TALKBOT_SOAK=$(SOAK) $(GO) test -tags '$(TAGS)' -count=1 -run '^TestSoak$$' -v -timeout 0 ./cmd/bot
 
 clean:
 	rm -rf bin
