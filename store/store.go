@@ -58,17 +58,25 @@ const maxBatch = 64
 // Options configure Open.
 type Options struct {
 	Now func() time.Time // the clock; time.Now when nil
+	// Durable syncs the write-ahead log at every commit (synchronous=FULL),
+	// so that a change the bot confirmed survives the machine losing power,
+	// not only the process dying; group commit shares the sync among the
+	// changes of a batch. The bot sets it; tests, which need no power-loss
+	// safety, leave it off and run several times faster.
+	Durable bool
 }
 
 // DSN returns the connection string for a database file, with every
 // per-connection setting in it (a PRAGMA sent once reaches one pooled connection only).
-func DSN(path string) string {
+func DSN(path string) string { return dsn(path, "NORMAL") }
+
+func dsn(path, synchronous string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
-	q.Set("_synchronous", "NORMAL")
+	q.Set("_synchronous", synchronous)
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -80,7 +88,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w, err := sql.Open("sqlite3", DSN(path))
+	synchronous := "NORMAL"
+	if opts.Durable {
+		synchronous = "FULL"
+	}
+	w, err := sql.Open("sqlite3", dsn(path, synchronous))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

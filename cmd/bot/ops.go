@@ -82,7 +82,7 @@ func (o *operations) serveReady(w http.ResponseWriter, r *http.Request) {
 // openStore opens the database, saying where the copy is when the schema was
 // migrated (Open backs the database up before it migrates).
 func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, path, store.Options{})
+	st, err := store.Open(ctx, path, store.Options{Durable: true})
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
