@@ -35,6 +35,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"OPENAI_CONTEXT_TOKENS": "512"}, "OPENAI_CONTEXT_TOKENS must be at least 2048"},
 		{map[string]string{"OPENAI_TIMEOUT": "30"}, "OPENAI_TIMEOUT must be a duration"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
+		{map[string]string{"BOT_SHUTDOWN_TIMEOUT": "soon"}, "BOT_SHUTDOWN_TIMEOUT must be a duration"},
 	}
 	for _, tc := range tests {
 		err := loadConfig(envOf(tc.env)).Validate()
