@@ -405,6 +405,7 @@ func (p *pool) run(ctx context.Context) {
 			for {
 				select {
 				case <-ctx.Done():
+					p.drain(jobCtx) // what is queued still runs, on every worker
 					return
 				default:
 				}
@@ -412,6 +413,7 @@ func (p *pool) run(ctx context.Context) {
 				case j := <-p.jobs:
 					p.do(jobCtx, j)
 				case <-ctx.Done():
+					p.drain(jobCtx)
 					return
 				}
 			}
@@ -421,10 +423,15 @@ func (p *pool) run(ctx context.Context) {
 	p.gate.Lock()
 	p.closed = true
 	p.gate.Unlock()
+	p.drain(jobCtx) // submitted while the workers were finishing
+}
+
+// drain runs the jobs on the queue until it is empty.
+func (p *pool) drain(ctx context.Context) {
 	for {
 		select {
 		case j := <-p.jobs:
-			p.do(jobCtx, j)
+			p.do(ctx, j)
 		default:
 			return
 		}
