@@ -152,7 +152,12 @@ func TestSoak(t *testing.T) {
 	if end.goroutines > start.goroutines+10 || end.goroutines > baseline.goroutines+20 {
 		t.Errorf("goroutines grew: %.0f before the load, %.0f at the start, %.0f at the end", baseline.goroutines, start.goroutines, end.goroutines)
 	}
-	if end.heapMiB > 2*start.heapMiB+32 || end.rssMiB > 2*start.rssMiB+64 {
+	// The Slack adapter remembers each request's signature for 6 minutes and
+	// its trigger id for 10 (replay protection), some 200 bytes each, and
+	// SQLite's page caches fill up to 2 MB a connection: under steady load
+	// the heap grows for the first ten minutes, then levels off. A leak
+	// would outgrow these bounds, which allow for that and for GC timing.
+	if end.heapMiB > 2*start.heapMiB+64 || end.rssMiB > 2*start.rssMiB+128 {
 		t.Errorf("memory grew: %s at the start, %s at the end", start, end)
 	}
 }
