@@ -38,7 +38,7 @@ func (a *Adapter) Connected() bool { return a.connected.Load() }
 
 // waited reports the rate-limit waits of one kind of call to the Observer.
 func (a *Adapter) waited(call string) func(time.Duration) {
-	return func(d time.Duration) { a.obs.RateLimitWait(Platform, call, d) }
+	return func(d time.Duration) { a.observer().RateLimitWait(Platform, call, d) }
 }
 
 // observeRequests counts each request mautrix makes (every attempt).
@@ -50,7 +50,7 @@ func (a *Adapter) observeRequests(req *http.Request, resp *http.Response, err er
 	case err != nil || resp == nil || resp.StatusCode >= 400:
 		outcome = "error"
 	}
-	a.obs.APICall(Platform, callName(req.URL.Path), outcome)
+	a.observer().APICall(Platform, callName(req.URL.Path), outcome)
 }
 
 // callName names a Client-Server API request for metrics without its ids:
@@ -143,4 +143,12 @@ func refusal(err error, token bool) error {
 			"make a new access token for the bot, or set MATRIX_PASSWORD instead: %w", err)
 	}
 	return err
+}
+
+// observer is the Observer, or one that ignores everything (an Adapter not made by New).
+func (a *Adapter) observer() Observer {
+	if a.obs == nil {
+		return nopObserver{}
+	}
+	return a.obs
 }

@@ -45,7 +45,7 @@ func newSyncer(a *Adapter) *syncer {
 // the loop goes on: one bad event never stops the bot.
 func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, since string) error {
 	if s.backoff.reset() {
-		s.a.obs.Reconnect(Platform)
+		s.a.observer().Reconnect(Platform)
 	}
 	s.a.connected.Store(true)
 	if !s.synced {
@@ -71,7 +71,7 @@ func (s *syncer) OnFailedSync(_ *mautrix.RespSync, err error) (time.Duration, er
 	}
 	wait := s.backoff.next(err)
 	if _, limited := rateLimited(err); limited {
-		s.a.obs.RateLimitWait(Platform, "sync", wait)
+		s.a.observer().RateLimitWait(Platform, "sync", wait)
 	}
 	s.a.log.Warn("sync failed; retrying", "err", err, "retry_in", wait)
 	return wait, nil
