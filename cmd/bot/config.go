@@ -18,6 +18,8 @@ type Config struct {
 	Admins   []string // BOT_ADMINS
 	HTTPAddr string   // HTTP_ADDR
 	LogLevel string   // LOG_LEVEL
+	// DIGEST_WINDOW: how late a digest still goes out when the bot was down at its time
+	DigestWindow time.Duration
 
 	SlackBotToken      string
 	SlackAppToken      string
@@ -91,6 +93,14 @@ func loadConfig(getenv func(string) string) Config {
 		"OPENAI_DAILY_TOKENS must be a whole number of tokens, 0 for no cap")
 	c.OpenAIContextTokens = int(c.parseInt(getenv, "OPENAI_CONTEXT_TOKENS", 8000,
 		"OPENAI_CONTEXT_TOKENS must be a whole number of tokens"))
+	c.DigestWindow = 6 * time.Hour
+	if v := getenv("DIGEST_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			c.parseErrs = append(c.parseErrs, errors.New("DIGEST_WINDOW must be a duration like 6h"))
+		}
+		c.DigestWindow = d
+	}
 	c.OpenAITimeout = 30 * time.Second
 	if v := getenv("OPENAI_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
