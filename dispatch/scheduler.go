@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -24,7 +26,8 @@ type Ledger interface {
 	ClaimDigest(ctx context.Context, k talkbot.DigestKey, owner string, lease time.Duration) (talkbot.DigestRecord, bool, error)
 	SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note string) (bool, error)
 	MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, messageID string) error
-	ClaimOutbox(ctx context.Context, owner string, limit int, lease time.Duration) ([]talkbot.OutboxItem, int, error)
+	// ClaimOutbox takes pending notices of the given platforms only.
+	ClaimOutbox(ctx context.Context, owner string, platforms []string, limit int, lease time.Duration) ([]talkbot.OutboxItem, int, error)
 	FinishOutbox(ctx context.Context, ids []int64, sent bool) error
 }
 
@@ -133,6 +136,9 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 // digest posts a channel's digests that are due: today's, and yesterday's
 // when its time was late in the evening and the bot was down.
 func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
+	if s.cfg.Posters[d.Platform] == nil {
+		return nil // another bot on this database runs that platform, or none does yet
+	}
 	conf, err := s.cfg.Ledger.TeamConference(ctx, d.WorkspaceID)
 	if errors.Is(err, talkbot.ErrNotFound) {
 		return nil
@@ -209,15 +215,11 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 		return s.cfg.Ledger.MarkDigest(ctx, k, s.cfg.Owner, talkbot.DigestClaimed, talkbot.DigestEmpty, "")
 	}
 	p := s.cfg.Posters[d.Platform]
-	if p == nil {
-		log.WarnContext(ctx, "digest not posted: no adapter for the platform is running", "platform", d.Platform)
-		return s.cfg.Ledger.MarkDigest(ctx, k, s.cfg.Owner, talkbot.DigestClaimed, talkbot.DigestClaimed, "")
-	}
 	if err := s.cfg.Ledger.MarkDigest(ctx, k, s.cfg.Owner, talkbot.DigestClaimed, talkbot.DigestSending, ""); err != nil {
 		return err
 	}
 	to := commands.Destination{Platform: d.Platform, Workspace: d.Workspace, Channel: d.Channel,
-		Key: fmt.Sprintf("digest-%d-%d-%s", conf.ID, d.WorkspaceID, day)}
+		Key: fmt.Sprintf("digest-%d-%s-%s", conf.ID, d.Channel, day)}
 	id, err := s.cfg.Runtime.Post(ctx, p, to, reply)
 	if err != nil {
 		// Not posted: claimed again, so the next pass retries within the window.
@@ -239,7 +241,8 @@ func (s *Scheduler) observe(st talkbot.DigestStatus) {
 // outbox sends the queued notices: one message a person however many of
 // their talks got recordings, one a channel for a conference change.
 func (s *Scheduler) outbox(ctx context.Context) error {
-	items, abandoned, err := s.cfg.Ledger.ClaimOutbox(ctx, s.cfg.Owner, outboxBatch, s.cfg.Lease)
+	platforms := slices.Sorted(maps.Keys(s.cfg.Posters))
+	items, abandoned, err := s.cfg.Ledger.ClaimOutbox(ctx, s.cfg.Owner, platforms, outboxBatch, s.cfg.Lease)
 	if err != nil {
 		return err
 	}
@@ -281,12 +284,8 @@ func (s *Scheduler) outbox(ctx context.Context) error {
 			reply = commands.ConferenceNotice(g.conf)
 		}
 		g.to.Key = fmt.Sprintf("outbox-%d", g.ids[0])
-		sent := false
-		if p := s.cfg.Posters[g.to.Platform]; p != nil {
-			_, err := s.cfg.Runtime.Post(ctx, p, g.to, reply)
-			sent = err == nil
-		}
-		if err := s.cfg.Ledger.FinishOutbox(context.WithoutCancel(ctx), g.ids, sent); err != nil {
+		_, err := s.cfg.Runtime.Post(ctx, s.cfg.Posters[g.to.Platform], g.to, reply)
+		if err := s.cfg.Ledger.FinishOutbox(context.WithoutCancel(ctx), g.ids, err == nil); err != nil {
 			errs = append(errs, err)
 		}
 	}

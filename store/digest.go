@@ -387,6 +387,14 @@ func talkIDs(ts []talkbot.TalkSummary) []any {
 	return out
 }
 
+func platformArgs(ps []string) []any {
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		out[i] = p
+	}
+	return out
+}
+
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
@@ -421,7 +429,7 @@ const outboxAttempts = 3
 // sending, grouped so one recipient's messages come together. Messages left
 // sending longer than lease by a bot that stopped are given up (they may
 // have been sent: a notice is sent at most once); it returns how many.
-func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease time.Duration) ([]talkbot.OutboxItem, int, error) {
+func (s *Store) ClaimOutbox(ctx context.Context, owner string, platforms []string, limit int, lease time.Duration) ([]talkbot.OutboxItem, int, error) {
 	var items []talkbot.OutboxItem
 	var abandoned int
 	err := s.update(ctx, func(tx *txn) error {
@@ -438,7 +446,8 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease 
 			COALESCE(u.id, 0), COALESCE(u.external_id, ''), COALESCE(u.name, ''),
 			COALESCE(o.talk_id, 0), COALESCE(o.conference_id, 0)
 			FROM outbox o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN users u ON u.id = o.user_id
-			WHERE o.status = 'pending' ORDER BY o.workspace_id, o.kind, o.user_id, o.channel, o.id LIMIT ?`, limit)
+			WHERE o.status = 'pending' AND w.platform IN (`+placeholders(len(platforms))+`)
+			ORDER BY o.workspace_id, o.kind, o.user_id, o.channel, o.id LIMIT ?`, append(platformArgs(platforms), limit)...)
 		if err != nil {
 			return fmt.Errorf("query outbox: %w", err)
 		}

@@ -193,7 +193,10 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 	a := &console.Adapter{Server: rt, User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
 	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt,
 		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: a}, Window: cfg.DigestWindow, Logger: log})
-	go sched.Run(ctx)
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan struct{})
+	go func() { sched.Run(schedCtx); close(schedDone) }()
+	defer func() { stopSched(); <-schedDone }() // before the store closes
 	if a.Prompt {
 		fmt.Fprintf(stdout, "talkbot console: you are %s (`--user NAME` picks another), data in %s. Type `help`, or Ctrl-D to quit.\n", user, dbPath)
 	}
