@@ -103,6 +103,8 @@ type Span struct {
 	Style Style
 	URL   string // StyleLink: where it goes
 	User  string // StyleMention: the platform's user id
+	// Channel is StyleChannel's platform channel id (a Slack C…, a Matrix !room).
+	Channel string
 }
 
 // Style is how a span is shown.
@@ -116,6 +118,7 @@ const (
 	StyleCode
 	StyleLink
 	StyleMention
+	StyleChannel // a channel or room: Text as typed, Channel its id
 )
 
 // Talks returns the ids of the talks a reply shows, in order: its cards' and

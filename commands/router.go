@@ -78,6 +78,8 @@ type Store interface {
 	// NotesByTalk returns talks with the notes the query selects, at most
 	// q.Limit talks, the most noted first.
 	NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbot.NotedTalk, error)
+
+	DigestStore
 }
 
 // Request is one message to the bot, as an adapter saw it.
@@ -92,6 +94,9 @@ type Request struct {
 	// they are. Commands read user references from these, never from
 	// platform syntax.
 	Mentions []Mention
+	// Channels are the channels the message names as the platform marked
+	// them (Slack's <#C123|talks>): how they appear in Text, and their ids.
+	Channels []ChannelRef
 	Channel  string // where it was said: a Slack channel or Matrix room id; "" in the console
 	// Admin says the user is an admin here: the platform's role or BOT_ADMINS.
 	Admin bool
@@ -102,6 +107,12 @@ type Request struct {
 	// Shared says others will see the reply (a shared Matrix room, a Slack
 	// message shared to a channel): private notes are then left out of it.
 	Shared bool
+}
+
+// ChannelRef is a channel a message names.
+type ChannelRef struct {
+	Text string // as it appears in Request.Text: "#talks"
+	ID   string // the platform's id: "C123"
 }
 
 // Mention is a user a message mentions.

@@ -76,7 +76,7 @@ func New() *Metrics {
 		llmFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "llm_fallbacks_total",
 			Help: "Answers the built-in summariser or parser gave because the LLM could not, by reason."}, []string{"reason"}),
 		digestPosts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "digest_posts_total",
-			Help: "Scheduled digest posts, by status (posted, skipped, failed, …)."}, []string{"status"}),
+			Help: "Scheduled digest posts, by status (posted, empty, skipped, unknown)."}, []string{"status"}),
 	}
 	reg.MustRegister(m.commands, m.commandDuration, m.queueDepth, m.reconnects, m.apiCalls, m.rateLimitWaits,
 		m.rateLimitTime, m.llmCalls, m.llmDuration, m.llmTokens, m.llmCacheHits, m.llmFallbacks, m.digestPosts,
@@ -168,6 +168,6 @@ func (m *Metrics) LLMCacheHit() { m.llmCacheHits.Inc() }
 // LLMFallback counts an answer the built-in path gave instead (llm.Observer).
 func (m *Metrics) LLMFallback(reason string) { m.llmFallbacks.WithLabelValues(reason).Inc() }
 
-// DigestPosted counts a scheduled digest post by its status: "posted",
-// "skipped" (nothing to post, or posted already), "failed".
+// DigestPosted counts a scheduled digest by its status (dispatch.DigestObserver):
+// "posted", "empty", "skipped" (the bot was down past the window), "unknown".
 func (m *Metrics) DigestPosted(status string) { m.digestPosts.WithLabelValues(status).Inc() }

@@ -22,11 +22,11 @@ import (
 
 // The one type serves every observer interface.
 var (
-	_ dispatch.Observer                        = (*metrics.Metrics)(nil)
-	_ slack.Observer                           = (*metrics.Metrics)(nil)
-	_ matrix.Observer                          = (*metrics.Metrics)(nil)
-	_ llm.Observer                             = (*metrics.Metrics)(nil)
-	_ interface{ DigestPosted(status string) } = (*metrics.Metrics)(nil)
+	_ dispatch.Observer       = (*metrics.Metrics)(nil)
+	_ slack.Observer          = (*metrics.Metrics)(nil)
+	_ matrix.Observer         = (*metrics.Metrics)(nil)
+	_ llm.Observer            = (*metrics.Metrics)(nil)
+	_ dispatch.DigestObserver = (*metrics.Metrics)(nil)
 )
 
 func scrape(t *testing.T, h http.Handler) string {

@@ -111,6 +111,13 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			if err := updateTalk(ctx, tx, patched); err != nil {
 				return err
 			}
+			if talk.RecordingURL == "" && patched.RecordingURL != "" {
+				// The schema queued a notice for everyone waiting for the recording; whoever added it knows.
+				if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'skipped'
+					WHERE kind = 'recording' AND talk_id = ? AND user_id = ? AND status = 'pending'`, talk.ID, c.User.ID); err != nil {
+					return fmt.Errorf("skip own recording notice: %w", err)
+				}
+			}
 			if !out.Created {
 				rec.TalkBefore = toUndoTalk(talk)
 			}

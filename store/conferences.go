@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/talkbot/talkbot"
 )
@@ -85,23 +86,29 @@ func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.
 		}
 		c.ID, _ = res.LastInsertId()
 		c.WorkspaceID = u.WorkspaceID
-		return switchConference(ctx, tx, u, c.ID, forTeam)
+		return switchConference(ctx, tx, u, c.ID, forTeam, s.now())
 	})
 	return c, err
 }
 
 // switchConference points the user at a conference: with forTeam the
 // workspace's active conference changes and the user follows it.
-func switchConference(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, forTeam bool) error {
+func switchConference(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, forTeam bool, now time.Time) error {
 	if !forTeam { // picking the team's own conference is following the team again
 		_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULLIF(?, (SELECT active_conference_id FROM workspaces WHERE id = ?))
 			WHERE id = ?`, conferenceID, u.WorkspaceID, u.ID)
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ?`, conferenceID, u.WorkspaceID); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ? AND active_conference_id IS NOT ?`, conferenceID, u.WorkspaceID, conferenceID)
+	if err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID)
+	if n, _ := res.RowsAffected(); n == 1 { // the team moved: the digest channels hear of it
+		if err := queueConferenceNotice(ctx, tx, u.WorkspaceID, conferenceID, now); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID)
 	return err
 }
 
@@ -116,7 +123,7 @@ func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string, 
 	if err != nil {
 		return c, fmt.Errorf("find conference: %w", err)
 	}
-	err = s.update(ctx, func(tx *txn) error { return switchConference(ctx, tx, u, c.ID, forTeam) })
+	err = s.update(ctx, func(tx *txn) error { return switchConference(ctx, tx, u, c.ID, forTeam, s.now()) })
 	return c, err
 }
 

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -92,10 +93,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Durable {
 		synchronous = "FULL"
 	}
-	w, err := sql.Open("sqlite3", dsn(path, synchronous))
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	w := sql.OpenDB(writeConnector{dsn: dsn(path, synchronous), driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		// The schema's triggers stamp times with the store's clock, so tests
+		// with an injected clock see the times they set.
+		return c.RegisterFunc("talkbot_now", func() string { return formatTime(opts.Now()) }, false)
+	}}})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	unlock, err := lockFile(path + ".lock")
@@ -121,6 +123,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	go s.commitLoop()
 	return s, nil
 }
+
+// writeConnector opens the write connection with the store's own SQL functions.
+type writeConnector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func (c writeConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c writeConnector) Driver() driver.Driver                        { return c.driver }
 
 // migrate applies the pending migrations, after backing up a database that
 // has a schema already; it returns the backup's path ("" for none). The

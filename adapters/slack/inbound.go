@@ -54,7 +54,7 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 	raw, mentions := commandText(sc.Text)
 	text, share := cutShare(raw)
 	o := origin{team: sc.TeamID, user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID,
-		responseURL: sc.ResponseURL, dm: strings.HasPrefix(sc.ChannelID, "D")}
+		responseURL: sc.ResponseURL, dm: strings.HasPrefix(sc.ChannelID, "D"), channels: channelRefs(sc.Text)}
 	run := func(ctx context.Context) { a.serve(ctx, o, text, mentions, delivery{share: share}) }
 	if a.opensAddModal(text) {
 		trigger := sc.TriggerID
@@ -96,6 +96,7 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	var o origin
 	command := func(text string, dm bool) {
 		raw, mentions := commandText(stripMention(text, botUser))
+		o.channels = channelRefs(text)
 		text, share := cutShare(raw)
 		if dm {
 			share = false
@@ -257,7 +258,7 @@ func (a *Adapter) blockAction(ctx context.Context, o origin, act *slackgo.BlockA
 // known one); admin status is asked of Slack only when a command needs it.
 func (a *Adapter) request(o origin, text string, mentions []commands.Mention, shared bool) commands.Request {
 	return commands.Request{Platform: talkbot.PlatformSlack, Workspace: o.team, UserID: o.user, UserName: o.userName,
-		Text: text, Mentions: mentions, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared}
+		Text: text, Mentions: mentions, Channels: o.channels, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared}
 }
 
 // serve runs a command through the runtime and sends its replies where they

@@ -66,8 +66,9 @@ type origin struct {
 	channel              string
 	threadTS             string
 	responseURL          string
-	dm                   bool // a direct message with the app
-	home                 bool // the App Home: no channel
+	dm                   bool                  // a direct message with the app
+	home                 bool                  // the App Home: no channel
+	channels             []commands.ChannelRef // the channels the message names
 }
 
 // delivery says how to show the answer.

@@ -74,6 +74,9 @@ func safeURL(u string) (string, bool) {
 // reSlackUser is a Slack user id, the only kind of mention rendered live.
 var reSlackUser = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 
+// reSlackChannel is a Slack channel id, rendered as Slack's channel link.
+var reSlackChannel = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+
 // wrap puts markup delimiters around text that can carry them: not empty,
 // without the delimiter or a line break inside, with the spaces at its ends
 // outside (Slack ignores "* bold*"). Otherwise the text stays plain.
@@ -106,6 +109,10 @@ func spanMrkdwn(s commands.Span) string {
 		}
 		if s.URL != "" && s.URL != s.Text {
 			return t + " (" + escape(s.URL) + ")"
+		}
+	case commands.StyleChannel:
+		if reSlackChannel.MatchString(s.Channel) {
+			return "<#" + s.Channel + ">"
 		}
 	case commands.StyleMention:
 		if reSlackUser.MatchString(s.User) {

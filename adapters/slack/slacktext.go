@@ -32,6 +32,23 @@ func commandText(s string) (string, []commands.Mention) {
 	return text, mentions
 }
 
+// reChannelRef is a channel as Slack marks it: <#C123|talks>, or <#C123>.
+var reChannelRef = regexp.MustCompile(`<#([CG][A-Z0-9]+)(?:\|([^<>|]*))?>`)
+
+// channelRefs returns the channels a message names, each as commandText
+// shows it (#talks) with its id.
+func channelRefs(s string) []commands.ChannelRef {
+	var out []commands.ChannelRef
+	for _, m := range reChannelRef.FindAllStringSubmatch(s, -1) {
+		text := "#" + m[1]
+		if m[2] != "" {
+			text = "#" + htmlUnescaper.Replace(m[2])
+		}
+		out = append(out, commands.ChannelRef{Text: text, ID: m[1]})
+	}
+	return out
+}
+
 func containsMention(ms []commands.Mention, m commands.Mention) bool {
 	for _, x := range ms {
 		if x == m {

@@ -20,6 +20,8 @@ type Config struct {
 	LogLevel string   // LOG_LEVEL
 	// BOT_SHUTDOWN_TIMEOUT: on SIGTERM, how long commands under way and queued may take to finish
 	ShutdownTimeout time.Duration
+	// DIGEST_WINDOW: how late a digest still goes out when the bot was down at its time
+	DigestWindow time.Duration
 
 	SlackBotToken      string
 	SlackAppToken      string
@@ -101,6 +103,14 @@ func loadConfig(getenv func(string) string) Config {
 		} else {
 			c.ShutdownTimeout = d
 		}
+	}
+	c.DigestWindow = 6 * time.Hour
+	if v := getenv("DIGEST_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			c.parseErrs = append(c.parseErrs, errors.New("DIGEST_WINDOW must be a duration like 6h"))
+		}
+		c.DigestWindow = d
 	}
 	c.OpenAITimeout = 30 * time.Second
 	if v := getenv("OPENAI_TIMEOUT"); v != "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/joho/godotenv"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/adapters/console"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/dispatch"
@@ -122,6 +123,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// Build every adapter before starting anything, so a bad setting stops
 	// the bot before it has answered anyone.
 	var runs []func(context.Context) error
+	posters := map[string]dispatch.Poster{}
 	if cfg.slackEnabled() {
 		a, err := startSlack(ctx, cfg, log, rt, st, mux, ops.metrics)
 		if err != nil {
@@ -129,6 +131,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		ops.adapter("slack", a.Connected)
 		runs = append(runs, a.Run)
+		posters[talkbot.PlatformSlack] = a
 	}
 	if cfg.matrixEnabled() {
 		a, err := startMatrix(ctx, cfg, log, rt, st, ops.metrics)
@@ -137,7 +140,13 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		ops.adapter("matrix", a.Connected)
 		runs = append(runs, a.Run)
+		posters[talkbot.PlatformMatrix] = a
 	}
+	// The daily digests and the notices: the ledger in the database keeps
+	// them to once, however many bots share it.
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt, Posters: posters,
+		Window: cfg.DigestWindow, Logger: log, Observer: ops.metrics})
+	runs = append(runs, func(ctx context.Context) error { sched.Run(ctx); return nil })
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -201,6 +210,12 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
 	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
 	a := &console.Adapter{Server: rt, User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt,
+		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: a}, Window: cfg.DigestWindow, Logger: log})
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan struct{})
+	go func() { sched.Run(schedCtx); close(schedDone) }()
+	defer func() { stopSched(); <-schedDone }() // before the store closes
 	if a.Prompt {
 		fmt.Fprintf(stdout, "talkbot console: you are %s (`--user NAME` picks another), data in %s. Type `help`, or Ctrl-D to quit.\n", user, dbPath)
 	}

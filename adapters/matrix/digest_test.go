@@ -1,0 +1,99 @@
+package matrix_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"maunium.net/go/mautrix/event"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/dispatch"
+)
+
+// TestDigestPostedToMatrix: the room's admin turns the digest on in an
+// encrypted room; at its time the scheduler posts it there as an m.notice
+// with HTML, once, without the private note.
+func TestDigestPostedToMatrix(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, true)
+
+	now := time.Now()
+	offset := 12 - now.UTC().Hour() // a zone where it is about noon: the day never straddles midnight
+	if offset > 12 {
+		offset -= 24
+	}
+	zone := "Etc/GMT"
+	if offset != 0 {
+		zone = fmt.Sprintf("Etc/GMT%+d", -offset)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{
+		"!talk conf new Matrix Summit " + zone,
+		"!talk add Resize Your Pods In-Place With Deterministic eBPF Triggers 5/5 -- mind <b>blown</b>",
+		"!talk note --private #1 secret plans",
+	} {
+		if _, reply := alice.ask(room, cmd); strings.Contains(reply.Body, "Sorry") || strings.Contains(reply.Body, "Only an admin") {
+			t.Fatalf("%s: %s", cmd, reply.Body)
+		}
+	}
+	at := now.In(loc).Add(time.Minute).Format("15:04")
+	if _, reply := alice.ask(room, "!talk digest on here at "+at); !strings.Contains(reply.Body, "The daily digest goes to "+room.String()) {
+		t.Fatalf("digest on: %s", reply.Body)
+	}
+
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: e.store, Digests: e.router,
+		Runtime: dispatch.New(dispatch.Config{Handler: e.router, Logger: slog.New(slog.DiscardHandler)}),
+		Posters: map[string]dispatch.Poster{talkbot.PlatformMatrix: b.adapter}, Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }})
+	for range 2 {
+		if err := sched.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var digests []*event.Event
+	poll(t, "the digest in the room", func() bool {
+		digests = digests[:0]
+		for _, evt := range alice.fromBot(room, e.botID) {
+			if strings.HasPrefix(evt.Content.AsMessage().Body, "Matrix Summit") {
+				digests = append(digests, evt)
+			}
+		}
+		return len(digests) > 0
+	})
+	// A third pass, then a barrier post: still one digest.
+	if err := sched.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	alice.ask(room, "!talk digest status")
+	n := 0
+	for _, evt := range alice.fromBot(room, e.botID) {
+		if strings.HasPrefix(evt.Content.AsMessage().Body, "Matrix Summit") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d digests in the room, want 1", n)
+	}
+	msg := digests[0].Content.AsMessage()
+	if msg.MsgType != event.MsgNotice || digests[0].Mautrix.EventSource&event.SourceDecrypted == 0 {
+		t.Errorf("the digest is %s, decrypted %v: want an encrypted m.notice", msg.MsgType, digests[0].Mautrix.EventSource&event.SourceDecrypted != 0)
+	}
+	for _, want := range []string{"<strong>Matrix Summit", "<strong>#1</strong> Resize Your Pods", "mind &lt;b&gt;blown&lt;/b&gt;"} {
+		if !strings.Contains(msg.FormattedBody, want) {
+			t.Errorf("the digest's HTML lacks %q:\n%s", want, msg.FormattedBody)
+		}
+	}
+	if strings.Contains(msg.Body, "secret plans") || strings.Contains(msg.FormattedBody, "secret plans") {
+		t.Errorf("a private note in the room's digest:\n%s", msg.Body)
+	}
+	noPlaintext(t, alice, room, e.botID)
+}

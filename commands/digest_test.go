@@ -1,0 +1,100 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+)
+
+// on runs a command in a Slack or Matrix channel.
+func (f *fixture) on(platform, channel string, admin bool, text string, chans ...commands.ChannelRef) commands.Reply {
+	f.t.Helper()
+	return f.router.Handle(context.Background(), commands.Request{Platform: platform, Workspace: "T1",
+		UserID: "U1", UserName: "alice", Text: text, Channel: channel, Admin: admin, Channels: chans})
+}
+
+func TestDigestCommands(t *testing.T) {
+	f := newFixture(t)
+	f.on(talkbot.PlatformSlack, "C1", true, "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+
+	for _, tc := range []struct {
+		platform, channel string
+		admin             bool
+		text              string
+		chans             []commands.ChannelRef
+		want              string // in the reply
+		kind              commands.Kind
+	}{
+		{talkbot.PlatformSlack, "C1", false, "digest on here at 18:00", nil, "Only an admin", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest on here at 6pm", nil, "“6pm” is not a time", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest on here at 24:00", nil, "“24:00” is not a time", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest on here", nil, "At what time?", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest on here at 18:00 Mars/Olympus", nil, "not a time zone I know", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest on here at 18:00 Local", nil, "not a time zone I know", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest on talks at 18:00", nil, "“talks” is not a channel", commands.KindError},
+		{talkbot.PlatformSlack, "D1", true, "digest on here at 18:00", nil, "", commands.KindOK}, // a DM is a place to post too
+		{talkbot.PlatformSlack, "", true, "digest on here at 18:00", nil, "Here is a direct message", commands.KindError},
+		{talkbot.PlatformMatrix, "!r:example.org", true, "digest on #talks:example.org at 18:00", nil, "not a room id", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest frobnicate", nil, "Try `digest on here at 18:00`", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest off #nowhere", nil, "There is no digest for that channel", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "digest preview 2024-13-40", nil, "is not a date", commands.KindError},
+		{talkbot.PlatformSlack, "C1", true, "notify maybe", nil, "Try `notify on` or `notify off`", commands.KindError},
+	} {
+		r := f.on(tc.platform, tc.channel, tc.admin, tc.text, tc.chans...)
+		if r.Kind != tc.kind || !strings.Contains(r.Text(), tc.want) {
+			t.Errorf("%s %q: %v %q, want %v with %q", tc.platform, tc.text, r.Kind, r.Text(), tc.kind, tc.want)
+		}
+	}
+	// Only the DM's digest was set up by all that.
+	if r := f.on(talkbot.PlatformSlack, "D1", true, "digest off here"); r.Kind != commands.KindOK {
+		t.Fatalf("digest off here: %s", r.Text())
+	}
+
+	// Slack sends a channel picked from the list as <#C123|talks>: its id is what is kept.
+	r := f.on(talkbot.PlatformSlack, "C1", true, "digest on #kubecon-talks at 18:30",
+		commands.ChannelRef{Text: "#kubecon-talks", ID: "C0KUBE"})
+	if r.Kind != commands.KindOK || !strings.Contains(r.Text(), "C0KUBE at 18:30 America/Denver") {
+		t.Errorf("digest on #channel: %s", r.Text())
+	}
+	// A channel typed by name is kept as typed (Slack posts to #name too); a zone of its own.
+	f.on(talkbot.PlatformSlack, "C1", true, "digest on #general 08:00 Europe/Berlin")
+	f.on(talkbot.PlatformMatrix, "!room:example.org", true, "digest on here at 19:00")
+
+	status := f.on(talkbot.PlatformSlack, "C1", false, "digest status").Text()
+	for _, want := range []string{"#general at 08:00 Europe/Berlin, next Thu 14 Nov 08:00", "C0KUBE at 18:30 America/Denver, next Wed 13 Nov 18:30"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("status lacks %q:\n%s", want, status)
+		}
+	}
+	if strings.Contains(status, "!room") {
+		t.Errorf("a Matrix room shows in the Slack workspace's status:\n%s", status)
+	}
+	if r := f.on(talkbot.PlatformSlack, "C1", true, "digest off #kubecon-talks", commands.ChannelRef{Text: "#kubecon-talks", ID: "C0KUBE"}); r.Kind != commands.KindOK {
+		t.Errorf("digest off: %s", r.Text())
+	}
+	if status := f.on(talkbot.PlatformSlack, "C1", false, "digest status").Text(); strings.Contains(status, "C0KUBE") {
+		t.Errorf("still on after off:\n%s", status)
+	}
+
+	// The channel is rendered as a channel, so Slack shows its name.
+	var span commands.Span
+	for _, s := range r.Blocks[0].(*commands.Paragraph).Spans {
+		if s.Style == commands.StyleChannel {
+			span = s
+		}
+	}
+	if span.Channel != "C0KUBE" {
+		t.Errorf("the reply names the channel as %+v", span)
+	}
+
+	// notify with no argument says where you stand.
+	if got := f.ok("bob", "notify off"); !strings.Contains(got, "No more recording messages") {
+		t.Errorf("notify off: %s", got)
+	}
+	if got := f.ok("bob", "notify"); !strings.Contains(got, "Recording messages are off for you") {
+		t.Errorf("notify: %s", got)
+	}
+}

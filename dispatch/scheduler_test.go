@@ -1,0 +1,556 @@
+package dispatch_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
+	"github.com/talkbot/talkbot/store"
+)
+
+// clock is a settable clock shared by the store, the router and the scheduler.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// posted is one post as a platform received it.
+type posted struct {
+	at    time.Time
+	to    commands.Destination
+	reply commands.Reply
+}
+
+// platform records posts, as the console would print them.
+type platform struct {
+	mu    sync.Mutex
+	clock *clock
+	posts []posted
+	fail  bool
+}
+
+func (p *platform) Post(_ context.Context, to commands.Destination, r commands.Reply) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail {
+		return "", fmt.Errorf("the platform is down")
+	}
+	p.posts = append(p.posts, posted{at: p.clock.Now(), to: to, reply: r})
+	return fmt.Sprintf("m%d", len(p.posts)), nil
+}
+
+func (p *platform) take() []posted {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.posts
+	p.posts = nil
+	return out
+}
+
+// bot is one talkbot process: its store on the shared file, its router,
+// runtime and scheduler.
+type bot struct {
+	st     *store.Store
+	router *commands.Router
+	rt     *dispatch.Runtime
+	sched  *dispatch.Scheduler
+}
+
+type world struct {
+	t     *testing.T
+	path  string
+	clock *clock
+	plat  *platform
+	logs  *syncBuffer
+	bot   *bot
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newWorld(t *testing.T, start time.Time) *world {
+	w := &world{t: t, path: filepath.Join(t.TempDir(), "bot.db"), clock: &clock{now: start}, logs: &syncBuffer{}}
+	w.plat = &platform{clock: w.clock}
+	w.bot = w.start("bot-1")
+	return w
+}
+
+// start opens another bot on the same database, as a restart or a second process would.
+func (w *world) start(owner string) *bot {
+	ctx := context.Background()
+	st, err := store.Open(ctx, w.path, store.Options{Now: w.clock.Now})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	router := commands.New(commands.Config{Store: st, Now: w.clock.Now, Logger: log})
+	rt := dispatch.New(dispatch.Config{Handler: router, Logger: log})
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt,
+		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: w.plat}, Owner: owner, Now: w.clock.Now, Logger: log})
+	return &bot{st: st, router: router, rt: rt, sched: sched}
+}
+
+// say runs a console command as user (alice is the admin) at the clock's time.
+func (w *world) say(user, text string) string {
+	w.t.Helper()
+	rep := w.bot.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+		UserID: user, UserName: user, Admin: user == "alice", Text: text})
+	if rep.Kind == commands.KindError {
+		w.t.Fatalf("%s: %q: %s", user, text, rep.Text())
+	}
+	return rep.Text()
+}
+
+func (w *world) at(s string) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.clock.Set(t)
+}
+
+func (w *world) tick(b *bot) {
+	w.t.Helper()
+	if err := b.sched.Tick(context.Background()); err != nil {
+		w.t.Fatalf("tick at %s: %v", w.clock.Now(), err)
+	}
+}
+
+// kubecon sets up the conference and a digest at 18:00 Amsterdam time.
+func (w *world) kubecon() {
+	w.say("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	w.say("alice", "digest on here at 18:00")
+}
+
+func (w *world) status(day string) talkbot.DigestStatus {
+	w.t.Helper()
+	conf, err := w.bot.st.TeamConference(context.Background(), 1)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	rec, err := w.bot.st.DigestRecord(context.Background(), talkbot.DigestKey{WorkspaceID: 1, Channel: "console", ConferenceID: conf.ID, Day: day})
+	if err != nil {
+		return ""
+	}
+	return rec.Status
+}
+
+func TestDigestPostsOnceAtTheLocalTime(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman, Red Hat 5/5 -- mind slightly blown")
+	w.say("bob", "add #1 4/5 -- the demo was great")
+	w.say("bob", "note --private #1 ask Pablo about the KEP")
+	w.say("carol", "add Cgroupv2 Is Coming Soon To a Cluster Near You 3/5")
+	w.say("dave", "missed #1 -- room full")
+
+	w.at("2026-03-24T17:59:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("posted before 18:00: %v", got)
+	}
+	preview := w.say("bob", "digest preview")
+
+	w.at("2026-03-24T18:00:00+01:00")
+	w.tick(w.bot)
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 {
+		t.Fatalf("%d posts at 18:00, want 1", len(got))
+	}
+	post := got[0].reply.Text()
+	for _, want := range []string{"KubeCon EU 2026, day 2: Tuesday 24 March", "4 people logged 2 talks and wrote 2 team notes.",
+		"Resize Your Pods In-Place", "alice, bob", "4.5/5", "Cgroupv2 Is Coming Soon", "mind slightly blown", "— alice",
+		"Missed it? Colleagues loved these"} {
+		if !strings.Contains(post, want) {
+			t.Errorf("the digest lacks %q:\n%s", want, post)
+		}
+	}
+	if strings.Contains(post, "ask Pablo") {
+		t.Errorf("a private note is in the digest:\n%s", post)
+	}
+	if got[0].to.Channel != "console" || got[0].to.Platform != talkbot.PlatformConsole {
+		t.Errorf("posted to %+v", got[0].to)
+	}
+	var picks *commands.Actions
+	for _, b := range got[0].reply.Blocks {
+		if a, ok := b.(*commands.Actions); ok {
+			picks = a
+		}
+	}
+	if picks == nil || len(picks.Buttons) != 1 || picks.Buttons[0].Command != "want #1" {
+		t.Errorf("the pick's watch-later button: %+v", picks)
+	}
+	// The preview is the post, under one line saying it is a preview.
+	if want := "Preview: the digest for 2026-03-24, as it would be posted (nothing is posted now).\n" + post; preview != want {
+		t.Errorf("preview differs from the post:\n%s", cmp.Diff(want, preview))
+	}
+	if st := w.status("2026-03-24"); st != talkbot.DigestPosted {
+		t.Errorf("ledger says %q", st)
+	}
+
+	// A restart (another bot on the same file) does not post it again.
+	w.at("2026-03-24T18:05:00+01:00")
+	w.tick(w.start("bot-2"))
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("posted again after a restart: %d posts", len(got))
+	}
+	if !strings.Contains(w.say("bob", "digest status"), "2026-03-24: posted") {
+		t.Errorf("digest status:\n%s", w.say("bob", "digest status"))
+	}
+}
+
+func TestDigestEmptyDayPostsNothing(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.at("2026-03-24T18:30:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("an empty day posted %d digests: %s", len(got), got[0].reply.Text())
+	}
+	if st := w.status("2026-03-24"); st != talkbot.DigestEmpty {
+		t.Errorf("ledger says %q, want empty", st)
+	}
+	if got := w.say("bob", "digest preview"); !strings.Contains(got, "Nothing was logged on 2026-03-24") {
+		t.Errorf("preview of an empty day: %s", got)
+	}
+	// Days outside the conference have no digest, even with something logged.
+	w.at("2026-03-28T12:00:00+01:00")
+	w.say("alice", "add A Talk Watched Later At Home")
+	w.at("2026-03-28T18:30:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("a digest two days after the conference: %s", got[0].reply.Text())
+	}
+}
+
+func TestDigestAfterDowntime(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	// Down at 18:00, back at 21:30: posted once, late.
+	w.at("2026-03-24T21:30:00+01:00")
+	w.tick(w.bot)
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 1 {
+		t.Fatalf("%d posts after coming back inside the window, want 1", len(got))
+	}
+
+	// With the digest at 20:00, down until 00:30 the day after: past
+	// midnight but inside six hours, yesterday's goes out.
+	w.at("2026-03-25T10:00:00+01:00")
+	w.say("bob", "add Day Three Keynote 5/5")
+	w.say("alice", "digest on here at 20:00")
+	w.at("2026-03-26T00:30:00+01:00")
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text(), "Day Three Keynote") {
+		t.Fatalf("after midnight: %d posts, want yesterday's", len(got))
+	}
+
+	// Down past the window: recorded as skipped, with a log line, and never posted later.
+	w.at("2026-03-26T10:00:00+01:00")
+	w.say("carol", "add Day Four Keynote 5/5")
+	w.at("2026-03-27T02:01:00+01:00")
+	w.tick(w.bot)
+	w.at("2026-03-27T03:00:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("posted %d digests past the window", len(got))
+	}
+	if st := w.status("2026-03-26"); st != talkbot.DigestSkipped {
+		t.Errorf("ledger says %q, want skipped", st)
+	}
+	if n := strings.Count(w.logs.String(), "digest skipped"); n != 1 {
+		t.Errorf("%d skip log lines, want 1:\n%s", n, w.logs.String())
+	}
+	if st := w.say("bob", "digest status"); !strings.Contains(st, "2026-03-26: skipped (the bot was down at 20:00 and came back 6h1m0s late") {
+		t.Errorf("digest status:\n%s", st)
+	}
+}
+
+func TestTwoBotsOnOneDatabasePostOnce(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	other := w.start("bot-2")
+	w.at("2026-03-24T18:00:30+01:00")
+	for range 5 {
+		var wg sync.WaitGroup
+		for _, b := range []*bot{w.bot, other} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := b.sched.Tick(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if got := w.plat.take(); len(got) != 1 {
+		t.Fatalf("two bots posted %d digests, want 1", len(got))
+	}
+}
+
+// TestDigestAcrossDaylightSaving walks the clock in five-minute steps over
+// both changes: 18:00 Europe/Berlin is 17:00 UTC before the spring change
+// and 16:00 after; 16:00 before the autumn change and 17:00 after.
+func TestDigestAcrossDaylightSaving(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, tc := range []struct {
+		name, dates string
+		days        []string
+		at          string
+		want        []string // UTC post times
+		wall        bool     // want is local wall-clock time: Go picks one of a time that happens twice
+	}{
+		{"spring forward", "2026-03-28..2026-03-29", []string{"2026-03-28", "2026-03-29", "2026-03-30"}, "18:00",
+			[]string{"2026-03-28T17:00:00Z", "2026-03-29T16:00:00Z", "2026-03-30T16:00:00Z"}, false},
+		{"fall back", "2026-10-24..2026-10-25", []string{"2026-10-24", "2026-10-25", "2026-10-26"}, "18:00",
+			[]string{"2026-10-24T16:00:00Z", "2026-10-25T17:00:00Z", "2026-10-26T17:00:00Z"}, false},
+		// 02:30 does not exist on the spring-forward night: that day's goes out at 03:30 CEST, once.
+		{"a time the clocks skip", "2026-03-28..2026-03-29", []string{"2026-03-29"}, "02:30",
+			[]string{"2026-03-29T01:30:00Z"}, false},
+		// 02:30 happens twice on the fall-back night: posted at one of them, once.
+		{"a time that happens twice", "2026-10-24..2026-10-25", []string{"2026-10-25"}, "02:30",
+			[]string{"2026-10-25 02:30"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first, _ := time.ParseInLocation(time.DateOnly, tc.days[0], berlin)
+			w := newWorld(t, first.Add(-12*time.Hour))
+			w.say("alice", "conf new Berlin Summit "+tc.dates+" Europe/Berlin")
+			w.say("alice", "digest on here at "+tc.at)
+			w.plat.take()
+			end := first.AddDate(0, 0, len(tc.days)+1)
+			for now := first.Add(-12 * time.Hour); now.Before(end); now = now.Add(5 * time.Minute) {
+				w.clock.Set(now)
+				local := now.In(berlin)
+				if day := local.Format(time.DateOnly); local.Hour() == 0 && local.Minute() == 5 && slices.Contains(tc.days, day) {
+					w.say("alice", "add Talk of "+day+" 4/5 day:"+day)
+				}
+				w.tick(w.bot)
+			}
+			var got []string
+			for _, p := range w.plat.take() {
+				if tc.wall {
+					got = append(got, p.at.In(berlin).Format("2006-01-02 15:04"))
+				} else {
+					got = append(got, p.at.UTC().Format(time.RFC3339))
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("posts (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestDigestCrashRecovery(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	ctx := context.Background()
+	conf, _ := w.bot.st.TeamConference(ctx, 1)
+	key := func(day string) talkbot.DigestKey {
+		return talkbot.DigestKey{WorkspaceID: 1, Channel: "console", ConferenceID: conf.ID, Day: day}
+	}
+
+	// A bot that claimed today's and died before posting: taken over after the lease.
+	w.at("2026-03-24T18:00:00+01:00")
+	if _, ok, err := w.bot.st.ClaimDigest(ctx, key("2026-03-24"), "dead-bot", 10*time.Minute); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	w.at("2026-03-24T18:05:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("posted while another bot's claim was fresh")
+	}
+	w.at("2026-03-24T18:11:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 1 {
+		t.Fatalf("%d posts after the dead bot's claim expired, want 1", len(got))
+	}
+
+	// A bot that died while posting: it may have gone out, so never again.
+	w.at("2026-03-25T10:00:00+01:00")
+	w.say("bob", "add Day Three Keynote 5/5")
+	w.at("2026-03-25T18:00:00+01:00")
+	if _, ok, err := w.bot.st.ClaimDigest(ctx, key("2026-03-25"), "dead-bot", 10*time.Minute); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := w.bot.st.MarkDigest(ctx, key("2026-03-25"), "dead-bot", talkbot.DigestClaimed, talkbot.DigestSending, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"2026-03-25T18:05:00+01:00", "2026-03-25T18:20:00+01:00", "2026-03-25T19:00:00+01:00"} {
+		w.at(at)
+		w.tick(w.start("bot-restarted"))
+	}
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("posted a digest that may already have gone out")
+	}
+	if st := w.status("2026-03-25"); st != talkbot.DigestUnknown {
+		t.Errorf("ledger says %q, want unknown", st)
+	}
+	if n := strings.Count(w.logs.String(), "digest may have been posted"); n != 1 {
+		t.Errorf("%d log lines about the unknown post, want 1", n)
+	}
+
+	// A post that fails is tried again on the next pass.
+	w.at("2026-03-26T10:00:00+01:00")
+	w.say("bob", "add Day Four Keynote 5/5")
+	w.at("2026-03-26T18:00:00+01:00")
+	w.plat.fail = true
+	if err := w.bot.sched.Tick(ctx); err == nil || !strings.Contains(err.Error(), "the platform is down") {
+		t.Errorf("a failed post: tick says %v", err)
+	}
+	w.plat.fail = false
+	w.at("2026-03-26T18:00:30+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 1 {
+		t.Fatalf("%d posts after a failed one, want 1", len(got))
+	}
+}
+
+func TestRecordingNotices(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Resize Your Pods In-Place With Deterministic eBPF Triggers 5/5")
+	w.say("alice", "add Cgroupv2 Is Coming Soon To a Cluster Near You 4/5")
+	w.say("bob", "want #1")
+	w.say("bob", "missed #2")
+	w.say("carol", "missed #1 -- room full")
+	w.say("dave", "want #1")
+	w.say("dave", "notify off")
+	w.say("erin", "want #1")
+	w.say("erin", "watched #1")
+	w.say("carol", "want #2")
+
+	// Carol adds the first recording herself: she knows; bob hears.
+	w.say("carol", "video #1 https://www.youtube.com/watch?v=29yKJ1312AM")
+	w.say("alice", "video #2 https://www.youtube.com/watch?v=aaaaaaaaaaa")
+	w.tick(w.bot)
+	got := w.plat.take()
+	byUser := map[string]string{}
+	for _, p := range got {
+		if p.to.Channel != "" {
+			t.Errorf("a recording notice went to channel %q", p.to.Channel)
+		}
+		byUser[p.to.User] += p.reply.Text()
+	}
+	if len(got) != 2 || byUser["bob"] == "" || byUser["carol"] == "" {
+		t.Fatalf("notices went to %v, want one each to bob and carol", slices.Sorted(mapsKeys(byUser)))
+	}
+	if !strings.Contains(byUser["bob"], "2 talks on your list have recordings now") ||
+		!strings.Contains(byUser["bob"], "29yKJ1312AM") || !strings.Contains(byUser["bob"], "aaaaaaaaaaa") {
+		t.Errorf("bob's notice:\n%s", byUser["bob"])
+	}
+	if !strings.Contains(byUser["carol"], "A talk on your list has a recording now") || strings.Contains(byUser["carol"], "29yKJ1312AM") {
+		t.Errorf("carol's notice (only #2, she added #1's herself):\n%s", byUser["carol"])
+	}
+
+	// Once per user and talk: a new link, an undo and a redo send nothing more.
+	w.say("alice", "edit #1 video:https://www.youtube.com/watch?v=bbbbbbbbbbb")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("%d notices for a changed link", len(got))
+	}
+	// Dave opts back in: later recordings reach him.
+	w.say("dave", "notify on")
+	w.say("alice", "add KEDA - Real Time And Serverless Scaling in Kubernetes")
+	w.say("dave", "want #3")
+	w.say("alice", "video #3 https://www.youtube.com/watch?v=ccccccccccc")
+	w.tick(w.bot)
+	got = w.plat.take()
+	if len(got) != 1 || got[0].to.User != "dave" {
+		t.Fatalf("after notify on: %d notices", len(got))
+	}
+	// A link taken back before the notice went out sends nothing.
+	w.say("alice", "add Talk With A Wrong Link")
+	w.say("bob", "want #4")
+	w.say("alice", "video #4 https://www.youtube.com/watch?v=ddddddddddd")
+	w.say("alice", "undo")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("a notice for a link that was undone: %s", got[0].reply.Text())
+	}
+	// The digest lists the day's new recordings.
+	w.at("2026-03-24T18:00:00+01:00")
+	w.tick(w.bot)
+	got = w.plat.take()
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text(), "Recordings now up") || !strings.Contains(got[0].reply.Text(), "ccccccccccc") {
+		t.Fatalf("the digest's recordings: %v", got)
+	}
+}
+
+func TestConferenceChangeNotice(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.tick(w.bot)
+	w.plat.take()
+	w.say("bob", "conf new Bob's Own Meetup") // not an admin: only bob moves
+	w.say("alice", "conf new KubeCon NA 2026 2026-11-09..2026-11-12 America/Los_Angeles")
+	w.say("alice", "conf use KubeCon NA 2026") // no change: no notice
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 || got[0].to.Channel != "console" || !strings.Contains(got[0].reply.Text(), "The team now logs talks to KubeCon NA 2026") {
+		t.Fatalf("conference notices: %v", got)
+	}
+}
+
+func mapsKeys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
