@@ -238,7 +238,8 @@ func finish(s *Schedule, z zone) error {
 	slices.SortStableFunc(s.Sessions, func(a, b Session) int {
 		return cmp.Or(a.StartsAt.Compare(b.StartsAt), strings.Compare(a.Room, b.Room), strings.Compare(a.SourceID, b.SourceID))
 	})
-	if s.Conference.StartsOn == "" || s.Conference.EndsOn == "" {
+	// Dates missing, or that contradict each other ("5202-02-01".."2025-02-02"): the sessions' days.
+	if s.Conference.StartsOn == "" || s.Conference.EndsOn == "" || s.Conference.EndsOn < s.Conference.StartsOn {
 		s.Conference.StartsOn, s.Conference.EndsOn = sessionDays(s.Sessions)
 	}
 	return nil
