@@ -241,28 +241,42 @@ func (r *Router) candidates(ctx context.Context, c *call, title, day string) ([]
 		return nil, nil
 	}
 	var out []talkbot.Talk
-	for _, typos := range []bool{false, true} {
-		ts, err := r.store.TitlesWithWords(ctx, c.conf.ID, words, typos, 200)
+	// Whole words, then words that start like the typed ones, then titles
+	// with a piece of every word (a typo early in a word): each a wider net.
+	for stage := range 3 {
+		var ts []talkbot.Talk
+		var err error
+		if stage < 2 {
+			ts, err = r.store.TitlesWithWords(ctx, c.conf.ID, words, stage == 1, 200)
+		} else {
+			ts, err = r.store.TitlesLike(ctx, c.conf.ID, words, 200)
+		}
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range ts {
-			if !hasEveryWord(t.Title, words) || (day != "" && t.Day != "" && t.Day != day) {
-				continue
+			if hasEveryWord(t.Title, words) && (day == "" || t.Day == "" || t.Day == day) {
+				out = append(out, t)
 			}
-			full, err := r.store.Talk(ctx, c.user.WorkspaceID, t.ID)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, full)
 		}
 		if len(out) > 0 {
 			break
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	// Only the talks a reply can show are read in full (an ask-back shows five).
+	for i := range out[:min(len(out), maxAsked)] {
+		full, err := r.store.Talk(ctx, c.user.WorkspaceID, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = full
+	}
 	return out, nil
 }
+
+// maxAsked is how many talks a question back lists.
+const maxAsked = 5
 
 // stopWords carry no meaning in a title: "Writing your own Rust linter" is
 // found by "writing own rust linter".
@@ -328,6 +342,8 @@ type ambiguousError struct {
 	talks   []talkbot.Talk
 	retry   func(ref string) string // the command again, naming one talk
 	newTalk string                  // the command that logs a new talk instead; empty when not offered
+	heading string                  // the question, when not "Several talks match …"
+	more    string                  // a line after the list: how to see the talks left out
 }
 
 func (e *ambiguousError) Error() string {
@@ -335,8 +351,8 @@ func (e *ambiguousError) Error() string {
 }
 
 func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) error {
-	if len(ts) > 5 {
-		ts = ts[:5]
+	if len(ts) > maxAsked {
+		ts = ts[:maxAsked]
 	}
 	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith}
 	if offerNew {
