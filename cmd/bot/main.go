@@ -106,7 +106,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
+	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log, ImportAllowPrivate: cfg.ImportAllowPrivate})
 	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
 	mux := operatorMux()
 
@@ -179,7 +179,7 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 	if err != nil {
 		return err
 	}
-	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
+	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log, ImportAllowPrivate: cfg.ImportAllowPrivate})
 	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
 	a := &console.Adapter{Server: rt, User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
 	if a.Prompt {
