@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -242,14 +243,15 @@ func (r *Router) candidates(ctx context.Context, c *call, title, day string) ([]
 	}
 	var out []talkbot.Talk
 	// Whole words, then words that start like the typed ones, then titles
-	// with a piece of every word (a typo early in a word): each a wider net.
-	for stage := range 3 {
+	// with a piece of every word (a typo early in a word), then of every
+	// long word: each a wider net.
+	for stage := range 4 {
 		var ts []talkbot.Talk
 		var err error
 		if stage < 2 {
 			ts, err = r.store.TitlesWithWords(ctx, c.conf.ID, words, stage == 1, 200)
 		} else {
-			ts, err = r.store.TitlesLike(ctx, c.conf.ID, words, 200)
+			ts, err = r.store.TitlesLike(ctx, c.conf.ID, words, stage == 3, 200)
 		}
 		if err != nil {
 			return nil, err
@@ -303,12 +305,50 @@ func hasEveryWord(title string, words []string) bool {
 	for _, w := range words {
 		found := false
 		for _, x := range tw {
-			if x == w || (len([]rune(w)) >= 4 && !isNumber(w) && editDistance(foldDiacritics(w), foldDiacritics(x)) <= 1) {
+			if x == w || (len([]rune(w)) >= 4 && !isNumber(w) && oneEditApart(w, x)) {
 				found = true
 				break
 			}
 		}
 		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// oneEditApart reports whether two words are at most one edit apart, as
+// editDistance counts them (a swap of neighbours is one), accents aside. It
+// runs for every word of every candidate title, so it allocates nothing
+// for ASCII words.
+func oneEditApart(w, x string) bool {
+	if isASCII(w) && isASCII(x) {
+		return withinOneEdit([]byte(w), []byte(x))
+	}
+	return withinOneEdit([]rune(foldDiacritics(w)), []rune(foldDiacritics(x)))
+}
+
+func withinOneEdit[T byte | rune](a, b []T) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	switch len(b) - len(a) {
+	case 0:
+		return i >= len(a)-1 || slices.Equal(a[i+1:], b[i+1:]) || // the same, or one letter changed
+			a[i] == b[i+1] && a[i+1] == b[i] && slices.Equal(a[i+2:], b[i+2:]) // two neighbours swapped
+	case 1:
+		return slices.Equal(a[i:], b[i+1:]) // one letter more
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
 			return false
 		}
 	}

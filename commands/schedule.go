@@ -27,9 +27,10 @@ type ScheduleStore interface {
 	// Tracks names the tracks of the conference's schedule.
 	Tracks(ctx context.Context, conferenceID int64) ([]string, error)
 	// TitlesLike returns candidates whose titles hold a piece of each typed
-	// word (trigrams), so a typo early in a word still finds the talk; only
-	// ID, Title and Day are set.
-	TitlesLike(ctx context.Context, conferenceID int64, words []string, limit int) ([]talkbot.Talk, error)
+	// word (trigrams), so a typo early in a word still finds the talk;
+	// loose leaves words of four or five letters out. Only ID, Title and
+	// Day are set.
+	TitlesLike(ctx context.Context, conferenceID int64, words []string, loose bool, limit int) ([]talkbot.Talk, error)
 }
 
 // schedulePage is how many sessions `schedule` shows at a time.

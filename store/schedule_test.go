@@ -436,7 +436,7 @@ func TestTitlesLikeFindsEarlyTypos(t *testing.T) {
 		{"wlecome fosdem", "Welcome to FOSDEM 2025"},
 		{"prgoram learn creative coding", "Program to Learn: The Power of Creative Coding"},
 	} {
-		ts, err := s.TitlesLike(ctx, c.ID, strings.Fields(tc.typed), 200)
+		ts, err := s.TitlesLike(ctx, c.ID, strings.Fields(tc.typed), false, 200)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -448,7 +448,7 @@ func TestTitlesLikeFindsEarlyTypos(t *testing.T) {
 			t.Errorf("TitlesLike(%q) = %d candidates without %q", tc.typed, len(ts), tc.want)
 		}
 	}
-	if ts, _ := s.TitlesLike(ctx, c.ID, []string{"a", "of"}, 10); len(ts) != 0 {
+	if ts, _ := s.TitlesLike(ctx, c.ID, []string{"a", "of"}, true, 10); len(ts) != 0 {
 		t.Errorf("short words alone found %d titles", len(ts))
 	}
 }
