@@ -71,12 +71,15 @@ func (f ref) name() string {
 	return f.title
 }
 
-var reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9_-]{4,60}$`)
+var (
+	reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9_-]{4,60}$`)
+	rePretalxCode    = regexp.MustCompile(`^[A-Z0-9]{6}$`) // pretalx's talk codes: DEJQME
+)
 
 // isScheduleIDWord reports whether a bare word could be a schedule id such as
-// 182HU or 1nSgo: letters and digits, at least one digit.
+// 182HU or 1nSgo (letters and digits, at least one digit), or a pretalx code.
 func isScheduleIDWord(s string) bool {
-	return reScheduleIDWord.MatchString(s) && strings.ContainsAny(s, "0123456789")
+	return reScheduleIDWord.MatchString(s) && strings.ContainsAny(s, "0123456789") || rePretalxCode.MatchString(s)
 }
 
 // resolveMode says what a command may do with a title that matches no talk.

@@ -330,6 +330,10 @@ func TestNoRecordingIsPromisedForAnOptOut(t *testing.T) {
 		t.Errorf("watch:\n%s", w)
 	}
 	id := talkIDs(out)[0]
+	code := strings.TrimSuffix(optOut.URL[strings.LastIndex(strings.TrimSuffix(optOut.URL, "/"), "/")+1:], "/")
+	if sh := f.ok("bob", "show "+code); !strings.Contains(sh, "#"+id+" ") {
+		t.Errorf("show by its pretalx code %s:\n%s", code, sh)
+	}
 	if sh := f.ok("bob", "show #"+id); !strings.Contains(sh, "no video will come") {
 		t.Errorf("show:\n%s", sh)
 	}
