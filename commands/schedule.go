@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,7 +100,7 @@ func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone str
 		what += " (into " + res.Renamed + ", which takes the schedule's name)"
 	}
 	b.line(plain(fmt.Sprintf("%s from %s (%s): %s sessions, %s..%s, times in %s. It is the team's active conference.",
-		what, truncate(source, 120), formatNames[s.Format], thousands(len(s.Sessions)), c.StartsOn, c.EndsOn, c.Timezone)))
+		what, truncate(shownSource(source), 120), formatNames[s.Format], thousands(len(s.Sessions)), c.StartsOn, c.EndsOn, c.Timezone)))
 	b.line(plain(fmt.Sprintf("New %s · updated %s · unchanged %s · cancelled %s · merged with talks logged by hand %s.",
 		thousands(res.New), thousands(res.Updated), thousands(res.Unchanged), thousands(res.Cancelled), thousands(res.Merged))))
 	examples := &List{}
@@ -146,7 +147,7 @@ func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone str
 	if nonTalk > 0 {
 		b.text(fmt.Sprintf("%d items are not talks (breaks, meals, registration and the like): `schedule` lists them, highlights and suggestions leave them out.", nonTalk))
 	}
-	redo := "import " + quoteIfSpaced(source)
+	redo := "import " + quoteIfSpaced(shownSource(source))
 	switch z := s.Conference.Timezone; s.Conference.ZoneSource {
 	case schedule.ZoneGuessed:
 		b.text(fmt.Sprintf("⚠ The schedule does not name its time zone; I went by its venue: %s. If that is wrong, import it again with the right one: `%s Europe/Paris`.", z, redo))
@@ -161,6 +162,16 @@ func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone str
 	}
 	b.text("Next: `schedule today`, `schedule now`, or `add now` in a session.")
 	return b.reply()
+}
+
+// shownSource is where a schedule came from as a reply may show it: a
+// link's user name and password, if it had any, left out.
+func shownSource(source string) string {
+	if u, err := url.Parse(source); err == nil && u.User != nil {
+		u.User = nil
+		return u.String()
+	}
+	return source
 }
 
 // thousands writes n with thousands separators: 1,105.

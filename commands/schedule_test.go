@@ -160,8 +160,9 @@ func TestChatImportsOnlyPublicLinks(t *testing.T) {
 		}
 	}
 	f := newImportFixture(t, commands.Config{ImportAllowPrivate: true})
-	if r := f.on(talkbot.PlatformSlack, "admin", "import "+srv.URL+"/schedule.json", true); r.Kind != commands.KindOK ||
-		!strings.Contains(r.Text(), "Imported MCH2022") {
+	withPassword := strings.Replace(srv.URL, "http://", "http://ops:s3cret@", 1) + "/schedule.json"
+	if r := f.on(talkbot.PlatformSlack, "admin", "import "+withPassword, true); r.Kind != commands.KindOK ||
+		!strings.Contains(r.Text(), "Imported MCH2022") || !strings.Contains(r.Text(), "from "+srv.URL+"/schedule.json") || strings.Contains(r.Text(), "s3cret") {
 		t.Errorf("with IMPORT_ALLOW_PRIVATE: %s", r.Text())
 	}
 	if r := f.on(talkbot.PlatformSlack, "admin", "import /etc/passwd", true); !strings.Contains(r.Text(), "http(s) links only") {
