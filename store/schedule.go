@@ -465,6 +465,13 @@ func (w *importWriter) write(ctx context.Context, target, x talkbot.Talk, cs []c
 	t.StartsAt, t.EndsAt, t.ScheduleURL, t.ScheduleID, t.Abstract = x.StartsAt, x.EndsAt, x.ScheduleURL, x.ScheduleID, x.Abstract
 	t.SourceID, t.Type, t.NonTalk, t.DoNotRecord, t.Cancelled, t.CreatedBy = x.SourceID, x.Type, x.NonTalk, x.DoNotRecord, false, 0
 	t.RecordingURL = cmp.Or(t.RecordingURL, x.RecordingURL)
+	// Logs move first, so that whoever gets told of a new recording (a
+	// trigger on recording_url) counts the merged talks' watchers too.
+	for _, c := range cs {
+		if err := w.merge(ctx, c.talk.ID, t.ID); err != nil {
+			return t, err
+		}
+	}
 	_, err := w.update.ExecContext(ctx, t.Title, talkbot.NormalizeTitle(t.Title), encodeSpeakers(t.Speakers), t.Event, t.Room, t.Day,
 		nullTime(t.StartsAt), nullTime(t.EndsAt), t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, t.Abstract, t.SourceID,
 		t.Type, boolInt(t.NonTalk), boolInt(t.DoNotRecord), strings.Join(t.Tags, " "), strings.Join(t.Links, "\n"), t.ID)
@@ -473,11 +480,6 @@ func (w *importWriter) write(ctx context.Context, target, x talkbot.Talk, cs []c
 	}
 	if !slices.Equal(t.Tags, target.Tags) {
 		if err := writeTags(ctx, w.tx, t.ID, t.Tags); err != nil {
-			return t, err
-		}
-	}
-	for _, c := range cs {
-		if err := w.merge(ctx, c.talk.ID, t.ID); err != nil {
 			return t, err
 		}
 	}
