@@ -63,6 +63,9 @@ type Conference struct {
 	EndsOn      string // YYYY-MM-DD, empty when unknown
 	Timezone    string // IANA zone name
 	VideosURL   string // a playlist or channel with the conference's recordings
+
+	ScheduleSource string    // where its schedule was imported from (a URL or a file name); empty when none was
+	ImportedAt     time.Time // when it was last imported; zero when never
 }
 
 // Location returns the conference's time zone, UTC when it is unknown.
@@ -134,6 +137,13 @@ type Talk struct {
 	Tags         []string
 	CreatedBy    int64
 	CreatedAt    time.Time
+
+	// Set by a schedule import (see ScheduleImport); zero on talks logged by hand.
+	SourceID    string // the schedule's stable id of the session (iCal UID, frab guid, pretalx guid)
+	Type        string // the schedule's session type ("Workshop", "devroom"), when it gives one
+	NonTalk     bool   // a break, a meal, badge pick-up: kept out of highlights, suggestions and team views
+	Cancelled   bool   // gone from the schedule at its last import
+	DoNotRecord bool   // the speaker opted out of recording: no video will come from the conference
 }
 
 // Log is one user's record of one talk.

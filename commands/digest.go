@@ -276,13 +276,6 @@ func channelSpan(channel string, c *call) Span {
 	return Span{Text: channel, Style: StyleChannel, Channel: channel}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // DigestFor builds the digest of one local date, exactly as it is posted
 // (and previewed); empty reports a day with nothing logged, which posts nothing.
 func (r *Router) DigestFor(ctx context.Context, d talkbot.Digest, conf talkbot.Conference, day string) (Reply, bool, error) {

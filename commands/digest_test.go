@@ -9,8 +9,8 @@ import (
 	"github.com/talkbot/talkbot/commands"
 )
 
-// on runs a command in a Slack or Matrix channel.
-func (f *fixture) on(platform, channel string, admin bool, text string, chans ...commands.ChannelRef) commands.Reply {
+// inChannel runs a command in a Slack or Matrix channel.
+func (f *fixture) inChannel(platform, channel string, admin bool, text string, chans ...commands.ChannelRef) commands.Reply {
 	f.t.Helper()
 	return f.router.Handle(context.Background(), commands.Request{Platform: platform, Workspace: "T1",
 		UserID: "U1", UserName: "alice", Text: text, Channel: channel, Admin: admin, Channels: chans})
@@ -18,7 +18,7 @@ func (f *fixture) on(platform, channel string, admin bool, text string, chans ..
 
 func TestDigestCommands(t *testing.T) {
 	f := newFixture(t)
-	f.on(talkbot.PlatformSlack, "C1", true, "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+	f.inChannel(talkbot.PlatformSlack, "C1", true, "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
 
 	for _, tc := range []struct {
 		platform, channel string
@@ -43,27 +43,27 @@ func TestDigestCommands(t *testing.T) {
 		{talkbot.PlatformSlack, "C1", true, "digest preview 2024-13-40", nil, "is not a date", commands.KindError},
 		{talkbot.PlatformSlack, "C1", true, "notify maybe", nil, "Try `notify on` or `notify off`", commands.KindError},
 	} {
-		r := f.on(tc.platform, tc.channel, tc.admin, tc.text, tc.chans...)
+		r := f.inChannel(tc.platform, tc.channel, tc.admin, tc.text, tc.chans...)
 		if r.Kind != tc.kind || !strings.Contains(r.Text(), tc.want) {
 			t.Errorf("%s %q: %v %q, want %v with %q", tc.platform, tc.text, r.Kind, r.Text(), tc.kind, tc.want)
 		}
 	}
 	// Only the DM's digest was set up by all that.
-	if r := f.on(talkbot.PlatformSlack, "D1", true, "digest off here"); r.Kind != commands.KindOK {
+	if r := f.inChannel(talkbot.PlatformSlack, "D1", true, "digest off here"); r.Kind != commands.KindOK {
 		t.Fatalf("digest off here: %s", r.Text())
 	}
 
 	// Slack sends a channel picked from the list as <#C123|talks>: its id is what is kept.
-	r := f.on(talkbot.PlatformSlack, "C1", true, "digest on #kubecon-talks at 18:30",
+	r := f.inChannel(talkbot.PlatformSlack, "C1", true, "digest on #kubecon-talks at 18:30",
 		commands.ChannelRef{Text: "#kubecon-talks", ID: "C0KUBE"})
 	if r.Kind != commands.KindOK || !strings.Contains(r.Text(), "C0KUBE at 18:30 America/Denver") {
 		t.Errorf("digest on #channel: %s", r.Text())
 	}
 	// A channel typed by name is kept as typed (Slack posts to #name too); a zone of its own.
-	f.on(talkbot.PlatformSlack, "C1", true, "digest on #general 08:00 Europe/Berlin")
-	f.on(talkbot.PlatformMatrix, "!room:example.org", true, "digest on here at 19:00")
+	f.inChannel(talkbot.PlatformSlack, "C1", true, "digest on #general 08:00 Europe/Berlin")
+	f.inChannel(talkbot.PlatformMatrix, "!room:example.org", true, "digest on here at 19:00")
 
-	status := f.on(talkbot.PlatformSlack, "C1", false, "digest status").Text()
+	status := f.inChannel(talkbot.PlatformSlack, "C1", false, "digest status").Text()
 	for _, want := range []string{"#general at 08:00 Europe/Berlin, next Thu 14 Nov 08:00", "C0KUBE at 18:30 America/Denver, next Wed 13 Nov 18:30"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
@@ -72,10 +72,10 @@ func TestDigestCommands(t *testing.T) {
 	if strings.Contains(status, "!room") {
 		t.Errorf("a Matrix room shows in the Slack workspace's status:\n%s", status)
 	}
-	if r := f.on(talkbot.PlatformSlack, "C1", true, "digest off #kubecon-talks", commands.ChannelRef{Text: "#kubecon-talks", ID: "C0KUBE"}); r.Kind != commands.KindOK {
+	if r := f.inChannel(talkbot.PlatformSlack, "C1", true, "digest off #kubecon-talks", commands.ChannelRef{Text: "#kubecon-talks", ID: "C0KUBE"}); r.Kind != commands.KindOK {
 		t.Errorf("digest off: %s", r.Text())
 	}
-	if status := f.on(talkbot.PlatformSlack, "C1", false, "digest status").Text(); strings.Contains(status, "C0KUBE") {
+	if status := f.inChannel(talkbot.PlatformSlack, "C1", false, "digest status").Text(); strings.Contains(status, "C0KUBE") {
 		t.Errorf("still on after off:\n%s", status)
 	}
 

@@ -196,6 +196,13 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if hasFree && free != "" {
 		c.rest = strings.TrimSpace(c.rest + " -- " + free)
 	}
+	if defaultToday && isNowRef(f) { // `add now`: the session on now
+		t, err := r.sessionNow(ctx, c)
+		if err != nil {
+			return Reply{}, err
+		}
+		f = ref{id: t.ID}
+	}
 	ch := talkbot.Change{User: c.user, Log: patch}
 	if o.rating > 0 {
 		ch.Log.Rating = ptr(o.rating)
@@ -239,6 +246,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		card.text("   Note saved (private).")
 	default:
 		card.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
+	}
+	if n := recordingNote(out.Talk); n != "" && (label == "missed" || label == "want") {
+		card.text("   " + n)
 	}
 	if !out.Created && sharedFieldsIgnored(ch.Fill, out.Talk) && !canEdit(ctx, c, out.Talk) {
 		card.text(fmt.Sprintf("   (#%d already has its details; whoever logged it first, or an admin, can `edit` them.)", out.Talk.ID))

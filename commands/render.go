@@ -101,18 +101,29 @@ func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool) {
 // ambiguousReply asks which talk was meant, with a button for each.
 func ambiguousReply(e *ambiguousError) Reply {
 	b := &builder{r: Reply{Kind: KindQuestion}}
-	b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Did you mean one of these?"))
+	if e.heading != "" {
+		b.text(e.heading)
+	} else {
+		b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Did you mean one of these?"))
+	}
 	list := &List{}
 	var buttons []Button
 	for _, t := range e.talks {
 		l := append(Line{plain("• ")}, talkLine(t)...)
-		if t.Day != "" {
-			l = append(l, plain(" ("+t.Day+")"))
+		room := ""
+		if t.SourceID != "" { // a session: its room tells it from the others at that time
+			room = t.Room
+		}
+		if where := strings.Join(nonEmptyOf(t.Day, room), ", "); where != "" {
+			l = append(l, plain(" ("+where+")"))
 		}
 		list.Items = append(list.Items, Item{Spans: l, Talk: t.ID})
 		buttons = append(buttons, Button{Label: fmt.Sprintf("#%d", t.ID), Command: e.retry(fmt.Sprintf("#%d", t.ID))})
 	}
 	b.r.Blocks = append(b.r.Blocks, list)
+	if e.more != "" {
+		b.text(e.more)
+	}
 	answer := Line{plain("Answer with its #id: "), code(e.retry(fmt.Sprintf("#%d", e.talks[0].ID)))}
 	if e.newTalk != "" {
 		answer = append(answer, plain(", or "), code(e.newTalk), plain(" for a different talk"))
@@ -121,4 +132,15 @@ func ambiguousReply(e *ambiguousError) Reply {
 	b.line(append(answer, plain("."))...)
 	b.buttons(buttons...)
 	return b.reply()
+}
+
+// nonEmptyOf returns the strings that are not empty.
+func nonEmptyOf(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

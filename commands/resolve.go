@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,12 +71,15 @@ func (f ref) name() string {
 	return f.title
 }
 
-var reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9_-]{4,60}$`)
+var (
+	reScheduleIDWord = regexp.MustCompile(`^[A-Za-z0-9_-]{4,60}$`)
+	rePretalxCode    = regexp.MustCompile(`^[A-Z0-9]{6}$`) // pretalx's talk codes: DEJQME
+)
 
 // isScheduleIDWord reports whether a bare word could be a schedule id such as
-// 182HU or 1nSgo: letters and digits, at least one digit.
+// 182HU or 1nSgo (letters and digits, at least one digit), or a pretalx code.
 func isScheduleIDWord(s string) bool {
-	return reScheduleIDWord.MatchString(s) && strings.ContainsAny(s, "0123456789")
+	return reScheduleIDWord.MatchString(s) && strings.ContainsAny(s, "0123456789") || rePretalxCode.MatchString(s)
 }
 
 // resolveMode says what a command may do with a title that matches no talk.
@@ -241,28 +245,43 @@ func (r *Router) candidates(ctx context.Context, c *call, title, day string) ([]
 		return nil, nil
 	}
 	var out []talkbot.Talk
-	for _, typos := range []bool{false, true} {
-		ts, err := r.store.TitlesWithWords(ctx, c.conf.ID, words, typos, 200)
+	// Whole words, then words that start like the typed ones, then titles
+	// with a piece of every word (a typo early in a word), then of every
+	// long word: each a wider net.
+	for stage := range 4 {
+		var ts []talkbot.Talk
+		var err error
+		if stage < 2 {
+			ts, err = r.store.TitlesWithWords(ctx, c.conf.ID, words, stage == 1, 200)
+		} else {
+			ts, err = r.store.TitlesLike(ctx, c.conf.ID, words, stage == 3, 200)
+		}
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range ts {
-			if !hasEveryWord(t.Title, words) || (day != "" && t.Day != "" && t.Day != day) {
-				continue
+			if hasEveryWord(t.Title, words) && (day == "" || t.Day == "" || t.Day == day) {
+				out = append(out, t)
 			}
-			full, err := r.store.Talk(ctx, c.user.WorkspaceID, t.ID)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, full)
 		}
 		if len(out) > 0 {
 			break
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	// Only the talks a reply can show are read in full (an ask-back shows five).
+	for i := range out[:min(len(out), maxAsked)] {
+		full, err := r.store.Talk(ctx, c.user.WorkspaceID, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = full
+	}
 	return out, nil
 }
+
+// maxAsked is how many talks a question back lists.
+const maxAsked = 5
 
 // stopWords carry no meaning in a title: "Writing your own Rust linter" is
 // found by "writing own rust linter".
@@ -289,12 +308,50 @@ func hasEveryWord(title string, words []string) bool {
 	for _, w := range words {
 		found := false
 		for _, x := range tw {
-			if x == w || (len([]rune(w)) >= 4 && !isNumber(w) && editDistance(foldDiacritics(w), foldDiacritics(x)) <= 1) {
+			if x == w || (len([]rune(w)) >= 4 && !isNumber(w) && oneEditApart(w, x)) {
 				found = true
 				break
 			}
 		}
 		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// oneEditApart reports whether two words are at most one edit apart, as
+// editDistance counts them (a swap of neighbours is one), accents aside. It
+// runs for every word of every candidate title, so it allocates nothing
+// for ASCII words.
+func oneEditApart(w, x string) bool {
+	if isASCII(w) && isASCII(x) {
+		return withinOneEdit([]byte(w), []byte(x))
+	}
+	return withinOneEdit([]rune(foldDiacritics(w)), []rune(foldDiacritics(x)))
+}
+
+func withinOneEdit[T byte | rune](a, b []T) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	switch len(b) - len(a) {
+	case 0:
+		return i >= len(a)-1 || slices.Equal(a[i+1:], b[i+1:]) || // the same, or one letter changed
+			a[i] == b[i+1] && a[i+1] == b[i] && slices.Equal(a[i+2:], b[i+2:]) // two neighbours swapped
+	case 1:
+		return slices.Equal(a[i:], b[i+1:]) // one letter more
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
 			return false
 		}
 	}
@@ -328,6 +385,8 @@ type ambiguousError struct {
 	talks   []talkbot.Talk
 	retry   func(ref string) string // the command again, naming one talk
 	newTalk string                  // the command that logs a new talk instead; empty when not offered
+	heading string                  // the question, when not "Several talks match …"
+	more    string                  // a line after the list: how to see the talks left out
 }
 
 func (e *ambiguousError) Error() string {
@@ -335,8 +394,8 @@ func (e *ambiguousError) Error() string {
 }
 
 func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) error {
-	if len(ts) > 5 {
-		ts = ts[:5]
+	if len(ts) > maxAsked {
+		ts = ts[:maxAsked]
 	}
 	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith}
 	if offerNew {

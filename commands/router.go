@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/schedule"
 )
 
 // Store is what the commands need from storage: the port a store
@@ -80,6 +81,7 @@ type Store interface {
 	NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbot.NotedTalk, error)
 
 	DigestStore
+	ScheduleStore // schedule import and browsing (schedule.go)
 }
 
 // Request is one message to the bot, as an adapter saw it.
@@ -148,6 +150,10 @@ type Config struct {
 	Assistant Assistant        // summaries and watch questions; summary is off without one
 	Now       func() time.Time // the clock; time.Now when nil
 	Logger    *slog.Logger     // slog.Default() when nil
+	// ImportAllowPrivate lets `import` fetch from loopback, private and
+	// link-local addresses (IMPORT_ALLOW_PRIVATE): the operator's choice,
+	// never a chat admin's.
+	ImportAllowPrivate bool
 }
 
 // Router parses and routes commands.
@@ -156,6 +162,7 @@ type Router struct {
 	assistant Assistant
 	now       func() time.Time
 	log       *slog.Logger
+	fetch     schedule.FetchOptions // how `import` fetches links
 	commands  []command
 	byName    map[string]*command
 }
@@ -213,7 +220,8 @@ func (c *call) admin(ctx context.Context) bool { return c.req.IsAdminNow(ctx) }
 
 // New returns a Router over the store.
 func New(cfg Config) *Router {
-	r := &Router{store: cfg.Store, assistant: cfg.Assistant, now: cfg.Now, log: cfg.Logger}
+	r := &Router{store: cfg.Store, assistant: cfg.Assistant, now: cfg.Now, log: cfg.Logger,
+		fetch: schedule.FetchOptions{AllowPrivate: cfg.ImportAllowPrivate}}
 	if r.now == nil {
 		r.now = time.Now
 	}

@@ -245,6 +245,12 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	if d.RecordingURL != "" {
 		card.line(plain("   Recording: "), link(d.RecordingURL, d.RecordingURL))
 	}
+	if n := recordingNote(d.Talk); n != "" {
+		card.text("   " + n)
+	}
+	if d.Cancelled {
+		card.text("   Cancelled: it is no longer on the schedule.")
+	}
 	for _, l := range d.Links {
 		card.line(plain("   Link: "), link(l, l))
 	}
@@ -366,6 +372,9 @@ func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
 	for i, s := range sg {
 		card := b.card(fmt.Sprintf("%d.", p.Offset+i+1), s.Talk)
 		card.line(plain("   " + reasons[i]))
+		if n := recordingNote(s.Talk); n != "" { // after the assistant's words, which must not promise a video
+			card.text("   " + n)
+		}
 		if s.RecordingURL != "" {
 			card.line(plain("   ▶ "), link(s.RecordingURL, s.RecordingURL))
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -519,6 +520,52 @@ func TestRecordingNotices(t *testing.T) {
 	got = w.plat.take()
 	if len(got) != 1 || !strings.Contains(got[0].reply.Text(), "Recordings now up") || !strings.Contains(got[0].reply.Text(), "ccccccccccc") {
 		t.Fatalf("the digest's recordings: %v", got)
+	}
+}
+
+// frab is a one-talk FOSDEM schedule, with or without its recording.
+func frab(recording bool) string {
+	links := ""
+	if recording {
+		links = `<links><link href="https://video.fosdem.org/2025/janson/rust.mp4">Video recording (MP4)</link></links>`
+	}
+	return `<?xml version="1.0" encoding="UTF-8"?>
+<schedule><conference><acronym>fosdem-2025</acronym><title>FOSDEM 2025</title><city>Brussels</city>
+<start>2025-02-01</start><end>2025-02-02</end><time_zone_name>Europe/Brussels</time_zone_name></conference>
+<day index="1" date="2025-02-01"><room name="Janson">
+<event guid="fdbc5919-f702" id="6712"><date>2025-02-01T10:30:00+01:00</date><start>10:30</start><duration>00:50</duration>
+<room>Janson</room><url>https://fosdem.org/2025/schedule/event/rust/</url><title>Rust in the Linux kernel</title><track>Keynotes</track>
+<type>keynote</type><abstract/><persons><person id="2">Miguel Ojeda</person></persons>` + links + `</event>
+</room></day></schedule>`
+}
+
+// TestReimportBringsRecordingNotices: a schedule imported again with a
+// recording tells those who missed the talk, as a `video` would.
+func TestReimportBringsRecordingNotices(t *testing.T) {
+	w := newWorld(t, mustTime("2025-02-01T12:00:00+01:00"))
+	file := filepath.Join(t.TempDir(), "schedule.xml")
+	if err := os.WriteFile(file, []byte(frab(false)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.say("alice", "import "+file)
+	w.say("bob", "missed https://fosdem.org/2025/schedule/event/rust/ -- room full")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("notices before any recording: %v", got)
+	}
+	if err := os.WriteFile(file, []byte(frab(true)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.say("alice", "import "+file)
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 || got[0].to.User != "bob" || !strings.Contains(got[0].reply.Text(), "https://video.fosdem.org/2025/janson/rust.mp4") {
+		t.Fatalf("after the re-import: %v", got)
+	}
+	w.say("alice", "import "+file) // again: nothing new, no second notice
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("a second notice for the same recording")
 	}
 }
 

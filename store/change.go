@@ -312,9 +312,10 @@ func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec u
 	return nil
 }
 
-// deleteIfUnused deletes the talk when no log, note or recommendation refers to it.
+// deleteIfUnused deletes the talk when no log, note or recommendation refers
+// to it; a talk of an imported schedule stays, as the schedule's.
 func deleteIfUnused(ctx context.Context, tx *txn, talkID int64) (bool, error) {
-	res, err := tx.ExecContext(ctx, `DELETE FROM talks WHERE id = ?
+	res, err := tx.ExecContext(ctx, `DELETE FROM talks WHERE id = ? AND source_id IS NULL
 		AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = ?)`, talkID, talkID, talkID, talkID)

@@ -13,11 +13,14 @@ import (
 // DefaultConferenceName names the conference talks go to before anyone sets one up.
 const DefaultConferenceName = "General"
 
-const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone, c.videos_url`
+const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone, c.videos_url,
+	c.schedule_source, c.imported_at`
 
 func scanConference(row interface{ Scan(...any) error }) (talkbot.Conference, error) {
 	var c talkbot.Conference
-	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone, &c.VideosURL)
+	var imported sql.NullString
+	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone, &c.VideosURL, &c.ScheduleSource, &imported)
+	c.ImportedAt = parseNullTime(imported)
 	return c, err
 }
 

@@ -246,7 +246,7 @@ const (
 func (s *Store) DayReport(ctx context.Context, workspaceID, conferenceID int64, day string, from, to time.Time) (talkbot.DayReport, error) {
 	r := talkbot.DayReport{Day: day}
 	f, t := formatTime(from), formatTime(to)
-	talks, err := s.summaries(ctx, teamSelect+`WHERE t.workspace_id = ? AND t.conference_id = ?
+	talks, err := s.summaries(ctx, teamSelect+`WHERE t.workspace_id = ? AND t.conference_id = ? AND t.non_talk = 0
 		AND EXISTS (SELECT 1 FROM logs l WHERE l.talk_id = t.id)
 		AND (t.day = ? OR (t.day = '' AND (SELECT MIN(logged_at) FROM logs l WHERE l.talk_id = t.id) >= ?
 			AND (SELECT MIN(logged_at) FROM logs l WHERE l.talk_id = t.id) < ?))

@@ -90,7 +90,7 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	} else {
 		from = ` FROM talks t LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
 		args = append(args, q.ViewerID)
-		where = append(where, `EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)`)
+		where = append(where, `EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)`, `t.non_talk = 0`) // breaks and meals are nobody's news
 	}
 	where = append(where, `t.conference_id = ?`)
 	args = append(args, q.ConferenceID)
@@ -158,7 +158,7 @@ func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]tal
 		where = append(where, `t.highlight_count > 0`)
 		order = `t.highlight_count DESC, t.score DESC, t.id`
 	}
-	where = append(where, `t.conference_id = ?`)
+	where = append(where, `t.conference_id = ?`, `t.non_talk = 0`)
 	args = append(args, q.ConferenceID)
 	if q.Day != "" {
 		where = append(where, `t.day = ?`)
@@ -335,6 +335,10 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
+	// Non-talk items have nothing to watch; a talk nobody will record stays
+	// only on the user's own list (where the reply says so).
+	narrow = ` AND t.non_talk = 0` + narrow
+	others := ` AND NOT (t.do_not_record = 1 AND t.recording_url = '')` + narrow
 	unseen := `NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1))`
 	sources := []struct {
 		query string
@@ -357,7 +361,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			}},
 		{`SELECT t.id, fu.name FROM recommendations r JOIN talks t ON t.id = r.talk_id JOIN users fu ON fu.id = r.from_user_id
 			WHERE r.workspace_id = ? AND (r.to_user_id = ? OR r.to_user_id IS NULL) AND r.from_user_id != ? AND t.conference_id = ?
-			AND ` + unseen + narrow + ` ORDER BY r.id LIMIT ?`, append(append([]any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID}, nargs...), 4*countCap),
+			AND ` + unseen + others + ` ORDER BY r.id LIMIT ?`, append(append([]any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID}, nargs...), 4*countCap),
 			func(rows *sql.Rows) error {
 				var id int64
 				var from string
@@ -370,7 +374,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 				return nil
 			}},
 		{`SELECT t.id, t.score FROM talks t WHERE t.conference_id = ? AND t.highlight_count > 0 AND ` + unseen + `
-			AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND ` + highlighted("o") + `)` + narrow + `
+			AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND ` + highlighted("o") + `)` + others + `
 			ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID, u.ID}, nargs...), countCap+1),
 			func(rows *sql.Rows) error {
 				var id int64
@@ -385,7 +389,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		{`SELECT t.id, g.tag FROM talk_tags g JOIN talks t ON t.id = g.talk_id
 			WHERE g.tag IN (SELECT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id
 				WHERE ml.user_id = ? AND ` + highlighted("ml") + `)
-			AND t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND ` + unseen + narrow + `
+			AND t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND ` + unseen + others + `
 			ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{u.ID, conferenceID, u.ID}, nargs...), 2*countCap),
 			func(rows *sql.Rows) error {
 				var id int64
@@ -405,7 +409,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			args  []any
 			fn    func(rows *sql.Rows) error
 		}{`SELECT t.id FROM talks t WHERE t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)
-			AND ` + unseen + narrow + ` ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID}, nargs...), countCap+1),
+			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID}, nargs...), countCap+1),
 			func(rows *sql.Rows) error {
 				var id int64
 				if err := rows.Scan(&id); err != nil {

@@ -14,7 +14,8 @@ import (
 
 const talkColumns = `t.id, t.workspace_id, t.conference_id, t.title, t.speakers, t.event, t.room, t.day,
 	t.starts_at, t.ends_at, t.schedule_url, COALESCE(t.schedule_id, ''), t.recording_url, t.links, t.abstract, t.tags,
-	COALESCE(t.created_by, 0), t.created_at`
+	COALESCE(t.created_by, 0), t.created_at,
+	COALESCE(t.source_id, ''), t.session_type, t.non_talk, t.cancelled, t.do_not_record`
 
 const statColumns = `t.highlight_count, t.star_count, t.rating_sum, t.rating_count`
 
@@ -26,7 +27,8 @@ type queryer interface {
 
 func talkDest(t *talkbot.Talk, speakers, links, tags *string, starts, ends *sql.NullString, created *string) []any {
 	return []any{&t.ID, &t.WorkspaceID, &t.ConferenceID, &t.Title, speakers, &t.Event, &t.Room, &t.Day,
-		starts, ends, &t.ScheduleURL, &t.ScheduleID, &t.RecordingURL, links, &t.Abstract, tags, &t.CreatedBy, created}
+		starts, ends, &t.ScheduleURL, &t.ScheduleID, &t.RecordingURL, links, &t.Abstract, tags, &t.CreatedBy, created,
+		&t.SourceID, &t.Type, &t.NonTalk, &t.Cancelled, &t.DoNotRecord}
 }
 
 func finishTalk(t *talkbot.Talk, speakers, links, tags string, starts, ends sql.NullString, created string) {
@@ -55,7 +57,8 @@ func encodeSpeakers(ss []talkbot.Speaker) string {
 	lines := make([]string, len(ss))
 	for i, s := range ss {
 		lines[i] = s.Name
-		if s.Org != "" {
+		// A name ending in ")" ("James (purpleidea)") keeps its tab, or it would read back as the old "Name (Org)".
+		if s.Org != "" || strings.HasSuffix(s.Name, ")") {
 			lines[i] += "\t" + s.Org
 		}
 	}

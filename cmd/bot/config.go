@@ -48,6 +48,10 @@ type Config struct {
 	OpenAITimeout       time.Duration // OPENAI_TIMEOUT: per request
 	OpenAIContextTokens int           // OPENAI_CONTEXT_TOKENS: prompt and answer of one request
 
+	// IMPORT_ALLOW_PRIVATE: `import` may fetch from loopback and private addresses (a schedule on the operator's own network)
+	ImportAllowPrivate bool
+	importAllowPrivate string // as given, for Validate
+
 	parseErrs []error // variables that did not parse, reported by Validate
 }
 
@@ -84,6 +88,8 @@ func loadConfig(getenv func(string) string) Config {
 	c.resetCrossSigning = strings.TrimSpace(getenv("MATRIX_RESET_CROSS_SIGNING"))
 	c.MatrixResetCrossSigning, _ = strconv.ParseBool(c.resetCrossSigning)
 	c.MatrixInviters = splitList(getenv("MATRIX_ALLOWED_INVITERS"))
+	c.importAllowPrivate = strings.TrimSpace(getenv("IMPORT_ALLOW_PRIVATE"))
+	c.ImportAllowPrivate, _ = strconv.ParseBool(c.importAllowPrivate)
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = ":8080"
 	}
@@ -170,6 +176,8 @@ func (c Config) Validate() error {
 		"MATRIX_RECOVERY_KEY must be a Matrix recovery key: 48 characters in groups of four, as Element shows it")
 	_, err := strconv.ParseBool(c.resetCrossSigning)
 	check(c.resetCrossSigning == "" || err == nil, "MATRIX_RESET_CROSS_SIGNING must be true or false")
+	_, err = strconv.ParseBool(c.importAllowPrivate)
+	check(c.importAllowPrivate == "" || err == nil, "IMPORT_ALLOW_PRIVATE must be true or false (1 or 0)")
 	check(c.OpenAIBaseURL == "" || isHTTPURL(c.OpenAIBaseURL), "OPENAI_BASE_URL must be an http(s) URL")
 	check(c.OpenAIBaseURL == "" && c.OpenAIKey == "" || c.OpenAIModel != "",
 		"OPENAI_MODEL must be set when OPENAI_BASE_URL or OPENAI_API_KEY is (e.g. gpt-4o-mini, or a model your server serves)")

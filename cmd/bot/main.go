@@ -115,7 +115,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
+	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log, ImportAllowPrivate: cfg.ImportAllowPrivate})
 	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log, Observer: ops.metrics, Grace: cfg.ShutdownTimeout})
 	mux := operatorMux()
 	ops.mount(mux, log)
@@ -207,7 +207,7 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 	if err != nil {
 		return err
 	}
-	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log})
+	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log, ImportAllowPrivate: cfg.ImportAllowPrivate})
 	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
 	a := &console.Adapter{Server: rt, User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
 	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt,

@@ -36,6 +36,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"OPENAI_TIMEOUT": "30"}, "OPENAI_TIMEOUT must be a duration"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
 		{map[string]string{"BOT_SHUTDOWN_TIMEOUT": "soon"}, "BOT_SHUTDOWN_TIMEOUT must be a duration"},
+		{map[string]string{"IMPORT_ALLOW_PRIVATE": "maybe"}, "IMPORT_ALLOW_PRIVATE must be true or false"},
 	}
 	for _, tc := range tests {
 		err := loadConfig(envOf(tc.env)).Validate()
@@ -50,6 +51,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"OPENAI_DAILY_TOKENS": "0", "OPENAI_TIMEOUT": "45s", "OPENAI_CONTEXT_TOKENS": "16000"}))
 	if err := c.Validate(); err != nil || c.OpenAIDailyTokens != 0 || c.OpenAITimeout != 45*time.Second || c.OpenAIContextTokens != 16000 {
 		t.Errorf("a local server without a key: %+v, %v", c, err)
+	}
+	if loadConfig(envOf(nil)).ImportAllowPrivate || !loadConfig(envOf(map[string]string{"IMPORT_ALLOW_PRIVATE": "1"})).ImportAllowPrivate {
+		t.Errorf("IMPORT_ALLOW_PRIVATE is off unless set to 1")
 	}
 	if d := loadConfig(envOf(nil)); d.OpenAIDailyTokens != 200000 || d.OpenAITimeout != 30*time.Second || d.OpenAIContextTokens != 8000 {
 		t.Errorf("defaults: daily %d, timeout %s, context %d", d.OpenAIDailyTokens, d.OpenAITimeout, d.OpenAIContextTokens)

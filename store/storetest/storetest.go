@@ -39,6 +39,8 @@ func Run(t *testing.T, open Open) {
 		{"TitlesWithWords", titlesWithWords},
 		{"NoteEditsAreTheOwners", noteEditsAreTheOwners},
 		{"ExportAndForget", exportAndForget},
+		{"ImportIsKeyedOnSourceIDs", importIsKeyedOnSourceIDs},
+		{"ScheduleSessionsByTime", scheduleSessionsByTime},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

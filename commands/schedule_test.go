@@ -1,0 +1,346 @@
+package commands_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/schedule"
+	"github.com/talkbot/talkbot/store"
+)
+
+// The real schedules of ../shared/data.
+const (
+	schedICS   = "../../shared/data/kubecon_eu_2026_sched_all.ics"
+	fosdemXML  = "../../shared/data/fosdem_2025_schedule.xml"
+	mchPretalx = "../../shared/data/mch2022_pretalx_schedule.json"
+)
+
+// newImportFixture is newFixture with the router's import options set.
+func newImportFixture(t *testing.T, cfg commands.Config) *fixture {
+	t.Helper()
+	f := &fixture{t: t, now: time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)}
+	clock := func() time.Time { return f.now }
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "talkbot.db"), store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.store = st
+	cfg.Store, cfg.Now, cfg.Logger = st, clock, slog.New(slog.DiscardHandler)
+	f.router = commands.New(cfg)
+	return f
+}
+
+// asAdmin runs a command as a console admin, which may fail.
+func (f *fixture) asAdmin(user, text string) commands.Reply {
+	f.t.Helper()
+	return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+		UserID: user, UserName: user, Text: text, Admin: true})
+}
+
+// on runs a command from a platform, as an admin or not.
+func (f *fixture) on(platform, user, text string, admin bool) commands.Reply {
+	f.t.Helper()
+	return f.router.Handle(context.Background(), commands.Request{Platform: platform, Workspace: "W1", UserID: user, UserName: user,
+		Text: text, Admin: admin})
+}
+
+func sessions(t *testing.T, path string) schedule.Schedule {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := schedule.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// talkCount is how many scheduled sessions a workspace has.
+func (f *fixture) talkCount(platform, workspace string) int {
+	f.t.Helper()
+	u, err := f.store.User(context.Background(), platform, workspace, "probe", "probe")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	cs, err := f.store.Conferences(context.Background(), u.WorkspaceID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cs {
+		_, tot, err := f.store.ScheduleSessions(context.Background(), talkbot.ScheduleQuery{ConferenceID: c.ID})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		n += tot.N
+	}
+	return n
+}
+
+func TestImportAFileFromTheConsoleAndAgain(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	out := f.admin("admin", "import "+fosdemXML)
+	for _, want := range []string{"Imported FOSDEM 2025 (into General, which takes the schedule's name)", "frab XML", "1,105 sessions",
+		"2025-02-01..2025-02-02, times in Europe/Brussels", "New 1,105 · updated 0", "• new: #1 Welcome to FOSDEM 2025", "… and 1,102 more",
+		"`schedule today`"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import reply lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "⚠") {
+		t.Errorf("FOSDEM names its zone; the reply warns:\n%s", out)
+	}
+	again := f.admin("admin", "import")
+	if !strings.Contains(again, "New 0 · updated 0 · unchanged 1,105 · cancelled 0") {
+		t.Errorf("`import` alone again:\n%s", again)
+	}
+	if r := f.as("bob", "import "+fosdemXML); r.Kind != commands.KindError || !strings.Contains(r.Text(), "Only an admin") {
+		t.Errorf("a non-admin's import = %q", r.Text())
+	}
+}
+
+func TestImportFlagsAGuessedZone(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	out := f.admin("admin", "import "+schedICS)
+	if !strings.Contains(out, "⚠ The schedule does not name its time zone; I went by its venue: Europe/Amsterdam") ||
+		!strings.Contains(out, "items are not talks") {
+		t.Errorf("Sched import reply:\n%s", out)
+	}
+	fixed := f.admin("admin", "import "+schedICS+" Europe/Paris")
+	if strings.Contains(fixed, "⚠") || !strings.Contains(fixed, "times in Europe/Paris") {
+		t.Errorf("import with a zone:\n%s", fixed)
+	}
+	if r := f.asAdmin("admin", "import "+schedICS+" Mars/Olympus"); !strings.Contains(r.Text(), "I do not know the time zone") {
+		t.Errorf("a bad zone: %s", r.Text())
+	}
+}
+
+// TestChatImportsOnlyPublicLinks: from Slack or Matrix a chat admin gets no
+// file of the server and no private address; the operator may allow the latter.
+func TestChatImportsOnlyPublicLinks(t *testing.T) {
+	data, err := os.ReadFile(mchPretalx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(data) }))
+	defer srv.Close()
+	for _, platform := range []string{talkbot.PlatformSlack, talkbot.PlatformMatrix} {
+		f := newImportFixture(t, commands.Config{})
+		for _, tc := range []struct{ in, want string }{
+			{"import /etc/passwd", "In chat I import schedules from http(s) links only"},
+			{"import " + fosdemXML, "In chat I import schedules from http(s) links only"},
+			{"import file:///etc/passwd", "I can only fetch schedules from http:// or https:// links"},
+			{"import http://169.254.169.254/", "That address is on a private network"},
+			{"import http://[::1]:9/x", "That address is on a private network"},
+			{"import " + srv.URL + "/schedule.json", "That address is on a private network"},
+		} {
+			r := f.on(platform, "admin", tc.in, true)
+			if r.Kind != commands.KindError || !strings.Contains(r.Text(), tc.want) {
+				t.Errorf("%s %q = %q, want a refusal saying %q", platform, tc.in, r.Text(), tc.want)
+			}
+			if strings.Contains(r.Text(), "root:") || strings.Contains(r.Text(), "no such file") {
+				t.Errorf("%s %q leaks the server's files: %q", platform, tc.in, r.Text())
+			}
+		}
+		if n := f.talkCount(platform, "W1"); n != 0 {
+			t.Errorf("%s: %d sessions after refused imports", platform, n)
+		}
+	}
+	f := newImportFixture(t, commands.Config{ImportAllowPrivate: true})
+	withPassword := strings.Replace(srv.URL, "http://", "http://ops:s3cret@", 1) + "/schedule.json"
+	if r := f.on(talkbot.PlatformSlack, "admin", "import "+withPassword, true); r.Kind != commands.KindOK ||
+		!strings.Contains(r.Text(), "Imported MCH2022") || !strings.Contains(r.Text(), "from "+srv.URL+"/schedule.json") || strings.Contains(r.Text(), "s3cret") {
+		t.Errorf("with IMPORT_ALLOW_PRIVATE: %s", r.Text())
+	}
+	if r := f.on(talkbot.PlatformSlack, "admin", "import /etc/passwd", true); !strings.Contains(r.Text(), "http(s) links only") {
+		t.Errorf("IMPORT_ALLOW_PRIVATE opened the disk: %s", r.Text())
+	}
+}
+
+// TestBrokenSchedulesImportNothing: a truncated, malformed, oversized or
+// foreign file is refused whole.
+func TestBrokenSchedulesImportNothing(t *testing.T) {
+	dir := t.TempDir()
+	full, err := os.ReadFile(fosdemXML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	big := append(bytes.Repeat([]byte(" "), schedule.MaxBytes), '\n')
+	ics, _ := os.ReadFile(schedICS)
+	cases := []struct{ path, want string }{
+		{write("cut.xml", full[:len(full)/2]), "broken or cut short"},
+		{write("cut.ics", ics[:len(ics)-200]), "broken or cut short"},
+		{write("bad.json", []byte(`{"schedule": {"conference": {"days": [{"rooms": {"A": [{"guid": 5`)), "broken or cut short"},
+		{write("big.xml", append([]byte("<schedule>"), big...)), "over 20 MB"},
+		{write("page.html", []byte("<!doctype html><html><body>Not a schedule</body></html>")), "not a schedule I can read"},
+		{dir, "not a file I can import"},
+		{filepath.Join(dir, "missing.ics"), "There is no file"},
+	}
+	f := newImportFixture(t, commands.Config{})
+	for _, tc := range cases {
+		r := f.asAdmin("admin", "import "+tc.path)
+		if r.Kind != commands.KindError || !strings.Contains(r.Text(), tc.want) {
+			t.Errorf("import %s = %q, want %q", filepath.Base(tc.path), r.Text(), tc.want)
+		}
+	}
+	if n := f.talkCount(talkbot.PlatformConsole, "local"); n != 0 {
+		t.Errorf("%d sessions after broken imports", n)
+	}
+	if l := f.ok("admin", "conf list"); strings.Contains(l, "FOSDEM") {
+		t.Errorf("a broken import made a conference:\n%s", l)
+	}
+}
+
+func TestScheduleListsSessionsAndColleagues(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+fosdemXML)
+	brussels, _ := time.LoadLocation("Europe/Brussels")
+	f.now = time.Date(2025, 2, 1, 9, 40, 0, 0, brussels)
+	now := f.ok("alice", "schedule now")
+	if !strings.HasPrefix(now, "Schedule — FOSDEM 2025, on now (Europe/Brussels):") || !strings.Contains(now, "09:30–09:50 #1 Welcome to FOSDEM 2025") ||
+		!strings.Contains(now, "Janson · Keynotes · keynote") {
+		t.Errorf("schedule now:\n%s", now)
+	}
+	f.ok("bob", "add #1 4/5")
+	f.ok("carol", "want #1")
+	marked := f.ok("alice", "schedule now")
+	if !strings.Contains(marked, "✓ bob attended · carol want to watch it") {
+		t.Errorf("colleagues' marks:\n%s", marked)
+	}
+	if own := f.ok("bob", "schedule now"); !strings.Contains(own, "✓ you: attended, ★★★★☆ 4/5 · carol want to watch it") {
+		t.Errorf("bob's own mark:\n%s", own)
+	}
+	day := f.ok("alice", "schedule 2025-02-01 #rust")
+	if !strings.Contains(day, "Schedule — FOSDEM 2025, Sat 1 Feb 2025, #rust") || !strings.Contains(day, " · Rust") || strings.Contains(day, "Janson") {
+		t.Errorf("Sunday's Rust track:\n%s", day)
+	}
+	today := f.ok("alice", "schedule")
+	if !strings.Contains(today, "Sat 1 Feb 2025") || !strings.Contains(today, "`schedule page 2` shows the next") {
+		t.Errorf("schedule alone (today, paged):\n%s", today)
+	}
+	if next := f.ok("alice", "schedule next"); !strings.Contains(next, "starting in the next hour") || strings.Contains(next, "09:30–09:50") {
+		t.Errorf("schedule next:\n%s", next)
+	}
+	f.now = time.Date(2025, 2, 1, 23, 0, 0, 0, brussels)
+	if r := f.ok("alice", "schedule next"); !strings.Contains(r, "next, from Sun 2 Feb 09:") {
+		t.Errorf("schedule next at night:\n%s", r)
+	}
+	if r := f.as("alice", "schedule #nosuchtrack"); !strings.Contains(r.Text(), "No track matches #nosuchtrack. Tracks: ") {
+		t.Errorf("unknown track: %s", r.Text())
+	}
+	if r := f.as("alice", "schedule now today"); r.Kind != commands.KindError {
+		t.Errorf("now and today at once: %s", r.Text())
+	}
+}
+
+func TestLogByLinkTypoAndNow(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+fosdemXML)
+	s := sessions(t, fosdemXML)
+	brussels, _ := time.LoadLocation("Europe/Brussels")
+	f.now = time.Date(2025, 2, 1, 9, 35, 0, 0, brussels)
+	// The welcome (Janson, 09:30) by its schedule link, in its http:// form.
+	link := strings.Replace(s.Sessions[0].URL, "https://", "http://", 1)
+	if out := f.ok("alice", "add "+link+" 5/5"); !strings.Contains(out, "Logged #1 Welcome to FOSDEM 2025") {
+		t.Errorf("add by schedule link:\n%s", out)
+	}
+	if out := f.ok("alice", "add fosdem-2025-6712-welcome-to-fosdem-2025"); !strings.Contains(out, "#1 Welcome to FOSDEM 2025") {
+		t.Errorf("add by schedule id:\n%s", out)
+	}
+	// Typos early and late in a word.
+	for _, typed := range []string{"wlecome fosdem", "welcoem to fosdme 2025", "program to learn creatvie coding", "porgram learn creative codnig"} {
+		out := f.ok("bob", "want "+typed)
+		if !strings.Contains(out, "Welcome to FOSDEM 2025") && !strings.Contains(out, "Program to Learn: The Power of Creative Coding") {
+			t.Errorf("want %s:\n%s", typed, out)
+		}
+		if strings.Contains(out, "new talk") {
+			t.Errorf("want %s made a new talk:\n%s", typed, out)
+		}
+	}
+
+	// 10:02: alice's last room is Janson, where "Program to Learn" is on.
+	f.now = time.Date(2025, 2, 1, 10, 2, 0, 0, brussels)
+	if out := f.ok("alice", "add now -- the keynote"); !strings.Contains(out, "Program to Learn: The Power of Creative Coding") {
+		t.Errorf("add now in alice's room:\n%s", out)
+	}
+	// 11:02: Carol has no last room and many sessions are on: she is asked, with rooms.
+	f.now = time.Date(2025, 2, 1, 11, 2, 0, 0, brussels)
+	r := f.as("carol", "add now 4/5")
+	if r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "sessions are on now. Which one are you in?") ||
+		!strings.Contains(r.Text(), "add #") || !strings.Contains(r.Text(), "`schedule now` lists them all") {
+		t.Errorf("add now with several sessions on:\n%s", r.Text())
+	}
+	if !strings.Contains(r.Text(), "4/5") {
+		t.Errorf("the question back forgets the rating:\n%s", r.Text())
+	}
+	f.now = time.Date(2025, 2, 3, 12, 0, 0, 0, brussels)
+	if r := f.as("carol", "add now"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "Nothing on the schedule is on right now") {
+		t.Errorf("add now after the conference: %s", r.Text())
+	}
+}
+
+func TestAddNowWithoutASchedule(t *testing.T) {
+	f := newFixture(t)
+	if r := f.as("alice", "add now"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "goes by the schedule") {
+		t.Errorf("add now without a schedule: %s", r.Text())
+	}
+	if r := f.as("alice", `add "now"`); r.Kind != commands.KindOK || !strings.Contains(r.Text(), "Logged new talk #1 now") {
+		t.Errorf("a talk called now, in quotes: %s", r.Text())
+	}
+	if r := f.as("alice", "schedule"); !strings.Contains(r.Text(), "has no schedule yet. An admin can `import`") {
+		t.Errorf("schedule without one: %s", r.Text())
+	}
+}
+
+func TestNoRecordingIsPromisedForAnOptOut(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+mchPretalx)
+	var optOut schedule.Session
+	for _, x := range sessions(t, mchPretalx).Sessions {
+		if x.DoNotRecord {
+			optOut = x
+			break
+		}
+	}
+	f.now = optOut.EndsAt.Add(time.Hour)
+	out := f.ok("alice", "missed "+optOut.URL+" -- room full")
+	if !strings.Contains(out, "Not recorded: the speaker opted out") {
+		t.Errorf("missed a do-not-record talk:\n%s", out)
+	}
+	if w := f.ok("alice", "watch"); !strings.Contains(w, "Not recorded: the speaker opted out") || strings.Contains(w, "▶") {
+		t.Errorf("watch:\n%s", w)
+	}
+	id := talkIDs(out)[0]
+	code := strings.TrimSuffix(optOut.URL[strings.LastIndex(strings.TrimSuffix(optOut.URL, "/"), "/")+1:], "/")
+	if sh := f.ok("bob", "show "+code); !strings.Contains(sh, "#"+id+" ") {
+		t.Errorf("show by its pretalx code %s:\n%s", code, sh)
+	}
+	if sh := f.ok("bob", "show #"+id); !strings.Contains(sh, "no video will come") {
+		t.Errorf("show:\n%s", sh)
+	}
+	// A video someone finds anyway is taken, and then shown.
+	f.admin("admin", "video #"+id+" https://www.youtube.com/watch?v=29yKJ1312AM")
+	if sh := f.ok("bob", "show #"+id); strings.Contains(sh, "no video will come") || !strings.Contains(sh, "Recording: https://www.youtube.com/watch?v=29yKJ1312AM") {
+		t.Errorf("show with a video:\n%s", sh)
+	}
+}

@@ -1,0 +1,52 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot/store"
+)
+
+// BenchmarkImportFOSDEM is the store's part of importing FOSDEM 2025 (1,105
+// talks; parsing is schedule's BenchmarkParseFOSDEM2025XML): the one
+// transaction that writes the conference and its talks, full-text and
+// trigram indexes included, into a fresh database ("new"), or over the same
+// import ("again": every session found, nothing changed).
+func BenchmarkImportFOSDEM(b *testing.B) {
+	imp := parsed(b, fosdemXML)
+	ctx := context.Background()
+	for _, again := range []bool{false, true} {
+		name := map[bool]string{false: "new", true: "again"}[again]
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				s, err := store.Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("talkbot-%d.db", i)), store.Options{Now: time.Now})
+				if err != nil {
+					b.Fatal(err)
+				}
+				u, err := s.User(ctx, "console", "local", "admin", "admin")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if again {
+					if _, err := s.ImportSchedule(ctx, u, imp); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				res, err := s.ImportSchedule(ctx, u, imp)
+				b.StopTimer()
+				if err != nil || res.New+res.Unchanged != 1105 {
+					b.Fatalf("%+v, %v", res, err)
+				}
+				s.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
