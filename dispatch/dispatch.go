@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -50,15 +51,20 @@ type Respond func(ctx context.Context, r commands.Reply) error
 
 // Config configures a Runtime.
 type Config struct {
-	Handler  Handler
-	Admins   []string // platform user ids that are admins everywhere (BOT_ADMINS)
-	Workers  int      // jobs at once; 16 when 0
-	Queue    int      // jobs waiting; 1000 when 0
-	Timeout  time.Duration
-	Grace    time.Duration // for queued jobs after shutdown; 10s when 0
-	Logger   *slog.Logger  // slog.Default() when nil
-	Observer Observer      // nil for none
-	Now      func() time.Time
+	Handler Handler
+	Admins  []string // platform user ids that are admins everywhere (BOT_ADMINS)
+	Workers int      // jobs at once; 16 when 0
+	Queue   int      // jobs waiting; 1000 when 0
+	Timeout time.Duration
+	Grace   time.Duration // for queued jobs after shutdown; 10s when 0
+	// MaxQueueWait bounds how long a job accepted by Submit waits for a
+	// worker: when the jobs already queued would keep it waiting longer (at
+	// the rate the workers have been taking them), Submit refuses and the
+	// adapter says it is busy. 50ms when 0.
+	MaxQueueWait time.Duration
+	Logger       *slog.Logger // slog.Default() when nil
+	Observer     Observer     // nil for none
+	Now          func() time.Time
 }
 
 // DefaultTimeout bounds one command; slow commands answer "working on it…" long before.
@@ -101,6 +107,10 @@ func New(cfg Config) *Runtime {
 		grace = 10 * time.Second
 	}
 	rt.pool = newPool(workers, queue, grace, rt.log, rt.depth)
+	rt.pool.now = rt.now
+	if cfg.MaxQueueWait > 0 {
+		rt.pool.maxWait = cfg.MaxQueueWait
+	}
 	return rt
 }
 
@@ -123,8 +133,9 @@ type Job struct {
 // within the grace period: what a user was told is being done gets done.
 func (rt *Runtime) Run(ctx context.Context) { rt.pool.run(ctx) }
 
-// Submit queues a job; false when the queue is full or the runtime stopped,
-// and the adapter should say it is busy (or leave the event for redelivery).
+// Submit queues a job; false when the queue is full, or late (see
+// Config.MaxQueueWait), or the runtime stopped, and the adapter should say it
+// is busy (or leave the event for redelivery).
 func (rt *Runtime) Submit(j Job) bool { return rt.pool.submit(j) }
 
 // SubmitWait is Submit, waiting up to d for room in the queue.
@@ -269,6 +280,17 @@ type pool struct {
 	grace   time.Duration
 	log     *slog.Logger
 	depth   func(int)
+	now     func() time.Time
+	maxWait time.Duration
+	refused *refusals
+
+	// gap is how long, in nanoseconds, the workers take to get from one
+	// queued job to the next while jobs wait (a moving average): a job queued
+	// behind n others waits about n gaps.
+	gap        atomic.Int64
+	takenMu    sync.Mutex
+	lastTaken  time.Time
+	backlogged bool // jobs were waiting when the last one was taken
 
 	gate   sync.RWMutex // held for reading while submitting; for writing to close
 	closed bool
@@ -285,6 +307,7 @@ const maxWaitingPerKey = 100
 
 func newPool(workers, queue int, grace time.Duration, log *slog.Logger, depth func(int)) *pool {
 	return &pool{workers: workers, jobs: make(chan Job, queue), grace: grace, log: log, depth: depth,
+		now: time.Now, maxWait: 50 * time.Millisecond, refused: newRefusals(log, time.Second),
 		busy: map[string][]Job{}, room: make(chan struct{}, 1)}
 }
 
@@ -299,7 +322,7 @@ func (p *pool) submitWait(ctx context.Context, j Job, d time.Duration) bool {
 	var timeout <-chan time.Time
 	for {
 		p.mu.Lock()
-		ok := p.enqueueLocked(j)
+		ok := p.enqueueLocked(j, d <= 0)
 		n := p.pending
 		p.mu.Unlock()
 		if ok {
@@ -307,6 +330,7 @@ func (p *pool) submitWait(ctx context.Context, j Job, d time.Duration) bool {
 			return true
 		}
 		if d <= 0 {
+			p.refused.add()
 			return false
 		}
 		if timeout == nil {
@@ -317,6 +341,7 @@ func (p *pool) submitWait(ctx context.Context, j Job, d time.Duration) bool {
 		select {
 		case <-p.room:
 		case <-timeout:
+			p.refused.add()
 			return false
 		case <-ctx.Done():
 			return false
@@ -326,9 +351,19 @@ func (p *pool) submitWait(ctx context.Context, j Job, d time.Duration) bool {
 
 // enqueueLocked puts j on the queue, or behind the job of its key that is
 // queued or running: jobs of one key never reach the workers out of order.
-func (p *pool) enqueueLocked(j Job) bool {
+//
+// With refuseLate (Submit: the caller tells its user it is busy) it also
+// refuses while the queue is late; SubmitWait's callers (Matrix events kept
+// until a restart, Events API callbacks) would rather wait for it.
+func (p *pool) enqueueLocked(j Job, refuseLate bool) bool {
 	if p.pending >= cap(p.jobs)+p.workers {
 		return false // the bound holds for the jobs waiting behind others too
+	}
+	if n := len(p.jobs); refuseLate && n > 0 && time.Duration(int64(n)*p.gap.Load()) > p.maxWait {
+		// A job accepted now would wait longer than maxWait: refusing at
+		// once keeps the accepted ones fast, and as soon as the queue is
+		// short again jobs are taken again.
+		return false
 	}
 	if j.Key != "" {
 		if waiting, ok := p.busy[j.Key]; ok {
@@ -438,8 +473,24 @@ func (p *pool) drain(ctx context.Context) {
 	}
 }
 
+// taken measures the gap between jobs taken off the queue while others wait.
+func (p *pool) taken() {
+	now := p.now()
+	p.takenMu.Lock()
+	defer p.takenMu.Unlock()
+	if p.backlogged {
+		gap := int64(now.Sub(p.lastTaken))
+		if old := p.gap.Load(); old > 0 {
+			gap = old + (gap-old)/8
+		}
+		p.gap.Store(gap)
+	}
+	p.lastTaken, p.backlogged = now, len(p.jobs) > 0
+}
+
 // do runs j, then the jobs of its key that queued up behind it, in order.
 func (p *pool) do(ctx context.Context, j Job) {
+	p.taken()
 	select {
 	case p.room <- struct{}{}: // a submitter waiting for room may try again
 	default:
