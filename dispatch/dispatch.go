@@ -15,7 +15,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -58,9 +57,9 @@ type Config struct {
 	Timeout time.Duration
 	Grace   time.Duration // for queued jobs after shutdown; 10s when 0
 	// MaxQueueWait bounds how long a job accepted by Submit waits for a
-	// worker: when the jobs already queued would keep it waiting longer (at
-	// the rate the workers have been taking them), Submit refuses and the
-	// adapter says it is busy. 50ms when 0.
+	// worker: when more jobs wait than there are workers, and they would
+	// keep it waiting longer (at the pace jobs have been finishing), Submit
+	// refuses and the adapter says it is busy. 50ms when 0.
 	MaxQueueWait time.Duration
 	Logger       *slog.Logger // slog.Default() when nil
 	Observer     Observer     // nil for none
@@ -284,13 +283,12 @@ type pool struct {
 	maxWait time.Duration
 	refused *refusals
 
-	// gap is how long, in nanoseconds, the workers take to get from one
-	// queued job to the next while jobs wait (a moving average): a job queued
-	// behind n others waits about n gaps.
-	gap        atomic.Int64
-	takenMu    sync.Mutex
-	lastTaken  time.Time
-	backlogged bool // jobs were waiting when the last one was taken
+	// gap is the time between two jobs finishing while others wait (a
+	// moving average): a job behind n waiting ones, queued
+	// or behind their key, waits about n gaps.
+	gap        time.Duration // under mu
+	lastDone   time.Time     // under mu
+	backlogged bool          // under mu: jobs were waiting when the last one finished
 
 	gate   sync.RWMutex // held for reading while submitting; for writing to close
 	closed bool
@@ -359,10 +357,12 @@ func (p *pool) enqueueLocked(j Job, refuseLate bool) bool {
 	if p.pending >= cap(p.jobs)+p.workers {
 		return false // the bound holds for the jobs waiting behind others too
 	}
-	if n := len(p.jobs); refuseLate && n > 0 && time.Duration(int64(n)*p.gap.Load()) > p.maxWait {
+	if waiting := p.pending - p.workers; refuseLate && waiting > p.workers && time.Duration(waiting)*p.gap > p.maxWait {
 		// A job accepted now would wait longer than maxWait: refusing at
 		// once keeps the accepted ones fast, and as soon as the queue is
-		// short again jobs are taken again.
+		// short again jobs are taken again. A queue no longer than the
+		// pool is always taken, so a rush of people after a session is
+		// served, not refused, on a machine that is slow for a moment.
 		return false
 	}
 	if j.Key != "" {
@@ -394,9 +394,18 @@ func (p *pool) pendingNow() int {
 }
 
 func (p *pool) finished() {
+	now := p.now()
 	p.mu.Lock()
+	if p.backlogged {
+		gap := now.Sub(p.lastDone)
+		if p.gap > 0 {
+			gap = p.gap + (gap-p.gap)/8
+		}
+		p.gap = gap
+	}
 	p.pending--
 	n := p.pending
+	p.lastDone, p.backlogged = now, n >= p.workers // a job waiting starts now: the next gap is the workers' pace
 	if n == 0 && p.idle != nil {
 		close(p.idle)
 		p.idle = nil
@@ -473,24 +482,8 @@ func (p *pool) drain(ctx context.Context) {
 	}
 }
 
-// taken measures the gap between jobs taken off the queue while others wait.
-func (p *pool) taken() {
-	now := p.now()
-	p.takenMu.Lock()
-	defer p.takenMu.Unlock()
-	if p.backlogged {
-		gap := int64(now.Sub(p.lastTaken))
-		if old := p.gap.Load(); old > 0 {
-			gap = old + (gap-old)/8
-		}
-		p.gap.Store(gap)
-	}
-	p.lastTaken, p.backlogged = now, len(p.jobs) > 0
-}
-
 // do runs j, then the jobs of its key that queued up behind it, in order.
 func (p *pool) do(ctx context.Context, j Job) {
-	p.taken()
 	select {
 	case p.room <- struct{}{}: // a submitter waiting for room may try again
 	default:

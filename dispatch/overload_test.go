@@ -93,8 +93,8 @@ func TestALateQueueRefusesUntilItDrains(t *testing.T) {
 	defer cancel()
 	go rt.Run(ctx)
 
-	// Five jobs, each taking 100ms of the fake clock.
-	const n = 5
+	// Six jobs, each taking 100ms of the fake clock.
+	const n = 6
 	var gates, started [n]chan struct{}
 	for i := range n {
 		gates[i], started[i] = make(chan struct{}), make(chan struct{})
@@ -110,9 +110,9 @@ func TestALateQueueRefusesUntilItDrains(t *testing.T) {
 		close(gates[i])
 		<-started[i+1]
 	}
-	// Two jobs wait, 100ms apiece: a new one would wait 200ms.
+	// Three jobs wait, 100ms apiece: a new one would wait 300ms.
 	if rt.Submit(Job{Run: func(context.Context) {}}) {
-		t.Error("a job was taken that would wait 200ms, over MaxQueueWait")
+		t.Error("a job was taken that would wait 300ms, over MaxQueueWait")
 	}
 	for i := 2; i < n-1; i++ {
 		advance(100 * time.Millisecond)

@@ -67,6 +67,7 @@ func main() {
 	flag.IntVar(&o.queue, "queue", 0, "the runtime's queue (0: its default, 1000)")
 	flag.Float64Var(&o.rate, "rate", 2000, "also send -n commands at this steady rate (0: skip)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file")
+	flag.DurationVar(&o.maxWait, "max-queue-wait", 0, "the runtime's MaxQueueWait (0: its default, 50ms)")
 	mode := flag.String("mode", "ack", "ack: acknowledgements (-n, -c, -rate); reply: replies end to end (-users, -d, -open, -overload)")
 	var ro replyOptions
 	flag.IntVar(&ro.users, "closed", 16, "reply mode: users in the closed loop, each waiting for its reply")
@@ -83,7 +84,7 @@ func main() {
 	only := flag.String("only", "", "reply mode: closed-loop commands, comma-separated (list,add)")
 	flag.Parse()
 	if *mode == "reply" {
-		ro.conns, ro.cpuProf = o.conns, o.cpuProfile
+		ro.conns, ro.cpuProf, ro.maxWait = o.conns, o.cpuProfile, o.maxWait
 		if *only != "" {
 			ro.onlyTexts = strings.Split(*only, ",")
 		}
@@ -101,7 +102,8 @@ func main() {
 
 type options struct {
 	requests, conns, users, workers, queue int
-	rate                                   float64 // commands/s sent to the adapter in the paced run; 0 for none
+	maxWait                                time.Duration // the runtime's MaxQueueWait (0: its default)
+	rate                                   float64       // commands/s sent to the adapter in the paced run; 0 for none
 	cpuProfile                             string
 }
 
@@ -128,7 +130,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
 		return nil, err
 	}
 	defer stopAPI()
-	child, err := startServer(ctx, childOptions{api: apiURL, workers: o.workers, queue: o.queue, cpuProfile: o.cpuProfile}, nil)
+	child, err := startServer(ctx, childOptions{api: apiURL, workers: o.workers, queue: o.queue, cpuProfile: o.cpuProfile, maxWait: o.maxWait}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +255,8 @@ func serveChild() error {
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	router := commands.New(commands.Config{Store: st, Logger: quiet})
-	rt := dispatch.New(dispatch.Config{Handler: router, Logger: quiet, Workers: workers, Queue: queue})
+	maxWait, _ := time.ParseDuration(os.Getenv("BENCH_MAXWAIT"))
+	rt := dispatch.New(dispatch.Config{Handler: router, Logger: quiet, Workers: workers, Queue: queue, MaxQueueWait: maxWait})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -45,6 +45,7 @@ type replyOptions struct {
 	outDir    string        // where generated databases are kept
 	botLog    string        // the bot's log goes here (counted either way)
 	conns     int
+	maxWait   time.Duration // the runtime's MaxQueueWait (0: its default)
 	cpuProf   string
 	onlyTexts []string // closed-loop commands to run; all when empty
 }
@@ -59,6 +60,7 @@ type hooks struct {
 
 type pending struct {
 	sent  time.Time // or, open loop, the planned send time
+	acked time.Time
 	done  chan struct{}
 	got   time.Time
 	count int
@@ -104,6 +106,8 @@ type loopResult struct {
 	fails            int
 	elapsed          time.Duration
 	lat              []time.Duration // reply latency, sorted
+	acks             []time.Duration // acknowledgement latency (open loop: from the planned send), sorted
+	afterAck         []time.Duration // from the acknowledgement to the reply, sorted
 	rssKiB, hwmKiB   int64           // the bot process after the run, and its peak during it
 	logLines         int64           // lines the bot logged during the run
 	load1            float64
@@ -114,6 +118,13 @@ func (r loopResult) pct(p float64) time.Duration {
 		return 0
 	}
 	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
+}
+
+func pctOf(lat []time.Duration, p float64) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	return lat[min(len(lat)-1, int(float64(len(lat))*p))]
 }
 
 func (r loopResult) perSec() float64 { return float64(r.replies) / r.elapsed.Seconds() }
@@ -175,7 +186,7 @@ func closedLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, ta
 	var firstErr error
 	for u := range o.users {
 		wg.Go(func() {
-			var lat []time.Duration
+			var lat, acks, after []time.Duration
 			refused, fails := 0, 0
 			for n := 0; o.perUser == 0 || n < o.perUser; n++ {
 				if o.perUser == 0 && time.Now().After(deadline) {
@@ -187,6 +198,8 @@ func closedLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, ta
 				t0 := time.Now()
 				p := h.expect(id, t0)
 				ok, err := post(ctx, client, target, s)
+				acked := time.Now()
+				acks = append(acks, acked.Sub(t0))
 				if err != nil || !ok {
 					h.forget(id)
 					if err != nil {
@@ -202,6 +215,7 @@ func closedLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, ta
 				select {
 				case <-p.done:
 					lat = append(lat, p.got.Sub(t0))
+					after = append(after, p.got.Sub(acked))
 				case <-time.After(30 * time.Second):
 					fails++
 					mu.Lock()
@@ -214,6 +228,8 @@ func closedLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, ta
 			}
 			mu.Lock()
 			res.lat = append(res.lat, lat...)
+			res.acks = append(res.acks, acks...)
+			res.afterAck = append(res.afterAck, after...)
 			res.refused += refused
 			res.fails += fails
 			mu.Unlock()
@@ -223,6 +239,8 @@ func closedLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, ta
 	res.elapsed = time.Since(start)
 	res.replies = len(res.lat)
 	slices.Sort(res.lat)
+	slices.Sort(res.acks)
+	slices.Sort(res.afterAck)
 	return res, errors.Join(firstErr, ctx.Err())
 }
 
@@ -297,6 +315,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 	for range conns {
 		wg.Go(func() {
 			var mine []*pending
+			var acks []time.Duration
 			refused, fails := 0, 0
 			for {
 				i := int(next.Add(1)) - 1
@@ -311,6 +330,8 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 				s := signRequest(hookBase, id, userID(i%users), textFor(kind, run, i))
 				p := h.expect(id, planned)
 				ok, err := post(ctx, client, target, s)
+				p.acked = time.Now()
+				acks = append(acks, p.acked.Sub(planned))
 				switch {
 				case err != nil:
 					h.forget(id)
@@ -327,6 +348,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 			}
 			mu.Lock()
 			accepted = append(accepted, mine...)
+			res.acks = append(res.acks, acks...)
 			res.refused += refused
 			res.fails += fails
 			mu.Unlock()
@@ -339,6 +361,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 		select {
 		case <-p.done:
 			res.lat = append(res.lat, p.got.Sub(p.sent))
+			res.afterAck = append(res.afterAck, p.got.Sub(p.acked))
 		case <-limit:
 			res.fails++
 			firstErr = cmpErr(firstErr, fmt.Errorf("%s: accepted commands not answered within 2 minutes", target))
@@ -349,6 +372,8 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 	res.elapsed = max(sent, time.Duration(float64(n-1)/rate*float64(time.Second)))
 	res.replies = len(res.lat)
 	slices.Sort(res.lat)
+	slices.Sort(res.acks)
+	slices.Sort(res.afterAck)
 	h.mu.Lock()
 	clear(h.waiting)
 	h.mu.Unlock()
@@ -433,7 +458,7 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 		logOut = f
 	}
 	lines := &lineCounter{}
-	child, err := startServer(ctx, childOptions{api: apiURL, db: db, durable: o.durable, logLevel: o.logLevel, cpuProfile: o.cpuProf},
+	child, err := startServer(ctx, childOptions{api: apiURL, db: db, durable: o.durable, logLevel: o.logLevel, cpuProfile: o.cpuProf, maxWait: o.maxWait},
 		func(r io.Reader) { lines.copy(r, logOut) })
 	if err != nil {
 		return nil, err
@@ -528,11 +553,12 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 	}
 	fmt.Fprintf(out, "reply mode: %d talks, %s, LOG_LEVEL=%s, %d users warmed up, %d CPUs, %s/%s\n\n",
 		o.talks, mode, o.logLevel, warmUsers, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintln(out, "| run | replies/s | reply p50 | reply p99 | max | refused | bot RSS after (peak) | bot log lines | load avg |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| run | replies/s | reply p50 | reply p99 | max | ack p99 | ack to reply p50 / p99 | refused | bot RSS after (peak) | bot log lines | load avg |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %d | %.1f MB (%.1f) | %d | %.2f |\n", r.name, r.perSec(),
-			ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), r.refused, float64(r.rssKiB)/1024, float64(r.hwmKiB)/1024, r.logLines, r.load1)
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s / %s | %d | %.1f MB (%.1f) | %d | %.2f |\n", r.name, r.perSec(),
+			ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), ms(pctOf(r.acks, 0.99)), ms(pctOf(r.afterAck, 0.5)), ms(pctOf(r.afterAck, 0.99)),
+			r.refused, float64(r.rssKiB)/1024, float64(r.hwmKiB)/1024, r.logLines, r.load1)
 	}
 	return results, nil
 }

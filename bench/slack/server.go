@@ -60,6 +60,7 @@ type childOptions struct {
 	durable        bool
 	logLevel       string // the bot's; errors only when empty
 	cpuProfile     string
+	maxWait        time.Duration // the runtime's MaxQueueWait; its default when 0
 }
 
 // child is the running server process.
@@ -84,7 +85,7 @@ func startServer(ctx context.Context, o childOptions, logs func(io.Reader)) (*ch
 	}
 	cmd.Env = append(os.Environ(), serveEnv+"=1", "BENCH_API="+o.api, "BENCH_WORKERS="+strconv.Itoa(o.workers),
 		"BENCH_QUEUE="+strconv.Itoa(o.queue), "BENCH_CPUPROFILE="+o.cpuProfile, "BENCH_DB="+o.db,
-		"BENCH_DURABLE="+durable, "BENCH_LOGLEVEL="+o.logLevel)
+		"BENCH_DURABLE="+durable, "BENCH_LOGLEVEL="+o.logLevel, "BENCH_MAXWAIT="+o.maxWait.String())
 	var logDone chan struct{}
 	if logs != nil {
 		r, err := cmd.StderrPipe()
