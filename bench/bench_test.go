@@ -57,6 +57,7 @@ type fixture struct {
 	users  int
 	talks  int
 	adds   atomic.Int64 // numbers new talk titles, unique across benchmarks
+	rates  atomic.Int64 // numbers ratings, so none repeats one given before
 }
 
 var shared struct {
@@ -389,7 +390,10 @@ func BenchmarkNote(b *testing.B) {
 // BenchmarkRate rates a talk by #id.
 func BenchmarkRate(b *testing.B) {
 	writes(b, func(f *fixture, n int64) commands.Request {
-		return f.request(n, fmt.Sprintf("rate #%d %d", f.talk(n), 1+n%5))
+		// Numbered across runs, as adds are: each b.N restarts n, and a
+		// rating given again is "Already rated", not "Rated".
+		i := f.rates.Add(1)
+		return f.request(i, fmt.Sprintf("rate #%d %d", f.talk(i), 1+i%5))
 	}, startsWith("Rated"))
 }
 

@@ -205,8 +205,10 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_fts f JOIN talks t ON t.id = f.rowid
-		WHERE talk_fts MATCH ? AND t.conference_id = ? LIMIT ?`, "title: ("+strings.Join(terms, " AND ")+")", conferenceID, limit)
+	// talk_title_words holds titles alone, so a prefix merges the words of
+	// titles only, not of every abstract as talk_fts's `title:` would.
+	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
+		WHERE talk_title_words MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("titles with words: %w", err)
 	}
