@@ -1,5 +1,5 @@
 -- +goose Up
--- Titles by their words, with an index of three-letter prefixes, for finding
+-- Titles by their words, with an index of their 3- to 6-letter prefixes, for finding
 -- a talk by the words of its title (TitlesWithWords: whole words, then the
 -- start of each word for a typo late in it). talk_fts could answer the same
 -- with `title:`, but its doclists hold every column's words (a prefix such as
@@ -9,7 +9,7 @@
 -- single words and prefixes only, no phrases.
 CREATE VIRTUAL TABLE talk_title_words USING fts5(
     title,
-    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2', prefix = '3', detail = none
+    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6', detail = none
 );
 INSERT INTO talk_title_words(rowid, title) SELECT id, title FROM talks;
 -- +goose StatementBegin
