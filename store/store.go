@@ -125,7 +125,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(readConns)
 	r.SetMaxIdleConns(readConns)
 	s := &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}},
-		hot: &hotReads{db: r, prepared: map[string]*sql.Stmt{}},
+		hot:    &hotReads{db: r, prepared: map[string]*sql.Stmt{}},
 		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{}), migrationBackup: backup}
 	go s.commitLoop()
 	return s, nil
