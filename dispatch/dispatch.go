@@ -293,6 +293,11 @@ type pool struct {
 	gate   sync.RWMutex // held for reading while submitting; for writing to close
 	closed bool
 
+	// quiet hands the memory a burst used back to the operating system
+	// once nothing has run for idleAfter: Go keeps freed heap mapped until a
+	// later collection and scavenge, and a bot is idle most of the time.
+	quiet *time.Timer
+
 	mu      sync.Mutex
 	pending int // queued or running
 	idle    chan struct{}
@@ -300,13 +305,18 @@ type pool struct {
 	room    chan struct{}    // signalled when a worker takes a job off the queue
 }
 
+// idleAfter is how long the runtime must be quiet before it returns memory.
+const idleAfter = 5 * time.Second
+
 // maxWaitingPerKey bounds how many jobs of one key wait behind the running one.
 const maxWaitingPerKey = 100
 
 func newPool(workers, queue int, grace time.Duration, log *slog.Logger, depth func(int)) *pool {
-	return &pool{workers: workers, jobs: make(chan Job, queue), grace: grace, log: log, depth: depth,
+	p := &pool{workers: workers, jobs: make(chan Job, queue), grace: grace, log: log, depth: depth,
 		now: time.Now, maxWait: 50 * time.Millisecond, refused: newRefusals(log, time.Second),
-		busy: map[string][]Job{}, room: make(chan struct{}, 1)}
+		quiet: time.AfterFunc(time.Hour, debug.FreeOSMemory), busy: map[string][]Job{}, room: make(chan struct{}, 1)}
+	p.quiet.Stop()
+	return p
 }
 
 func (p *pool) submit(j Job) bool { return p.submitWait(context.Background(), j, 0) }
@@ -406,6 +416,9 @@ func (p *pool) finished() {
 	p.pending--
 	n := p.pending
 	p.lastDone, p.backlogged = now, n >= p.workers // a job waiting starts now: the next gap is the workers' pace
+	if n == 0 {
+		p.quiet.Reset(idleAfter)
+	}
 	if n == 0 && p.idle != nil {
 		close(p.idle)
 		p.idle = nil
@@ -468,6 +481,7 @@ func (p *pool) run(ctx context.Context) {
 	p.closed = true
 	p.gate.Unlock()
 	p.drain(jobCtx) // submitted while the workers were finishing
+	p.quiet.Stop()
 }
 
 // drain runs the jobs on the queue until it is empty.

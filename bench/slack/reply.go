@@ -542,6 +542,14 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 		}); err != nil {
 			return results, err
 		}
+		// The bot returns a burst's memory once it has been quiet a while.
+		if _, err := measure("talkbot, idle 6 s after (memory only)", func() (loopResult, error) {
+			client.CloseIdleConnections()
+			time.Sleep(6 * time.Second)
+			return loopResult{elapsed: time.Second}, nil
+		}); err != nil {
+			return results, err
+		}
 	}
 	if n := h.stray.Load(); n > 0 {
 		return results, fmt.Errorf("%d replies came twice or unasked", n)
