@@ -57,9 +57,9 @@ type Config struct {
 	Timeout time.Duration
 	Grace   time.Duration // for queued jobs after shutdown; 10s when 0
 	// MaxQueueWait bounds how long a job accepted by Submit waits for a
-	// worker: when more jobs wait than there are workers, and they would
-	// keep it waiting longer (at the pace jobs have been finishing), Submit
-	// refuses and the adapter says it is busy. 50ms when 0.
+	// worker: when more jobs wait than four times the workers, and they
+	// would keep it waiting longer (at the pace jobs have been finishing),
+	// Submit refuses and the adapter says it is busy. 50ms when 0.
 	MaxQueueWait time.Duration
 	Logger       *slog.Logger // slog.Default() when nil
 	Observer     Observer     // nil for none
@@ -305,6 +305,10 @@ type pool struct {
 	room    chan struct{}    // signalled when a worker takes a job off the queue
 }
 
+// lateAfter is how many times the pool's workers may wait before a late
+// queue refuses (see MaxQueueWait).
+const lateAfter = 4
+
 // idleAfter is how long the runtime must be quiet before it returns memory.
 const idleAfter = 5 * time.Second
 
@@ -367,12 +371,14 @@ func (p *pool) enqueueLocked(j Job, refuseLate bool) bool {
 	if p.pending >= cap(p.jobs)+p.workers {
 		return false // the bound holds for the jobs waiting behind others too
 	}
-	if waiting := p.pending - p.workers; refuseLate && waiting > p.workers && time.Duration(waiting)*p.gap > p.maxWait {
+	if waiting := p.pending - p.workers; refuseLate && waiting > lateAfter*p.workers && time.Duration(waiting)*p.gap > p.maxWait {
 		// A job accepted now would wait longer than maxWait: refusing at
 		// once keeps the accepted ones fast, and as soon as the queue is
-		// short again jobs are taken again. A queue no longer than the
-		// pool is always taken, so a rush of people after a session is
-		// served, not refused, on a machine that is slow for a moment.
+		// short again jobs are taken again. A queue of up to lateAfter
+		// times the pool is always taken: a machine stalled for a moment
+		// (the soak at a sixth of capacity on a busy machine saw stalls of
+		// a few hundred ms) or a rush of people after a session is served,
+		// not refused; only an overload lasting longer builds a queue past it.
 		return false
 	}
 	if j.Key != "" {

@@ -93,8 +93,8 @@ func TestALateQueueRefusesUntilItDrains(t *testing.T) {
 	defer cancel()
 	go rt.Run(ctx)
 
-	// Six jobs, each taking 100ms of the fake clock.
-	const n = 6
+	// Eight jobs, each taking 100ms of the fake clock.
+	const n = 8
 	var gates, started [n]chan struct{}
 	for i := range n {
 		gates[i], started[i] = make(chan struct{}), make(chan struct{})
@@ -110,9 +110,10 @@ func TestALateQueueRefusesUntilItDrains(t *testing.T) {
 		close(gates[i])
 		<-started[i+1]
 	}
-	// Three jobs wait, 100ms apiece: a new one would wait 300ms.
+	// Five jobs wait (more than lateAfter × the one worker), 100ms apiece:
+	// a new one would wait 500ms.
 	if rt.Submit(Job{Run: func(context.Context) {}}) {
-		t.Error("a job was taken that would wait 300ms, over MaxQueueWait")
+		t.Error("a job was taken that would wait 500ms, over MaxQueueWait")
 	}
 	for i := 2; i < n-1; i++ {
 		advance(100 * time.Millisecond)
