@@ -787,7 +787,10 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 	b := &builder{}
 	lead := Line{plain("Undone: "), code(u.Label), plain(" on")}
 	var under func(s string)
-	if u.TalkRemoved { // gone: a line that names it, not a card to act on
+	if u.Talk.ID == 0 { // a conference note: no talk to show
+		b.line(plain("Undone: "), code(u.Label), plain(" on "+c.conf.Name))
+		under = b.text
+	} else if u.TalkRemoved { // gone: a line that names it, not a card to act on
 		b.line(append(append(lead, plain(" ")), talkLine(u.Talk)...)...)
 		under = b.text
 	} else {
@@ -817,6 +820,15 @@ func undoneDetails(u talkbot.Undone) []string {
 	}
 	for _, n := range u.NotesRestored {
 		out = append(out, "Your note n"+strconv.FormatInt(n.ID, 10)+" is back ("+string(n.Visibility)+"): “"+truncate(n.Text, 80)+"”.")
+	}
+	for _, e := range u.JournalRemoved {
+		out = append(out, "Removed your conference note j"+strconv.FormatInt(e.ID, 10)+": “"+truncate(e.Text, 80)+"”.")
+	}
+	for _, e := range u.JournalRestored {
+		out = append(out, "Your conference note j"+strconv.FormatInt(e.ID, 10)+" is back ("+string(e.Visibility)+"): “"+truncate(e.Text, 80)+"”.")
+	}
+	if u.PresentationChanged {
+		out = append(out, "Your presentation of it is back as it was.")
 	}
 	if u.Recommendations > 0 {
 		out = append(out, "Your recommendation is taken back.")
