@@ -62,6 +62,10 @@ func escapeLine(l string) string {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// Inline is user text for one line (a title, a name, a heading): Text with
+// every run of white space, line breaks included, made one space.
+func Inline(s string) string { return Text(strings.Join(strings.Fields(s), " ")) }
+
 // Paragraphs turns a note into Markdown paragraphs: blank lines part them,
 // single line breaks stay inside one.
 func Paragraphs(s string) []string {
@@ -98,7 +102,7 @@ func Link(text, raw string) string {
 // dashes, everything else dropped), for a table of contents to link to.
 func Anchor(heading string) string {
 	var b strings.Builder
-	for _, r := range strings.TrimSpace(heading) {
+	for _, r := range strings.Join(strings.Fields(heading), " ") {
 		switch {
 		case r >= 'A' && r <= 'Z':
 			b.WriteRune(r + 'a' - 'A')
@@ -118,7 +122,7 @@ func Anchor(heading string) string {
 func quoteString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range s {
+	for _, r := range talkbot.Defang(s) {
 		switch {
 		case r == '"' || r == '\\':
 			b.WriteByte('\\')

@@ -250,12 +250,12 @@ func writeSections(d *doc, sections []*section) {
 				a = fmt.Sprintf("%s-%d", a, n)
 			}
 			seen[Anchor(s.title)]++
-			toc = append(toc, "- ["+Text(s.title)+"](#"+a+")")
+			toc = append(toc, "- ["+Inline(s.title)+"](#"+a+")")
 		}
 		d.add("## Contents\n\n" + strings.Join(toc, "\n"))
 	}
 	for _, s := range sections {
-		d.add("## " + Text(s.title))
+		d.add("## " + Inline(s.title))
 		d.blocks = append(d.blocks, s.body.blocks...)
 	}
 }
@@ -276,7 +276,7 @@ func renderTalks(d *doc, ts []Talk, o Options, sayWatched bool) {
 		if len(t.Notes) == 0 {
 			line := "* " + titleLink(t)
 			if len(t.Speakers) > 0 {
-				line += " - " + Text(schedule.FormatSpeakers(t.Speakers))
+				line += " - " + Inline(schedule.FormatSpeakers(t.Speakers))
 			}
 			if meta != "" {
 				line += " _(" + meta + ")_"
@@ -287,7 +287,7 @@ func renderTalks(d *doc, ts []Talk, o Options, sayWatched bool) {
 		flush()
 		head := "### " + titleLink(t)
 		if len(t.Speakers) > 0 {
-			head += "\nby " + Text(schedule.FormatSpeakers(t.Speakers))
+			head += "\nby " + Inline(schedule.FormatSpeakers(t.Speakers))
 		}
 		d.add(head)
 		if meta != "" {
@@ -306,9 +306,9 @@ func renderTalks(d *doc, ts []Talk, o Options, sayWatched bool) {
 // recording when that is all there is.
 func titleLink(t Talk) string {
 	if Dest(t.ScheduleURL) != "" {
-		return Link(Text(t.Title), t.ScheduleURL)
+		return Link(Inline(t.Title), t.ScheduleURL)
 	}
-	return Link(Text(t.Title), t.RecordingURL)
+	return Link(Inline(t.Title), t.RecordingURL)
 }
 
 // metaOf is what the author did and thought of a talk, in a few words:
@@ -334,7 +334,7 @@ func metaOf(t Talk, o Options, sayWatched bool) string {
 	}
 	if t.Log.Status == talkbot.StatusMissed {
 		if r := strings.TrimSpace(t.Log.Reason); r != "" {
-			parts = append(parts, "couldn't attend: "+Text(r))
+			parts = append(parts, "couldn't attend: "+Inline(r))
 		} else {
 			parts = append(parts, "couldn't attend")
 		}
@@ -343,7 +343,7 @@ func metaOf(t Talk, o Options, sayWatched bool) string {
 		parts = append(parts, "watched the recording")
 	}
 	if len(t.RecommendedBy) > 0 {
-		parts = append(parts, "recommended to me by "+Text(andList(t.RecommendedBy)))
+		parts = append(parts, "recommended to me by "+Inline(andList(t.RecommendedBy)))
 	}
 	if Dest(t.ScheduleURL) != "" && Dest(t.RecordingURL) != "" {
 		parts = append(parts, Link("recording", t.RecordingURL))
@@ -378,7 +378,7 @@ func bullets(es []talkbot.JournalEntry, named bool) string {
 		text = strings.ReplaceAll(text, "\n", "\n  ")
 		text = strings.ReplaceAll(text, "\n  \n", "\n\n")
 		if named && e.UserName != "" {
-			text += " (" + Text(e.UserName) + ")"
+			text += " (" + Inline(e.UserName) + ")"
 		}
 		if text != "" {
 			lines = append(lines, "* "+text)
@@ -427,7 +427,7 @@ func frontMatter(o Options, tags []string) string {
 	case Hugo:
 		return "+++\ntitle = " + quoteString(o.Title) + "\ndate = " + quoteString(o.Date) + "\ntags = [" + strings.Join(quoted, ", ") + "]\n+++"
 	case NoFront:
-		return "# " + Text(o.Title)
+		return "# " + Inline(o.Title)
 	}
 	return "---\nlayout: post\ntitle: " + quoteString(o.Title) + "\ndate: " + o.Date + "\ntags: [" + strings.Join(quoted, ", ") + "]\n---"
 }

@@ -61,7 +61,7 @@ func TeamPost(tm Team, o Options) []byte {
 		for i, t := range tm.Highlights {
 			head := fmt.Sprintf("### %d. %s", i+1, teamTitle(t))
 			if len(t.Speakers) > 0 {
-				head += "\nby " + Text(schedule.FormatSpeakers(t.Speakers))
+				head += "\nby " + Inline(schedule.FormatSpeakers(t.Speakers))
 			}
 			s.body.add(head)
 			s.body.add("_" + teamMeta(t) + "_")
@@ -73,7 +73,7 @@ func TeamPost(tm Team, o Options) []byte {
 				if len(paras) == 0 {
 					continue
 				}
-				paras[0] = "**" + Text(nameOr(n.UserName)) + ":** " + paras[0]
+				paras[0] = "**" + Inline(nameOr(n.UserName)) + ":** " + paras[0]
 				for _, p := range paras {
 					s.body.add(p)
 				}
@@ -87,11 +87,11 @@ func TeamPost(tm Team, o Options) []byte {
 		for _, t := range tm.Recommended {
 			line := "* " + teamTitle(t)
 			if len(t.Speakers) > 0 {
-				line += " - " + Text(schedule.FormatSpeakers(t.Speakers))
+				line += " - " + Inline(schedule.FormatSpeakers(t.Speakers))
 			}
 			var parts []string
 			if len(t.RecommendedBy) > 0 {
-				parts = append(parts, "recommended by "+Text(andList(t.RecommendedBy)))
+				parts = append(parts, "recommended by "+Inline(andList(t.RecommendedBy)))
 			}
 			if Dest(t.ScheduleURL) != "" && Dest(t.RecordingURL) != "" {
 				parts = append(parts, Link("recording", t.RecordingURL))
