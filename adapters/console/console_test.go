@@ -615,7 +615,7 @@ func (s *session) checkPrivateNotes() {
 func (s *session) checkExports() {
 	t := s.t
 	for _, e := range s.entries {
-		if !isCommand(e.text, "export") || e.reply.Kind != commands.KindOK {
+		if !isCommand(e.text, "export") || e.reply.Kind != commands.KindOK || !isExportJSON(e.text) {
 			continue
 		}
 		doc := s.decodeExport(e)
@@ -630,6 +630,16 @@ func (s *session) checkExports() {
 		}
 		s.checkExportMatchesDB(e, doc)
 	}
+}
+
+// isExportJSON reports whether an export command asks for the JSON export
+// (`export` or `export json`), not the post or the agenda.
+func isExportJSON(text string) bool {
+	f := strings.Fields(strings.ToLower(text))
+	if len(f) > 0 && (f[0] == "talk" || f[0] == "/talk" || f[0] == "!talk") {
+		f = f[1:]
+	}
+	return len(f) == 1 || (len(f) > 1 && f[1] == "json")
 }
 
 func (s *session) decodeExport(e *entry) *commands.ExportDoc {
