@@ -200,7 +200,11 @@ func (r *Router) exportMarkdown(ctx context.Context, c *call, args string) (Repl
 	case a.noPrivate:
 		msg += " Your private notes are left out."
 	case private > 0:
-		msg += fmt.Sprintf(" It includes your %s; `export markdown --no-private` leaves them out.", plural(private, "private note"))
+		them := "them"
+		if private == 1 {
+			them = "it"
+		}
+		msg += fmt.Sprintf(" It includes your %s; `export markdown --no-private` leaves %s out.", plural(private, "private note"), them)
 	}
 	b.text(msg)
 	b.attach(&Attachment{Name: fileName(x.Name, "wrap-up.md"), MediaType: "text/markdown", Data: data})

@@ -65,6 +65,7 @@ func TeamPost(tm Team, o Options) []byte {
 			}
 			s.body.add(head)
 			s.body.add("_" + teamMeta(t) + "_")
+			last := int64(-1)
 			for _, n := range t.Notes {
 				if n.Visibility != talkbot.VisibilityTeam {
 					continue
@@ -73,7 +74,10 @@ func TeamPost(tm Team, o Options) []byte {
 				if len(paras) == 0 {
 					continue
 				}
-				paras[0] = "**" + Inline(nameOr(n.UserName)) + ":** " + paras[0]
+				if n.UserID != last { // a run of one person's notes is named once
+					paras[0] = "**" + Inline(nameOr(n.UserName)) + ":** " + paras[0]
+				}
+				last = n.UserID
 				for _, p := range paras {
 					s.body.add(p)
 				}
