@@ -1,0 +1,53 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// longNote is a note near the 4,000-character limit, numbered so each is
+// found again in the post.
+func longNote(i int) string {
+	return fmt.Sprintf("paragraph %02d begins. ", i) + strings.Repeat("The demo resized a pod the moment someone ran make. ", 70) + fmt.Sprintf("paragraph %02d ends.", i)
+}
+
+// TestWrapUpPostIsAFile: `export markdown` answers the slash command with a
+// short message and sends the post, whole, as a .md file to the user's
+// direct messages; a post of 50 KB and more is never cut.
+func TestWrapUpPostIsAFile(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf"})
+	const notes = 14
+	for i := range notes {
+		e.slash(slash{text: "note " + longNote(i)})
+	}
+	e.slash(slash{text: "journal --takeaway the last line of the post"})
+	e.slash(slash{text: "export markdown --title Our week"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != notes+3 {
+		t.Fatalf("%d answers, want %d", len(hooks), notes+3)
+	}
+	answer := hooks[len(hooks)-1].Body
+	if !strings.Contains(answer, "Your wrap-up post for General") || !strings.Contains(answer, "general-wrap-up.md") ||
+		!strings.Contains(answer, filesNote) || !strings.Contains(answer, `"response_type":"ephemeral"`) {
+		t.Errorf("export markdown answer:\n%s", answer)
+	}
+	if strings.Contains(answer, "paragraph 00") {
+		t.Errorf("the post's text is in the message, not only in the file:\n%.400s", answer)
+	}
+	checkUpload(t, e.api, "D0ALICE", "", "general-wrap-up.md", `title: "Our week"`)
+	post := string(e.api.got("upload")[0].File.Data)
+	if len(post) < 50_000 {
+		t.Errorf("the post is %d bytes; the test wants one over 50 KB", len(post))
+	}
+	for i := range notes {
+		if !strings.Contains(post, longNote(i)) {
+			t.Errorf("the uploaded post lacks note %d whole", i)
+		}
+	}
+	if !strings.HasSuffix(post, "* the last line of the post\n") {
+		t.Errorf("the uploaded post ends %q", post[max(0, len(post)-80):])
+	}
+}
