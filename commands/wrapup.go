@@ -180,6 +180,9 @@ func (r *Router) exportMarkdown(ctx context.Context, c *call, args string) (Repl
 	if err != nil {
 		return Reply{}, err
 	}
+	if len(talks) == 0 && len(journal) == 0 {
+		return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is nothing of yours on %s to write about yet: `add <talk>` logs one, `journal <text>` notes the conference itself.", x.Name)
+	}
 	private := 0
 	for _, t := range talks {
 		for _, n := range t.Notes {
@@ -261,6 +264,9 @@ func (r *Router) teamPost(ctx context.Context, c *call, x talkbot.Conference, a 
 		return Reply{}, err
 	}
 	tm.Logged = total.N
+	if len(tm.Highlights) == 0 && len(tm.Recommended) == 0 && len(tm.Journal) == 0 {
+		return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "The team has no highlights, recommendations or conference notes on %s yet, so there is no post to write: a talk rated 4-5 or starred is a highlight.", x.Name)
+	}
 	a.opts.NoPrivate = true
 	data := wrapup.TeamPost(tm, a.opts)
 	b := &builder{}
@@ -289,6 +295,9 @@ func (r *Router) exportICS(ctx context.Context, c *call, args string) (Reply, er
 		if t.Log.Status == talkbot.StatusAttended || t.Log.Status == talkbot.StatusMissed || t.Log.WatchLater || t.Presentation != nil {
 			agenda = append(agenda, t)
 		}
+	}
+	if len(agenda) == 0 {
+		return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "Your agenda for %s is empty: `add`, `missed` and `want` put talks on it.", x.Name)
 	}
 	data, skipped := wrapup.Calendar(x, agenda, c.now)
 	b := &builder{r: Reply{Private: true}}
