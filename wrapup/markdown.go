@@ -15,7 +15,7 @@ import (
 // lists, code) or a mass mention. Line breaks stay; each line is trimmed so
 // no indentation turns it into a code block.
 func Text(s string) string {
-	lines := strings.Split(strings.ReplaceAll(talkbot.Defang(s), "\r\n", "\n"), "\n")
+	lines := strings.Split(talkbot.Defang(visible(s)), "\n")
 	for i, l := range lines {
 		lines[i] = escapeLine(strings.TrimSpace(l))
 	}
@@ -58,6 +58,19 @@ func escapeLine(l string) string {
 		prev = r
 	}
 	return b.String()
+}
+
+// visible drops control characters but line breaks and tabs (the
+// commands strip them from what users type; a post never relies on that),
+// so nothing hidden can split a mass mention or the markup escaped around it.
+func visible(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -122,14 +135,11 @@ func Anchor(heading string) string {
 func quoteString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range talkbot.Defang(s) {
+	for _, r := range talkbot.Defang(strings.Join(strings.Fields(visible(s)), " ")) {
 		switch {
 		case r == '"' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(" ")
-		case unicode.IsControl(r):
 		default:
 			b.WriteRune(r)
 		}

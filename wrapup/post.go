@@ -111,6 +111,8 @@ func PersonalPost(p Personal, o Options) []byte {
 			saw = append(saw, t)
 		case t.Log.WatchLater || t.Log.Status == talkbot.StatusMissed || len(t.RecommendedBy) > 0:
 			wanted = append(wanted, t)
+		case len(t.Notes) > 0: // neither attended nor listed, but written about: the notes belong in the post
+			saw = append(saw, t)
 		}
 	}
 	loc := conf.Location()

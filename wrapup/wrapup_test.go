@@ -123,8 +123,10 @@ func week() wrapup.Personal {
 	missed := wrapup.Talk{Talk: talkbot.Talk{ID: 4, Title: "Be Part of the Solution", Day: "2024-11-14", ScheduleURL: "https://sched.co/1pee5"},
 		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusMissed, WatchLater: true, Reason: "room full", LoggedAt: at("2024-11-14T17:00:00Z")}}
 	rec := wrapup.Talk{Talk: talkbot.Talk{ID: 5, Title: "Exceeded Your Validation Cost Budget? Now What?", ScheduleURL: "https://sched.co/1i7nv"}, RecommendedBy: []string{"joel", "jack"}}
+	heard := wrapup.Talk{Talk: talkbot.Talk{ID: 7, Title: "Kubernetes in the Second Decade", Day: "2024-11-15"},
+		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusNone, LoggedAt: at("2024-11-15T17:00:00Z")}, Notes: []talkbot.Note{note(mike, "heard it was great; watched it on the platform", talkbot.VisibilityTeam)}}
 	lunch := wrapup.Talk{Talk: talkbot.Talk{ID: 6, Title: "Lunch", NonTalk: true, Day: "2024-11-13"}, Log: attended("2024-11-13", "2024-11-13T19:00:00Z")}
-	return wrapup.Personal{Conference: denver, AuthorID: mike, Talks: []wrapup.Talk{obs, rejekts, arch, missed, rec, lunch},
+	return wrapup.Personal{Conference: denver, AuthorID: mike, Talks: []wrapup.Talk{obs, rejekts, arch, missed, rec, lunch, heard},
 		Journal: []talkbot.JournalEntry{
 			{UserID: mike, Text: "I attended KubeCon North America 2024 in Salt Lake City.", Visibility: talkbot.VisibilityTeam},
 			{UserID: mike, Text: "DRA is almost as hot as AI.", Takeaway: true, Visibility: talkbot.VisibilityTeam},
@@ -143,9 +145,12 @@ func check(t *testing.T, post []byte) string {
 func TestPersonalPostByDay(t *testing.T) {
 	post := check(t, wrapup.PersonalPost(week(), wrapup.Options{By: wrapup.ByDay}))
 	want := []string{
+		"## Contents",
 		"## Cloud Native Rejekts, Sunday November 10",
 		"### Karpenter and Cluster Autoscaler: A data-driven comparison",
 		"## KubeCon Day 1, Wednesday November 13",
+		"## KubeCon Day 3, Friday November 15",
+		"### Kubernetes in the Second Decade",
 		"## Talks I wanted to see (and will watch the recordings of)",
 		"## Thoughts and takeaways",
 	}
@@ -201,7 +206,7 @@ func TestPersonalPostByEventAndTopic(t *testing.T) {
 	byTopic := check(t, wrapup.PersonalPost(week(), wrapup.Options{By: wrapup.ByTopic, Front: wrapup.NoFront}))
 	got = wrapuptest.Headings([]byte(byTopic))
 	want := []string{"# KubeCon NA 2024 Retrospective", "## Contents", "## Karpenter", "### Karpenter and Cluster Autoscaler: A data-driven comparison",
-		"## Networking", "## Other talks", "## Talks I wanted to see (and will watch the recordings of)", "## Thoughts and takeaways"}
+		"## Networking", "## Other talks", "### Kubernetes in the Second Decade", "## Talks I wanted to see (and will watch the recordings of)", "## Thoughts and takeaways"}
 	if !slices.Equal(got, want) {
 		t.Errorf("by topic, headings = %q\nwant %q", got, want)
 	}
