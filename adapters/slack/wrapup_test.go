@@ -51,3 +51,41 @@ func TestWrapUpPostIsAFile(t *testing.T) {
 		t.Errorf("the uploaded post ends %q", post[max(0, len(post)-80):])
 	}
 }
+
+// TestSharedPosts: a personal post holds private notes, so sharing it in a
+// channel is refused (nothing uploaded); the team's post, which never holds
+// one, is posted in the channel with its file beside it.
+func TestSharedPosts(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add KEDA - Real Time And Serverless Scaling in Kubernetes 5/5 -- scales on event streams"})
+	e.slash(slash{text: "note --private ask Zbynek about MachineSets"})
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon 4/5", user: "U0BOB"})
+	e.idle()
+	e.api.reset()
+
+	e.slash(slash{text: "share export markdown"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 1 || strings.Contains(hooks[0].Body, "in_channel") || !strings.Contains(hooks[0].Body, "--no-private") {
+		t.Errorf("shared personal post: %+v", hooks)
+	}
+	if n := len(e.api.got("upload")); n != 0 {
+		t.Errorf("a refused post uploaded %d files", n)
+	}
+
+	e.api.reset()
+	e.slash(slash{text: "share export markdown team"})
+	e.idle()
+	hooks = e.api.got("response_url")
+	if len(hooks) != 1 || !strings.Contains(hooks[0].Body, `"response_type":"in_channel"`) || !strings.Contains(hooks[0].Body, "general-team.md") {
+		t.Fatalf("shared team post: %+v", hooks)
+	}
+	checkUpload(t, e.api, "C0TALKS", "", "general-team.md", "scales on event streams")
+	post := string(e.api.got("upload")[0].File.Data)
+	if strings.Contains(post, "ask Zbynek") {
+		t.Errorf("the team's post holds a private note:\n%s", post)
+	}
+	if !strings.Contains(post, "**alice:** scales on event streams") || !strings.Contains(post, "Cgroupv2 Is Coming Soon") {
+		t.Errorf("the team's post lacks the team's highlights:\n%s", post)
+	}
+}
