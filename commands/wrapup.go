@@ -19,8 +19,6 @@ type postArgs struct {
 	noPrivate bool
 }
 
-const postUsage = "export markdown [team] [conference] [--by day|event|topic] [--front jekyll|hugo|none] [--title …] [--stars] [--no-private]"
-
 // parsePostArgs reads `[team] [conference] [--by …] [--front …] [--title …] [--stars] [--no-private]`.
 func parsePostArgs(s string) (postArgs, error) {
 	var a postArgs
@@ -72,7 +70,7 @@ func parsePostArgs(s string) (postArgs, error) {
 		case "--no-private":
 			a.noPrivate = true
 		default:
-			return a, talkbot.Errorf(talkbot.EINVALID, "I don't know the option “%s”. Try `%s`.", truncate(w, 30), postUsage)
+			return a, talkbot.Errorf(talkbot.EINVALID, "I don't know the option “%s”; `help export` lists them.", truncate(w, 30))
 		}
 	}
 	a.opts.Title = strings.Trim(strings.Join(title, " "), `"“”'`)
@@ -98,7 +96,7 @@ func (r *Router) postConference(ctx context.Context, c *call, name string) (talk
 			return x, nil
 		}
 	}
-	return talkbot.Conference{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them. Options go after it: `%s`.", truncate(name, 80), postUsage)
+	return talkbot.Conference{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them, and `help export` the options that may follow.", truncate(name, 80))
 }
 
 // postDate is the front matter's date: the day after the conference ends,

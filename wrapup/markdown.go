@@ -25,6 +25,7 @@ func Text(s string) string {
 var (
 	reEntity     = regexp.MustCompile(`^&#?[A-Za-z0-9]+;`)
 	reListNumber = regexp.MustCompile(`^(\d{1,9})([.)])`)
+	reBlankLine  = regexp.MustCompile(`\n\s*\n`)
 )
 
 // escapeLine backslash-escapes what Markdown (CommonMark and GitHub's
@@ -83,7 +84,7 @@ func Inline(s string) string { return Text(strings.Join(strings.Fields(s), " "))
 // single line breaks stay inside one.
 func Paragraphs(s string) []string {
 	var out []string
-	for _, p := range regexp.MustCompile(`\n\s*\n`).Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), -1) {
+	for _, p := range reBlankLine.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), -1) {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, Text(p))
 		}

@@ -32,11 +32,12 @@ type Front string
 
 // Front matters: Jekyll's YAML, Hugo's TOML, or none.
 const (
-	Jekyll   Front = "jekyll"
-	Hugo     Front = "hugo"
-	NoFront  Front = "none"
-	starFull       = "★"
+	Jekyll  Front = "jekyll"
+	Hugo    Front = "hugo"
+	NoFront Front = "none"
 )
+
+const starFull = "★"
 
 // Ratings is how a rating reads in a post.
 type Ratings string
