@@ -95,7 +95,7 @@ func (r *Router) table() []command {
 			Examples: []string{"presented #12 https://speakerdeck.com/elmiko/okd-status", "presented Building a More Resilient Future with Advanced Cloud Provider Testing"}}, r.presented),
 		row(Command{Name: "export", Usage: "export markdown [team] [conference] [--by day|event|topic] [--front jekyll|hugo|none] [--title …] [--stars] [--no-private] | export ics [conference] | export json",
 			Summary: "your wrap-up post (or the team's) in Markdown, your agenda as iCalendar, or all your data as JSON (talkbot.export/v1)",
-			Notes: []string{"The post groups your talks by event (the default), day or topic (their first tag), with your notes, ratings (words, or `--stars`), recordings, the talks you still want to watch and your `journal` takeaways.",
+			Notes: []string{"The post groups your talks by event (the default; by day for an imported schedule), day or topic (their first tag), with your notes, ratings (words, or `--stars`), recordings, the talks you still want to watch and your `journal` takeaways.",
 				"It includes your private notes unless `--no-private`; `export markdown team` has only notes the team can read, each with its author."},
 			Examples: []string{"export markdown", "export markdown --by day --front hugo", "export markdown KubeCon NA 2024 --title My KubeCon week --no-private",
 				"export markdown team", "export ics", "export json"}}, r.export),

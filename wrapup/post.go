@@ -22,9 +22,11 @@ type Grouping string
 // The groupings of the seeds: by event (co-located events, then the main
 // conference), by day, or by topic (the talks' tags).
 const (
-	ByEvent Grouping = "event"
-	ByDay   Grouping = "day"
-	ByTopic Grouping = "topic"
+	// ByDefault is by event, or by day when the talks come from an imported schedule.
+	ByDefault Grouping = ""
+	ByEvent   Grouping = "event"
+	ByDay     Grouping = "day"
+	ByTopic   Grouping = "topic"
 )
 
 // Front is the front matter a post starts with.
@@ -99,7 +101,9 @@ type section struct {
 
 // PersonalPost renders a user's wrap-up post.
 func PersonalPost(p Personal, o Options) []byte {
+	by := o.By
 	o = defaults(o, p.Conference.Name+" Retrospective")
+	o.By = by
 	conf := p.Conference
 	var saw, wanted []Talk
 	for _, t := range p.Talks {
@@ -114,6 +118,14 @@ func PersonalPost(p Personal, o Options) []byte {
 			wanted = append(wanted, t)
 		case len(t.Notes) > 0: // neither attended nor listed, but written about: the notes belong in the post
 			saw = append(saw, t)
+		}
+	}
+	if o.By == ByDefault {
+		// An imported schedule's "event" is its track: by track is not how
+		// the seeds group a week, by day is.
+		o.By = ByEvent
+		if slices.ContainsFunc(saw, func(t Talk) bool { return t.SourceID != "" }) {
+			o.By = ByDay
 		}
 	}
 	loc := conf.Location()

@@ -323,3 +323,18 @@ func FuzzPersonalPost(f *testing.F) {
 		}
 	})
 }
+
+// TestImportedScheduleGoesByDay: a schedule's "event" is its track, so a
+// post of imported talks goes by day unless asked otherwise.
+func TestImportedScheduleGoesByDay(t *testing.T) {
+	p := week()
+	p.Talks[0].SourceID, p.Talks[0].Event = "1i7mE@sched", "OBSERVABILITY"
+	got := wrapuptest.Headings([]byte(check(t, wrapup.PersonalPost(p, wrapup.Options{}))))
+	if !slices.Contains(got, "## KubeCon Day 1, Wednesday November 13") || slices.Contains(got, "## OBSERVABILITY") {
+		t.Errorf("headings = %q; want the days, not the tracks", got)
+	}
+	got = wrapuptest.Headings([]byte(check(t, wrapup.PersonalPost(p, wrapup.Options{By: wrapup.ByEvent}))))
+	if !slices.Contains(got, "## OBSERVABILITY") {
+		t.Errorf("asked by event, headings = %q", got)
+	}
+}
