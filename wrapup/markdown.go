@@ -28,6 +28,37 @@ var (
 	reBlankLine  = regexp.MustCompile(`\n\s*\n`)
 )
 
+// noteText is a note's text made safe as Text makes it, but for `code`
+// spans, which stay code: technical notes quote flags and field names that
+// way (seed 003 does), and nothing inside a code span is markup.
+func noteText(s string) string {
+	lines := strings.Split(talkbot.Defang(visible(s)), "\n")
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		var b strings.Builder
+		at := 0
+		for _, m := range reCodeSpan.FindAllStringIndex(l, -1) {
+			if at == 0 {
+				b.WriteString(escapeLine(l[:m[0]]))
+			} else {
+				escapeInline(&b, l[at:m[0]])
+			}
+			b.WriteString(l[m[0]:m[1]])
+			at = m[1]
+		}
+		if at == 0 {
+			b.WriteString(escapeLine(l))
+		} else {
+			escapeInline(&b, l[at:])
+		}
+		lines[i] = b.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reCodeSpan is one backtick, some text with no backtick, one backtick.
+var reCodeSpan = regexp.MustCompile("`[^`]*[^` ][^`]*`")
+
 // escapeLine backslash-escapes what Markdown (CommonMark and GitHub's
 // extensions) would read as markup in one line of text.
 func escapeLine(l string) string {
@@ -40,6 +71,12 @@ func escapeLine(l string) string {
 		b.WriteString(`\` + l[:1])
 		l = l[1:]
 	}
+	escapeInline(&b, l)
+	return b.String()
+}
+
+// escapeInline writes l to b with what would be markup inside a line escaped.
+func escapeInline(b *strings.Builder, l string) {
 	prev := ' '
 	for i, r := range l {
 		switch r {
@@ -58,7 +95,6 @@ func escapeLine(l string) string {
 		b.WriteRune(r)
 		prev = r
 	}
-	return b.String()
 }
 
 // visible drops control characters but line breaks and tabs (the
@@ -86,7 +122,7 @@ func Paragraphs(s string) []string {
 	var out []string
 	for _, p := range reBlankLine.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), -1) {
 		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, Text(p))
+			out = append(out, noteText(p))
 		}
 	}
 	return out

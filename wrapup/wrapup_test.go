@@ -338,3 +338,20 @@ func TestImportedScheduleGoesByDay(t *testing.T) {
 		t.Errorf("asked by event, headings = %q", got)
 	}
 }
+
+// TestNotesKeepCodeSpans: a note's `code` stays code in the post (seed 003
+// quotes `keep_firing_for` so), while what is around it and inside it stays
+// text.
+func TestNotesKeepCodeSpans(t *testing.T) {
+	for _, c := range []struct{ note, want string }{
+		{"they mention `keep_firing_for` landing", "<p>they mention <code>keep_firing_for</code> landing</p>\n"},
+		{"`<script>` and *not bold* and `[x](javascript:y)`", "<p><code>&lt;script&gt;</code> and *not bold* and <code>[x](javascript:y)</code></p>\n"},
+		{"- `flag` first", "<p>- <code>flag</code> first</p>\n"},
+		{"a lone ` backtick", "<p>a lone ` backtick</p>\n"}, {"` `", "<p>` `</p>\n"},
+	} {
+		got := normalize(wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs(c.note), "\n\n"))))
+		if got != c.want {
+			t.Errorf("Paragraphs(%q) renders %q\nwant %q", c.note, got, c.want)
+		}
+	}
+}
