@@ -12,7 +12,7 @@ build:
 run: build
 	./bin/bot
 
-## test: vet, the whole suite, and short fuzz runs of the command parser, the title parser and the schedule parsers
+## test: vet, the whole suite, and short fuzz runs of the command parser, the title parser, the schedule parsers and the wrap-up post
 # Fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can report a
 # spurious "context deadline exceeded" when a duration runs out (golang/go#75804).
 test: vet
@@ -22,6 +22,7 @@ test: vet
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseICal$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseFrab$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParsePretalx$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzPersonalPost$$' -fuzztime 20000x -fuzzminimizetime 200x ./wrapup
 
 vet:
 	$(GO) vet -tags '$(TAGS)' ./...

@@ -21,7 +21,55 @@ type Change struct {
 
 	RecommendTo   []int64 // user ids
 	RecommendTeam bool    // to everyone in the workspace
-	DeleteLog     bool    // drop the user's log and notes on the talk
+	DeleteLog     bool    // drop the user's log, notes and presentation of the talk
+
+	// Present records that the user gave the talk (`presented`), with the
+	// slides link it carries ("" keeps the one recorded before).
+	Present *PresentDraft
+}
+
+// PresentDraft is a presentation about to be recorded.
+type PresentDraft struct {
+	SlidesURL string
+}
+
+// JournalChange is one change to a user's conference notes (`journal`):
+// a new entry, or an edit, re-scoping or deletion of one of theirs. The
+// store applies it in one transaction and records how to undo it.
+type JournalChange struct {
+	User         User
+	ConferenceID int64
+	Label        string
+	New          *JournalEntry // Text, Takeaway and Visibility are read
+	EditID       int64         // the entry to change, when New is nil
+	Text         *string
+	Visibility   *Visibility
+	Takeaway     *bool
+	Delete       bool
+}
+
+// JournalOutcome is what a JournalChange left behind.
+type JournalOutcome struct {
+	Entry     JournalEntry // as it is now (as it was, when deleted)
+	Before    *JournalEntry
+	Unchanged bool
+}
+
+// JournalQuery selects conference notes: those of one conference ViewerID
+// may read (team entries, and their own private ones).
+type JournalQuery struct {
+	ConferenceID int64
+	ViewerID     int64 // whose private entries count too; 0 for nobody's
+	AuthorID     int64 // only this user's entries; 0 for everyone's
+}
+
+// Recommendation is one user's recommendation of a talk, to a colleague or
+// (To 0) the whole team.
+type Recommendation struct {
+	TalkID   int64
+	FromID   int64
+	FromName string
+	ToID     int64 // 0: the team
 }
 
 // NoteEdit changes one of the user's own notes: its text, its visibility, or
@@ -72,10 +120,12 @@ type Outcome struct {
 	Talk        Talk
 	Log         Log // the zero Log when it was deleted
 	Created     bool
-	TalkDeleted bool    // DeleteLog removed the talk too: nobody else used it
-	Note        *Note   // the note written or edited
-	NoteBefore  *Note   // an edited or deleted note as it was
-	Repeated    []int64 // recommendation recipients (0: the team) who had it from this user already
+	TalkDeleted bool  // DeleteLog removed the talk too: nobody else used it
+	Note        *Note // the note written or edited
+	// Presentation is the user's presentation of the talk, when they gave it.
+	Presentation *Presentation
+	NoteBefore   *Note   // an edited or deleted note as it was
+	Repeated     []int64 // recommendation recipients (0: the team) who had it from this user already
 	// Unchanged says the change found everything already as asked: nothing
 	// was written and no undo step recorded.
 	Unchanged bool
@@ -191,14 +241,16 @@ type Export struct {
 // ExportConference is one conference and the user's talks in it.
 type ExportConference struct {
 	Conference
-	Talks []ExportTalk
+	Talks   []ExportTalk
+	Journal []JournalEntry // the user's own conference notes, private ones included
 }
 
 // ExportTalk is a talk with the user's log and own notes.
 type ExportTalk struct {
 	Talk
-	Log   Log
-	Notes []Note
+	Log          Log
+	Notes        []Note
+	Presentation *Presentation // when the user gave the talk
 }
 
 // Undone is what Undo reversed, for the reply to say exactly that.
@@ -213,6 +265,13 @@ type Undone struct {
 	NotesRemoved    []Note // notes the change had written, now gone
 	NotesRestored   []Note // notes the change had deleted or edited, back as they were
 	Recommendations int    // recommendations taken back
+	// Presentation says the user's presentation of the talk was put back
+	// as it was (or taken away).
+	PresentationChanged bool
+	// JournalRemoved and JournalRestored are the conference notes the undo
+	// took away and put back; a journal change has no talk (Talk.ID is 0).
+	JournalRemoved  []JournalEntry
+	JournalRestored []JournalEntry
 }
 
 // NotesQuery selects the notes a summary covers: those ViewerID may read

@@ -13,6 +13,7 @@ require (
 	github.com/rs/zerolog v1.35.1
 	github.com/sashabaranov/go-openai v1.43.0
 	github.com/slack-go/slack v0.34.0
+	github.com/yuin/goldmark v1.8.7
 	go.mau.fi/util v0.10.1
 	golang.org/x/net v0.59.0
 	golang.org/x/sync v0.23.0

@@ -23,6 +23,7 @@ func TestLayering(t *testing.T) {
 		"./adapters/matrix":  {mod + "/store", mod + "/llm", mod + "/adapters/console", mod + "/adapters/slack", "github.com/slack-go/", mod + "/metrics", prom},
 		"./llm":              {mod + "/store", mod + "/commands", mod + "/adapters", "github.com/mattn/go-sqlite3", "github.com/slack-go/", "maunium.net/", mod + "/metrics", prom},
 		"./metrics":          {mod + "/", "github.com/slack-go/", "maunium.net/", "github.com/mattn/go-sqlite3", "github.com/sashabaranov/go-openai"},
+		"./wrapup":           {mod + "/store", mod + "/commands", mod + "/llm", mod + "/adapters", mod + "/dispatch", "github.com/mattn/go-sqlite3", "github.com/slack-go/", "maunium.net/"},
 		"./schedule":         {mod + "/store", mod + "/commands", mod + "/llm", mod + "/adapters", "github.com/mattn/go-sqlite3", "github.com/slack-go/", "maunium.net/"},
 	}
 	for pkg, prefixes := range banned {

@@ -178,3 +178,27 @@ type Note struct {
 	Visibility Visibility
 	CreatedAt  time.Time
 }
+
+// JournalEntry is a note on a conference itself rather than a talk:
+// attendance, the venue, hallway conversations ("10k+ attendees, rooms too
+// small"), or a takeaway. Entries feed the wrap-up post: the intro, and
+// "Thoughts and takeaways" for the takeaways.
+type JournalEntry struct {
+	ID           int64
+	ConferenceID int64
+	UserID       int64
+	UserName     string
+	Text         string
+	Takeaway     bool
+	Visibility   Visibility
+	CreatedAt    time.Time
+}
+
+// Presentation says a user gave a talk, with a link to their slides when
+// they gave one.
+type Presentation struct {
+	UserID    int64
+	TalkID    int64
+	SlidesURL string
+	CreatedAt time.Time
+}

@@ -185,12 +185,18 @@ func (r *Router) forget(ctx context.Context, c *call) (Reply, error) {
 }
 
 func (r *Router) export(ctx context.Context, c *call) (Reply, error) {
-	switch strings.ToLower(c.args) {
+	format, rest, _ := strings.Cut(c.args, " ")
+	switch strings.ToLower(format) {
 	case "", "json":
-	case "markdown", "md":
-		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "The Markdown wrap-up is not available yet; `export json` has all your data.")
+		if strings.TrimSpace(rest) != "" {
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "`export json` takes nothing after it: it has all your data, every conference.")
+		}
+	case "markdown", "md", "post":
+		return r.exportMarkdown(ctx, c, rest)
+	case "ics", "ical", "calendar":
+		return r.exportICS(ctx, c, rest)
 	default:
-		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `export json`.")
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `export markdown` (your wrap-up post), `export ics` (your agenda) or `export json` (all your data).")
 	}
 	if c.req.Shared {
 		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Your export holds your private notes, so I only send it to you: ask me in a direct message.")

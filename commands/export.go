@@ -32,6 +32,16 @@ type ExportConference struct {
 	EndsOn    string       `json:"ends_on,omitempty"`
 	VideosURL string       `json:"videos_url,omitempty"` // a playlist or channel of the recordings
 	Talks     []ExportTalk `json:"talks"`
+	// Journal is the user's notes on the conference itself (`journal`); omitted when none.
+	Journal []ExportJournal `json:"journal,omitempty"`
+}
+
+// ExportJournal is one of the user's conference notes.
+type ExportJournal struct {
+	Text       string `json:"text"`
+	Takeaway   bool   `json:"takeaway,omitempty"`
+	Visibility string `json:"visibility"`
+	CreatedAt  string `json:"created_at"`
 }
 
 // ExportTalk is a talk with the user's log and own notes.
@@ -59,6 +69,8 @@ type ExportTalk struct {
 	Rating       int          `json:"rating,omitempty"`
 	Starred      bool         `json:"starred"`
 	LoggedAt     string       `json:"logged_at,omitempty"`
+	Presented    bool         `json:"presented,omitempty"`  // the user gave the talk
+	SlidesURL    string       `json:"slides_url,omitempty"` // their slides, when they said
 	Notes        []ExportNote `json:"notes"`
 }
 
@@ -86,10 +98,16 @@ func exportDocument(ex talkbot.Export, platform string) ExportDoc {
 				RecordingURL: t.RecordingURL, Links: t.Links, Tags: t.Tags, Status: string(status), MissedReason: t.Log.Reason,
 				WatchLater: t.Log.WatchLater, Watched: t.Log.Watched, Rating: t.Log.Rating, Starred: t.Log.Starred,
 				LoggedAt: zoned(t.Log.LoggedAt, time.UTC), Notes: []ExportNote{}}
+			if p := t.Presentation; p != nil {
+				et.Presented, et.SlidesURL = true, p.SlidesURL
+			}
 			for _, n := range t.Notes {
 				et.Notes = append(et.Notes, ExportNote{Text: n.Text, Visibility: string(n.Visibility), CreatedAt: zoned(n.CreatedAt, time.UTC)})
 			}
 			ec.Talks = append(ec.Talks, et)
+		}
+		for _, e := range c.Journal {
+			ec.Journal = append(ec.Journal, ExportJournal{Text: e.Text, Takeaway: e.Takeaway, Visibility: string(e.Visibility), CreatedAt: zoned(e.CreatedAt, time.UTC)})
 		}
 		doc.Conferences = append(doc.Conferences, ec)
 	}

@@ -787,7 +787,10 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 	b := &builder{}
 	lead := Line{plain("Undone: "), code(u.Label), plain(" on")}
 	var under func(s string)
-	if u.TalkRemoved { // gone: a line that names it, not a card to act on
+	if u.Talk.ID == 0 { // a conference note: no talk to show
+		b.line(plain("Undone: "), code(u.Label), plain(" on "+c.conf.Name))
+		under = b.text
+	} else if u.TalkRemoved { // gone: a line that names it, not a card to act on
 		b.line(append(append(lead, plain(" ")), talkLine(u.Talk)...)...)
 		under = b.text
 	} else {
@@ -795,14 +798,21 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 		card.Lead, card.Log = lead, u.LogBefore
 		under = card.text
 	}
-	for _, d := range undoneDetails(u) {
+	for _, d := range undoneDetails(u, c.req.Shared) {
 		under("   " + d)
 	}
 	return b.reply(), nil
 }
 
-// undoneDetails says, a line each, what an undo put back.
-func undoneDetails(u talkbot.Undone) []string {
+// undoneDetails says, a line each, what an undo put back. Where others read
+// the reply (shared), a private note's text is left out.
+func undoneDetails(u talkbot.Undone, shared bool) []string {
+	text := func(v talkbot.Visibility, s string) string {
+		if shared && v == talkbot.VisibilityPrivate {
+			return "(private, not shown here)"
+		}
+		return "“" + truncate(s, 80) + "”"
+	}
 	var out []string
 	switch {
 	case u.LogAfter != nil && u.LogBefore == nil:
@@ -813,10 +823,19 @@ func undoneDetails(u talkbot.Undone) []string {
 		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter), "nothing set")+").")
 	}
 	for _, n := range u.NotesRemoved {
-		out = append(out, "Removed your note n"+strconv.FormatInt(n.ID, 10)+": “"+truncate(n.Text, 80)+"”.")
+		out = append(out, "Removed your note n"+strconv.FormatInt(n.ID, 10)+": "+text(n.Visibility, n.Text)+".")
 	}
 	for _, n := range u.NotesRestored {
-		out = append(out, "Your note n"+strconv.FormatInt(n.ID, 10)+" is back ("+string(n.Visibility)+"): “"+truncate(n.Text, 80)+"”.")
+		out = append(out, "Your note n"+strconv.FormatInt(n.ID, 10)+" is back ("+string(n.Visibility)+"): "+text(n.Visibility, n.Text)+".")
+	}
+	for _, e := range u.JournalRemoved {
+		out = append(out, "Removed your conference note j"+strconv.FormatInt(e.ID, 10)+": "+text(e.Visibility, e.Text)+".")
+	}
+	for _, e := range u.JournalRestored {
+		out = append(out, "Your conference note j"+strconv.FormatInt(e.ID, 10)+" is back ("+string(e.Visibility)+"): "+text(e.Visibility, e.Text)+".")
+	}
+	if u.PresentationChanged {
+		out = append(out, "Your presentation of it is back as it was.")
 	}
 	if u.Recommendations > 0 {
 		out = append(out, "Your recommendation is taken back.")

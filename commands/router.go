@@ -82,6 +82,7 @@ type Store interface {
 
 	DigestStore
 	ScheduleStore // schedule import and browsing (schedule.go)
+	JournalStore  // conference notes, presentations, recommendations for the wrap-up (journal.go)
 }
 
 // Request is one message to the bot, as an adapter saw it.

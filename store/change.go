@@ -173,6 +173,40 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Log = old
 		}
 
+		pres, presented, err := presentation(ctx, tx, c.User.ID, talk.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.DeleteLog && presented:
+			if _, err := tx.ExecContext(ctx, `DELETE FROM presentations WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
+				return fmt.Errorf("delete presentation: %w", err)
+			}
+			rec.PresentationTouched, rec.PresentationBefore = true, &undoPresentation{SlidesURL: pres.SlidesURL, CreatedAt: pres.CreatedAt}
+			changed = true
+		case c.Present != nil:
+			p := pres
+			if !presented {
+				p.CreatedAt = now
+			}
+			if c.Present.SlidesURL != "" {
+				p.SlidesURL = c.Present.SlidesURL
+			}
+			if !presented || p != pres {
+				if err := putPresentation(ctx, tx, p); err != nil {
+					return err
+				}
+				rec.PresentationTouched = true
+				if presented {
+					rec.PresentationBefore = &undoPresentation{SlidesURL: pres.SlidesURL, CreatedAt: pres.CreatedAt}
+				}
+				changed = true
+			}
+			out.Presentation = &p
+		case presented:
+			out.Presentation = &pres
+		}
+
 		if c.Note != nil {
 			res, err := tx.ExecContext(ctx, `INSERT INTO notes (talk_id, user_id, text, visibility, created_at) VALUES (?, ?, ?, ?, ?)`,
 				talk.ID, c.User.ID, c.Note.Text, string(c.Note.Visibility), formatTime(now))
@@ -364,6 +398,20 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 			return fmt.Errorf("restore talk: %w", err)
 		}
 		u.TalkRestored = true
+	}
+	if err := reverseJournal(ctx, tx, userID, rec, u); err != nil {
+		return err
+	}
+	if rec.PresentationTouched {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM presentations WHERE user_id = ? AND talk_id = ?`, userID, rec.TalkID); err != nil {
+			return fmt.Errorf("undo presentation: %w", err)
+		}
+		if b := rec.PresentationBefore; b != nil {
+			if err := putPresentation(ctx, tx, talkbot.Presentation{UserID: userID, TalkID: rec.TalkID, SlidesURL: b.SlidesURL, CreatedAt: b.CreatedAt}); err != nil {
+				return err
+			}
+		}
+		u.PresentationChanged = true
 	}
 	for _, id := range rec.RecsAdded {
 		res, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE id = ?`, id)

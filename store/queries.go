@@ -581,7 +581,8 @@ func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, err
 	ex := talkbot.Export{User: u}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c WHERE c.id IN (
 		SELECT t.conference_id FROM talks t JOIN logs l ON l.talk_id = t.id WHERE l.user_id = ?
-		UNION SELECT t.conference_id FROM talks t JOIN notes n ON n.talk_id = t.id WHERE n.user_id = ?) ORDER BY c.id`, u.ID, u.ID)
+		UNION SELECT t.conference_id FROM talks t JOIN notes n ON n.talk_id = t.id WHERE n.user_id = ?
+		UNION SELECT j.conference_id FROM journal j WHERE j.user_id = ?) ORDER BY c.id`, u.ID, u.ID, u.ID)
 	if err != nil {
 		return ex, fmt.Errorf("export conferences: %w", err)
 	}
@@ -609,7 +610,16 @@ func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, err
 			if err != nil {
 				return ex, err
 			}
-			ex.Conferences[i].Talks = append(ex.Conferences[i].Talks, talkbot.ExportTalk{Talk: t.Talk, Log: t.Log, Notes: notes})
+			et := talkbot.ExportTalk{Talk: t.Talk, Log: t.Log, Notes: notes}
+			if p, ok, err := presentation(ctx, s.r, u.ID, t.ID); err != nil {
+				return ex, err
+			} else if ok {
+				et.Presentation = &p
+			}
+			ex.Conferences[i].Talks = append(ex.Conferences[i].Talks, et)
+		}
+		if ex.Conferences[i].Journal, err = queryJournal(ctx, s.r, `WHERE j.user_id = ? AND j.conference_id = ? ORDER BY j.id`, u.ID, c.ID); err != nil {
+			return ex, err
 		}
 	}
 	return ex, nil

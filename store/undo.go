@@ -27,6 +27,14 @@ type undoRecord struct {
 	NotesEdited    []undoNote `json:"notes_edited,omitempty"` // as they were before
 	RecsAdded      []int64    `json:"recs_added,omitempty"`
 	LastTalkBefore int64      `json:"last_talk_before,omitempty"`
+
+	// The user's presentation of the talk: touched, and as it was (nil: none).
+	PresentationTouched bool              `json:"presentation_touched,omitempty"`
+	PresentationBefore  *undoPresentation `json:"presentation_before,omitempty"`
+	// Conference notes (journal); a record of a journal change has no talk (TalkID 0).
+	JournalAdded   []int64       `json:"journal_added,omitempty"`
+	JournalDeleted []undoJournal `json:"journal_deleted,omitempty"`
+	JournalEdited  []undoJournal `json:"journal_edited,omitempty"` // as they were before
 }
 
 type undoTalk struct {

@@ -94,6 +94,11 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		}
 		n, _ = res.RowsAffected()
 		f.Notes = int(n)
+		if res, err = tx.ExecContext(ctx, `DELETE FROM journal WHERE user_id = ?`, userID); err != nil {
+			return fmt.Errorf("delete journal: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		f.Notes += int(n)
 		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = NULL WHERE created_by = ?`, userID); err != nil {
 			return fmt.Errorf("unlink talks: %w", err)
 		}

@@ -368,10 +368,12 @@ var stateQueries = map[string]string{
 	"logs":            `SELECT u.external_id, l.talk_id, l.status, l.reason, l.watch_later, l.watched, l.rating, l.starred, l.logged_at FROM logs l JOIN users u ON u.id = l.user_id`,
 	"notes":           `SELECT u.external_id, n.id, n.talk_id, n.text, n.visibility, n.created_at FROM notes n JOIN users u ON u.id = n.user_id`,
 	"recommendations": `SELECT u.external_id, r.talk_id, COALESCE(r.to_user_id, 0) FROM recommendations r JOIN users u ON u.id = r.from_user_id`,
+	"journal":         `SELECT u.external_id, j.id, j.conference_id, j.text, j.takeaway, j.visibility, j.created_at FROM journal j JOIN users u ON u.id = j.user_id`,
+	"presentations":   `SELECT u.external_id, p.talk_id, p.slides_url FROM presentations p JOIN users u ON u.id = p.user_id`,
 }
 
 // ownedTables have the owner's external id as their first column.
-var ownedTables = []string{"logs", "notes", "recommendations"}
+var ownedTables = []string{"logs", "notes", "recommendations", "journal", "presentations"}
 
 func (s *session) state() dbState {
 	t := s.t
@@ -513,6 +515,7 @@ func TestScripts(t *testing.T) {
 			s.checkExports()
 			s.checkHighlights()
 			s.checkForgotten()
+			s.checkPosts()
 			if check, ok := scriptChecks[name]; ok {
 				check(t, s)
 			}
@@ -555,7 +558,7 @@ func (s *session) checkEveryReply() {
 	t := s.t
 	for _, e := range s.entries {
 		text := e.reply.Text()
-		if exportData(e.reply) != nil {
+		if exportData(e.reply) != nil && !isPost(e.reply) {
 			// The JSON attachment is the user's data verbatim (it must round
 			// trip); only the message lines are checked here.
 			var blocks []commands.Block
@@ -615,7 +618,7 @@ func (s *session) checkPrivateNotes() {
 func (s *session) checkExports() {
 	t := s.t
 	for _, e := range s.entries {
-		if !isCommand(e.text, "export") || e.reply.Kind != commands.KindOK {
+		if !isCommand(e.text, "export") || e.reply.Kind != commands.KindOK || !isExportJSON(e.text) {
 			continue
 		}
 		doc := s.decodeExport(e)
@@ -630,6 +633,16 @@ func (s *session) checkExports() {
 		}
 		s.checkExportMatchesDB(e, doc)
 	}
+}
+
+// isExportJSON reports whether an export command asks for the JSON export
+// (`export` or `export json`), not the post or the agenda.
+func isExportJSON(text string) bool {
+	f := strings.Fields(strings.ToLower(text))
+	if len(f) > 0 && (f[0] == "talk" || f[0] == "/talk" || f[0] == "!talk") {
+		f = f[1:]
+	}
+	return len(f) == 1 || (len(f) > 1 && f[1] == "json")
 }
 
 func (s *session) decodeExport(e *entry) *commands.ExportDoc {

@@ -39,6 +39,8 @@ func Run(t *testing.T, open Open) {
 		{"TitlesWithWords", titlesWithWords},
 		{"NoteEditsAreTheOwners", noteEditsAreTheOwners},
 		{"ExportAndForget", exportAndForget},
+		{"JournalIsTheOwners", journalIsTheOwners},
+		{"RecommendationsName", recommendationsName},
 		{"ImportIsKeyedOnSourceIDs", importIsKeyedOnSourceIDs},
 		{"ScheduleSessionsByTime", scheduleSessionsByTime},
 	}

@@ -1,0 +1,54 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
+)
+
+// shared runs a command where others read the reply (a shared Matrix room).
+func (f *fixture) shared(user, text string) commands.Reply {
+	f.t.Helper()
+	return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformMatrix, Workspace: "example.org",
+		UserID: user, UserName: user, Text: text, Shared: true})
+}
+
+// TestPrivateTextStaysOutOfSharedReplies: in a room others read, a private
+// conference note or note is never echoed (writing, listing, undoing), and
+// the personal post and agenda are refused; the team's post is fine.
+func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
+	f := newFixture(t)
+	const secret = "the hotel was double booked again"
+	for _, c := range []struct {
+		cmd, want string
+		err       bool
+	}{
+		{"add Gateway API Is GA 5/5 -- canaries everywhere", "Logged new talk #1", false},
+		{"journal --private " + secret, "Conference note saved (private)", false},
+		{"journal", "(private, not shown here)", false},
+		{"journal delete j1", "Deleted conference note j1", false},
+		{"undo", "is back (private): (private, not shown here)", false},
+		{"note --private " + secret + " too", "Noted (private)", false},
+		{"undo", "Removed your note n2: (private, not shown here)", false},
+		{"export markdown", "--no-private", true},
+		{"export ics", "direct message", true},
+		{"export markdown team", "The team's post", false},
+	} {
+		r := f.shared("@alice:example.org", c.cmd)
+		if (r.Kind == commands.KindError) != c.err || !strings.Contains(r.Text(), c.want) {
+			t.Errorf("%q = %v %q; want error %v and %q", c.cmd, r.Kind, r.Text(), c.err, c.want)
+		}
+		if strings.Contains(r.Text(), "double booked") {
+			t.Errorf("%q shows the private text in a shared room:\n%s", c.cmd, r.Text())
+		}
+	}
+	// With --no-private the post may be shared, and holds no private text.
+	f.shared("@alice:example.org", "journal --private "+secret)
+	r := f.shared("@alice:example.org", "export markdown --no-private")
+	if r.Kind == commands.KindError || r.Private || !strings.Contains(r.Text(), "canaries everywhere") || strings.Contains(r.Text(), "double booked") {
+		t.Errorf("export markdown --no-private in a shared room = %v private=%v:\n%s", r.Kind, r.Private, r.Text())
+	}
+}

@@ -1,0 +1,186 @@
+package wrapup
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/talkbot/talkbot"
+)
+
+// Text is user text made safe for Markdown: it reads the same once rendered
+// but cannot become markup (emphasis, links, images, HTML, tables, headings,
+// lists, code) or a mass mention. Line breaks stay; each line is trimmed so
+// no indentation turns it into a code block.
+func Text(s string) string {
+	lines := strings.Split(talkbot.Defang(visible(s)), "\n")
+	for i, l := range lines {
+		lines[i] = escapeLine(strings.TrimSpace(l))
+	}
+	return strings.Join(lines, "\n")
+}
+
+var (
+	reEntity     = regexp.MustCompile(`^&#?[A-Za-z0-9]+;`)
+	reListNumber = regexp.MustCompile(`^(\d{1,9})([.)])`)
+	reBlankLine  = regexp.MustCompile(`\n\s*\n`)
+)
+
+// noteText is a note's text made safe as Text makes it, but for `code`
+// spans, which stay code: technical notes quote flags and field names that
+// way (seed 003 does), and nothing inside a code span is markup.
+func noteText(s string) string {
+	lines := strings.Split(talkbot.Defang(visible(s)), "\n")
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		var b strings.Builder
+		at := 0
+		for _, m := range reCodeSpan.FindAllStringIndex(l, -1) {
+			if at == 0 {
+				b.WriteString(escapeLine(l[:m[0]]))
+			} else {
+				escapeInline(&b, l[at:m[0]])
+			}
+			b.WriteString(l[m[0]:m[1]])
+			at = m[1]
+		}
+		if at == 0 {
+			b.WriteString(escapeLine(l))
+		} else {
+			escapeInline(&b, l[at:])
+		}
+		lines[i] = b.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// reCodeSpan is one backtick, some text with no backtick, one backtick.
+var reCodeSpan = regexp.MustCompile("`[^`]*[^` ][^`]*`")
+
+// escapeLine backslash-escapes what Markdown (CommonMark and GitHub's
+// extensions) would read as markup in one line of text.
+func escapeLine(l string) string {
+	var b strings.Builder
+	// At the start of a line: headings, lists, quotes, rules and setext underlines.
+	if m := reListNumber.FindStringSubmatchIndex(l); m != nil {
+		b.WriteString(l[:m[3]] + `\` + l[m[4]:m[5]])
+		l = l[m[5]:]
+	} else if l != "" && strings.ContainsRune("-+=", rune(l[0])) {
+		b.WriteString(`\` + l[:1])
+		l = l[1:]
+	}
+	escapeInline(&b, l)
+	return b.String()
+}
+
+// escapeInline writes l to b with what would be markup inside a line escaped.
+func escapeInline(b *strings.Builder, l string) {
+	prev := ' '
+	for i, r := range l {
+		switch r {
+		case '\\', '`', '*', '[', ']', '<', '>', '~', '|', '#', '$':
+			b.WriteByte('\\')
+		case '_':
+			next, _ := utf8.DecodeRuneInString(l[i+1:])
+			if !isWordRune(prev) || !isWordRune(next) {
+				b.WriteByte('\\')
+			}
+		case '&':
+			if reEntity.MatchString(l[i:]) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+}
+
+// visible drops control characters but line breaks and tabs (the
+// commands strip them from what users type; a post never relies on that),
+// so nothing hidden can split a mass mention or the markup escaped around it.
+func visible(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// Inline is user text for one line (a title, a name, a heading): Text with
+// every run of white space, line breaks included, made one space.
+func Inline(s string) string { return Text(strings.Join(strings.Fields(s), " ")) }
+
+// Paragraphs turns a note into Markdown paragraphs: blank lines part them,
+// single line breaks stay inside one.
+func Paragraphs(s string) []string {
+	var out []string
+	for _, p := range reBlankLine.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, noteText(p))
+		}
+	}
+	return out
+}
+
+// Dest is a link destination that Markdown reads back whole: an http(s) URL
+// with the characters that would end or break a destination percent-encoded;
+// "" for anything else (never a javascript: or data: link).
+func Dest(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", `\`, "%5C", `"`, "%22", "`", "%60").Replace(u.String())
+}
+
+// Link is [text](url), or the text alone when the URL is not one to link.
+func Link(text, raw string) string {
+	if d := Dest(raw); d != "" {
+		return "[" + text + "](" + d + ")"
+	}
+	return text
+}
+
+// Anchor is the id Markdown renderers give a heading (GitHub's, goldmark's
+// and Hugo's rule: ASCII letters and digits lower-cased, spaces and dashes as
+// dashes, everything else dropped), for a table of contents to link to.
+func Anchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.Join(strings.Fields(heading), " ") {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + 'a' - 'A')
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '_' || r == '\t':
+			b.WriteByte('-')
+		}
+	}
+	if b.Len() == 0 {
+		return "heading"
+	}
+	return b.String()
+}
+
+// quoteString is s as a double-quoted YAML or TOML string.
+func quoteString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range talkbot.Defang(strings.Join(strings.Fields(visible(s)), " ")) {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

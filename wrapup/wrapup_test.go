@@ -1,0 +1,357 @@
+package wrapup_test
+
+import (
+	"html"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/wrapup"
+	"github.com/talkbot/talkbot/wrapup/wrapuptest"
+)
+
+// hostile is user text that would be markup, a mass mention or a disguised
+// link if it reached a post as written.
+var hostile = []string{
+	"<script>alert(1)</script>",
+	"[click here](javascript:alert(1))",
+	"![tracker](https://evil.example/pixel.png)",
+	"**bold** and _em_ and __strong__ and ~~gone~~",
+	"# not a heading",
+	"> not a quote",
+	"1. not a list",
+	"- not a list either",
+	"+ nor this",
+	"    not code",
+	"`not code`",
+	"| a | b |\n|---|---|\n| c | d |",
+	"&lt;b&gt; stays as typed, &amp; too",
+	"<https://evil.example> and <mailto:x@y>",
+	"[ref]: https://evil.example",
+	"line with a hard break\\",
+	"heading underline\n===",
+	"snake_case_name and __init__",
+	"@channel @here <!channel> @room",
+	"$x^2$ and \\(math\\)",
+}
+
+var reMassMention = regexp.MustCompile(`(?i)[@!](channel|here|everyone|room)\b`)
+
+// TestTextIsLiteral: user text through Text renders, in a Markdown parser,
+// to exactly that text (mass mentions defanged): no markup survives.
+func TestTextIsLiteral(t *testing.T) {
+	for _, s := range hostile {
+		t.Run(s, func(t *testing.T) {
+			var paras []string
+			for _, p := range strings.Split(talkbot.Defang(s), "\n\n") {
+				var lines []string
+				for _, l := range strings.Split(p, "\n") {
+					lines = append(lines, strings.TrimSpace(l))
+				}
+				paras = append(paras, "<p>"+html.EscapeString(strings.Join(lines, "\n"))+"</p>\n")
+			}
+			want := strings.Join(paras, "")
+			got := normalize(wrapuptest.HTML([]byte(wrapup.Text(s))))
+			if got != normalize(want) {
+				t.Errorf("Text(%q) = %q\nrenders %q\nwant    %q", s, wrapup.Text(s), got, want)
+			}
+		})
+	}
+}
+
+// normalize makes goldmark's and html.EscapeString's choices of entity agree.
+func normalize(s string) string {
+	return strings.NewReplacer("&#34;", "&quot;", "&#39;", "'").Replace(s)
+}
+
+func TestDestOnlyWebLinks(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://sched.co/1i7mE":                "https://sched.co/1i7mE",
+		"javascript:alert(1)":                   "",
+		"data:text/html,hi":                     "",
+		"https://example.com/a b(c)<d>":         "https://example.com/a%20b%28c%29%3Cd%3E",
+		"https://www.youtube.com/live/M1R?t=14": "https://www.youtube.com/live/M1R?t=14",
+		"/relative":                             "",
+	} {
+		if got := wrapup.Dest(in); got != want {
+			t.Errorf("Dest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+var (
+	denver = talkbot.Conference{ID: 1, Name: "KubeCon NA 2024", StartsOn: "2024-11-13", EndsOn: "2024-11-15", Timezone: "America/Denver"}
+	mike   = int64(7)
+)
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func note(user int64, text string, v talkbot.Visibility) talkbot.Note {
+	return talkbot.Note{UserID: user, UserName: map[int64]string{mike: "mike", 8: "david"}[user], Text: text, Visibility: v}
+}
+
+// week is a week of mike's, from seed 001: a co-located event, main days, a
+// talk he gave, one he missed, one recommended to him.
+func week() wrapup.Personal {
+	attended := func(day, logged string) talkbot.Log {
+		return talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, LoggedAt: at(logged)}
+	}
+	rejekts := wrapup.Talk{Talk: talkbot.Talk{ID: 1, Title: "Karpenter and Cluster Autoscaler: A data-driven comparison", Event: "Cloud Native Rejekts", Day: "2024-11-10",
+		Speakers:    []talkbot.Speaker{{Name: "Michael McCune", Org: "Red Hat"}, {Name: "David Morrison", Org: "Applied Computing Research Labs"}},
+		ScheduleURL: "https://cfp.cloud-native.rejekts.io/cloud-native-rejekts-na-salt-lake-city-2024/talk/CZ9VGR/", RecordingURL: "https://www.youtube.com/live/M1R05c1pWmc?t=14609", Tags: []string{"karpenter"}},
+		Log:          attended("2024-11-10", "2024-11-10T22:00:00Z"),
+		Presentation: &talkbot.Presentation{UserID: mike, TalkID: 1, SlidesURL: "https://speakerdeck.com/elmiko/karpenter"},
+		Notes:        []talkbot.Note{note(mike, "We had about 20-25 people in the audience.", talkbot.VisibilityTeam), note(mike, "fix the HDMI adapter before London", talkbot.VisibilityPrivate), note(8, "david's view of it", talkbot.VisibilityTeam)}}
+	obs := wrapup.Talk{Talk: talkbot.Talk{ID: 2, Title: "From Observability to Performance", Day: "2024-11-13",
+		Speakers: []talkbot.Speaker{{Name: "Nadia Pinaeva", Org: "Red Hat"}, {Name: "Antonio Ojea", Org: "Google"}}, ScheduleURL: "https://sched.co/1i7mE", Tags: []string{"networking"}},
+		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, Rating: 5, LoggedAt: at("2024-11-13T18:00:00Z")}}
+	arch := wrapup.Talk{Talk: talkbot.Talk{ID: 3, Title: "Architecting Tomorrow", Day: "2024-11-13", ScheduleURL: "https://sched.co/1i7ke",
+		Speakers: []talkbot.Speaker{{Name: "Alexander Kanevskiy", Org: "Intel Finland"}}},
+		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, Rating: 4, LoggedAt: at("2024-11-13T17:00:00Z")}}
+	missed := wrapup.Talk{Talk: talkbot.Talk{ID: 4, Title: "Be Part of the Solution", Day: "2024-11-14", ScheduleURL: "https://sched.co/1pee5"},
+		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusMissed, WatchLater: true, Reason: "room full", LoggedAt: at("2024-11-14T17:00:00Z")}}
+	rec := wrapup.Talk{Talk: talkbot.Talk{ID: 5, Title: "Exceeded Your Validation Cost Budget? Now What?", ScheduleURL: "https://sched.co/1i7nv"}, RecommendedBy: []string{"joel", "jack"}}
+	heard := wrapup.Talk{Talk: talkbot.Talk{ID: 7, Title: "Kubernetes in the Second Decade", Day: "2024-11-15"},
+		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusNone, LoggedAt: at("2024-11-15T17:00:00Z")}, Notes: []talkbot.Note{note(mike, "heard it was great; watched it on the platform", talkbot.VisibilityTeam)}}
+	lunch := wrapup.Talk{Talk: talkbot.Talk{ID: 6, Title: "Lunch", NonTalk: true, Day: "2024-11-13"}, Log: attended("2024-11-13", "2024-11-13T19:00:00Z")}
+	return wrapup.Personal{Conference: denver, AuthorID: mike, Talks: []wrapup.Talk{obs, rejekts, arch, missed, rec, lunch, heard},
+		Journal: []talkbot.JournalEntry{
+			{UserID: mike, Text: "I attended KubeCon North America 2024 in Salt Lake City.", Visibility: talkbot.VisibilityTeam},
+			{UserID: mike, Text: "DRA is almost as hot as AI.", Takeaway: true, Visibility: talkbot.VisibilityTeam},
+			{UserID: mike, Text: "the hotel wifi was awful", Visibility: talkbot.VisibilityPrivate},
+		}}
+}
+
+func check(t *testing.T, post []byte) string {
+	t.Helper()
+	for _, p := range wrapuptest.Problems(post) {
+		t.Error(p)
+	}
+	return string(post)
+}
+
+func TestPersonalPostByDay(t *testing.T) {
+	post := check(t, wrapup.PersonalPost(week(), wrapup.Options{By: wrapup.ByDay}))
+	want := []string{
+		"## Contents",
+		"## Cloud Native Rejekts, Sunday November 10",
+		"### Karpenter and Cluster Autoscaler: A data-driven comparison",
+		"## KubeCon Day 1, Wednesday November 13",
+		"## KubeCon Day 3, Friday November 15",
+		"### Kubernetes in the Second Decade",
+		"## Talks I wanted to see (and will watch the recordings of)",
+		"## Thoughts and takeaways",
+	}
+	if got := wrapuptest.Headings([]byte(post)); !slices.Equal(got, want) {
+		t.Errorf("headings = %q\nwant %q\n%s", got, want, post)
+	}
+	for _, s := range []string{
+		"by Michael McCune, Red Hat & David Morrison, Applied Computing Research Labs",
+		"_I presented this talk · [slides](https://speakerdeck.com/elmiko/karpenter) · [recording](https://www.youtube.com/live/M1R05c1pWmc?t=14609)_",
+		// On the day, in the order the talks were on (logged): Architecting before Observability.
+		"* [Architecting Tomorrow](https://sched.co/1i7ke) - Alexander Kanevskiy, Intel Finland _(a great talk)_\n* [From Observability to Performance](https://sched.co/1i7mE) - Nadia Pinaeva, Red Hat & Antonio Ojea, Google _(highly recommend)_",
+		"_(couldn't attend: room full)_",
+		"_(recommended to me by joel and jack)_",
+		"* DRA is almost as hot as AI.",
+		"I attended KubeCon North America 2024 in Salt Lake City.",
+		"fix the HDMI adapter before London", "the hotel wifi was awful", // the author's own private notes
+	} {
+		if !strings.Contains(post, s) {
+			t.Errorf("the post lacks %q:\n%s", s, post)
+		}
+	}
+	for _, s := range []string{"david's view of it", "Lunch"} {
+		if strings.Contains(post, s) {
+			t.Errorf("the post holds %q (a colleague's note, or a meal):\n%s", s, post)
+		}
+	}
+}
+
+func TestNoPrivateLeavesThemOut(t *testing.T) {
+	post := check(t, wrapup.PersonalPost(week(), wrapup.Options{NoPrivate: true, Front: wrapup.Hugo, Ratings: wrapup.Stars, Title: `My "week"`}))
+	for _, s := range []string{"fix the HDMI adapter", "hotel wifi", "david's view"} {
+		if strings.Contains(post, s) {
+			t.Errorf("--no-private post holds %q:\n%s", s, post)
+		}
+	}
+	for _, s := range []string{"+++\ntitle = \"My \\\"week\\\"\"\n", "We had about 20-25 people", "★★★★★"} {
+		if !strings.Contains(post, s) {
+			t.Errorf("the post lacks %q:\n%s", s, post)
+		}
+	}
+}
+
+func TestPersonalPostByEventAndTopic(t *testing.T) {
+	byEvent := check(t, wrapup.PersonalPost(week(), wrapup.Options{}))
+	got := wrapuptest.Headings([]byte(byEvent))
+	if i, j := slices.Index(got, "## Cloud Native Rejekts"), slices.Index(got, "## KubeCon"); i < 0 || j < 0 || i > j {
+		t.Errorf("by event, headings %q: want Cloud Native Rejekts before KubeCon", got)
+	}
+	byTopic := check(t, wrapup.PersonalPost(week(), wrapup.Options{By: wrapup.ByTopic, Front: wrapup.NoFront}))
+	got = wrapuptest.Headings([]byte(byTopic))
+	want := []string{"# KubeCon NA 2024 Retrospective", "## Contents", "## Karpenter", "### Karpenter and Cluster Autoscaler: A data-driven comparison",
+		"## Networking", "## Other talks", "### Kubernetes in the Second Decade", "## Talks I wanted to see (and will watch the recordings of)", "## Thoughts and takeaways"}
+	if !slices.Equal(got, want) {
+		t.Errorf("by topic, headings = %q\nwant %q", got, want)
+	}
+}
+
+// TestHostileTextStaysText: hostile titles, speakers, event names, notes and
+// conference notes make a post that still parses as intended: no HTML,
+// images, links off the web or broken headings, and no live mass mention.
+func TestHostileTextStaysText(t *testing.T) {
+	p := wrapup.Personal{Conference: talkbot.Conference{Name: "<b>Con</b> @here", Timezone: "UTC"}, AuthorID: mike}
+	for i, s := range hostile {
+		p.Talks = append(p.Talks, wrapup.Talk{
+			Talk: talkbot.Talk{ID: int64(i + 1), Title: s, Event: s, Tags: []string{"t" + string(rune('a'+i))}, Speakers: []talkbot.Speaker{{Name: s, Org: s}},
+				ScheduleURL: "javascript:alert(1)", RecordingURL: "https://example.com/a)b"},
+			Log:   talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, LoggedAt: time.Unix(int64(i), 0)},
+			Notes: []talkbot.Note{note(mike, s, talkbot.VisibilityTeam)}})
+		p.Journal = append(p.Journal, talkbot.JournalEntry{UserID: mike, Text: s, Takeaway: i%2 == 0, Visibility: talkbot.VisibilityTeam})
+	}
+	for _, by := range []wrapup.Grouping{wrapup.ByEvent, wrapup.ByDay, wrapup.ByTopic} {
+		post := check(t, wrapup.PersonalPost(p, wrapup.Options{By: by, Title: "[x](javascript:y) <i>"}))
+		if m := reMassMention.FindString(post); m != "" {
+			t.Errorf("by %s: the mass mention %q is live:\n%s", by, m, post)
+		}
+	}
+}
+
+func TestTeamPostNeverPrivate(t *testing.T) {
+	tm := wrapup.Team{Conference: denver, Logged: 12,
+		Highlights: []wrapup.TeamTalk{{Talk: talkbot.Talk{ID: 2, Title: "From Observability to Performance", ScheduleURL: "https://sched.co/1i7mE"},
+			Highlights: 3, Stars: 1, RatingSum: 14, RatingCount: 3,
+			Notes: []talkbot.Note{note(mike, "networking metrics, enlightening", talkbot.VisibilityTeam), note(8, "a private aside", talkbot.VisibilityPrivate)}}},
+		Recommended: []wrapup.TeamTalk{{Talk: talkbot.Talk{ID: 5, Title: "Exceeded Your Validation Cost Budget? Now What?", ScheduleURL: "https://sched.co/1i7nv",
+			RecordingURL: "https://www.youtube.com/watch?v=abc"}, RecommendedBy: []string{"mike"}}},
+		Journal: []talkbot.JournalEntry{{UserID: mike, UserName: "mike", Text: "9,200 attendees", Visibility: talkbot.VisibilityTeam},
+			{UserID: 8, UserName: "david", Text: "private musing", Takeaway: true, Visibility: talkbot.VisibilityPrivate},
+			{UserID: 8, UserName: "david", Text: "more clouds coming", Takeaway: true, Visibility: talkbot.VisibilityTeam}}}
+	post := check(t, wrapup.TeamPost(tm, wrapup.Options{}))
+	for _, s := range []string{"### 1. [From Observability to Performance](https://sched.co/1i7mE)", "_Highlighted by 3 people · 4.7/5 from 3 ratings · ★ 1_",
+		"**mike:** networking metrics, enlightening", "recommended by mike · [recording](https://www.youtube.com/watch?v=abc)",
+		"* 9,200 attendees (mike)", "* more clouds coming (david)"} {
+		if !strings.Contains(post, s) {
+			t.Errorf("the team post lacks %q:\n%s", s, post)
+		}
+	}
+	for _, s := range []string{"a private aside", "private musing"} {
+		if strings.Contains(post, s) {
+			t.Errorf("the team post holds the private %q:\n%s", s, post)
+		}
+	}
+}
+
+// TestCalendarParsesBack: the agenda reads back with the iCalendar library
+// the importer uses, with the same talks and times.
+func TestCalendarParsesBack(t *testing.T) {
+	talks := []wrapup.Talk{
+		{Talk: talkbot.Talk{ID: 1, Title: "From Observability to Performance", StartsAt: at("2024-11-13T18:15:00Z"), EndsAt: at("2024-11-13T18:50:00Z"),
+			Room: "Salt Palace, Level 1, 155", ScheduleURL: "https://sched.co/1i7mE", Speakers: []talkbot.Speaker{{Name: "Nadia Pinaeva", Org: "Red Hat"}}},
+			Log: talkbot.Log{Status: talkbot.StatusAttended}},
+		{Talk: talkbot.Talk{ID: 2, Title: "Be Part of the Solution; an allyship workshop, with commas", Day: "2024-11-14"}, Log: talkbot.Log{Status: talkbot.StatusMissed, Reason: "room full", WatchLater: true}},
+		{Talk: talkbot.Talk{ID: 3, Title: "No day at all"}, Log: talkbot.Log{WatchLater: true}},
+	}
+	data, skipped := wrapup.Calendar(denver, talks, at("2024-11-16T12:00:00Z"))
+	if skipped != 1 {
+		t.Errorf("skipped %d, want the talk with no day", skipped)
+	}
+	cal, err := ics.ParseCalendar(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, data)
+	}
+	evs := cal.Events()
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want 2:\n%s", len(evs), data)
+	}
+	prop := func(e *ics.VEvent, p ics.ComponentProperty) string {
+		if x := e.GetProperty(p); x != nil {
+			return x.Value
+		}
+		return ""
+	}
+	start, err1 := evs[0].GetStartAt()
+	end, err2 := evs[0].GetEndAt()
+	if err1 != nil || err2 != nil || !start.Equal(talks[0].StartsAt) || !end.Equal(talks[0].EndsAt) {
+		t.Errorf("first event %v..%v (%v, %v), want %v..%v", start, end, err1, err2, talks[0].StartsAt, talks[0].EndsAt)
+	}
+	if prop(evs[0], ics.ComponentPropertySummary) != talks[0].Title || prop(evs[0], ics.ComponentPropertyLocation) != talks[0].Room ||
+		prop(evs[0], ics.ComponentPropertyUrl) != talks[0].ScheduleURL {
+		t.Errorf("first event reads back as %q / %q / %q", prop(evs[0], ics.ComponentPropertySummary), prop(evs[0], ics.ComponentPropertyLocation), prop(evs[0], ics.ComponentPropertyUrl))
+	}
+	day, err := evs[1].GetAllDayStartAt()
+	if err != nil || day.Format(time.DateOnly) != "2024-11-14" || prop(evs[1], ics.ComponentPropertySummary) != talks[1].Title {
+		t.Errorf("second event: %v %v %q", day, err, prop(evs[1], ics.ComponentPropertySummary))
+	}
+	if d := prop(evs[1], ics.ComponentPropertyDescription); !strings.Contains(d, "Missed (room full)") {
+		t.Errorf("second event's description %q", d)
+	}
+}
+
+// FuzzPersonalPost: whatever a user writes, the post parses back with no
+// HTML, no image, no link off the web and headings that nest.
+func FuzzPersonalPost(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s, s, "ebpf")
+	}
+	f.Add("Title", "a note\n\n# heading\n- item", "observability")
+	f.Fuzz(func(t *testing.T, title, text, tag string) {
+		p := wrapup.Personal{Conference: denver, AuthorID: mike, Talks: []wrapup.Talk{{
+			Talk:  talkbot.Talk{ID: 1, Title: title, Event: title, Tags: []string{tag}, ScheduleURL: "https://sched.co/1i7mE"},
+			Log:   talkbot.Log{UserID: mike, Status: talkbot.StatusAttended},
+			Notes: []talkbot.Note{note(mike, text, talkbot.VisibilityTeam)}}},
+			Journal: []talkbot.JournalEntry{{UserID: mike, Text: text, Takeaway: true, Visibility: talkbot.VisibilityTeam}}}
+		for _, by := range []wrapup.Grouping{wrapup.ByEvent, wrapup.ByTopic} {
+			post := wrapup.PersonalPost(p, wrapup.Options{By: by, Title: title})
+			if ps := wrapuptest.Problems(post); len(ps) > 0 {
+				t.Fatalf("%q\n%s", ps, post)
+			}
+			if m := reMassMention.FindString(string(post)); m != "" {
+				t.Fatalf("live mass mention %q:\n%s", m, post)
+			}
+		}
+	})
+}
+
+// TestImportedScheduleGoesByDay: a schedule's "event" is its track, so a
+// post of imported talks goes by day unless asked otherwise.
+func TestImportedScheduleGoesByDay(t *testing.T) {
+	p := week()
+	p.Talks[0].SourceID, p.Talks[0].Event = "1i7mE@sched", "OBSERVABILITY"
+	got := wrapuptest.Headings([]byte(check(t, wrapup.PersonalPost(p, wrapup.Options{}))))
+	if !slices.Contains(got, "## KubeCon Day 1, Wednesday November 13") || slices.Contains(got, "## OBSERVABILITY") {
+		t.Errorf("headings = %q; want the days, not the tracks", got)
+	}
+	got = wrapuptest.Headings([]byte(check(t, wrapup.PersonalPost(p, wrapup.Options{By: wrapup.ByEvent}))))
+	if !slices.Contains(got, "## OBSERVABILITY") {
+		t.Errorf("asked by event, headings = %q", got)
+	}
+}
+
+// TestNotesKeepCodeSpans: a note's `code` stays code in the post (seed 003
+// quotes `keep_firing_for` so), while what is around it and inside it stays
+// text.
+func TestNotesKeepCodeSpans(t *testing.T) {
+	for _, c := range []struct{ note, want string }{
+		{"they mention `keep_firing_for` landing", "<p>they mention <code>keep_firing_for</code> landing</p>\n"},
+		{"`<script>` and *not bold* and `[x](javascript:y)`", "<p><code>&lt;script&gt;</code> and *not bold* and <code>[x](javascript:y)</code></p>\n"},
+		{"- `flag` first", "<p>- <code>flag</code> first</p>\n"},
+		{"a lone ` backtick", "<p>a lone ` backtick</p>\n"}, {"` `", "<p>` `</p>\n"},
+	} {
+		got := normalize(wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs(c.note), "\n\n"))))
+		if got != c.want {
+			t.Errorf("Paragraphs(%q) renders %q\nwant %q", c.note, got, c.want)
+		}
+	}
+}

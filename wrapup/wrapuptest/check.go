@@ -1,0 +1,139 @@
+// Package wrapuptest reads a wrap-up post back with a Markdown parser
+// (goldmark, with GitHub's extensions) and says what is wrong with it, for
+// the tests of every package that makes one.
+package wrapuptest
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+)
+
+// Problems parses a post (front matter and all) and returns what is wrong:
+// a link whose destination is not an http(s) URL, or an anchor that is no
+// heading's; an image or raw HTML (a post never has either: user text must
+// not become them); headings that skip a level (the first may be a level
+// 1 or 2: a theme prints the front matter's title as the level 1).
+func Problems(post []byte) []string {
+	body := stripFrontMatter(post)
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithParserOptions(parser.WithAutoHeadingID()))
+	doc := md.Parser().Parse(text.NewReader(body))
+	var problems []string
+	ids := map[string]bool{}
+	var anchors []string
+	prev := 0
+	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			if id, ok := n.AttributeString("id"); ok {
+				ids[fmt.Sprint(string(id.([]byte)))] = true
+			}
+			if (prev == 0 && n.Level > 2) || (prev > 0 && n.Level > prev+1) {
+				problems = append(problems, fmt.Sprintf("heading %q is level %d after level %d", plain(n, body), n.Level, prev))
+			}
+			prev = n.Level
+		case *ast.Link:
+			dest := string(n.Destination)
+			if a, ok := strings.CutPrefix(dest, "#"); ok && a != "" {
+				anchors = append(anchors, a)
+			} else if !isWebURL(dest) {
+				problems = append(problems, fmt.Sprintf("link %q goes to %q, not an http(s) URL", plain(n, body), dest))
+			}
+		case *ast.AutoLink:
+			if u := string(n.URL(body)); !isWebURL(u) && !isWebURL("http://"+u) {
+				problems = append(problems, fmt.Sprintf("autolink to %q", u))
+			}
+		case *ast.Image:
+			problems = append(problems, fmt.Sprintf("an image (%q)", n.Destination))
+		case *ast.RawHTML, *ast.HTMLBlock:
+			problems = append(problems, fmt.Sprintf("raw HTML %q", plain(n, body)))
+		}
+		return ast.WalkContinue, nil
+	})
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	for _, a := range anchors {
+		if !ids[a] {
+			problems = append(problems, fmt.Sprintf("the contents link to #%s, which no heading is", a))
+		}
+	}
+	return problems
+}
+
+// Headings returns the post's headings as "## text", in order.
+func Headings(post []byte) []string {
+	body := stripFrontMatter(post)
+	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(body))
+	var out []string
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			out = append(out, strings.Repeat("#", h.Level)+" "+plain(h, body))
+		}
+		return ast.WalkContinue, nil
+	})
+	return out
+}
+
+// HTML renders Markdown (GitHub's extensions, without turning bare URLs into links) to HTML.
+func HTML(md []byte) string {
+	var buf bytes.Buffer
+	g := goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList))
+	if err := g.Convert(md, &buf); err != nil {
+		return "error: " + err.Error()
+	}
+	return buf.String()
+}
+
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// plain is a node's text, without markup.
+func plain(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch c := c.(type) {
+		case *ast.Text:
+			b.Write(c.Segment.Value(src))
+			if c.SoftLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(c.Value)
+		case *ast.RawHTML:
+			for i := 0; i < c.Segments.Len(); i++ {
+				s := c.Segments.At(i)
+				b.Write(s.Value(src))
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.String()
+}
+
+// stripFrontMatter drops a leading --- YAML or +++ TOML block.
+func stripFrontMatter(post []byte) []byte {
+	for _, fence := range []string{"---\n", "+++\n"} {
+		if rest, ok := bytes.CutPrefix(post, []byte(fence)); ok {
+			if i := bytes.Index(rest, []byte("\n"+fence)); i >= 0 {
+				return rest[i+len(fence)+1:]
+			}
+		}
+	}
+	return post
+}
