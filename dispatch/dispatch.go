@@ -56,10 +56,14 @@ type Config struct {
 	Queue   int      // jobs waiting; 1000 when 0
 	Timeout time.Duration
 	Grace   time.Duration // for queued jobs after shutdown; 10s when 0
-	// MaxQueueWait bounds how long a job accepted by Submit waits for a
-	// worker: when more jobs wait than four times the workers, and they
-	// would keep it waiting longer (at the pace jobs have been finishing),
-	// Submit refuses and the adapter says it is busy. 50ms when 0.
+	// MaxQueueWait, when set, bounds how long a job accepted by Submit
+	// waits for a worker: when more jobs wait than four times the workers,
+	// and they would keep it waiting longer (at the pace jobs have been
+	// finishing), Submit refuses and the adapter says it is busy. Off when
+	// 0, the bot's setting: only the queue's size bounds the wait. (At 50ms
+	// it kept accepted commands within about 0.6 s at 5× capacity, but the
+	// soak, at a sixth of capacity on a machine stalled by other work, saw
+	// refusals: the pace of completions is too jumpy a signal. BENCHMARKS.md.)
 	MaxQueueWait time.Duration
 	Logger       *slog.Logger // slog.Default() when nil
 	Observer     Observer     // nil for none
@@ -317,7 +321,7 @@ const maxWaitingPerKey = 100
 
 func newPool(workers, queue int, grace time.Duration, log *slog.Logger, depth func(int)) *pool {
 	p := &pool{workers: workers, jobs: make(chan Job, queue), grace: grace, log: log, depth: depth,
-		now: time.Now, maxWait: 50 * time.Millisecond, refused: newRefusals(log, time.Second),
+		now: time.Now, refused: newRefusals(log, time.Second),
 		quiet: time.AfterFunc(time.Hour, debug.FreeOSMemory), busy: map[string][]Job{}, room: make(chan struct{}, 1)}
 	p.quiet.Stop()
 	return p
@@ -371,7 +375,7 @@ func (p *pool) enqueueLocked(j Job, refuseLate bool) bool {
 	if p.pending >= cap(p.jobs)+p.workers {
 		return false // the bound holds for the jobs waiting behind others too
 	}
-	if waiting := p.pending - p.workers; refuseLate && waiting > lateAfter*p.workers && time.Duration(waiting)*p.gap > p.maxWait {
+	if waiting := p.pending - p.workers; refuseLate && p.maxWait > 0 && waiting > lateAfter*p.workers && time.Duration(waiting)*p.gap > p.maxWait {
 		// A job accepted now would wait longer than maxWait: refusing at
 		// once keeps the accepted ones fast, and as soon as the queue is
 		// short again jobs are taken again. A queue of up to lateAfter
