@@ -2,13 +2,16 @@ package schedule
 
 import (
 	"encoding/xml"
+	"errors"
+	"io"
 )
 
 // frabDecoder fills a frabXML from the decoder's tokens, as
 // xml.Decoder.Decode(&frabXML{}) would, without reflection: it took a
 // quarter of the parse (BENCHMARKS.md, "Schedule import"). It reads with
-// Token, so the file's well-formedness is checked exactly as before: tags
-// that do not match, a truncated file and bad entities are errors. Like
+// RawToken, which skips the name space bookkeeping nothing here needs, and
+// checks what Token would: an end tag that does not match its start tag and
+// a file that ends inside an element are errors, with Token's messages. Like
 // Decode it matches elements and attributes by local name, keeps the last
 // of a repeated single field, collects only an element's own text (CDATA
 // too) and skips the children it does not know.
@@ -18,13 +21,69 @@ import (
 // start while the rest of the file is read.
 type frabDecoder struct {
 	d    *xml.Decoder
-	text []byte // the text of the element being read
+	open []xml.Name // the elements started and not yet ended
+	text []byte     // the text of the element being read
 	each func(e *frabEvent, room string)
+}
+
+// token is Token without name space translation, which matching by local
+// name does not need.
+func (r *frabDecoder) token() (xml.Token, error) {
+	tok, err := r.d.RawToken()
+	if err != nil {
+		if errors.Is(err, io.EOF) && len(r.open) > 0 {
+			return nil, r.syntaxError("unexpected EOF")
+		}
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case xml.StartElement:
+		r.open = append(r.open, t.Name)
+	case xml.EndElement:
+		if len(r.open) == 0 {
+			return nil, r.syntaxError("unexpected end element </" + t.Name.Local + ">")
+		}
+		s := r.open[len(r.open)-1]
+		r.open = r.open[:len(r.open)-1]
+		switch {
+		case s.Local != t.Name.Local:
+			return nil, r.syntaxError("element <" + s.Local + "> closed by </" + t.Name.Local + ">")
+		case s.Space != t.Name.Space:
+			ns := t.Name.Space
+			if ns == "" {
+				ns = `""`
+			}
+			return nil, r.syntaxError("element <" + s.Local + "> in space " + s.Space + " closed by </" + t.Name.Local + "> in space " + ns)
+		}
+	}
+	return tok, nil
+}
+
+func (r *frabDecoder) syntaxError(msg string) error {
+	line, _ := r.d.InputPos()
+	return &xml.SyntaxError{Msg: msg, Line: line}
+}
+
+// skip reads to the end of the element just started.
+func (r *frabDecoder) skip() error {
+	for depth := 1; depth > 0; {
+		tok, err := r.token()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
 }
 
 func (r *frabDecoder) decode(f *frabXML) error {
 	for { // the root, whatever its name; what comes before it is skipped
-		tok, err := r.d.Token()
+		tok, err := r.token()
 		if err != nil {
 			return err
 		}
@@ -40,7 +99,7 @@ func (r *frabDecoder) decode(f *frabXML) error {
 			f.Days = append(f.Days, frabDay{})
 			return r.day(&f.Days[len(f.Days)-1], se)
 		}
-		return r.d.Skip()
+		return r.skip()
 	})
 }
 
@@ -48,7 +107,7 @@ func (r *frabDecoder) decode(f *frabXML) error {
 // up to its end; fn reads the child to its end (or skips it).
 func (r *frabDecoder) children(fn func(xml.StartElement) error) error {
 	for {
-		tok, err := r.d.Token()
+		tok, err := r.token()
 		if err != nil {
 			return err
 		}
@@ -68,7 +127,7 @@ func (r *frabDecoder) children(fn func(xml.StartElement) error) error {
 func (r *frabDecoder) str(dst *string) error {
 	r.text = r.text[:0]
 	for {
-		tok, err := r.d.Token()
+		tok, err := r.token()
 		if err != nil {
 			return err
 		}
@@ -76,7 +135,7 @@ func (r *frabDecoder) str(dst *string) error {
 		case xml.CharData:
 			r.text = append(r.text, t...)
 		case xml.StartElement:
-			if err := r.d.Skip(); err != nil {
+			if err := r.skip(); err != nil {
 				return err
 			}
 		case xml.EndElement:
@@ -116,7 +175,7 @@ func (r *frabDecoder) conference(f *frabXML) error {
 		case "time_zone_name":
 			dst = &c.TimeZoneName
 		default:
-			return r.d.Skip()
+			return r.skip()
 		}
 		return r.str(dst)
 	})
@@ -126,14 +185,14 @@ func (r *frabDecoder) day(day *frabDay, start xml.StartElement) error {
 	attr(start, "date", &day.Date)
 	return r.children(func(se xml.StartElement) error {
 		if se.Name.Local != "room" {
-			return r.d.Skip()
+			return r.skip()
 		}
 		day.Rooms = append(day.Rooms, frabRoom{})
 		room := &day.Rooms[len(day.Rooms)-1]
 		attr(se, "name", &room.Name)
 		return r.children(func(se xml.StartElement) error {
 			if se.Name.Local != "event" {
-				return r.d.Skip()
+				return r.skip()
 			}
 			room.Events = append(room.Events, frabEvent{})
 			e := &room.Events[len(room.Events)-1]
@@ -179,7 +238,7 @@ func (r *frabDecoder) event(e *frabEvent, start xml.StartElement) error {
 		case "persons":
 			return r.children(func(se xml.StartElement) error {
 				if se.Name.Local != "person" {
-					return r.d.Skip()
+					return r.skip()
 				}
 				e.Persons = append(e.Persons, frabPerson{})
 				return r.str(&e.Persons[len(e.Persons)-1].Name)
@@ -187,7 +246,7 @@ func (r *frabDecoder) event(e *frabEvent, start xml.StartElement) error {
 		case "links":
 			return r.children(func(se xml.StartElement) error {
 				if se.Name.Local != "link" {
-					return r.d.Skip()
+					return r.skip()
 				}
 				e.Links = append(e.Links, link{})
 				l := &e.Links[len(e.Links)-1]
@@ -197,12 +256,12 @@ func (r *frabDecoder) event(e *frabEvent, start xml.StartElement) error {
 		case "recording":
 			return r.children(func(se xml.StartElement) error {
 				if se.Name.Local != "optout" {
-					return r.d.Skip()
+					return r.skip()
 				}
 				return r.str(&e.Recording.Optout)
 			})
 		default:
-			return r.d.Skip()
+			return r.skip()
 		}
 		return r.str(dst)
 	})
@@ -213,7 +272,7 @@ func (r *frabDecoder) event(e *frabEvent, start xml.StartElement) error {
 func (r *frabDecoder) link(l *link) error {
 	r.text = r.text[:0]
 	for {
-		tok, err := r.d.Token()
+		tok, err := r.token()
 		if err != nil {
 			return err
 		}
@@ -230,7 +289,7 @@ func (r *frabDecoder) link(l *link) error {
 				r.text = title
 				continue
 			}
-			if err := r.d.Skip(); err != nil {
+			if err := r.skip(); err != nil {
 				return err
 			}
 		case xml.EndElement:

@@ -55,15 +55,18 @@ func TestFrabDecoderReadsAsDecode(t *testing.T) {
 		})
 	}
 	for name, doc := range map[string]string{
-		"seed":              seedFrab,
+		"seed": seedFrab,
 		"unknown and nested": `<schedule><x/><conference><title>A<b>bold</b>B<![CDATA[ <c> ]]></title><title>Second</title></conference>` +
 			`<day date="1" date="2"><room name="R"><event id="1"><persons><person>P<i>x</i></person><other>o</other></persons><persons><person>Q</person></persons>` +
 			`<links><link href="h">T<URL>u</URL>U</link></links><recording><optout>true</optout></recording><recording/></event></room><junk>j</junk></day></schedule>`,
-		"prefixed":   `<f:schedule xmlns:f="urn:x"><f:conference><f:title>T</f:title></f:conference></f:schedule>`,
-		"mismatched": `<schedule><conference><title>T</conference></schedule>`,
-		"entity":     `<schedule><conference><title>&nbsp;&bogus;</title></conference></schedule>`,
-		"empty":      ``,
-		"text only":  `hello`,
+		"prefixed":    `<f:schedule xmlns:f="urn:x"><f:conference><f:title>T</f:title></f:conference></f:schedule>`,
+		"mismatched":  `<schedule><conference><title>T</conference></schedule>`,
+		"entity":      `<schedule><conference><title>&nbsp;&bogus;</title></conference></schedule>`,
+		"other space": `<a:schedule xmlns:a="x"><a:conference><b:title>T</a:title></a:conference></a:schedule>`,
+		"no space":    `<a:schedule xmlns:a="x"><a:conference><title>T</a:title></a:conference></a:schedule>`,
+		"truncated":   "<schedule>\n<conference><title>T</title>\n<skipped><deep>",
+		"empty":       ``,
+		"text only":   `hello`,
 	} {
 		t.Run(name, func(t *testing.T) { checkSameDecode(t, []byte(doc)) })
 	}

@@ -79,8 +79,8 @@ func (s *Store) ImportSchedule(ctx context.Context, u talkbot.User, imp talkbot.
 // some 15 ms behind it at most, not the whole schedule's 60.
 const ftsPerTxn = 256
 
-// ftsIndexer is the run that puts imported talks into talk_fts after their
-// import commits (migration 00009).
+// ftsIndexer is the run that puts imported talks into talk_fts and
+// talk_trigrams after their import commits (migration 00009).
 type ftsIndexer struct {
 	mu      sync.Mutex
 	running chan struct{} // closed when the run ends; nil when none runs
@@ -122,6 +122,11 @@ func (s *Store) indexPending(done chan struct{}) {
 				if n, err = r.RowsAffected(); err != nil || n == 0 {
 					return err
 				}
+				_, err = tx.ExecContext(ctx, `INSERT INTO talk_trigrams(rowid, title)
+					SELECT id, norm_title FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				if err != nil {
+					return fmt.Errorf("index talks: %w", err)
+				}
 				_, err = tx.ExecContext(ctx, `UPDATE talks SET fts_pending = 0 WHERE id IN
 					(SELECT id FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?)`, ftsPerTxn)
 				if err != nil {
@@ -146,8 +151,8 @@ func (s *Store) indexPending(done chan struct{}) {
 }
 
 // awaitIndex waits, within ctx, for a run of indexPending to end: every
-// read of talk_fts does, so that a search or a title typed right after an
-// import finds what it imported.
+// read of talk_fts and talk_trigrams does, so that a search or a title
+// typed right after an import finds what it imported.
 func (s *Store) awaitIndex(ctx context.Context) {
 	a := &s.fts
 	a.mu.Lock()
@@ -829,6 +834,7 @@ func (s *Store) TitlesLike(ctx context.Context, conferenceID int64, words []stri
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	s.awaitIndex(ctx)
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_trigrams g JOIN talks t ON t.id = g.rowid
 		WHERE talk_trigrams MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
 	if err != nil {

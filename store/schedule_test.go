@@ -537,7 +537,7 @@ func TestAbstractsLeftUnindexedAreIndexedOnOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DELETE FROM talk_fts; UPDATE talks SET fts_pending = 1`); err != nil {
+	if _, err := db.Exec(`DELETE FROM talk_fts; DELETE FROM talk_trigrams; UPDATE talks SET fts_pending = 1`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -559,6 +559,14 @@ func TestAbstractsLeftUnindexedAreIndexedOnOpen(t *testing.T) {
 	}
 	if n := ftsHits(t, path, "abstract: "+abstractWord); n != 1 {
 		t.Errorf("talk_fts has %d rows with %s in the abstract after reopening, want 1", n, abstractWord)
+	}
+	if got, err := s.TitlesLike(context.Background(), conference(t, s, u).ID, []string{"constrcutionism", "porgram"}, false, 5); err != nil {
+		t.Error(err)
+	} else if len(got) != 0 {
+		t.Errorf("an abstract's word found a title by its trigrams: %q", firstTitle(got))
+	}
+	if got, err := s.TitlesLike(context.Background(), conference(t, s, u).ID, []string{"porgram", "lerarn", "creatvie"}, false, 5); err != nil || len(got) != 1 || got[0].Title != abstractTalk {
+		t.Errorf("a title typed with typos, by its trigrams: %d talks, first %q, %v", len(got), firstTitle(got), err)
 	}
 	if n := countRows(t, path, `SELECT COUNT(*) FROM talks WHERE fts_pending = 1`); n != 0 {
 		t.Errorf("%d talks still wait for their abstract to be indexed", n)
