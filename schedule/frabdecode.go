@@ -7,8 +7,8 @@ import (
 )
 
 // frabDecoder fills a frabXML from the decoder's tokens, as
-// xml.Decoder.Decode(&frabXML{}) would, without reflection: it took a
-// quarter of the parse (BENCHMARKS.md, "Schedule import"). It reads with
+// xml.Decoder.Decode(&frabXML{}) would, without reflection: it took about
+// a sixth of the parse (BENCHMARKS.md, "Schedule import"). It reads with
 // RawToken, which skips the name space bookkeeping nothing here needs, and
 // checks what Token would: an end tag that does not match its start tag and
 // a file that ends inside an element are errors, with Token's messages. Like

@@ -45,7 +45,7 @@ type Store struct {
 
 	migrationBackup string // the copy made before migrating, if any
 
-	fts ftsIndexer // imported talks into talk_fts, after their import
+	fts ftsIndexer // imported talks into the full-text indexes, after their import
 }
 
 // writeRequest is one change waiting for the committer.
