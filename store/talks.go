@@ -169,6 +169,7 @@ func (s *Store) TalksByTitle(ctx context.Context, conferenceID int64, title stri
 // matching. Titles with every word come first (cheap); only when there are
 // none does it rank titles with any word, which is slow on a big schedule.
 func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error) {
+	s.awaitIndex(ctx)
 	for _, join := range []string{" AND ", " OR "} {
 		match := ftsQuery(query, "title", join) // the conference filter below scopes it
 		if match == "" {
@@ -205,6 +206,7 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	s.awaitIndex(ctx)
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_fts f JOIN talks t ON t.id = f.rowid
 		WHERE talk_fts MATCH ? AND t.conference_id = ? LIMIT ?`, "title: ("+strings.Join(terms, " AND ")+")", conferenceID, limit)
 	if err != nil {
