@@ -21,6 +21,7 @@ test: vet
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzSplitTitle$$' -fuzztime 200000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseICal$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParseFrab$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzFrabDecoder$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParsePretalx$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzPersonalPost$$' -fuzztime 20000x -fuzzminimizetime 200x ./wrapup
 

@@ -103,6 +103,10 @@ func TestImportAFileFromTheConsoleAndAgain(t *testing.T) {
 	if strings.Contains(out, "⚠") {
 		t.Errorf("FOSDEM names its zone; the reply warns:\n%s", out)
 	}
+	// Abstracts are indexed after the import's transaction; a search as soon as it replied finds them.
+	if got := f.admin("admin", "search constructionism"); !strings.Contains(got, "Program to Learn: The Power of Creative Coding") {
+		t.Errorf("search for a word of one abstract, right after the import:\n%s", got)
+	}
 	again := f.admin("admin", "import")
 	if !strings.Contains(again, "New 0 · updated 0 · unchanged 1,105 · cancelled 0") {
 		t.Errorf("`import` alone again:\n%s", again)

@@ -200,6 +200,7 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	if terms == "" {
 		return nil, talkbot.Total{}, nil
 	}
+	s.awaitIndex(ctx)
 	type hit struct{ talkID, noteID int64 }
 	var hits []hit
 	seen := map[int64]bool{}
@@ -528,6 +529,7 @@ func (s *Store) watchFilter(ctx context.Context, u talkbot.User, f talkbot.Watch
 	if len(f.Keywords) > 0 {
 		terms := ftsQuery(strings.Join(f.Keywords, " "), "", " OR ")
 		if terms != "" {
+			s.awaitIndex(ctx)
 			ws := fmt.Sprintf("ws: w%d AND ", u.WorkspaceID)
 			b.WriteString(` AND (t.id IN (SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? LIMIT 2000)
 				OR t.id IN (SELECT n.talk_id FROM notes n WHERE n.id IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ? LIMIT 4000)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -68,7 +69,102 @@ func (s *Store) ImportSchedule(ctx context.Context, u talkbot.User, imp talkbot.
 	if err != nil {
 		return talkbot.ImportResult{}, fmt.Errorf("import schedule: %w", err)
 	}
+	if res.New > 0 {
+		s.indexSoon()
+	}
 	return res, nil
+}
+
+// ftsPerTxn bounds one indexing transaction, so that other writes wait
+// some 15 ms behind it at most, not the whole schedule's 60.
+const ftsPerTxn = 256
+
+// ftsIndexer is the run that puts imported talks into talk_fts and
+// talk_trigrams after their import commits (migration 00009).
+type ftsIndexer struct {
+	mu      sync.Mutex
+	running chan struct{} // closed when the run ends; nil when none runs
+	again   bool          // an import committed more while the run went on
+	wg      sync.WaitGroup
+}
+
+// indexSoon starts a run unless one is on, which then goes on until no
+// talk is marked.
+func (s *Store) indexSoon() {
+	a := &s.fts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.running != nil {
+		a.again = true
+		return
+	}
+	a.running = make(chan struct{})
+	a.wg.Add(1)
+	go s.indexPending(a.running)
+}
+
+// indexPending indexes the marked talks, a few hundred a transaction, until
+// none is left. A failure (the store closing, a full disk) leaves the rest
+// marked for the next import or the next Open.
+func (s *Store) indexPending(done chan struct{}) {
+	a := &s.fts
+	defer a.wg.Done()
+	for {
+		for {
+			var n int64
+			err := s.update(context.Background(), func(tx *txn) error {
+				ctx := context.Background()
+				r, err := tx.ExecContext(ctx, `INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags)
+					SELECT id, 'w' || workspace_id, title, speakers, abstract, tags FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				if err != nil {
+					return fmt.Errorf("index talks: %w", err)
+				}
+				if n, err = r.RowsAffected(); err != nil || n == 0 {
+					return err
+				}
+				_, err = tx.ExecContext(ctx, `INSERT INTO talk_trigrams(rowid, title)
+					SELECT id, norm_title FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				if err != nil {
+					return fmt.Errorf("index talks: %w", err)
+				}
+				_, err = tx.ExecContext(ctx, `UPDATE talks SET fts_pending = 0 WHERE id IN
+					(SELECT id FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?)`, ftsPerTxn)
+				if err != nil {
+					return fmt.Errorf("index talks: %w", err)
+				}
+				return nil
+			})
+			if err != nil || n == 0 {
+				break
+			}
+		}
+		a.mu.Lock()
+		if !a.again {
+			a.running = nil
+			close(done)
+			a.mu.Unlock()
+			return
+		}
+		a.again = false
+		a.mu.Unlock()
+	}
+}
+
+// awaitIndex waits, within ctx, for a run of indexPending to end: every
+// read of talk_fts and talk_trigrams does, so that a search or a title
+// typed right after an import finds what it imported.
+func (s *Store) awaitIndex(ctx context.Context) {
+	a := &s.fts
+	a.mu.Lock()
+	running := a.running
+	a.mu.Unlock()
+	if running == nil {
+		return
+	}
+	select {
+	case <-running:
+	case <-ctx.Done():
+	}
 }
 
 // checkImport refuses what the schedule parsers never produce, so a caller's
@@ -370,12 +466,15 @@ func sameInstant(a, b time.Time) bool { return nullTime(a) == nullTime(b) }
 
 // importInsert writes many talks in one statement: row by row, each
 // statement's savepoint makes FTS5 flush its pending terms, which made
-// importing FOSDEM's 1,105 talks three times slower.
+// importing FOSDEM's 1,105 talks three times slower. They go into talk_fts
+// after the import (indexPending).
 const importInsert = `INSERT INTO talks (workspace_id, conference_id, title, norm_title, speakers, event, room, day,
-	starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, source_id, session_type, non_talk, do_not_record, created_at)
+	starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, source_id, session_type, non_talk, do_not_record,
+	fts_pending, created_at)
 	SELECT ?, ?, j.value->>'title', j.value->>'norm', j.value->>'speakers', j.value->>'event', j.value->>'room', j.value->>'day',
 		NULLIF(j.value->>'starts', ''), NULLIF(j.value->>'ends', ''), j.value->>'url', NULLIF(j.value->>'schedule_id', ''),
-		j.value->>'recording', j.value->>'abstract', j.value->>'source_id', j.value->>'type', j.value->>'non_talk', j.value->>'dnr', ?
+		j.value->>'recording', j.value->>'abstract', j.value->>'source_id', j.value->>'type', j.value->>'non_talk', j.value->>'dnr',
+		1, ?
 	FROM json_each(?) j ORDER BY j.key
 	RETURNING id, source_id`
 
@@ -735,6 +834,7 @@ func (s *Store) TitlesLike(ctx context.Context, conferenceID int64, words []stri
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	s.awaitIndex(ctx)
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_trigrams g JOIN talks t ON t.id = g.rowid
 		WHERE talk_trigrams MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
 	if err != nil {

@@ -475,3 +475,107 @@ func TestBadImportChangesNothing(t *testing.T) {
 		t.Errorf("conference changed: %+v -> %+v", before, after)
 	}
 }
+
+// searchTitles is the titles of what `search` finds.
+func searchTitles(t *testing.T, s *store.Store, u talkbot.User, text string) []string {
+	t.Helper()
+	hits, _, err := s.Search(context.Background(), talkbot.SearchQuery{WorkspaceID: u.WorkspaceID, ViewerID: u.ID, Text: text, Page: talkbot.Page{Limit: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.Title)
+	}
+	return out
+}
+
+// ftsHits counts talk_fts rows an FTS5 query matches, read past the store.
+func ftsHits(t *testing.T, path, match string) int {
+	return countRows(t, path, `SELECT COUNT(*) FROM talk_fts WHERE talk_fts MATCH ?`, match)
+}
+
+// "constructionism" is in one FOSDEM 2025 abstract only, in no title.
+const abstractWord, abstractTalk = "constructionism", "Program to Learn: The Power of Creative Coding"
+
+// An import's talks go into talk_fts after its transaction, but a search
+// as soon as the import has returned finds them by their abstracts, and
+// nothing is left marked once the store has closed.
+func TestImportedAbstractsAreSearchableOnceImportReturns(t *testing.T) {
+	at := time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)
+	s, path := openAt(t, &at)
+	u := user(t, s, "admin")
+	importSchedule(t, s, u, parsed(t, fosdemXML))
+	if got := searchTitles(t, s, u, abstractWord); !slices.Equal(got, []string{abstractTalk}) {
+		t.Errorf("search %s right after the import = %q, want [%q]", abstractWord, got, abstractTalk)
+	}
+	if got := searchTitles(t, s, u, "creative coding"); !slices.Contains(got, abstractTalk) {
+		t.Errorf("search by title = %q", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, path, `SELECT COUNT(*) FROM talks WHERE fts_pending = 1`); n != 0 {
+		t.Errorf("%d talks still wait for their abstract to be indexed", n)
+	}
+	if n := ftsHits(t, path, "abstract: "+abstractWord); n != 1 {
+		t.Errorf("talk_fts has %d rows with %s in the abstract, want 1", n, abstractWord)
+	}
+}
+
+// A process that dies after an import committed but before its talks were
+// put into talk_fts leaves them marked; the next Open indexes them, and a
+// search or a typed title meanwhile waits for that.
+func TestAbstractsLeftUnindexedAreIndexedOnOpen(t *testing.T) {
+	at := time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)
+	s, path := openAt(t, &at)
+	u := user(t, s, "admin")
+	importSchedule(t, s, u, parsed(t, fosdemXML))
+	s.Close()
+	// The state the import's own transaction commits: its talks marked, and not in talk_fts.
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM talk_fts; DELETE FROM talk_trigrams; UPDATE talks SET fts_pending = 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if n := ftsHits(t, path, "abstract: "+abstractWord); n != 0 {
+		t.Fatalf("talk_fts still has the abstract (%d rows): the test does not leave it unindexed", n)
+	}
+
+	s, err = store.Open(context.Background(), path, store.Options{Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := searchTitles(t, s, u, abstractWord); !slices.Equal(got, []string{abstractTalk}) {
+		t.Errorf("search %s after reopening = %q, want [%q]", abstractWord, got, abstractTalk)
+	}
+	got, err := s.TitleCandidates(context.Background(), conference(t, s, u).ID, "program to learn creative coding", 5)
+	if err != nil || len(got) == 0 || got[0].Title != abstractTalk {
+		t.Errorf("talks titled like %q: %d, first %q, %v", abstractTalk, len(got), firstTitle(got), err)
+	}
+	if n := ftsHits(t, path, "abstract: "+abstractWord); n != 1 {
+		t.Errorf("talk_fts has %d rows with %s in the abstract after reopening, want 1", n, abstractWord)
+	}
+	if got, err := s.TitlesLike(context.Background(), conference(t, s, u).ID, []string{"constrcutionism", "porgram"}, false, 5); err != nil {
+		t.Error(err)
+	} else if len(got) != 0 {
+		t.Errorf("an abstract's word found a title by its trigrams: %q", firstTitle(got))
+	}
+	if got, err := s.TitlesLike(context.Background(), conference(t, s, u).ID, []string{"porgram", "lerarn", "creatvie"}, false, 5); err != nil || len(got) != 1 || got[0].Title != abstractTalk {
+		t.Errorf("a title typed with typos, by its trigrams: %d talks, first %q, %v", len(got), firstTitle(got), err)
+	}
+	if n := countRows(t, path, `SELECT COUNT(*) FROM talks WHERE fts_pending = 1`); n != 0 {
+		t.Errorf("%d talks still wait for their abstract to be indexed", n)
+	}
+}
+
+func firstTitle(ts []talkbot.Talk) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	return ts[0].Title
+}

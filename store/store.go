@@ -47,6 +47,8 @@ type Store struct {
 	loopDone chan struct{}
 
 	migrationBackup string // the copy made before migrating, if any
+
+	fts ftsIndexer // imported talks into the full-text indexes, after their import
 }
 
 // writeRequest is one change waiting for the committer.
@@ -128,6 +130,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		hot:    &hotReads{db: r, prepared: map[string]*sql.Stmt{}},
 		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{}), migrationBackup: backup}
 	go s.commitLoop()
+	var pending bool
+	if err := r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM talks WHERE fts_pending = 1)`).Scan(&pending); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if pending { // an import whose process died before its talks were indexed
+		s.indexSoon()
+	}
 	return s, nil
 }
 
@@ -181,6 +191,7 @@ func (s *Store) Close() error {
 	}
 	s.closing.Unlock()
 	<-s.loopDone
+	s.fts.wg.Wait() // its next write fails: the rest stays marked for the next Open
 	return errors.Join(s.stmts.close(), s.hot.close(), s.r.Close(), s.w.Close())
 }
 

@@ -169,6 +169,7 @@ func (s *Store) TalksByTitle(ctx context.Context, conferenceID int64, title stri
 // matching. Titles with every word come first (cheap); only when there are
 // none does it rank titles with any word, which is slow on a big schedule.
 func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query string, limit int) ([]talkbot.Talk, error) {
+	s.awaitIndex(ctx)
 	for _, join := range []string{" AND ", " OR "} {
 		match := ftsQuery(query, "title", join) // the conference filter below scopes it
 		if match == "" {
@@ -206,7 +207,9 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 		return nil, nil
 	}
 	// talk_title_words holds titles alone, so a prefix merges the words of
-	// titles only, not of every abstract as talk_fts's `title:` would.
+	// titles only, not of every abstract as talk_fts's `title:` would. Its
+	// triggers index every talk as it is written, an import's too, so this
+	// read needs no wait for an import's indexing (awaitIndex).
 	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
 		WHERE talk_title_words MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
 	if err != nil {
