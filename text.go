@@ -12,6 +12,9 @@ var massMention = regexp.MustCompile(`(?i)([@!])(channel|here|everyone|room)\b`)
 // text that will be echoed, by putting a word joiner after the sigil: the text
 // reads the same but no chat platform treats it as a mention.
 func Defang(s string) string {
+	if !strings.ContainsAny(s, "@!") {
+		return s // most text: no sigil, nothing for the regexp to find
+	}
 	return massMention.ReplaceAllString(s, "$1\u2060$2")
 }
 

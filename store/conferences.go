@@ -27,7 +27,7 @@ func scanConference(row interface{ Scan(...any) error }) (talkbot.Conference, er
 // CurrentConference returns the user's pick, else the workspace's active
 // conference, creating a default one on a fresh install so logging always works.
 func (s *Store) CurrentConference(ctx context.Context, u talkbot.User) (talkbot.Conference, error) {
-	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+	c, err := scanConference(s.hot.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
 		WHERE c.id = COALESCE(
 			(SELECT conference_id FROM users WHERE id = ?),
 			(SELECT active_conference_id FROM workspaces WHERE id = ?))`, u.ID, u.WorkspaceID))

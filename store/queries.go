@@ -35,7 +35,16 @@ func queryNotes(ctx context.Context, q queryer, where string, args ...any) ([]ta
 
 // summaryQuery runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
 func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	return summariesFrom(ctx, s.r, query, args...)
+}
+
+// hotSummaries is summaries with a statement prepared once (list).
+func (s *Store) hotSummaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
+	return summariesFrom(ctx, s.hot, query, args...)
+}
+
+func summariesFrom(ctx context.Context, q queryer, query string, args ...any) ([]talkbot.TalkSummary, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query talks: %w", err)
 	}
@@ -106,19 +115,23 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		where = append(where, `l.watch_later = 1 AND l.watched = 0`)
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
-	total, err := s.count(ctx, `SELECT 1`+cond, args...)
+	total, err := countFrom(ctx, s.hot, `SELECT 1`+cond, args...)
 	if err != nil {
 		return nil, total, err
 	}
-	ts, err := s.summaries(ctx, summaryColumns+cond+` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`,
+	ts, err := s.hotSummaries(ctx, summaryColumns+cond+` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`,
 		append(args, limit(q.Limit), q.Offset)...)
 	return ts, total, err
 }
 
 // count counts the rows of a query, up to countCap.
 func (s *Store) count(ctx context.Context, query string, args ...any) (talkbot.Total, error) {
+	return countFrom(ctx, s.r, query, args...)
+}
+
+func countFrom(ctx context.Context, q queryer, query string, args ...any) (talkbot.Total, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, append(args, countCap+1)...).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, append(args, countCap+1)...).Scan(&n); err != nil {
 		return talkbot.Total{}, fmt.Errorf("count: %w", err)
 	}
 	if n > countCap {

@@ -35,6 +35,9 @@ type Store struct {
 	r     *sql.DB
 	now   func() time.Time
 	stmts stmtCache
+	// hot runs the read queries of every command (the user, the
+	// conference, list) from statements prepared once on the read pool.
+	hot *hotReads
 
 	// Group commit: writes queue here and one goroutine applies whatever has
 	// queued up in one transaction, each change in its own savepoint.
@@ -118,9 +121,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	// Four readers keep two cores busy (a read waits on its cgo call, not on
+	// I/O, once the pages are cached); each holds its own page cache of up
+	// to 2 MB, so more would cost memory for nothing.
+	r.SetMaxOpenConns(readConns)
+	r.SetMaxIdleConns(readConns)
 	s := &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}},
+		hot:    &hotReads{db: r, prepared: map[string]*sql.Stmt{}},
 		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{}), migrationBackup: backup}
 	go s.commitLoop()
 	var pending bool
@@ -185,7 +192,7 @@ func (s *Store) Close() error {
 	s.closing.Unlock()
 	<-s.loopDone
 	s.fts.wg.Wait() // its next write fails: the rest stays marked for the next Open
-	return errors.Join(s.stmts.close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.stmts.close(), s.hot.close(), s.r.Close(), s.w.Close())
 }
 
 // Version reports the schema version the database is at.
@@ -446,4 +453,62 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// readConns is the size of the read pool.
+const readConns = 4
+
+// hotReads runs read queries from statements prepared on the read pool, the
+// first time each is run: compiling a query costs about as much as running
+// a small one. Only the queries every command runs use it (a prepared
+// statement holds memory on each connection), up to maxHotStatements.
+type hotReads struct {
+	db       *sql.DB
+	mu       sync.Mutex
+	prepared map[string]*sql.Stmt
+}
+
+const maxHotStatements = 32
+
+func (h *hotReads) stmt(ctx context.Context, query string) *sql.Stmt {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if st, ok := h.prepared[query]; ok {
+		return st
+	}
+	if len(h.prepared) >= maxHotStatements {
+		return nil
+	}
+	st, err := h.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the query reports its own error, unprepared
+	}
+	h.prepared[query] = st
+	return st
+}
+
+// QueryContext runs query with its prepared statement.
+func (h *hotReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := h.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return h.db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query with its prepared statement.
+func (h *hotReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := h.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return h.db.QueryRowContext(ctx, query, args...)
+}
+
+func (h *hotReads) close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var errs []error
+	for _, st := range h.prepared {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
 }

@@ -27,7 +27,7 @@ WHERE w.platform = ? AND w.external_id = ? AND u.external_id = ?`
 // User finds the user with externalID in the workspace, creating both when
 // they are new and keeping the display name current.
 func (s *Store) User(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, queryUserByExternal, platform, workspace, externalID))
+	u, err := scanUser(s.hot.QueryRowContext(ctx, queryUserByExternal, platform, workspace, externalID))
 	if err == nil && (u.Name == name || name == "") {
 		return u, nil
 	}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	slackgo "github.com/slack-go/slack"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
@@ -187,5 +190,38 @@ func TestRateLimit(t *testing.T) {
 	}
 	if strings.Contains(e.handle("U0ALICE", "list"), "Cgroupv2") {
 		t.Error("a command over the rate ran")
+	}
+}
+
+// The response_url body, blocks encoded once, says what slack-go's own
+// encoding of the message says.
+func TestWebhookBodyIsSlackGosMessage(t *testing.T) {
+	replies := goldenReplies()
+	no := false
+	for _, name := range []string{"list", "show_hostile", "error", "progress"} {
+		for _, msg := range []*slackgo.WebhookMessage{
+			{Text: name, Blocks: &slackgo.Blocks{BlockSet: render(replies[name], renderOptions{share: "list"})[0].blocks},
+				ResponseType: slackgo.ResponseTypeEphemeral, ReplaceOriginal: true, UnfurlLinks: &no, UnfurlMedia: &no},
+			{Text: name}, // no blocks
+		} {
+			got, err := webhookBody(msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.Marshal(msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g, w any
+			if err := json.Unmarshal(got, &g); err != nil {
+				t.Fatalf("%s: %v in %s", name, err, got)
+			}
+			if err := json.Unmarshal(want, &w); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("%s: body\n%s\nwant\n%s", name, got, want)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -9,35 +10,43 @@ import (
 )
 
 // ttlSet remembers keys for a while, up to a bound: what is older than ttl,
-// or the oldest beyond max, is forgotten.
+// or the oldest beyond max, is forgotten. It keeps a 64-bit hash of each key,
+// with a seed of its own, not the key: a signature or trigger id is some 100
+// bytes of string and map overhead, a hash 16, and the sets hold every
+// request of the last minutes (500,000 at the most). A new key whose hash
+// collides with one kept looks seen before: with the set full, about one
+// chance in 10^13 a request; the seed keeps anyone from choosing keys that do.
 type ttlSet struct {
 	mu    sync.Mutex
+	seed  maphash.Seed
 	ttl   time.Duration
 	max   int
-	seen  map[string]time.Time
+	seen  map[uint64]int64 // hash → when added, Unix nanoseconds
 	order []ttlEntry
 	head  int
 }
 
 type ttlEntry struct {
-	key string
-	at  time.Time
+	key uint64
+	at  int64
 }
 
 func newTTLSet(ttl time.Duration, max int) *ttlSet {
-	return &ttlSet{ttl: ttl, max: max, seen: map[string]time.Time{}}
+	return &ttlSet{seed: maphash.MakeSeed(), ttl: ttl, max: max, seen: map[uint64]int64{}}
 }
 
 // add records key and reports whether it was new.
 func (s *ttlSet) add(key string, now time.Time) bool {
+	h := maphash.String(s.seed, key)
+	at := now.UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for s.head < len(s.order) {
 		e := s.order[s.head]
-		if now.Sub(e.at) <= s.ttl && len(s.seen) < s.max {
+		if time.Duration(at-e.at) <= s.ttl && len(s.seen) < s.max {
 			break
 		}
-		if at, ok := s.seen[e.key]; ok && at.Equal(e.at) {
+		if t, ok := s.seen[e.key]; ok && t == e.at {
 			delete(s.seen, e.key)
 		}
 		s.head++
@@ -46,19 +55,20 @@ func (s *ttlSet) add(key string, now time.Time) bool {
 		s.order = append([]ttlEntry(nil), s.order[s.head:]...)
 		s.head = 0
 	}
-	if _, ok := s.seen[key]; ok {
+	if _, ok := s.seen[h]; ok {
 		return false
 	}
-	s.seen[key] = now
-	s.order = append(s.order, ttlEntry{key, now})
+	s.seen[h] = at
+	s.order = append(s.order, ttlEntry{h, at})
 	return true
 }
 
 // remove forgets key (a request that could not be queued may come again).
 func (s *ttlSet) remove(key string) {
+	h := maphash.String(s.seed, key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.seen, key)
+	delete(s.seen, h)
 }
 
 // pacer spaces posts to one channel: Slack allows about one a second.

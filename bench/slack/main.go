@@ -15,7 +15,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -29,7 +28,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -69,7 +67,33 @@ func main() {
 	flag.IntVar(&o.queue, "queue", 0, "the runtime's queue (0: its default, 1000)")
 	flag.Float64Var(&o.rate, "rate", 2000, "also send -n commands at this steady rate (0: skip)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file")
+	flag.DurationVar(&o.maxWait, "max-queue-wait", 0, "the runtime's MaxQueueWait (0: off, the bot's setting)")
+	mode := flag.String("mode", "ack", "ack: acknowledgements (-n, -c, -rate); reply: replies end to end (-users, -d, -open, -overload)")
+	var ro replyOptions
+	flag.IntVar(&ro.users, "closed", 16, "reply mode: users in the closed loop, each waiting for its reply")
+	flag.DurationVar(&ro.dur, "d", 10*time.Second, "reply mode: length of each closed- and open-loop run")
+	flag.IntVar(&ro.warm, "warm", 1000, "reply mode: distinct users who send a command first")
+	flag.Float64Var(&ro.rate, "open", 200, "reply mode: offered rate of the open loop, commands/s (0: skip)")
+	flag.Float64Var(&ro.overload, "overload", 5, "reply mode: overload at this multiple of the closed loop's `list` rate (0: skip)")
+	flag.DurationVar(&ro.overDur, "overload-d", 30*time.Second, "reply mode: length of the overload")
+	flag.IntVar(&ro.talks, "talks", 100_000, "reply mode: talks in the generated database (0: an empty database)")
+	flag.BoolVar(&ro.durable, "durable", true, "reply mode: the bot's synchronous=FULL (false: NORMAL)")
+	flag.StringVar(&ro.logLevel, "log-level", "info", "reply mode: the bot's LOG_LEVEL")
+	flag.StringVar(&ro.outDir, "out", "bench/out", "reply mode: where the generated database is kept")
+	flag.StringVar(&ro.botLog, "bot-log", "", "reply mode: write the bot's log to this file")
+	only := flag.String("only", "", "reply mode: closed-loop commands, comma-separated (list,add)")
 	flag.Parse()
+	if *mode == "reply" {
+		ro.conns, ro.cpuProf, ro.maxWait = o.conns, o.cpuProfile, o.maxWait
+		if *only != "" {
+			ro.onlyTexts = strings.Split(*only, ",")
+		}
+		if _, err := runReply(context.Background(), ro, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if _, err := run(context.Background(), o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -78,7 +102,8 @@ func main() {
 
 type options struct {
 	requests, conns, users, workers, queue int
-	rate                                   float64 // commands/s sent to the adapter in the paced run; 0 for none
+	maxWait                                time.Duration // the runtime's MaxQueueWait (0: its default)
+	rate                                   float64       // commands/s sent to the adapter in the paced run; 0 for none
 	cpuProfile                             string
 }
 
@@ -99,35 +124,18 @@ func (r result) pct(p float64) time.Duration {
 }
 
 func run(ctx context.Context, o options, out io.Writer) ([]result, error) {
-	// The stand-in Web API and response_url endpoint.
 	answered := &counter{}
-	api := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		switch {
-		case strings.HasPrefix(r.URL.Path, "/hooks/"):
-			answered.add()
-			io.WriteString(w, "ok")
-		case r.URL.Path == "/api/auth.test":
-			io.WriteString(w, `{"ok":true,"team_id":"T0BENCH","user_id":"U0BOT","bot_id":"B0BOT"}`)
-		case r.URL.Path == "/api/users.info":
-			io.WriteString(w, `{"ok":true,"user":{"id":"U1","name":"bench","profile":{"display_name":"bench"}}}`)
-		default:
-			io.WriteString(w, `{"ok":true}`)
-		}
-	})}
-	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	apiURL, stopAPI, err := serveStandIn(func(string) { answered.add() })
 	if err != nil {
 		return nil, err
 	}
-	go api.Serve(apiLn)
-	defer api.Close()
-	apiURL := "http://" + apiLn.Addr().String()
-
-	bot, base, stopServer, err := startChild(ctx, o, apiURL)
+	defer stopAPI()
+	child, err := startServer(ctx, childOptions{api: apiURL, workers: o.workers, queue: o.queue, cpuProfile: o.cpuProfile, maxWait: o.maxWait}, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer stopServer()
+	defer child.stop()
+	bot, base := child.bot, child.base
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conns, MaxConnsPerHost: o.conns}, Timeout: 30 * time.Second}
 
 	baseURL := "http://" + base + slack.EventsPath
@@ -201,39 +209,6 @@ func orDefault(n int, def string) string {
 	return strconv.Itoa(n)
 }
 
-// startChild runs the servers in a child process and returns their addresses.
-func startChild(ctx context.Context, o options, apiURL string) (bot, base string, stop func(), err error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", "", nil, err
-	}
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), serveEnv+"=1", "BENCH_API="+apiURL, "BENCH_WORKERS="+strconv.Itoa(o.workers),
-		"BENCH_QUEUE="+strconv.Itoa(o.queue), "BENCH_CPUPROFILE="+o.cpuProfile)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return "", "", nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", "", nil, err
-	}
-	stop = func() {
-		stdin.Close() // the child stops when its input ends
-		cmd.Wait()
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if _, scanErr := fmt.Sscanf(line, "bot=%s base=%s", &bot, &base); err != nil || scanErr != nil {
-		stop()
-		return "", "", nil, fmt.Errorf("bench server did not start: %q %v %v", line, err, scanErr)
-	}
-	return bot, base, stop, nil
-}
-
 // serveChild is the child process: the adapter and the do-nothing handler,
 // until its input ends.
 func serveChild() error {
@@ -257,20 +232,31 @@ func serveChild() error {
 	apiURL := os.Getenv("BENCH_API")
 	workers, _ := strconv.Atoi(os.Getenv("BENCH_WORKERS"))
 	queue, _ := strconv.Atoi(os.Getenv("BENCH_QUEUE"))
-	o := options{workers: workers, queue: queue}
-	dir, err := os.MkdirTemp("", "talkbot-bench-slack-")
-	if err != nil {
-		return err
+	path := os.Getenv("BENCH_DB")
+	if path == "" {
+		dir, err := os.MkdirTemp("", "talkbot-bench-slack-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path = filepath.Join(dir, "bench.db")
 	}
-	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, filepath.Join(dir, "bench.db"), store.Options{})
+	// The bot's own settings: Durable (synchronous=FULL) and its log level.
+	st, err := store.Open(ctx, path, store.Options{Durable: os.Getenv("BENCH_DURABLE") == "1"})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	level := slog.LevelError
+	if l := os.Getenv("BENCH_LOGLEVEL"); l != "" {
+		if err := level.UnmarshalText([]byte(l)); err != nil {
+			return err
+		}
+	}
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	router := commands.New(commands.Config{Store: st, Logger: quiet})
-	rt := dispatch.New(dispatch.Config{Handler: router, Logger: quiet, Workers: o.workers, Queue: o.queue})
+	maxWait, _ := time.ParseDuration(os.Getenv("BENCH_MAXWAIT"))
+	rt := dispatch.New(dispatch.Config{Handler: router, Logger: quiet, Workers: workers, Queue: queue, MaxQueueWait: maxWait})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -311,10 +297,20 @@ func serveChild() error {
 	go base.Serve(baseLn)
 	defer base.Close()
 
+	// The reference for replies: a signed handler that verifies the
+	// signature, acknowledges, and posts a fixed reply to response_url.
+	ref := &http.Server{Handler: referenceHandler(transport)}
+	refLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go ref.Serve(refLn)
+	defer ref.Close()
+
 	if err := waitHealthy(ctx, "http://"+ln.Addr().String()+"/healthz"); err != nil {
 		return err
 	}
-	fmt.Printf("bot=%s base=%s\n", ln.Addr(), baseLn.Addr())
+	fmt.Printf("bot=%s base=%s ref=%s\n", ln.Addr(), baseLn.Addr(), refLn.Addr())
 	<-ctx.Done()
 	return nil
 }

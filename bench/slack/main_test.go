@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMain lets the harness start this test binary as its server process.
@@ -26,7 +27,8 @@ func TestMain(m *testing.M) {
 // answered through response_url.
 func TestHarness(t *testing.T) {
 	var out strings.Builder
-	results, err := run(context.Background(), options{requests: 300, conns: 4, users: 20, workers: 4, queue: 1000, rate: 500}, &out)
+	results, err := run(context.Background(), options{requests: 300, conns: 4, users: 20, workers: 4, queue: 1000, rate: 500,
+		maxWait: time.Hour}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,4 +44,32 @@ func TestHarness(t *testing.T) {
 		}
 	}
 	t.Log("\n" + out.String())
+}
+
+// TestReplyMode runs the reply mode small: closed loops of the reference,
+// `list` and `add`, then an open loop of each server. It times nothing; it
+// checks that every command was acknowledged as taken, none refused, and
+// each answered exactly once through response_url.
+func TestReplyMode(t *testing.T) {
+	var out strings.Builder
+	// The runtime refuses nothing for being late here: whether it does
+	// depends on the machine's speed, and this test times nothing.
+	o := replyOptions{users: 4, perUser: 20, warm: 20, rate: 200, openN: 100, logLevel: "error", conns: 4, maxWait: time.Hour}
+	results, err := runReply(context.Background(), o, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 6 {
+		t.Fatalf("%d results, want 6 (reference, list, reference, add, two open loops)", len(results))
+	}
+	for i, r := range results {
+		want := o.users * o.perUser
+		if i >= 4 {
+			want = o.openN
+		}
+		if r.replies != want || r.refused != 0 || r.fails != 0 {
+			t.Errorf("%s: %d answered, %d refused, %d failed; want all %d answered", r.name, r.replies, r.refused, r.fails, want)
+		}
+	}
 }
