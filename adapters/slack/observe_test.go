@@ -136,6 +136,10 @@ func TestCallsAndRateLimitsAreObserved(t *testing.T) {
 	if obs.count("slack response_url rate_limited") != 1 || obs.count("slack response_url ok") != 1 {
 		t.Errorf("observed calls %v", obs.calls)
 	}
+	// Run calls auth.test beside the slash command, so it may come last.
+	for deadline := time.Now().Add(10 * time.Second); !e.a.Connected() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if obs.count("slack auth.test ok") != 1 {
 		t.Errorf("auth.test not observed: %v", obs.calls)
 	}
