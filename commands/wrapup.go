@@ -299,9 +299,16 @@ func (r *Router) exportICS(ctx context.Context, c *call, args string) (Reply, er
 	}
 	data, skipped := wrapup.Calendar(x, agenda, c.now)
 	b := &builder{r: Reply{Private: true}}
-	msg := fmt.Sprintf("Your agenda for %s as iCalendar (%s): open it in your calendar app.", x.Name, plural(len(agenda)-skipped, "talk"))
-	if skipped > 0 {
-		msg += fmt.Sprintf(" %s without a day or time left out; `edit #12 day:YYYY-MM-DD` gives one a day.", plural(skipped, "talk"))
+	msg := fmt.Sprintf("Your agenda for %s as iCalendar (%s): open it in your calendar app.", x.Name, plural(len(agenda)-len(skipped), "talk"))
+	if len(skipped) > 0 {
+		var ids []string
+		for _, id := range skipped[:min(len(skipped), 10)] {
+			ids = append(ids, fmt.Sprintf("#%d", id))
+		}
+		if more := len(skipped) - len(ids); more > 0 {
+			ids = append(ids, fmt.Sprintf("and %d more", more))
+		}
+		msg += fmt.Sprintf(" Left out for having no day or time: %s; `edit #%d day:YYYY-MM-DD` gives one a day.", strings.Join(ids, ", "), skipped[0])
 	}
 	b.text(msg)
 	b.attach(&Attachment{Name: fileName(x.Name, "agenda.ics"), MediaType: "text/calendar", Data: data})

@@ -13,9 +13,9 @@ import (
 
 // Calendar renders a user's agenda as iCalendar (RFC 5545): one event for
 // each talk that has a time (or at least a day, as an all-day event), with
-// its title, speakers, room and links. It returns the file and how many
-// talks were left out for having neither.
-func Calendar(c talkbot.Conference, ts []Talk, now time.Time) ([]byte, int) {
+// its title, speakers, room and links. It returns the file and the ids of
+// the talks left out for having neither.
+func Calendar(c talkbot.Conference, ts []Talk, now time.Time) ([]byte, []int64) {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//talkbot//agenda//EN")
 	cal.SetMethod(ics.MethodPublish)
@@ -24,7 +24,7 @@ func Calendar(c talkbot.Conference, ts []Talk, now time.Time) ([]byte, int) {
 	if c.Timezone != "" {
 		cal.SetXWRTimezone(c.Timezone)
 	}
-	skipped := 0
+	var skipped []int64
 	for _, t := range ts {
 		if t.NonTalk {
 			continue
@@ -41,14 +41,14 @@ func Calendar(c talkbot.Conference, ts []Talk, now time.Time) ([]byte, int) {
 			d, err := time.Parse(time.DateOnly, t.Day)
 			if err != nil {
 				cal.RemoveEvent(eventUID(t.Talk))
-				skipped++
+				skipped = append(skipped, t.ID)
 				continue
 			}
 			ev.SetAllDayStartAt(d)
 			ev.SetAllDayEndAt(d.AddDate(0, 0, 1))
 		default:
 			cal.RemoveEvent(eventUID(t.Talk))
-			skipped++
+			skipped = append(skipped, t.ID)
 			continue
 		}
 		ev.SetSummary(t.Title)
