@@ -11,13 +11,9 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,6 +27,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/bench/benchdb"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/store"
 	"github.com/talkbot/talkbot/store/storegen"
@@ -70,7 +67,7 @@ func TestMain(m *testing.M) {
 	m.Run()
 	if shared.f != nil {
 		shared.f.store.Close()
-		removeDB(shared.f.path)
+		benchdb.Remove(shared.f.path)
 	}
 }
 
@@ -98,30 +95,8 @@ func newFixture(ctx context.Context) (*fixture, error) {
 		LogsPerUser: logsPerUser, Seed: seed,
 	}
 	g.Recommendations = g.Users / 2
-	if err := os.MkdirAll("out", 0o755); err != nil {
-		return nil, err
-	}
-	key, err := sourceKey()
+	work, err := benchdb.Copy(ctx, "..", "out", fmt.Sprintf("run-%d.db", os.Getpid()), g)
 	if err != nil {
-		return nil, err
-	}
-	name := fmt.Sprintf("talkbot-t%d-u%d-n%d-", g.Talks, g.Users, g.Notes)
-	pristine := filepath.Join("out", name+key+".db")
-	if _, err := os.Stat(pristine); errors.Is(err, fs.ErrNotExist) {
-		// Databases of this size from an older schema or generator are of no more use.
-		if old, err := filepath.Glob(filepath.Join("out", name+"*.db")); err == nil {
-			for _, f := range old {
-				os.Remove(f)
-			}
-		}
-		if err := generate(ctx, pristine, g); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	work := filepath.Join("out", fmt.Sprintf("run-%d.db", os.Getpid()))
-	if err := copyDB(pristine, work); err != nil {
 		return nil, err
 	}
 
@@ -152,78 +127,12 @@ func newFixture(ctx context.Context) (*fixture, error) {
 	}
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("%s is not the database the benchmarks expect (delete it to regenerate): %w", pristine, err)
+		return nil, fmt.Errorf("the database generated in out/ is not the one the benchmarks expect (delete it to regenerate): %w", err)
 	}
 	return f, nil
 }
 
-// sourceKey hashes what a generated database depends on, the migrations and
-// the generator, so that changing either generates a new one.
-func sourceKey() (string, error) {
-	files, err := filepath.Glob(filepath.Join("..", "store", "migrations", "*.sql"))
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	for _, f := range append(files, filepath.Join("..", "store", "storegen", "generate.go")) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", fmt.Errorf("hash the sources of the database: %w", err)
-		}
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:8], nil
-}
-
 func scaled(n int, scale float64) int { return max(1, int(float64(n)*scale+0.5)) }
-
-// generate writes a new database to path, through a temporary file so that an
-// interrupted run leaves nothing to be reused.
-func generate(ctx context.Context, path string, g storegen.Options) error {
-	tmp := path + ".tmp"
-	removeDB(tmp)
-	g.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	start := time.Now()
-	s, err := store.Open(ctx, tmp, store.Options{})
-	if err != nil {
-		return err
-	}
-	if err := errors.Join(storegen.Generate(ctx, tmp, g), s.Close()); err != nil {
-		return err
-	}
-	fi, err := os.Stat(tmp)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "bench: generated %s in %s: %d MB\n", path, time.Since(start).Round(time.Second), fi.Size()>>20)
-	return os.Rename(tmp, path)
-}
-
-// copyDB copies a closed database file (its WAL already checkpointed into it)
-// to dst, first removing dst and any WAL it left.
-func copyDB(src, dst string) error {
-	removeDB(dst)
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-func removeDB(path string) {
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(path + suffix)
-	}
-}
 
 // request is command text from the n-th generated user.
 func (f *fixture) request(n int64, text string) commands.Request {

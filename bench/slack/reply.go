@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -27,6 +26,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/bench/benchdb"
+	"github.com/talkbot/talkbot/store/storegen"
 )
 
 // replyOptions configure the reply mode.
@@ -446,7 +449,7 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 		if db, err = benchDB(ctx, o); err != nil {
 			return nil, err
 		}
-		defer removeDB(db)
+		defer benchdb.Remove(db)
 	}
 	var logOut io.Writer
 	if o.botLog != "" {
@@ -572,22 +575,17 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 }
 
 // benchDB returns a fresh copy of the generated database with o.talks talks
-// (its users are Slack users of workspace T0BENCH), generating it the first
-// time into o.outDir.
+// (bench/bench_test.go's sizes scaled to them; its users are Slack users of
+// workspace T0BENCH), generating it the first time into o.outDir.
 func benchDB(ctx context.Context, o replyOptions) (string, error) {
-	if err := os.MkdirAll(o.outDir, 0o755); err != nil {
-		return "", err
-	}
-	key, err := sourceKey()
+	root, err := repoRoot()
 	if err != nil {
 		return "", err
 	}
-	pristine := filepath.Join(o.outDir, fmt.Sprintf("slack-t%d-%s.db", o.talks, key))
-	if _, err := os.Stat(pristine); err != nil {
-		if err := generateDB(ctx, pristine, o.talks); err != nil {
-			return "", err
-		}
-	}
-	work := filepath.Join(o.outDir, fmt.Sprintf("slack-run-%d.db", os.Getpid()))
-	return work, copyFile(pristine, work)
+	scale := float64(o.talks) / 100_000
+	scaled := func(n int) int { return max(1, int(float64(n)*scale+0.5)) }
+	g := storegen.Options{Platform: talkbot.PlatformSlack, Workspace: "T0BENCH", Talks: o.talks,
+		Users: scaled(10_000), Notes: scaled(1_000_000), LogsPerUser: 30, Seed: 1}
+	g.Recommendations = g.Users / 2
+	return benchdb.Copy(ctx, root, o.outDir, fmt.Sprintf("slack-run-%d.db", os.Getpid()), g)
 }

@@ -4,12 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,10 +18,6 @@ import (
 	"time"
 
 	slackgo "github.com/slack-go/slack"
-
-	"github.com/talkbot/talkbot"
-	"github.com/talkbot/talkbot/store"
-	"github.com/talkbot/talkbot/store/storegen"
 )
 
 // serveStandIn serves the stand-in Web API and response_url endpoint
@@ -172,72 +165,5 @@ func repoRoot() (string, error) {
 			return "", errors.New("run the benchmark inside the repository (no go.mod above the working directory)")
 		}
 		dir = parent
-	}
-}
-
-// sourceKey hashes what a generated database depends on, the migrations and
-// the generator, as bench/bench_test.go does.
-func sourceKey() (string, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	files, err := filepath.Glob(filepath.Join(root, "store", "migrations", "*.sql"))
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	for _, f := range append(files, filepath.Join(root, "store", "storegen", "generate.go")) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", fmt.Errorf("hash the sources of the database: %w", err)
-		}
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:8], nil
-}
-
-// generateDB writes the benchmarks' database (bench/bench_test.go's sizes,
-// scaled to talks) for Slack workspace T0BENCH.
-func generateDB(ctx context.Context, path string, talks int) error {
-	scale := float64(talks) / 100_000
-	scaled := func(n int) int { return max(1, int(float64(n)*scale+0.5)) }
-	g := storegen.Options{Platform: talkbot.PlatformSlack, Workspace: "T0BENCH", Talks: talks,
-		Users: scaled(10_000), Notes: scaled(1_000_000), LogsPerUser: 30, Seed: 1,
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
-	g.Recommendations = g.Users / 2
-	tmp := path + ".tmp"
-	removeDB(tmp)
-	s, err := store.Open(ctx, tmp, store.Options{})
-	if err != nil {
-		return err
-	}
-	if err := errors.Join(storegen.Generate(ctx, tmp, g), s.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-func copyFile(src, dst string) error {
-	removeDB(dst)
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-func removeDB(path string) {
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(path + suffix)
 	}
 }
