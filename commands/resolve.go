@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
@@ -244,6 +245,16 @@ func (r *Router) candidates(ctx context.Context, c *call, title, day string) ([]
 	if len(words) == 0 {
 		return nil, nil
 	}
+	// A word no typo is allowed in must be in the title as typed: when no
+	// title holds them all (a new title with a number in it), no stage can
+	// find one, and the prefix and trigram stages would read big doclists
+	// to learn that.
+	if exact := slices.DeleteFunc(slices.Clone(words), typoTolerant); len(exact) > 0 && len(exact) < len(words) {
+		ts, err := r.store.TitlesWithWords(ctx, c.conf.ID, exact, false, 1)
+		if err != nil || len(ts) == 0 {
+			return nil, err
+		}
+	}
 	var out []talkbot.Talk
 	// Whole words, then words that start like the typed ones, then titles
 	// with a piece of every word (a typo early in a word), then of every
@@ -308,7 +319,7 @@ func hasEveryWord(title string, words []string) bool {
 	for _, w := range words {
 		found := false
 		for _, x := range tw {
-			if x == w || (len([]rune(w)) >= 4 && !isNumber(w) && oneEditApart(w, x)) {
+			if x == w || (typoTolerant(w) && oneEditApart(w, x)) {
 				found = true
 				break
 			}
@@ -357,6 +368,10 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// typoTolerant reports whether a typed word also matches a title's word one
+// edit away: numbers and words under four letters match only as typed.
+func typoTolerant(w string) bool { return utf8.RuneCountInString(w) >= 4 && !isNumber(w) }
 
 func isNumber(s string) bool { return strings.Trim(s, "0123456789") == "" }
 

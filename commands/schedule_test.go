@@ -281,6 +281,13 @@ func TestLogByLinkTypoAndNow(t *testing.T) {
 			t.Errorf("want %s made a new talk:\n%s", typed, out)
 		}
 	}
+	// A number matches only as typed, a typo in the words around it or not.
+	if out := f.ok("bob", "add wlecome to fosdem 2026"); !strings.Contains(out, "new talk") {
+		t.Errorf("another year's welcome found a talk:\n%s", out)
+	}
+	if out := f.ok("bob", "add wlecome to fosdem 2025"); !strings.Contains(out, "Welcome to FOSDEM 2025") || strings.Contains(out, "new talk") {
+		t.Errorf("add with a typo and the year:\n%s", out)
+	}
 
 	// 10:02: alice's last room is Janson, where "Program to Learn" is on.
 	f.now = time.Date(2025, 2, 1, 10, 2, 0, 0, brussels)

@@ -288,6 +288,15 @@ func (g *renderer) card(c *commands.TalkCard) {
 	}
 }
 
+// rateLabels are the menu's "★★★☆☆ Rate 3", by rating: a list's 25 menus
+// would otherwise format the same five labels 25 times.
+var rateLabels = func() (l [6]string) {
+	for n := 1; n <= 5; n++ {
+		l[n] = strings.Repeat("★", n) + strings.Repeat("☆", 5-n) + " Rate " + strconv.Itoa(n)
+	}
+	return l
+}()
+
 // cardMenu is a talk card's "Actions…" menu: rate, star or unstar, watch
 // later, watched. Each option's value is the command it runs.
 func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
@@ -297,7 +306,7 @@ func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 		opts = append(opts, slackgo.NewOptionBlockObject(command, plainText(label), nil))
 	}
 	for n := 5; n >= 1; n-- {
-		opt(fmt.Sprintf("%s Rate %d", strings.Repeat("★", n)+strings.Repeat("☆", 5-n), n), fmt.Sprintf("rate %s %d", ref, n))
+		opt(rateLabels[n], "rate "+ref+" "+strconv.Itoa(n))
 	}
 	if c.Log != nil && c.Log.Starred {
 		opt("Unstar", "unstar "+ref)
