@@ -35,15 +35,12 @@ func queryNotes(ctx context.Context, q queryer, where string, args ...any) ([]ta
 
 // summaryQuery runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
 func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
-	return summariesFrom(ctx, s.r, query, args...)
+	return summariesFrom(ctx, s.r, nil, query, args...)
 }
 
-// hotSummaries is summaries with a statement prepared once (list).
-func (s *Store) hotSummaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
-	return summariesFrom(ctx, s.hot, query, args...)
-}
-
-func summariesFrom(ctx context.Context, q queryer, query string, args ...any) ([]talkbot.TalkSummary, error) {
+// summariesFrom runs a summary query; with counted set, the query selects
+// one more column, the count of all its rows (COUNT(*) OVER ()), read into it.
+func summariesFrom(ctx context.Context, q queryer, counted *int, query string, args ...any) ([]talkbot.TalkSummary, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query talks: %w", err)
@@ -56,8 +53,12 @@ func summariesFrom(ctx context.Context, q queryer, query string, args ...any) ([
 			userID, talkID, watchLater, watched, rating, starred *int64
 			status, reason, logged, updated                      *string
 		}
-		t, err := scanTalk(rows, &ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount,
-			&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated)
+		dest := []any{&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount,
+			&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated}
+		if counted != nil {
+			dest = append(dest, counted)
+		}
+		t, err := scanTalk(rows, dest...)
 		if err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
 		}
@@ -115,13 +116,32 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		where = append(where, `l.watch_later = 1 AND l.watched = 0`)
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
-	total, err := countFrom(ctx, s.hot, `SELECT 1`+cond, args...)
-	if err != nil {
-		return nil, total, err
+	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`
+	count := func() (talkbot.Total, error) { return countFrom(ctx, s.hot, `SELECT 1`+cond, args...) }
+	if q.UserID == 0 {
+		// The team's talks can be tens of thousands: counted apart, up to countCap.
+		total, err := count()
+		if err != nil {
+			return nil, total, err
+		}
+		ts, err := summariesFrom(ctx, s.hot, nil, summaryColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
+		return ts, total, err
 	}
-	ts, err := s.hotSummaries(ctx, summaryColumns+cond+` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`,
-		append(args, limit(q.Limit), q.Offset)...)
-	return ts, total, err
+	// One user's talks are few: the page query counts them as it reads them,
+	// where a count of its own read every talk row twice.
+	var n int
+	ts, err := summariesFrom(ctx, s.hot, &n, summaryColumns+`, COUNT(*) OVER ()`+cond+order, append(args, limit(q.Limit), q.Offset)...)
+	if err != nil {
+		return nil, talkbot.Total{}, err
+	}
+	if len(ts) == 0 && q.Offset > 0 { // a page past the end says how many there are
+		total, err := count()
+		return ts, total, err
+	}
+	if n > countCap {
+		return ts, talkbot.Total{N: countCap, More: true}, nil
+	}
+	return ts, talkbot.Total{N: n}, nil
 }
 
 // count counts the rows of a query, up to countCap.

@@ -272,6 +272,13 @@ func listsPageAndCount(t *testing.T, s commands.Store, _ *Clock) {
 	if err != nil || len(page) != 2 || total.N != 5 || total.More || page[0].Title != "Three" {
 		t.Errorf("list page 2 = %v, %+v, %v", titles(page), total, err)
 	}
+	// A page past the end still says how many there are, and the team's list counts too.
+	if page, total, err := s.ListTalks(ctx, talkbot.ListQuery{ConferenceID: c.ID, UserID: a.ID, Page: talkbot.Page{Offset: 6, Limit: 2}}); err != nil || len(page) != 0 || total.N != 5 {
+		t.Errorf("list past the end = %v, %+v, %v", titles(page), total, err)
+	}
+	if page, total, err := s.ListTalks(ctx, talkbot.ListQuery{ConferenceID: c.ID, ViewerID: a.ID, Page: talkbot.Page{Offset: 4, Limit: 2}}); err != nil || len(page) != 1 || total.N != 5 {
+		t.Errorf("team list page 3 = %v, %+v, %v", titles(page), total, err)
+	}
 	hs, total, err := s.Highlights(ctx, talkbot.HighlightQuery{ConferenceID: c.ID, Page: talkbot.Page{Offset: 4, Limit: 2}})
 	if err != nil || len(hs) != 1 || total.N != 5 {
 		t.Errorf("highlights page 3 = %v, %+v, %v", titles(hs), total, err)
