@@ -289,6 +289,28 @@ func BenchmarkAdd(b *testing.B) {
 	}, startsWith("Logged new talk"))
 }
 
+// BenchmarkAddNewWord is BenchmarkAdd with a title whose new part is a word
+// (as a title such as "Taming Kyverno" is), not a number: a typo may hide in
+// it, so every stage of the typo search runs before the talk is new.
+func BenchmarkAddNewWord(b *testing.B) {
+	writes(b, func(f *fixture, n int64) commands.Request {
+		w := lettersOf(f.adds.Add(1))
+		return f.request(n, fmt.Sprintf("add Scaling Bench Workloads Without Tears, Take %s 4/5 #bench -- the demo of take %s was great", w, w))
+	}, startsWith("Logged new talk"))
+}
+
+// lettersOf spells n as a word no generated title holds ("zqxaa", "zqxbb",
+// …): each letter twice, so two of them are never one typo apart.
+func lettersOf(n int64) string {
+	w := []byte("zqx")
+	for {
+		w = append(w, byte('a'+n%26), byte('a'+n%26))
+		if n /= 26; n == 0 {
+			return string(w)
+		}
+	}
+}
+
 // BenchmarkNote adds a note to a talk by #id.
 func BenchmarkNote(b *testing.B) {
 	writes(b, func(f *fixture, n int64) commands.Request {

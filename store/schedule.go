@@ -835,7 +835,7 @@ func (s *Store) TitlesLike(ctx context.Context, conferenceID int64, words []stri
 		return nil, nil
 	}
 	s.awaitIndex(ctx)
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_trigrams g JOIN talks t ON t.id = g.rowid
+	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_trigrams g JOIN talks t ON t.id = g.rowid
 		WHERE talk_trigrams MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("titles like: %w", err)

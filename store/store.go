@@ -460,7 +460,8 @@ const readConns = 4
 
 // hotReads runs read queries from statements prepared on the read pool, the
 // first time each is run: compiling a query costs about as much as running
-// a small one. Only the queries every command runs use it (a prepared
+// a small one. Only the queries of the commonest commands (resolving a
+// talk, list, the typo search of add) use it (a prepared
 // statement holds memory on each connection), up to maxHotStatements.
 type hotReads struct {
 	db       *sql.DB

@@ -130,7 +130,7 @@ func talkByID(ctx context.Context, q queryer, id int64) (talkbot.Talk, error) {
 
 // Talk returns the workspace's talk with the given short id.
 func (s *Store) Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, error) {
-	return getTalk(ctx, s.r, workspaceID, id)
+	return getTalk(ctx, s.hot, workspaceID, id)
 }
 
 const queryTalkBySchedule = `SELECT ` + talkColumns + ` FROM talks t
@@ -161,7 +161,7 @@ const queryTalksByTitle = `SELECT ` + talkColumns + ` FROM talks t WHERE t.confe
 
 // TalksByTitle returns the conference's talks whose normalised title equals title's.
 func (s *Store) TalksByTitle(ctx context.Context, conferenceID int64, title string) ([]talkbot.Talk, error) {
-	return queryTalks(ctx, s.r, queryTalksByTitle, conferenceID, talkbot.NormalizeTitle(title))
+	return queryTalks(ctx, s.hot, queryTalksByTitle, conferenceID, talkbot.NormalizeTitle(title))
 }
 
 // TitleCandidates returns up to limit talks of the conference whose titles

@@ -130,5 +130,5 @@ func (s *Store) UserNote(ctx context.Context, userID, noteID int64) (talkbot.Not
 
 // UserLog returns the user's log of a talk.
 func (s *Store) UserLog(ctx context.Context, userID, talkID int64) (talkbot.Log, error) {
-	return getLog(ctx, s.r, userID, talkID)
+	return getLog(ctx, s.hot, userID, talkID)
 }
