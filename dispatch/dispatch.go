@@ -56,19 +56,23 @@ type Config struct {
 	Queue   int      // jobs waiting; 1000 when 0
 	Timeout time.Duration
 	Grace   time.Duration // for queued jobs after shutdown; 10s when 0
-	// MaxQueueWait, when set, bounds how long a job accepted by Submit
-	// waits for a worker: when more jobs wait than four times the workers,
-	// and they would keep it waiting longer (at the pace jobs have been
-	// finishing), Submit refuses and the adapter says it is busy. Off when
-	// 0, the bot's setting: only the queue's size bounds the wait. (At 50ms
-	// it kept accepted commands within about 0.6 s at 5× capacity, but the
-	// soak, at a sixth of capacity on a machine stalled by other work, saw
-	// refusals: the pace of completions is too jumpy a signal. BENCHMARKS.md.)
+	// MaxQueueWait bounds how long a job accepted by Submit waits for a
+	// worker under overload: while jobs are offered at more than twice the
+	// rate they have been finishing at, and the jobs waiting would keep a
+	// new one waiting longer than this, Submit refuses and the adapter says
+	// it is busy. A stall with a light load is not an overload (see pace).
+	// DefaultMaxQueueWait when 0; negative turns it off, leaving only the
+	// queue's size to bound the wait.
 	MaxQueueWait time.Duration
 	Logger       *slog.Logger // slog.Default() when nil
 	Observer     Observer     // nil for none
 	Now          func() time.Time
 }
+
+// DefaultMaxQueueWait is MaxQueueWait's default: a reply under overload
+// still comes within about a tenth of a second of the command reaching a
+// worker's queue.
+const DefaultMaxQueueWait = 50 * time.Millisecond
 
 // DefaultTimeout bounds one command; slow commands answer "working on it…" long before.
 const DefaultTimeout = 2 * time.Minute
@@ -111,8 +115,11 @@ func New(cfg Config) *Runtime {
 	}
 	rt.pool = newPool(workers, queue, grace, rt.log, rt.depth)
 	rt.pool.now = rt.now
-	if cfg.MaxQueueWait > 0 {
+	switch {
+	case cfg.MaxQueueWait > 0:
 		rt.pool.maxWait = cfg.MaxQueueWait
+	case cfg.MaxQueueWait == 0:
+		rt.pool.maxWait = DefaultMaxQueueWait
 	}
 	return rt
 }
@@ -287,12 +294,7 @@ type pool struct {
 	maxWait time.Duration
 	refused *refusals
 
-	// gap is the time between two jobs finishing while others wait (a
-	// moving average): a job behind n waiting ones, queued
-	// or behind their key, waits about n gaps.
-	gap        time.Duration // under mu
-	lastDone   time.Time     // under mu
-	backlogged bool          // under mu: jobs were waiting when the last one finished
+	pace pace // under mu
 
 	gate   sync.RWMutex // held for reading while submitting; for writing to close
 	closed bool
@@ -308,10 +310,6 @@ type pool struct {
 	busy    map[string][]Job // keys with a job queued or running, and the jobs waiting behind it
 	room    chan struct{}    // signalled when a worker takes a job off the queue
 }
-
-// lateAfter is how many times the pool's workers may wait before a late
-// queue refuses (see MaxQueueWait).
-const lateAfter = 4
 
 // idleAfter is how long the runtime must be quiet before it returns memory.
 const idleAfter = 5 * time.Second
@@ -375,15 +373,17 @@ func (p *pool) enqueueLocked(j Job, refuseLate bool) bool {
 	if p.pending >= cap(p.jobs)+p.workers {
 		return false // the bound holds for the jobs waiting behind others too
 	}
-	if waiting := p.pending - p.workers; refuseLate && p.maxWait > 0 && waiting > lateAfter*p.workers && time.Duration(waiting)*p.gap > p.maxWait {
-		// A job accepted now would wait longer than maxWait: refusing at
-		// once keeps the accepted ones fast, and as soon as the queue is
-		// short again jobs are taken again. A queue of up to lateAfter
-		// times the pool is always taken: a machine stalled for a moment
-		// (the soak at a sixth of capacity on a busy machine saw stalls of
-		// a few hundred ms) or a rush of people after a session is served,
-		// not refused; only an overload lasting longer builds a queue past it.
-		return false
+	if refuseLate && p.maxWait > 0 {
+		now := p.now()
+		p.pace.offer(now)
+		if p.pending-p.workers > p.pace.waitLimit(p.maxWait, p.workers) && p.pace.overloaded(now) {
+			// Jobs come in far faster than they finish, and a job accepted
+			// now would wait longer than maxWait: refusing at once keeps
+			// the accepted ones fast, and as soon as the queue is short or
+			// the rush is over, jobs are taken again. A stalled machine
+			// with a light load does not refuse (see pace).
+			return false
+		}
 	}
 	if j.Key != "" {
 		if waiting, ok := p.busy[j.Key]; ok {
@@ -416,16 +416,9 @@ func (p *pool) pendingNow() int {
 func (p *pool) finished() {
 	now := p.now()
 	p.mu.Lock()
-	if p.backlogged {
-		gap := now.Sub(p.lastDone)
-		if p.gap > 0 {
-			gap = p.gap + (gap-p.gap)/8
-		}
-		p.gap = gap
-	}
+	p.pace.finish(now)
 	p.pending--
 	n := p.pending
-	p.lastDone, p.backlogged = now, n >= p.workers // a job waiting starts now: the next gap is the workers' pace
 	if n == 0 {
 		p.quiet.Reset(idleAfter)
 	}

@@ -79,56 +79,83 @@ func TestRefusalsAreLoggedAsOneSummary(t *testing.T) {
 	close(block)
 }
 
-// When the queued jobs would keep a new one waiting longer than
-// MaxQueueWait, at the pace the workers have been taking them, Submit
-// refuses at once; once the queue is short again, jobs are taken again.
-func TestALateQueueRefusesUntilItDrains(t *testing.T) {
+// Under a surge, jobs offered far faster than they finish, Submit refuses
+// once the waiting jobs would keep a new one past MaxQueueWait; a stall with
+// a light load piles jobs up just as high but refuses none; once the surge
+// is over, jobs are taken again at once.
+func TestASurgeIsRefusedAStallIsNot(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 3, 25, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	rt := New(Config{Handler: &fakeHandler{}, Workers: 1, Queue: 100, MaxQueueWait: 50 * time.Millisecond,
-		Logger: slog.New(slog.DiscardHandler), Now: clock})
+	rt := New(Config{Handler: &fakeHandler{}, Workers: 1, Queue: 1000, Logger: slog.New(slog.DiscardHandler), Now: clock})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go rt.Run(ctx)
+	release := make(chan struct{})
+	job := Job{Run: func(context.Context) { <-release }}
+	finishOne := func() { // the running job finishes, at the clock's time
+		n := rt.Pending()
+		release <- struct{}{}
+		for deadline := time.Now().Add(10 * time.Second); rt.Pending() != n-1; {
+			if time.Now().After(deadline) {
+				t.Fatal("a released job never finished")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	drain := func() {
+		for rt.Pending() > 0 {
+			finishOne()
+		}
+	}
 
-	// Eight jobs, each taking 100ms of the fake clock.
-	const n = 8
-	var gates, started [n]chan struct{}
-	for i := range n {
-		gates[i], started[i] = make(chan struct{}), make(chan struct{})
-		if !rt.Submit(Job{Run: func(context.Context) { close(started[i]); <-gates[i] }}) {
-			t.Fatalf("job %d refused before the workers were measured", i)
+	// A steady 100 jobs a second, each done in 10ms.
+	for range 60 {
+		if !rt.Submit(job) {
+			t.Fatal("a job was refused at a steady load")
 		}
-		if i == 0 {
-			<-started[0]
+		advance(10 * time.Millisecond)
+		finishOne()
+	}
+
+	// The machine stalls for a second while jobs keep coming at 50 a
+	// second: fifty wait, more than 50ms of work at the rate jobs finished,
+	// and every one is taken.
+	for i := range 50 {
+		if !rt.Submit(job) {
+			t.Fatalf("job %d refused in a stall at a light load", i)
 		}
+		advance(20 * time.Millisecond)
 	}
-	for i := range 2 {
-		advance(100 * time.Millisecond)
-		close(gates[i])
-		<-started[i+1]
+	drain()
+	for range 30 { // steady again
+		rt.Submit(job)
+		advance(10 * time.Millisecond)
+		finishOne()
 	}
-	// Five jobs wait (more than lateAfter × the one worker), 100ms apiece:
-	// a new one would wait 500ms.
-	if rt.Submit(Job{Run: func(context.Context) {}}) {
-		t.Error("a job was taken that would wait 500ms, over MaxQueueWait")
+
+	// A surge: 300 jobs in 15ms, with the worker busy.
+	accepted := 0
+	for range 300 {
+		if rt.Submit(job) {
+			accepted++
+		}
+		advance(50 * time.Microsecond)
 	}
-	for i := 2; i < n-1; i++ {
-		advance(100 * time.Millisecond)
-		close(gates[i])
-		<-started[i+1]
+	t.Logf("%d of 300 taken in the surge", accepted)
+	if accepted > 40 {
+		t.Errorf("%d of 300 jobs taken in a surge at 200 times the rate they finish; want about MaxQueueWait's worth (5) and the early ones", accepted)
 	}
-	// The queue is empty again: the next job is taken.
-	ran := make(chan struct{})
-	if !rt.Submit(Job{Run: func(context.Context) { close(ran) }}) {
-		t.Error("a job was refused with nothing queued")
+	if accepted < 5 {
+		t.Errorf("only %d jobs taken at the start of a surge", accepted)
 	}
-	close(gates[n-1])
-	select {
-	case <-ran:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the job taken after the overload never ran")
+	drain()
+
+	// The surge is over: the next job is taken.
+	advance(time.Second)
+	if !rt.Submit(job) {
+		t.Error("a job was refused after the surge")
 	}
+	drain()
 }

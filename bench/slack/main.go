@@ -67,7 +67,7 @@ func main() {
 	flag.IntVar(&o.queue, "queue", 0, "the runtime's queue (0: its default, 1000)")
 	flag.Float64Var(&o.rate, "rate", 2000, "also send -n commands at this steady rate (0: skip)")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server process to this file")
-	flag.DurationVar(&o.maxWait, "max-queue-wait", 0, "the runtime's MaxQueueWait (0: off, the bot's setting)")
+	flag.DurationVar(&o.maxWait, "max-queue-wait", 0, "the runtime's MaxQueueWait (0: its default, the bot's setting; -1ns: off)")
 	mode := flag.String("mode", "ack", "ack: acknowledgements (-n, -c, -rate); reply: replies end to end (-users, -d, -open, -overload)")
 	var ro replyOptions
 	flag.IntVar(&ro.users, "closed", 16, "reply mode: users in the closed loop, each waiting for its reply")

@@ -1,0 +1,82 @@
+package dispatch
+
+import "time"
+
+// pace compares how fast jobs are offered with how fast they finish, the
+// signal for refusing under overload (see Config.MaxQueueWait).
+//
+// A queue alone cannot tell an overload from a stall: when the machine
+// stops for a few hundred milliseconds (other work on it, a disk flush),
+// jobs pile up and their waits grow, yet the load is light and the backlog
+// drains at once afterwards; refusing then turns a hiccup into errors. In an
+// overload, jobs arrive much faster than they finish, however fast they
+// finish. So the pool refuses only while jobs are offered at more than
+// overloadFactor times the best recent finishing rate, and only once the
+// queue is long enough to keep a new job waiting past MaxQueueWait.
+type pace struct {
+	start          time.Time // of the current window of finishes
+	done           int       // finished in the current window
+	finishRate     float64   // best recent jobs/s finished: max of each window and the last decayed
+	haveFinishRate bool
+	offers         [recentOffers]time.Time // when the last jobs were offered, a ring
+	next           int                     // the ring's oldest entry, where the next goes
+}
+
+const (
+	paceWindow = 250 * time.Millisecond
+	// recentOffers is how many jobs offered make a rate: the time the last
+	// ones took to arrive. A surge is seen within a few milliseconds, and
+	// a few jobs close together at a light load are not taken for one.
+	recentOffers = 32
+	// paceDecay lowers the finishing rate remembered from window to window
+	// (a half-life of about 1.6s), so one slow window (a stall) hardly moves it.
+	paceDecay = 0.9
+	// overloadFactor is how much faster than they finish jobs must come:
+	// random arrivals at a steady load stay well under twice the rate.
+	overloadFactor = 2
+)
+
+// roll closes the current window of finishes when it is over.
+func (p *pace) roll(now time.Time) {
+	if p.start.IsZero() {
+		p.start = now
+		return
+	}
+	elapsed := now.Sub(p.start)
+	if elapsed < paceWindow {
+		return
+	}
+	p.finishRate = max(float64(p.done)/elapsed.Seconds(), p.finishRate*paceDecay)
+	p.haveFinishRate = p.haveFinishRate || p.done > 0
+	p.start, p.done = now, 0
+}
+
+// offer counts a job offered at now.
+func (p *pace) offer(now time.Time) {
+	p.offers[p.next] = now
+	p.next = (p.next + 1) % recentOffers
+}
+
+// finish counts a job finished at now.
+func (p *pace) finish(now time.Time) {
+	p.roll(now)
+	p.done++
+}
+
+// overloaded reports whether the last jobs offered came in faster than
+// overloadFactor times the rate jobs finish at.
+func (p *pace) overloaded(now time.Time) bool {
+	p.roll(now)
+	oldest := p.offers[p.next]
+	if !p.haveFinishRate || oldest.IsZero() {
+		return false // no rate yet to go by
+	}
+	span := now.Sub(oldest)
+	return span <= 0 || float64(recentOffers)/span.Seconds() > overloadFactor*p.finishRate
+}
+
+// waitLimit is how many jobs may wait before a new one would wait longer
+// than maxWait at the best recent finishing rate; never fewer than workers.
+func (p *pace) waitLimit(maxWait time.Duration, workers int) int {
+	return max(workers, int(p.finishRate*maxWait.Seconds()))
+}
