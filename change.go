@@ -226,7 +226,7 @@ type Suggestion struct {
 	Ratings      []UserLog // colleagues who starred it or rated it 4-5
 	SharedTags   []string  // tags it shares with talks the user rated highly
 	TeamScore    int       // the team's net enthusiasm for it
-	BestRating   int       // the best rating a colleague gave it
+	BestRating   int       // the best rating a colleague gave it, read only for a question with a rating
 	HasRecording bool
 	Since        time.Time // when the user put it on their list
 	Score        float64   // how high it ranks

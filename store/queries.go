@@ -374,6 +374,24 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	narrow = ` AND t.non_talk = 0` + narrow
 	others := ` AND NOT (t.do_not_record = 1 AND t.recording_url = '')` + narrow
 	unseen := `NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1))`
+	favouriteTags := `SELECT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id WHERE ml.user_id = ? AND ` + highlighted("ml")
+	// The favourites' tags are read up to tagRows rows (a talk has a row
+	// per tag it shares), the best-liked talks first: enough to rank, and
+	// more only slowed a busy team's watch down.
+	const tagRows = countCap + 1
+	shared := 0 // rows of the favourites' tags read so far
+	sharedTag := func(rows *sql.Rows) error {
+		var id int64
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return err
+		}
+		shared++
+		if sg := add(id); !slices.Contains(sg.SharedTags, tag) {
+			sg.SharedTags = append(sg.SharedTags, tag)
+		}
+		return nil
+	}
 	sources := []struct {
 		query string
 		args  []any
@@ -419,23 +437,14 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 				add(id).TeamScore = score
 				return nil
 			}},
-		// Like the user's own favourites: a tag in common with a talk they starred or rated 4-5.
-		{`SELECT t.id, g.tag FROM talk_tags g JOIN talks t ON t.id = g.talk_id
-			WHERE g.tag IN (SELECT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id
-				WHERE ml.user_id = ? AND ` + highlighted("ml") + `)
-			AND t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND ` + unseen + others + `
-			ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{u.ID, conferenceID, u.ID}, nargs...), 2*countCap),
-			func(rows *sql.Rows) error {
-				var id int64
-				var tag string
-				if err := rows.Scan(&id, &tag); err != nil {
-					return err
-				}
-				if sg := add(id); !slices.Contains(sg.SharedTags, tag) {
-					sg.SharedTags = append(sg.SharedTags, tag)
-				}
-				return nil
-			}},
+		// Like the user's own favourites: a tag in common with a talk they
+		// starred or rated 4-5. The team's highlights first, in the order of
+		// talks_rank, which stops at the limit; the talks only logged come
+		// after (below), when there are not that many.
+		{`SELECT t.id, g.tag FROM talks t CROSS JOIN talk_tags g ON g.talk_id = t.id
+			WHERE t.conference_id = ? AND t.highlight_count > 0 AND g.tag IN (` + favouriteTags + `)
+			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`,
+			append(append([]any{conferenceID, u.ID, u.ID}, nargs...), tagRows), sharedTag},
 	}
 	if filtered(f) { // a question narrows to its subject: any talk the team logged on it counts
 		sources = append(sources, struct {
@@ -458,12 +467,23 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			return nil, talkbot.Total{}, err
 		}
 	}
-	// The recording and the colleagues' best rating of every candidate, in one query each.
+	if shared < tagRows {
+		// CROSS JOIN starts from the tags: left to itself, SQLite walked every
+		// talk of the conference by talks_day (about a second on 100,000).
+		err := scan(`SELECT t.id, g.tag FROM talk_tags g CROSS JOIN talks t ON t.id = g.talk_id
+			WHERE g.tag IN (`+favouriteTags+`) AND t.conference_id = ? AND t.highlight_count = 0
+			AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND `+unseen+others+` ORDER BY t.id LIMIT ?`,
+			append(append([]any{u.ID, conferenceID, u.ID}, nargs...), tagRows-shared), sharedTag)
+		if err != nil {
+			return nil, talkbot.Total{}, err
+		}
+	}
+	// The recording of every candidate (and, asked for, the colleagues' best rating), in one query each.
 	ids := make([]int64, 0, len(byID))
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	if err := s.watchFacts(ctx, u, ids, byID); err != nil {
+	if err := s.watchFacts(ctx, u, ids, byID, f.MinRating); err != nil {
 		return nil, talkbot.Total{}, err
 	}
 	var order []*talkbot.Suggestion
@@ -561,8 +581,8 @@ func (s *Store) watchFilter(ctx context.Context, u talkbot.User, f talkbot.Watch
 }
 
 // watchFacts fills in, for the candidates, whether a recording exists and
-// the best rating a colleague gave.
-func (s *Store) watchFacts(ctx context.Context, u talkbot.User, ids []int64, byID map[int64]*talkbot.Suggestion) error {
+// the best rating a colleague gave (only with minRating set: it is 0 otherwise).
+func (s *Store) watchFacts(ctx context.Context, u talkbot.User, ids []int64, byID map[int64]*talkbot.Suggestion, minRating int) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 400)
 		chunk := ids[:n]
@@ -572,9 +592,20 @@ func (s *Store) watchFacts(ctx context.Context, u talkbot.User, ids []int64, byI
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.recording_url != '',
-			COALESCE((SELECT MAX(o.rating) FROM logs o WHERE o.talk_id = t.id AND o.user_id != ?), 0)
-			FROM talks t WHERE t.id IN (`+in+`)`, append([]any{u.ID}, args...)...)
+		// Only a question with a rating ("rated 4+") needs the best rating,
+		// probed from 5 down: MAX read every log of the team's favourites
+		// (hundreds each) for every one of up to 1,500 candidates.
+		best, lead := "0", []any{}
+		if minRating > 0 {
+			lead = []any{u.ID}
+			best = "CASE"
+			for r := 5; r >= 1; r-- {
+				best += fmt.Sprintf(" WHEN EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ?1 AND o.rating = %d) THEN %d", r, r)
+			}
+			best += " ELSE 0 END"
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.recording_url != '', `+best+`
+			FROM talks t WHERE t.id IN (`+in+`)`, append(lead, args...)...)
 		if err != nil {
 			return fmt.Errorf("watch facts: %w", err)
 		}
