@@ -299,6 +299,7 @@ type pool struct {
 	gate   sync.RWMutex // held for reading while submitting; for writing to close
 	closed bool
 
+	// quiet hands the memory a burst used back to the operating system
 	// once nothing has run for idleAfter: Go keeps freed heap mapped until a
 	// later collection and scavenge, and a bot is idle most of the time.
 	quiet *time.Timer
