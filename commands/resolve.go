@@ -245,12 +245,16 @@ func (r *Router) candidates(ctx context.Context, c *call, title, day string) ([]
 	if len(words) == 0 {
 		return nil, nil
 	}
-	// A word no typo is allowed in must be in the title as typed: when no
-	// title holds them all (a new title with a number in it), no stage can
-	// find one, and the prefix and trigram stages would read big doclists
-	// to learn that.
-	if exact := slices.DeleteFunc(slices.Clone(words), typoTolerant); len(exact) > 0 && len(exact) < len(words) {
-		ts, err := r.store.TitlesWithWords(ctx, c.conf.ID, exact, false, 1)
+	// A number is matched as typed: when no title holds the typed numbers
+	// (a new title with a number in it), no stage can find one, and the
+	// prefix and trigram stages would read big doclists to learn that. The
+	// index asked splits words where NormalizeTitle does, except that it
+	// keeps signs such as "²" or "½" in a word, so numbers are asked for as
+	// prefixes ("10"* finds "10²"), and short words, whose typos the stages
+	// would find in "go²", are not asked for at all.
+	numbers := slices.DeleteFunc(slices.Clone(words), func(w string) bool { return !isNumber(w) })
+	if len(numbers) > 0 && len(numbers) < len(words) {
+		ts, err := r.store.TitlesWithWords(ctx, c.conf.ID, numbers, true, 1)
 		if err != nil || len(ts) == 0 {
 			return nil, err
 		}

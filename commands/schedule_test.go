@@ -355,3 +355,16 @@ func TestNoRecordingIsPromisedForAnOptOut(t *testing.T) {
 		t.Errorf("show with a video:\n%s", sh)
 	}
 }
+
+// A number glued to a sign ("10²") or a short word beside one ("Go²") still
+// lets a typo elsewhere find the talk: the index keeps such signs in a word.
+func TestTypoBesideASignedWord(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Go² in 5 minutes")
+	f.ok("alice", "add Top 10² Kubernetes Pitfalls")
+	for typed, want := range map[string]string{"go in 5 minuets": "#1", "top 10 kubernetes pitfals": "#2"} {
+		if out := f.ok("bob", "add "+typed); strings.Contains(out, "new talk") || !strings.Contains(out, want) {
+			t.Errorf("add %s:\n%s", typed, out)
+		}
+	}
+}

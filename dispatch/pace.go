@@ -12,7 +12,10 @@ import "time"
 // overload, jobs arrive much faster than they finish, however fast they
 // finish. So the pool refuses only while jobs are offered at more than
 // overloadFactor times the best recent finishing rate, and only once the
-// queue is long enough to keep a new job waiting past MaxQueueWait.
+// queue is long enough to keep a new job waiting past MaxQueueWait. At a
+// light load the finishing rate is the load itself, so a stall long enough
+// that more than half of recentOffers pile up (about a second at a sixth
+// of capacity) can still refuse some.
 type pace struct {
 	start          time.Time // of the current window of finishes
 	done           int       // finished in the current window
@@ -25,9 +28,12 @@ type pace struct {
 const (
 	paceWindow = 250 * time.Millisecond
 	// recentOffers is how many jobs offered make a rate: the time the last
-	// ones took to arrive. A surge is seen within a few milliseconds, and
-	// a few jobs close together at a light load are not taken for one.
-	recentOffers = 32
+	// ones took to arrive. A surge at five times capacity is seen within
+	// some 160 of its jobs. When the whole process stalls, the requests held
+	// back meanwhile arrive together afterwards, a surge in miniature: they
+	// must be more than half of these for the rate to double, so at 133
+	// commands a second a stall of up to about a second passes.
+	recentOffers = 256
 	// paceDecay lowers the finishing rate remembered from window to window
 	// (a half-life of about 1.6s), so one slow window (a stall) hardly moves it.
 	paceDecay = 0.9
@@ -46,8 +52,10 @@ func (p *pace) roll(now time.Time) {
 	if elapsed < paceWindow {
 		return
 	}
-	p.finishRate = max(float64(p.done)/elapsed.Seconds(), p.finishRate*paceDecay)
-	p.haveFinishRate = p.haveFinishRate || p.done > 0
+	if p.done > 0 { // a window with nothing finished (idle, or stalled) says nothing of the rate
+		p.finishRate = max(float64(p.done)/elapsed.Seconds(), p.finishRate*paceDecay)
+		p.haveFinishRate = true
+	}
 	p.start, p.done = now, 0
 }
 
