@@ -17,12 +17,11 @@ import "time"
 // that more than half of recentOffers pile up (about a second at a sixth
 // of capacity) can still refuse some.
 type pace struct {
-	start          time.Time // of the current window of finishes
-	done           int       // finished in the current window
-	finishRate     float64   // best recent jobs/s finished: max of each window and the last decayed
-	haveFinishRate bool
-	offers         [recentOffers]time.Time // when the last jobs were offered, a ring
-	next           int                     // the ring's oldest entry, where the next goes
+	start      time.Time               // of the current window of finishes
+	done       int                     // finished in the current window
+	finishRate float64                 // best recent jobs/s finished: max of each window and the last decayed; 0 until one
+	offers     [recentOffers]time.Time // when the last jobs were offered, a ring
+	next       int                     // the ring's oldest entry, where the next goes
 }
 
 const (
@@ -54,7 +53,6 @@ func (p *pace) roll(now time.Time) {
 	}
 	if p.done > 0 { // a window with nothing finished (idle, or stalled) says nothing of the rate
 		p.finishRate = max(float64(p.done)/elapsed.Seconds(), p.finishRate*paceDecay)
-		p.haveFinishRate = true
 	}
 	p.start, p.done = now, 0
 }
@@ -76,7 +74,7 @@ func (p *pace) finish(now time.Time) {
 func (p *pace) overloaded(now time.Time) bool {
 	p.roll(now)
 	oldest := p.offers[p.next]
-	if !p.haveFinishRate || oldest.IsZero() {
+	if p.finishRate == 0 || oldest.IsZero() {
 		return false // no rate yet to go by
 	}
 	span := now.Sub(oldest)

@@ -86,6 +86,14 @@ const teamSelect = teamColumns + ` FROM talks t `
 // countCap bounds how far a total is counted: "more than 500" is answer enough.
 const countCap = 500
 
+// capped is the total of n rows, as far as countCap.
+func capped(n int) talkbot.Total {
+	if n > countCap {
+		return talkbot.Total{N: countCap, More: true}
+	}
+	return talkbot.Total{N: n}
+}
+
 // ListTalks returns a page of talks for `list`: one user's logged talks (or
 // watch-later list), or every talk the team logged, in schedule order, and
 // how many there are in all.
@@ -138,10 +146,7 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		total, err := count()
 		return ts, total, err
 	}
-	if n > countCap {
-		return ts, talkbot.Total{N: countCap, More: true}, nil
-	}
-	return ts, talkbot.Total{N: n}, nil
+	return ts, capped(n), nil
 }
 
 // count counts the rows of a query, up to countCap.
@@ -154,10 +159,7 @@ func countFrom(ctx context.Context, q queryer, query string, args ...any) (talkb
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, append(args, countCap+1)...).Scan(&n); err != nil {
 		return talkbot.Total{}, fmt.Errorf("count: %w", err)
 	}
-	if n > countCap {
-		return talkbot.Total{N: countCap, More: true}, nil
-	}
-	return talkbot.Total{N: n}, nil
+	return capped(n), nil
 }
 
 func limit(n int) int {
@@ -272,10 +274,7 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 			return nil, talkbot.Total{}, err
 		}
 	}
-	total := talkbot.Total{N: len(hits)}
-	if total.N > countCap {
-		total = talkbot.Total{N: countCap, More: true}
-	}
+	total := capped(len(hits))
 	var out []talkbot.SearchHit
 	for _, h := range pageOf(hits, q.Page) {
 		t, err := getTalk(ctx, s.r, q.WorkspaceID, h.talkID)
@@ -500,10 +499,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	total := talkbot.Total{N: len(order)}
-	if total.N > countCap {
-		total = talkbot.Total{N: countCap, More: true}
-	}
+	total := capped(len(order))
 	var out []talkbot.Suggestion
 	for _, sg := range pageOf(order, p) {
 		t, err := getTalk(ctx, s.r, u.WorkspaceID, sg.ID)

@@ -188,8 +188,8 @@ func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query s
 // hold every one of the words, as whole words, or, with typos set, as words
 // that start like them (the first half of each word of four letters or more,
 // at least three letters; a number whole), so a word with a typo late in it
-// still finds its talk. Only id, title and day are read: the caller checks each candidate
-// word by word and reads the few it keeps in full.
+// still finds its talk. Only id, title and day are read: the caller checks
+// each candidate word by word and reads the few it keeps in full.
 func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words []string, typos bool, limit int) ([]talkbot.Talk, error) {
 	var terms []string
 	for _, w := range words {
@@ -197,11 +197,12 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 		if w == "" || strings.Contains(w, " ") {
 			continue
 		}
-		if r := []rune(w); typos && strings.Trim(w, "0123456789") == "" {
+		switch r := []rune(w); {
+		case typos && strings.Trim(w, "0123456789") == "":
 			terms = append(terms, `"`+w+`"*`) // a number has no typo, but may have a sign glued on: "10²"
-		} else if typos && len(r) >= 4 {
+		case typos && len(r) >= 4:
 			terms = append(terms, `"`+string(r[:max(3, (len(r)+1)/2)])+`"*`)
-		} else {
+		default:
 			terms = append(terms, `"`+w+`"`)
 		}
 	}

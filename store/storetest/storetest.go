@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		{"PrivateNotesStayWithTheirAuthor", privateNotesStayWithTheirAuthor},
 		{"SearchStaysInItsWorkspace", searchStaysInItsWorkspace},
 		{"WatchListGivesEveryReason", watchListGivesEveryReason},
+		{"WatchListLikesTheFavouritesTags", watchListLikesTheFavouritesTags},
 		{"TitlesWithWords", titlesWithWords},
 		{"NoteEditsAreTheOwners", noteEditsAreTheOwners},
 		{"ExportAndForget", exportAndForget},
@@ -338,6 +339,38 @@ func watchListGivesEveryReason(t *testing.T, s commands.Store, _ *Clock) {
 	}
 	if g := sg[0]; !g.Missed || g.MissedReason != "room full" || !slices.Equal(g.From, []string{"bob"}) || len(g.Ratings) != 1 {
 		t.Errorf("suggestion = %+v; want missed (room full), recommended by bob, bob's 5/5", g)
+	}
+}
+
+// Talks sharing a tag with the user's 4-5★ talks are suggested, the team's
+// highlights and talks only logged alike; a question with a rating keeps
+// those a colleague rated that well.
+func watchListLikesTheFavouritesTags(t *testing.T, s commands.Store, _ *Clock) {
+	ctx := context.Background()
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	c := conf(t, s, a)
+	tagged := func(u talkbot.User, title, tag string, rating int) talkbot.Talk {
+		return must(s.Apply(ctx, talkbot.Change{User: u, Label: "add", Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended), Rating: ptr(rating)},
+			NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: title, Tags: []string{tag}}}))(t).Talk
+	}
+	tagged(a, "Alice's Favourite", "ebpf", 5)
+	loved := tagged(b, "Loved eBPF", "ebpf", 5)   // a team highlight
+	logged := tagged(b, "Logged eBPF", "ebpf", 2) // only logged
+	tagged(b, "Some Rust", "rust", 2)
+	sg, _, err := s.WatchList(ctx, a, c.ID, talkbot.WatchFilters{}, talkbot.Page{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64][]string{}
+	for _, g := range sg {
+		got[g.ID] = g.SharedTags
+	}
+	if len(got) != 2 || !slices.Equal(got[loved.ID], []string{"ebpf"}) || !slices.Equal(got[logged.ID], []string{"ebpf"}) {
+		t.Errorf("suggestions = %v; want #%d and #%d, each for #ebpf", got, loved.ID, logged.ID)
+	}
+	sg, _, err = s.WatchList(ctx, a, c.ID, talkbot.WatchFilters{MinRating: 5}, talkbot.Page{Limit: 10})
+	if err != nil || len(sg) != 1 || sg[0].ID != loved.ID || sg[0].BestRating != 5 {
+		t.Errorf("rated 5 = %+v, %v; want #%d alone, best rating 5", sg, err, loved.ID)
 	}
 }
 
