@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,6 +50,8 @@ type Store struct {
 	migrationBackup string // the copy made before migrating, if any
 
 	fts ftsIndexer // imported talks into the full-text indexes, after their import
+
+	ckpt *checkpointer // WAL checkpoints, off the commit path
 }
 
 // writeRequest is one change waiting for the committer.
@@ -70,16 +73,21 @@ type Options struct {
 	// changes of a batch. The bot sets it; tests, which need no power-loss
 	// safety, leave it off and run several times faster.
 	Durable bool
+
+	restartFrames int // the WAL length that makes the committer restart it (checkpoint.go); tests shorten it
 }
 
 // DSN returns the connection string for a database file, with every
 // per-connection setting in it (a PRAGMA sent once reaches one pooled connection only).
 func DSN(path string) string { return dsn(path, "NORMAL") }
 
+// busyTimeoutMS is how long a connection waits for another's lock.
+const busyTimeoutMS = 10000
+
 func dsn(path, synchronous string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "10000")
+	q.Set("_busy_timeout", strconv.Itoa(busyTimeoutMS))
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", synchronous)
@@ -99,6 +107,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		synchronous = "FULL"
 	}
 	w := sql.OpenDB(writeConnector{dsn: dsn(path, synchronous), driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		// Checkpoints are the checkpointer's (checkpoint.go); the writer's
+		// own are a backstop.
+		if _, err := c.Exec(`PRAGMA wal_autocheckpoint = `+strconv.Itoa(backstopFrames), nil); err != nil {
+			return err
+		}
 		// The schema's triggers stamp times with the store's clock, so tests
 		// with an injected clock see the times they set.
 		return c.RegisterFunc("talkbot_now", func() string { return formatTime(opts.Now()) }, false)
@@ -129,6 +142,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s := &Store{w: w, r: r, now: opts.Now, stmts: stmtCache{prepared: map[string]*sql.Stmt{}},
 		hot:    &hotReads{db: r, prepared: map[string]*sql.Stmt{}},
 		writes: make(chan *writeRequest, 256), loopDone: make(chan struct{}), migrationBackup: backup}
+	ck, err := sql.Open("sqlite3", DSN(path))
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.ckpt = newCheckpointer(ck, opts.restartFrames)
 	go s.commitLoop()
 	var pending bool
 	if err := r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM talks WHERE fts_pending = 1)`).Scan(&pending); err != nil {
@@ -192,7 +212,7 @@ func (s *Store) Close() error {
 	s.closing.Unlock()
 	<-s.loopDone
 	s.fts.wg.Wait() // its next write fails: the rest stays marked for the next Open
-	return errors.Join(s.stmts.close(), s.hot.close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.ckpt.close(), s.stmts.close(), s.hot.close(), s.r.Close(), s.w.Close())
 }
 
 // Version reports the schema version the database is at.
@@ -248,6 +268,10 @@ func (s *Store) commitLoop() {
 		results := s.commitBatch(batch)
 		for i, r := range batch {
 			r.done <- results[i]
+		}
+		s.ckpt.committed()
+		if s.ckpt.restart.Load() {
+			s.restartWAL(context.Background())
 		}
 	}
 }
