@@ -66,6 +66,8 @@ type Store interface {
 	// Undo reverses the user's latest change: talkbot.ErrNoUndo when none is left.
 	Undo(ctx context.Context, userID int64) (talkbot.Undone, error)
 
+	// ListTalks returns a page of `list`; its talks carry what a card shows,
+	// not their abstract, links or schedule ids.
 	ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.TalkSummary, talkbot.Total, error)
 	Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]talkbot.TalkSummary, talkbot.Total, error)
 	Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.SearchHit, talkbot.Total, error)

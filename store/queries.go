@@ -33,14 +33,15 @@ func queryNotes(ctx context.Context, q queryer, where string, args ...any) ([]ta
 	return out, rows.Err()
 }
 
-// summaryQuery runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
+// summaries runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
 func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
-	return summariesFrom(ctx, s.r, nil, query, args...)
+	return summariesFrom(ctx, s.r, scanTalk, query, args...)
 }
 
-// summariesFrom runs a summary query; with counted set, the query selects
-// one more column, the count of all its rows (COUNT(*) OVER ()), read into it.
-func summariesFrom(ctx context.Context, q queryer, counted *int, query string, args ...any) ([]talkbot.TalkSummary, error) {
+// summariesFrom runs a summary query whose talk columns scan reads
+// (scanTalk: talkColumns; scanCard: cardColumns).
+func summariesFrom(ctx context.Context, q queryer, scan func(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error),
+	query string, args ...any) ([]talkbot.TalkSummary, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query talks: %w", err)
@@ -53,12 +54,8 @@ func summariesFrom(ctx context.Context, q queryer, counted *int, query string, a
 			userID, talkID, watchLater, watched, rating, starred *int64
 			status, reason, logged, updated                      *string
 		}
-		dest := []any{&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount,
-			&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated}
-		if counted != nil {
-			dest = append(dest, counted)
-		}
-		t, err := scanTalk(rows, dest...)
+		t, err := scan(rows, &ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount,
+			&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated)
 		if err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
 		}
@@ -72,6 +69,33 @@ func summariesFrom(ctx context.Context, q queryer, counted *int, query string, a
 	}
 	return out, rows.Err()
 }
+
+// cardColumns are the talk columns a list row carries: what a card shows
+// (title, speakers, event, room, day, tags) and what marks the talk. The
+// abstract, links and schedule ids stay out; reading them cost as much as
+// the rest of the row (BENCHMARKS.md).
+const cardColumns = `t.id, t.workspace_id, t.conference_id, t.title, t.speakers, t.event, t.room, t.day,
+	t.starts_at, t.ends_at, t.recording_url, t.tags, t.session_type, t.non_talk, t.cancelled, t.do_not_record`
+
+// scanCard reads cardColumns, then extra.
+func scanCard(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error) {
+	var t talkbot.Talk
+	var speakers, tags string
+	var starts, ends sql.NullString
+	dest := append([]any{&t.ID, &t.WorkspaceID, &t.ConferenceID, &t.Title, &speakers, &t.Event, &t.Room, &t.Day,
+		&starts, &ends, &t.RecordingURL, &tags, &t.Type, &t.NonTalk, &t.Cancelled, &t.DoNotRecord}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return t, err
+	}
+	t.Speakers = decodeSpeakers(speakers)
+	t.Tags = strings.Fields(tags)
+	t.StartsAt = parseNullTime(starts)
+	t.EndsAt = parseNullTime(ends)
+	return t, nil
+}
+
+// listColumns are summaryColumns for list rows.
+const listColumns = `SELECT ` + cardColumns + `, ` + statColumns + `, ` + logColumns
 
 const summaryColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + logColumns
 
@@ -125,28 +149,18 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
 	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`
-	count := func() (talkbot.Total, error) { return countFrom(ctx, s.hot, `SELECT 1`+cond, args...) }
-	if q.UserID == 0 {
-		// The team's talks can be tens of thousands: counted apart, up to countCap.
-		total, err := count()
-		if err != nil {
-			return nil, total, err
-		}
-		ts, err := summariesFrom(ctx, s.hot, nil, summaryColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
-		return ts, total, err
-	}
-	// One user's talks are few: the page query counts them as it reads them,
-	// where a count of its own read every talk row twice.
-	var n int
-	ts, err := summariesFrom(ctx, s.hot, &n, summaryColumns+`, COUNT(*) OVER ()`+cond+order, append(args, limit(q.Limit), q.Offset)...)
+	ts, err := summariesFrom(ctx, s.hot, scanCard, listColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
-	if len(ts) == 0 && q.Offset > 0 { // a page past the end says how many there are
-		total, err := count()
-		return ts, total, err
+	if n := len(ts); n > 0 && n < limit(q.Limit) { // the last page: the rows say how many there are
+		return ts, capped(q.Offset + n), nil
 	}
-	return ts, capped(n), nil
+	// Counted apart, up to countCap: a team's talks can be tens of thousands.
+	// (A count in the page query, COUNT(*) OVER (), made SQLite copy every
+	// wide row through one more sorter and cost more than this query.)
+	total, err := countFrom(ctx, s.hot, `SELECT 1`+cond, args...)
+	return ts, total, err
 }
 
 // count counts the rows of a query, up to countCap.
