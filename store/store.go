@@ -358,8 +358,15 @@ func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
 	return nil
 }
 
+// A change's statements run to their end whatever its caller does: once a
+// change is in a batch, what it did is the savepoint's to keep or undo. So
+// they run without the caller's cancellation, which would cost a goroutine
+// for each statement (mattn/go-sqlite3 watches it to interrupt SQLite) and
+// one for each set of rows (database/sql) on the single writer's path.
+
 // ExecContext runs query with a prepared statement when there is one.
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -368,6 +375,7 @@ func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs query with a prepared statement when there is one.
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -376,6 +384,7 @@ func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs query with a prepared statement when there is one.
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := t.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
