@@ -12,7 +12,7 @@ build:
 run: build
 	./bin/bot
 
-## test: vet, the whole suite, and short fuzz runs of the command parser, the title parser, the schedule parsers and the wrap-up post
+## test: vet, the whole suite, and short fuzz runs of the command parser, the title parser, the schedule parsers, the wrap-up post and Slack's JSON strings
 # Fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can report a
 # spurious "context deadline exceeded" when a duration runs out (golang/go#75804).
 test: vet
@@ -24,6 +24,7 @@ test: vet
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzFrabDecoder$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzParsePretalx$$' -fuzztime 20000x -fuzzminimizetime 200x ./schedule
 	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzPersonalPost$$' -fuzztime 20000x -fuzzminimizetime 200x ./wrapup
+	$(GO) test -tags '$(TAGS)' -run '^$$' -fuzz '^FuzzAppendString$$' -fuzztime 50000x -fuzzminimizetime 200x ./adapters/slack
 
 vet:
 	$(GO) vet -tags '$(TAGS)' ./...

@@ -460,11 +460,44 @@ func nullTime(t time.Time) any {
 }
 
 func parseTime(s string) time.Time {
+	if t, ok := parseStoredTime(s); ok {
+		return t
+	}
 	t, err := time.Parse(timeFormat, s)
 	if err != nil {
 		t, _ = time.Parse(time.RFC3339Nano, s)
 	}
 	return t
+}
+
+// parseStoredTime reads a time as the database writes it (TimeFormat) without
+// time.Parse's layout walk: a 25-talk list reads a hundred times, and
+// time.Parse was a tenth of reading the list. Anything else is not ok.
+func parseStoredTime(s string) (time.Time, bool) {
+	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(from, to int) int {
+		n := 0
+		for _, c := range []byte(s[from:to]) {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), time.Month(num(5, 7)), num(8, 10)
+	hour, minute, sec, micro := num(11, 13), num(14, 16), num(17, 19), num(20, 26)
+	if !ok || month < time.January || month > time.December || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, month, day, hour, minute, sec, micro*1000, time.UTC)
+	if t.Day() != day { // the 31st of a 30-day month
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func parseNullTime(s sql.NullString) time.Time {

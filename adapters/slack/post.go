@@ -276,31 +276,6 @@ func webhookBody(msg *slackgo.WebhookMessage) ([]byte, error) {
 	return append(out, "]}"...), nil
 }
 
-// appendBlock appends b's JSON. A section's menu is encoded apart and spliced
-// in: through Accessory's MarshalJSON, encoding/json would check and compact
-// the menu's JSON once more, a third of a 25-card list's encoding.
-func appendBlock(out []byte, b slackgo.Block) ([]byte, error) {
-	sec, ok := b.(*slackgo.SectionBlock)
-	if !ok || sec.Accessory == nil || sec.Accessory.SelectElement == nil || *sec.Accessory != (slackgo.Accessory{SelectElement: sec.Accessory.SelectElement}) {
-		js, err := json.Marshal(b)
-		return append(out, js...), err
-	}
-	bare := *sec
-	bare.Accessory = nil
-	js, err := json.Marshal(&bare)
-	if err != nil {
-		return nil, err
-	}
-	menu, err := json.Marshal(sec.Accessory.SelectElement)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, js[:len(js)-1]...)
-	out = append(out, `,"accessory":`...)
-	out = append(out, menu...)
-	return append(out, '}'), nil
-}
-
 // postWebhook posts body to a response_url, answering errors as slack-go's
 // PostWebhookCustomHTTPContext does, so retry treats them alike.
 func (a *Adapter) postWebhook(ctx context.Context, url string, body []byte) error {

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -233,4 +234,47 @@ func TestWebhookBodyIsSlackGosMessage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The blocks written without encoding/json escape text as it does: quotes,
+// control characters, HTML, invalid UTF-8, the line separators.
+func TestBlockTextIsEscapedAsEncodingJSONDoes(t *testing.T) {
+	for _, s := range []string{"", "plain", `"quoted" \ back`, "tab\tnew\nline\rcr\x00\x01\x1f\x7f\b\f",
+		"<b>&amp;</b>", "bad \xff\xfe utf8 \xe2\x82", "line\u2028para\u2029", "★ Go² émoji 🎉", hostile} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Errorf("%q: got %s, want %s", s, got, want)
+		}
+		sec := slackgo.NewSectionBlock(mrkdwn(s), nil, slackgo.NewAccessory(
+			slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText(s), "card-1",
+				slackgo.NewOptionBlockObject("rate #1 5", plainText(s), nil))))
+		if !directSection(sec) {
+			t.Fatal("a card's section goes through encoding/json: the direct path is untested")
+		}
+		want, err = json.Marshal(sec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w bytes.Buffer
+		if err := json.Compact(&w, want); err != nil {
+			t.Fatal(err)
+		}
+		if got := appendSection(nil, sec); string(got) != w.String() {
+			t.Errorf("%q: section\n%s\nwant\n%s", s, got, w.String())
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	f.Add(hostile)
+	f.Add("bad \xff utf8\u2028")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Errorf("%q: got %s, want %s", s, got, want)
+		}
+	})
 }

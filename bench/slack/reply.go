@@ -9,6 +9,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -112,6 +113,7 @@ type loopResult struct {
 	acks             []time.Duration // acknowledgement latency (open loop: from the planned send), sorted
 	afterAck         []time.Duration // from the acknowledgement to the reply, sorted
 	rssKiB, hwmKiB   int64           // the bot process after the run, and its peak during it
+	cpu              time.Duration   // CPU time (user and system) the server process spent during the run
 	logLines         int64           // lines the bot logged during the run
 	load1            float64
 }
@@ -131,6 +133,15 @@ func pctOf(lat []time.Duration, p float64) time.Duration {
 }
 
 func (r loopResult) perSec() float64 { return float64(r.replies) / r.elapsed.Seconds() }
+
+// cpuPerReply is the server process's CPU time per reply: unlike replies/s,
+// it does not move with what else the cores are doing.
+func (r loopResult) cpuPerReply() time.Duration {
+	if r.replies == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.replies)
+}
 
 // signRequest signs a slash command from user with text, answered at hookBase/id.
 func signRequest(hookBase, id, user, text string) signed {
@@ -405,6 +416,25 @@ func procStatus(pid int) (rss, hwm int64) {
 	return rss, hwm
 }
 
+// procCPU is the CPU time a process has used, user and system.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat's times.
+const clockTicks = 100
+
 // resetPeak starts a new peak for VmHWM.
 func resetPeak(pid int) { _ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) }
 
@@ -485,8 +515,9 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 	var results []loopResult
 	measure := func(name string, f func() (loopResult, error)) (loopResult, error) {
 		resetPeak(child.pid)
-		before := lines.n.Load()
+		before, cpuBefore := lines.n.Load(), procCPU(child.pid)
 		r, err := f()
+		r.cpu = procCPU(child.pid) - cpuBefore
 		r.name = name
 		time.Sleep(50 * time.Millisecond) // the last log lines
 		r.logLines = lines.n.Load() - before
@@ -564,12 +595,12 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 	}
 	fmt.Fprintf(out, "reply mode: %d talks, %s, LOG_LEVEL=%s, %d users warmed up, %d CPUs, %s/%s\n\n",
 		o.talks, mode, o.logLevel, warmUsers, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintln(out, "| run | replies/s | reply p50 | reply p99 | max | ack p99 | ack to reply p50 / p99 | refused | bot RSS after (peak) | bot log lines | load avg |")
-	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| run | replies/s | reply p50 | reply p99 | max | ack p99 | ack to reply p50 / p99 | server CPU per reply | refused | bot RSS after (peak) | bot log lines | load avg |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s / %s | %d | %.1f MB (%.1f) | %d | %.2f |\n", r.name, r.perSec(),
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s / %s | %s | %d | %.1f MB (%.1f) | %d | %.2f |\n", r.name, r.perSec(),
 			ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), ms(pctOf(r.acks, 0.99)), ms(pctOf(r.afterAck, 0.5)), ms(pctOf(r.afterAck, 0.99)),
-			r.refused, float64(r.rssKiB)/1024, float64(r.hwmKiB)/1024, r.logLines, r.load1)
+			ms(r.cpuPerReply()), r.refused, float64(r.rssKiB)/1024, float64(r.hwmKiB)/1024, r.logLines, r.load1)
 	}
 	return results, nil
 }
