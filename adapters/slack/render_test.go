@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -367,18 +368,52 @@ func TestCommandHelpers(t *testing.T) {
 
 func TestSets(t *testing.T) {
 	now := time.Unix(1700000000, 0)
-	s := newTTLSet(time.Minute, 3)
+	s := newTTLSet(time.Minute, 70) // 7 buckets of 10
 	if !s.add("a", now) || s.add("a", now) {
 		t.Error("a twice")
 	}
-	s.add("b", now)
-	s.add("c", now)
-	s.add("d", now) // over the bound: a is forgotten
+	for i := range 69 {
+		s.add(fmt.Sprint("k", i), now)
+	}
+	if s.add("a", now) || s.add("k68", now) {
+		t.Error("a key within the bound was forgotten")
+	}
+	for i := range 10 {
+		s.add(fmt.Sprint("more", i), now) // over the bound: the oldest bucket goes
+	}
 	if !s.add("a", now) {
 		t.Error("the oldest was kept over the bound")
 	}
-	if !s.add("b", now.Add(2*time.Minute)) {
+	if s.add("k68", now) || s.add("more9", now) {
+		t.Error("a newer key was forgotten")
+	}
+	s.remove("more9")
+	if !s.add("more9", now) {
+		t.Error("a removed key was kept")
+	}
+	if !s.add("k68", now.Add(2*time.Minute)) {
 		t.Error("an expired key was kept")
+	}
+
+	// Under steady traffic every key is remembered for the whole ttl, and
+	// forgotten soon after.
+	s = newTTLSet(time.Minute, 1000)
+	for i := range 200 {
+		at := now.Add(time.Duration(i) * 7 * time.Second)
+		key := fmt.Sprint("t", i)
+		if !s.add(key, at) {
+			t.Fatalf("%s seen before", key)
+		}
+		if i >= 9 {
+			if old := fmt.Sprint("t", i-8); s.add(old, at) { // 56 s old
+				t.Fatalf("%s forgotten after 56 s", old)
+			}
+		}
+		if i >= 12 {
+			if old := fmt.Sprint("t", i-12); !s.add(old, at.Add(time.Second)) { // 85 s old
+				t.Fatalf("%s remembered after 85 s", old)
+			}
+		}
 	}
 	p := &pacer{every: time.Second, next: map[string]time.Time{}}
 	if w := p.reserve("C1", now); w != 0 {

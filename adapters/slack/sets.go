@@ -9,30 +9,40 @@ import (
 	slackgo "github.com/slack-go/slack"
 )
 
-// ttlSet remembers keys for a while, up to a bound: what is older than ttl,
-// or the oldest beyond max, is forgotten. It keeps a 64-bit hash of each key,
-// with a seed of its own, not the key: a signature or trigger id is some 100
-// bytes of string and map overhead, a hash 16, and the sets hold every
-// request of the last minutes (500,000 at the most). A new key whose hash
-// collides with one kept looks seen before: with the set full, about one
-// chance in 10^13 a request; the seed keeps anyone from choosing keys that do.
+// ttlSet remembers keys for a while, up to a bound: each key for at least
+// ttl, unless more than limit keys came since, when the oldest are forgotten.
+// It keeps a 64-bit hash of each key, with a seed of its own, not the key,
+// in buckets by time (a ring of ttlBuckets, each spanning
+// ttl/(ttlBuckets-1)); a bucket is forgotten whole. Under overload the sets
+// hold every request of the last minutes, so their size is the bot's: as a
+// map from key to time with a queue of expiries they were some 60 bytes a
+// request, and the garbage collector's headroom doubled that; in buckets
+// they are about 15. A new key whose hash collides with one kept looks seen
+// before: with the set full, about one chance in 10^13 a request; the seed
+// keeps anyone from choosing keys that do.
 type ttlSet struct {
-	mu    sync.Mutex
-	seed  maphash.Seed
-	ttl   time.Duration
-	max   int
-	seen  map[uint64]int64 // hash → when added, Unix nanoseconds
-	order []ttlEntry
-	head  int
+	mu        sync.Mutex
+	seed      maphash.Seed
+	ttl, span int64 // nanoseconds
+	perBucket int
+	buckets   [ttlBuckets]ttlBucket
+	cur       int
 }
 
-type ttlEntry struct {
-	key uint64
-	at  int64
+const ttlBuckets = 7
+
+type ttlBucket struct {
+	first, last int64 // when its first and latest keys came, Unix nanoseconds
+	keys        map[uint64]struct{}
 }
 
-func newTTLSet(ttl time.Duration, max int) *ttlSet {
-	return &ttlSet{seed: maphash.MakeSeed(), ttl: ttl, max: max, seen: map[uint64]int64{}}
+func newTTLSet(ttl time.Duration, limit int) *ttlSet {
+	s := &ttlSet{seed: maphash.MakeSeed(), ttl: int64(ttl), span: int64(ttl) / (ttlBuckets - 1),
+		perBucket: max(1, (limit+ttlBuckets-1)/ttlBuckets)}
+	for i := range s.buckets {
+		s.buckets[i].keys = map[uint64]struct{}{}
+	}
+	return s
 }
 
 // add records key and reports whether it was new.
@@ -41,25 +51,26 @@ func (s *ttlSet) add(key string, now time.Time) bool {
 	at := now.UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for s.head < len(s.order) {
-		e := s.order[s.head]
-		if time.Duration(at-e.at) <= s.ttl && len(s.seen) < s.max {
-			break
+	for i := range s.buckets {
+		b := &s.buckets[i]
+		if at-b.last <= s.ttl {
+			if _, ok := b.keys[h]; ok {
+				return false
+			}
 		}
-		if t, ok := s.seen[e.key]; ok && t == e.at {
-			delete(s.seen, e.key)
-		}
-		s.head++
 	}
-	if s.head > 1024 && s.head*2 > len(s.order) {
-		s.order = append([]ttlEntry(nil), s.order[s.head:]...)
-		s.head = 0
+	// The oldest bucket, reused when this one has spanned its time, is
+	// ttl old by then: (ttlBuckets-1) spans have passed since its last key.
+	if b := &s.buckets[s.cur]; len(b.keys) > 0 && (at-b.first >= s.span || len(b.keys) >= s.perBucket) {
+		s.cur = (s.cur + 1) % ttlBuckets
+		clear(s.buckets[s.cur].keys)
 	}
-	if _, ok := s.seen[h]; ok {
-		return false
+	b := &s.buckets[s.cur]
+	if len(b.keys) == 0 {
+		b.first = at
 	}
-	s.seen[h] = at
-	s.order = append(s.order, ttlEntry{h, at})
+	b.last = at
+	b.keys[h] = struct{}{}
 	return true
 }
 
@@ -68,7 +79,9 @@ func (s *ttlSet) remove(key string) {
 	h := maphash.String(s.seed, key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.seen, h)
+	for i := range s.buckets {
+		delete(s.buckets[i].keys, h)
+	}
 }
 
 // pacer spaces posts to one channel: Slack allows about one a second.
