@@ -230,9 +230,10 @@ var errClosed = errors.New("store is closed")
 
 // update runs fn in an immediate transaction on the write connection and
 // returns once it is committed (or failed). Changes that queue up while a
-// commit is running share the next one, each in its own savepoint, so one
-// failing change rolls back alone and a caller is only told "done" after the
-// commit that holds its change.
+// commit is running share the next one; one failing change rolls back alone
+// (commitBatch), and a caller is only told "done" after the commit that
+// holds its change. fn may run more than once, so it sets its results from
+// nothing each time.
 func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -277,43 +278,69 @@ func (s *Store) commitLoop() {
 }
 
 // commitBatch applies a batch in one transaction and returns each change's outcome.
+//
+// The changes run one after another, with no savepoint each: inside a
+// savepoint SQLite copies every page a change touches to a sub-journal, and
+// that cost the single writer a sixth of a note (BENCHMARKS.md). A change
+// that fails is rare (most refusals come before the write). When one does,
+// the transaction is rolled back and the batch runs again, this time each
+// change in a savepoint of its own, without the one that failed: the changes
+// before it see the database they saw the first time, so its error stands.
+// Every change function starts from nothing for that (store.update).
 func (s *Store) commitBatch(batch []*writeRequest) []error {
 	ctx := context.Background() // one caller giving up must not abort the others
 	results := make([]error, len(batch))
-	fail := func(err error) []error {
+	failed, err := s.runBatch(ctx, batch, results, -1)
+	if failed >= 0 {
+		results = make([]error, len(batch))
+		results[failed], err = err, nil
+		if len(batch) > 1 {
+			_, err = s.runBatch(ctx, batch, results, failed)
+		}
+	}
+	if err != nil {
 		for i := range results {
 			if results[i] == nil {
 				results[i] = translate(err)
 			}
 		}
-		return results
 	}
+	return results
+}
+
+// runBatch runs batch in one transaction and commits it. With skip < 0 the
+// changes run bare, and the first to fail stops the batch: runBatch rolls
+// back and returns its index and error. Otherwise each change but skip runs
+// in its own savepoint and its error goes to results. An error of the
+// transaction itself is returned with index -1: it is every change's.
+func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []error, skip int) (int, error) {
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fail(fmt.Errorf("begin: %w", err))
+		return -1, fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
 	tx := &txn{Tx: sqlTx, stmts: &s.stmts}
-	if len(batch) == 1 { // alone, the transaction itself is the change's savepoint
-		r := batch[0]
-		if err := r.ctx.Err(); err != nil {
-			return []error{err}
-		}
-		if err := r.fn(tx); err != nil {
-			return []error{translate(err)}
-		}
-	} else {
-		for i, r := range batch {
+	for i, r := range batch {
+		switch {
+		case i == skip:
+			continue
+		case r.ctx.Err() != nil:
+			results[i] = r.ctx.Err()
+		case skip < 0 || len(batch) == 1: // alone, the transaction itself is the change's savepoint
+			if err := r.fn(tx); err != nil {
+				return i, translate(err)
+			}
+		default:
 			if results[i] = s.applyInSavepoint(ctx, tx, r); errors.Is(results[i], errBatchBroken) {
-				return fail(results[i])
+				return -1, results[i]
 			}
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fail(fmt.Errorf("commit: %w", err))
+		return -1, fmt.Errorf("commit: %w", err)
 	}
 	s.stmts.prepareMissed(ctx, s.w, tx.missed)
-	return results
+	return -1, nil
 }
 
 // errBatchBroken marks a savepoint that could not be set or undone: the whole
@@ -322,9 +349,6 @@ var errBatchBroken = errors.New("savepoint failed")
 
 // applyInSavepoint runs one change of a batch; a failing change rolls back alone.
 func (s *Store) applyInSavepoint(ctx context.Context, tx *txn, r *writeRequest) error {
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT change`); err != nil {
 		return fmt.Errorf("%w: %w", errBatchBroken, err)
 	}
