@@ -101,7 +101,7 @@ func (r DayReport) Empty() bool {
 // Location is the digest's time zone: its own, else the conference's.
 func (d Digest) Location(c Conference) *time.Location {
 	if d.Timezone != "" {
-		if loc, err := time.LoadLocation(d.Timezone); err == nil {
+		if loc, err := LoadLocation(d.Timezone); err == nil {
 			return loc
 		}
 	}

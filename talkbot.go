@@ -3,7 +3,10 @@
 // that separate what a user may read from what is only logged.
 package talkbot
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Platform names where a workspace lives.
 const (
@@ -70,10 +73,28 @@ type Conference struct {
 
 // Location returns the conference's time zone, UTC when it is unknown.
 func (c Conference) Location() *time.Location {
-	if loc, err := time.LoadLocation(c.Timezone); err == nil && c.Timezone != "" {
+	if loc, err := LoadLocation(c.Timezone); err == nil && c.Timezone != "" {
 		return loc
 	}
 	return time.UTC
+}
+
+// locations holds the zones loaded so far, by name. time.LoadLocation reads
+// and parses the zone's file each time, and commands ask for their
+// conference's zone once or twice each. Only zones that exist are kept, so
+// it holds a few hundred at the most.
+var locations sync.Map // string → *time.Location
+
+// LoadLocation is time.LoadLocation, remembered.
+func LoadLocation(name string) (*time.Location, error) {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err == nil {
+		locations.Store(name, loc)
+	}
+	return loc, err
 }
 
 // Week returns the first and last dates (YYYY-MM-DD) of the conference's
