@@ -41,7 +41,7 @@ type Store struct {
 	hot *hotReads
 
 	// Group commit: writes queue here and one goroutine applies whatever has
-	// queued up in one transaction, each change in its own savepoint.
+	// queued up in one transaction (commitBatch).
 	writes   chan *writeRequest
 	closing  sync.RWMutex
 	closed   bool
@@ -383,7 +383,7 @@ func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 // A change's statements run to their end whatever its caller does: once a
-// change is in a batch, what it did is the savepoint's to keep or undo. So
+// change is in a batch, what it did is the batch's to keep or undo. So
 // they run without the caller's cancellation, which would cost a goroutine
 // for each statement (mattn/go-sqlite3 watches it to interrupt SQLite) and
 // one for each set of rows (database/sql) on the single writer's path.
