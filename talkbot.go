@@ -4,6 +4,7 @@
 package talkbot
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -81,8 +82,10 @@ func (c Conference) Location() *time.Location {
 
 // locations holds the zones loaded so far, by name. time.LoadLocation reads
 // and parses the zone's file each time, and commands ask for their
-// conference's zone once or twice each. Only zones that exist are kept, so
-// it holds a few hundred at the most.
+// conference's zone once or twice each. Only zones that exist, spelled as
+// the zone database spells them, are kept (time.LoadLocation also takes
+// "Europe/./Amsterdam" and endless others like it), so it holds a few
+// hundred at the most.
 var locations sync.Map // string → *time.Location
 
 // LoadLocation is time.LoadLocation, remembered.
@@ -91,10 +94,21 @@ func LoadLocation(name string) (*time.Location, error) {
 		return loc.(*time.Location), nil
 	}
 	loc, err := time.LoadLocation(name)
-	if err == nil {
+	if err == nil && zoneName(name) {
 		locations.Store(name, loc)
 	}
 	return loc, err
+}
+
+// zoneName reports whether name is spelled as the zone database's names
+// are: segments of letters, digits and "_+-" between single slashes.
+func zoneName(name string) bool {
+	for seg := range strings.SplitSeq(name, "/") {
+		if seg == "" || strings.Trim(seg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Week returns the first and last dates (YYYY-MM-DD) of the conference's

@@ -150,6 +150,7 @@ func (s *Store) ClaimDigest(ctx context.Context, k talkbot.DigestKey, owner stri
 	var rec talkbot.DigestRecord
 	var claimed bool
 	err := s.update(ctx, func(tx *txn) error {
+		rec, claimed = talkbot.DigestRecord{}, false // this may be the second run (store.update)
 		now := s.now()
 		res, err := tx.ExecContext(ctx, `INSERT INTO digest_posts (workspace_id, channel, conference_id, day, status, claimed_by, claimed_at)
 			VALUES (?, ?, ?, ?, 'claimed', ?, ?) ON CONFLICT DO NOTHING`,

@@ -281,12 +281,12 @@ func (s *Store) commitLoop() {
 //
 // The changes run one after another, with no savepoint each: inside a
 // savepoint SQLite copies every page a change touches to a sub-journal, and
-// that cost the single writer a sixth of a note (BENCHMARKS.md). A change
-// that fails is rare (most refusals come before the write). When one does,
+// that cost the single writer a sixth of a note (BENCHMARKS.md). When a
+// change fails (an undo with nothing to undo, a note that is not there),
 // the transaction is rolled back and the batch runs again, this time each
 // change in a savepoint of its own, without the one that failed: the changes
-// before it see the database they saw the first time, so its error stands.
-// Every change function starts from nothing for that (store.update).
+// before it run on the database they ran on the first time, so its error
+// stands. Every change function starts from nothing for that (store.update).
 func (s *Store) commitBatch(batch []*writeRequest) []error {
 	ctx := context.Background() // one caller giving up must not abort the others
 	results := make([]error, len(batch))
@@ -320,7 +320,11 @@ func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []e
 	}
 	defer sqlTx.Rollback()
 	tx := &txn{Tx: sqlTx, stmts: &s.stmts}
+	ran := false
 	for i, r := range batch {
+		if i != skip && r.ctx.Err() == nil {
+			ran = true
+		}
 		switch {
 		case i == skip:
 			continue
@@ -335,6 +339,9 @@ func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []e
 				return -1, results[i]
 			}
 		}
+	}
+	if !ran { // every caller gave up: nothing to commit
+		return -1, nil
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return -1, fmt.Errorf("commit: %w", err)

@@ -415,6 +415,22 @@ func TestSets(t *testing.T) {
 			}
 		}
 	}
+	// A burst after quiet minutes forgets nothing younger than ttl while the
+	// set holds fewer than its bound.
+	s = newTTLSet(time.Minute, 700)
+	for i := range 5 {
+		s.add(fmt.Sprint("quiet", i), now.Add(time.Duration(i)*10*time.Second))
+	}
+	burst := now.Add(50 * time.Second)
+	for i := range 600 {
+		s.add(fmt.Sprint("burst", i), burst)
+	}
+	for i := range 5 {
+		if s.add(fmt.Sprint("quiet", i), burst) {
+			t.Errorf("quiet%d forgotten in a burst within the bound", i)
+		}
+	}
+
 	p := &pacer{every: time.Second, next: map[string]time.Time{}}
 	if w := p.reserve("C1", now); w != 0 {
 		t.Errorf("first post waits %v", w)

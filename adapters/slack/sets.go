@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"time"
 
@@ -10,26 +11,26 @@ import (
 )
 
 // ttlSet remembers keys for a while, up to a bound: each key for at least
-// ttl, unless more than limit keys came since, when the oldest are forgotten.
-// It keeps a 64-bit hash of each key, with a seed of its own, not the key,
-// in buckets by time (a ring of ttlBuckets, each spanning
-// ttl/(ttlBuckets-1)); a bucket is forgotten whole. Under overload the sets
-// hold every request of the last minutes, so their size is the bot's: as a
-// map from key to time with a queue of expiries they were some 60 bytes a
-// request, and the garbage collector's headroom doubled that; in buckets
-// they are about 15. A new key whose hash collides with one kept looks seen
-// before: with the set full, about one chance in 10^13 a request; the seed
-// keeps anyone from choosing keys that do.
+// ttl, unless limit keys are held, when the oldest go first (a seventh of
+// the bound at a time). It keeps a 64-bit hash of each key, with a seed of
+// its own, not the key, in buckets of keys that came close together (within
+// a sixth of ttl, and at most a seventh of the bound each); a bucket is
+// forgotten whole. Under overload the sets hold every request of the last
+// minutes, so their size is the bot's: as a map from key to time with a
+// queue of expiries they were some 60 bytes a request, and the garbage
+// collector's headroom doubled that; in buckets they are about 15. A new
+// key whose hash collides with one kept looks seen before: with the set
+// full, about one chance in 10^13 a request; the seed keeps anyone from
+// choosing keys that do.
 type ttlSet struct {
 	mu        sync.Mutex
 	seed      maphash.Seed
 	ttl, span int64 // nanoseconds
+	limit     int
 	perBucket int
-	buckets   [ttlBuckets]ttlBucket
-	cur       int
+	buckets   []*ttlBucket // oldest first
+	total     int          // keys in all buckets
 }
-
-const ttlBuckets = 7
 
 type ttlBucket struct {
 	first, last int64 // when its first and latest keys came, Unix nanoseconds
@@ -37,12 +38,7 @@ type ttlBucket struct {
 }
 
 func newTTLSet(ttl time.Duration, limit int) *ttlSet {
-	s := &ttlSet{seed: maphash.MakeSeed(), ttl: int64(ttl), span: int64(ttl) / (ttlBuckets - 1),
-		perBucket: max(1, (limit+ttlBuckets-1)/ttlBuckets)}
-	for i := range s.buckets {
-		s.buckets[i].keys = map[uint64]struct{}{}
-	}
-	return s
+	return &ttlSet{seed: maphash.MakeSeed(), ttl: int64(ttl), span: int64(ttl)/6 + 1, limit: max(1, limit), perBucket: max(1, (limit+6)/7)}
 }
 
 // add records key and reports whether it was new.
@@ -51,27 +47,33 @@ func (s *ttlSet) add(key string, now time.Time) bool {
 	at := now.UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.buckets {
-		b := &s.buckets[i]
-		if at-b.last <= s.ttl {
-			if _, ok := b.keys[h]; ok {
-				return false
-			}
+	// Forget the buckets whose every key is older than ttl.
+	for len(s.buckets) > 0 && at-s.buckets[0].last > s.ttl {
+		s.dropOldest()
+	}
+	for _, b := range s.buckets {
+		if _, ok := b.keys[h]; ok {
+			return false
 		}
 	}
-	// The oldest bucket, reused when this one has spanned its time, is
-	// ttl old by then: (ttlBuckets-1) spans have passed since its last key.
-	if b := &s.buckets[s.cur]; len(b.keys) > 0 && (at-b.first >= s.span || len(b.keys) >= s.perBucket) {
-		s.cur = (s.cur + 1) % ttlBuckets
-		clear(s.buckets[s.cur].keys)
+	for s.total >= s.limit { // full: the oldest go
+		s.dropOldest()
 	}
-	b := &s.buckets[s.cur]
-	if len(b.keys) == 0 {
-		b.first = at
+	n := len(s.buckets)
+	if n == 0 || at-s.buckets[n-1].first >= s.span || len(s.buckets[n-1].keys) >= s.perBucket {
+		s.buckets = append(s.buckets, &ttlBucket{first: at, keys: map[uint64]struct{}{}})
+		n++
 	}
+	b := s.buckets[n-1]
 	b.last = at
 	b.keys[h] = struct{}{}
+	s.total++
 	return true
+}
+
+func (s *ttlSet) dropOldest() {
+	s.total -= len(s.buckets[0].keys)
+	s.buckets = slices.Delete(s.buckets, 0, 1)
 }
 
 // remove forgets key (a request that could not be queued may come again).
@@ -79,8 +81,11 @@ func (s *ttlSet) remove(key string) {
 	h := maphash.String(s.seed, key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.buckets {
-		delete(s.buckets[i].keys, h)
+	for _, b := range s.buckets {
+		if _, ok := b.keys[h]; ok {
+			delete(b.keys, h)
+			s.total--
+		}
 	}
 }
 
