@@ -387,7 +387,21 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	narrow = ` AND t.non_talk = 0` + narrow
 	others := ` AND NOT (t.do_not_record = 1 AND t.recording_url = '')` + narrow
 	unseen := `NOT EXISTS (SELECT 1 FROM logs m WHERE m.talk_id = t.id AND m.user_id = ? AND (m.status = 'attended' OR m.watched = 1))`
-	favouriteTags := `SELECT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id WHERE ml.user_id = ? AND ` + highlighted("ml")
+	// The tags of the talks the user starred or rated 4-5, read first: with
+	// none, the sources by tag below have nothing to find, and as a
+	// subquery they walked every highlighted talk to learn it (160 ms on
+	// 100,000 talks, the p99 of `watch`).
+	var favourites []any
+	if err := scan(`SELECT DISTINCT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id WHERE ml.user_id = ? AND `+highlighted("ml"),
+		[]any{u.ID}, func(rows *sql.Rows) error {
+			var tag string
+			err := rows.Scan(&tag)
+			favourites = append(favourites, tag)
+			return err
+		}); err != nil {
+		return nil, talkbot.Total{}, err
+	}
+	favouriteTags := placeholders(len(favourites))
 	// The favourites' tags are read up to tagRows rows (a talk has a row
 	// per tag it shares), the best-liked talks first: enough to rank, and
 	// more only slowed a busy team's watch down.
@@ -454,10 +468,16 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		// starred or rated 4-5. The team's highlights first, in the order of
 		// talks_rank, which stops at the limit; the talks only logged come
 		// after (below), when there are not that many.
-		{`SELECT t.id, g.tag FROM talks t CROSS JOIN talk_tags g ON g.talk_id = t.id
+	}
+	if len(favourites) > 0 {
+		sources = append(sources, struct {
+			query string
+			args  []any
+			fn    func(rows *sql.Rows) error
+		}{`SELECT t.id, g.tag FROM talks t CROSS JOIN talk_tags g ON g.talk_id = t.id
 			WHERE t.conference_id = ? AND t.highlight_count > 0 AND g.tag IN (` + favouriteTags + `)
 			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`,
-			append(append([]any{conferenceID, u.ID, u.ID}, nargs...), tagRows), sharedTag},
+			slices.Concat([]any{conferenceID}, favourites, []any{u.ID}, nargs, []any{tagRows}), sharedTag})
 	}
 	if filtered(f) { // a question narrows to its subject: any talk the team logged on it counts
 		sources = append(sources, struct {
@@ -480,13 +500,13 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			return nil, talkbot.Total{}, err
 		}
 	}
-	if shared < tagRows {
+	if len(favourites) > 0 && shared < tagRows {
 		// CROSS JOIN starts from the tags: left to itself, SQLite walked every
 		// talk of the conference by talks_day (about a second on 100,000).
 		err := scan(`SELECT t.id, g.tag FROM talk_tags g CROSS JOIN talks t ON t.id = g.talk_id
 			WHERE g.tag IN (`+favouriteTags+`) AND t.conference_id = ? AND t.highlight_count = 0
 			AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND `+unseen+others+` ORDER BY t.id LIMIT ?`,
-			append(append([]any{u.ID, conferenceID, u.ID}, nargs...), tagRows-shared), sharedTag)
+			slices.Concat(favourites, []any{conferenceID, u.ID}, nargs, []any{tagRows - shared}), sharedTag)
 		if err != nil {
 			return nil, talkbot.Total{}, err
 		}
