@@ -397,9 +397,11 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	if err := scan(`SELECT DISTINCT mg.tag FROM logs ml JOIN talk_tags mg ON mg.talk_id = ml.talk_id WHERE ml.user_id = ? AND `+highlighted("ml"),
 		[]any{u.ID}, func(rows *sql.Rows) error {
 			var tag string
-			err := rows.Scan(&tag)
+			if err := rows.Scan(&tag); err != nil {
+				return err
+			}
 			favourites = append(favourites, tag)
-			return err
+			return nil
 		}); err != nil {
 		return nil, talkbot.Total{}, err
 	}
@@ -421,11 +423,12 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		}
 		return nil
 	}
-	sources := []struct {
+	type source struct {
 		query string
 		args  []any
 		fn    func(rows *sql.Rows) error
-	}{
+	}
+	sources := []source{
 		{`SELECT t.id, l.status = 'missed', l.reason, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
 			WHERE l.user_id = ? AND t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0` + narrow + `
 			ORDER BY t.id LIMIT ?`, append(append([]any{u.ID, conferenceID}, nargs...), countCap+1),
@@ -466,27 +469,19 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 				add(id).TeamScore = score
 				return nil
 			}},
+	}
+	if len(favourites) > 0 {
 		// Like the user's own favourites: a tag in common with a talk they
 		// starred or rated 4-5. The team's highlights first, in the order of
 		// talks_rank, which stops at the limit; the talks only logged come
 		// after (below), when there are not that many.
-	}
-	if len(favourites) > 0 {
-		sources = append(sources, struct {
-			query string
-			args  []any
-			fn    func(rows *sql.Rows) error
-		}{`SELECT t.id, g.tag FROM talks t CROSS JOIN talk_tags g ON g.talk_id = t.id
+		sources = append(sources, source{`SELECT t.id, g.tag FROM talks t CROSS JOIN talk_tags g ON g.talk_id = t.id
 			WHERE t.conference_id = ? AND t.highlight_count > 0 AND g.tag IN (` + favouriteTags + `)
 			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`,
 			slices.Concat([]any{conferenceID}, favourites, []any{u.ID}, nargs, []any{tagRows}), sharedTag})
 	}
 	if filtered(f) { // a question narrows to its subject: any talk the team logged on it counts
-		sources = append(sources, struct {
-			query string
-			args  []any
-			fn    func(rows *sql.Rows) error
-		}{`SELECT t.id FROM talks t WHERE t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)
+		sources = append(sources, source{`SELECT t.id FROM talks t WHERE t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)
 			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID}, nargs...), countCap+1),
 			func(rows *sql.Rows) error {
 				var id int64

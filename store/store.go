@@ -322,19 +322,18 @@ func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []e
 	tx := &txn{Tx: sqlTx, stmts: &s.stmts}
 	ran := false
 	for i, r := range batch {
-		if i != skip && r.ctx.Err() == nil {
-			ran = true
-		}
 		switch {
 		case i == skip:
 			continue
 		case r.ctx.Err() != nil:
 			results[i] = r.ctx.Err()
 		case skip < 0 || len(batch) == 1: // alone, the transaction itself is the change's savepoint
+			ran = true
 			if err := r.fn(tx); err != nil {
 				return i, translate(err)
 			}
 		default:
+			ran = true
 			if results[i] = s.applyInSavepoint(ctx, tx, r); errors.Is(results[i], errBatchBroken) {
 				return -1, results[i]
 			}
