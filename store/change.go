@@ -208,8 +208,8 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		}
 
 		if c.Note != nil {
-			res, err := tx.ExecContext(ctx, `INSERT INTO notes (talk_id, user_id, text, visibility, created_at) VALUES (?, ?, ?, ?, ?)`,
-				talk.ID, c.User.ID, c.Note.Text, string(c.Note.Visibility), formatTime(now))
+			res, err := tx.ExecContext(ctx, `INSERT INTO notes (talk_id, user_id, text, visibility, created_at, fts_pending) VALUES (?, ?, ?, ?, ?, ?)`,
+				talk.ID, c.User.ID, c.Note.Text, string(c.Note.Visibility), formatTime(now), tx.indexLater(&tx.markedNotes))
 			if err != nil {
 				return fmt.Errorf("insert note: %w", err)
 			}
@@ -432,8 +432,8 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 		u.NotesRemoved = append(u.NotesRemoved, notes...)
 	}
 	for _, n := range rec.NotesDeleted {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notes (id, talk_id, user_id, text, visibility, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			n.ID, n.TalkID, n.UserID, n.Text, n.Visibility, formatTime(n.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notes (id, talk_id, user_id, text, visibility, created_at, fts_pending) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			n.ID, n.TalkID, n.UserID, n.Text, n.Visibility, formatTime(n.CreatedAt), tx.indexLater(&tx.markedNotes)); err != nil {
 			return fmt.Errorf("restore note: %w", err)
 		}
 		u.NotesRestored = append(u.NotesRestored, n.note())

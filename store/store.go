@@ -319,7 +319,7 @@ func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []e
 		return -1, fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	tx := &txn{Tx: sqlTx, stmts: &s.stmts}
+	tx := &txn{Tx: sqlTx, stmts: &s.stmts, shared: len(batch) > 1}
 	ran := false
 	for i, r := range batch {
 		switch {
@@ -341,6 +341,9 @@ func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []e
 	}
 	if !ran { // every caller gave up: nothing to commit
 		return -1, nil
+	}
+	if err := tx.indexMarked(ctx); err != nil {
+		return -1, err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return -1, fmt.Errorf("commit: %w", err)
@@ -378,6 +381,56 @@ type txn struct {
 	*sql.Tx
 	stmts  *stmtCache
 	missed []string // statements run unprepared, to prepare after commit
+	// More changes share the batch: new talks and notes are indexed at its
+	// end (indexLater), and these say whether it wrote any.
+	shared                   bool
+	markedTalks, markedNotes bool
+}
+
+// indexLater is the fts_pending of a talk or note a change inserts, and
+// notes in *marked that one was. In a batch of several changes it is 2,
+// indexed when the batch ends (migration 00010); alone, a change writes
+// each index out once either way, so its triggers index it at once.
+func (t *txn) indexLater(marked *bool) int {
+	if !t.shared {
+		return 0
+	}
+	*marked = true
+	return 2
+}
+
+// The statements that index what a batch marked (migration 00010). Each
+// INSERT … SELECT opens a savepoint, which writes out the index before it,
+// so every index gets one segment for the whole batch.
+var (
+	indexMarkedTalks = []string{
+		`INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags)
+			SELECT id, 'w' || workspace_id, title, speakers, abstract, tags FROM talks WHERE fts_pending = 2`,
+		`INSERT INTO talk_trigrams(rowid, title) SELECT id, norm_title FROM talks WHERE fts_pending = 2`,
+		`INSERT INTO talk_title_words(rowid, title) SELECT id, title FROM talks WHERE fts_pending = 2`,
+		`UPDATE talks SET fts_pending = 0 WHERE fts_pending = 2`,
+	}
+	indexMarkedNotes = []string{
+		`INSERT INTO note_fts(rowid, ws, text)
+			SELECT id, (SELECT 'w' || workspace_id FROM talks WHERE id = talk_id), text FROM notes WHERE fts_pending = 2`,
+		`UPDATE notes SET fts_pending = 0 WHERE fts_pending = 2`,
+	}
+)
+
+// indexMarked puts the talks and notes the batch marked into their
+// full-text indexes, as they are now, and clears the marks.
+func (t *txn) indexMarked(ctx context.Context) error {
+	for _, marked := range []struct {
+		any     bool
+		queries []string
+	}{{t.markedTalks, indexMarkedTalks}, {t.markedNotes, indexMarkedNotes}} {
+		for i := 0; marked.any && i < len(marked.queries); i++ {
+			if _, err := t.ExecContext(ctx, marked.queries[i]); err != nil {
+				return fmt.Errorf("index: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 func (t *txn) stmt(ctx context.Context, query string) *sql.Stmt {

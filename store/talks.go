@@ -285,8 +285,8 @@ func findOrCreateTalk(ctx context.Context, tx *txn, u talkbot.User, d talkbot.Ta
 }
 
 const insertTalkQuery = `INSERT INTO talks (id, workspace_id, conference_id, title, norm_title, speakers, event, room, day,
-	starts_at, ends_at, schedule_url, schedule_id, recording_url, links, abstract, tags, created_by, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	starts_at, ends_at, schedule_url, schedule_id, recording_url, links, abstract, tags, created_by, created_at, fts_pending)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertTalk writes a new talk (with t.ID when it is set, as undo restores
 // one) and its tags, and returns its id.
@@ -294,7 +294,7 @@ func insertTalk(ctx context.Context, tx *txn, t talkbot.Talk) (int64, error) {
 	res, err := tx.ExecContext(ctx, insertTalkQuery, nullID(t.ID),
 		t.WorkspaceID, t.ConferenceID, t.Title, talkbot.NormalizeTitle(t.Title), encodeSpeakers(t.Speakers), t.Event, t.Room, t.Day,
 		nullTime(t.StartsAt), nullTime(t.EndsAt), t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, strings.Join(t.Links, "\n"),
-		t.Abstract, strings.Join(t.Tags, " "), nullID(t.CreatedBy), formatTime(t.CreatedAt))
+		t.Abstract, strings.Join(t.Tags, " "), nullID(t.CreatedBy), formatTime(t.CreatedAt), tx.indexLater(&tx.markedTalks))
 	if err != nil {
 		return 0, fmt.Errorf("insert talk: %w", err)
 	}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/talkbot/talkbot"
+)
+
+// Talks and notes go into their search indexes at the end of their batch
+// (migration 00010). What a later change of the same batch did to them
+// must show: a talk renamed is found by its new title only, a talk or note
+// undone is found by nothing, a note edited by its new text only. One
+// change of the batch fails, so the batch runs a second time, each change
+// in a savepoint.
+func TestABatchIndexesWhatItsChangesLeft(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	user := func(name string) talkbot.User {
+		u, err := s.User(ctx, talkbot.PlatformConsole, "local", name, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	alice, bob, carol, dave := user("alice"), user("bob"), user("carol"), user("dave")
+	conf, err := s.CurrentConference(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newTalk := func(u talkbot.User, title, note string) talkbot.Change {
+		return talkbot.Change{User: u, Label: "add", NewTalk: &talkbot.Talk{ConferenceID: conf.ID, Title: title},
+			Log: talkbot.LogPatch{Status: new(talkbot.StatusAttended)}, Note: &talkbot.NoteDraft{Text: note, Visibility: talkbot.VisibilityTeam}}
+	}
+	// A fresh database numbers talks and notes from 1 in the order they
+	// are written, which lets a change name what an earlier one of the same
+	// batch creates.
+	changes := []func() error{
+		func() error {
+			_, err := s.Apply(ctx, newTalk(alice, "Zebra pipelines at scale", "kelp forests everywhere"))
+			return err
+		},
+		func() error {
+			_, err := s.Apply(ctx, talkbot.Change{User: alice, Label: "edit", TalkID: 1,
+				Talk: talkbot.TalkPatch{Title: new("Quokka pipelines at scale")}, EditNote: &talkbot.NoteEdit{NoteID: 1, Text: new("otter sightings")}})
+			return err
+		},
+		func() error {
+			_, err := s.Apply(ctx, newTalk(bob, "Ephemeral gathering", "brief encounter"))
+			return err
+		},
+		func() error { _, err := s.Undo(ctx, dave.ID); return err }, // nothing to undo: fails
+		func() error { _, err := s.Undo(ctx, bob.ID); return err },
+		func() error { _, err := s.Apply(ctx, newTalk(carol, "Kept as typed", "stays searchable")); return err },
+	}
+
+	// Hold the writer so that the changes queue up and share one batch.
+	release, holding := make(chan struct{}), make(chan struct{})
+	go s.update(ctx, func(*txn) error { close(holding); <-release; return nil })
+	<-holding
+	errs := make([]chan error, len(changes))
+	for i, change := range changes {
+		errs[i] = make(chan error, 1)
+		go func() { errs[i] <- change() }()
+		for len(s.writes) < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	for i := range changes {
+		if err := <-errs[i]; (err != nil) != (i == 3) {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+
+	talks := func(text string) []string {
+		hits, _, err := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: alice.WorkspaceID, ViewerID: alice.ID, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range hits {
+			if h.Note != nil {
+				out = append(out, "note: "+h.Note.Text)
+			} else {
+				out = append(out, h.Title)
+			}
+		}
+		return out
+	}
+	titles := func(ts []talkbot.Talk, err error) []string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Title)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		what string
+		got  []string
+		want []string
+	}{
+		{"search quokka", talks("quokka"), []string{"Quokka pipelines at scale"}},
+		{"search zebra", talks("zebra"), nil},
+		{"search ephemeral", talks("ephemeral"), nil},
+		{"search otter", talks("otter"), []string{"note: otter sightings"}},
+		{"search kelp", talks("kelp"), nil},
+		{"search brief", talks("brief"), nil},
+		{"search stays", talks("stays"), []string{"note: stays searchable"}},
+		{"titles with the words quokka pipelines", titles(s.TitlesWithWords(ctx, conf.ID, []string{"quokka", "pipelines"}, false, 5)), []string{"Quokka pipelines at scale"}},
+		{"titles with the word zebra", titles(s.TitlesWithWords(ctx, conf.ID, []string{"zebra"}, false, 5)), nil},
+		{"titles like quoka", titles(s.TitlesLike(ctx, conf.ID, []string{"quokka"}, false, 5)), []string{"Quokka pipelines at scale"}},
+		{"titles like zebra", titles(s.TitlesLike(ctx, conf.ID, []string{"zebra"}, false, 5)), nil},
+		{"titles like ephemeral", titles(s.TitlesLike(ctx, conf.ID, []string{"ephemeral"}, false, 5)), nil},
+		{"title candidates kept", titles(s.TitleCandidates(ctx, conf.ID, "kept typed", 5)), []string{"Kept as typed"}},
+	} {
+		if !slices.Equal(tc.got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.what, tc.got, tc.want)
+		}
+	}
+	for _, table := range []string{"talks", "notes"} {
+		var marked int
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE fts_pending != 0`).Scan(&marked); err != nil || marked != 0 {
+			t.Errorf("%s still marked for indexing: %d (%v)", table, marked, err)
+		}
+	}
+	for _, index := range []string{"talk_fts", "talk_trigrams", "talk_title_words", "note_fts"} {
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO `+index+`(`+index+`) VALUES ('integrity-check')`); err != nil {
+			t.Errorf("%s: %v", index, err)
+		}
+	}
+}
