@@ -124,10 +124,15 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Talk, changed = patched, true
 		}
 
-		old, err := getLog(ctx, tx, c.User.ID, talk.ID)
-		exists := err == nil
-		if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
-			return err
+		// A talk this change created has no log or presentation to read yet.
+		var old talkbot.Log
+		exists := false
+		if !out.Created {
+			old, err = getLog(ctx, tx, c.User.ID, talk.ID)
+			exists = err == nil
+			if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+				return err
+			}
 		}
 		switch {
 		case c.DeleteLog:
@@ -173,9 +178,11 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Log = old
 		}
 
-		pres, presented, err := presentation(ctx, tx, c.User.ID, talk.ID)
-		if err != nil {
-			return err
+		pres, presented := talkbot.Presentation{UserID: c.User.ID, TalkID: talk.ID}, false
+		if !out.Created {
+			if pres, presented, err = presentation(ctx, tx, c.User.ID, talk.ID); err != nil {
+				return err
+			}
 		}
 		switch {
 		case c.DeleteLog && presented:
