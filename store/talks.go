@@ -210,9 +210,10 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 		return nil, nil
 	}
 	// talk_title_words holds titles alone, so a prefix merges the words of
-	// titles only, not of every abstract as talk_fts's `title:` would. Its
-	// triggers index every talk as it is written, an import's too, so this
-	// read needs no wait for an import's indexing (awaitIndex).
+	// titles only, not of every abstract as talk_fts's `title:` would. Every
+	// talk is in it when the transaction that writes it commits, an
+	// import's too, so this read needs no wait for an import's indexing
+	// (awaitIndex).
 	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
 		WHERE talk_title_words MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
 	if err != nil {
