@@ -124,7 +124,9 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Talk, changed = patched, true
 		}
 
-		// A talk this change created has no log or presentation to read yet.
+		// A talk this change created has no log or presentation to read yet:
+		// talk ids are AUTOINCREMENT, never reused, and what refers to a
+		// talk cascades on its delete.
 		var old talkbot.Log
 		exists := false
 		if !out.Created {

@@ -342,6 +342,8 @@ func (s *Store) runBatch(ctx context.Context, batch []*writeRequest, results []e
 	if !ran { // every caller gave up: nothing to commit
 		return -1, nil
 	}
+	// Indexing fails only as the transaction does (I/O, a full disk), so
+	// its error is every change's, with no second run.
 	if err := tx.indexMarked(ctx); err != nil {
 		return -1, err
 	}
@@ -412,7 +414,7 @@ var (
 	}
 	indexMarkedNotes = []string{
 		`INSERT INTO note_fts(rowid, ws, text)
-			SELECT id, (SELECT 'w' || workspace_id FROM talks WHERE id = talk_id), text FROM notes WHERE fts_pending = 2`,
+			SELECT n.id, (SELECT 'w' || t.workspace_id FROM talks t WHERE t.id = n.talk_id), n.text FROM notes n WHERE n.fts_pending = 2`,
 		`UPDATE notes SET fts_pending = 0 WHERE fts_pending = 2`,
 	}
 )

@@ -1,15 +1,17 @@
 -- +goose Up
--- A talk or note a change writes goes into its full-text indexes at the end
--- of the change's batch, in the same transaction, not by a trigger as it is
--- inserted. FTS5 writes its pending terms out as a new segment whenever a
--- statement opens a savepoint, and every later statement of the batch that
--- fires a trigger does (a log's counters, a note's own index): indexed by
--- triggers, a batch of eight new talks wrote 24 segments; indexed at the
--- end, it writes three. The store inserts such rows with fts_pending = 2,
--- which the triggers below skip, then indexes what the batch left marked
--- and clears the mark before it commits (store.go, indexAtCommit), so no
--- committed row is ever marked 2. A row updated or deleted in the batch
--- after its insert is indexed as it is at the end, or not at all.
+-- When several changes share a write batch, a talk or note one of them
+-- inserts goes into its full-text indexes at the end of the batch, in the
+-- same transaction, not by a trigger as it is inserted. FTS5 writes its
+-- pending terms out as a new segment whenever a statement opens a
+-- savepoint, and every later statement of the batch that fires a trigger
+-- does (a log's counters, a note's own index): indexed by triggers, a
+-- batch of eight new talks wrote 24 segments; indexed at the end, three.
+-- The store inserts such rows with fts_pending = 2, which the triggers
+-- below skip, then indexes what the batch left marked and clears the mark
+-- before it commits (txn.indexMarked in store.go), so no committed row is
+-- ever marked 2. A row updated or deleted in the batch after its insert is
+-- indexed as it is at the end, or not at all. A change alone in its batch
+-- inserts with 0 and its triggers index it, as before.
 CREATE INDEX talks_fts_at_commit ON talks(id) WHERE fts_pending = 2;
 ALTER TABLE notes ADD COLUMN fts_pending INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX notes_fts_at_commit ON notes(id) WHERE fts_pending = 2;
@@ -55,6 +57,8 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+-- No committed row is marked 2, so there is nothing left to index here
+-- (00009's Down indexes the imports still marked 1).
 DROP TRIGGER notes_fts_update;
 DROP TRIGGER notes_fts_delete;
 DROP TRIGGER notes_fts_insert;
