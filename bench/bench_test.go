@@ -29,6 +29,7 @@ import (
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/bench/benchdb"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/schedule"
 	"github.com/talkbot/talkbot/store"
 	"github.com/talkbot/talkbot/store/storegen"
 )
@@ -297,6 +298,44 @@ func BenchmarkAddNewWord(b *testing.B) {
 		w := lettersOf(f.adds.Add(1))
 		return f.request(n, fmt.Sprintf("add Scaling Bench Workloads Without Tears, Take %s 4/5 #bench -- the demo of take %s was great", w, w))
 	}, startsWith("Logged new talk"))
+}
+
+// BenchmarkAddRealTitle logs the talks of a real schedule (KubeCon EU 2026,
+// ../shared/data) by title, as people type them into the log: none is in
+// the generated database, and few have a number to tell at once that they
+// are new, so the typo search runs its stages for most. Titles holding
+// "Day:" ("Agentics Day: MCP + Agents") are left out: `day:` reads as the
+// day option there and the bot asks for its value. Past the schedule's
+// 580 titles, they come round again with a new word at their end.
+func BenchmarkAddRealTitle(b *testing.B) {
+	data, err := os.ReadFile("../../shared/data/kubecon_eu_2026_sched_all.ics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	sched, err := schedule.Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var titles []string
+	for _, s := range sched.Sessions {
+		if !strings.Contains(strings.ToLower(s.Title), "day:") && !slices.Contains(titles, s.Title) {
+			titles = append(titles, s.Title)
+		}
+	}
+	f := setup(b)
+	next := func(n int64) commands.Request {
+		t := titles[n%int64(len(titles))]
+		if round := n / int64(len(titles)); round > 0 {
+			t += " " + lettersOf(round)
+		}
+		return f.request(n, "add "+t+" 4/5")
+	}
+	measure(b, f, next, func(rep commands.Reply) error {
+		if !strings.HasPrefix(rep.Text(), "Logged") && !strings.HasPrefix(rep.Text(), "Several talks match") {
+			return fmt.Errorf("want it logged or asked back, got: %s", rep.Text())
+		}
+		return nil
+	})
 }
 
 // lettersOf spells n as a word no generated title holds ("zqxaa", "zqxbb",
