@@ -306,7 +306,7 @@ func BenchmarkAddNewWord(b *testing.B) {
 // are new, so the typo search runs its stages for most. Titles holding
 // "Day:" ("Agentics Day: MCP + Agents") are left out: `day:` reads as the
 // day option there and the bot asks for its value. Past the schedule's
-// 580 titles, they come round again with a new word at their end.
+// titles, they come round again with a new word at their end.
 func BenchmarkAddRealTitle(b *testing.B) {
 	data, err := os.ReadFile("../../shared/data/kubecon_eu_2026_sched_all.ics")
 	if err != nil {

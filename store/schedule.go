@@ -114,16 +114,14 @@ func (s *Store) indexPending(done chan struct{}) {
 			var n int64
 			err := s.update(context.Background(), func(tx *txn) error {
 				ctx := context.Background()
-				r, err := tx.ExecContext(ctx, `INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags)
-					SELECT id, 'w' || workspace_id, title, speakers, abstract, tags FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				r, err := tx.ExecContext(ctx, indexTalkText+`fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
 				if err != nil {
 					return fmt.Errorf("index talks: %w", err)
 				}
 				if n, err = r.RowsAffected(); err != nil || n == 0 {
 					return err
 				}
-				_, err = tx.ExecContext(ctx, `INSERT INTO talk_trigrams(rowid, title)
-					SELECT id, norm_title FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				_, err = tx.ExecContext(ctx, indexTalkTrigrams+`fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
 				if err != nil {
 					return fmt.Errorf("index talks: %w", err)
 				}

@@ -401,14 +401,20 @@ func (t *txn) indexLater(marked *bool) int {
 	return 2
 }
 
+// What of a talk goes into talk_fts and talk_trigrams, for the talks a
+// WHERE picks: here for a batch's marks, in schedule.go for an import's.
+const (
+	indexTalkText     = `INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags) SELECT id, 'w' || workspace_id, title, speakers, abstract, tags FROM talks WHERE `
+	indexTalkTrigrams = `INSERT INTO talk_trigrams(rowid, title) SELECT id, norm_title FROM talks WHERE `
+)
+
 // The statements that index what a batch marked (migration 00010). Each
 // INSERT … SELECT opens a savepoint, which writes out the index before it,
 // so every index gets one segment for the whole batch.
 var (
 	indexMarkedTalks = []string{
-		`INSERT INTO talk_fts(rowid, ws, title, speakers, abstract, tags)
-			SELECT id, 'w' || workspace_id, title, speakers, abstract, tags FROM talks WHERE fts_pending = 2`,
-		`INSERT INTO talk_trigrams(rowid, title) SELECT id, norm_title FROM talks WHERE fts_pending = 2`,
+		indexTalkText + `fts_pending = 2`,
+		indexTalkTrigrams + `fts_pending = 2`,
 		`INSERT INTO talk_title_words(rowid, title) SELECT id, title FROM talks WHERE fts_pending = 2`,
 		`UPDATE talks SET fts_pending = 0 WHERE fts_pending = 2`,
 	}
@@ -422,14 +428,16 @@ var (
 // indexMarked puts the talks and notes the batch marked into their
 // full-text indexes, as they are now, and clears the marks.
 func (t *txn) indexMarked(ctx context.Context) error {
-	for _, marked := range []struct {
-		any     bool
-		queries []string
-	}{{t.markedTalks, indexMarkedTalks}, {t.markedNotes, indexMarkedNotes}} {
-		for i := 0; marked.any && i < len(marked.queries); i++ {
-			if _, err := t.ExecContext(ctx, marked.queries[i]); err != nil {
-				return fmt.Errorf("index: %w", err)
-			}
+	var queries []string
+	if t.markedTalks {
+		queries = append(queries, indexMarkedTalks...)
+	}
+	if t.markedNotes {
+		queries = append(queries, indexMarkedNotes...)
+	}
+	for _, q := range queries {
+		if _, err := t.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index: %w", err)
 		}
 	}
 	return nil
