@@ -22,12 +22,16 @@ import (
 // checkpoint of the few pages written since the last background pass, after
 // which the next write starts the WAL from its beginning again.
 const (
-	// restartFrames is the WAL length (pages) at which the committer restarts it.
-	restartFrames = 4000
+	// restartFrames is the WAL length (pages) at which the committer
+	// restarts it: 64 MB of WAL on disk at most. A restart holds up writes
+	// for an fsync of the database file, 15-22 ms under load whatever the
+	// WAL's length, so a short WAL pays it often: at 4,000 pages it took a
+	// sixth of the writer's time under steady rates (BENCHMARKS.md).
+	restartFrames = 16000
 	// backstopFrames is where the writer checkpoints in its commits, as
 	// SQLite does by default, should restarts keep failing (a reader that
 	// holds an old snapshot for long).
-	backstopFrames = 4 * restartFrames
+	backstopFrames = 2 * restartFrames
 	// checkpointPause spaces background passes, so a busy store's pass
 	// covers many commits (each pass ends in an fsync).
 	checkpointPause = 20 * time.Millisecond
