@@ -41,6 +41,35 @@ func getLog(ctx context.Context, q queryer, userID, talkID int64) (talkbot.Log, 
 	return l, nil
 }
 
+// logAndPresentation reads the user's log and presentation of a talk, either
+// of which may be missing, in one statement: on the single writer's path
+// each statement costs as much again in database/sql and cgo as in SQLite.
+func logAndPresentation(ctx context.Context, tx *txn, userID, talkID int64) (talkbot.Log, bool, talkbot.Presentation, bool, error) {
+	var l struct {
+		userID, talkID, watchLater, watched, rating, starred sql.NullInt64
+		status, reason, logged, updated                      sql.NullString
+	}
+	var slides, created sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT `+logColumns+`, p.slides_url, p.created_at
+		FROM (SELECT ? AS user_id, ? AS talk_id) k
+		LEFT JOIN logs l ON l.user_id = k.user_id AND l.talk_id = k.talk_id
+		LEFT JOIN presentations p ON p.user_id = k.user_id AND p.talk_id = k.talk_id`, userID, talkID).
+		Scan(&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated, &slides, &created)
+	log, pres := talkbot.Log{}, talkbot.Presentation{UserID: userID, TalkID: talkID}
+	if err != nil {
+		return log, false, pres, false, fmt.Errorf("get log and presentation: %w", err)
+	}
+	if l.userID.Valid {
+		log = talkbot.Log{UserID: l.userID.Int64, TalkID: l.talkID.Int64, Reason: l.reason.String, WatchLater: l.watchLater.Int64 != 0,
+			Watched: l.watched.Int64 != 0, Rating: int(l.rating.Int64), Starred: l.starred.Int64 != 0}
+		finishLog(&log, l.status.String, l.logged.String, l.updated.String)
+	}
+	if created.Valid {
+		pres.SlidesURL, pres.CreatedAt = slides.String, parseTime(created.String)
+	}
+	return log, l.userID.Valid, pres, created.Valid, nil
+}
+
 func putLog(ctx context.Context, tx *txn, l talkbot.Log) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO logs (user_id, talk_id, status, reason, watch_later, watched, rating, starred, logged_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -129,10 +158,9 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		// talk cascades on its delete.
 		var old talkbot.Log
 		exists := false
+		pres, presented := talkbot.Presentation{UserID: c.User.ID, TalkID: talk.ID}, false
 		if !out.Created {
-			old, err = getLog(ctx, tx, c.User.ID, talk.ID)
-			exists = err == nil
-			if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+			if old, exists, pres, presented, err = logAndPresentation(ctx, tx, c.User.ID, talk.ID); err != nil {
 				return err
 			}
 		}
@@ -180,12 +208,6 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Log = old
 		}
 
-		pres, presented := talkbot.Presentation{UserID: c.User.ID, TalkID: talk.ID}, false
-		if !out.Created {
-			if pres, presented, err = presentation(ctx, tx, c.User.ID, talk.ID); err != nil {
-				return err
-			}
-		}
 		switch {
 		case c.DeleteLog && presented:
 			if _, err := tx.ExecContext(ctx, `DELETE FROM presentations WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
@@ -264,8 +286,10 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				rec.TalkDeleted = toUndoTalk(talk)
 				out.TalkDeleted = true
 			}
-		} else if _, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = ? WHERE id = ?`, talk.ID, c.User.ID); err != nil {
-			return fmt.Errorf("touch talk: %w", err)
+		} else if rec.LastTalkBefore != talk.ID { // most commands follow up on the talk before: no write then
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = ? WHERE id = ?`, talk.ID, c.User.ID); err != nil {
+				return fmt.Errorf("touch talk: %w", err)
+			}
 		}
 		if !changed {
 			out.Unchanged = true
