@@ -23,7 +23,7 @@ import (
 // which the next write starts the WAL from its beginning again.
 const (
 	// restartFrames is the WAL length (pages) at which the committer
-	// restarts it: 64 MB of WAL on disk at most. A restart holds up writes
+	// restarts it: 64 MB of WAL on disk under steady writes. A restart holds up writes
 	// for an fsync of the database file, 15-22 ms under load whatever the
 	// WAL's length, so a short WAL pays it often: at 4,000 pages it took a
 	// sixth of the writer's time under steady rates (BENCHMARKS.md).
