@@ -49,6 +49,7 @@ type checkpointer struct {
 	kick     chan struct{} // a commit happened (capacity 1)
 	restart  atomic.Bool   // the WAL is long and copied: the committer's turn
 	holdOff  atomic.Int64  // no restart before this time (Unix ns): one just failed
+	restarts atomic.Int64  // restarts that went through
 	frames   int           // restartFrames; tests shorten it
 	stop     chan struct{}
 	finished chan struct{}
@@ -144,4 +145,7 @@ func (s *Store) restartWAL(ctx context.Context) {
 		return
 	}
 	done = err == nil && busy == 0
+	if done {
+		s.ckpt.restarts.Add(1)
+	}
 }

@@ -75,10 +75,16 @@ func TestTheWALStaysShortUnderSteadyWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The changes write some 20,000 pages. Never restarted, the WAL grows
-	// until the writer's backstop checkpoints; restarted, it holds what a
-	// background pass and its pause let through (a few thousand pages at
-	// this test's pace, on a database small enough to write that fast).
+	// SQLite starts the WAL over by itself whenever a background pass
+	// happens to catch up between two commits, so the file's size alone
+	// cannot tell whether the committer's restarts work: without them it
+	// reached 4,000-9,000 pages here, with them 1,200-4,300 (a restart
+	// that meets a reader waits a while before the next). So the test
+	// counts the restarts, and the size only has to stay well short of
+	// the writer's backstop.
+	if n := s.ckpt.restarts.Load(); n == 0 {
+		t.Errorf("the committer never restarted the WAL")
+	}
 	if pages := fi.Size() / 4096; pages > backstopFrames/3 {
 		t.Errorf("the WAL grew to %d pages under steady writes; restarts should keep it near %d", pages, frames)
 	}
