@@ -20,6 +20,31 @@ func logDest(l *talkbot.Log, status, logged, updated *string) []any {
 	return []any{&l.UserID, &l.TalkID, status, &l.Reason, &l.WatchLater, &l.Watched, &l.Rating, &l.Starred, logged, updated}
 }
 
+// nullableLog scans logColumns where the log may be missing (a LEFT JOIN).
+// Null* rather than pointers: a pointer is an allocation a column, ten a row.
+type nullableLog struct {
+	userID, talkID, watchLater, watched, rating, starred sql.NullInt64
+	status, reason, logged, updated                      sql.NullString
+}
+
+// dest is the scan destinations of the columns before logColumns, then its own.
+func (n *nullableLog) dest(before ...any) []any {
+	d := make([]any, 0, len(before)+10)
+	return append(append(d, before...),
+		&n.userID, &n.talkID, &n.status, &n.reason, &n.watchLater, &n.watched, &n.rating, &n.starred, &n.logged, &n.updated)
+}
+
+// log is the scanned log, and whether there was one.
+func (n *nullableLog) log() (talkbot.Log, bool) {
+	if !n.userID.Valid {
+		return talkbot.Log{}, false
+	}
+	l := talkbot.Log{UserID: n.userID.Int64, TalkID: n.talkID.Int64, Reason: n.reason.String, WatchLater: n.watchLater.Int64 != 0,
+		Watched: n.watched.Int64 != 0, Rating: int(n.rating.Int64), Starred: n.starred.Int64 != 0}
+	finishLog(&l, n.status.String, n.logged.String, n.updated.String)
+	return l, true
+}
+
 func finishLog(l *talkbot.Log, status, logged, updated string) {
 	l.Status = talkbot.Status(status)
 	l.LoggedAt = parseTime(logged)
@@ -45,29 +70,22 @@ func getLog(ctx context.Context, q queryer, userID, talkID int64) (talkbot.Log, 
 // of which may be missing, in one statement: on the single writer's path
 // each statement costs as much again in database/sql and cgo as in SQLite.
 func logAndPresentation(ctx context.Context, tx *txn, userID, talkID int64) (talkbot.Log, bool, talkbot.Presentation, bool, error) {
-	var l struct {
-		userID, talkID, watchLater, watched, rating, starred sql.NullInt64
-		status, reason, logged, updated                      sql.NullString
-	}
+	var l nullableLog
 	var slides, created sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT `+logColumns+`, p.slides_url, p.created_at
 		FROM (SELECT ? AS user_id, ? AS talk_id) k
 		LEFT JOIN logs l ON l.user_id = k.user_id AND l.talk_id = k.talk_id
 		LEFT JOIN presentations p ON p.user_id = k.user_id AND p.talk_id = k.talk_id`, userID, talkID).
-		Scan(&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated, &slides, &created)
-	log, pres := talkbot.Log{}, talkbot.Presentation{UserID: userID, TalkID: talkID}
+		Scan(append(l.dest(), &slides, &created)...) // logColumns come first
+	pres := talkbot.Presentation{UserID: userID, TalkID: talkID}
 	if err != nil {
-		return log, false, pres, false, fmt.Errorf("get log and presentation: %w", err)
+		return talkbot.Log{}, false, pres, false, fmt.Errorf("get log and presentation: %w", err)
 	}
-	if l.userID.Valid {
-		log = talkbot.Log{UserID: l.userID.Int64, TalkID: l.talkID.Int64, Reason: l.reason.String, WatchLater: l.watchLater.Int64 != 0,
-			Watched: l.watched.Int64 != 0, Rating: int(l.rating.Int64), Starred: l.starred.Int64 != 0}
-		finishLog(&log, l.status.String, l.logged.String, l.updated.String)
-	}
+	log, logged := l.log()
 	if created.Valid {
 		pres.SlidesURL, pres.CreatedAt = slides.String, parseTime(created.String)
 	}
-	return log, l.userID.Valid, pres, created.Valid, nil
+	return log, logged, pres, created.Valid, nil
 }
 
 func putLog(ctx context.Context, tx *txn, l talkbot.Log) error {

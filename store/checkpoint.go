@@ -23,10 +23,10 @@ import (
 // which the next write starts the WAL from its beginning again.
 const (
 	// restartFrames is the WAL length (pages) at which the committer
-	// restarts it: 64 MB of WAL on disk under steady writes. A restart holds up writes
-	// for an fsync of the database file, 15-22 ms under load whatever the
-	// WAL's length, so a short WAL pays it often: at 4,000 pages it took a
-	// sixth of the writer's time under steady rates (BENCHMARKS.md).
+	// restarts it: 64 MB of WAL on disk under steady writes. A restart
+	// holds up writes for an fsync of the database file, 15-22 ms under
+	// load whatever the WAL's length, so a short WAL pays it often: at
+	// 4,000 pages it took a sixth of the writer's time (BENCHMARKS.md).
 	restartFrames = 16000
 	// backstopFrames is where the writer checkpoints in its commits, as
 	// SQLite does by default, should restarts keep failing (a reader that

@@ -50,23 +50,13 @@ func summariesFrom(ctx context.Context, q queryer, scan func(row interface{ Scan
 	var out []talkbot.TalkSummary
 	for rows.Next() {
 		var ts talkbot.TalkSummary
-		// Null* rather than pointers: a pointer is an allocation a column,
-		// ten a row.
-		var l struct {
-			userID, talkID, watchLater, watched, rating, starred sql.NullInt64
-			status, reason, logged, updated                      sql.NullString
-		}
-		t, err := scan(rows, &ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount,
-			&l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated)
+		var l nullableLog
+		t, err := scan(rows, l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount)...)
 		if err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
 		}
 		ts.Talk = t
-		if l.userID.Valid {
-			ts.Log = talkbot.Log{UserID: l.userID.Int64, TalkID: l.talkID.Int64, Reason: l.reason.String, WatchLater: l.watchLater.Int64 != 0,
-				Watched: l.watched.Int64 != 0, Rating: int(l.rating.Int64), Starred: l.starred.Int64 != 0}
-			finishLog(&ts.Log, l.status.String, l.logged.String, l.updated.String)
-		}
+		ts.Log, _ = l.log()
 		out = append(out, ts)
 	}
 	return out, rows.Err()

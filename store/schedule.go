@@ -726,20 +726,13 @@ func (s *Store) ScheduleSessions(ctx context.Context, q talkbot.ScheduleQuery) (
 	index := map[int64]int{}
 	for rows.Next() {
 		var st talkbot.ScheduledTalk
-		var l struct {
-			userID, talkID, watchLater, watched, rating, starred sql.NullInt64
-			status, reason, logged, updated                      sql.NullString
-		}
-		t, err := scanTalk(rows, &l.userID, &l.talkID, &l.status, &l.reason, &l.watchLater, &l.watched, &l.rating, &l.starred, &l.logged, &l.updated)
+		var l nullableLog
+		t, err := scanTalk(rows, l.dest()...)
 		if err != nil {
 			return nil, total, fmt.Errorf("scan session: %w", err)
 		}
 		st.Talk = t
-		if l.userID.Valid {
-			st.Log = talkbot.Log{UserID: l.userID.Int64, TalkID: l.talkID.Int64, Reason: l.reason.String, WatchLater: l.watchLater.Int64 != 0,
-				Watched: l.watched.Int64 != 0, Rating: int(l.rating.Int64), Starred: l.starred.Int64 != 0}
-			finishLog(&st.Log, l.status.String, l.logged.String, l.updated.String)
-		}
+		st.Log, _ = l.log()
 		index[t.ID] = len(out)
 		out = append(out, st)
 	}
