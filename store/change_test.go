@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -173,5 +174,84 @@ func TestOnlyUniqueViolationsAreConflicts(t *testing.T) {
 	}
 	if _, err := s.CreateConference(ctx, a, talkbot.Conference{Name: "dup", Timezone: "UTC"}, true); talkbot.ErrorCode(err) != talkbot.ECONFLICT {
 		t.Errorf("a second conference of that name: %v, want a conflict", err)
+	}
+}
+
+// TestUndoWalksBackTheKeptStepsOfEachUser: undo takes back a user's own last
+// changes, newest first, as far as the history keeps (50 steps), whatever
+// another user did in between; a change after an undo is undone next.
+func TestUndoWalksBackTheKeptStepsOfEachUser(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	talk := addTalk(t, s, a, "Cilium at scale", talkbot.LogPatch{}, nil).Talk
+	addTalk(t, s, b, "KEDA in production", talkbot.LogPatch{}, nil)
+	const changes, kept = 60, 50
+	for i := range changes {
+		if _, err := s.Apply(ctx, talkbot.Change{User: a, Label: fmt.Sprintf("rate %d", i), TalkID: talk.ID,
+			Log: talkbot.LogPatch{Rating: ptr(i%5 + 1)}}); err != nil {
+			t.Fatal(err)
+		}
+		if i == changes/2 {
+			if _, err := s.Apply(ctx, talkbot.Change{User: b, Label: "star", TalkID: talk.ID, Log: talkbot.LogPatch{Starred: ptr(true)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	u, err := s.Undo(ctx, a.ID)
+	if err != nil || u.Label != fmt.Sprintf("rate %d", changes-1) {
+		t.Fatalf("alice's first undo = %q, %v; want her last rating", u.Label, err)
+	}
+	if _, err := s.Apply(ctx, talkbot.Change{User: a, Label: "want", TalkID: talk.ID, Log: talkbot.LogPatch{WatchLater: ptr(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range kept {
+		want := "want"
+		if i > 0 {
+			want = fmt.Sprintf("rate %d", changes-1-i)
+		}
+		u, err := s.Undo(ctx, a.ID)
+		if err != nil || u.Label != want {
+			t.Fatalf("alice's undo %d = %q, %v; want %q", i+2, u.Label, err, want)
+		}
+	}
+	if u, err := s.Undo(ctx, a.ID); !errors.Is(err, talkbot.ErrNoUndo) {
+		t.Errorf("undo past the kept steps took back %q, %v; want nothing left", u.Label, err)
+	}
+	for _, want := range []string{"star", "add"} {
+		if u, err := s.Undo(ctx, b.ID); err != nil || u.Label != want {
+			t.Errorf("bob's undo = %q, %v; want %q", u.Label, err, want)
+		}
+	}
+}
+
+// TestForgottenUserLeavesNoHistory: undo steps carry what was changed, a
+// deleted note's text among it, so forgetting a user deletes them too.
+func TestForgottenUserLeavesNoHistory(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	out := addTalk(t, s, a, "KEDA", talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "my private thoughts", Visibility: talkbot.VisibilityPrivate})
+	if _, err := s.Apply(ctx, talkbot.Change{User: a, Label: "delete", TalkID: out.Talk.ID, DeleteLog: true}); err != nil {
+		t.Fatal(err)
+	}
+	addTalk(t, s, b, "KEDA", talkbot.LogPatch{}, nil)
+	if _, err := s.ForgetUser(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var left, others int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM history WHERE payload LIKE '%private thoughts%' OR user_id = ?`, a.ID).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM history WHERE user_id = ?`, b.ID).Scan(&others); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 || others != 1 {
+		t.Errorf("after forgetting alice: %d of her undo steps left, %d of bob's; want 0 and 1", left, others)
 	}
 }
