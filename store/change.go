@@ -11,8 +11,8 @@ import (
 	"github.com/talkbot/talkbot"
 )
 
-// historyDepth is how many changes per user undo can walk back.
-const historyDepth = 50
+// HistoryDepth is how many changes per user undo can walk back.
+const HistoryDepth = 50
 
 const logColumns = `l.user_id, l.talk_id, l.status, l.reason, l.watch_later, l.watched, l.rating, l.starred, l.logged_at, l.updated_at`
 
@@ -390,7 +390,7 @@ func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec u
 		return fmt.Errorf("insert history: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE user_id = ? AND id <= (
-		SELECT id FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`, userID, userID, historyDepth)
+		SELECT id FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`, userID, userID, HistoryDepth)
 	if err != nil {
 		return fmt.Errorf("prune history: %w", err)
 	}

@@ -5,6 +5,7 @@ package storegen
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,6 +98,7 @@ func Generate(ctx context.Context, path string, g Options) error {
 		{"logs", func() int { return len(gen.logs) }, gen.loadLogs},
 		{"recommendations", func() int { return g.Recommendations }, gen.loadRecommendations},
 		{"notes", func() int { return g.Notes }, gen.loadNotes},
+		{"history", func() int { return len(gen.users) * store.HistoryDepth }, gen.loadHistory},
 	}
 	start := time.Now()
 	for _, p := range phases {
@@ -169,6 +171,7 @@ type genTalk struct {
 type genLog struct {
 	user, talk int32 // indexes into users and talks
 	at         time.Time
+	rating     int
 }
 
 func newGenerator(g Options) *generator {
@@ -371,7 +374,7 @@ func (gen *generator) loadLogs(ctx context.Context, conn *sql.Conn) error {
 		for _, ti := range perUser[u] {
 			t := gen.talks[ti]
 			l := gen.log(t)
-			res := genLog{user: int32(u), talk: ti, at: l.LoggedAt}
+			res := genLog{user: int32(u), talk: ti, at: l.LoggedAt, rating: l.Rating}
 			if _, err := st[0].ExecContext(ctx, gen.users[u].id, t.id, string(l.Status), l.Reason, boolInt(l.WatchLater),
 				boolInt(l.Watched), l.Rating, boolInt(l.Starred), formatTime(l.LoggedAt), formatTime(l.UpdatedAt)); err != nil {
 				return fmt.Errorf("insert log: %w", err)
@@ -451,6 +454,49 @@ func (gen *generator) loadNotes(ctx context.Context, conn *sql.Conn) error {
 		at := l.at.Add(time.Duration(gen.rng.IntN(6*60)) * time.Minute)
 		if _, err := st[0].ExecContext(ctx, gen.talks[l.talk].id, u.id, gen.note(), string(vis), formatTime(at)); err != nil {
 			return fmt.Errorf("insert note: %w", err)
+		}
+		return nil
+	})
+}
+
+// loadHistory gives every user a full undo history, as a conference week
+// leaves it (a user's logs and notes are a hundred changes and more): the
+// last store.HistoryDepth steps, each a rating of one of their talks, in
+// the store's own record format, so undo takes them back, and all users'
+// steps in the order of their times, as the store appends them.
+func (gen *generator) loadHistory(ctx context.Context, conn *sql.Conn) error {
+	byUser := make([][]genLog, len(gen.users))
+	for _, l := range gen.logs {
+		byUser[l.user] = append(byUser[l.user], l)
+	}
+	type step struct {
+		log genLog
+		at  time.Time
+	}
+	steps := make([]step, 0, len(gen.users)*store.HistoryDepth)
+	for _, logs := range byUser {
+		for i := range store.HistoryDepth {
+			l := logs[i%len(logs)]
+			steps = append(steps, step{log: l, at: l.at.Add(time.Duration(i/len(logs)*90+gen.rng.IntN(60)) * time.Minute)})
+		}
+	}
+	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
+	return batches(ctx, conn, len(steps), generateBatch, []string{
+		`INSERT INTO history (user_id, label, payload, created_at) VALUES (?, 'rate', ?, ?)`,
+	}, func(i int, st []*sql.Stmt) error {
+		s := steps[i]
+		user, talk := gen.users[s.log.user].id, gen.talks[s.log.talk].id
+		log := func(rating int, updated time.Time) map[string]any {
+			return map[string]any{"UserID": user, "TalkID": talk, "Status": talkbot.StatusAttended, "Reason": "",
+				"WatchLater": false, "Watched": false, "Rating": rating, "Starred": false, "LoggedAt": s.log.at, "UpdatedAt": updated}
+		}
+		payload, err := json.Marshal(map[string]any{"talk_id": talk, "log_touched": true,
+			"log_before": log(max(1, s.log.rating-1), s.log.at), "log_after": log(max(1, s.log.rating), s.at), "last_talk_before": talk})
+		if err != nil {
+			return err
+		}
+		if _, err := st[0].ExecContext(ctx, user, string(payload), formatTime(s.at)); err != nil {
+			return fmt.Errorf("insert history: %w", err)
 		}
 		return nil
 	})

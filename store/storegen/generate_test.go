@@ -260,3 +260,26 @@ func TestGenerateRefusesAnExistingWorkspace(t *testing.T) {
 		t.Errorf("after the failed run there are %d talks, want %d", got, smallGeneration.Talks)
 	}
 }
+
+// TestGeneratedHistoryUndoes: every user has a full undo history, in the
+// records the store writes, so undo takes back a user's last rating.
+func TestGeneratedHistoryUndoes(t *testing.T) {
+	ctx := context.Background()
+	g := smallGeneration
+	s := genTestStore(t, g)
+	if got, want := genCount(t, s, `SELECT COUNT(*) FROM history`), g.Users*store.HistoryDepth; got != want {
+		t.Errorf("%d undo steps, want %d", got, want)
+	}
+	u, err := s.User(ctx, g.Platform, g.Workspace, UserID(3), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	undone, err := s.Undo(ctx, u.ID)
+	if err != nil || undone.Label != "rate" || undone.LogBefore == nil {
+		t.Fatalf("undo = %+v, %v; want a rating taken back", undone, err)
+	}
+	l, err := s.UserLog(ctx, u.ID, undone.Talk.ID)
+	if err != nil || l.Rating != undone.LogBefore.Rating {
+		t.Errorf("log after undo = %+v, %v; want rating %d", l, err, undone.LogBefore.Rating)
+	}
+}
