@@ -54,10 +54,10 @@ const generateCacheKiB = 256 << 10
 // benchmarks and load tests: talks with titles, speakers, abstracts, tags and
 // slots; users; logs with a realistic mix of attended, missed and watch-later,
 // skewed ratings and stars, most of them on a few popular talks; team and
-// private notes; recommendations; and full undo histories. Rows go through the real tables, so the
-// triggers keep full-text search and the highlight counters right. The same
-// options and seed always produce the same data. In a fresh database, users
-// get ids 1…Users and talks ids 1…Talks.
+// private notes; recommendations; and full undo histories. Rows go through
+// the real tables, so the triggers keep full-text search and the highlight
+// counters right. The same options and seed always produce the same data. In
+// a fresh database, users get ids 1…Users and talks ids 1…Talks.
 func Generate(ctx context.Context, path string, g Options) error {
 	if err := g.fill(); err != nil {
 		return fmt.Errorf("generate: %w", err)
