@@ -134,6 +134,15 @@ func (u *undoTalk) talk() talkbot.Talk {
 	return t
 }
 
+// LogStepPayload is the undo step of a change that took a user's log of a
+// known talk from before to after, as the store records it: for generators
+// of benchmark and test data (storegen), which load histories in bulk.
+func LogStepPayload(before, after talkbot.Log, lastTalkBefore int64) (string, error) {
+	b, err := json.Marshal(undoRecord{TalkID: after.TalkID, LogTouched: true, LogBefore: toUndoLog(before),
+		LogAfter: toUndoLog(after), LastTalkBefore: lastTalkBefore})
+	return string(b), err
+}
+
 func toUndoLog(l talkbot.Log) *undoLog {
 	return &undoLog{UserID: l.UserID, TalkID: l.TalkID, Status: string(l.Status), Reason: l.Reason, WatchLater: l.WatchLater,
 		Watched: l.Watched, Rating: l.Rating, Starred: l.Starred, LoggedAt: l.LoggedAt, UpdatedAt: l.UpdatedAt}

@@ -58,15 +58,18 @@ func Remove(path string) {
 	}
 }
 
-// sourceKey hashes what a generated database depends on, the migrations and
-// the generator, so that changing either generates a new one.
+// sourceKey hashes what a generated database depends on, the migrations, the
+// generator, and the store's undo records and their depth (which the
+// generator writes), so that changing any of them generates a new one.
 func sourceKey(root string) (string, error) {
 	files, err := filepath.Glob(filepath.Join(root, "store", "migrations", "*.sql"))
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
-	for _, f := range append(files, filepath.Join(root, "store", "storegen", "generate.go")) {
+	files = append(files, filepath.Join(root, "store", "storegen", "generate.go"),
+		filepath.Join(root, "store", "undo.go"), filepath.Join(root, "store", "change.go"))
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("hash the sources of the database: %w", err)

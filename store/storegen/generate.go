@@ -5,7 +5,6 @@ package storegen
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -171,7 +170,7 @@ type genTalk struct {
 type genLog struct {
 	user, talk int32 // indexes into users and talks
 	at         time.Time
-	rating     int
+	log        talkbot.Log // as stored
 }
 
 func newGenerator(g Options) *generator {
@@ -374,7 +373,8 @@ func (gen *generator) loadLogs(ctx context.Context, conn *sql.Conn) error {
 		for _, ti := range perUser[u] {
 			t := gen.talks[ti]
 			l := gen.log(t)
-			res := genLog{user: int32(u), talk: ti, at: l.LoggedAt, rating: l.Rating}
+			l.UserID, l.TalkID = gen.users[u].id, t.id
+			res := genLog{user: int32(u), talk: ti, at: l.LoggedAt, log: l}
 			if _, err := st[0].ExecContext(ctx, gen.users[u].id, t.id, string(l.Status), l.Reason, boolInt(l.WatchLater),
 				boolInt(l.Watched), l.Rating, boolInt(l.Starred), formatTime(l.LoggedAt), formatTime(l.UpdatedAt)); err != nil {
 				return fmt.Errorf("insert log: %w", err)
@@ -461,45 +461,76 @@ func (gen *generator) loadNotes(ctx context.Context, conn *sql.Conn) error {
 
 // loadHistory gives every user a full undo history, as a conference week
 // leaves it (a user's logs and notes are a hundred changes and more): the
-// last store.HistoryDepth steps, each a rating of one of their talks, in
-// the store's own record format, so undo takes them back, and all users'
-// steps in the order of their times, as the store appends them.
+// last store.HistoryDepth steps, going round the user's logs, each a change
+// of a rating (of a star, on a talk not rated) that the next step on the
+// same log starts from, the last one leaving the log as it is stored; so
+// undo takes each back to what the step before left. All users' steps go
+// in the order of their times, as the store appends them.
 func (gen *generator) loadHistory(ctx context.Context, conn *sql.Conn) error {
-	byUser := make([][]genLog, len(gen.users))
-	for _, l := range gen.logs {
-		byUser[l.user] = append(byUser[l.user], l)
+	byUser := make([][]int32, len(gen.users)) // indexes into gen.logs
+	for i, l := range gen.logs {
+		byUser[l.user] = append(byUser[l.user], int32(i))
 	}
 	type step struct {
-		log genLog
-		at  time.Time
+		log      int32 // into gen.logs
+		back     int   // steps on the same log after this one
+		at       time.Time
+		lastTalk int64 // the talk of the user's step before
 	}
 	steps := make([]step, 0, len(gen.users)*store.HistoryDepth)
 	for _, logs := range byUser {
-		for i := range store.HistoryDepth {
-			l := logs[i%len(logs)]
-			steps = append(steps, step{log: l, at: l.at.Add(time.Duration(i/len(logs)*90+gen.rng.IntN(60)) * time.Minute)})
+		var own []step
+		for i, li := range logs {
+			k := store.HistoryDepth / len(logs)
+			if i < store.HistoryDepth%len(logs) {
+				k++
+			}
+			for back := range k {
+				own = append(own, step{log: li, back: back, at: gen.logs[li].log.UpdatedAt.Add(-time.Duration(back) * time.Minute)})
+			}
 		}
+		slices.SortStableFunc(own, func(a, b step) int { return a.at.Compare(b.at) })
+		for i := 1; i < len(own); i++ {
+			own[i].lastTalk = gen.logs[own[i-1].log].log.TalkID
+		}
+		steps = append(steps, own...)
 	}
 	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
 	return batches(ctx, conn, len(steps), generateBatch, []string{
-		`INSERT INTO history (user_id, label, payload, created_at) VALUES (?, 'rate', ?, ?)`,
+		`INSERT INTO history (user_id, label, payload, created_at) VALUES (?, ?, ?, ?)`,
 	}, func(i int, st []*sql.Stmt) error {
 		s := steps[i]
-		user, talk := gen.users[s.log.user].id, gen.talks[s.log.talk].id
-		log := func(rating int, updated time.Time) map[string]any {
-			return map[string]any{"UserID": user, "TalkID": talk, "Status": talkbot.StatusAttended, "Reason": "",
-				"WatchLater": false, "Watched": false, "Rating": rating, "Starred": false, "LoggedAt": s.log.at, "UpdatedAt": updated}
+		after := undoneSteps(gen.logs[s.log].log, s.back)
+		after.UpdatedAt = s.at
+		before := undoneSteps(after, 1)
+		before.UpdatedAt = s.at.Add(-time.Minute)
+		label := "rate"
+		if after.Rating == 0 {
+			label = map[bool]string{true: "star", false: "unstar"}[after.Starred]
 		}
-		payload, err := json.Marshal(map[string]any{"talk_id": talk, "log_touched": true,
-			"log_before": log(max(1, s.log.rating-1), s.log.at), "log_after": log(max(1, s.log.rating), s.at), "last_talk_before": talk})
+		payload, err := store.LogStepPayload(before, after, s.lastTalk)
 		if err != nil {
 			return err
 		}
-		if _, err := st[0].ExecContext(ctx, user, string(payload), formatTime(s.at)); err != nil {
+		if _, err := st[0].ExecContext(ctx, after.UserID, label, payload, formatTime(s.at)); err != nil {
 			return fmt.Errorf("insert history: %w", err)
 		}
 		return nil
 	})
+}
+
+// undoneSteps is l as it was n of loadHistory's steps earlier: a rated log
+// had the rating after its rating (5 after 4, 1 after 5), an unrated one the
+// other star.
+func undoneSteps(l talkbot.Log, n int) talkbot.Log {
+	for range n {
+		if l.Rating > 0 {
+			l.Rating = l.Rating%5 + 1
+		} else {
+			l.Starred = !l.Starred
+		}
+	}
+	return l
 }
 
 // The text below is made of word lists in the style of KubeCon EU talk titles.

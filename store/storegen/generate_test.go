@@ -221,7 +221,8 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	snapshot := func(s *generated) []string {
 		rows, err := s.db.QueryContext(context.Background(), `SELECT title || '|' || speakers || '|' || starts_at FROM talks
 			UNION ALL SELECT text || '|' || visibility FROM notes WHERE id % 97 = 0
-			UNION ALL SELECT user_id || '|' || talk_id || '|' || status || '|' || rating FROM logs`)
+			UNION ALL SELECT user_id || '|' || talk_id || '|' || status || '|' || rating FROM logs
+			UNION ALL SELECT user_id || '|' || label || '|' || payload || '|' || created_at FROM history`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +263,8 @@ func TestGenerateRefusesAnExistingWorkspace(t *testing.T) {
 }
 
 // TestGeneratedHistoryUndoes: every user has a full undo history, in the
-// records the store writes, so undo takes back a user's last rating.
+// records the store writes, whose newest step left the log as it is stored
+// and whose undo changes only the rating (or the star) the step changed.
 func TestGeneratedHistoryUndoes(t *testing.T) {
 	ctx := context.Background()
 	g := smallGeneration
@@ -270,16 +272,44 @@ func TestGeneratedHistoryUndoes(t *testing.T) {
 	if got, want := genCount(t, s, `SELECT COUNT(*) FROM history`), g.Users*store.HistoryDepth; got != want {
 		t.Errorf("%d undo steps, want %d", got, want)
 	}
-	u, err := s.User(ctx, g.Platform, g.Workspace, UserID(3), "")
-	if err != nil {
-		t.Fatal(err)
+	same := func(a, b talkbot.Log) bool {
+		return a.UserID == b.UserID && a.TalkID == b.TalkID && a.Status == b.Status && a.Reason == b.Reason &&
+			a.WatchLater == b.WatchLater && a.Watched == b.Watched && a.Rating == b.Rating && a.Starred == b.Starred &&
+			a.LoggedAt.Equal(b.LoggedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
 	}
-	undone, err := s.Undo(ctx, u.ID)
-	if err != nil || undone.Label != "rate" || undone.LogBefore == nil {
-		t.Fatalf("undo = %+v, %v; want a rating taken back", undone, err)
-	}
-	l, err := s.UserLog(ctx, u.ID, undone.Talk.ID)
-	if err != nil || l.Rating != undone.LogBefore.Rating {
-		t.Errorf("log after undo = %+v, %v; want rating %d", l, err, undone.LogBefore.Rating)
+	for i := 1; i <= g.Users; i++ {
+		u, err := s.User(ctx, g.Platform, g.Workspace, UserID(i), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // back through a few steps, some on the same log
+			var talk int64
+			if err := s.db.QueryRowContext(ctx, `SELECT json_extract(payload, '$.talk_id') FROM history
+				WHERE user_id = ? ORDER BY id DESC LIMIT 1`, u.ID).Scan(&talk); err != nil {
+				t.Fatal(err)
+			}
+			stored, err := s.UserLog(ctx, u.ID, talk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			undone, err := s.Undo(ctx, u.ID)
+			if err != nil || undone.LogBefore == nil || undone.LogAfter == nil {
+				t.Fatalf("%s: undo = %+v, %v; want a log change taken back", UserID(i), undone, err)
+			}
+			if !same(*undone.LogAfter, stored) {
+				t.Fatalf("%s: the step undone had left %+v, but the log was %+v", UserID(i), *undone.LogAfter, stored)
+			}
+			before := *undone.LogBefore
+			if changed := before.Rating != stored.Rating || before.Starred != stored.Starred; !changed || undone.Label == "" {
+				t.Errorf("%s: step %q changed nothing: %+v", UserID(i), undone.Label, before)
+			}
+			before.Rating, before.Starred, before.UpdatedAt = stored.Rating, stored.Starred, stored.UpdatedAt
+			if !same(before, stored) {
+				t.Errorf("%s: step %q changed more than a rating or star: %+v, stored %+v", UserID(i), undone.Label, *undone.LogBefore, stored)
+			}
+			if now, err := s.UserLog(ctx, u.ID, talk); err != nil || !same(now, *undone.LogBefore) {
+				t.Errorf("%s: after the undo the log is %+v, %v; want %+v", UserID(i), now, err, *undone.LogBefore)
+			}
+		}
 	}
 }
