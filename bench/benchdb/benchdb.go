@@ -59,8 +59,9 @@ func Remove(path string) {
 }
 
 // sourceKey hashes what a generated database depends on, the migrations, the
-// generator, and the store's undo records and their depth (which the
-// generator writes), so that changing any of them generates a new one.
+// generator, and the store's undo records, their depth and its time format
+// (which the generator writes), so that changing any of them generates a new
+// one.
 func sourceKey(root string) (string, error) {
 	files, err := filepath.Glob(filepath.Join(root, "store", "migrations", "*.sql"))
 	if err != nil {
@@ -68,7 +69,7 @@ func sourceKey(root string) (string, error) {
 	}
 	h := sha256.New()
 	files = append(files, filepath.Join(root, "store", "storegen", "generate.go"),
-		filepath.Join(root, "store", "undo.go"), filepath.Join(root, "store", "change.go"))
+		filepath.Join(root, "store", "undo.go"), filepath.Join(root, "store", "change.go"), filepath.Join(root, "store", "store.go"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -171,6 +171,7 @@ type genLog struct {
 	user, talk int32 // indexes into users and talks
 	at         time.Time
 	log        talkbot.Log // as stored
+	steps      int         // undo steps on it (loadHistory)
 }
 
 func newGenerator(g Options) *generator {
@@ -367,28 +368,51 @@ func (gen *generator) loadLogs(ctx context.Context, conn *sql.Conn) error {
 	return batches(ctx, conn, len(perUser), max(1, generateBatch/gen.opt.LogsPerUser), []string{
 		`INSERT INTO logs (user_id, talk_id, status, reason, watch_later, watched, rating, starred, logged_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		`UPDATE users SET last_talk_id = ? WHERE id = ?`,
 	}, func(u int, st []*sql.Stmt) error {
-		var last genLog
-		for _, ti := range perUser[u] {
+		logs := make([]genLog, len(perUser[u]))
+		for i, ti := range perUser[u] {
 			t := gen.talks[ti]
 			l := gen.log(t)
 			l.UserID, l.TalkID = gen.users[u].id, t.id
-			res := genLog{user: int32(u), talk: ti, at: l.LoggedAt, log: l}
-			if _, err := st[0].ExecContext(ctx, gen.users[u].id, t.id, string(l.Status), l.Reason, boolInt(l.WatchLater),
+			l.LoggedAt, l.UpdatedAt = l.LoggedAt.UTC(), l.UpdatedAt.UTC() // as the store keeps them
+			logs[i] = genLog{user: int32(u), talk: ti, at: l.LoggedAt, log: l}
+		}
+		// The undo history's steps go to the logs changed last (loadHistory),
+		// after each was logged.
+		byUpdate := make([]int, len(logs))
+		for i := range byUpdate {
+			byUpdate[i] = i
+		}
+		slices.SortStableFunc(byUpdate, func(a, b int) int { return logs[b].log.UpdatedAt.Compare(logs[a].log.UpdatedAt) })
+		for rank, i := range byUpdate {
+			l := &logs[i]
+			if l.steps = historySteps(len(logs), rank); l.steps > 0 {
+				if first := l.log.LoggedAt.Add(time.Duration(l.steps) * time.Minute); l.log.UpdatedAt.Before(first) {
+					l.log.UpdatedAt = first
+				}
+			}
+		}
+		for _, g := range logs {
+			l := g.log
+			if _, err := st[0].ExecContext(ctx, l.UserID, l.TalkID, string(l.Status), l.Reason, boolInt(l.WatchLater),
 				boolInt(l.Watched), l.Rating, boolInt(l.Starred), formatTime(l.LoggedAt), formatTime(l.UpdatedAt)); err != nil {
 				return fmt.Errorf("insert log: %w", err)
 			}
-			if res.at.After(last.at) {
-				last = res
-			}
-			gen.logs = append(gen.logs, res)
-		}
-		if _, err := st[1].ExecContext(ctx, gen.talks[last.talk].id, gen.users[u].id); err != nil {
-			return fmt.Errorf("set last talk: %w", err)
+			gen.logs = append(gen.logs, g)
 		}
 		return nil
 	})
+}
+
+// historySteps is how many of a user's store.HistoryDepth undo steps go to
+// the rank-th (from 0) most recently changed of their n logs: the steps go
+// round the logs, the last changed first.
+func historySteps(n, rank int) int {
+	k := store.HistoryDepth / n
+	if rank < store.HistoryDepth%n {
+		k++
+	}
+	return k
 }
 
 // log makes up one user's log of talk t.
@@ -461,42 +485,37 @@ func (gen *generator) loadNotes(ctx context.Context, conn *sql.Conn) error {
 
 // loadHistory gives every user a full undo history, as a conference week
 // leaves it (a user's logs and notes are a hundred changes and more): the
-// last store.HistoryDepth steps, going round the user's logs, each a change
-// of a rating (of a star, on a talk not rated) that the next step on the
-// same log starts from, the last one leaving the log as it is stored; so
-// undo takes each back to what the step before left. All users' steps go
-// in the order of their times, as the store appends them.
+// last store.HistoryDepth steps, going round the logs they changed last,
+// each a change of a rating (of a star, on a talk not rated) that the next
+// step on the same log starts from, the last one leaving the log as it is
+// stored; so undo takes each back to what the step before left. All users'
+// steps go in the order of their times, as the store appends them, and a
+// user's last talk is that of their newest step.
 func (gen *generator) loadHistory(ctx context.Context, conn *sql.Conn) error {
-	byUser := make([][]int32, len(gen.users)) // indexes into gen.logs
-	for i, l := range gen.logs {
-		byUser[l.user] = append(byUser[l.user], int32(i))
-	}
 	type step struct {
 		log      int32 // into gen.logs
 		back     int   // steps on the same log after this one
 		at       time.Time
 		lastTalk int64 // the talk of the user's step before
 	}
-	steps := make([]step, 0, len(gen.users)*store.HistoryDepth)
-	for _, logs := range byUser {
-		var own []step
-		for i, li := range logs {
-			k := store.HistoryDepth / len(logs)
-			if i < store.HistoryDepth%len(logs) {
-				k++
-			}
-			for back := range k {
-				own = append(own, step{log: li, back: back, at: gen.logs[li].log.UpdatedAt.Add(-time.Duration(back) * time.Minute)})
-			}
+	byUser := make([][]step, len(gen.users))
+	for i, l := range gen.logs {
+		for back := range l.steps {
+			byUser[l.user] = append(byUser[l.user], step{log: int32(i), back: back, at: l.log.UpdatedAt.Add(-time.Duration(back) * time.Minute)})
 		}
+	}
+	steps := make([]step, 0, len(gen.users)*store.HistoryDepth)
+	lastTalks := make([]int64, len(gen.users))
+	for u, own := range byUser {
 		slices.SortStableFunc(own, func(a, b step) int { return a.at.Compare(b.at) })
 		for i := 1; i < len(own); i++ {
 			own[i].lastTalk = gen.logs[own[i-1].log].log.TalkID
 		}
+		lastTalks[u] = gen.logs[own[len(own)-1].log].log.TalkID
 		steps = append(steps, own...)
 	}
 	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
-	return batches(ctx, conn, len(steps), generateBatch, []string{
+	err := batches(ctx, conn, len(steps), generateBatch, []string{
 		`INSERT INTO history (user_id, label, payload, created_at) VALUES (?, ?, ?, ?)`,
 	}, func(i int, st []*sql.Stmt) error {
 		s := steps[i]
@@ -505,8 +524,10 @@ func (gen *generator) loadHistory(ctx context.Context, conn *sql.Conn) error {
 		before := undoneSteps(after, 1)
 		before.UpdatedAt = s.at.Add(-time.Minute)
 		label := "rate"
-		if after.Rating == 0 {
-			label = map[bool]string{true: "star", false: "unstar"}[after.Starred]
+		if after.Rating == 0 && after.Starred {
+			label = "star"
+		} else if after.Rating == 0 {
+			label = "unstar"
 		}
 		payload, err := store.LogStepPayload(before, after, s.lastTalk)
 		if err != nil {
@@ -517,6 +538,16 @@ func (gen *generator) loadHistory(ctx context.Context, conn *sql.Conn) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return batches(ctx, conn, len(gen.users), generateBatch, []string{`UPDATE users SET last_talk_id = ? WHERE id = ?`},
+		func(u int, st []*sql.Stmt) error {
+			if _, err := st[0].ExecContext(ctx, lastTalks[u], gen.users[u].id); err != nil {
+				return fmt.Errorf("set last talk: %w", err)
+			}
+			return nil
+		})
 }
 
 // undoneSteps is l as it was n of loadHistory's steps earlier: a rated log

@@ -3,6 +3,7 @@ package storegen
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -263,8 +264,10 @@ func TestGenerateRefusesAnExistingWorkspace(t *testing.T) {
 }
 
 // TestGeneratedHistoryUndoes: every user has a full undo history, in the
-// records the store writes, whose newest step left the log as it is stored
-// and whose undo changes only the rating (or the star) the step changed.
+// records the store writes, that undo walks back to its start: each step
+// had left the log as it then was (the newest, as it is stored), changed
+// only its rating or star, came after the log was logged, and named the
+// user's last talk before it.
 func TestGeneratedHistoryUndoes(t *testing.T) {
 	ctx := context.Background()
 	g := smallGeneration
@@ -277,38 +280,51 @@ func TestGeneratedHistoryUndoes(t *testing.T) {
 			a.WatchLater == b.WatchLater && a.Watched == b.Watched && a.Rating == b.Rating && a.Starred == b.Starred &&
 			a.LoggedAt.Equal(b.LoggedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
 	}
+	newest := func(userID int64) (talk int64) { // the talk of the user's newest step, 0 when none is left
+		err := s.db.QueryRowContext(ctx, `SELECT json_extract(payload, '$.talk_id') FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).Scan(&talk)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.Fatal(err)
+		}
+		return talk
+	}
 	for i := 1; i <= g.Users; i++ {
 		u, err := s.User(ctx, g.Platform, g.Workspace, UserID(i), "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 3 { // back through a few steps, some on the same log
-			var talk int64
-			if err := s.db.QueryRowContext(ctx, `SELECT json_extract(payload, '$.talk_id') FROM history
-				WHERE user_id = ? ORDER BY id DESC LIMIT 1`, u.ID).Scan(&talk); err != nil {
-				t.Fatal(err)
-			}
+		if last := genCount(t, s, `SELECT last_talk_id FROM users WHERE id = ?`, u.ID); int64(last) != newest(u.ID) {
+			t.Errorf("%s: last talk #%d, but the newest step is on #%d", UserID(i), last, newest(u.ID))
+		}
+		for step := range store.HistoryDepth {
+			talk := newest(u.ID)
 			stored, err := s.UserLog(ctx, u.ID, talk)
 			if err != nil {
 				t.Fatal(err)
 			}
 			undone, err := s.Undo(ctx, u.ID)
 			if err != nil || undone.LogBefore == nil || undone.LogAfter == nil {
-				t.Fatalf("%s: undo = %+v, %v; want a log change taken back", UserID(i), undone, err)
+				t.Fatalf("%s, step %d back: undo = %+v, %v; want a log change taken back", UserID(i), step, undone, err)
 			}
 			if !same(*undone.LogAfter, stored) {
-				t.Fatalf("%s: the step undone had left %+v, but the log was %+v", UserID(i), *undone.LogAfter, stored)
+				t.Fatalf("%s, step %d back: the step had left %+v, but the log was %+v", UserID(i), step, *undone.LogAfter, stored)
 			}
 			before := *undone.LogBefore
-			if changed := before.Rating != stored.Rating || before.Starred != stored.Starred; !changed || undone.Label == "" {
-				t.Errorf("%s: step %q changed nothing: %+v", UserID(i), undone.Label, before)
+			if before.Rating == stored.Rating && before.Starred == stored.Starred {
+				t.Errorf("%s, step %d back: %q changed nothing", UserID(i), step, undone.Label)
+			}
+			if before.UpdatedAt.Before(before.LoggedAt) {
+				t.Errorf("%s, step %d back: before it the log was updated (%v) before it was logged (%v)", UserID(i), step, before.UpdatedAt, before.LoggedAt)
 			}
 			before.Rating, before.Starred, before.UpdatedAt = stored.Rating, stored.Starred, stored.UpdatedAt
 			if !same(before, stored) {
-				t.Errorf("%s: step %q changed more than a rating or star: %+v, stored %+v", UserID(i), undone.Label, *undone.LogBefore, stored)
+				t.Errorf("%s, step %d back: %q changed more than a rating or star: %+v, stored %+v", UserID(i), step, undone.Label, *undone.LogBefore, stored)
 			}
-			if now, err := s.UserLog(ctx, u.ID, talk); err != nil || !same(now, *undone.LogBefore) {
-				t.Errorf("%s: after the undo the log is %+v, %v; want %+v", UserID(i), now, err, *undone.LogBefore)
+			var last sql.NullInt64
+			if err := s.db.QueryRowContext(ctx, `SELECT last_talk_id FROM users WHERE id = ?`, u.ID).Scan(&last); err != nil {
+				t.Fatal(err)
+			}
+			if last.Int64 != newest(u.ID) {
+				t.Errorf("%s, step %d back: last talk after the undo #%d, want #%d, the talk of the step before", UserID(i), step, last.Int64, newest(u.ID))
 			}
 		}
 	}
