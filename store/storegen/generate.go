@@ -524,9 +524,11 @@ func (gen *generator) loadHistory(ctx context.Context, conn *sql.Conn) error {
 		before := undoneSteps(after, 1)
 		before.UpdatedAt = s.at.Add(-time.Minute)
 		label := "rate"
-		if after.Rating == 0 && after.Starred {
+		switch {
+		case after.Rating > 0:
+		case after.Starred:
 			label = "star"
-		} else if after.Rating == 0 {
+		default:
 			label = "unstar"
 		}
 		payload, err := store.LogStepPayload(before, after, s.lastTalk)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/store"
 )
@@ -275,11 +277,7 @@ func TestGeneratedHistoryUndoes(t *testing.T) {
 	if got, want := genCount(t, s, `SELECT COUNT(*) FROM history`), g.Users*store.HistoryDepth; got != want {
 		t.Errorf("%d undo steps, want %d", got, want)
 	}
-	same := func(a, b talkbot.Log) bool {
-		return a.UserID == b.UserID && a.TalkID == b.TalkID && a.Status == b.Status && a.Reason == b.Reason &&
-			a.WatchLater == b.WatchLater && a.Watched == b.Watched && a.Rating == b.Rating && a.Starred == b.Starred &&
-			a.LoggedAt.Equal(b.LoggedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
-	}
+	same := func(a, b talkbot.Log) bool { return cmp.Equal(a, b) } // times compared with Equal
 	newest := func(userID int64) (talk int64) { // the talk of the user's newest step, 0 when none is left
 		err := s.db.QueryRowContext(ctx, `SELECT json_extract(payload, '$.talk_id') FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).Scan(&talk)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
