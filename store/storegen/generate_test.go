@@ -277,8 +277,10 @@ func TestGeneratedHistoryUndoes(t *testing.T) {
 	if got, want := genCount(t, s, `SELECT COUNT(*) FROM history`), g.Users*store.HistoryDepth; got != want {
 		t.Errorf("%d undo steps, want %d", got, want)
 	}
-	same := func(a, b talkbot.Log) bool { return cmp.Equal(a, b) } // times compared with Equal
-	newest := func(userID int64) (talk int64) {                    // the talk of the user's newest step, 0 when none is left
+	// cmp.Equal compares the times with their Equal method.
+	same := func(a, b talkbot.Log) bool { return cmp.Equal(a, b) }
+	// newest is the talk of the user's newest step, 0 when none is left.
+	newest := func(userID int64) (talk int64) {
 		err := s.db.QueryRowContext(ctx, `SELECT json_extract(payload, '$.talk_id') FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).Scan(&talk)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			t.Fatal(err)
