@@ -6,7 +6,9 @@ import (
 	"unicode"
 )
 
-var massMention = regexp.MustCompile(`(?i)([@!])(channel|here|everyone|room)\b`)
+// massMention ends at a word boundary or an underscore: Markdown escaping
+// turns "@here_" into "@here\_", which reads as @here.
+var massMention = regexp.MustCompile(`(?i)([@!])(channel|here|everyone|room)(\b|_)`)
 
 // Defang breaks mass mentions (@channel, @here, @everyone, @room, <!channel>) in
 // text that will be echoed, by putting a word joiner after the sigil: the text
@@ -15,7 +17,7 @@ func Defang(s string) string {
 	if !strings.ContainsAny(s, "@!") {
 		return s // most text: no sigil, nothing for the regexp to find
 	}
-	return massMention.ReplaceAllString(s, "$1\u2060$2")
+	return massMention.ReplaceAllString(s, "$1\u2060$2$3")
 }
 
 // NormalizeTitle folds a title for matching: lower case, punctuation dropped,

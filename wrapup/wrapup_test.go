@@ -37,6 +37,7 @@ var hostile = []string{
 	"heading underline\n===",
 	"snake_case_name and __init__",
 	"@channel @here <!channel> @room",
+	"!ChAnnel_ and @here__ and @room_@everyone_",
 	"$x^2$ and \\(math\\)",
 }
 
