@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/talkbot/talkbot"
@@ -10,8 +11,14 @@ import (
 
 // talkLine is the one-line form of a talk: "#12 Title — Speaker, Org &
 // Speaker, Org", in the style a pasted line reads back.
-func talkLine(t talkbot.Talk) Line {
-	l := Line{bold(fmt.Sprintf("#%d", t.ID)), plain(" "), plain(t.Title)}
+func talkLine(t talkbot.Talk) Line { return appendTalkLine(make(Line, 0, talkLineSpans), t) }
+
+// talkLineSpans is how many spans talkLine makes at most.
+const talkLineSpans = 4
+
+// appendTalkLine appends talkLine(t) to l.
+func appendTalkLine(l Line, t talkbot.Talk) Line {
+	l = append(l, bold("#"+strconv.FormatInt(t.ID, 10)), plain(" "), plain(t.Title))
 	if len(t.Speakers) > 0 {
 		l = append(l, plain(" — "+schedule.FormatSpeakers(t.Speakers)))
 	}

@@ -157,11 +157,12 @@ func (r Reply) Attachments() []*Attachment {
 // Heading is the card's first line: its lead, the talk ("#12 Title — Speaker,
 // Org", the id strong) and its tail.
 func (c *TalkCard) Heading() Line {
-	l := append(Line{}, c.Lead...)
+	l := make(Line, 0, len(c.Lead)+1+talkLineSpans+len(c.Tail))
+	l = append(l, c.Lead...)
 	if len(l) > 0 {
 		l = append(l, plain(" "))
 	}
-	l = append(l, talkLine(c.Talk)...)
+	l = appendTalkLine(l, c.Talk)
 	return append(l, c.Tail...)
 }
 

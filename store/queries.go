@@ -35,23 +35,25 @@ func queryNotes(ctx context.Context, q queryer, where string, args ...any) ([]ta
 
 // summaries runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
 func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
-	return summariesFrom(ctx, s.r, scanTalk, query, args...)
+	return summariesFrom(ctx, s.r, scanTalk, 0, query, args...)
 }
 
 // summariesFrom runs a summary query whose talk columns scan reads
-// (scanTalk: talkColumns; scanCard: cardColumns).
+// (scanTalk: talkColumns; scanCard: cardColumns), with room made for rows of
+// them: a summary is some 500 bytes, and growing the slice row by row
+// allocated two and a half pages of 25.
 func summariesFrom(ctx context.Context, q queryer, scan func(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error),
-	query string, args ...any) ([]talkbot.TalkSummary, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows int, query string, args ...any) ([]talkbot.TalkSummary, error) {
+	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query talks: %w", err)
 	}
-	defer rows.Close()
-	var out []talkbot.TalkSummary
-	for rows.Next() {
+	defer rs.Close()
+	out := make([]talkbot.TalkSummary, 0, rows)
+	for rs.Next() {
 		var ts talkbot.TalkSummary
 		var l nullableLog
-		t, err := scan(rows, l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount)...)
+		t, err := scan(rs, l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount)...)
 		if err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
 		}
@@ -59,7 +61,7 @@ func summariesFrom(ctx context.Context, q queryer, scan func(row interface{ Scan
 		ts.Log, _ = l.log()
 		out = append(out, ts)
 	}
-	return out, rows.Err()
+	return out, rs.Err()
 }
 
 // cardColumns are the talk columns a list row carries: what a card shows
@@ -141,7 +143,7 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
 	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`
-	ts, err := summariesFrom(ctx, s.hot, scanCard, listColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
+	ts, err := summariesFrom(ctx, s.hot, scanCard, min(limit(q.Limit), 50), listColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
