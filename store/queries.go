@@ -143,6 +143,7 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
 	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`
+	// Room for a page of the usual size, not for the 500 rows a page may ask for.
 	ts, err := summariesFrom(ctx, s.hot, scanCard, min(limit(q.Limit), 50), listColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
 	if err != nil {
 		return nil, talkbot.Total{}, err
