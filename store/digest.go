@@ -124,7 +124,7 @@ func (s *Store) DigestRecord(ctx context.Context, k talkbot.DigestKey) (talkbot.
 // DigestRecords returns a channel's latest ledger rows, newest day first.
 func (s *Store) DigestRecords(ctx context.Context, workspaceID int64, channel string, limit int) ([]talkbot.DigestRecord, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+digestPostColumns+` FROM digest_posts
-		WHERE workspace_id = ? AND channel = ? ORDER BY day DESC LIMIT ?`, workspaceID, channel, limit)
+		WHERE workspace_id = ? AND channel = ? ORDER BY day DESC`+limitSQL(limit), workspaceID, channel)
 	if err != nil {
 		return nil, fmt.Errorf("query digest posts: %w", err)
 	}
@@ -448,7 +448,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, platforms []strin
 			COALESCE(o.talk_id, 0), COALESCE(o.conference_id, 0)
 			FROM outbox o JOIN workspaces w ON w.id = o.workspace_id LEFT JOIN users u ON u.id = o.user_id
 			WHERE o.status = 'pending' AND w.platform IN (`+placeholders(len(platforms))+`)
-			ORDER BY o.workspace_id, o.kind, o.user_id, o.channel, o.id LIMIT ?`, append(platformArgs(platforms), limit)...)
+			ORDER BY o.workspace_id, o.kind, o.user_id, o.channel, o.id`+limitSQL(limit), platformArgs(platforms)...)
 		if err != nil {
 			return fmt.Errorf("query outbox: %w", err)
 		}

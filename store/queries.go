@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/talkbot/talkbot"
@@ -142,9 +143,9 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		where = append(where, `l.watch_later = 1 AND l.watched = 0`)
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
-	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id LIMIT ? OFFSET ?`
+	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id` + limitSQL(limit(q.Limit)) + ` OFFSET ?`
 	// Room for a page of the usual size, not for the 500 rows a page may ask for.
-	ts, err := summariesFrom(ctx, s.hot, scanCard, min(limit(q.Limit), 50), listColumns+cond+order, append(args, limit(q.Limit), q.Offset)...)
+	ts, err := summariesFrom(ctx, s.hot, scanCard, min(limit(q.Limit), 50), listColumns+cond+order, append(args, q.Offset)...)
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
@@ -165,11 +166,17 @@ func (s *Store) count(ctx context.Context, query string, args ...any) (talkbot.T
 
 func countFrom(ctx context.Context, q queryer, query string, args ...any) (talkbot.Total, error) {
 	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, append(args, countCap+1)...).Scan(&n); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+limitSQL(countCap+1)+`)`, args...).Scan(&n); err != nil {
 		return talkbot.Total{}, fmt.Errorf("count: %w", err)
 	}
 	return capped(n), nil
 }
+
+// limitSQL is a LIMIT clause with n written in as a number. SQLite reads a
+// bound LIMIT's value when it compiles a statement, so it compiles the
+// statement again every time that parameter is bound: a quarter of what the
+// `list` query cost (BENCHMARKS.md).
+func limitSQL(n int) string { return " LIMIT " + strconv.Itoa(n) }
 
 func limit(n int) int {
 	if n <= 0 || n > 500 {
@@ -217,7 +224,7 @@ func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]tal
 	if err != nil {
 		return nil, total, err
 	}
-	ts, err := s.summaries(ctx, sel+cond+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit(q.Limit), q.Offset)...)
+	ts, err := s.summaries(ctx, sel+cond+` ORDER BY `+order+limitSQL(limit(q.Limit))+` OFFSET ?`, append(args, q.Offset)...)
 	return ts, total, err
 }
 
@@ -237,8 +244,8 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	seen := map[int64]bool{}
 	ws := fmt.Sprintf("ws: w%d AND ", q.WorkspaceID)
 	for _, columns := range []string{"{title speakers tags}", "abstract"} {
-		rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC LIMIT ?`,
-			ws+columns+": ("+terms+")", countCap+1)
+		rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC`+limitSQL(countCap+1),
+			ws+columns+": ("+terms+")")
 		if err != nil {
 			return nil, talkbot.Total{}, fmt.Errorf("search talks: %w", err)
 		}
@@ -261,9 +268,9 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	if len(hits) <= countCap {
 		// Notes the viewer may not read are skipped after the match, so read a
 		// generous batch: private notes are a minority.
-		rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.talk_id FROM (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC LIMIT ?) m
+		rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.talk_id FROM (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC`+limitSQL(4*countCap)+`) m
 			JOIN notes n ON n.id = m.id WHERE n.visibility = 'team' OR n.user_id = ? ORDER BY n.id DESC`,
-			ws+"text: ("+terms+")", 4*countCap, q.ViewerID)
+			ws+"text: ("+terms+")", q.ViewerID)
 		if err != nil {
 			return nil, talkbot.Total{}, fmt.Errorf("search notes: %w", err)
 		}
@@ -424,7 +431,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	sources := []source{
 		{`SELECT t.id, l.status = 'missed', l.reason, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
 			WHERE l.user_id = ? AND t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0` + narrow + `
-			ORDER BY t.id LIMIT ?`, append(append([]any{u.ID, conferenceID}, nargs...), countCap+1),
+			ORDER BY t.id` + limitSQL(countCap+1), append([]any{u.ID, conferenceID}, nargs...),
 			func(rows *sql.Rows) error {
 				var id int64
 				var missed bool
@@ -438,7 +445,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			}},
 		{`SELECT t.id, fu.name FROM recommendations r JOIN talks t ON t.id = r.talk_id JOIN users fu ON fu.id = r.from_user_id
 			WHERE r.workspace_id = ? AND (r.to_user_id = ? OR r.to_user_id IS NULL) AND r.from_user_id != ? AND t.conference_id = ?
-			AND ` + unseen + others + ` ORDER BY r.id LIMIT ?`, append(append([]any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID}, nargs...), 4*countCap),
+			AND ` + unseen + others + ` ORDER BY r.id` + limitSQL(4*countCap), append([]any{u.WorkspaceID, u.ID, u.ID, conferenceID, u.ID}, nargs...),
 			func(rows *sql.Rows) error {
 				var id int64
 				var from string
@@ -452,7 +459,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			}},
 		{`SELECT t.id, t.score FROM talks t WHERE t.conference_id = ? AND t.highlight_count > 0 AND ` + unseen + `
 			AND EXISTS (SELECT 1 FROM logs o WHERE o.talk_id = t.id AND o.user_id != ? AND ` + highlighted("o") + `)` + others + `
-			ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID, u.ID}, nargs...), countCap+1),
+			ORDER BY t.highlight_count DESC, t.score DESC, t.id` + limitSQL(countCap+1), append([]any{conferenceID, u.ID, u.ID}, nargs...),
 			func(rows *sql.Rows) error {
 				var id int64
 				var score int
@@ -470,12 +477,12 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		// after (below), when there are not that many.
 		sources = append(sources, source{`SELECT t.id, g.tag FROM talks t CROSS JOIN talk_tags g ON g.talk_id = t.id
 			WHERE t.conference_id = ? AND t.highlight_count > 0 AND g.tag IN (` + favouriteTags + `)
-			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.score DESC, t.id LIMIT ?`,
-			slices.Concat([]any{conferenceID}, favourites, []any{u.ID}, nargs, []any{tagRows}), sharedTag})
+			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.score DESC, t.id` + limitSQL(tagRows),
+			slices.Concat([]any{conferenceID}, favourites, []any{u.ID}, nargs), sharedTag})
 	}
 	if filtered(f) { // a question narrows to its subject: any talk the team logged on it counts
 		sources = append(sources, source{`SELECT t.id FROM talks t WHERE t.conference_id = ? AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)
-			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.id LIMIT ?`, append(append([]any{conferenceID, u.ID}, nargs...), countCap+1),
+			AND ` + unseen + others + ` ORDER BY t.highlight_count DESC, t.id` + limitSQL(countCap+1), append([]any{conferenceID, u.ID}, nargs...),
 			func(rows *sql.Rows) error {
 				var id int64
 				if err := rows.Scan(&id); err != nil {
@@ -495,8 +502,8 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		// talk of the conference by talks_day (about a second on 100,000).
 		err := scan(`SELECT t.id, g.tag FROM talk_tags g CROSS JOIN talks t ON t.id = g.talk_id
 			WHERE g.tag IN (`+favouriteTags+`) AND t.conference_id = ? AND t.highlight_count = 0
-			AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND `+unseen+others+` ORDER BY t.id LIMIT ?`,
-			slices.Concat(favourites, []any{conferenceID, u.ID}, nargs, []any{tagRows - shared}), sharedTag)
+			AND EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id) AND `+unseen+others+` ORDER BY t.id`+limitSQL(tagRows-shared),
+			slices.Concat(favourites, []any{conferenceID, u.ID}, nargs), sharedTag)
 		if err != nil {
 			return nil, talkbot.Total{}, err
 		}
@@ -718,7 +725,7 @@ func (s *Store) NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbo
 	}
 	cond := strings.Join(where, " AND ")
 	rows, err := s.r.QueryContext(ctx, `SELECT n.talk_id FROM notes n JOIN talks t ON t.id = n.talk_id WHERE `+cond+`
-		GROUP BY n.talk_id ORDER BY COUNT(*) DESC, n.talk_id LIMIT ?`, append(args, limit(q.Limit))...)
+		GROUP BY n.talk_id ORDER BY COUNT(*) DESC, n.talk_id`+limitSQL(limit(q.Limit)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("noted talks: %w", err)
 	}

@@ -114,19 +114,19 @@ func (s *Store) indexPending(done chan struct{}) {
 			var n int64
 			err := s.update(context.Background(), func(tx *txn) error {
 				ctx := context.Background()
-				r, err := tx.ExecContext(ctx, indexTalkText+`fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				r, err := tx.ExecContext(ctx, indexTalkText+`fts_pending = 1 ORDER BY id`+limitSQL(ftsPerTxn))
 				if err != nil {
 					return fmt.Errorf("index talks: %w", err)
 				}
 				if n, err = r.RowsAffected(); err != nil || n == 0 {
 					return err
 				}
-				_, err = tx.ExecContext(ctx, indexTalkTrigrams+`fts_pending = 1 ORDER BY id LIMIT ?`, ftsPerTxn)
+				_, err = tx.ExecContext(ctx, indexTalkTrigrams+`fts_pending = 1 ORDER BY id`+limitSQL(ftsPerTxn))
 				if err != nil {
 					return fmt.Errorf("index talks: %w", err)
 				}
 				_, err = tx.ExecContext(ctx, `UPDATE talks SET fts_pending = 0 WHERE id IN
-					(SELECT id FROM talks WHERE fts_pending = 1 ORDER BY id LIMIT ?)`, ftsPerTxn)
+					(SELECT id FROM talks WHERE fts_pending = 1 ORDER BY id`+limitSQL(ftsPerTxn)+`)`)
 				if err != nil {
 					return fmt.Errorf("index talks: %w", err)
 				}
@@ -716,8 +716,8 @@ func (s *Store) ScheduleSessions(ctx context.Context, q talkbot.ScheduleQuery) (
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+talkColumns+`, `+logColumns+`
 		FROM talks t LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`+cond+`
-		ORDER BY t.starts_at, t.room, t.id LIMIT ? OFFSET ?`,
-		append(append([]any{q.ViewerID}, args...), limit(q.Limit), q.Offset)...)
+		ORDER BY t.starts_at, t.room, t.id`+limitSQL(limit(q.Limit))+` OFFSET ?`,
+		append(append([]any{q.ViewerID}, args...), q.Offset)...)
 	if err != nil {
 		return nil, total, fmt.Errorf("schedule: %w", err)
 	}
@@ -827,7 +827,7 @@ func (s *Store) TitlesLike(ctx context.Context, conferenceID int64, words []stri
 	}
 	s.awaitIndex(ctx)
 	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_trigrams g JOIN talks t ON t.id = g.rowid
-		WHERE talk_trigrams MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
+		WHERE talk_trigrams MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
 	if err != nil {
 		return nil, fmt.Errorf("titles like: %w", err)
 	}

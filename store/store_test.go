@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -525,5 +527,31 @@ func TestWritesAfterCloseFail(t *testing.T) {
 	s.Close()
 	if err := s.SetDefaultVisibility(context.Background(), a.ID, talkbot.VisibilityPrivate); err == nil {
 		t.Error("a write after Close succeeded")
+	}
+}
+
+// TestLimitsAreWrittenIntoTheSQL: SQLite plans with a bound LIMIT's value, so
+// it compiles the statement again every time that parameter is bound; the
+// store writes its limits into the SQL instead (limitSQL). A bound LIMIT
+// cost the `list` query a quarter of its time (BENCHMARKS.md).
+func TestLimitsAreWrittenIntoTheSQL(t *testing.T) {
+	bound := regexp.MustCompile(`(?i)\bLIMIT\s+\?`)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if bound.MatchString(line) {
+				t.Errorf("%s:%d binds its LIMIT: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
 	}
 }

@@ -176,7 +176,7 @@ func (s *Store) TitleCandidates(ctx context.Context, conferenceID int64, query s
 			return nil, nil
 		}
 		ts, err := queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talk_fts f JOIN talks t ON t.id = f.rowid
-			WHERE talk_fts MATCH ? AND t.conference_id = ? ORDER BY f.rank LIMIT ?`, match, conferenceID, limit)
+			WHERE talk_fts MATCH ? AND t.conference_id = ? ORDER BY f.rank`+limitSQL(limit), match, conferenceID)
 		if err != nil || len(ts) > 0 {
 			return ts, err
 		}
@@ -215,7 +215,7 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 	// import's too, so this read needs no wait for an import's indexing
 	// (awaitIndex).
 	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
-		WHERE talk_title_words MATCH ? AND t.conference_id = ? LIMIT ?`, strings.Join(terms, " AND "), conferenceID, limit)
+		WHERE talk_title_words MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
 	if err != nil {
 		return nil, fmt.Errorf("titles with words: %w", err)
 	}
