@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -259,8 +260,8 @@ func webhookBody(msg *slackgo.WebhookMessage) ([]byte, error) {
 	if err != nil || msg.Blocks == nil || len(msg.Blocks.BlockSet) == 0 {
 		return head, err
 	}
-	out := make([]byte, 0, len(head)+1024*len(msg.Blocks.BlockSet))
-	out = append(out, head[:len(head)-1]...) // without its closing brace
+	scratch := bodyBuffers.Get().(*[]byte)
+	out := append((*scratch)[:0], head[:len(head)-1]...) // without its closing brace
 	if len(head) > 2 {
 		out = append(out, ',')
 	}
@@ -270,11 +271,28 @@ func webhookBody(msg *slackgo.WebhookMessage) ([]byte, error) {
 			out = append(out, ',')
 		}
 		if out, err = appendBlock(out, b); err != nil {
-			return nil, err
+			break
 		}
 	}
-	return append(out, "]}"...), nil
+	var body []byte
+	if err == nil {
+		out = append(out, "]}"...)
+		body = bytes.Clone(out) // the size of the body, once
+	}
+	if cap(out) <= maxScratch {
+		*scratch = out[:0]
+		bodyBuffers.Put(scratch)
+	}
+	return body, err
 }
+
+// bodyBuffers are where webhookBody builds a body. A 25-talk list is some
+// 30 KB of JSON: grown from a guess, a new buffer of its own was allocated
+// about three times over.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// maxScratch keeps the buffer of an unusually long reply out of the pool.
+const maxScratch = 256 << 10
 
 // postWebhook posts body to a response_url, answering errors as slack-go's
 // PostWebhookCustomHTTPContext does, so retry treats them alike.

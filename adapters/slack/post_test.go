@@ -208,6 +208,7 @@ func TestWebhookBodyIsSlackGosMessage(t *testing.T) {
 	if menus == 0 {
 		t.Fatal("the list golden has no card menus: the spliced encoding goes untested")
 	}
+	var bodies, wants [][]byte
 	for _, name := range []string{"list", "show_hostile", "error", "progress"} {
 		for _, msg := range []*slackgo.WebhookMessage{
 			{Text: name, Blocks: &slackgo.Blocks{BlockSet: render(replies[name], renderOptions{share: "list"})[0].blocks},
@@ -232,6 +233,14 @@ func TestWebhookBodyIsSlackGosMessage(t *testing.T) {
 			if !reflect.DeepEqual(g, w) {
 				t.Errorf("%s: body\n%s\nwant\n%s", name, got, want)
 			}
+			bodies, wants = append(bodies, got), append(wants, want)
+		}
+	}
+	// Bodies are built in pooled buffers: one handed out must stay as it was.
+	for i := range bodies {
+		var g, w any
+		if json.Unmarshal(bodies[i], &g) != nil || json.Unmarshal(wants[i], &w) != nil || !reflect.DeepEqual(g, w) {
+			t.Errorf("body %d changed after later bodies were built:\n%s", i, bodies[i])
 		}
 	}
 }

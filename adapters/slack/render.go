@@ -288,34 +288,40 @@ func (g *renderer) card(c *commands.TalkCard) {
 	}
 }
 
-// rateLabels are the menu's "★★★☆☆ Rate 3", by rating: a list's 25 menus
-// would otherwise format the same five labels 25 times.
-var rateLabels = func() (l [6]string) {
-	for n := 1; n <= 5; n++ {
-		l[n] = strings.Repeat("★", n) + strings.Repeat("☆", 5-n) + " Rate " + strconv.Itoa(n)
-	}
-	return l
-}()
+// The menu's labels, made once: a list's 25 menus would otherwise make the
+// same nine text objects 25 times. Block Kit objects are only read once
+// built, so the menus share them.
+var (
+	rateLabels = func() (l [6]*slackgo.TextBlockObject) { // "★★★☆☆ Rate 3", by rating
+		for n := 1; n <= 5; n++ {
+			l[n] = plainText(strings.Repeat("★", n) + strings.Repeat("☆", 5-n) + " Rate " + strconv.Itoa(n))
+		}
+		return l
+	}()
+	starLabel, unstarLabel  = plainText("★ Star"), plainText("Unstar")
+	wantLabel, watchedLabel = plainText("Watch later"), plainText("Watched")
+	menuPlaceholder         = plainText("Actions…")
+)
 
 // cardMenu is a talk card's "Actions…" menu: rate, star or unstar, watch
 // later, watched. Each option's value is the command it runs.
 func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 	ref := "#" + strconv.FormatInt(c.Talk.ID, 10)
-	var opts []*slackgo.OptionBlockObject
-	opt := func(label, command string) {
-		opts = append(opts, slackgo.NewOptionBlockObject(command, plainText(label), nil))
+	opts := make([]*slackgo.OptionBlockObject, 0, 8)
+	opt := func(label *slackgo.TextBlockObject, command string) {
+		opts = append(opts, slackgo.NewOptionBlockObject(command, label, nil))
 	}
 	for n := 5; n >= 1; n-- {
 		opt(rateLabels[n], "rate "+ref+" "+strconv.Itoa(n))
 	}
 	if c.Log != nil && c.Log.Starred {
-		opt("Unstar", "unstar "+ref)
+		opt(unstarLabel, "unstar "+ref)
 	} else {
-		opt("★ Star", "star "+ref)
+		opt(starLabel, "star "+ref)
 	}
-	opt("Watch later", "want "+ref)
-	opt("Watched", "watched "+ref)
-	return slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plainText("Actions…"), g.actionID(actionCard), opts...)
+	opt(wantLabel, "want "+ref)
+	opt(watchedLabel, "watched "+ref)
+	return slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, menuPlaceholder, g.actionID(actionCard), opts...)
 }
 
 // actions renders buttons; each one's value is the command it runs.
