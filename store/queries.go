@@ -36,29 +36,35 @@ func queryNotes(ctx context.Context, q queryer, where string, args ...any) ([]ta
 
 // summaries runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
 func (s *Store) summaries(ctx context.Context, query string, args ...any) ([]talkbot.TalkSummary, error) {
-	return summariesFrom(ctx, s.r, scanTalk, 0, query, args...)
+	return summariesFrom(ctx, s.r, &talkRow{}, 0, query, args...)
 }
 
-// summariesFrom runs a summary query whose talk columns scan reads
-// (scanTalk: talkColumns; scanCard: cardColumns), with room made for rows of
-// them: a summary is some 500 bytes, and growing the slice row by row
-// allocated two and a half pages of 25.
-func summariesFrom(ctx context.Context, q queryer, scan func(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error),
-	rows int, query string, args ...any) ([]talkbot.TalkSummary, error) {
+// talkScanner is where a query's talk columns are scanned, row after row:
+// talkRow (talkColumns) or cardRow (cardColumns).
+type talkScanner interface {
+	dest(extra ...any) []any
+	talk() talkbot.Talk
+}
+
+// summariesFrom runs a summary query whose talk columns talk reads, with
+// room made for rows of them: a summary is some 500 bytes, and growing the
+// slice row by row allocated two and a half pages of 25.
+func summariesFrom(ctx context.Context, q queryer, talk talkScanner, rows int, query string, args ...any) ([]talkbot.TalkSummary, error) {
 	rs, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query talks: %w", err)
 	}
 	defer rs.Close()
 	out := make([]talkbot.TalkSummary, 0, rows)
+	var stats talkbot.TalkSummary // the counters; Scan writes every destination each row
+	var l nullableLog
+	dest := talk.dest(l.dest(&stats.HighlightCount, &stats.StarCount, &stats.RatingSum, &stats.RatingCount)...)
 	for rs.Next() {
-		var ts talkbot.TalkSummary
-		var l nullableLog
-		t, err := scan(rs, l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount)...)
-		if err != nil {
+		if err := rs.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
 		}
-		ts.Talk = t
+		ts := talkbot.TalkSummary{Talk: talk.talk(), HighlightCount: stats.HighlightCount, StarCount: stats.StarCount,
+			RatingSum: stats.RatingSum, RatingCount: stats.RatingCount}
 		ts.Log, _ = l.log()
 		out = append(out, ts)
 	}
@@ -72,21 +78,25 @@ func summariesFrom(ctx context.Context, q queryer, scan func(row interface{ Scan
 const cardColumns = `t.id, t.workspace_id, t.conference_id, t.title, t.speakers, t.event, t.room, t.day,
 	t.starts_at, t.ends_at, t.recording_url, t.tags, t.session_type, t.non_talk, t.cancelled, t.do_not_record`
 
-// scanCard reads cardColumns, then extra.
-func scanCard(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error) {
-	var t talkbot.Talk
-	var speakers, tags string
-	var starts, ends sql.NullString
-	dest := append([]any{&t.ID, &t.WorkspaceID, &t.ConferenceID, &t.Title, &speakers, &t.Event, &t.Room, &t.Day,
-		&starts, &ends, &t.RecordingURL, &tags, &t.Type, &t.NonTalk, &t.Cancelled, &t.DoNotRecord}, extra...)
-	if err := row.Scan(dest...); err != nil {
-		return t, err
-	}
-	t.Speakers = decodeSpeakers(speakers)
-	t.Tags = strings.Fields(tags)
-	t.StartsAt = parseNullTime(starts)
-	t.EndsAt = parseNullTime(ends)
-	return t, nil
+// cardRow is talkRow for cardColumns.
+type cardRow struct {
+	t              talkbot.Talk
+	speakers, tags string
+	starts, ends   sql.NullString
+}
+
+func (r *cardRow) dest(extra ...any) []any {
+	return append([]any{&r.t.ID, &r.t.WorkspaceID, &r.t.ConferenceID, &r.t.Title, &r.speakers, &r.t.Event, &r.t.Room, &r.t.Day,
+		&r.starts, &r.ends, &r.t.RecordingURL, &r.tags, &r.t.Type, &r.t.NonTalk, &r.t.Cancelled, &r.t.DoNotRecord}, extra...)
+}
+
+func (r *cardRow) talk() talkbot.Talk {
+	t := r.t
+	t.Speakers = decodeSpeakers(r.speakers)
+	t.Tags = strings.Fields(r.tags)
+	t.StartsAt = parseNullTime(r.starts)
+	t.EndsAt = parseNullTime(r.ends)
+	return t
 }
 
 // listColumns are summaryColumns for list rows.
@@ -145,7 +155,7 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
 	order := ` ORDER BY t.day, COALESCE(t.starts_at, ''), t.id` + limitSQL(limit(q.Limit)) + ` OFFSET ?`
 	// Room for a page of the usual size, not for the 500 rows a page may ask for.
-	ts, err := summariesFrom(ctx, s.hot, scanCard, min(limit(q.Limit), 50), listColumns+cond+order, append(args, q.Offset)...)
+	ts, err := summariesFrom(ctx, s.hot, &cardRow{}, min(limit(q.Limit), 50), listColumns+cond+order, append(args, q.Offset)...)
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
