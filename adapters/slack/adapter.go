@@ -75,7 +75,8 @@ type Config struct {
 
 	// API replaces the slack-go client (tests).
 	API WebAPI
-	// HTTPClient posts to response_url; a client with a 15s timeout when nil.
+	// HTTPClient posts to response_url; when nil, a client with a 15s
+	// timeout that keeps a connection open for each reply posted at once.
 	HTTPClient *http.Client
 
 	MaxBody         int64         // largest request body; 1 MiB when 0
@@ -157,7 +158,7 @@ func New(cfg Config) (*Adapter, error) {
 		a.sleep = sleepContext
 	}
 	if a.httpClient == nil {
-		a.httpClient = &http.Client{Timeout: 15 * time.Second}
+		a.httpClient = &http.Client{Timeout: 15 * time.Second, Transport: replyTransport()}
 	}
 	if a.maxBody <= 0 {
 		a.maxBody = 1 << 20
@@ -308,4 +309,20 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// maxIdleReplyConns is how many connections to Slack's response_url host
+// stay open between replies: one for each reply the runtime's workers (16
+// by default) may be posting at once, and some to spare.
+const maxIdleReplyConns = 32
+
+// replyTransport is http.DefaultTransport keeping maxIdleReplyConns idle
+// connections a host instead of its two: with more replies than that in
+// flight, each reply closed one connection and opened another, a TLS
+// handshake with hooks.slack.com (15-20% of a reply's CPU even on plain
+// loopback HTTP, BENCHMARKS.md).
+func replyTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdleReplyConns
+	return t
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -77,11 +78,18 @@ type standIn struct {
 	times map[string][]time.Time
 	seq   int           // numbers messages and files
 	hear  chan struct{} // closed and replaced on every call, for waitFor
+	conns atomic.Int64  // connections opened to it
 }
 
 func newStandIn(t *testing.T) *standIn {
 	s := &standIn{users: map[string]slackgo.User{}, fail: map[string][]failure{}, times: map[string][]time.Time{}, hear: make(chan struct{})}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.srv.Start()
 	t.Cleanup(s.srv.Close)
 	return s
 }

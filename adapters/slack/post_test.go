@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,4 +288,33 @@ func FuzzAppendString(f *testing.F) {
 			t.Errorf("%q: got %s, want %s", s, got, want)
 		}
 	})
+}
+
+// With its own client, the adapter keeps the connections of replies posted
+// at once open for the next ones: with two kept a host (Go's default) most
+// replies opened a connection of their own, a TLS handshake with Slack.
+func TestRepliesPostedAtOnceReuseConnections(t *testing.T) {
+	e := newEnv(t, func(s *setup) {
+		s.cfg.HTTPClient = nil
+		s.cfg.Limiter = dispatch.NewLimiter(1<<30, time.Nanosecond)
+	})
+	const users, each = 16, 20
+	var wg sync.WaitGroup
+	for u := range users {
+		wg.Go(func() {
+			for range each {
+				body := e.slashBody(slash{user: fmt.Sprintf("U0USER%02d", u), text: "list"})
+				if status, _ := e.do(request{contentType: "application/x-www-form-urlencoded", body: body}); status != http.StatusOK {
+					t.Errorf("slash command: %d", status)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	e.api.waitFor(t, "response_url", users*each)
+	// Each user's first command also looks the user up (users.info), on
+	// slack-go's own client: up to one connection a user for those.
+	if n := e.api.conns.Load(); n > 3*users {
+		t.Errorf("%d replies opened %d connections to Slack; want at most %d", users*each, n, 3*users)
+	}
 }

@@ -264,8 +264,7 @@ func serveChild() error {
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
 	a, err := slack.New(slack.Config{
 		SigningSecret: secret, Runtime: rt, Events: st, Logger: quiet,
-		API:        slackgo.New("xoxb-bench", slackgo.OptionAPIURL(apiURL+"/api/"), slackgo.OptionHTTPClient(&http.Client{Transport: transport})),
-		HTTPClient: &http.Client{Transport: transport, Timeout: 30 * time.Second},
+		API: slackgo.New("xoxb-bench", slackgo.OptionAPIURL(apiURL+"/api/"), slackgo.OptionHTTPClient(&http.Client{Transport: transport})),
 		// Each bench user sends far more than a person would: no rate limit.
 		Limiter: dispatch.NewLimiter(1<<30, time.Nanosecond),
 	})
