@@ -386,9 +386,15 @@ func reads(b *testing.B, cases []struct{ name, text string }) {
 	}
 }
 
-// BenchmarkList lists the user's own talks (about 30 each).
+// BenchmarkList lists the user's own talks (about 30 each), the users in
+// turn through all of them, and then the first 16 over and over, as the
+// Slack harness's closed loop has them: their pages stay cached.
 func BenchmarkList(b *testing.B) {
 	reads(b, []struct{ name, text string }{{"mine", "list"}, {"team-today", "list today team"}})
+	f := setup(b)
+	b.Run("mine-16-users", func(b *testing.B) {
+		measure(b, f, func(n int64) commands.Request { return f.request(n%16, "list") }, showsTalks)
+	})
 }
 
 // BenchmarkHighlights shows the team's top talks, overall, today and for a tag.
