@@ -35,7 +35,7 @@ func run(ctx context.Context) error {
 	level := slog.LevelWarn // LOG_LEVEL=info logs each command with its timings
 	_ = level.UnmarshalText([]byte(os.Getenv("LOG_LEVEL")))
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	st, err := store.Open(ctx, os.Getenv("BOT_DB"), store.Options{})
+	st, err := store.Open(ctx, os.Getenv("BOT_DB"), store.Options{Durable: true}) // as cmd/bot opens it
 	if err != nil {
 		return err
 	}
