@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -209,6 +210,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return fmt.Errorf("matrix client: %w", err)
 	}
 	a.cli = cli
+	cli.Client = &http.Client{Timeout: cli.Client.Timeout, Transport: homeserverTransport()}
 	cli.Log = zerologFor(a.log)
 	cli.UserAgent = "talkbot (" + mautrix.DefaultUserAgent + ")"
 	cli.IgnoreRateLimit = true // M_LIMIT_EXCEEDED is retried by retryLimited, after retry_after_ms
@@ -337,3 +339,18 @@ func (a *Adapter) beforeJoin(room id.RoomID, t time.Time) bool {
 
 // eventTime is when the event was sent, by the sender's server clock.
 func eventTime(evt *event.Event) time.Time { return time.UnixMilli(evt.Timestamp) }
+
+// maxIdleHomeserverConns is how many connections to the homeserver stay
+// open between requests: one for each reply the runtime's workers (16 by
+// default) may be sending at once, the sync's and some to spare.
+const maxIdleHomeserverConns = 32
+
+// homeserverTransport is http.DefaultTransport keeping
+// maxIdleHomeserverConns idle connections a host instead of its two: with
+// replies going out in more rooms at once than that, each closed one
+// connection and opened another, a TLS handshake with the homeserver.
+func homeserverTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdleHomeserverConns
+	return t
+}

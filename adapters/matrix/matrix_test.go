@@ -2,6 +2,9 @@ package matrix_test
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -519,4 +522,80 @@ func TestSlowCommand(t *testing.T) {
 		t.Errorf("%d replies to the slow command, want 1 (the notice, then edited)", n)
 	}
 	noPlaintext(t, alice, slowRoom, e.botID)
+}
+
+// TestRepliesAtOnceReuseConnections: replies going out in several rooms at
+// once keep their connections to the homeserver open for the next ones;
+// with two kept a host (Go's default), most opened one of their own, a TLS
+// handshake with the homeserver.
+func TestRepliesAtOnceReuseConnections(t *testing.T) {
+	e := newEnv(t)
+	proxy := newCountingProxy(t, e.srv.URL)
+	alice := e.newUser("alice")
+	e.startBot(func(c *matrix.Config) {
+		c.Homeserver = proxy.url
+		c.Limiter = dispatch.NewLimiter(1<<30, time.Nanosecond)
+	})
+	rooms := make([]id.RoomID, 8)
+	for i := range rooms {
+		rooms[i] = e.botInRoom(alice, false)
+	}
+	alice.ask(rooms[0], "!talk help") // the bot is past its start-up requests
+	before := proxy.conns.Load()
+	const rounds = 10
+	for range rounds {
+		var cmds []id.EventID
+		for _, room := range rooms {
+			cmds = append(cmds, alice.say(room, "!talk list"))
+		}
+		for _, cmd := range cmds {
+			alice.reply(cmd)
+		}
+	}
+	// At most a connection for each request in flight: a reply a room, the
+	// sync, and receipts and the like.
+	if n, most := proxy.conns.Load()-before, int64(2*len(rooms)+4); n > most {
+		t.Errorf("%d replies in %d rooms at once opened %d connections to the homeserver; want at most %d",
+			rounds*len(rooms), len(rooms), n, most)
+	}
+}
+
+// countingProxy forwards TCP connections to a server and counts them.
+type countingProxy struct {
+	url   string
+	conns atomic.Int64
+}
+
+func newCountingProxy(t *testing.T, target string) *countingProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	p := &countingProxy{url: u.Scheme + "://" + ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.conns.Add(1)
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", u.Host)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				go func() { io.Copy(s, c); s.Close() }()
+				io.Copy(c, s)
+			}()
+		}
+	}()
+	return p
 }
