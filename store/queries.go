@@ -56,15 +56,14 @@ func summariesFrom(ctx context.Context, q queryer, talk talkScanner, rows int, q
 	}
 	defer rs.Close()
 	out := make([]talkbot.TalkSummary, 0, rows)
-	var stats talkbot.TalkSummary // the counters; Scan writes every destination each row
+	var ts talkbot.TalkSummary // Scan writes its counters anew each row
 	var l nullableLog
-	dest := talk.dest(l.dest(&stats.HighlightCount, &stats.StarCount, &stats.RatingSum, &stats.RatingCount)...)
+	dest := talk.dest(l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount)...)
 	for rs.Next() {
 		if err := rs.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
 		}
-		ts := talkbot.TalkSummary{Talk: talk.talk(), HighlightCount: stats.HighlightCount, StarCount: stats.StarCount,
-			RatingSum: stats.RatingSum, RatingCount: stats.RatingCount}
+		ts.Talk = talk.talk()
 		ts.Log, _ = l.log()
 		out = append(out, ts)
 	}
