@@ -66,9 +66,49 @@ func getLog(ctx context.Context, q queryer, userID, talkID int64) (talkbot.Log, 
 	return l, nil
 }
 
-// logAndPresentation reads the user's log and presentation of a talk, either
-// of which may be missing, in one statement: on the single writer's path
-// each statement costs as much again in database/sql and cgo as in SQLite.
+// knownTalk is what a change on a talk known by id starts from.
+type knownTalk struct {
+	lastTalk          int64 // the user's last talk before the change
+	talk              talkbot.Talk
+	log               talkbot.Log
+	logged, presented bool
+	pres              talkbot.Presentation
+}
+
+// readKnownTalk reads the user's last talk, the workspace's talk and the
+// user's log and presentation of it in one statement: on the single
+// writer's path each statement costs as much again in database/sql and cgo
+// as in SQLite (BENCHMARKS.md).
+func readKnownTalk(ctx context.Context, tx *txn, u talkbot.User, talkID int64) (knownTalk, error) {
+	k := knownTalk{pres: talkbot.Presentation{UserID: u.ID, TalkID: talkID}}
+	var t talkRow
+	var l nullableLog
+	var slides, created sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(u.last_talk_id, 0), `+talkColumns+`, `+logColumns+`, p.slides_url, p.created_at
+		FROM users u JOIN talks t ON t.id = ? AND t.workspace_id = ?
+		LEFT JOIN logs l ON l.user_id = u.id AND l.talk_id = t.id
+		LEFT JOIN presentations p ON p.user_id = u.id AND p.talk_id = t.id
+		WHERE u.id = ?`, talkID, u.WorkspaceID, u.ID).
+		Scan(append(l.dest(append([]any{&k.lastTalk}, t.dest()...)...), &slides, &created)...)
+	if errors.Is(err, sql.ErrNoRows) { // no such talk here, or no such user
+		if _, err := getTalk(ctx, tx, u.WorkspaceID, talkID); err != nil {
+			return k, err
+		}
+		return k, fmt.Errorf("read user: %w", sql.ErrNoRows)
+	}
+	if err != nil {
+		return k, fmt.Errorf("read talk, log and presentation: %w", err)
+	}
+	k.talk = t.talk()
+	k.log, k.logged = l.log()
+	if k.presented = created.Valid; k.presented {
+		k.pres.SlidesURL, k.pres.CreatedAt = slides.String, parseTime(created.String)
+	}
+	return k, nil
+}
+
+// logAndPresentation is readKnownTalk's log and presentation, for a talk
+// found by title.
 func logAndPresentation(ctx context.Context, tx *txn, userID, talkID int64) (talkbot.Log, bool, talkbot.Presentation, bool, error) {
 	var l nullableLog
 	var slides, created sql.NullString
@@ -133,16 +173,30 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		out = talkbot.Outcome{}
 		now := s.now().UTC()
 		var rec undoRecord
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(last_talk_id, 0) FROM users WHERE id = ?`, c.User.ID).Scan(&rec.LastTalkBefore); err != nil {
-			return fmt.Errorf("read user: %w", err)
-		}
-
+		// What the change starts from: the talk, and the user's log and
+		// presentation of it, either of which may be missing.
+		var old talkbot.Log
+		var exists, presented bool
+		var pres talkbot.Presentation
 		var err error
-		if c.TalkID != 0 {
-			out.Talk, err = getTalk(ctx, tx, c.User.WorkspaceID, c.TalkID)
-		} else if c.NewTalk != nil {
+		switch {
+		case c.TalkID != 0:
+			var k knownTalk
+			k, err = readKnownTalk(ctx, tx, c.User, c.TalkID)
+			rec.LastTalkBefore, out.Talk, old, exists, pres, presented = k.lastTalk, k.talk, k.log, k.logged, k.pres, k.presented
+		case c.NewTalk != nil:
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(last_talk_id, 0) FROM users WHERE id = ?`, c.User.ID).Scan(&rec.LastTalkBefore); err != nil {
+				return fmt.Errorf("read user: %w", err)
+			}
 			out.Talk, out.Created, err = findOrCreateTalk(ctx, tx, c.User, *c.NewTalk, now)
-		} else {
+			// A talk this change created has no log or presentation to read yet:
+			// talk ids are AUTOINCREMENT, never reused, and what refers to a
+			// talk cascades on its delete.
+			pres = talkbot.Presentation{UserID: c.User.ID, TalkID: out.Talk.ID}
+			if err == nil && !out.Created {
+				old, exists, pres, presented, err = logAndPresentation(ctx, tx, c.User.ID, out.Talk.ID)
+			}
+		default:
 			err = errors.New("change names no talk")
 		}
 		if err != nil {
@@ -171,17 +225,6 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			out.Talk, changed = patched, true
 		}
 
-		// A talk this change created has no log or presentation to read yet:
-		// talk ids are AUTOINCREMENT, never reused, and what refers to a
-		// talk cascades on its delete.
-		var old talkbot.Log
-		exists := false
-		pres, presented := talkbot.Presentation{UserID: c.User.ID, TalkID: talk.ID}, false
-		if !out.Created {
-			if old, exists, pres, presented, err = logAndPresentation(ctx, tx, c.User.ID, talk.ID); err != nil {
-				return err
-			}
-		}
 		switch {
 		case c.DeleteLog:
 			notes, err := queryNotes(ctx, tx, `WHERE n.user_id = ? AND n.talk_id = ? ORDER BY n.id`, c.User.ID, talk.ID)

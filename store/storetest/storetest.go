@@ -132,6 +132,11 @@ func notFoundIsAnError(t *testing.T, s commands.Store, _ *Clock) {
 	_, checks["UserNote"] = s.UserNote(ctx, u.ID, 999)
 	_, checks["TalkDetail"] = s.TalkDetail(ctx, u.WorkspaceID, u.ID, 999)
 	_, checks["UseConference"] = s.UseConference(ctx, u, "Nowhere Con", false)
+	rate := talkbot.LogPatch{Rating: ptr(4)}
+	_, checks["Apply"] = s.Apply(ctx, talkbot.Change{User: u, Label: "rate", TalkID: 999, Log: rate})
+	other := must(s.User(ctx, talkbot.PlatformSlack, "T2", "U2", "Bob"))(t)
+	elsewhere := add(t, s, other, "Another Team's Talk", "", talkbot.LogPatch{}, nil).Talk
+	_, checks["Apply on another workspace's talk"] = s.Apply(ctx, talkbot.Change{User: u, Label: "rate", TalkID: elsewhere.ID, Log: rate})
 	for name, err := range checks {
 		if !errors.Is(err, talkbot.ErrNotFound) {
 			t.Errorf("%s of nothing: %v, want ErrNotFound", name, err)
