@@ -183,8 +183,13 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AppToken != "" {
 		a.socket = socketmode.New(client, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
 	}
-	a.triggers = newTTLSet(10*time.Minute, 200_000)
-	a.replays = newTTLSet(6*time.Minute, 500_000)
+	// Only requests signed with the app's secret get into either set, so
+	// only Slack can fill them. At 100,000 each they cover their whole ttl
+	// up to 166 and 277 requests a second, far above what Slack sends one
+	// workspace's app; under a flood beyond that the oldest go first, and
+	// the sets, not the commands, would be the bot's memory (BENCHMARKS.md).
+	a.triggers = newTTLSet(10*time.Minute, 100_000)
+	a.replays = newTTLSet(6*time.Minute, 100_000)
 	ttl := cfg.UserCacheTTL
 	if ttl <= 0 {
 		ttl = 10 * time.Minute
