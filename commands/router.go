@@ -33,6 +33,9 @@ type Store interface {
 	// CurrentConference is the user's pick, else the workspace's active
 	// conference, created ("General") on a fresh install: never ErrNotFound.
 	CurrentConference(ctx context.Context, u talkbot.User) (talkbot.Conference, error)
+	// UserAndConference is User, then CurrentConference: what every command
+	// starts from.
+	UserAndConference(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, talkbot.Conference, error)
 	Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error)
 	// CreateConference adds one (ECONFLICT when the name is taken) and
 	// switches the user to it, or the whole workspace with forTeam.
@@ -298,9 +301,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		cmd, args = r.byName["watch"], text // the question is the argument
 	}
 	c := &call{req: req, name: name, args: args, now: r.now()}
-	if c.user, err = r.store.User(ctx, req.Platform, req.Workspace, req.UserID, req.UserName); err == nil {
-		c.conf, err = r.store.CurrentConference(ctx, c.user)
-	}
+	c.user, c.conf, err = r.store.UserAndConference(ctx, req.Platform, req.Workspace, req.UserID, req.UserName)
 	var reply Reply
 	if err == nil {
 		reply, err = cmd.run(ctx, c)

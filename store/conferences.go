@@ -19,9 +19,13 @@ const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on,
 func scanConference(row interface{ Scan(...any) error }) (talkbot.Conference, error) {
 	var c talkbot.Conference
 	var imported sql.NullString
-	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone, &c.VideosURL, &c.ScheduleSource, &imported)
+	err := row.Scan(conferenceDest(&c, &imported)...)
 	c.ImportedAt = parseNullTime(imported)
 	return c, err
+}
+
+func conferenceDest(c *talkbot.Conference, imported *sql.NullString) []any {
+	return []any{&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone, &c.VideosURL, &c.ScheduleSource, imported}
 }
 
 // CurrentConference returns the user's pick, else the workspace's active

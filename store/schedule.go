@@ -204,9 +204,10 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 	}
 	if err == nil && !found {
 		var key string
+		var imported sql.NullString
 		err = tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+`, c.schedule_key FROM conferences c WHERE c.id = COALESCE(
 			(SELECT conference_id FROM users WHERE id = ?), (SELECT active_conference_id FROM workspaces WHERE id = ?))`, u.ID, u.WorkspaceID).
-			Scan(conferenceDest(&conf, &key)...)
+			Scan(append(conferenceDest(&conf, &imported), &key)...)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			err = nil
@@ -238,11 +239,6 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 		return conf, fmt.Errorf("update conference: %w", err)
 	}
 	return conf, nil
-}
-
-func conferenceDest(c *talkbot.Conference, key *string) []any {
-	var imported sql.NullString
-	return []any{&c.ID, &c.WorkspaceID, &c.Name, &c.StartsOn, &c.EndsOn, &c.Timezone, &c.VideosURL, &c.ScheduleSource, &imported, key}
 }
 
 // overlaps reports whether a conference's dates and a schedule's share a day.

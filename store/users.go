@@ -16,9 +16,13 @@ const userColumns = `u.id, u.workspace_id, u.external_id, u.name, u.default_visi
 func scanUser(row interface{ Scan(...any) error }) (talkbot.User, error) {
 	var u talkbot.User
 	var vis string
-	err := row.Scan(&u.ID, &u.WorkspaceID, &u.ExternalID, &u.Name, &vis, &u.LastTalkID, &u.ConferenceID)
+	err := row.Scan(userDest(&u, &vis)...)
 	u.DefaultVisibility = talkbot.Visibility(vis)
 	return u, err
+}
+
+func userDest(u *talkbot.User, vis *string) []any {
+	return []any{&u.ID, &u.WorkspaceID, &u.ExternalID, &u.Name, vis, &u.LastTalkID, &u.ConferenceID}
 }
 
 const queryUserByExternal = `SELECT ` + userColumns + ` FROM users u JOIN workspaces w ON w.id = u.workspace_id
@@ -54,6 +58,35 @@ func (s *Store) User(ctx context.Context, platform, workspace, externalID, name 
 		return talkbot.User{}, fmt.Errorf("save user: %w", err)
 	}
 	return u, nil
+}
+
+// UserAndConference reads a known user and their current conference in one
+// statement, and falls back to User and CurrentConference, which write
+// what is missing, for a new user, a new name or no conference yet. Two
+// statements were 6% of a `list` reply's CPU (BENCHMARKS.md).
+func (s *Store) UserAndConference(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, talkbot.Conference, error) {
+	var u talkbot.User
+	var c talkbot.Conference
+	var vis string
+	var imported sql.NullString
+	err := s.hot.QueryRowContext(ctx, `SELECT `+userColumns+`, `+conferenceColumns+`
+		FROM users u JOIN workspaces w ON w.id = u.workspace_id
+		JOIN conferences c ON c.id = COALESCE(u.conference_id, w.active_conference_id)
+		WHERE w.platform = ? AND w.external_id = ? AND u.external_id = ?`, platform, workspace, externalID).
+		Scan(append(userDest(&u, &vis), conferenceDest(&c, &imported)...)...)
+	if err == nil && (u.Name == name || name == "") {
+		u.DefaultVisibility = talkbot.Visibility(vis)
+		c.ImportedAt = parseNullTime(imported)
+		return u, c, nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return u, c, fmt.Errorf("find user and conference: %w", err)
+	}
+	if u, err = s.User(ctx, platform, workspace, externalID, name); err != nil {
+		return u, c, err
+	}
+	c, err = s.CurrentConference(ctx, u)
+	return u, c, err
 }
 
 // FindUser finds a user of the workspace by external id or display name, ignoring case.

@@ -7,6 +7,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -28,6 +29,7 @@ func Run(t *testing.T, open Open) {
 		{"UsersAreFoundOrCreated", usersAreFoundOrCreated},
 		{"NotFoundIsAnError", notFoundIsAnError},
 		{"ConferencesForTheUserOrTheTeam", conferencesForTheUserOrTheTeam},
+		{"UserAndConferenceIsUserThenConference", userAndConferenceIsUserThenConference},
 		{"ApplyFindsOrCreatesTalks", applyFindsOrCreatesTalks},
 		{"ApplyKeepsSetFieldsWhenFilling", applyKeepsSetFieldsWhenFilling},
 		{"NoChangeNoUndo", noChangeNoUndo},
@@ -155,6 +157,37 @@ func notFoundIsAnError(t *testing.T, s commands.Store, _ *Clock) {
 	}
 	if c.Name != "General" {
 		t.Errorf("a fresh install's conference is %q, want General", c.Name)
+	}
+}
+
+// userAndConferenceIsUserThenConference checks the one read every command
+// starts with against the two it stands for, as users and conferences come
+// and change.
+func userAndConferenceIsUserThenConference(t *testing.T, s commands.Store, _ *Clock) {
+	ctx := context.Background()
+	same := func(when, id, name string) {
+		t.Helper()
+		u, c, err := s.UserAndConference(ctx, talkbot.PlatformSlack, "T7", id, name)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		wu := must(s.User(ctx, talkbot.PlatformSlack, "T7", id, name))(t)
+		if wc := must(s.CurrentConference(ctx, wu))(t); !reflect.DeepEqual(u, wu) || !reflect.DeepEqual(c, wc) {
+			t.Errorf("%s: %+v on %+v, want %+v on %+v", when, u, c, wu, wc)
+		}
+	}
+	same("a new user in a new workspace", "U1", "Carol")
+	same("known", "U1", "Carol")
+	same("nameless", "U1", "")
+	same("renamed", "U1", "Carol D.")
+	same("a second user", "U2", "Dan")
+	carol := must(s.User(ctx, talkbot.PlatformSlack, "T7", "U1", ""))(t)
+	must(s.CreateConference(ctx, carol, talkbot.Conference{Name: "KubeCon", Timezone: "Europe/London"}, true))(t)
+	same("after the team's conf new", "U2", "Dan")
+	must(s.CreateConference(ctx, carol, talkbot.Conference{Name: "Carolcon", Timezone: "UTC"}, false))(t)
+	same("after her own conf new", "U1", "Carol D.")
+	if _, c, _ := s.UserAndConference(ctx, talkbot.PlatformSlack, "T7", "U1", ""); c.Name != "Carolcon" {
+		t.Errorf("carol is on %q, want Carolcon", c.Name)
 	}
 }
 
