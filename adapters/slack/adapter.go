@@ -321,6 +321,13 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // by default) may be posting at once, and some to spare.
 const maxIdleReplyConns = 32
 
+// replyWriteBuffer is the write buffer of each connection to response_url:
+// room for a page of 25 talks (28-30 KB of JSON with long titles, more
+// with speakers) and its headers, so a reply goes out in one write instead
+// of its first 4 KB (Go's default buffer) and then the rest through a
+// temporary buffer allocated for each reply.
+const replyWriteBuffer = 64 << 10
+
 // replyTransport is http.DefaultTransport keeping maxIdleReplyConns idle
 // connections a host instead of its two: with more replies than that in
 // flight, each reply closed one connection and opened another, a TLS
@@ -329,5 +336,6 @@ const maxIdleReplyConns = 32
 func replyTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = maxIdleReplyConns
+	t.WriteBufferSize = replyWriteBuffer
 	return t
 }

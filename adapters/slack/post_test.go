@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,5 +318,57 @@ func TestRepliesPostedAtOnceReuseConnections(t *testing.T) {
 	// slack-go's own client: up to one connection a user for those.
 	if n := e.api.conns.Load(); n > 3*users {
 		t.Errorf("%d replies opened %d connections to Slack; want at most %d", users*each, n, 3*users)
+	}
+}
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// A page of 25 talks goes to response_url in one write. With Go's default
+// 4 KB buffer its first 4 KB went in one write and the rest in another,
+// through a temporary buffer allocated for each reply.
+func TestAListPageIsPostedInOneWrite(t *testing.T) {
+	var writes atomic.Int64
+	transport := replyTransport() // the adapter's own, with a dialer that counts
+	var dialer net.Dialer
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dialer.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{Conn: c, writes: &writes}, nil
+	}
+	e := newEnv(t, func(s *setup) { s.cfg.HTTPClient = &http.Client{Transport: transport} })
+	titles := []string{ // KubeCon EU 2026, as long as its titles get
+		"Optimizing Error Recovery for Cost-Efficient Distributed AI Model Training with Kubernetes",
+		"How Will Customized Kubernetes Distributions Work for You? a Discussion on Options and Use Cases",
+		"Addressing Non-Deterministic Scheduling: Introducing the Node Readiness Controller",
+		"Serverless GPUs in Production: How Cerebrium Built a Globally Efficient Low-Latency AI Platform with Knative",
+		"Explore TAG Workloads Foundation: Advancing Cloud Native Execution From Core Runtime To Applications",
+	}
+	for i := range 30 {
+		if got := e.handle("U0ALICE", fmt.Sprintf("add %s, part %d 4/5 #ai -- worth a rewatch", titles[i%len(titles)], i+1)); !strings.Contains(got, "Logged") {
+			t.Fatalf("add: %s", got)
+		}
+	}
+	for range 2 { // the second reuses the first's connection
+		writes.Store(0)
+		e.api.reset()
+		e.slash(slash{text: "list"})
+		posted := e.api.waitFor(t, "response_url", 1)
+		if n := len(posted[0].Body); n < 16<<10 {
+			t.Fatalf("the page's body is %d bytes: too short to say anything of its writes", n)
+		}
+		if n := writes.Load(); n != 1 {
+			t.Errorf("a list page of %d bytes went to response_url in %d writes, want 1", len(posted[0].Body), n)
+		}
 	}
 }
