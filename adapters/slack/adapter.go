@@ -322,11 +322,12 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 const maxIdleReplyConns = 32
 
 // replyWriteBuffer is the write buffer of each connection to response_url:
-// room for a page of 25 talks (28-30 KB of JSON with long titles, more
-// with speakers) and its headers, so a reply goes out in one write instead
-// of its first 4 KB (Go's default buffer) and then the rest through a
-// temporary buffer allocated for each reply.
-const replyWriteBuffer = 64 << 10
+// room for a page of 25 talks with long titles (28-30 KB of JSON) and its
+// headers, so a reply goes out in one write instead of its first 4 KB
+// (Go's default buffer) and then the rest through a temporary buffer
+// allocated for each reply. A longer reply still takes two writes; each
+// connection keeps its buffer, and the bot its memory under 50 MB.
+const replyWriteBuffer = 32 << 10
 
 // replyTransport is http.DefaultTransport keeping maxIdleReplyConns idle
 // connections a host instead of its two: with more replies than that in
