@@ -12,18 +12,25 @@ import (
 
 // MarkHandled records that an adapter handled an event and reports whether
 // this is the first time, so redeliveries and restarts never answer twice.
+// A change made with the event's mark in its context writes the record
+// itself (Store.update); MarkHandled is for events that change nothing.
 func (s *Store) MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error) {
-	err = s.update(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO handled_events (platform, event_id, handled_at) VALUES (?, ?, ?)
-			ON CONFLICT (platform, event_id) DO NOTHING`, platform, eventID, formatTime(s.now()))
-		if err != nil {
-			return fmt.Errorf("mark handled: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		first = n == 1
-		return nil
+	err = s.enqueue(ctx, func(tx *txn) error {
+		first, err = markHandled(ctx, tx, platform, eventID, s.now())
+		return err
 	})
 	return first, err
+}
+
+// markHandled records an event in tx; first is false when it was there already.
+func markHandled(ctx context.Context, tx *txn, platform, eventID string, now time.Time) (first bool, err error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO handled_events (platform, event_id, handled_at) VALUES (?, ?, ?)
+		ON CONFLICT (platform, event_id) DO NOTHING`, platform, eventID, formatTime(now))
+	if err != nil {
+		return false, fmt.Errorf("mark handled: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // ForgetHandledBefore drops handled-event records older than t, keeping the table small.

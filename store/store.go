@@ -18,6 +18,7 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
+	"github.com/talkbot/talkbot"
 )
 
 //go:embed migrations/*.sql
@@ -246,7 +247,34 @@ var errClosed = errors.New("store is closed")
 // (commitBatch), and a caller is only told "done" after the commit that
 // holds its change. fn may run more than once, so it sets its results from
 // nothing each time.
+//
+// When ctx carries an event's mark (talkbot.EventMark) not yet written, the
+// change writes it in its own transaction, and fails with
+// talkbot.ErrHandled, changing nothing, when the event was handled before.
 func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+	m := talkbot.EventMarkFrom(ctx)
+	if m == nil {
+		return s.enqueue(ctx, fn)
+	}
+	return m.Write(func(carry bool) error {
+		if !carry {
+			return s.enqueue(ctx, fn)
+		}
+		return s.enqueue(ctx, func(tx *txn) error {
+			first, err := markHandled(ctx, tx, m.Platform, m.EventID, s.now())
+			if err != nil {
+				return err
+			}
+			if !first {
+				return talkbot.ErrHandled
+			}
+			return fn(tx)
+		})
+	})
+}
+
+// enqueue is update without an event's mark.
+func (s *Store) enqueue(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -461,6 +461,118 @@ func TestAdapterStateSurvivesReopen(t *testing.T) {
 	}
 }
 
+// TestEventMarkCommitsWithTheChange: an event's mark is written in the
+// transaction of the first change its command makes, so a redelivery of the
+// event changes nothing, and a change that fails leaves the event unmarked.
+func TestEventMarkCommitsWithTheChange(t *testing.T) {
+	s, path := open(t)
+	a := user(t, s, "alice")
+	c := conference(t, s, a)
+	keda := addTalk(t, s, a, "KEDA", talkbot.LogPatch{Rating: ptr(3)}, nil).Talk.ID
+	rate := func(ctx context.Context, stars int) error {
+		_, err := s.Apply(ctx, talkbot.Change{User: a, TalkID: keda, Log: talkbot.LogPatch{Rating: ptr(stars)}})
+		return err
+	}
+	rating := func() int {
+		t.Helper()
+		d, err := s.TalkDetail(context.Background(), a.WorkspaceID, a.ID, keda)
+		if err != nil || len(d.Logs) != 1 {
+			t.Fatalf("TalkDetail = %+v, %v", d, err)
+		}
+		return d.Logs[0].Rating
+	}
+
+	first := &talkbot.EventMark{Platform: "matrix", EventID: "$rate5"}
+	ctx := talkbot.WithEventMark(context.Background(), first)
+	if err := rate(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := rate(ctx, 4); err != nil { // a second change of the same command
+		t.Fatalf("second change of the event: %v", err)
+	}
+	if answer, err := first.Seal(func() (bool, error) { t.Error("Seal wrote a mark the change had written"); return true, nil }); !answer || err != nil {
+		t.Errorf("Seal after the change = %v, %v; want to answer", answer, err)
+	}
+	if again, _ := s.MarkHandled(context.Background(), "matrix", "$rate5"); again {
+		t.Error("the change did not mark its event handled")
+	}
+
+	// The event again, as after a restart: nothing changes, nothing is answered.
+	s.Close()
+	s, err := store.Open(context.Background(), path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	redelivered := &talkbot.EventMark{Platform: "matrix", EventID: "$rate5"}
+	ctx = talkbot.WithEventMark(context.Background(), redelivered)
+	if err := rate(ctx, 1); !errors.Is(err, talkbot.ErrHandled) {
+		t.Errorf("redelivered change err = %v, want ErrHandled", err)
+	}
+	if err := rate(ctx, 2); !errors.Is(err, talkbot.ErrHandled) {
+		t.Errorf("a later change of the redelivered event err = %v, want ErrHandled", err)
+	}
+	if got := rating(); got != 4 {
+		t.Errorf("rating after the redelivery = %d, want 4", got)
+	}
+	if answer, _ := redelivered.Seal(func() (bool, error) { return true, nil }); answer {
+		t.Error("Seal says to answer a redelivered event")
+	}
+
+	// A change that fails leaves its event unmarked: Seal writes the mark before the error reply.
+	failing := &talkbot.EventMark{Platform: "matrix", EventID: "$bad"}
+	ctx = talkbot.WithEventMark(context.Background(), failing)
+	if _, err := s.Apply(ctx, talkbot.Change{User: a, NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: "Half written"},
+		Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, Note: &talkbot.NoteDraft{Text: "x", Visibility: "public"}}); err == nil {
+		t.Fatal("Apply with a bad note succeeded")
+	}
+	answer, err := failing.Seal(func() (bool, error) { return s.MarkHandled(ctx, "matrix", "$bad") })
+	if !answer || err != nil {
+		t.Errorf("Seal after a failed change = %v, %v; want it to mark the event and answer", answer, err)
+	}
+	if again, _ := s.MarkHandled(context.Background(), "matrix", "$bad"); again {
+		t.Error("Seal did not mark the event")
+	}
+}
+
+// TestEventMarksInABatch: changes committed together each write their own
+// mark, and a redelivered one among them is left out alone.
+func TestEventMarksInABatch(t *testing.T) {
+	s, _ := open(t)
+	a := user(t, s, "alice")
+	keda := addTalk(t, s, a, "KEDA", talkbot.LogPatch{}, nil).Talk.ID
+	if _, err := s.MarkHandled(context.Background(), "matrix", "$7"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 32
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx := talkbot.WithEventMark(context.Background(), &talkbot.EventMark{Platform: "matrix", EventID: fmt.Sprintf("$%d", i)})
+			_, errs[i] = s.Apply(ctx, talkbot.Change{User: a, TalkID: keda, Note: &talkbot.NoteDraft{Text: fmt.Sprintf("note %d", i), Visibility: talkbot.VisibilityTeam}})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if want := i == 7; errors.Is(err, talkbot.ErrHandled) != want || (!want && err != nil) {
+			t.Errorf("change %d: err = %v", i, err)
+		}
+	}
+	d, err := s.TalkDetail(context.Background(), a.WorkspaceID, a.ID, keda)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Notes) != n-1 {
+		t.Errorf("%d notes, want %d: the redelivered one left out, every other kept", len(d.Notes), n-1)
+	}
+	for i := range n {
+		if again, _ := s.MarkHandled(context.Background(), "matrix", fmt.Sprintf("$%d", i)); again {
+			t.Errorf("event $%d was not marked handled", i)
+		}
+	}
+}
+
 // TestSearchStaysInItsWorkspace: a busy workspace with many newer matches must
 // not crowd another workspace's results out of its search.
 func TestSearchStaysInItsWorkspace(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -107,14 +108,6 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 		log.Info("skipping a command sent too long ago", "age", age.Round(time.Second).String(), "max_age", a.maxAge.String())
 		return
 	}
-	first, err := a.cfg.State.MarkHandled(ctx, Platform, evt.ID.String())
-	if err != nil {
-		log.Error("mark event handled", "err", err)
-		return
-	}
-	if !first {
-		return
-	}
 	req := a.request(ctx, evt, text)
 	req.Mentions = a.mentions(ctx, evt.RoomID, body, formatted, text)
 	a.serve(ctx, log, req, delivery{room: evt.RoomID, inReplyTo: evt.ID, thread: threadOf(content.RelatesTo), to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
@@ -136,21 +129,20 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 		log.Info("skipping a reaction sent too long ago", "age", age.Round(time.Second).String())
 		return
 	}
-	first, err := a.cfg.State.MarkHandled(ctx, Platform, evt.ID.String())
-	if err != nil || !first {
-		if err != nil {
-			log.Error("mark event handled", "err", err)
-		}
-		return
-	}
 	a.serve(ctx, log, a.request(ctx, evt, text), delivery{room: evt.RoomID, inReplyTo: target, thread: shown.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
 }
 
 // serve runs a request through the runtime, within the sender's rate, and
-// sends its replies as d says.
+// sends its replies as d says. Each event is answered once: the command's
+// first change records the event as handled in its own transaction, and a
+// command that changes nothing records it before its first reply (responder).
+// A redelivered event (a restart before the sync position was saved) then
+// changes nothing and is not answered again.
 func (a *Adapter) serve(ctx context.Context, log *slog.Logger, req commands.Request, d delivery, evt *event.Event) {
 	began := time.Now()
-	p := &responder{a: a, log: log, d: d}
+	mark := &talkbot.EventMark{Platform: Platform, EventID: evt.ID.String()}
+	ctx = talkbot.WithEventMark(ctx, mark)
+	p := &responder{a: a, log: log, d: d, mark: mark}
 	var err error
 	if wait := a.limiter.Take(req.UserID, a.now()); wait > 0 {
 		err = p.respond(ctx, dispatch.Limited(wait))
@@ -170,10 +162,19 @@ type responder struct {
 	a        *Adapter
 	log      *slog.Logger
 	d        delivery // d.txn: the event answered
+	mark     *talkbot.EventMark
 	progress id.EventID
 }
 
 func (p *responder) respond(ctx context.Context, r commands.Reply) error {
+	answer, err := p.mark.Seal(func() (bool, error) { return p.a.cfg.State.MarkHandled(ctx, Platform, p.mark.EventID) })
+	if err != nil {
+		return fmt.Errorf("mark event handled: %w", err)
+	}
+	if !answer {
+		p.log.Debug("duplicate delivery ignored")
+		return nil
+	}
 	d := p.d
 	switch {
 	case r.Kind == commands.KindProgress:

@@ -139,6 +139,46 @@ func TestRestart(t *testing.T) {
 	})
 }
 
+// TestRedelivery: when the sync position is lost (a crash before it was
+// saved), the homeserver sends the room's recent events again: the bot
+// answers none of them twice and carries out none of their changes again.
+func TestRedelivery(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, false)
+	ctx, key := context.Background(), "matrix.next_batch:"+e.botID.String()
+	var saved string
+	poll(t, "the bot saves its sync position", func() bool {
+		saved, _ = e.store.State(ctx, key)
+		return saved != ""
+	})
+	var answered []id.EventID
+	for _, cmd := range []string{"!talk add Talk One 3/5", "!talk rate 5", "!talk list", "!talk rate 9", "!talk note a note"} {
+		evt, _ := alice.ask(room, cmd)
+		answered = append(answered, evt)
+	}
+	b.stop(t)
+	// As if the bot had died before saving any position after saved.
+	if err := e.store.SetState(ctx, key, saved); err != nil {
+		t.Fatal(err)
+	}
+
+	e.startBot()
+	barrier, got := alice.ask(room, "!talk show #1")
+	for _, evt := range append(answered, barrier) {
+		if n := len(alice.repliesTo(evt)); n != 1 {
+			t.Errorf("%d replies to %s, want exactly 1", n, evt)
+		}
+	}
+	if !strings.Contains(got.Body, "5/5") || strings.Contains(got.Body, "3/5") {
+		t.Errorf("show after the redelivery = %q, want the rating of 5 kept", got.Body)
+	}
+	if n := strings.Count(got.Body, "a note"); n != 1 {
+		t.Errorf("the note appears %d times after the redelivery, want 1: %q", n, got.Body)
+	}
+}
+
 // TestEncryptedRoom: an encrypted room works, and keeps working after a restart.
 func TestEncryptedRoom(t *testing.T) {
 	e := newEnv(t)
