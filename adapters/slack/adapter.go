@@ -288,18 +288,25 @@ func (a *Adapter) forgetOldEvents(ctx context.Context) {
 	}
 }
 
-// firstTime records an Events API delivery and reports whether it is new.
-func (a *Adapter) firstTime(ctx context.Context, eventID string) bool {
-	first, err := a.events.MarkHandled(ctx, talkbot.PlatformSlack, "event:"+eventID)
-	if err != nil {
-		// Better to answer twice than never.
-		a.log.ErrorContext(ctx, "mark handled", "event_id", eventID, "err", err)
+// firstAnswer reports whether to answer the request ctx is for: yes, unless
+// it is an Events API delivery answered before. The command's first change
+// wrote the delivery's mark in its own transaction (talkbot.EventMark), or
+// firstAnswer writes it now, before anything is sent.
+func (a *Adapter) firstAnswer(ctx context.Context) bool {
+	m := talkbot.EventMarkFrom(ctx)
+	if m == nil {
 		return true
 	}
-	if !first {
-		a.log.DebugContext(ctx, "duplicate delivery ignored", "event_id", eventID)
+	answer, err := m.Seal(func() (bool, error) { return a.events.MarkHandled(ctx, talkbot.PlatformSlack, m.EventID) })
+	if err != nil {
+		// Better to answer twice than never.
+		a.log.ErrorContext(ctx, "mark handled", "event_id", m.EventID, "err", err)
+		return true
 	}
-	return first
+	if !answer {
+		a.log.DebugContext(ctx, "duplicate delivery ignored", "event_id", m.EventID)
+	}
+	return answer
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {

@@ -88,6 +88,9 @@ func (a *Adapter) publishHome(ctx context.Context, o origin, notice *commands.Re
 		r, _ := a.run(ctx, o, command, nil) // the runtime logs a failure; the reply says it
 		replies = append(replies, r)
 	}
+	if !a.firstAnswer(ctx) {
+		return
+	}
 	if err := a.publishView(ctx, o.user, homeView(notice, replies)); err != nil {
 		a.log.ErrorContext(ctx, "publish app home", "user_id", o.user, "err", err)
 	}

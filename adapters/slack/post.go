@@ -102,6 +102,9 @@ const filesNote = "sent to you in a direct message"
 // "working on it…" that came before it where Slack can. Files go beside a
 // posted message, or to the user's direct messages with the app.
 func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) error {
+	if !a.firstAnswer(ctx) {
+		return nil
+	}
 	o := st.o
 	progress := r.Kind == commands.KindProgress
 	if !progress {
