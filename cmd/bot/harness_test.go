@@ -235,10 +235,10 @@ func (m hookMsg) failed() bool   { return strings.HasPrefix(m.Text, ":warning:")
 // endpoint, on 127.0.0.1. Every response_url message is kept per hook.
 type slackWorld struct {
 	srv      *httptest.Server
-	refuse   string // an error code auth.test answers with; "" accepts the token
 	apiCalls atomic.Int64
 
 	mu      sync.Mutex
+	refuse  string // an error code auth.test answers with; "" accepts the token
 	hooks   map[string][]hookMsg
 	waiters map[string]chan hookMsg
 }
@@ -288,8 +288,11 @@ func (w *slackWorld) serve(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "application/json")
 	switch strings.TrimPrefix(r.URL.Path, "/api/") {
 	case "auth.test":
-		if w.refuse != "" {
-			fmt.Fprintf(rw, `{"ok":false,"error":%q}`, w.refuse)
+		w.mu.Lock()
+		refuse := w.refuse
+		w.mu.Unlock()
+		if refuse != "" {
+			fmt.Fprintf(rw, `{"ok":false,"error":%q}`, refuse)
 			return
 		}
 		fmt.Fprintf(rw, `{"ok":true,"url":"https://e2e.slack.com/","team":"E2E","user":"talkbot","team_id":%q,"user_id":"U0BOT","bot_id":"B0BOT"}`, slackTeam)

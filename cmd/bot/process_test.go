@@ -81,7 +81,9 @@ func TestStartUpWaitsForSlack(t *testing.T) {
 // once, with a message that names the variable.
 func TestRefusedSlackTokenStopsTheBot(t *testing.T) {
 	w := newSlackWorld(t)
+	w.mu.Lock()
 	w.refuse = "invalid_auth"
+	w.mu.Unlock()
 	dir := t.TempDir()
 	p := startBot(t, dir, slackEnv(filepath.Join(dir, "talkbot.db"), w.apiURL()))
 	if code := p.wait(); code != 1 {
