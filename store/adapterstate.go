@@ -13,13 +13,24 @@ import (
 // MarkHandled records that an adapter handled an event and reports whether
 // this is the first time, so redeliveries and restarts never answer twice.
 // A change made with the event's mark in its context writes the record
-// itself (Store.update); MarkHandled is for events that change nothing.
+// itself (Store.change); MarkHandled is for events that change nothing.
 func (s *Store) MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error) {
-	err = s.enqueue(ctx, func(tx *txn) error {
+	err = s.update(ctx, func(tx *txn) error {
 		first, err = markHandled(ctx, tx, platform, eventID, s.now())
 		return err
 	})
 	return first, err
+}
+
+// Handled reports whether an event was marked handled: a read, for an
+// adapter to drop a redelivery before doing any work for it.
+func (s *Store) Handled(ctx context.Context, platform, eventID string) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM handled_events WHERE platform = ? AND event_id = ?`, platform, eventID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read handled: %w", err)
+	}
+	return n > 0, nil
 }
 
 // markHandled records an event in tx; first is false when it was there already.

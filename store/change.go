@@ -169,7 +169,7 @@ func patchLog(l talkbot.Log, p talkbot.LogPatch) talkbot.Log {
 // and records no undo step (Outcome.Unchanged).
 func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error) {
 	var out talkbot.Outcome
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		out = talkbot.Outcome{}
 		now := s.now().UTC()
 		var rec undoRecord
@@ -457,7 +457,7 @@ func deleteIfUnused(ctx context.Context, tx *txn, talkID int64) (bool, error) {
 // Undo reverses the user's latest change and says what it reversed.
 func (s *Store) Undo(ctx context.Context, userID int64) (talkbot.Undone, error) {
 	var u talkbot.Undone
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		u = talkbot.Undone{}
 		var id int64
 		var payload string

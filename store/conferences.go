@@ -82,7 +82,7 @@ func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.C
 // CreateConference adds a conference and switches the user to it; with
 // forTeam (an admin's) it becomes the workspace's active conference instead.
 func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error) {
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, starts_on, ends_on, timezone, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, u.WorkspaceID, c.Name, c.StartsOn, c.EndsOn, c.Timezone, formatTime(s.now()))
 		if err != nil {
@@ -130,13 +130,13 @@ func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string, 
 	if err != nil {
 		return c, fmt.Errorf("find conference: %w", err)
 	}
-	err = s.update(ctx, func(tx *txn) error { return switchConference(ctx, tx, u, c.ID, forTeam, s.now()) })
+	err = s.change(ctx, func(tx *txn) error { return switchConference(ctx, tx, u, c.ID, forTeam, s.now()) })
 	return c, err
 }
 
 // SetConferenceVideos sets the playlist or channel with a conference's recordings.
 func (s *Store) SetConferenceVideos(ctx context.Context, conferenceID int64, url string) error {
-	return s.update(ctx, func(tx *txn) error {
+	return s.change(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE conferences SET videos_url = ? WHERE id = ?`, url, conferenceID)
 		return err
 	})

@@ -43,7 +43,7 @@ func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]
 
 // SetDigest turns the daily digest on for a channel, or moves its time.
 func (s *Store) SetDigest(ctx context.Context, d talkbot.Digest) error {
-	return s.update(ctx, func(tx *txn) error {
+	return s.change(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO digests (workspace_id, channel, at, timezone, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (workspace_id, channel) DO UPDATE SET at = excluded.at, timezone = excluded.timezone`,
@@ -58,7 +58,7 @@ func (s *Store) SetDigest(ctx context.Context, d talkbot.Digest) error {
 // RemoveDigest turns the digest off for a channel; it reports whether one was on.
 func (s *Store) RemoveDigest(ctx context.Context, workspaceID int64, channel string) (bool, error) {
 	var removed bool
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM digests WHERE workspace_id = ? AND channel = ?`, workspaceID, channel)
 		if err != nil {
 			return fmt.Errorf("remove digest: %w", err)
@@ -402,7 +402,7 @@ func placeholders(n int) string {
 
 // SetNotify turns a user's recording notices on or off.
 func (s *Store) SetNotify(ctx context.Context, userID int64, on bool) error {
-	return s.update(ctx, func(tx *txn) error {
+	return s.change(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET notify = ? WHERE id = ?`, boolInt(on), userID)
 		if err != nil {
 			return fmt.Errorf("set notify: %w", err)

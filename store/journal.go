@@ -59,7 +59,7 @@ func (s *Store) UserJournalEntry(ctx context.Context, userID, id int64) (talkbot
 // the entry already as asked writes nothing and records no undo step.
 func (s *Store) ApplyJournal(ctx context.Context, c talkbot.JournalChange) (talkbot.JournalOutcome, error) {
 	var out talkbot.JournalOutcome
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		out = talkbot.JournalOutcome{}
 		now := s.now().UTC()
 		var rec undoRecord

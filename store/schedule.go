@@ -38,7 +38,7 @@ func (s *Store) ImportSchedule(ctx context.Context, u talkbot.User, imp talkbot.
 		return talkbot.ImportResult{}, err
 	}
 	var res talkbot.ImportResult
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		res = talkbot.ImportResult{}
 		now := s.now().UTC()
 		conf, err := importConference(ctx, tx, u, imp, now, &res)

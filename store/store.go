@@ -241,26 +241,21 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 // errClosed answers writes that arrive after Close.
 var errClosed = errors.New("store is closed")
 
-// update runs fn in an immediate transaction on the write connection and
-// returns once it is committed (or failed). Changes that queue up while a
-// commit is running share the next one; one failing change rolls back alone
-// (commitBatch), and a caller is only told "done" after the commit that
-// holds its change. fn may run more than once, so it sets its results from
-// nothing each time.
-//
-// When ctx carries an event's mark (talkbot.EventMark) not yet written, the
-// change writes it in its own transaction, and fails with
+// change is update for a user's change (a log, a note, an undo, an import,
+// a setting), as opposed to bookkeeping (a new user, a cache): when ctx
+// carries the mark of the event the change answers (talkbot.EventMark), not
+// written yet, the change writes it in its own transaction, and fails with
 // talkbot.ErrHandled, changing nothing, when the event was handled before.
-func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+func (s *Store) change(ctx context.Context, fn func(tx *txn) error) error {
 	m := talkbot.EventMarkFrom(ctx)
 	if m == nil {
-		return s.enqueue(ctx, fn)
+		return s.update(ctx, fn)
 	}
 	return m.Write(func(carry bool) error {
 		if !carry {
-			return s.enqueue(ctx, fn)
+			return s.update(ctx, fn)
 		}
-		return s.enqueue(ctx, func(tx *txn) error {
+		return s.update(ctx, func(tx *txn) error {
 			first, err := markHandled(ctx, tx, m.Platform, m.EventID, s.now())
 			if err != nil {
 				return err
@@ -273,8 +268,13 @@ func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
 	})
 }
 
-// enqueue is update without an event's mark.
-func (s *Store) enqueue(ctx context.Context, fn func(tx *txn) error) error {
+// update runs fn in an immediate transaction on the write connection and
+// returns once it is committed (or failed). Changes that queue up while a
+// commit is running share the next one; one failing change rolls back alone
+// (commitBatch), and a caller is only told "done" after the commit that
+// holds its change. fn may run more than once, so it sets its results from
+// nothing each time.
+func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

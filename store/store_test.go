@@ -432,6 +432,12 @@ func TestAdapterStateSurvivesReopen(t *testing.T) {
 	if again, _ := s.MarkHandled(ctx, "slack", "Ev123"); again {
 		t.Error("a redelivered event counted as new")
 	}
+	if done, err := s.Handled(ctx, "slack", "Ev123"); !done || err != nil {
+		t.Errorf("Handled of a marked event = %v, %v", done, err)
+	}
+	if done, _ := s.Handled(ctx, "slack", "Ev124"); done {
+		t.Error("Handled of an unmarked event = true")
+	}
 	if other, _ := s.MarkHandled(ctx, "matrix", "Ev123"); !other {
 		t.Error("the same id on another platform counted as seen")
 	}
@@ -532,6 +538,28 @@ func TestEventMarkCommitsWithTheChange(t *testing.T) {
 	}
 	if again, _ := s.MarkHandled(context.Background(), "matrix", "$bad"); again {
 		t.Error("Seal did not mark the event")
+	}
+}
+
+// TestEventMarkSkipsBookkeeping: a new user's first command creates the user
+// and their conference first; the mark waits for the change itself.
+func TestEventMarkSkipsBookkeeping(t *testing.T) {
+	s, _ := open(t)
+	m := &talkbot.EventMark{Platform: "matrix", EventID: "$first"}
+	ctx := talkbot.WithEventMark(context.Background(), m)
+	u, c, err := s.UserAndConference(ctx, talkbot.PlatformMatrix, "example.org", "@new:example.org", "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := s.Handled(ctx, "matrix", "$first"); done {
+		t.Fatal("creating the user took the event's mark")
+	}
+	if _, err := s.Apply(ctx, talkbot.Change{User: u, NewTalk: &talkbot.Talk{ConferenceID: c.ID, Title: "KEDA"},
+		Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}}); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := s.Handled(ctx, "matrix", "$first"); !done {
+		t.Error("the change did not write the event's mark")
 	}
 }
 

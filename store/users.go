@@ -105,7 +105,7 @@ func (s *Store) FindUser(ctx context.Context, workspaceID int64, ref string) (ta
 
 // SetDefaultVisibility sets the visibility of the user's notes when they do not say.
 func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbot.Visibility) error {
-	return s.update(ctx, func(tx *txn) error {
+	return s.change(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET default_visibility = ? WHERE id = ?`, string(v), userID)
 		return err
 	})
@@ -114,7 +114,7 @@ func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbo
 // ForgetUser deletes the user and everything they own.
 func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten, error) {
 	var f talkbot.Forgotten
-	err := s.update(ctx, func(tx *txn) error {
+	err := s.change(ctx, func(tx *txn) error {
 		// Logs first, explicitly, so the triggers take the user's ratings out of the talks' counters.
 		res, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ?`, userID)
 		if err != nil {
