@@ -108,6 +108,9 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 		log.Info("skipping a command sent too long ago", "age", age.Round(time.Second).String(), "max_age", a.maxAge.String())
 		return
 	}
+	if a.answered(ctx, log, evt) {
+		return
+	}
 	req := a.request(ctx, evt, text)
 	req.Mentions = a.mentions(ctx, evt.RoomID, body, formatted, text)
 	a.serve(ctx, log, req, delivery{room: evt.RoomID, inReplyTo: evt.ID, thread: threadOf(content.RelatesTo), to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
@@ -129,15 +132,32 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 		log.Info("skipping a reaction sent too long ago", "age", age.Round(time.Second).String())
 		return
 	}
+	if a.answered(ctx, log, evt) {
+		return
+	}
 	a.serve(ctx, log, a.request(ctx, evt, text), delivery{room: evt.RoomID, inReplyTo: target, thread: shown.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
+}
+
+// answered reports whether evt was handled before: a redelivery (a restart
+// before the sync position was saved), dropped before it costs any work or
+// a rate-limit token. Should the read fail, serve's mark still decides.
+func (a *Adapter) answered(ctx context.Context, log *slog.Logger, evt *event.Event) bool {
+	done, err := a.cfg.State.Handled(ctx, Platform, evt.ID.String())
+	if err != nil {
+		log.Warn("read whether the event was handled", "err", err)
+		return false
+	}
+	if done {
+		log.Debug("duplicate delivery ignored")
+	}
+	return done
 }
 
 // serve runs a request through the runtime, within the sender's rate, and
 // sends its replies as d says. Each event is answered once: the command's
-// first change records the event as handled in its own transaction, and a
-// command that changes nothing records it before its first reply (responder).
-// A redelivered event (a restart before the sync position was saved) then
-// changes nothing and is not answered again.
+// change records the event as handled in its own transaction, and a command
+// that changes nothing records it before its answer leaves (responder). A
+// redelivered event then changes nothing and is not answered again.
 func (a *Adapter) serve(ctx context.Context, log *slog.Logger, req commands.Request, d delivery, evt *event.Event) {
 	began := time.Now()
 	mark := &talkbot.EventMark{Platform: Platform, EventID: evt.ID.String()}
@@ -167,13 +187,17 @@ type responder struct {
 }
 
 func (p *responder) respond(ctx context.Context, r commands.Reply) error {
-	answer, err := p.mark.Seal(func() (bool, error) { return p.a.cfg.State.MarkHandled(ctx, Platform, p.mark.EventID) })
-	if err != nil {
-		return fmt.Errorf("mark event handled: %w", err)
-	}
-	if !answer {
-		p.log.Debug("duplicate delivery ignored")
-		return nil
+	// "Working on it…" is not the answer: a slow command cut off by a crash
+	// runs again when its event comes back, its change carrying the mark.
+	if r.Kind != commands.KindProgress {
+		answer, err := p.mark.Seal(func() (bool, error) { return p.a.cfg.State.MarkHandled(ctx, Platform, p.mark.EventID) })
+		if err != nil {
+			return fmt.Errorf("mark event handled: %w", err)
+		}
+		if !answer {
+			p.log.Debug("duplicate delivery ignored")
+			return nil
+		}
 	}
 	d := p.d
 	switch {

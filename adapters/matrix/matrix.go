@@ -50,6 +50,7 @@ type Runtime interface {
 // events. *store.Store is one.
 type State interface {
 	MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error)
+	Handled(ctx context.Context, platform, eventID string) (bool, error)
 	State(ctx context.Context, key string) (string, error) // talkbot.ErrNotFound when unset
 	SetState(ctx context.Context, key, value string) error
 }

@@ -17,9 +17,11 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/adapters/matrix"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/dispatch"
+	"github.com/talkbot/talkbot/store"
 )
 
 // TestInviteJoinAndReply: the bot joins on invite, never answers history from
@@ -145,7 +147,8 @@ func TestRestart(t *testing.T) {
 func TestRedelivery(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	b := e.startBot()
+	seen := &markSeen{Handler: e.router, st: e.store, marked: map[string]bool{}}
+	b := e.startBotWith(seen)
 	room := e.botInRoom(alice, false)
 	ctx, key := context.Background(), "matrix.next_batch:"+e.botID.String()
 	var saved string
@@ -159,6 +162,15 @@ func TestRedelivery(t *testing.T) {
 		answered = append(answered, evt)
 	}
 	b.stop(t)
+	// A change commits with its event's mark, so a crash after it cannot run
+	// it again; a command that changes nothing is marked as its answer leaves.
+	seen.mu.Lock()
+	for text, want := range map[string]bool{"add Talk One 3/5": true, "rate 5": true, "note a note": true, "list": false, "rate 9": false} {
+		if got, ok := seen.marked[text]; !ok || got != want {
+			t.Errorf("%q: event marked handled before its reply was sent = %v (seen %v), want %v", text, got, ok, want)
+		}
+	}
+	seen.mu.Unlock()
 	// As if the bot had died before saving any position after saved.
 	if err := e.store.SetState(ctx, key, saved); err != nil {
 		t.Fatal(err)
@@ -177,6 +189,28 @@ func TestRedelivery(t *testing.T) {
 	if n := strings.Count(got.Body, "a note"); n != 1 {
 		t.Errorf("the note appears %d times after the redelivery, want 1: %q", n, got.Body)
 	}
+}
+
+// markSeen records, for each command, whether its event was marked handled
+// by the time the router answered, before the adapter sent the reply.
+type markSeen struct {
+	dispatch.Handler
+	st *store.Store
+
+	mu     sync.Mutex
+	marked map[string]bool // by the command's text
+}
+
+func (h *markSeen) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	r := h.Handler.Handle(ctx, req)
+	var done bool
+	if m := talkbot.EventMarkFrom(ctx); m != nil {
+		done, _ = h.st.Handled(ctx, m.Platform, m.EventID)
+	}
+	h.mu.Lock()
+	h.marked[commands.StripPrefix(req.Text)] = done
+	h.mu.Unlock()
+	return r
 }
 
 // TestEncryptedRoom: an encrypted room works, and keeps working after a restart.

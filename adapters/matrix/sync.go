@@ -141,8 +141,8 @@ func ownJoin(evt *event.Event, me id.UserID) bool {
 // batch's next_batch token before it dispatches the batch, and talkbot
 // handles events in jobs on the runtime: so the token is written only once every event of
 // its batch and all earlier ones has been handled. A crash then redelivers
-// unfinished events after a restart, and MarkHandled drops those that were
-// already answered.
+// unfinished events after a restart, and their marks (talkbot.EventMark)
+// drop those that were already answered.
 type syncStore struct {
 	state State
 	key   string

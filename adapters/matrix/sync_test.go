@@ -34,6 +34,12 @@ func (m *memState) MarkHandled(_ context.Context, platform, eventID string) (boo
 	return first, nil
 }
 
+func (m *memState) Handled(_ context.Context, platform, eventID string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.handled[platform+"\x00"+eventID], nil
+}
+
 func (m *memState) State(_ context.Context, key string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

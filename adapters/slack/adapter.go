@@ -38,6 +38,7 @@ type Runtime interface {
 // restarts; *store.Store is one.
 type EventLog interface {
 	MarkHandled(ctx context.Context, platform, eventID string) (first bool, err error)
+	Handled(ctx context.Context, platform, eventID string) (bool, error)
 	ForgetHandledBefore(ctx context.Context, t time.Time) error
 }
 
@@ -288,10 +289,25 @@ func (a *Adapter) forgetOldEvents(ctx context.Context) {
 	}
 }
 
+// answered reports whether an Events API delivery was handled before, so a
+// retry is dropped before it costs any work. Should the read fail, the
+// delivery's mark still decides (firstAnswer).
+func (a *Adapter) answered(ctx context.Context, eventID string) bool {
+	done, err := a.events.Handled(ctx, talkbot.PlatformSlack, "event:"+eventID)
+	if err != nil {
+		a.log.WarnContext(ctx, "read whether the event was handled", "event_id", eventID, "err", err)
+		return false
+	}
+	if done {
+		a.log.DebugContext(ctx, "duplicate delivery ignored", "event_id", eventID)
+	}
+	return done
+}
+
 // firstAnswer reports whether to answer the request ctx is for: yes, unless
-// it is an Events API delivery answered before. The command's first change
-// wrote the delivery's mark in its own transaction (talkbot.EventMark), or
-// firstAnswer writes it now, before anything is sent.
+// it is an Events API delivery answered before. The command's change wrote
+// the delivery's mark in its own transaction (talkbot.EventMark), or
+// firstAnswer writes it now, before the answer leaves.
 func (a *Adapter) firstAnswer(ctx context.Context) bool {
 	m := talkbot.EventMarkFrom(ctx)
 	if m == nil {

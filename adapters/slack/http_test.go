@@ -1,18 +1,23 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
+	"github.com/talkbot/talkbot/store"
 )
 
 const podsTitle = "Resize Your Pods In-Place With Deterministic eBPF Triggers"
@@ -207,7 +212,9 @@ func TestReplayedRequestIsRefused(t *testing.T) {
 }
 
 func TestRedeliveredEventRunsOnce(t *testing.T) {
-	e := newEnv(t)
+	seen := &markSeen{}
+	e := newEnv(t, func(s *setup) { seen.next = s.handler; s.handler = seen })
+	seen.st = e.store
 	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
 	e.idle()
 	e.api.reset()
@@ -229,7 +236,39 @@ func TestRedeliveredEventRunsOnce(t *testing.T) {
 	if eph[0].Form.Get("channel") != "C0TALKS" || eph[0].Form.Get("user") != "U0ALICE" {
 		t.Errorf("ephemeral went to %v", eph[0].Form)
 	}
+	// The note committed with the delivery's mark, before its answer was sent.
+	seen.mu.Lock()
+	defer seen.mu.Unlock()
+	if want := []string{"add Cgroupv2 Is Coming Soon: unmarked", "note redelivered?: marked"}; !slices.Equal(seen.calls, want) {
+		t.Errorf("commands run = %q, want %q", seen.calls, want)
+	}
 }
+
+// markSeen records each command the router runs, and whether its event was
+// marked handled by the time the router answered, before the reply was sent.
+type markSeen struct {
+	next dispatch.Handler
+	st   *store.Store
+
+	mu    sync.Mutex
+	calls []string
+}
+
+func (h *markSeen) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	r := h.next.Handle(ctx, req)
+	state := "unmarked"
+	if m := talkbot.EventMarkFrom(ctx); m != nil {
+		if done, _ := h.st.Handled(ctx, m.Platform, m.EventID); done {
+			state = "marked"
+		}
+	}
+	h.mu.Lock()
+	h.calls = append(h.calls, req.Text+": "+state)
+	h.mu.Unlock()
+	return r
+}
+
+func (h *markSeen) Lookup(text string) (commands.Command, bool) { return h.next.Lookup(text) }
 
 func TestMentionsAndDirectMessages(t *testing.T) {
 	e := newEnv(t)

@@ -137,6 +137,9 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	}
 	j := dispatch.Job{Name: "slack:event:" + ev.InnerEvent.Type, Key: o.team + "/" + o.user, Run: func(ctx context.Context) {
 		if cb.EventID != "" { // answered once however often Slack delivers it (firstAnswer)
+			if a.answered(ctx, cb.EventID) {
+				return
+			}
 			ctx = talkbot.WithEventMark(ctx, &talkbot.EventMark{Platform: talkbot.PlatformSlack, EventID: "event:" + cb.EventID})
 		}
 		run(ctx)

@@ -176,4 +176,5 @@ func TestSocketReconnectsAreCounted(t *testing.T) {
 type nopEvents struct{}
 
 func (nopEvents) MarkHandled(context.Context, string, string) (bool, error) { return true, nil }
+func (nopEvents) Handled(context.Context, string, string) (bool, error)     { return false, nil }
 func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error      { return nil }

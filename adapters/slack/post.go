@@ -102,11 +102,13 @@ const filesNote = "sent to you in a direct message"
 // "working on it…" that came before it where Slack can. Files go beside a
 // posted message, or to the user's direct messages with the app.
 func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) error {
-	if !a.firstAnswer(ctx) {
-		return nil
-	}
 	o := st.o
 	progress := r.Kind == commands.KindProgress
+	// "Working on it…" is not the answer: the mark is left to the command's
+	// change or its answer, as in Matrix.
+	if !progress && !a.firstAnswer(ctx) {
+		return nil
+	}
 	if !progress {
 		st.final = &r
 	}
