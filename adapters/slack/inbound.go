@@ -130,17 +130,18 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	default:
 		return ack{}
 	}
-	if !o.home {
-		if wait := a.limiter.Take(o.team+"/"+o.user, a.now()); wait > 0 {
-			run = func(ctx context.Context) { a.refuse(ctx, o, dispatch.Limited(wait)) }
-		}
-	}
 	j := dispatch.Job{Name: "slack:event:" + ev.InnerEvent.Type, Key: o.team + "/" + o.user, Run: func(ctx context.Context) {
 		if cb.EventID != "" { // answered once however often Slack delivers it (firstAnswer)
 			if a.answered(ctx, cb.EventID) {
-				return
+				return // before the rate limit: a retry costs the user nothing
 			}
 			ctx = talkbot.WithEventMark(ctx, &talkbot.EventMark{Platform: talkbot.PlatformSlack, EventID: "event:" + cb.EventID})
+		}
+		if !o.home {
+			if wait := a.limiter.Take(o.team+"/"+o.user, a.now()); wait > 0 {
+				a.refuse(ctx, o, dispatch.Limited(wait))
+				return
+			}
 		}
 		run(ctx)
 	}}

@@ -200,6 +200,20 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// TestRetriedEventCostsNoRate: Slack retrying an event the bot handled takes
+// nothing of the user's rate.
+func TestRetriedEventCostsNoRate(t *testing.T) {
+	e := newEnv(t, func(s *setup) { s.cfg.Limiter = dispatch.NewLimiter(2, time.Hour) })
+	mention := map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> help", "ts": "1.1", "channel": "C0TALKS"}
+	e.event("EvOnce", mention, nil)
+	e.idle()
+	e.event("EvOnce", mention, http.Header{"X-Slack-Retry-Num": {"1"}, "X-Slack-Retry-Reason": {"http_timeout"}})
+	e.idle()
+	if _, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "help"})}); strings.Contains(body, "Easy there") {
+		t.Errorf("the user's second command was refused after a retry of their first: %s", body)
+	}
+}
+
 // The response_url body, blocks encoded once, says what slack-go's own
 // encoding of the message says.
 func TestWebhookBodyIsSlackGosMessage(t *testing.T) {
