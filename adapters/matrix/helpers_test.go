@@ -36,6 +36,7 @@ type env struct {
 	store    *store.Store
 	router   *commands.Router
 	cryptoDB string
+	grace    time.Duration // for the runtime's jobs when a bot stops; dispatch's default when 0
 	bots     []*bot
 }
 
@@ -78,7 +79,7 @@ func (e *env) startBotWith(h dispatch.Handler, edit ...func(*matrix.Config)) *bo
 	e.t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	rt := dispatch.New(dispatch.Config{Handler: h, Logger: log})
+	rt := dispatch.New(dispatch.Config{Handler: h, Logger: log, Grace: e.grace})
 	cfg := matrix.Config{
 		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: e.botPW,
 		PickleKey: "test pickle key", CryptoDB: e.cryptoDB,

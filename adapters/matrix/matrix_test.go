@@ -3,10 +3,12 @@ package matrix_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,18 +178,21 @@ func TestRedelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.startBot()
+	again := &markSeen{Handler: e.router, st: e.store, marked: map[string]bool{}}
+	e.startBotWith(again)
 	barrier, got := alice.ask(room, "!talk show #1")
 	for _, evt := range append(answered, barrier) {
 		if n := len(alice.repliesTo(evt)); n != 1 {
 			t.Errorf("%d replies to %s, want exactly 1", n, evt)
 		}
 	}
-	if !strings.Contains(got.Body, "5/5") || strings.Contains(got.Body, "3/5") {
-		t.Errorf("show after the redelivery = %q, want the rating of 5 kept", got.Body)
-	}
 	if n := strings.Count(got.Body, "a note"); n != 1 {
 		t.Errorf("the note appears %d times after the redelivery, want 1: %q", n, got.Body)
+	}
+	again.mu.Lock()
+	defer again.mu.Unlock()
+	if ran := slices.Sorted(maps.Keys(again.marked)); !slices.Equal(ran, []string{"show #1"}) {
+		t.Errorf("the restarted bot ran %q, want only the new command: the redelivered ones are dropped before any work", ran)
 	}
 }
 
@@ -596,6 +601,57 @@ func TestSlowCommand(t *testing.T) {
 		t.Errorf("%d replies to the slow command, want 1 (the notice, then edited)", n)
 	}
 	noPlaintext(t, alice, slowRoom, e.botID)
+}
+
+// TestSlowCommandCutOff: a slow command the bot dies under, after saying it
+// is working on it, runs again when the restarted bot gets its event back,
+// and is answered once.
+func TestSlowCommandCutOff(t *testing.T) {
+	e := newEnv(t)
+	e.grace = 50 * time.Millisecond
+	alice := e.newUser("alice")
+	var runs atomic.Int32
+	h := extraCommands{router: e.router, extra: map[string]commands.Command{"summary": {Name: "summary", Slow: true}},
+		run: func(ctx context.Context, req commands.Request) commands.Reply {
+			if runs.Add(1) == 1 {
+				<-ctx.Done() // the bot stops under the first run
+			}
+			return commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "Summary of #1"}}}}}
+		}}
+	b := e.startBotWith(h)
+	room := e.botInRoom(alice, false)
+	ctx, key := context.Background(), "matrix.next_batch:"+e.botID.String()
+	var saved string
+	poll(t, "the bot saves its sync position", func() bool {
+		saved, _ = e.store.State(ctx, key)
+		return saved != ""
+	})
+	cmd := alice.say(room, "!talk summary #1")
+	if got := alice.reply(cmd).Content.AsMessage().Body; got != "Working on it…" {
+		t.Fatalf("first reply = %q, want the progress notice", got)
+	}
+	b.stop(t)
+	// As if the bot had died under the command, before saving any position after saved.
+	if err := e.store.SetState(ctx, key, saved); err != nil {
+		t.Fatal(err)
+	}
+
+	e.startBotWith(h)
+	answers := func() (n int) {
+		for _, r := range alice.repliesTo(cmd) {
+			for _, edit := range alice.editsOf(r.ID) {
+				if c := edit.Content.AsMessage().NewContent; c != nil && c.Body == "Summary of #1" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	poll(t, "the restarted bot answers the slow command", func() bool { return answers() > 0 })
+	alice.ask(room, "!talk help") // everything for cmd has been sent by now
+	if n := answers(); n != 1 || runs.Load() != 2 {
+		t.Errorf("%d answers after %d runs, want 1 answer after 2", n, runs.Load())
+	}
 }
 
 // TestRepliesAtOnceReuseConnections: replies going out in several rooms at
