@@ -92,8 +92,13 @@ func (a *Adapter) enqueue(ctx context.Context, evt *event.Event, name string, jo
 	b := a.sync.begin()
 	ok := a.cfg.Runtime.SubmitWait(ctx, dispatch.Job{Name: "matrix " + name, Key: evt.RoomID.String(), Run: func(ctx context.Context) {
 		defer a.work.end()
-		defer a.sync.done(ctx, b)
 		job(ctx)
+		// A job the shutdown cut off (past the runtime's grace) leaves its
+		// batch open, so the event comes back after the restart; its mark
+		// says whether it was answered.
+		if ctx.Err() == nil {
+			a.sync.done(ctx, b)
+		}
 	}}, submitWait)
 	if !ok {
 		// The batch stays open, so the sync position never passes the event:
