@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -191,10 +190,12 @@ func (p *responder) respond(ctx context.Context, r commands.Reply) error {
 	// runs again when its event comes back, its change carrying the mark.
 	if r.Kind != commands.KindProgress {
 		answer, err := p.mark.Seal(func() (bool, error) { return p.a.cfg.State.MarkHandled(ctx, Platform, p.mark.EventID) })
-		if err != nil {
-			return fmt.Errorf("mark event handled: %w", err)
-		}
-		if !answer {
+		switch {
+		case err != nil:
+			// Better to answer twice (should the event come back) than never,
+			// as Slack does: the answer may be the apology for this very failure.
+			p.log.Error("mark event handled", "err", err)
+		case !answer:
 			p.log.Debug("duplicate delivery ignored")
 			return nil
 		}

@@ -2,6 +2,7 @@ package matrix_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"maps"
 	"net"
@@ -194,6 +195,27 @@ func TestRedelivery(t *testing.T) {
 	if ran := slices.Sorted(maps.Keys(again.marked)); !slices.Equal(ran, []string{"show #1"}) {
 		t.Errorf("the restarted bot ran %q, want only the new command: the redelivered ones are dropped before any work", ran)
 	}
+}
+
+// TestAnswersWhenTheMarkFails: when the record that an event was handled
+// cannot be written, the bot still answers (and logs it): better twice,
+// should the event come back, than never.
+func TestAnswersWhenTheMarkFails(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot(func(c *matrix.Config) { c.State = failingMarks{e.store} })
+	room := e.botInRoom(alice, false)
+	if _, got := alice.ask(room, "!talk list"); !strings.Contains(got.Body, "Nothing here yet") {
+		t.Errorf("reply = %q, want the (empty) list", got.Body)
+	}
+	b.waitLog(t, "mark event handled")
+}
+
+// failingMarks is the store, except that marking an event handled fails.
+type failingMarks struct{ *store.Store }
+
+func (failingMarks) MarkHandled(context.Context, string, string) (bool, error) {
+	return false, errors.New("disk I/O error")
 }
 
 // markSeen records, for each command, whether its event was marked handled
