@@ -37,6 +37,7 @@ type Metrics struct {
 	llmCacheHits    prometheus.Counter
 	llmFallbacks    *prometheus.CounterVec
 	digestPosts     *prometheus.CounterVec
+	slackAcks       *prometheus.HistogramVec
 }
 
 // New returns Metrics on a new private registry, with the Go runtime's and
@@ -77,9 +78,14 @@ func New() *Metrics {
 			Help: "Answers the built-in summariser or parser gave because the LLM could not, by reason."}, []string{"reason"}),
 		digestPosts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "digest_posts_total",
 			Help: "Scheduled digest posts, by status (posted, empty, skipped, unknown)."}, []string{"status"}),
+		slackAcks: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "slack_ack_seconds",
+			Help: "Time from a Slack request's arrival to its acknowledgement (Slack shows the user an error after 3 s), " +
+				"by kind (slash_command, event, interaction, other) and outcome (accepted, refused, ignored, rejected).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 5}},
+			[]string{"kind", "outcome"}),
 	}
 	reg.MustRegister(m.commands, m.commandDuration, m.queueDepth, m.reconnects, m.apiCalls, m.rateLimitWaits,
-		m.rateLimitTime, m.llmCalls, m.llmDuration, m.llmTokens, m.llmCacheHits, m.llmFallbacks, m.digestPosts,
+		m.rateLimitTime, m.llmCalls, m.llmDuration, m.llmTokens, m.llmCacheHits, m.llmFallbacks, m.digestPosts, m.slackAcks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -149,6 +155,11 @@ func (m *Metrics) RateLimitWait(platform, call string, wait time.Duration) {
 
 // Reconnect counts a chat adapter connecting again (slack.Observer, matrix.Observer).
 func (m *Metrics) Reconnect(platform string) { m.reconnects.WithLabelValues(platform).Inc() }
+
+// Acked records how long Slack waited for a request's acknowledgement (slack.Observer).
+func (m *Metrics) Acked(kind, outcome string, took time.Duration) {
+	m.slackAcks.WithLabelValues(kind, outcome).Observe(took.Seconds())
+}
 
 // LLMCall counts a call to the LLM server and the tokens it spent (llm.Observer).
 func (m *Metrics) LLMCall(outcome string, took time.Duration, promptTokens, completionTokens int) {

@@ -63,6 +63,8 @@ func TestScrapeShowsWhatHappened(t *testing.T) {
 	m.DigestPosted("posted")
 	m.DigestPosted("skipped")
 	m.DigestPosted("skipped")
+	m.Acked("slash_command", "accepted", 400*time.Microsecond)
+	m.Acked("slash_command", "refused", 2*time.Millisecond)
 	m.WatchDatabaseSize(func(context.Context) (int64, error) { return 4096 * 25, nil })
 
 	text := scrape(t, m.Handler(slog.New(slog.DiscardHandler)))
@@ -87,6 +89,9 @@ func TestScrapeShowsWhatHappened(t *testing.T) {
 		`talkbot_llm_call_duration_seconds_count 2`,
 		`talkbot_digest_posts_total{status="posted"} 1`,
 		`talkbot_digest_posts_total{status="skipped"} 2`,
+		`talkbot_slack_ack_seconds_bucket{kind="slash_command",outcome="accepted",le="0.0005"} 1`,
+		`talkbot_slack_ack_seconds_bucket{kind="slash_command",outcome="refused",le="0.001"} 0`,
+		`talkbot_slack_ack_seconds_bucket{kind="slash_command",outcome="refused",le="0.0025"} 1`,
 		`talkbot_database_size_bytes 102400`,
 		`go_goroutines `,
 		`process_resident_memory_bytes `,

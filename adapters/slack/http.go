@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -38,39 +39,51 @@ func (a *Adapter) HTTPHandler() http.Handler {
 // acknowledges it: forged, stale, unsigned and replayed requests get 401,
 // oversized ones 413, and none of them changes anything.
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	kind, res := a.verifyAndDispatch(w, r)
+	writeAck(w, res)
+	a.obs.Acked(kind, res.outcomeLabel(), time.Since(start))
+}
+
+// verifyAndDispatch checks a request's signature and freshness, then hands
+// it to the code for its kind; kind is kindOther for a request refused
+// before it was read.
+func (a *Adapter) verifyAndDispatch(w http.ResponseWriter, r *http.Request) (kind string, res ack) {
 	sv, err := slackgo.NewSecretsVerifier(r.Header, a.signingSecret)
 	if err != nil {
 		a.log.Warn("slack request refused", "reason", err.Error(), "remote", r.RemoteAddr)
-		http.Error(w, "invalid signature", http.StatusUnauthorized)
-		return
+		return kindOther, ack{status: http.StatusUnauthorized, body: "invalid signature"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-			return
+			return kindOther, ack{status: http.StatusRequestEntityTooLarge, body: "request too large"}
 		}
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
+		return kindOther, ack{status: http.StatusBadRequest}
 	}
 	if _, err := sv.Write(body); err != nil || sv.Ensure() != nil {
 		a.log.Warn("slack request refused", "reason", "signature mismatch", "remote", r.RemoteAddr)
-		http.Error(w, "invalid signature", http.StatusUnauthorized)
-		return
+		return kindOther, ack{status: http.StatusUnauthorized, body: "invalid signature"}
 	}
 	// Slack signs every delivery afresh, retries included: a signature seen
 	// before is someone replaying a captured request.
 	if !a.replays.add(r.Header.Get("X-Slack-Signature"), a.now()) {
 		a.log.Warn("slack request refused", "reason", "replayed", "remote", r.RemoteAddr)
-		http.Error(w, "replayed request", http.StatusUnauthorized)
-		return
+		return kindOther, ack{status: http.StatusUnauthorized, body: "replayed request"}
 	}
-	res := a.dispatchHTTP(r, body)
-	writeAck(w, res)
+	return a.dispatchHTTP(r, body)
 }
 
-func (a *Adapter) dispatchHTTP(r *http.Request, body []byte) ack {
+// The kinds of request Observer.Acked tells apart.
+const (
+	kindSlashCommand = "slash_command"
+	kindEvent        = "event"
+	kindInteraction  = "interaction"
+	kindOther        = "other" // URL verification, SSL checks, and whatever was refused before it was read
+)
+
+func (a *Adapter) dispatchHTTP(r *http.Request, body []byte) (kind string, res ack) {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/json":
@@ -79,38 +92,38 @@ func (a *Adapter) dispatchHTTP(r *http.Request, body []byte) ack {
 			Challenge string `json:"challenge"`
 		}
 		if err := json.Unmarshal(body, &outer); err != nil {
-			return ack{status: http.StatusBadRequest}
+			return kindOther, ack{status: http.StatusBadRequest}
 		}
 		if outer.Type == slackevents.URLVerification {
-			return ack{body: map[string]string{"challenge": outer.Challenge}}
+			return kindOther, ack{body: map[string]string{"challenge": outer.Challenge}}
 		}
 		ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 		if err != nil {
 			// Events this app does not subscribe to land here too; Slack needs no retry.
 			a.log.Debug("slack event not parsed", "err", err, "retry_num", r.Header.Get("X-Slack-Retry-Num"))
-			return ack{}
+			return kindEvent, ack{}
 		}
-		return a.onEvent(ev)
+		return kindEvent, a.onEvent(ev)
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return ack{status: http.StatusBadRequest}
+			return kindOther, ack{status: http.StatusBadRequest}
 		}
 		if p := form.Get("payload"); p != "" {
 			var ic slackgo.InteractionCallback
 			if err := json.Unmarshal([]byte(p), &ic); err != nil {
-				return ack{status: http.StatusBadRequest}
+				return kindInteraction, ack{status: http.StatusBadRequest}
 			}
-			return a.onInteraction(ic)
+			return kindInteraction, a.onInteraction(ic)
 		}
 		if form.Get("command") != "" {
-			return a.onSlashCommand(slashCommand(form))
+			return kindSlashCommand, a.onSlashCommand(slashCommand(form))
 		}
 		if form.Get("ssl_check") == "1" {
-			return ack{} // Slack checking the certificate of the slash command's URL
+			return kindOther, ack{} // Slack checking the certificate of the slash command's URL
 		}
 	}
-	return ack{status: http.StatusBadRequest}
+	return kindOther, ack{status: http.StatusBadRequest}
 }
 
 // slashCommand reads a slash command from its form, as slack.SlashCommandParse does.
@@ -132,7 +145,11 @@ func writeAck(w http.ResponseWriter, res ack) {
 		status = http.StatusOK
 	}
 	if status != http.StatusOK {
-		http.Error(w, http.StatusText(status), status)
+		msg, _ := res.body.(string) // what went wrong, for whoever reads the response
+		if msg == "" {
+			msg = http.StatusText(status)
+		}
+		http.Error(w, msg, status)
 		return
 	}
 	if res.body == nil {

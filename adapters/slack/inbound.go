@@ -24,13 +24,33 @@ const (
 
 // ack is what Slack gets back at once, over HTTP or Socket Mode.
 type ack struct {
-	status int // an HTTP status other than 200; Socket Mode then does not acknowledge, so Slack retries
-	body   any // JSON to send back; nil for none
+	status  int    // an HTTP status other than 200; Socket Mode then does not acknowledge, so Slack retries
+	body    any    // JSON to send back, nil for none; with an error status, the error's text
+	outcome string // for Observer.Acked; outcome() when empty
+}
+
+// What an acknowledgement did with a request (Observer.Acked).
+const (
+	ackAccepted = "accepted" // a job runs it
+	ackRefused  = "refused"  // busy or over the user's rate, and told so (or left for Slack to redeliver)
+	ackIgnored  = "ignored"  // nothing to run: a duplicate, an event the bot does not act on
+	ackRejected = "rejected" // forged, replayed or malformed, or a form sent back with its errors
+)
+
+// outcomeLabel is the request's outcome for Observer.Acked.
+func (r ack) outcomeLabel() string {
+	switch {
+	case r.outcome != "":
+		return r.outcome
+	case r.status != 0 && r.status != http.StatusOK:
+		return ackRejected
+	}
+	return ackIgnored
 }
 
 // ephemeralAck answers a slash command at once with a message only its user sees.
-func ephemeralAck(r commands.Reply) ack {
-	return ack{body: map[string]string{"response_type": "ephemeral", "text": escape(r.Text())}}
+func ephemeralAck(r commands.Reply, outcome string) ack {
+	return ack{body: map[string]string{"response_type": "ephemeral", "text": escape(r.Text())}, outcome: outcome}
 }
 
 // Slack redelivers Events API callbacks it got no answer to (with
@@ -49,7 +69,7 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 		return ack{}
 	}
 	if wait := a.limiter.Take(sc.TeamID+"/"+sc.UserID, a.now()); wait > 0 {
-		return ephemeralAck(dispatch.Limited(wait))
+		return ephemeralAck(dispatch.Limited(wait), ackRefused)
 	}
 	raw, mentions := commandText(sc.Text)
 	text, share := cutShare(raw)
@@ -63,9 +83,9 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 	if !a.rt.Submit(dispatch.Job{Name: "slack:slash_command", Key: sc.TeamID + "/" + sc.UserID, Run: run}) {
 		a.triggers.remove(sc.TriggerID)
 		a.log.Debug("queue full; slash command refused", "user_id", sc.UserID)
-		return ephemeralAck(dispatch.Busy())
+		return ephemeralAck(dispatch.Busy(), ackRefused)
 	}
-	return ack{}
+	return ack{outcome: ackAccepted}
 }
 
 // opensAddModal reports whether text is `add` alone, which opens the form.
@@ -148,9 +168,9 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	if !a.rt.SubmitWait(context.Background(), j, 500*time.Millisecond) {
 		// Not acknowledging makes Slack deliver it again later.
 		a.log.Debug("queue full; event left for redelivery", "event_id", cb.EventID)
-		return ack{status: http.StatusServiceUnavailable}
+		return ack{status: http.StatusServiceUnavailable, outcome: ackRefused}
 	}
-	return ack{}
+	return ack{outcome: ackAccepted}
 }
 
 // onInteraction acknowledges a button, menu, shortcut or modal submission.
@@ -210,13 +230,15 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	default:
 		return ack{}
 	}
+	response.outcome = ackAccepted
 	if wait := a.limiter.Take(o.team+"/"+o.user, a.now()); wait > 0 {
 		run = func(ctx context.Context) { a.refuse(ctx, o, dispatch.Limited(wait)) }
+		response.outcome = ackRefused
 	}
 	if !a.rt.Submit(dispatch.Job{Name: "slack:interaction:" + string(ic.Type), Key: o.team + "/" + o.user, Run: run}) {
 		a.triggers.remove(ic.TriggerID)
 		a.log.Debug("queue full; interaction refused", "user_id", o.user)
-		return ack{status: http.StatusServiceUnavailable}
+		return ack{status: http.StatusServiceUnavailable, outcome: ackRefused}
 	}
 	return response
 }

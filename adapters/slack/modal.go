@@ -227,5 +227,5 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 
 // fieldError is the view_submission answer that shows msg under a field.
 func fieldError(block, msg string) ack {
-	return ack{body: map[string]any{"response_action": "errors", "errors": map[string]string{block: msg}}}
+	return ack{body: map[string]any{"response_action": "errors", "errors": map[string]string{block: msg}}, outcome: ackRejected}
 }

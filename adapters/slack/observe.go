@@ -22,6 +22,11 @@ type Observer interface {
 	RateLimitWait(platform, call string, wait time.Duration)
 	// Reconnect reports Socket Mode connecting again after it lost its connection.
 	Reconnect(platform string)
+	// Acked reports how long a request took from its arrival to its
+	// acknowledgement (Slack shows the user an error after 3 seconds): kind
+	// is "slash_command", "event", "interaction" or "other"; outcome is
+	// "accepted", "refused", "ignored" or "rejected" (inbound.go).
+	Acked(kind, outcome string, took time.Duration)
 }
 
 type nopObserver struct{}
@@ -29,6 +34,7 @@ type nopObserver struct{}
 func (nopObserver) APICall(string, string, string)              {}
 func (nopObserver) RateLimitWait(string, string, time.Duration) {}
 func (nopObserver) Reconnect(string)                            {}
+func (nopObserver) Acked(string, string, time.Duration)         {}
 
 func callOutcome(err error, limited bool) string {
 	switch {

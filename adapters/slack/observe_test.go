@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,10 +27,26 @@ type observed struct {
 	calls      map[string]int // "call outcome"
 	waits      map[string]time.Duration
 	reconnects int
+	acks       []string // "kind outcome", in order
 }
 
 func newObserved() *observed {
 	return &observed{calls: map[string]int{}, waits: map[string]time.Duration{}}
+}
+
+func (o *observed) Acked(kind, outcome string, took time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if took <= 0 || took > time.Minute {
+		outcome += fmt.Sprintf(" (took %v)", took)
+	}
+	o.acks = append(o.acks, kind+" "+outcome)
+}
+
+func (o *observed) ackLog() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.acks)
 }
 
 func (o *observed) APICall(platform, call, outcome string) {
@@ -147,6 +164,40 @@ func TestCallsAndRateLimitsAreObserved(t *testing.T) {
 	defer obs.mu.Unlock()
 	if obs.waits["slack response_url"] != 3*time.Second {
 		t.Errorf("observed waits %v, want 3s on response_url", obs.waits)
+	}
+}
+
+// TestAcksAreObserved: each request's acknowledgement is reported with its
+// kind and what became of it, so an operator can see how close to Slack's
+// 3 seconds the bot answers, and how much of it is refusals.
+func TestAcksAreObserved(t *testing.T) {
+	obs := newObserved()
+	e := newEnv(t, func(s *setup) {
+		s.cfg.Observer = obs
+		s.cfg.Limiter = dispatch.NewLimiter(1, time.Hour) // Bob's second command is over his rate
+	})
+	e.slash(slash{text: "list", trigger: "1.1.a"})
+	dup := e.slashBody(slash{text: "list", trigger: "1.1.a"})
+	e.do(request{contentType: "application/x-www-form-urlencoded", body: dup, ts: time.Now().Unix() + 1}) // signed afresh, same trigger
+	e.slash(slash{text: "list", user: "U0BOB"})
+	if status, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "list", user: "U0BOB"})}); status != http.StatusOK || !strings.Contains(body, "ephemeral") {
+		t.Errorf("Bob over his rate: %d %q, want the refusal in the acknowledgement", status, body)
+	}
+	if status, _ := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "list"}), secret: "not-the-secret"}); status != http.StatusUnauthorized {
+		t.Errorf("a forged command: %d, want 401", status)
+	}
+	e.event("EvAck", map[string]any{"type": "app_mention", "user": "U0CAROL", "text": "<@" + testBotUser + "> list", "ts": "1.1", "channel": "C0TALKS"}, nil)
+	e.idle()
+	want := []string{
+		"slash_command accepted",
+		"slash_command ignored",
+		"slash_command accepted",
+		"slash_command refused",
+		"other rejected",
+		"event accepted",
+	}
+	if got := obs.ackLog(); !slices.Equal(got, want) {
+		t.Errorf("acks observed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

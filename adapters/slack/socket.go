@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"fmt"
+	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -42,17 +43,20 @@ func (a *Adapter) socketHandler(c *socketmode.Client) *socketmode.SocketmodeHand
 	h := socketmode.NewSocketmodeHandler(c)
 	h.Handle(socketmode.EventTypeSlashCommand, func(evt *socketmode.Event, _ *socketmode.Client) {
 		if sc, ok := evt.Data.(slackgo.SlashCommand); ok {
-			a.ack(evt, a.onSlashCommand(sc))
+			start := time.Now()
+			a.ack(evt, kindSlashCommand, a.onSlashCommand(sc), start)
 		}
 	})
 	h.Handle(socketmode.EventTypeEventsAPI, func(evt *socketmode.Event, _ *socketmode.Client) {
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
-			a.ack(evt, a.onEvent(ev))
+			start := time.Now()
+			a.ack(evt, kindEvent, a.onEvent(ev), start)
 		}
 	})
 	h.Handle(socketmode.EventTypeInteractive, func(evt *socketmode.Event, _ *socketmode.Client) {
 		if ic, ok := evt.Data.(slackgo.InteractionCallback); ok {
-			a.ack(evt, a.onInteraction(ic))
+			start := time.Now()
+			a.ack(evt, kindInteraction, a.onInteraction(ic), start)
 		}
 	})
 	h.Handle(socketmode.EventTypeConnecting, func(*socketmode.Event, *socketmode.Client) {
@@ -83,8 +87,10 @@ func (a *Adapter) socketHandler(c *socketmode.Client) *socketmode.SocketmodeHand
 
 // ack acknowledges a Socket Mode request with the payload HTTP mode would
 // have answered with. A request the bot cannot take now stays unacknowledged,
-// so Slack delivers it again.
-func (a *Adapter) ack(evt *socketmode.Event, res ack) {
+// so Slack delivers it again. It tells the Observer how long the request
+// took from start.
+func (a *Adapter) ack(evt *socketmode.Event, kind string, res ack, start time.Time) {
+	defer func() { a.obs.Acked(kind, res.outcomeLabel(), time.Since(start)) }()
 	if evt.Request == nil || res.status >= 500 {
 		return
 	}

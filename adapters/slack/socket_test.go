@@ -131,8 +131,8 @@ func TestSocketModeDispatch(t *testing.T) {
 	}
 
 	// A full queue leaves the request unacknowledged, so Slack sends it again.
-	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-6"}}, ack503)
-	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-7"}}, ephemeralAck(dispatch.Busy()))
+	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-6"}}, kindSlashCommand, ack503, time.Now())
+	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-7"}}, kindSlashCommand, ephemeralAck(dispatch.Busy(), ackRefused), time.Now())
 	if res := e.nextAck(); res.EnvelopeID != "env-7" || res.Payload == nil {
 		t.Errorf("ack = %+v, want env-7 with the busy message (env-6 unacknowledged)", res)
 	}
