@@ -81,7 +81,7 @@ func New() *Metrics {
 		slackAcks: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "slack_ack_seconds",
 			Help: "Time from a Slack request's arrival to its acknowledgement (Slack shows the user an error after 3 s), " +
 				"by kind (slash_command, event, interaction, other) and outcome (accepted, refused, ignored, rejected).",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 5}},
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 5}},
 			[]string{"kind", "outcome"}),
 	}
 	reg.MustRegister(m.commands, m.commandDuration, m.queueDepth, m.reconnects, m.apiCalls, m.rateLimitWaits,

@@ -43,6 +43,7 @@ import (
 	"github.com/talkbot/talkbot/adapters/slack"
 	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/dispatch"
+	"github.com/talkbot/talkbot/metrics"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -262,8 +263,9 @@ func serveChild() error {
 		return err
 	}
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
+	m := metrics.New() // the bot's own, so the harness can read its acknowledgements as an operator would
 	a, err := slack.New(slack.Config{
-		SigningSecret: secret, Runtime: rt, Events: st, Logger: quiet,
+		SigningSecret: secret, Runtime: rt, Events: st, Logger: quiet, Observer: m,
 		API: slackgo.New("xoxb-bench", slackgo.OptionAPIURL(apiURL+"/api/"), slackgo.OptionHTTPClient(&http.Client{Transport: transport})),
 		// Each bench user sends far more than a person would: no rate limit.
 		Limiter: dispatch.NewLimiter(1<<30, time.Nanosecond),
@@ -276,10 +278,11 @@ func serveChild() error {
 	wg.Go(func() { rt.Run(actx) })
 	done := make(chan error, 1)
 	go func() { done <- a.Run(actx) }()
-	// The operator server, as cmd/bot runs it: /healthz, and Slack's HTTP mode.
+	// The operator server, as cmd/bot runs it: /healthz, /metrics and Slack's HTTP mode.
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.Handle(slack.EventsPath, a.HTTPHandler())
+	mux.Handle("GET /metrics", m.Handler(quiet))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	defer func() { srv.Close(); stop(); <-done; wg.Wait() }()

@@ -71,5 +71,11 @@ func TestReplyMode(t *testing.T) {
 		if r.replies != want || r.refused != 0 || r.fails != 0 {
 			t.Errorf("%s: %d answered, %d refused, %d failed; want all %d answered", r.name, r.replies, r.refused, r.fails, want)
 		}
+		// The bot's own count of its acknowledgements: the reference's runs are not the bot's.
+		if bot := strings.HasPrefix(r.name, "talkbot"); bot && (len(r.server) != 1 || r.server["accepted"].n() != uint64(want)) {
+			t.Errorf("%s: the bot counted acknowledgements %v, want %d accepted", r.name, r.server, want)
+		} else if !bot && len(r.server) != 0 {
+			t.Errorf("%s: the bot counted acknowledgements %v during the reference's run", r.name, r.server)
+		}
 	}
 }

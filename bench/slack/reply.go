@@ -111,6 +111,8 @@ type loopResult struct {
 	elapsed          time.Duration
 	lat              []time.Duration // reply latency, sorted
 	acks             []time.Duration // acknowledgement latency (open loop: from the planned send), sorted
+	refusedAcks      []time.Duration // open loop: a refusal's acknowledgement from its actual send, sorted
+	server           serverAcks      // the acknowledgements as the bot counted them (its /metrics)
 	afterAck         []time.Duration // from the acknowledgement to the reply, sorted
 	rssKiB, hwmKiB   int64           // the bot process after the run, and its peak during it
 	cpu              time.Duration   // CPU time (user and system) the server process spent during the run
@@ -329,7 +331,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 	for range conns {
 		wg.Go(func() {
 			var mine []*pending
-			var acks []time.Duration
+			var acks, refusedAcks []time.Duration
 			refused, fails := 0, 0
 			for {
 				i := int(next.Add(1)) - 1
@@ -343,6 +345,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 				id := fmt.Sprintf("%s.%d", run, i)
 				s := signRequest(hookBase, id, userID(i%users), textFor(kind, run, i))
 				p := h.expect(id, planned)
+				sentAt := time.Now()
 				ok, err := post(ctx, client, target, s)
 				p.acked = time.Now()
 				acks = append(acks, p.acked.Sub(planned))
@@ -356,6 +359,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 				case !ok:
 					h.forget(id)
 					refused++
+					refusedAcks = append(refusedAcks, p.acked.Sub(sentAt))
 				default:
 					mine = append(mine, p)
 				}
@@ -363,6 +367,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 			mu.Lock()
 			accepted = append(accepted, mine...)
 			res.acks = append(res.acks, acks...)
+			res.refusedAcks = append(res.refusedAcks, refusedAcks...)
 			res.refused += refused
 			res.fails += fails
 			mu.Unlock()
@@ -387,6 +392,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 	res.replies = len(res.lat)
 	slices.Sort(res.lat)
 	slices.Sort(res.acks)
+	slices.Sort(res.refusedAcks)
 	slices.Sort(res.afterAck)
 	h.mu.Lock()
 	clear(h.waiting)
@@ -502,6 +508,7 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 	hookBase := apiURL + "/hooks/"
 	botURL := "http://" + child.bot + "/slack/events"
 	refURL := "http://" + child.ref + "/slack/events"
+	metricsURL := "http://" + child.bot + "/metrics"
 
 	// Warm-up: every user once (their user row, the caches), and both servers' connections.
 	warmUsers := max(o.warm, o.users)
@@ -514,11 +521,20 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 
 	var results []loopResult
 	measure := func(name string, f func() (loopResult, error)) (loopResult, error) {
+		acksBefore, err := scrapeAcks(ctx, client, metricsURL)
+		if err != nil {
+			return loopResult{}, err
+		}
 		resetPeak(child.pid)
 		before, cpuBefore := lines.n.Load(), procCPU(child.pid)
 		r, err := f()
 		r.cpu = procCPU(child.pid) - cpuBefore
 		r.name = name
+		if acksAfter, scrapeErr := scrapeAcks(ctx, client, metricsURL); scrapeErr == nil {
+			r.server = acksSince(acksAfter, acksBefore)
+		} else if err == nil {
+			err = scrapeErr
+		}
 		time.Sleep(50 * time.Millisecond) // the last log lines
 		r.logLines = lines.n.Load() - before
 		r.rssKiB, r.hwmKiB = procStatus(child.pid)
@@ -601,6 +617,18 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %s / %s | %s | %d | %.1f MB (%.1f) | %d | %.2f |\n", r.name, r.perSec(),
 			ms(r.pct(0.5)), ms(r.pct(0.99)), ms(r.pct(1)), ms(pctOf(r.acks, 0.99)), ms(pctOf(r.afterAck, 0.5)), ms(pctOf(r.afterAck, 0.99)),
 			ms(r.cpuPerReply()), r.refused, float64(r.rssKiB)/1024, float64(r.hwmKiB)/1024, r.logLines, r.load1)
+	}
+	fmt.Fprintln(out, "\nThe bot's acknowledgements of slash commands, as it counted them (talkbot_slack_ack_seconds, bucket bounds):")
+	fmt.Fprintln(out)
+	for _, r := range results {
+		if len(r.server) == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "- %s: %s", r.name, r.server)
+		if len(r.refusedAcks) > 0 {
+			fmt.Fprintf(out, "; refusals from the generator's send: p50 %s, p99 %s", ms(pctOf(r.refusedAcks, 0.5)), ms(pctOf(r.refusedAcks, 0.99)))
+		}
+		fmt.Fprintln(out)
 	}
 	return results, nil
 }
