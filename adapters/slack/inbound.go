@@ -26,7 +26,7 @@ const (
 type ack struct {
 	status  int    // an HTTP status other than 200; Socket Mode then does not acknowledge, so Slack retries
 	body    any    // JSON to send back, nil for none; with an error status, the error's text
-	outcome string // for Observer.Acked; outcome() when empty
+	outcome string // for Observer.Acked; outcomeLabel derives it when empty
 }
 
 // What an acknowledgement did with a request (Observer.Acked).
@@ -42,7 +42,9 @@ func (r ack) outcomeLabel() string {
 	switch {
 	case r.outcome != "":
 		return r.outcome
-	case r.status != 0 && r.status != http.StatusOK:
+	case r.status >= 500: // left for Slack to deliver again
+		return ackRefused
+	case r.status >= 400:
 		return ackRejected
 	}
 	return ackIgnored
@@ -168,7 +170,7 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	if !a.rt.SubmitWait(context.Background(), j, 500*time.Millisecond) {
 		// Not acknowledging makes Slack deliver it again later.
 		a.log.Debug("queue full; event left for redelivery", "event_id", cb.EventID)
-		return ack{status: http.StatusServiceUnavailable, outcome: ackRefused}
+		return ack{status: http.StatusServiceUnavailable}
 	}
 	return ack{outcome: ackAccepted}
 }
@@ -238,7 +240,7 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	if !a.rt.Submit(dispatch.Job{Name: "slack:interaction:" + string(ic.Type), Key: o.team + "/" + o.user, Run: run}) {
 		a.triggers.remove(ic.TriggerID)
 		a.log.Debug("queue full; interaction refused", "user_id", o.user)
-		return ack{status: http.StatusServiceUnavailable, outcome: ackRefused}
+		return ack{status: http.StatusServiceUnavailable}
 	}
 	return response
 }

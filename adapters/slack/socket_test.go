@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,8 @@ func (e *env) nextAck() socketmode.Response {
 }
 
 func TestSocketModeDispatch(t *testing.T) {
-	e := newEnv(t)
+	obs := newObserved()
+	e := newEnv(t, func(s *setup) { s.cfg.Observer = obs })
 	h := e.a.socketHandler(socketmode.New(slackgo.New("xoxb-test")))
 
 	// A slash command: acknowledged with no payload, answered through response_url.
@@ -135,6 +137,10 @@ func TestSocketModeDispatch(t *testing.T) {
 	e.a.ack(&socketmode.Event{Request: &socketmode.Request{EnvelopeID: "env-7"}}, kindSlashCommand, ephemeralAck(dispatch.Busy(), ackRefused), time.Now())
 	if res := e.nextAck(); res.EnvelopeID != "env-7" || res.Payload == nil {
 		t.Errorf("ack = %+v, want env-7 with the busy message (env-6 unacknowledged)", res)
+	}
+	// Socket Mode's acknowledgements are observed as HTTP mode's are, the unacknowledged one too.
+	if got := obs.ackLog(); len(got) < 2 || !slices.Equal(got[len(got)-2:], []string{"slash_command refused", "slash_command refused"}) {
+		t.Errorf("acks observed %v, want the last two refused", got)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -134,5 +133,5 @@ func bound(sec float64) string {
 	if math.IsInf(sec, 1) {
 		return "∞"
 	}
-	return fmt.Sprintf("%g ms", float64(time.Duration(sec*float64(time.Second)))/float64(time.Millisecond))
+	return fmt.Sprintf("%g ms", sec*1000)
 }
