@@ -301,7 +301,8 @@ func TestCalendarParsesBack(t *testing.T) {
 }
 
 // FuzzPersonalPost: whatever a user writes, the post parses back with no
-// HTML, no image, no link off the web and headings that nest.
+// HTML, no image, no link but the web ones (and the address or ftp URL a
+// renderer links by itself) and headings that nest.
 func FuzzPersonalPost(f *testing.F) {
 	for _, s := range hostile {
 		f.Add(s, s, "ebpf")

@@ -17,8 +17,9 @@ import (
 )
 
 // Problems parses a post (front matter and all) and returns what is wrong:
-// a link whose destination is not an http(s) URL, or an anchor that is no
-// heading's; an image or raw HTML (a post never has either: user text must
+// a link whose destination is not an http(s) URL (the renderer's own
+// links from typed text may also be an address or an ftp URL), or an
+// anchor that is no heading's; an image or raw HTML (a post never has either: user text must
 // not become them); headings that skip a level (the first may be a level
 // 1 or 2: a theme prints the front matter's title as the level 1).
 func Problems(post []byte) []string {
@@ -50,7 +51,19 @@ func Problems(post []byte) []string {
 				problems = append(problems, fmt.Sprintf("link %q goes to %q, not an http(s) URL", plain(n, body), dest))
 			}
 		case *ast.AutoLink:
-			if u := string(n.URL(body)); !isWebURL(u) && !isWebURL("http://"+u) {
+			// What the renderer links by itself from text the user typed, as
+			// GitHub does: an address (mailto:), an ftp:// or a web URL ("www."
+			// ones get http). Anything else is a problem.
+			u := string(n.URL(body))
+			if n.AutoLinkType == ast.AutoLinkEmail {
+				break
+			}
+			if n.Protocol != nil {
+				u = string(n.Protocol) + "://" + u
+			}
+			// The scheme alone: a renderer percent-encodes the rest, so a
+			// stray "%" (which url.Parse refuses) is still a web link.
+			if scheme, _, _ := strings.Cut(strings.ToLower(u), "://"); scheme != "http" && scheme != "https" && scheme != "ftp" {
 				problems = append(problems, fmt.Sprintf("autolink to %q", u))
 			}
 		case *ast.Image:
