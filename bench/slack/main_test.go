@@ -71,6 +71,11 @@ func TestReplyMode(t *testing.T) {
 		if r.replies != want || r.refused != 0 || r.fails != 0 {
 			t.Errorf("%s: %d answered, %d refused, %d failed; want all %d answered", r.name, r.replies, r.refused, r.fails, want)
 		}
+		// An open loop's replies are also timed from the actual send, which
+		// is never before the planned one.
+		if i >= 4 && (len(r.fromSend) != r.replies || pctOf(r.fromSend, 1) > r.pct(1)) {
+			t.Errorf("%s: %d replies timed from the actual send (slowest %v), want %d (at most %v)", r.name, len(r.fromSend), pctOf(r.fromSend, 1), r.replies, r.pct(1))
+		}
 		// The bot's own count of its acknowledgements: the reference's runs are not the bot's.
 		if bot := strings.HasPrefix(r.name, "talkbot"); bot && (len(r.server) != 1 || r.server["accepted"].n() != uint64(want)) {
 			t.Errorf("%s: the bot counted acknowledgements %v, want %d accepted", r.name, r.server, want)

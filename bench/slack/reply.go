@@ -63,11 +63,12 @@ type hooks struct {
 }
 
 type pending struct {
-	sent  time.Time // or, open loop, the planned send time
-	acked time.Time
-	done  chan struct{}
-	got   time.Time
-	count int
+	sent   time.Time // or, open loop, the planned send time
+	sentAt time.Time // open loop: when the request actually went
+	acked  time.Time
+	done   chan struct{}
+	got    time.Time
+	count  int
 }
 
 func newHooks() *hooks { return &hooks{waiting: map[string]*pending{}} }
@@ -112,6 +113,7 @@ type loopResult struct {
 	lat              []time.Duration // reply latency, sorted
 	acks             []time.Duration // acknowledgement latency (open loop: from the planned send), sorted
 	refusedAcks      []time.Duration // open loop: a refusal's acknowledgement from its actual send, sorted
+	fromSend         []time.Duration // open loop: an accepted command's reply from its actual send, sorted
 	server           serverAcks      // the acknowledgements as the bot counted them (its /metrics)
 	afterAck         []time.Duration // from the acknowledgement to the reply, sorted
 	rssKiB, hwmKiB   int64           // the bot process after the run, and its peak during it
@@ -345,7 +347,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 				id := fmt.Sprintf("%s.%d", run, i)
 				s := signRequest(hookBase, id, userID(i%users), textFor(kind, run, i))
 				p := h.expect(id, planned)
-				sentAt := time.Now()
+				p.sentAt = time.Now()
 				ok, err := post(ctx, client, target, s)
 				p.acked = time.Now()
 				acks = append(acks, p.acked.Sub(planned))
@@ -359,7 +361,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 				case !ok:
 					h.forget(id)
 					refused++
-					refusedAcks = append(refusedAcks, p.acked.Sub(sentAt))
+					refusedAcks = append(refusedAcks, p.acked.Sub(p.sentAt))
 				default:
 					mine = append(mine, p)
 				}
@@ -381,6 +383,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 		case <-p.done:
 			res.lat = append(res.lat, p.got.Sub(p.sent))
 			res.afterAck = append(res.afterAck, p.got.Sub(p.acked))
+			res.fromSend = append(res.fromSend, p.got.Sub(p.sentAt))
 		case <-limit:
 			res.fails++
 			firstErr = cmpErr(firstErr, fmt.Errorf("%s: accepted commands not answered within 2 minutes", target))
@@ -393,6 +396,7 @@ func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, targ
 	slices.Sort(res.lat)
 	slices.Sort(res.acks)
 	slices.Sort(res.refusedAcks)
+	slices.Sort(res.fromSend)
 	slices.Sort(res.afterAck)
 	h.mu.Lock()
 	clear(h.waiting)
@@ -627,6 +631,9 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 		fmt.Fprintf(out, "- %s: %s", r.name, r.server)
 		if len(r.refusedAcks) > 0 {
 			fmt.Fprintf(out, "; refusals from the generator's send: p50 %s, p99 %s", ms(pctOf(r.refusedAcks, 0.5)), ms(pctOf(r.refusedAcks, 0.99)))
+		}
+		if len(r.fromSend) > 0 && r.refused > 0 {
+			fmt.Fprintf(out, "; accepted replies from the generator's send: p50 %s, p99 %s", ms(pctOf(r.fromSend, 0.5)), ms(pctOf(r.fromSend, 0.99)))
 		}
 		fmt.Fprintln(out)
 	}
