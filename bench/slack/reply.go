@@ -98,8 +98,9 @@ func (h *hooks) arrived(id string) {
 			close(p.done)
 		}
 	}
+	stray := !ok || p.count > 1
 	h.mu.Unlock()
-	if !ok || p.count > 1 {
+	if stray {
 		h.stray.Add(1)
 	}
 }
@@ -320,8 +321,10 @@ func warmUp(ctx context.Context, client *http.Client, h *hooks, hookBase, target
 // openLoop offers n commands at a fixed rate from users users in turn, over
 // conns connections, without waiting for replies. A reply's latency counts
 // from its command's planned send time, so a server that falls behind cannot
-// hide its queue by slowing the client down. It then waits for the reply to
-// every accepted command.
+// hide its queue by slowing the client down; fromSend counts it from the
+// request's actual send (its wait for a connection included), which leaves
+// out the generator's own backlog. It then waits for the reply to every
+// accepted command.
 func openLoop(ctx context.Context, client *http.Client, h *hooks, hookBase, target, kind, run string, rate float64, n, users, conns int) (loopResult, error) {
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -632,7 +635,7 @@ func runReply(ctx context.Context, o replyOptions, out io.Writer) ([]loopResult,
 		if len(r.refusedAcks) > 0 {
 			fmt.Fprintf(out, "; refusals from the generator's send: p50 %s, p99 %s", ms(pctOf(r.refusedAcks, 0.5)), ms(pctOf(r.refusedAcks, 0.99)))
 		}
-		if len(r.fromSend) > 0 && r.refused > 0 {
+		if len(r.fromSend) > 0 {
 			fmt.Fprintf(out, "; accepted replies from the generator's send: p50 %s, p99 %s", ms(pctOf(r.fromSend, 0.5)), ms(pctOf(r.fromSend, 0.99)))
 		}
 		fmt.Fprintln(out)

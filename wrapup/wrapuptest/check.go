@@ -52,14 +52,12 @@ func Problems(post []byte) []string {
 			}
 		case *ast.AutoLink:
 			// What the renderer links by itself from text the user typed, as
-			// GitHub does: an address (mailto:), an ftp:// or a web URL ("www."
-			// ones get http). Anything else is a problem.
+			// GitHub does: a bare address (as mailto:), an ftp:// or a web URL
+			// (URL gives "www." ones their http). Anything else, an angle
+			// autolink's <mailto:…> included, is a problem.
 			u := string(n.URL(body))
 			if n.AutoLinkType == ast.AutoLinkEmail {
 				break
-			}
-			if n.Protocol != nil {
-				u = string(n.Protocol) + "://" + u
 			}
 			// The scheme alone: a renderer percent-encodes the rest, so a
 			// stray "%" (which url.Parse refuses) is still a web link.

@@ -10,6 +10,11 @@ import (
 func TestProblems(t *testing.T) {
 	for _, bad := range []string{
 		"<javascript:alert(1)>",
+		"<JAVASCRIPT:alert(1)>",
+		"<javascript://%0aalert(1)>",
+		"<data:text/html,x>",
+		"<vbscript:x>",
+		"<file:///etc/passwd>",
 		"[slides](javascript:alert(1))",
 		"[slides](data:text/html,hi)",
 		"![logo](https://example.com/a.png)",
