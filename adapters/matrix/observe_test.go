@@ -63,7 +63,10 @@ func TestStartsDuringAnOutage(t *testing.T) {
 	if _, got := alice.ask(room, "!talk add Started In The Dark"); !strings.HasPrefix(got.Body, "Logged new talk #1 Started In The Dark") {
 		t.Errorf("reply = %q", got.Body)
 	}
-	if obs.count("sync ok") == 0 || obs.count("rooms.send ok") == 0 || obs.count("account.whoami error")+obs.count("login error") == 0 {
+	// Alice can see the reply before the homeserver's answer to the bot's
+	// send reaches the bot, so its count is waited for, not read at once.
+	poll(t, "the bot's send is observed", func() bool { return obs.count("rooms.send ok") > 0 })
+	if obs.count("sync ok") == 0 || obs.count("account.whoami error")+obs.count("login error") == 0 {
 		t.Errorf("observed calls %v; want syncs, sends and the failed log-in", obs.calls)
 	}
 
