@@ -16,7 +16,7 @@ const DefaultConferenceName = "General"
 const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone, c.videos_url,
 	c.schedule_source, c.imported_at`
 
-func scanConference(row interface{ Scan(...any) error }) (talkbot.Conference, error) {
+func scanConference(row scanner) (talkbot.Conference, error) {
 	var c talkbot.Conference
 	var imported sql.NullString
 	err := row.Scan(conferenceDest(&c, &imported)...)
@@ -62,21 +62,8 @@ func (s *Store) CurrentConference(ctx context.Context, u talkbot.User) (talkbot.
 
 // Conferences lists the workspace's conferences, newest first.
 func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+	return queryRows(ctx, s.r, "conferences", scanConference, `SELECT `+conferenceColumns+` FROM conferences c
 		WHERE c.workspace_id = ? ORDER BY c.starts_on DESC, c.id DESC`, workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("list conferences: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.Conference
-	for rows.Next() {
-		c, err := scanConference(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan conference: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // CreateConference adds a conference and switches the user to it; with

@@ -15,7 +15,7 @@ import (
 
 const digestColumns = `d.workspace_id, w.platform, w.external_id, d.channel, d.at, d.timezone, COALESCE(d.created_by, 0), d.created_at`
 
-func scanDigest(row interface{ Scan(...any) error }) (talkbot.Digest, error) {
+func scanDigest(row scanner) (talkbot.Digest, error) {
 	var d talkbot.Digest
 	var created string
 	err := row.Scan(&d.WorkspaceID, &d.Platform, &d.Workspace, &d.Channel, &d.At, &d.Timezone, &d.CreatedBy, &created)
@@ -24,21 +24,8 @@ func scanDigest(row interface{ Scan(...any) error }) (talkbot.Digest, error) {
 }
 
 func (s *Store) queryDigests(ctx context.Context, where string, args ...any) ([]talkbot.Digest, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+digestColumns+` FROM digests d JOIN workspaces w ON w.id = d.workspace_id `+where+
+	return queryRows(ctx, s.r, "digests", scanDigest, `SELECT `+digestColumns+` FROM digests d JOIN workspaces w ON w.id = d.workspace_id `+where+
 		` ORDER BY d.workspace_id, d.channel`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query digests: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.Digest
-	for rows.Next() {
-		d, err := scanDigest(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan digest: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 // SetDigest turns the daily digest on for a channel, or moves its time.
@@ -95,7 +82,7 @@ func (s *Store) TeamConference(ctx context.Context, workspaceID int64) (talkbot.
 
 const digestPostColumns = `workspace_id, channel, conference_id, day, status, claimed_by, claimed_at, message_id, note`
 
-func scanDigestRecord(row interface{ Scan(...any) error }) (talkbot.DigestRecord, error) {
+func scanDigestRecord(row scanner) (talkbot.DigestRecord, error) {
 	var r talkbot.DigestRecord
 	var status, claimed string
 	err := row.Scan(&r.WorkspaceID, &r.Channel, &r.ConferenceID, &r.Day, &status, &r.ClaimedBy, &claimed, &r.MessageID, &r.Note)
@@ -123,21 +110,8 @@ func (s *Store) DigestRecord(ctx context.Context, k talkbot.DigestKey) (talkbot.
 
 // DigestRecords returns a channel's latest ledger rows, newest day first.
 func (s *Store) DigestRecords(ctx context.Context, workspaceID int64, channel string, limit int) ([]talkbot.DigestRecord, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+digestPostColumns+` FROM digest_posts
+	return queryRows(ctx, s.r, "digest posts", scanDigestRecord, `SELECT `+digestPostColumns+` FROM digest_posts
 		WHERE workspace_id = ? AND channel = ? ORDER BY day DESC`+limitSQL(limit), workspaceID, channel)
-	if err != nil {
-		return nil, fmt.Errorf("query digest posts: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.DigestRecord
-	for rows.Next() {
-		r, err := scanDigestRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan digest post: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // ClaimDigest claims one digest post for owner, atomically: the first claim

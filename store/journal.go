@@ -13,22 +13,13 @@ import (
 const journalColumns = `j.id, j.conference_id, j.user_id, COALESCE(u.name, ''), j.text, j.takeaway, j.visibility, j.created_at`
 
 func queryJournal(ctx context.Context, q queryer, where string, args ...any) ([]talkbot.JournalEntry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+journalColumns+` FROM journal j LEFT JOIN users u ON u.id = j.user_id `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query journal: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.JournalEntry
-	for rows.Next() {
+	return queryRows(ctx, q, "journal", func(r scanner) (talkbot.JournalEntry, error) {
 		var e talkbot.JournalEntry
 		var vis, created string
-		if err := rows.Scan(&e.ID, &e.ConferenceID, &e.UserID, &e.UserName, &e.Text, &e.Takeaway, &vis, &created); err != nil {
-			return nil, fmt.Errorf("scan journal: %w", err)
-		}
+		err := r.Scan(&e.ID, &e.ConferenceID, &e.UserID, &e.UserName, &e.Text, &e.Takeaway, &vis, &created)
 		e.Visibility, e.CreatedAt = talkbot.Visibility(vis), parseTime(created)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, `SELECT `+journalColumns+` FROM journal j LEFT JOIN users u ON u.id = j.user_id `+where, args...)
 }
 
 // Journal returns the conference notes of a conference that q.ViewerID may

@@ -15,23 +15,13 @@ import (
 const noteColumns = `n.id, n.talk_id, n.user_id, COALESCE(u.name, ''), n.text, n.visibility, n.created_at`
 
 func queryNotes(ctx context.Context, q queryer, where string, args ...any) ([]talkbot.Note, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+noteColumns+` FROM notes n LEFT JOIN users u ON u.id = n.user_id `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query notes: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.Note
-	for rows.Next() {
+	return queryRows(ctx, q, "notes", func(r scanner) (talkbot.Note, error) {
 		var n talkbot.Note
 		var vis, created string
-		if err := rows.Scan(&n.ID, &n.TalkID, &n.UserID, &n.UserName, &n.Text, &vis, &created); err != nil {
-			return nil, fmt.Errorf("scan note: %w", err)
-		}
-		n.Visibility = talkbot.Visibility(vis)
-		n.CreatedAt = parseTime(created)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+		err := r.Scan(&n.ID, &n.TalkID, &n.UserID, &n.UserName, &n.Text, &vis, &created)
+		n.Visibility, n.CreatedAt = talkbot.Visibility(vis), parseTime(created)
+		return n, err
+	}, `SELECT `+noteColumns+` FROM notes n LEFT JOIN users u ON u.id = n.user_id `+where, args...)
 }
 
 // summaries runs a query selecting talkColumns, statColumns and logColumns (possibly NULL).
@@ -342,22 +332,13 @@ func (s *Store) TalkDetail(ctx context.Context, workspaceID, viewerID, talkID in
 }
 
 func (s *Store) userLogs(ctx context.Context, where string, args ...any) ([]talkbot.UserLog, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+logColumns+`, u.name FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query logs: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.UserLog
-	for rows.Next() {
+	return queryRows(ctx, s.r, "logs", func(r scanner) (talkbot.UserLog, error) {
 		var ul talkbot.UserLog
 		var status, logged, updated string
-		if err := rows.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName)...); err != nil {
-			return nil, fmt.Errorf("scan log: %w", err)
-		}
+		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName)...)
 		finishLog(&ul.Log, status, logged, updated)
-		out = append(out, ul)
-	}
-	return out, rows.Err()
+		return ul, err
+	}, `SELECT `+logColumns+`, u.name FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
 }
 
 // WatchList ranks recordings for the user in a conference, each with every

@@ -657,22 +657,13 @@ func combineLogs(a, b talkbot.Log) talkbot.Log {
 }
 
 func queryLogs(ctx context.Context, q queryer, where string, args ...any) ([]talkbot.Log, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+logColumns+` FROM logs l `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query logs: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.Log
-	for rows.Next() {
+	return queryRows(ctx, q, "logs", func(r scanner) (talkbot.Log, error) {
 		var l talkbot.Log
 		var status, logged, updated string
-		if err := rows.Scan(logDest(&l, &status, &logged, &updated)...); err != nil {
-			return nil, fmt.Errorf("scan log: %w", err)
-		}
+		err := r.Scan(logDest(&l, &status, &logged, &updated)...)
 		finishLog(&l, status, logged, updated)
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, err
+	}, `SELECT `+logColumns+` FROM logs l `+where, args...)
 }
 
 // ScheduleSessions returns a page of the conference's scheduled sessions

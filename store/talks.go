@@ -25,6 +25,28 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// scanner is one row to read: a *sql.Row or the current row of *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryRows runs query and reads every row it returns with scan; what names
+// the rows in errors.
+func queryRows[T any](ctx context.Context, q queryer, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func talkDest(t *talkbot.Talk, speakers, links, tags *string, starts, ends *sql.NullString, created *string) []any {
 	return []any{&t.ID, &t.WorkspaceID, &t.ConferenceID, &t.Title, speakers, &t.Event, &t.Room, &t.Day,
 		starts, ends, &t.ScheduleURL, &t.ScheduleID, &t.RecordingURL, links, &t.Abstract, tags, &t.CreatedBy, created,
@@ -40,7 +62,7 @@ func finishTalk(t *talkbot.Talk, speakers, links, tags string, starts, ends sql.
 	t.CreatedAt = parseTime(created)
 }
 
-func scanTalk(row interface{ Scan(...any) error }, extra ...any) (talkbot.Talk, error) {
+func scanTalk(row scanner, extra ...any) (talkbot.Talk, error) {
 	var r talkRow
 	if err := row.Scan(r.dest(extra...)...); err != nil {
 		return r.t, err
@@ -107,20 +129,7 @@ func splitLines(s string) []string {
 }
 
 func queryTalks(ctx context.Context, q queryer, query string, args ...any) ([]talkbot.Talk, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query talks: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.Talk
-	for rows.Next() {
-		t, err := scanTalk(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan talk: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, q, "talks", func(r scanner) (talkbot.Talk, error) { return scanTalk(r) }, query, args...)
 }
 
 func getTalk(ctx context.Context, q queryer, workspaceID, id int64) (talkbot.Talk, error) {
@@ -232,21 +241,11 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 	// talk is in it when the transaction that writes it commits, an
 	// import's too, so this read needs no wait for an import's indexing
 	// (awaitIndex).
-	rows, err := s.hot.QueryContext(ctx, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
-		WHERE talk_title_words MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
-	if err != nil {
-		return nil, fmt.Errorf("titles with words: %w", err)
-	}
-	defer rows.Close()
-	var out []talkbot.Talk
-	for rows.Next() {
+	return queryRows(ctx, s.hot, "titles with words", func(r scanner) (talkbot.Talk, error) {
 		t := talkbot.Talk{ConferenceID: conferenceID}
-		if err := rows.Scan(&t.ID, &t.Title, &t.Day); err != nil {
-			return nil, fmt.Errorf("titles with words: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, r.Scan(&t.ID, &t.Title, &t.Day)
+	}, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
+		WHERE talk_title_words MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
 }
 
 // ftsQuery turns user words into an FTS5 query of quoted prefix terms, so no

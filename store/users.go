@@ -13,7 +13,7 @@ var conflict = &talkbot.Error{Code: talkbot.ECONFLICT, Message: "That clashes wi
 
 const userColumns = `u.id, u.workspace_id, u.external_id, u.name, u.default_visibility, COALESCE(u.last_talk_id, 0), COALESCE(u.conference_id, 0)`
 
-func scanUser(row interface{ Scan(...any) error }) (talkbot.User, error) {
+func scanUser(row scanner) (talkbot.User, error) {
 	var u talkbot.User
 	var vis string
 	err := row.Scan(userDest(&u, &vis)...)
