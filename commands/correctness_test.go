@@ -59,6 +59,32 @@ func TestSimilarTitlesStayApart(t *testing.T) {
 	}
 }
 
+// A version or number glued to a word is part of what the talk is: one
+// digit off is another talk, never a typo (a user saw bob's IPv6 rating
+// land on alice's IPv4 talk, and their own second talk dropped as
+// "Already so").
+func TestADigitOffIsAnotherTalk(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Dual-stack IPv4 Networking Deep Dive 4/5 -- v4 notes")
+	out := f.ok("bob", "add Dual-stack IPv6 Networking Deep Dive 2/5 -- v6 notes")
+	if !strings.Contains(out, "Logged new talk #2 Dual-stack IPv6 Networking Deep Dive") {
+		t.Errorf("bob's IPv6 talk:\n%s", out)
+	}
+	if v4 := f.exportedTalk("alice", 1); v4.Rating != 4 {
+		t.Errorf("alice's IPv4 talk is now %d/5", v4.Rating)
+	}
+	for i, title := range []string{"Cgroupv1 Migration Stories", "Cgroupv2 Migration Stories", "Day1 Keynote", "Day2 Keynote",
+		"Scaling Session Number1", "Scaling Session Number12"} {
+		if out := f.ok("carol", "add "+title); !strings.Contains(out, fmt.Sprintf("Logged new talk #%d %s", 3+i, title)) {
+			t.Errorf("add %s:\n%s", title, out)
+		}
+	}
+	// A typo in the letters of such a word still finds the talk.
+	if out := f.ok("dave", "add Cgroupv2 Migraton Stories"); !strings.Contains(out, "Logged #4 Cgroupv2 Migration Stories") {
+		t.Errorf("a typo beside the digits:\n%s", out)
+	}
+}
+
 func TestSeveralCandidatesAskBackAndChangeNothing(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Cilium Project Update")

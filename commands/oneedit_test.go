@@ -46,3 +46,20 @@ func TestOneEditApartAgreesWithEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestOneEditKeepsDigits: a word one edit away is a typo only when its
+// digits are the same.
+func TestOneEditKeepsDigits(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"ipv4", "ipv6", false}, {"cgroupv1", "cgroupv2", false}, {"number1", "number12", false},
+		{"day1", "day", false}, {"1day", "day1", false},
+		{"cgroupv2", "cgropv2", true}, {"kubernetes", "kubernets", true}, {"arm64", "arm64s", true},
+	} {
+		if got := oneEditApart(c.a, c.b); got != c.want {
+			t.Errorf("oneEditApart(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

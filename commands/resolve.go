@@ -336,14 +336,39 @@ func hasEveryWord(title string, words []string) bool {
 }
 
 // oneEditApart reports whether two words are at most one edit apart, as
-// editDistance counts them (a swap of neighbours is one), accents aside. It
-// runs for every word of every candidate title, so it allocates nothing
-// for ASCII words.
+// editDistance counts them (a swap of neighbours is one), accents aside,
+// with the same digits: "IPv4" and "IPv6", "Day1" and "Day2" name different
+// things, not a typo. It runs for every word of every candidate title, so
+// it allocates nothing for ASCII words.
 func oneEditApart(w, x string) bool {
+	if !sameDigits(w, x) {
+		return false
+	}
 	if isASCII(w) && isASCII(x) {
 		return withinOneEdit([]byte(w), []byte(x))
 	}
 	return withinOneEdit([]rune(foldDiacritics(w)), []rune(foldDiacritics(x)))
+}
+
+// sameDigits reports whether two words hold the same ASCII digits in the
+// same order.
+func sameDigits(w, x string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(w) && (w[i] < '0' || w[i] > '9') {
+			i++
+		}
+		for j < len(x) && (x[j] < '0' || x[j] > '9') {
+			j++
+		}
+		if i == len(w) || j == len(x) {
+			return i == len(w) && j == len(x)
+		}
+		if w[i] != x[j] {
+			return false
+		}
+		i, j = i+1, j+1
+	}
 }
 
 func withinOneEdit[T byte | rune](a, b []T) bool {
