@@ -422,7 +422,7 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 			continue
 		}
 		if m := reLeadingID.FindStringSubmatch(text); m != nil {
-			f.id, _ = strconv.ParseInt(m[1], 10, 64)
+			f.id, f.badID = talkNumber(m[1])
 			text, changed = text[len(m[0]):], true
 		} else if m := reLeadingURL.FindStringSubmatch(text); m != nil {
 			if u, err := checkURL(m[1]); err == nil {

@@ -17,7 +17,8 @@ import (
 
 // ref is a talk reference as typed: #id, a schedule link or id, a title, or nothing.
 type ref struct {
-	id         int64 // a lone #12
+	id         int64  // a lone #12
+	badID      string // a lone #0, or a number too large: no talk has it
 	scheduleID string
 	title      string // as typed
 	quoted     bool   // the title was in quotes: exactly this title
@@ -31,7 +32,17 @@ type ref struct {
 	day       string // an explicit day:
 }
 
-func (f ref) empty() bool { return f.id == 0 && f.scheduleID == "" && f.title == "" }
+func (f ref) empty() bool { return f.id == 0 && f.badID == "" && f.scheduleID == "" && f.title == "" }
+
+// talkNumber reads the digits of a #12; bad is set for a number no talk can
+// have (#0, or one too large), which must not read as "no talk given".
+func talkNumber(digits string) (id int64, bad string) {
+	id, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || id == 0 {
+		return 0, "#" + digits
+	}
+	return id, ""
+}
 
 // refFrom builds a reference from parsed options and the leftover words. A
 // #12 is a talk id only where a reference may stand: alone, or leading a
@@ -41,15 +52,12 @@ func refFrom(o opts) ref {
 	rest := o.rest
 	if len(rest) > 0 && !rest[0].quoted {
 		if m := reTalkID.FindStringSubmatch(rest[0].text); m != nil {
-			id, err := strconv.ParseInt(m[1], 10, 64)
+			id, bad := talkNumber(m[1])
 			if len(rest) == 1 {
-				f.id = id
-				if err != nil {
-					f.id = -1 // no talk has that number
-				}
+				f.id, f.badID = id, bad
 				return f
 			}
-			if err == nil {
+			if bad == "" {
 				f.leadingID, f.afterID = id, joinTokens(rest[1:])
 			}
 		}
@@ -105,8 +113,8 @@ var errCreate = errors.New("create talk")
 // title on different days are different talks.
 func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) (talkbot.Talk, error) {
 	switch {
-	case f.id < 0:
-		return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "That is not a talk number I know. `list` shows your talks, `search <words>` finds others.")
+	case f.badID != "":
+		return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no talk %s. `list` shows your talks, `search <words>` finds others.", truncate(f.badID, 24))
 	case f.id != 0:
 		t, err := r.store.Talk(ctx, c.user.WorkspaceID, f.id)
 		if errors.Is(err, talkbot.ErrNotFound) {

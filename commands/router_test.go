@@ -186,6 +186,12 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 		{"add Title day:2024-02-30", "not a date I can read"},
 		{"list 2024-13-01", "not a date I can read"},
 		{"show #99", "There is no talk #99"},
+		// #0 is a number no talk has, not "the talk I just logged".
+		{"rate #0 4", "There is no talk #0"},
+		{"note #0 meant for another talk", "There is no talk #0"},
+		{"star #0", "There is no talk #0"},
+		{"show #0", "There is no talk #0"},
+		{"rate #99999999999999999999 4", "There is no talk #99999999999999999999"},
 		{"show nothing like this at all", "I found no talk called"},
 		{"show keda", "Did you mean one of these?"},
 		{"add Title javascript://x", "Only http(s) links"},
