@@ -85,6 +85,27 @@ func TestADigitOffIsAnotherTalk(t *testing.T) {
 	}
 }
 
+// `want` on a talk watched already puts it back on the watch-later list,
+// as its reply says; before, the reply said so and the list stayed empty.
+func TestWantAfterWatchedIsOnTheList(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "missed Cluster API Deep Dive -- room full")
+	f.ok("alice", "watched Cluster API Deep Dive")
+	if out := f.ok("alice", "want Cluster API Deep Dive"); !strings.Contains(out, "On your watch-later list") {
+		t.Fatalf("want:\n%s", out)
+	}
+	if out := f.ok("alice", "list watch"); !names(out, 1) {
+		t.Errorf("list watch after want:\n%s", out)
+	}
+	if got := f.exportedTalk("alice", 1); !got.WatchLater || got.Watched {
+		t.Errorf("export: watch_later %v, watched %v", got.WatchLater, got.Watched)
+	}
+	f.ok("alice", "undo")
+	if got := f.exportedTalk("alice", 1); got.WatchLater || !got.Watched {
+		t.Errorf("after undo: watch_later %v, watched %v", got.WatchLater, got.Watched)
+	}
+}
+
 func TestSeveralCandidatesAskBackAndChangeNothing(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Cilium Project Update")

@@ -289,7 +289,8 @@ func (r *Router) missed(ctx context.Context, c *call) (Reply, error) {
 }
 
 func (r *Router) want(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "want", talkbot.LogPatch{WatchLater: ptr(true)}, true, false)
+	// Wanting a talk watched already is wanting it again: back on the list.
+	return r.logCommand(ctx, c, "want", talkbot.LogPatch{WatchLater: ptr(true), Watched: ptr(false)}, true, false)
 }
 
 func (r *Router) watched(ctx context.Context, c *call) (Reply, error) {
