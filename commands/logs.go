@@ -334,6 +334,7 @@ func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	c.rest = strconv.Itoa(o.rating) // an ask-back's answer keeps the rating
 	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
@@ -432,8 +433,12 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 				}
 			}
 		} else if word, rest, _ := strings.Cut(text, " "); isScheduleIDWord(word) {
-			if t, err := r.bySchedule(ctx, c, word); err == nil {
+			t, err := r.bySchedule(ctx, c, ref{}, word, existingMode)
+			if err == nil {
 				f.id, text, changed = t.ID, rest, true
+			} else if amb := (*ambiguousError)(nil); errors.As(err, &amb) {
+				c.rest = noteRest(vis, rest) // the answer keeps the note
+				return Reply{}, err          // a code of several sessions: which one
 			}
 		} else if ts := tokenize(text); len(ts) > 0 && ts[0].quoted && startsWithQuote(text) {
 			f.title, f.quoted = ts[0].text, true
@@ -447,6 +452,7 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	if note == nil {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "What's the note? Try `note the demo was great` or `note --private #12 ask about KEP-1287`.")
 	}
+	c.rest = noteRest(vis, text) // an ask-back's answer keeps the note
 	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
@@ -458,6 +464,15 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	b, card := r.touchedCard(out, "Noted ("+string(note.Visibility)+") on")
 	card.text(fmt.Sprintf("   n%d · `notes` lists your notes on it; `note edit n%d <text>` changes this one.", out.Note.ID, out.Note.ID))
 	return b.reply(), nil
+}
+
+// noteRest is what follows the talk in `note #12 …`: the note, and its
+// privacy if one was given, so an answer to an ask-back saves what was typed.
+func noteRest(vis talkbot.Visibility, text string) string {
+	if vis != "" {
+		return "--" + string(vis) + " " + text
+	}
+	return text
 }
 
 // editNote changes, deletes or re-scopes one of the user's notes.

@@ -122,7 +122,7 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 		}
 		return t, err
 	case f.scheduleID != "":
-		t, err := r.bySchedule(ctx, c, f.scheduleID)
+		t, err := r.bySchedule(ctx, c, f, f.scheduleID, mode)
 		if errors.Is(err, talkbot.ErrNotFound) {
 			if mode == logMode {
 				return t, errCreate
@@ -149,7 +149,7 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 		}
 	}
 	if !f.quoted && isScheduleIDWord(f.title) {
-		if t, err := r.bySchedule(ctx, c, f.title); err == nil || !errors.Is(err, talkbot.ErrNotFound) {
+		if t, err := r.bySchedule(ctx, c, f, f.title, mode); err == nil || !errors.Is(err, talkbot.ErrNotFound) {
 			return t, err
 		}
 	}
@@ -420,12 +420,39 @@ func sameTitle(a, b string) bool {
 	return ok && talkbot.NormalizeTitle(a) == talkbot.NormalizeTitle(t)
 }
 
-func (r *Router) bySchedule(ctx context.Context, c *call, id string) (talkbot.Talk, error) {
-	t, err := r.store.TalkBySchedule(ctx, c.conf.ID, id)
-	if errors.Is(err, talkbot.ErrNotFound) {
+// bySchedule finds the talk a schedule id or link names, in the user's
+// conference first, then anywhere in the workspace. A pretalx code can name
+// several slots of one session (a workshop on three days): the day given,
+// or today's when logging, picks one; otherwise the bot asks, as for one
+// title on several days, and never takes the first slot.
+func (r *Router) bySchedule(ctx context.Context, c *call, f ref, id string, mode resolveMode) (talkbot.Talk, error) {
+	ts, err := r.store.TalksBySchedule(ctx, c.conf.ID, id)
+	switch {
+	case err != nil:
+		return talkbot.Talk{}, err
+	case len(ts) == 0:
 		return r.store.TalkByScheduleInWorkspace(ctx, c.user.WorkspaceID, id)
+	case len(ts) == 1:
+		return ts[0], nil
 	}
-	return t, err
+	day := f.day
+	if day == "" && mode == logMode {
+		day = c.defaultDay
+	}
+	var on []talkbot.Talk
+	for _, t := range ts {
+		if t.Day == day {
+			on = append(on, t)
+		}
+	}
+	if len(on) == 1 {
+		return on[0], nil
+	}
+	if len(on) == 0 {
+		on = ts
+	}
+	f.title = id // the ask-back names what was typed
+	return talkbot.Talk{}, r.ambiguous(c, f, on, false)
 }
 
 // strictCommands name a talk only by #id, schedule link or id, or "quoted title".

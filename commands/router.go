@@ -45,10 +45,12 @@ type Store interface {
 	UseConference(ctx context.Context, u talkbot.User, name string, forTeam bool) (talkbot.Conference, error)
 	SetConferenceVideos(ctx context.Context, conferenceID int64, url string) error
 
-	// Talk, TalkBySchedule and TalkByScheduleInWorkspace return ErrNotFound
-	// when there is no such talk.
+	// Talk and TalkByScheduleInWorkspace return ErrNotFound when there is
+	// no such talk.
 	Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, error)
-	TalkBySchedule(ctx context.Context, conferenceID int64, scheduleID string) (talkbot.Talk, error)
+	// TalksBySchedule returns the conference's talks with that schedule id,
+	// oldest first: a pretalx code can name several slots of one session.
+	TalksBySchedule(ctx context.Context, conferenceID int64, scheduleID string) ([]talkbot.Talk, error)
 	TalkByScheduleInWorkspace(ctx context.Context, workspaceID int64, scheduleID string) (talkbot.Talk, error)
 	// TalksByTitle returns the conference's talks with that normalised title, oldest first.
 	TalksByTitle(ctx context.Context, conferenceID int64, title string) ([]talkbot.Talk, error)

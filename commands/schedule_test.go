@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -366,5 +369,60 @@ func TestTypoBesideASignedWord(t *testing.T) {
 		if out := f.ok("bob", "add "+typed); strings.Contains(out, "new talk") || !strings.Contains(out, want) {
 			t.Errorf("add %s:\n%s", typed, out)
 		}
+	}
+}
+
+// A pretalx code names every slot of a session held on several days
+// (MCH2022's soldering workshop runs on three under one code). A code or
+// link alone asks which one, a day picks it, and nothing is done to the
+// first slot unasked: a user's attended 4/5 had turned into "missed (clash)".
+func TestAScheduleIDOfSeveralSlotsAsks(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+mchPretalx)
+	slots := map[string]int{}
+	var codes []string // of sessions with more than one slot
+	for _, x := range sessions(t, mchPretalx).Sessions {
+		c := path.Base(strings.TrimSuffix(x.URL, "/"))
+		if slots[c]++; slots[c] == 2 {
+			codes = append(codes, c)
+		}
+	}
+	// The first code whose slots are on different days, from the ask-back.
+	reSlot := regexp.MustCompile(`• #(\d+) .*\((\d{4}-\d\d-\d\d)`)
+	var code, first, other, otherDay string
+	for _, c := range codes {
+		q := f.as("alice", "add "+c+" 4/5")
+		if q.Kind != commands.KindQuestion {
+			t.Fatalf("add %s, a code of %d slots: kind %v\n%s", c, slots[c], q.Kind, q.Text())
+		}
+		m := reSlot.FindAllStringSubmatch(q.Text(), -1)
+		if len(m) != slots[c] {
+			t.Fatalf("add %s asks about %d of its %d slots:\n%s", c, len(m), slots[c], q.Text())
+		}
+		for _, s := range m[1:] {
+			if s[2] != m[0][2] && code == "" {
+				code, first, other, otherDay = c, m[0][1], s[1], s[2]
+			}
+		}
+	}
+	if code == "" {
+		t.Fatal("no pretalx code with slots on two days in " + mchPretalx)
+	}
+	if out := f.ok("alice", "add "+code+" day:"+otherDay+" 4/5"); !strings.Contains(out, "Logged #"+other+" ") {
+		t.Errorf("add %s day:%s:\n%s", code, otherDay, out)
+	}
+	if r := f.as("alice", "missed "+code+" -- clash"); r.Kind != commands.KindQuestion {
+		t.Errorf("missed %s: kind %v\n%s", code, r.Kind, r.Text())
+	}
+	id, _ := strconv.ParseInt(other, 10, 64)
+	if got := f.exportedTalk("alice", id); got.Status != "attended" || got.Rating != 4 {
+		t.Errorf("the slot alice attended is now %s %d/5", got.Status, got.Rating)
+	}
+	if r := f.as("alice", "note --private "+code+" bring a soldering iron"); r.Kind != commands.KindQuestion ||
+		!strings.Contains(r.Text(), "note #"+first+" --private bring a soldering iron") {
+		t.Errorf("note by the code: kind %v\n%s", r.Kind, r.Text())
+	}
+	if r := f.as("alice", "rate "+code+" 5"); !strings.Contains(r.Text(), "rate #"+first+" 5`") {
+		t.Errorf("rate by the code: the answer drops the rating:\n%s", r.Text())
 	}
 }

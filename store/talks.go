@@ -163,10 +163,16 @@ func (s *Store) Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, 
 const queryTalkBySchedule = `SELECT ` + talkColumns + ` FROM talks t
 WHERE t.conference_id = ? AND t.schedule_id = ? ORDER BY t.id LIMIT 1`
 
-// TalkBySchedule returns the conference's talk with that schedule id.
-func (s *Store) TalkBySchedule(ctx context.Context, conferenceID int64, scheduleID string) (talkbot.Talk, error) {
-	return findOne(queryTalks(ctx, s.r, queryTalkBySchedule, conferenceID, scheduleID))
+// TalksBySchedule returns the conference's talks with that schedule id, oldest
+// first: a pretalx code names every slot of a session held on several days.
+func (s *Store) TalksBySchedule(ctx context.Context, conferenceID int64, scheduleID string) ([]talkbot.Talk, error) {
+	return queryTalks(ctx, s.r, `SELECT `+talkColumns+` FROM talks t
+		WHERE t.conference_id = ? AND t.schedule_id = ? ORDER BY t.id`+limitSQL(maxSlots), conferenceID, scheduleID)
 }
+
+// maxSlots bounds the sessions one schedule id is read for: a workshop
+// held every day of a festival has a handful.
+const maxSlots = 50
 
 // TalkByScheduleInWorkspace returns a talk with that schedule id in any of the workspace's conferences.
 func (s *Store) TalkByScheduleInWorkspace(ctx context.Context, workspaceID int64, scheduleID string) (talkbot.Talk, error) {

@@ -36,7 +36,7 @@ func importIsKeyedOnSourceIDs(t *testing.T, s commands.Store, _ *Clock) {
 	if res.New != 3 || res.Merged != 1 || res.Conference.Name != "MiniCon 2025" || res.Conference.Timezone != "Europe/Brussels" {
 		t.Errorf("first import = %+v", res)
 	}
-	if got := must(s.TalkBySchedule(ctx, res.Conference.ID, "e2"))(t); got.ID != hand.Talk.ID || got.SourceID != "2" || got.Room != "B" {
+	if got := oneBySchedule(t, s, res.Conference.ID, "e2"); got.ID != hand.Talk.ID || got.SourceID != "2" || got.Room != "B" {
 		t.Errorf("the hand-logged talk = %+v, want it joined to session 2", got)
 	}
 	if l := must(s.UserLog(ctx, a.ID, hand.Talk.ID))(t); l.Rating != 5 {
