@@ -117,12 +117,18 @@ func ambiguousReply(e *ambiguousError) Reply {
 	var buttons []Button
 	for _, t := range e.talks {
 		l := append(Line{plain("• ")}, talkLine(t)...)
-		room := ""
+		room, when := "", t.Day
 		if t.SourceID != "" { // a session: its room tells it from the others at that time
 			room = t.Room
 		}
-		if where := strings.Join(nonEmptyOf(t.Day, room), ", "); where != "" {
+		if !t.StartsAt.IsZero() && e.loc != nil { // and its start from the others that day
+			when = strings.TrimSpace(when + " " + t.StartsAt.In(e.loc).Format("15:04"))
+		}
+		if where := strings.Join(nonEmptyOf(when, room), ", "); where != "" {
 			l = append(l, plain(" ("+where+")"))
+		}
+		if t.Cancelled {
+			l = append(l, plain(" — cancelled"))
 		}
 		list.Items = append(list.Items, Item{Spans: l, Talk: t.ID})
 		buttons = append(buttons, Button{Label: fmt.Sprintf("#%d", t.ID), Command: e.retry(fmt.Sprintf("#%d", t.ID))})

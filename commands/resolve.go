@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
@@ -466,6 +467,7 @@ type ambiguousError struct {
 	newTalk string                  // the command that logs a new talk instead; empty when not offered
 	heading string                  // the question, when not "Several talks match …"
 	more    string                  // a line after the list: how to see the talks left out
+	loc     *time.Location          // the conference's zone, for start times
 }
 
 func (e *ambiguousError) Error() string {
@@ -473,10 +475,11 @@ func (e *ambiguousError) Error() string {
 }
 
 func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) error {
+	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith, loc: c.conf.Location()}
 	if len(ts) > maxAsked {
-		ts = ts[:maxAsked]
+		e.talks = ts[:maxAsked]
+		e.more = fmt.Sprintf("… and %d more. Add `day:YYYY-MM-DD` or more of the title to narrow it down.", len(ts)-maxAsked)
 	}
-	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith}
 	if offerNew {
 		q := `"` + strings.ReplaceAll(f.name(), `"`, "") + `"`
 		if f.day == "" && c.defaultDay != "" {

@@ -500,7 +500,7 @@ func (r *Router) sessionNow(ctx context.Context, c *call) (talkbot.Talk, error) 
 	if len(on) == 1 {
 		return on[0], nil
 	}
-	e := &ambiguousError{query: "now", talks: on, retry: c.retryWith,
+	e := &ambiguousError{query: "now", talks: on, retry: c.retryWith, loc: c.conf.Location(),
 		heading: fmt.Sprintf("%d sessions are on now. Which one are you in?", len(on))}
 	if len(on) > 5 {
 		e.talks, e.more = on[:5], fmt.Sprintf("and %d more: `schedule now` lists them all.", len(on)-5)

@@ -3,6 +3,7 @@ package commands_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -424,5 +425,40 @@ func TestAScheduleIDOfSeveralSlotsAsks(t *testing.T) {
 	}
 	if r := f.as("alice", "rate "+code+" 5"); !strings.Contains(r.Text(), "rate #"+first+" 5`") {
 		t.Errorf("rate by the code: the answer drops the rating:\n%s", r.Text())
+	}
+}
+
+// An ask-back among one title's sessions tells them apart by their start,
+// in the conference's zone, and says how many it leaves out and how to
+// narrow it (KubeCon EU 2026 has ten "Project Demo" slots; the reply
+// showed five alike, with nothing to say there were more).
+func TestAnAskBackShowsStartsAndWhatItLeftOut(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+schedICS)
+	var demos []schedule.Session
+	for _, x := range sessions(t, schedICS).Sessions {
+		if x.Title == "Project Demo" {
+			demos = append(demos, x)
+		}
+	}
+	if len(demos) <= 5 {
+		t.Fatalf("%d Project Demo sessions in %s; the test wants more than five", len(demos), schedICS)
+	}
+	r := f.as("alice", "add Project Demo")
+	if r.Kind != commands.KindQuestion {
+		t.Fatalf("add Project Demo: kind %v\n%s", r.Kind, r.Text())
+	}
+	amsterdam, err := time.LoadLocation("Europe/Amsterdam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range demos[:5] {
+		start := x.StartsAt.In(amsterdam).Format("2006-01-02 15:04")
+		if !strings.Contains(r.Text(), "Project Demo ("+start+", ") {
+			t.Errorf("no option starting %s:\n%s", start, r.Text())
+		}
+	}
+	if want := fmt.Sprintf("… and %d more. Add `day:YYYY-MM-DD`", len(demos)-5); !strings.Contains(r.Text(), want) {
+		t.Errorf("the question lacks %q:\n%s", want, r.Text())
 	}
 }
