@@ -462,3 +462,32 @@ func TestAnAskBackShowsStartsAndWhatItLeftOut(t *testing.T) {
 		t.Errorf("the question lacks %q:\n%s", want, r.Text())
 	}
 }
+
+// Logging a session that a later import dropped from the schedule says so,
+// so a user who picked the wrong one can take it back.
+func TestLoggingACancelledSessionSaysSo(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	event := func(uid, start, title string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART:" + start + "\r\nDTEND:" + start[:11] + "5900Z\r\nSUMMARY:" + title +
+			"\r\nLOCATION:Room A\r\nURL:https://example.sched.com/event/" + uid + "\r\nEND:VEVENT\r\n"
+	}
+	ics := func(events ...string) string {
+		path := filepath.Join(t.TempDir(), "schedule.ics")
+		data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n" + strings.Join(events, "") + "END:VCALENDAR\r\n"
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	etcd, gateway := event("abc1", "20250120T090000Z", "Keeping Etcd Healthy"), event("abc2", "20250120T100000Z", "Gateway API Today")
+	f.admin("admin", "import "+ics(etcd, gateway))
+	if out := f.admin("admin", "import "+ics(gateway)); !strings.Contains(out, "cancelled 1") {
+		t.Fatalf("the second import:\n%s", out)
+	}
+	if out := f.ok("alice", "add Keeping Etcd Healthy 4/5"); !strings.Contains(out, "This session was cancelled") {
+		t.Errorf("add a cancelled session:\n%s", out)
+	}
+	if out := f.ok("alice", "add Gateway API Today"); strings.Contains(out, "cancelled") {
+		t.Errorf("add a session on the schedule:\n%s", out)
+	}
+}
