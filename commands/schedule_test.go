@@ -491,3 +491,23 @@ func TestLoggingACancelledSessionSaysSo(t *testing.T) {
 		t.Errorf("add a session on the schedule:\n%s", out)
 	}
 }
+
+// A co-located event with tickets of its own (KubeCon EU 2026's OpenShift
+// Commons Gathering, "| SEPARATE REGISTRATION REQUIRED") is an event people
+// attend and write up: a rating and a note on it reach the team's
+// highlights and the user's own post, as they do for a talk.
+func TestAColocatedEventIsLoggedLikeATalk(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+schedICS)
+	const title = "Red Hat OpenShift Commons Gathering"
+	out := f.ok("alice", "add "+title+" 5/5 -- the OpenShift roadmap talk was the best of the week")
+	if !strings.Contains(out, "Logged #") {
+		t.Fatalf("add %s:\n%s", title, out)
+	}
+	if h := f.ok("bob", "highlights"); !strings.Contains(h, title) {
+		t.Errorf("the team's highlights leave it out:\n%s", h)
+	}
+	if post := f.ok("alice", "export markdown"); !strings.Contains(post, title) || !strings.Contains(post, "OpenShift roadmap") {
+		t.Errorf("alice's post leaves it out:\n%s", post)
+	}
+}

@@ -175,7 +175,7 @@ func TestParseSched(t *testing.T) {
 		t.Errorf("abstract not unescaped: %.120q", x.Abstract)
 	}
 	summit := byID(t, s, "0c2c3729721440b841aaaf02e5d99579")
-	if !strings.HasPrefix(summit.Abstract, "THIS EVENT IS SOLD OUT. PLEASE REVIEW WAITLIST PROCESS.\n\nView the") || !summit.NonTalk {
+	if !strings.HasPrefix(summit.Abstract, "THIS EVENT IS SOLD OUT. PLEASE REVIEW WAITLIST PROCESS.\n\nView the") || summit.NonTalk {
 		t.Errorf("maintainer summit: non-talk %v, abstract %.80q", summit.NonTalk, summit.Abstract)
 	}
 	// A session away from the venue: the street address is not the room.
@@ -264,7 +264,10 @@ func TestIsNonTalk(t *testing.T) {
 		{"Pause", "", "break", false, true},
 		{"Kubernetes Meet & Greet", "", "", false, true},
 		{"Closing Party", "", "", false, true},
-		{"Security Day Hosted by Acme | SEPARATE REGISTRATION REQUIRED", "", "", false, true},
+		// A co-located event with tickets of its own is still one people attend, rate and write up.
+		{"Security Day Hosted by Acme | SEPARATE REGISTRATION REQUIRED", "", "", false, false},
+		{"Red Hat OpenShift Commons Gathering | SEPARATE REGISTRATION REQUIRED", "", "", false, false},
+		{"[SOLD OUT] Maintainer Summit Hosted by CNCF | SEPARATE REGISTRATION REQUIRED", "", "", false, false},
 		{"Breaking the Monolith", "", "", false, false},
 		{"How To Break Multi-Tenancy Again", "", "", false, false},
 		{"Lunch and Learn: eBPF for Everyone", "", "", false, false},

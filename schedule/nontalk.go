@@ -7,16 +7,18 @@ import (
 
 // isNonTalk reports whether a session is an item of the programme that is
 // not a talk: badge pick-up, breaks, meals, receptions and parties,
-// community gatherings, events that need a registration of their own, booth
-// and project demos without a topic. Such items stay out of
-// recommendations, highlights and the wrap-up.
+// community gatherings, booth and project demos without a topic. Such items stay out of
+// recommendations, highlights and the wrap-up. A co-located event with a
+// registration of its own ("OpenShift Commons Gathering | SEPARATE
+// REGISTRATION REQUIRED") is not one of them: people attend it, rate it
+// and write it up.
 //
 // It reads the track and type first ("BREAKS", "REGISTRATION"), then the
 // title: a title, or a part of it after a colon or a bar ("Project
 // Lightning Talk: Mini Break"), made only of such words, or a part that
 // ends like a gathering ("LGBTQ+ Community Gathering", "Kubernetes Meet +
-// Greet"). A session with speakers is a talk unless its track, type or a
-// separate registration says otherwise.
+// Greet"). A session with speakers is a talk unless its track or type says
+// otherwise.
 func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 	if t := words(track); len(t) > 0 && allIn(t, nonTalkTracks) {
 		return true
@@ -24,9 +26,8 @@ func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 	if t := words(typ); len(t) > 0 && allIn(t, nonTalkTracks) {
 		return true
 	}
-	lower := strings.ToLower(title)
-	if strings.Contains(lower, "separate registration") || strings.Contains(lower, "registration required") {
-		return true // an event of its own, with its own tickets
+	if ownRegistration(title) {
+		return false // "OpenShift Commons Gathering" is an event, not a get-together
 	}
 	if hasSpeakers {
 		return false
@@ -47,6 +48,14 @@ func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 		}
 	}
 	return false
+}
+
+// ownRegistration reports whether a session is an event with tickets of its
+// own ("… | SEPARATE REGISTRATION REQUIRED"): one to log, but not a day of
+// the conference proper (sessionDays).
+func ownRegistration(title string) bool {
+	lower := strings.ToLower(title)
+	return strings.Contains(lower, "separate registration") || strings.Contains(lower, "registration required")
 }
 
 // words returns the lower-case words of s, with the phrases below joined

@@ -245,12 +245,13 @@ func finish(s *Schedule, z zone) error {
 	return nil
 }
 
-// sessionDays returns the first and last days with talks, or with any
-// session when all are non-talk items.
+// sessionDays returns the first and last days with talks of the conference
+// proper (not events with tickets of their own, such as a summit the Sunday
+// before), or with any session when there are none.
 func sessionDays(ss []Session) (first, last string) {
 	for _, talksOnly := range []bool{true, false} {
 		for _, x := range ss {
-			if talksOnly && x.NonTalk {
+			if talksOnly && (x.NonTalk || ownRegistration(x.Title)) {
 				continue
 			}
 			if first == "" || x.Day < first {
