@@ -179,7 +179,7 @@ func (r *Router) forget(ctx context.Context, c *call) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		return textReply(fmt.Sprintf("Done: I deleted %d logs and %d notes, and forgot you.", f.Logs, f.Notes)), nil
+		return textReply(fmt.Sprintf("Done: I deleted %s and %s, and forgot you.", plural(f.Logs, "log"), plural(f.Notes, "note"))), nil
 	}
 	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Type `forget me` to delete all your data.")
 }

@@ -128,6 +128,17 @@ func TestSeveralCandidatesAskBackAndChangeNothing(t *testing.T) {
 	}
 }
 
+// A title known only on another day asks about that one talk, in words
+// that fit one ("Several talks match" above a single choice read wrong).
+func TestOneSessionOnAnotherDayIsAskedAbout(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Keynote day:2023-04-18")
+	r := f.as("bob", "add Keynote")
+	if r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "One talk matches “Keynote”. Did you mean it?") || !names(r.Text(), 1) {
+		t.Errorf("add Keynote the day after: kind %v\n%s", r.Kind, r.Text())
+	}
+}
+
 func TestSameTitleOnAnotherDayIsAnotherSession(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Keynote day:2023-04-19 -- numbers: 10,000 people")

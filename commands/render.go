@@ -108,9 +108,12 @@ func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool) {
 // ambiguousReply asks which talk was meant, with a button for each.
 func ambiguousReply(e *ambiguousError) Reply {
 	b := &builder{r: Reply{Kind: KindQuestion}}
-	if e.heading != "" {
+	switch {
+	case e.heading != "":
 		b.text(e.heading)
-	} else {
+	case len(e.talks) == 1: // a talk of that title on another day
+		b.line(plain("One talk matches “"), plain(truncate(e.query, 80)), plain("”. Did you mean it?"))
+	default:
 		b.line(plain("Several talks match “"), plain(truncate(e.query, 80)), plain("”. Did you mean one of these?"))
 	}
 	list := &List{}
