@@ -139,6 +139,30 @@ func TestOneSessionOnAnotherDayIsAskedAbout(t *testing.T) {
 	}
 }
 
+// Attending a talk logged as missed drops the reason it was missed for; a
+// reason goes only on a missed talk (an export said attended, "room full").
+func TestAReasonIsOnlyForAMissedTalk(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "missed Cluster API Deep Dive -- room full")
+	f.ok("alice", "add Cluster API Deep Dive 4/5")
+	if got := f.exportedTalk("alice", 1); got.Status != "attended" || got.MissedReason != "" {
+		t.Errorf("after add: %s, missed reason %q", got.Status, got.MissedReason)
+	}
+	if r := f.as("alice", "edit #1 reason:clash"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "not logged #1 as missed") {
+		t.Errorf("edit reason on an attended talk: kind %v\n%s", r.Kind, r.Text())
+	}
+	f.ok("alice", "undo")
+	if got := f.exportedTalk("alice", 1); got.Status != "missed" || got.MissedReason != "room full" {
+		t.Errorf("after undo: %s, missed reason %q", got.Status, got.MissedReason)
+	}
+	if out := f.ok("alice", "edit #1 reason:clash"); !strings.Contains(out, "Updated") && !strings.Contains(out, "clash") {
+		t.Errorf("edit reason on a missed talk:\n%s", out)
+	}
+	if got := f.exportedTalk("alice", 1); got.MissedReason != "clash" {
+		t.Errorf("the reason is %q, want clash", got.MissedReason)
+	}
+}
+
 func TestSameTitleOnAnotherDayIsAnotherSession(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Keynote day:2023-04-19 -- numbers: 10,000 people")

@@ -199,7 +199,7 @@ func (r *Router) presented(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 	}
-	ch := talkbot.Change{User: c.user, Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, Present: &talkbot.PresentDraft{SlidesURL: slides}}
+	ch := talkbot.Change{User: c.user, Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended), Reason: ptr("")}, Present: &talkbot.PresentDraft{SlidesURL: slides}}
 	if ch.Note, err = r.noteDraft(c, free, ""); err != nil {
 		return Reply{}, err
 	}

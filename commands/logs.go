@@ -284,7 +284,8 @@ func (r *Router) apply(ctx context.Context, ch talkbot.Change, label string) (ta
 }
 
 func (r *Router) add(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "add", talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)}, true, true)
+	// Attended after all: why it was missed no longer holds.
+	return r.logCommand(ctx, c, "add", talkbot.LogPatch{Status: ptr(talkbot.StatusAttended), Reason: ptr("")}, true, true)
 }
 
 func (r *Router) missed(ctx context.Context, c *call) (Reply, error) {
@@ -670,6 +671,13 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		}
 		ch.Log.Rating = &n
 	case "reason":
+		l, err := r.store.UserLog(ctx, c.user.ID, t.ID)
+		if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+			return Reply{}, err
+		}
+		if value != "" && l.Status != talkbot.StatusMissed { // a reason is why you missed it
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "You have not logged #%d as missed; `missed #%d -- %s` does, with that reason.", t.ID, t.ID, truncate(value, 40))
+		}
 		ch.Log.Reason = ptr(value)
 	default:
 		if !canEdit(ctx, c, t) {
