@@ -163,6 +163,27 @@ func TestAReasonIsOnlyForAMissedTalk(t *testing.T) {
 	}
 }
 
+// An edit never makes two talks of one session: the same title on the
+// same day is one talk (edit #1 day: had left two "Keynote"s on one day,
+// between which every later add could only ask).
+func TestAnEditNeverMakesTwoTalksOfOneSession(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Keynote day:2023-04-19 4/5")
+	f.ok("alice", "add Keynote day:2023-04-20 2/5")
+	f.ok("alice", "add Other Talk day:2023-04-20")
+	for _, in := range []string{"edit #1 day:2023-04-20", "edit #3 title:keynote"} {
+		if r := f.as("alice", in); r.Kind != commands.KindError || !strings.Contains(r.Text(), "the same session as #2 Keynote") {
+			t.Errorf("%s: kind %v\n%s", in, r.Kind, r.Text())
+		}
+	}
+	if d := f.exportedTalk("alice", 1).Day; d != "2023-04-19" {
+		t.Errorf("#1 moved to %s", d)
+	}
+	if out := f.ok("alice", "edit #1 day:2023-04-21"); !strings.Contains(out, "Updated #1 Keynote") {
+		t.Errorf("a day with no keynote:\n%s", out)
+	}
+}
+
 func TestSameTitleOnAnotherDayIsAnotherSession(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Keynote day:2023-04-19 -- numbers: 10,000 people")

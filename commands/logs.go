@@ -733,6 +733,12 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 			ch.Talk = patchFrom(v)
 		}
 	}
+	if other, err := r.sameSession(ctx, t, ch.Talk); err != nil {
+		return Reply{}, err
+	} else if other.ID != 0 {
+		return Reply{}, talkbot.Errorf(talkbot.ECONFLICT, "That would make #%d the same session as #%d %s (one title on one day is one talk). To log that one, `add #%d`.",
+			t.ID, other.ID, truncate(other.Title, 80), other.ID)
+	}
 	out, err := r.apply(ctx, ch, "edit")
 	if err != nil {
 		return Reply{}, err
@@ -752,6 +758,31 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		card.line(plain("   " + st))
 	}
 	return b.reply(), nil
+}
+
+// sameSession is another talk that an edit of t's title or day would make
+// the same session (one normalised title on one day); none when ID is 0.
+func (r *Router) sameSession(ctx context.Context, t talkbot.Talk, p talkbot.TalkPatch) (talkbot.Talk, error) {
+	if p.Title == nil && p.Day == nil {
+		return talkbot.Talk{}, nil
+	}
+	title, day := t.Title, t.Day
+	if p.Title != nil {
+		title = *p.Title
+	}
+	if p.Day != nil {
+		day = *p.Day
+	}
+	same, err := r.store.TalksByTitle(ctx, t.ConferenceID, title)
+	if err != nil {
+		return talkbot.Talk{}, err
+	}
+	for _, x := range same {
+		if x.ID != t.ID && x.Day == day {
+			return x, nil
+		}
+	}
+	return talkbot.Talk{}, nil
 }
 
 // unquote drops the quotes around a whole value: `title:"A, B"` is A, B.
