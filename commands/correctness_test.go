@@ -184,6 +184,19 @@ func TestAnEditNeverMakesTwoTalksOfOneSession(t *testing.T) {
 	}
 }
 
+// Naming a talk by another spelling of its schedule link (http, a query)
+// leaves the link it has: it had been replaced by the variant typed.
+func TestAnotherSpellingOfTheLinkKeepsTheTalksLink(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "missed https://kccncna2022.sched.com/event/182E3 -- room full")
+	if out := f.ok("alice", "add http://kccncna2022.sched.com/event/182E3?iframe=no"); !strings.Contains(out, "Logged #1 ") {
+		t.Fatalf("add by the variant:\n%s", out)
+	}
+	if got := f.exportedTalk("alice", 1).ScheduleURL; got != "https://kccncna2022.sched.com/event/182E3" {
+		t.Errorf("the talk's schedule link is now %s", got)
+	}
+}
+
 func TestSameTitleOnAnotherDayIsAnotherSession(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Keynote day:2023-04-19 -- numbers: 10,000 people")

@@ -101,6 +101,10 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 	}
 	if err == nil {
 		ch.TalkID = t.ID
+		if patch.ScheduleID != nil && *patch.ScheduleID == t.ScheduleID {
+			// The link named this talk: another spelling of it (http, ?iframe=no) is no change.
+			patch.ScheduleURL, patch.ScheduleID = nil, nil
+		}
 		// Asking whether the user is an admin may cost a call to the platform:
 		// only when the add would change a field the talk has set.
 		if (t.CreatedBy != 0 && t.CreatedBy == c.user.ID) || (sharedFieldsIgnored(patch, t) && c.admin(ctx)) {
