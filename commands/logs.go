@@ -255,7 +255,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		card.text("   " + n)
 	}
 	if out.Talk.Cancelled && label == "add" { // logged as attended: perhaps the wrong session
-		card.text("   ⚠ This session was cancelled: it is no longer on the schedule. If you were in another one, `undo` and name it.")
+		card.text("   ⚠ The schedule says this session was cancelled. If you were in another one, `undo` and name it.")
 	}
 	if !out.Created && sharedFieldsIgnored(ch.Fill, out.Talk) && !canEdit(ctx, c, out.Talk) {
 		card.text(fmt.Sprintf("   (#%d already has its details; whoever logged it first, or an admin, can `edit` them.)", out.Talk.ID))

@@ -484,11 +484,22 @@ func TestLoggingACancelledSessionSaysSo(t *testing.T) {
 	if out := f.admin("admin", "import "+ics(gateway)); !strings.Contains(out, "cancelled 1") {
 		t.Fatalf("the second import:\n%s", out)
 	}
-	if out := f.ok("alice", "add Keeping Etcd Healthy 4/5"); !strings.Contains(out, "This session was cancelled") {
+	if out := f.ok("alice", "add Keeping Etcd Healthy 4/5"); !strings.Contains(out, "this session was cancelled") {
 		t.Errorf("add a cancelled session:\n%s", out)
 	}
 	if out := f.ok("alice", "add Gateway API Today"); strings.Contains(out, "cancelled") {
 		t.Errorf("add a session on the schedule:\n%s", out)
+	}
+	// A re-import whose title says so cancels it; the next one restores it.
+	if out := f.admin("admin", "import "+ics(event("abc2", "20250120T100000Z", "[CANCELED] Gateway API Today"))); !strings.Contains(out, "updated 1") {
+		t.Fatalf("the import that cancels by title:\n%s", out)
+	}
+	if sh := f.ok("bob", "show #2"); !strings.Contains(sh, "Cancelled, says the schedule.") {
+		t.Errorf("show after the title says cancelled:\n%s", sh)
+	}
+	f.admin("admin", "import "+ics(gateway))
+	if sh := f.ok("bob", "show #2"); strings.Contains(sh, "Cancelled") {
+		t.Errorf("show after it is back:\n%s", sh)
 	}
 }
 
@@ -509,5 +520,19 @@ func TestAColocatedEventIsLoggedLikeATalk(t *testing.T) {
 	}
 	if post := f.ok("alice", "export markdown"); !strings.Contains(post, title) || !strings.Contains(post, "OpenShift roadmap") {
 		t.Errorf("alice's post leaves it out:\n%s", post)
+	}
+}
+
+// A session the schedule's own title marks cancelled (FOSDEM's
+// "[CANCELED] …") warns as one dropped from the schedule does.
+func TestASessionTitledCancelledWarns(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+fosdemXML)
+	out := f.ok("alice", "add The current state of debugging in WebAssembly")
+	if !strings.Contains(out, "[CANCELED] The current state of debugging in WebAssembly") || !strings.Contains(out, "this session was cancelled") {
+		t.Errorf("add a session titled cancelled:\n%s", out)
+	}
+	if sh := f.ok("alice", "show #"+talkIDs(out)[0]); !strings.Contains(sh, "Cancelled, says the schedule.") {
+		t.Errorf("show:\n%s", sh)
 	}
 }

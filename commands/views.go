@@ -249,7 +249,7 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 		card.text("   " + n)
 	}
 	if d.Cancelled {
-		card.text("   Cancelled: it is no longer on the schedule.")
+		card.text("   Cancelled, says the schedule.")
 	}
 	for _, l := range d.Links {
 		card.line(plain("   Link: "), link(l, l))

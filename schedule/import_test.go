@@ -722,3 +722,30 @@ func TestRoomOf(t *testing.T) {
 		t.Errorf("no shared tail, got %q", got)
 	}
 }
+
+// A title that says the session is cancelled marks it so; one that
+// replaces a cancelled talk does not (FOSDEM 2025's own titles).
+func TestCancelledTitle(t *testing.T) {
+	for title, want := range map[string]bool{
+		"[CANCELED] The current state of debugging in WebAssembly":                                 true,
+		"(CANCELLED) Funding the FOSS Ecosystem - (AMA with Devroom Organisers Instead)":           true,
+		"CANCELLED: openSUSE: Engineering Stable Rolling Releases with OBS and openQA":             true,
+		"A PID control system based on the MOS 6502 - CANCELLED, replaced by Retrocomputing panel": true,
+		"Catalog Zones in the PowerDNS Recursor (TALK REPLACES CANCELLED TALK)":                    false,
+		"Is Big DNS Taking Over? (REPLACES CANCELLED TALK)":                                        false,
+		"Cancellation Tokens in Go": false,
+	} {
+		if got := cancelledTitle(title); got != want {
+			t.Errorf("cancelledTitle(%q) = %v, want %v", title, got, want)
+		}
+	}
+	n := 0
+	for _, x := range parseFile(t, fosdemXML, ParseOptions{}).Sessions {
+		if x.Cancelled {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d FOSDEM 2025 sessions cancelled, want the 4 whose titles say so", n)
+	}
+}

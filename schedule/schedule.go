@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -84,7 +85,8 @@ type Session struct {
 	// <links>, pretalx links) as ClassifyLink recognises them; subtitles are left out.
 	Recordings  []string
 	DoNotRecord bool // the speaker opted out of recording (pretalx do_not_record, frab <recording><optout>)
-	NonTalk     bool // badge pick-up, breaks, meals, parties, registration-only events, booth demos without a topic
+	NonTalk     bool // badge pick-up, breaks, meals, parties, booth demos without a topic
+	Cancelled   bool // the schedule says so in its title ("[CANCELED] …", "(CANCELLED) …")
 }
 
 // ParseOptions adjust Parse.
@@ -234,6 +236,7 @@ func finish(s *Schedule, z zone) error {
 		}
 		x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
 		x.Day = x.StartsAt.In(z.loc).Format(time.DateOnly)
+		x.Cancelled = cancelledTitle(x.Title)
 	}
 	slices.SortStableFunc(s.Sessions, func(a, b Session) int {
 		return cmp.Or(a.StartsAt.Compare(b.StartsAt), strings.Compare(a.Room, b.Room), strings.Compare(a.SourceID, b.SourceID))
@@ -244,6 +247,13 @@ func finish(s *Schedule, z zone) error {
 	}
 	return nil
 }
+
+// reCancelled is a title the schedule marks as cancelled (FOSDEM's
+// "[CANCELED] …", "(CANCELLED) …", "CANCELLED: …", "… - CANCELLED, replaced
+// by …"), not one that replaces a cancelled talk ("(REPLACES CANCELLED TALK)").
+var reCancelled = regexp.MustCompile(`(?i)^\W*cancel+ed\b|\s[-–—]\s*cancel+ed\b|[(\[]\s*cancel+ed\s*[)\]]`)
+
+func cancelledTitle(title string) bool { return reCancelled.MatchString(title) }
 
 // sessionDays returns the first and last days with talks of the conference
 // proper (not events with tickets of their own, such as a summit the Sunday

@@ -27,7 +27,7 @@ func (s Schedule) Import(source string) talkbot.ScheduleImport {
 		t := talkbot.Talk{
 			Title: x.Title, Speakers: x.Speakers, Event: x.Track, Room: x.Room, Day: x.Day,
 			StartsAt: x.StartsAt, EndsAt: x.EndsAt, ScheduleURL: x.URL, ScheduleID: x.SourceID, Abstract: x.Abstract,
-			SourceID: x.SourceID, Type: x.Type, NonTalk: x.NonTalk, DoNotRecord: x.DoNotRecord,
+			SourceID: x.SourceID, Type: x.Type, NonTalk: x.NonTalk, DoNotRecord: x.DoNotRecord, Cancelled: x.Cancelled,
 		}
 		if u, err := url.Parse(x.URL); err == nil && x.URL != "" {
 			if l := ClassifyLink(u); l.Kind == LinkSchedule {

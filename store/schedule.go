@@ -261,7 +261,7 @@ type importWriter struct {
 // schedule's, editable by admins only (created_by NULL).
 const importUpdate = `UPDATE talks SET title = ?, norm_title = ?, speakers = ?, event = ?, room = ?, day = ?,
 	starts_at = ?, ends_at = ?, schedule_url = ?, schedule_id = ?, recording_url = ?, abstract = ?, source_id = ?,
-	session_type = ?, non_talk = ?, do_not_record = ?, cancelled = 0, tags = ?, links = ?, created_by = NULL WHERE id = ?`
+	session_type = ?, non_talk = ?, do_not_record = ?, cancelled = ?, tags = ?, links = ?, created_by = NULL WHERE id = ?`
 
 func newImportWriter(ctx context.Context, tx *txn, conf talkbot.Conference, now time.Time) (*importWriter, error) {
 	w := &importWriter{tx: tx, conf: conf, now: now, mergedAway: map[int64]bool{}}
@@ -441,7 +441,8 @@ func changedFields(t, x talkbot.Talk) []string {
 			out = append(out, name)
 		}
 	}
-	add(t.Cancelled, "back on the schedule")
+	add(t.Cancelled && !x.Cancelled, "back on the schedule")
+	add(!t.Cancelled && x.Cancelled, "cancelled")
 	add(t.Title != x.Title, "title")
 	add(!slices.Equal(t.Speakers, x.Speakers), "speakers")
 	add(t.Event != x.Event, "track")
@@ -464,11 +465,11 @@ func sameInstant(a, b time.Time) bool { return nullTime(a) == nullTime(b) }
 // after the import (indexPending).
 const importInsert = `INSERT INTO talks (workspace_id, conference_id, title, norm_title, speakers, event, room, day,
 	starts_at, ends_at, schedule_url, schedule_id, recording_url, abstract, source_id, session_type, non_talk, do_not_record,
-	fts_pending, created_at)
+	cancelled, fts_pending, created_at)
 	SELECT ?, ?, j.value->>'title', j.value->>'norm', j.value->>'speakers', j.value->>'event', j.value->>'room', j.value->>'day',
 		NULLIF(j.value->>'starts', ''), NULLIF(j.value->>'ends', ''), j.value->>'url', NULLIF(j.value->>'schedule_id', ''),
 		j.value->>'recording', j.value->>'abstract', j.value->>'source_id', j.value->>'type', j.value->>'non_talk', j.value->>'dnr',
-		1, ?
+		j.value->>'cancelled', 1, ?
 	FROM json_each(?) j ORDER BY j.key
 	RETURNING id, source_id`
 
@@ -490,6 +491,7 @@ type importRow struct {
 	Type       string `json:"type"`
 	NonTalk    int    `json:"non_talk"`
 	DNR        int    `json:"dnr"`
+	Cancelled  int    `json:"cancelled"`
 }
 
 // insertTalks inserts new talks, in the order given, and returns them with their ids.
@@ -503,7 +505,8 @@ func (w *importWriter) insertTalks(ctx context.Context, ts []talkbot.Talk) ([]ta
 		ends, _ := nullTime(x.EndsAt).(string)
 		rows[i] = importRow{Title: x.Title, Norm: talkbot.NormalizeTitle(x.Title), Speakers: encodeSpeakers(x.Speakers), Event: x.Event,
 			Room: x.Room, Day: x.Day, Starts: starts, Ends: ends, URL: x.ScheduleURL, ScheduleID: x.ScheduleID,
-			Recording: x.RecordingURL, Abstract: x.Abstract, SourceID: x.SourceID, Type: x.Type, NonTalk: boolInt(x.NonTalk), DNR: boolInt(x.DoNotRecord)}
+			Recording: x.RecordingURL, Abstract: x.Abstract, SourceID: x.SourceID, Type: x.Type, NonTalk: boolInt(x.NonTalk), DNR: boolInt(x.DoNotRecord),
+			Cancelled: boolInt(x.Cancelled)}
 	}
 	payload, err := json.Marshal(rows)
 	if err != nil {
@@ -556,7 +559,7 @@ func (w *importWriter) write(ctx context.Context, target, x talkbot.Talk, cs []c
 	}
 	t.Title, t.Speakers, t.Event, t.Room, t.Day = x.Title, x.Speakers, x.Event, x.Room, x.Day
 	t.StartsAt, t.EndsAt, t.ScheduleURL, t.ScheduleID, t.Abstract = x.StartsAt, x.EndsAt, x.ScheduleURL, x.ScheduleID, x.Abstract
-	t.SourceID, t.Type, t.NonTalk, t.DoNotRecord, t.Cancelled, t.CreatedBy = x.SourceID, x.Type, x.NonTalk, x.DoNotRecord, false, 0
+	t.SourceID, t.Type, t.NonTalk, t.DoNotRecord, t.Cancelled, t.CreatedBy = x.SourceID, x.Type, x.NonTalk, x.DoNotRecord, x.Cancelled, 0
 	t.RecordingURL = cmp.Or(t.RecordingURL, x.RecordingURL)
 	// Logs move first, so that whoever gets told of a new recording (a
 	// trigger on recording_url) counts the merged talks' watchers too.
@@ -567,7 +570,7 @@ func (w *importWriter) write(ctx context.Context, target, x talkbot.Talk, cs []c
 	}
 	_, err := w.update.ExecContext(ctx, t.Title, talkbot.NormalizeTitle(t.Title), encodeSpeakers(t.Speakers), t.Event, t.Room, t.Day,
 		nullTime(t.StartsAt), nullTime(t.EndsAt), t.ScheduleURL, nullString(t.ScheduleID), t.RecordingURL, t.Abstract, t.SourceID,
-		t.Type, boolInt(t.NonTalk), boolInt(t.DoNotRecord), strings.Join(t.Tags, " "), strings.Join(t.Links, "\n"), t.ID)
+		t.Type, boolInt(t.NonTalk), boolInt(t.DoNotRecord), boolInt(t.Cancelled), strings.Join(t.Tags, " "), strings.Join(t.Links, "\n"), t.ID)
 	if err != nil {
 		return t, fmt.Errorf("update talk: %w", err)
 	}
