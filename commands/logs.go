@@ -101,8 +101,8 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 	}
 	if err == nil {
 		ch.TalkID = t.ID
-		if patch.ScheduleID != nil && *patch.ScheduleID == t.ScheduleID {
-			// The link named this talk: another spelling of it (http, ?iframe=no) is no change.
+		if patch.ScheduleID != nil && *patch.ScheduleID == t.ScheduleID && (patch.ScheduleURL == nil || !schedule.BetterScheduleLink(t.ScheduleURL, *patch.ScheduleURL)) {
+			// The link named this talk: a worse spelling of it (http, ?iframe=no) changes nothing.
 			patch.ScheduleURL, patch.ScheduleID = nil, nil
 		}
 		// Asking whether the user is an admin may cost a call to the platform:

@@ -107,3 +107,27 @@ func youTubeKind(u *url.URL) LinkKind {
 	}
 	return LinkOther
 }
+
+// BetterScheduleLink reports whether typed is a better spelling than have of
+// one session's schedule link, to keep on the talk: a page over a short
+// link (sched.co), https over http, no query over one ("?iframe=no").
+func BetterScheduleLink(have, typed string) bool {
+	rank := func(s string) int {
+		u, err := url.Parse(s)
+		if err != nil || s == "" {
+			return -1
+		}
+		r := 0
+		if strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.") != "sched.co" {
+			r += 4
+		}
+		if u.Scheme == "https" {
+			r += 2
+		}
+		if u.RawQuery == "" && u.Fragment == "" {
+			r++
+		}
+		return r
+	}
+	return rank(typed) > rank(have)
+}

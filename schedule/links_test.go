@@ -49,3 +49,20 @@ func TestClassifyLink(t *testing.T) {
 		})
 	}
 }
+
+func TestBetterScheduleLink(t *testing.T) {
+	for _, c := range []struct {
+		have, typed string
+		want        bool
+	}{
+		{"https://sched.co/182E3", "https://kccncna2022.sched.com/event/182E3", true},
+		{"https://kccncna2022.sched.com/event/182E3", "http://kccncna2022.sched.com/event/182E3?iframe=no", false},
+		{"http://kccncna2022.sched.com/event/182E3", "https://kccncna2022.sched.com/event/182E3", true},
+		{"https://kccncna2022.sched.com/event/182E3", "https://sched.co/182E3", false},
+		{"", "https://sched.co/182E3", true},
+	} {
+		if got := BetterScheduleLink(c.have, c.typed); got != c.want {
+			t.Errorf("BetterScheduleLink(%q, %q) = %v, want %v", c.have, c.typed, got, c.want)
+		}
+	}
+}
