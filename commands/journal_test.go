@@ -36,6 +36,15 @@ func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
 		{"export markdown", "--no-private", true},
 		{"export ics", "direct message", true},
 		{"export markdown team", "The team's post", false},
+		// A question back about a private note leaves it out of its answers.
+		{"add Cilium Project Update", "Logged new talk", false},
+		{"add Envoy Project Update", "Logged new talk", false},
+		{`note --private "Cilium Project Update" ` + secret, "Noted (private)", false},
+		{"add Keynote day:2026-12-05", "Logged new talk", false},
+		{"add Keynote day:2026-12-06", "Logged new talk", false},
+		{`note --private "Keynote" ` + secret, "Your note is private, so I leave it out here", false},
+		{"privacy private", "private", false},
+		{"add Project Update -- " + secret, "Your note is private, so I leave it out here", false},
 	} {
 		r := f.shared("@alice:example.org", c.cmd)
 		if (r.Kind == commands.KindError) != c.err || !strings.Contains(r.Text(), c.want) {
@@ -43,6 +52,15 @@ func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
 		}
 		if strings.Contains(r.Text(), "double booked") {
 			t.Errorf("%q shows the private text in a shared room:\n%s", c.cmd, r.Text())
+		}
+		for _, b := range r.Blocks {
+			if a, ok := b.(*commands.Actions); ok {
+				for _, btn := range a.Buttons {
+					if strings.Contains(btn.Command, "double booked") {
+						t.Errorf("%q offers a button with the private text: %q", c.cmd, btn.Command)
+					}
+				}
+			}
 		}
 	}
 	// With --no-private the post may be shared, and holds no private text.

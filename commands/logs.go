@@ -215,6 +215,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		if ch.Note, err = r.noteDraft(c, free, ""); err != nil {
 			return Reply{}, err
 		}
+		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
+			c.rest, c.withheld = strings.Join(o.typed, " "), true
+		}
 	} else if free != "" {
 		if n := utf8.RuneCountInString(free); n > talkbot.MaxFieldLen {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Keep the reason under %d characters; add the rest as a `note`.", talkbot.MaxFieldLen)
@@ -445,8 +448,8 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 			if err == nil {
 				f.id, text, changed = t.ID, rest, true
 			} else if amb := (*ambiguousError)(nil); errors.As(err, &amb) {
-				c.rest = noteRest(vis, rest) // the answer keeps the note
-				return Reply{}, err          // a code of several sessions: which one
+				noteRest(c, vis, rest) // the answer keeps the note
+				return Reply{}, err    // a code of several sessions: which one
 			}
 		} else if ts := tokenize(text); len(ts) > 0 && ts[0].quoted && startsWithQuote(text) {
 			f.title, f.quoted = ts[0].text, true
@@ -460,7 +463,7 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	if note == nil {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "What's the note? Try `note the demo was great` or `note --private #12 ask about KEP-1287`.")
 	}
-	c.rest = noteRest(vis, text) // an ask-back's answer keeps the note
+	noteRest(c, vis, text) // an ask-back's answer keeps the note
 	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
@@ -474,13 +477,18 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	return b.reply(), nil
 }
 
-// noteRest is what follows the talk in `note #12 …`: the note, and its
-// privacy if one was given, so an answer to an ask-back saves what was typed.
-func noteRest(vis talkbot.Visibility, text string) string {
+// noteRest sets what follows the talk in the answers to an ask-back about
+// `note …`: the note, and its privacy if one was given, so an answer saves
+// what was typed; a private note's text stays out of a reply others read.
+func noteRest(c *call, vis talkbot.Visibility, text string) {
+	flag := ""
 	if vis != "" {
-		return "--" + string(vis) + " " + text
+		flag = "--" + string(vis) + " "
 	}
-	return text
+	c.rest, c.withheld = flag+text, false
+	if c.privateInShared(vis) {
+		c.rest, c.withheld = strings.TrimSpace(flag), true
+	}
 }
 
 // editNote changes, deletes or re-scopes one of the user's notes.

@@ -146,6 +146,10 @@ func ambiguousReply(e *ambiguousError) Reply {
 		buttons = append(buttons, Button{Label: "A different talk", Command: e.newTalk})
 	}
 	b.line(append(answer, plain("."))...)
+	if e.withheld {
+		b.text("Your note is private, so I leave it out here: add it after the #id when you answer.")
+		return b.reply()
+	}
 	b.buttons(buttons...)
 	return b.reply()
 }

@@ -468,6 +468,9 @@ type ambiguousError struct {
 	heading string                  // the question, when not "Several talks match …"
 	more    string                  // a line after the list: how to see the talks left out
 	loc     *time.Location          // the conference's zone, for start times
+	// withheld: the answers leave out a private note, to be typed again
+	// (and offered as no buttons, which would save the note without it).
+	withheld bool
 }
 
 func (e *ambiguousError) Error() string {
@@ -475,7 +478,7 @@ func (e *ambiguousError) Error() string {
 }
 
 func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) error {
-	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith, loc: c.conf.Location()}
+	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith, loc: c.conf.Location(), withheld: c.withheld}
 	if len(ts) > maxAsked {
 		e.talks = ts[:maxAsked]
 		e.more = fmt.Sprintf("… and %d more. Add `day:YYYY-MM-DD` or more of the title to narrow it down.", len(ts)-maxAsked)

@@ -209,6 +209,18 @@ type call struct {
 	// rest is what follows the talk reference (options, " -- " and a note),
 	// for the commands a question back suggests.
 	rest string
+	// withheld says rest leaves out a private note's text, which others
+	// would read in a question back: its answers cannot be run as offered.
+	withheld bool
+}
+
+// privateInShared reports whether a note of that visibility (the user's
+// default when empty) is private and others will read the reply.
+func (c *call) privateInShared(vis talkbot.Visibility) bool {
+	if vis == "" {
+		vis = c.user.DefaultVisibility
+	}
+	return c.req.Shared && vis == talkbot.VisibilityPrivate
 }
 
 // noteViewer is whose private notes the reply may show: the asker's, unless
