@@ -527,7 +527,9 @@ func TestAColocatedEventIsLoggedLikeATalk(t *testing.T) {
 // "[CANCELED] …") warns as one dropped from the schedule does.
 func TestASessionTitledCancelledWarns(t *testing.T) {
 	f := newImportFixture(t, commands.Config{})
-	f.admin("admin", "import "+fosdemXML)
+	if out := f.admin("admin", "import "+fosdemXML); !strings.Contains(out, "cancelled 2") {
+		t.Errorf("the import's summary does not count the two sessions its titles cancel:\n%s", out)
+	}
 	out := f.ok("alice", "add The current state of debugging in WebAssembly")
 	if !strings.Contains(out, "[CANCELED] The current state of debugging in WebAssembly") || !strings.Contains(out, "this session was cancelled") {
 		t.Errorf("add a session titled cancelled:\n%s", out)

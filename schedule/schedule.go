@@ -248,12 +248,19 @@ func finish(s *Schedule, z zone) error {
 	return nil
 }
 
-// reCancelled is a title the schedule marks as cancelled (FOSDEM's
-// "[CANCELED] …", "(CANCELLED) …", "CANCELLED: …", "… - CANCELLED, replaced
-// by …"), not one that replaces a cancelled talk ("(REPLACES CANCELLED TALK)").
-var reCancelled = regexp.MustCompile(`(?i)^\W*cancel+ed\b|\s[-–—]\s*cancel+ed\b|[(\[]\s*cancel+ed\s*[)\]]`)
+// A title the schedule marks as cancelled (FOSDEM's "[CANCELED] …",
+// "CANCELLED: …", "… - CANCELLED"), but not one whose slot holds another
+// session ("… - CANCELLED, replaced by a panel", "(AMA … Instead)"), one that
+// replaces a cancelled talk ("(REPLACES CANCELLED TALK)") or one about
+// cancelling ("Cancelled Flights: …").
+var (
+	reCancelled = regexp.MustCompile(`(?i)[(\[]\s*cancel+ed\s*[)\]]|^\W*cancel+ed\s*:|\s[-–—]\s*cancel+ed\s*($|[,.;!)])`)
+	reReplaced  = regexp.MustCompile(`(?i)\breplace[ds]?\b|\binstead\b`)
+)
 
-func cancelledTitle(title string) bool { return reCancelled.MatchString(title) }
+func cancelledTitle(title string) bool {
+	return reCancelled.MatchString(title) && !reReplaced.MatchString(title)
+}
 
 // sessionDays returns the first and last days with talks of the conference
 // proper (not events with tickets of their own, such as a summit the Sunday

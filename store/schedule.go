@@ -347,6 +347,10 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 		if len(fields) > 0 {
 			res.Updated++
 			addExample(&res.UpdatedTalks, talkbot.TalkUpdate{Talk: updated, Fields: fields})
+			if updated.Cancelled && !target.Cancelled { // its title says so now
+				res.Cancelled++
+				addExample(&res.CancelledTalks, updated)
+			}
 		} else {
 			res.Unchanged++
 		}
@@ -360,6 +364,10 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 	res.New = len(added)
 	for _, t := range added {
 		addExample(&res.NewTalks, t)
+		if t.Cancelled { // its title says so
+			res.Cancelled++
+			addExample(&res.CancelledTalks, t)
+		}
 	}
 
 	inFile := make(map[string]bool, len(sessions))
