@@ -482,6 +482,9 @@ func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) err
 	if len(ts) > maxAsked {
 		e.talks = ts[:maxAsked]
 		e.more = fmt.Sprintf("… and %d more. Add `day:YYYY-MM-DD` or more of the title to narrow it down.", len(ts)-maxAsked)
+		if c.name == "note" { // which reads no day: option
+			e.more = fmt.Sprintf("… and %d more: `search %s` shows them all, with their #ids.", len(ts)-maxAsked, truncate(strings.ReplaceAll(f.title, "`", ""), 60))
+		}
 	}
 	if offerNew {
 		q := `"` + strings.ReplaceAll(f.name(), `"`, "") + `"`

@@ -461,6 +461,11 @@ func TestAnAskBackShowsStartsAndWhatItLeftOut(t *testing.T) {
 	if want := fmt.Sprintf("… and %d more. Add `day:YYYY-MM-DD`", len(demos)-5); !strings.Contains(r.Text(), want) {
 		t.Errorf("the question lacks %q:\n%s", want, r.Text())
 	}
+	// `note` reads no day: option, so its question points at search instead.
+	n := f.as("alice", `note "Project Demo" the CNCF sandbox projects were the best part`)
+	if want := fmt.Sprintf("… and %d more: `search Project Demo` shows them all", len(demos)-5); !strings.Contains(n.Text(), want) || strings.Contains(n.Text(), "day:") {
+		t.Errorf("note's question lacks %q or offers day:\n%s", want, n.Text())
+	}
 }
 
 // Logging a session that a later import dropped from the schedule says so,
