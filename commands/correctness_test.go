@@ -155,7 +155,7 @@ func TestAReasonIsOnlyForAMissedTalk(t *testing.T) {
 	if got := f.exportedTalk("alice", 1); got.Status != "missed" || got.MissedReason != "room full" {
 		t.Errorf("after undo: %s, missed reason %q", got.Status, got.MissedReason)
 	}
-	if out := f.ok("alice", "edit #1 reason:clash"); !strings.Contains(out, "Updated") && !strings.Contains(out, "clash") {
+	if out := f.ok("alice", "edit #1 reason:clash"); !strings.Contains(out, "Updated") || !strings.Contains(out, "clash") {
 		t.Errorf("edit reason on a missed talk:\n%s", out)
 	}
 	if got := f.exportedTalk("alice", 1); got.MissedReason != "clash" {
@@ -181,6 +181,10 @@ func TestAnEditNeverMakesTwoTalksOfOneSession(t *testing.T) {
 	}
 	if out := f.ok("alice", "edit #1 day:2023-04-21"); !strings.Contains(out, "Updated #1 Keynote") {
 		t.Errorf("a day with no keynote:\n%s", out)
+	}
+	// A talk with no day is the same session as one of its title on any day.
+	if r := f.as("alice", "edit #2 day:"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "the same session as #1 Keynote") {
+		t.Errorf("edit #2 day: (no day): kind %v\n%s", r.Kind, r.Text())
 	}
 }
 

@@ -688,7 +688,7 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 		if value != "" && l.Status != talkbot.StatusMissed { // a reason is why you missed it
-			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "You have not logged #%d as missed; `missed #%d -- %s` does, with that reason.", t.ID, t.ID, truncate(value, 40))
+			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "You have not logged #%d as missed; `missed #%d -- <reason>` does, with a reason.", t.ID, t.ID)
 		}
 		ch.Log.Reason = ptr(value)
 	default:
@@ -773,7 +773,9 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 }
 
 // sameSession is another talk that an edit of t's title or day would make
-// the same session (one normalised title on one day); none when ID is 0.
+// the same session as the store tells sessions apart (one normalised title
+// on one day, or with no day on either side); none when ID is 0. Talks that
+// were one session already (two rooms of one imported title) stay editable.
 func (r *Router) sameSession(ctx context.Context, t talkbot.Talk, p talkbot.TalkPatch) (talkbot.Talk, error) {
 	if p.Title == nil && p.Day == nil {
 		return talkbot.Talk{}, nil
@@ -789,8 +791,10 @@ func (r *Router) sameSession(ctx context.Context, t talkbot.Talk, p talkbot.Talk
 	if err != nil {
 		return talkbot.Talk{}, err
 	}
+	sameDay := func(a, b string) bool { return a == b || a == "" || b == "" }
 	for _, x := range same {
-		if x.ID != t.ID && x.Day == day {
+		was := talkbot.NormalizeTitle(t.Title) == talkbot.NormalizeTitle(x.Title) && sameDay(t.Day, x.Day)
+		if x.ID != t.ID && sameDay(day, x.Day) && !was {
 			return x, nil
 		}
 	}

@@ -55,7 +55,7 @@ func TestOneEditKeepsDigits(t *testing.T) {
 		want bool
 	}{
 		{"ipv4", "ipv6", false}, {"cgroupv1", "cgroupv2", false}, {"number1", "number12", false},
-		{"day1", "day", false}, {"1day", "day1", false},
+		{"day1", "day", false}, {"day1", "dax1", true}, {"day1", "day7", false},
 		{"cgroupv2", "cgropv2", true}, {"kubernetes", "kubernets", true}, {"arm64", "arm64s", true},
 	} {
 		if got := oneEditApart(c.a, c.b); got != c.want {

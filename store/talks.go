@@ -249,7 +249,8 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 	// (awaitIndex).
 	return queryRows(ctx, s.hot, "titles with words", func(r scanner) (talkbot.Talk, error) {
 		t := talkbot.Talk{ConferenceID: conferenceID}
-		return t, r.Scan(&t.ID, &t.Title, &t.Day)
+		err := r.Scan(&t.ID, &t.Title, &t.Day)
+		return t, err
 	}, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
 		WHERE talk_title_words MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
 }

@@ -66,7 +66,6 @@ func (c *Clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func ptr[T any](v T) *T { return &v }
 
-// must returns v, failing the test on err: must(f())(t).
 // oneBySchedule is the one talk with that schedule id in the conference.
 func oneBySchedule(t *testing.T, s commands.Store, conferenceID int64, id string) talkbot.Talk {
 	t.Helper()
@@ -77,6 +76,7 @@ func oneBySchedule(t *testing.T, s commands.Store, conferenceID int64, id string
 	return ts[0]
 }
 
+// must returns v, failing the test on err: must(f())(t).
 func must[T any](v T, err error) func(t *testing.T) T {
 	return func(t *testing.T) T {
 		t.Helper()
