@@ -268,6 +268,9 @@ func TestIsNonTalk(t *testing.T) {
 		{"Security Day Hosted by Acme | SEPARATE REGISTRATION REQUIRED", "", "", false, false},
 		{"Red Hat OpenShift Commons Gathering | SEPARATE REGISTRATION REQUIRED", "", "", false, false},
 		{"[SOLD OUT] Maintainer Summit Hosted by CNCF | SEPARATE REGISTRATION REQUIRED", "", "", false, false},
+		{"EmpowerUs Reception | SEPARATE REGISTRATION REQUIRED", "", "", false, true}, // still a reception
+		{"Closing Party | REGISTRATION REQUIRED", "", "", false, true},
+		{"Lunch | SEPARATE REGISTRATION REQUIRED", "", "", false, true},
 		{"Breaking the Monolith", "", "", false, false},
 		{"How To Break Multi-Tenancy Again", "", "", false, false},
 		{"Lunch and Learn: eBPF for Everyone", "", "", false, false},

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -26,8 +27,12 @@ func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 	if t := words(typ); len(t) > 0 && allIn(t, nonTalkTracks) {
 		return true
 	}
-	if ownRegistration(title) {
-		return false // "OpenShift Commons Gathering" is an event, not a get-together
+	// An event with tickets of its own is judged by its name alone, and
+	// "OpenShift Commons Gathering" is a co-located event, not a get-together;
+	// "Diversity Reception | SEPARATE REGISTRATION REQUIRED" is still a reception.
+	own := ownRegistration(title)
+	if own {
+		title = reRegistration.ReplaceAllString(title, " ")
 	}
 	if hasSpeakers {
 		return false
@@ -43,7 +48,7 @@ func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 		if allIn(w, logistics, fillers) && !allIn(w, fillers) {
 			return true // "Lunch", "Mini Break", "#KubeCrawl + #CloudNativeFest"
 		}
-		if gatherings[w[len(w)-1]] {
+		if last := w[len(w)-1]; gatherings[last] && !(own && last == "gathering") {
 			return true // "Network Nook Meetup", "Women's Community Gathering"
 		}
 	}
@@ -57,6 +62,9 @@ func ownRegistration(title string) bool {
 	lower := strings.ToLower(title)
 	return strings.Contains(lower, "separate registration") || strings.Contains(lower, "registration required")
 }
+
+// reRegistration is how a title says it has tickets of its own.
+var reRegistration = regexp.MustCompile(`(?i)\bseparate registrations?(\s+required)?\b|\bregistration required\b|\[\s*sold out\s*\]`)
 
 // words returns the lower-case words of s, with the phrases below joined
 // into one word ("pick up" is "pick-up") and a hashtag reduced to the social
