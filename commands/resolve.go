@@ -452,6 +452,20 @@ func (r *Router) bySchedule(ctx context.Context, c *call, f ref, id string, mode
 	if len(on) == 0 {
 		on = ts
 	}
+	if mode != logMode { // rating or noting a session: the one slot of it the user logged
+		var logged []talkbot.Talk
+		for _, t := range on {
+			_, err := r.store.UserLog(ctx, c.user.ID, t.ID)
+			if err == nil {
+				logged = append(logged, t)
+			} else if !errors.Is(err, talkbot.ErrNotFound) {
+				return talkbot.Talk{}, err
+			}
+		}
+		if len(logged) == 1 {
+			return logged[0], nil
+		}
+	}
 	f.title = id // the ask-back names what was typed
 	return talkbot.Talk{}, r.ambiguous(c, f, on, false)
 }

@@ -419,12 +419,16 @@ func TestAScheduleIDOfSeveralSlotsAsks(t *testing.T) {
 	if got := f.exportedTalk("alice", id); got.Status != "attended" || got.Rating != 4 {
 		t.Errorf("the slot alice attended is now %s %d/5", got.Status, got.Rating)
 	}
-	if r := f.as("alice", "note --private "+code+" bring a soldering iron"); r.Kind != commands.KindQuestion ||
-		!strings.Contains(r.Text(), "note #"+first+" --private bring a soldering iron") {
-		t.Errorf("note by the code: kind %v\n%s", r.Kind, r.Text())
+	// Rating or noting by the code: the one slot alice logged; bob, with none, is asked.
+	if out := f.ok("alice", "note --private "+code+" bring a soldering iron"); !strings.Contains(out, "Noted (private) on #"+other+" ") {
+		t.Errorf("alice's note by the code:\n%s", out)
 	}
-	if r := f.as("alice", "rate "+code+" 5"); !strings.Contains(r.Text(), "rate #"+first+" 5`") {
-		t.Errorf("rate by the code: the answer drops the rating:\n%s", r.Text())
+	if r := f.as("bob", "note --private "+code+" bring a soldering iron"); r.Kind != commands.KindQuestion ||
+		!strings.Contains(r.Text(), "note #"+first+" --private bring a soldering iron") {
+		t.Errorf("bob's note by the code: kind %v\n%s", r.Kind, r.Text())
+	}
+	if r := f.as("bob", "rate "+code+" 5"); !strings.Contains(r.Text(), "rate #"+first+" 5`") {
+		t.Errorf("bob's rate by the code: the answer drops the rating:\n%s", r.Text())
 	}
 }
 
