@@ -316,11 +316,13 @@ func TestBusyAndPanics(t *testing.T) {
 	var once sync.Once
 	release := func() { once.Do(func() { close(block) }) }
 	t.Cleanup(release)
+	blocking, blockingOnce := make(chan struct{}), sync.Once{} // closed once "block" holds the worker
 	e := newEnv(t, func(s *setup) {
 		s.rt.Workers, s.rt.Queue = 1, 1
 		s.handler = handlerFunc(func(ctx context.Context, req commands.Request) commands.Reply {
 			switch req.Text {
 			case "block":
+				blockingOnce.Do(func() { close(blocking) })
 				<-block
 			case "panic":
 				panic("boom")
@@ -333,8 +335,15 @@ func TestBusyAndPanics(t *testing.T) {
 	if hooks := e.api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].Body, ":warning:") {
 		t.Errorf("answer to a panic: %+v", hooks)
 	}
-	e.slash(slash{text: "block", user: "U1"})  // runs, and holds the only worker
-	e.slash(slash{text: "queued", user: "U2"}) // waits in the queue, or behind the first
+	e.slash(slash{text: "block", user: "U1"}) // runs, and holds the only worker
+	// Until the worker has taken "block" off the queue (it may still be
+	// finishing the panic's job), that one place is "block"'s.
+	select {
+	case <-blocking:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the blocking command never ran")
+	}
+	e.slash(slash{text: "queued", user: "U2"}) // waits in the queue
 	// The queue is full: a slash command is told so, an event is left for Slack to redeliver.
 	var full bool
 	for i := 0; i < 5 && !full; i++ {

@@ -252,13 +252,26 @@ func newSlackWorld(t testing.TB) *slackWorld {
 	return w
 }
 
-// listenSlackWorldOn starts the stand-in on addr, where the bot was told Slack is.
-func listenSlackWorldOn(t testing.TB, addr string) *slackWorld {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen on %s: %v", addr, err)
+// outageListener closes every connection it accepts while down: whoever
+// dials it finds nothing there, yet its port stays taken.
+type outageListener struct {
+	net.Listener
+	down atomic.Bool
+}
+
+func (l *outageListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || !l.down.Load() {
+			return c, err
+		}
+		c.Close()
 	}
+}
+
+// serveSlackWorldOn starts the stand-in on ln, where the bot was told Slack is.
+func serveSlackWorldOn(t testing.TB, ln net.Listener) *slackWorld {
+	t.Helper()
 	w := &slackWorld{hooks: map[string][]hookMsg{}, waiters: map[string]chan hookMsg{}}
 	w.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(w.serve)}}
 	w.srv.Start()

@@ -22,16 +22,20 @@ import (
 // TestStartUpWaitsForSlack: a bot started while Slack cannot be reached
 // stays up, says so on /readyz, and serves once Slack is back.
 func TestStartUpWaitsForSlack(t *testing.T) {
+	// The port stays bound all along, so that nothing else on the machine
+	// can take it during the outage: until Slack is back every connection
+	// is closed at once, which the bot sees as Slack unreachable.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing answers here until the stand-in starts
+	out := &outageListener{Listener: ln}
+	out.down.Store(true)
+	w := serveSlackWorldOn(t, out)
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "talkbot.db")
-	p := startBot(t, dir, slackEnv(db, "http://"+addr+"/api/"))
+	p := startBot(t, dir, slackEnv(db, "http://"+ln.Addr().String()+"/api/"))
 	op := p.operator()
 	p.waitLog(`msg="slack unreachable; trying again"`)
 	if status, body := get(t, op+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "slack: not connected") ||
@@ -42,7 +46,7 @@ func TestStartUpWaitsForSlack(t *testing.T) {
 		t.Errorf("/healthz during the outage = %d, want 200: the process is up", status)
 	}
 
-	w := listenSlackWorldOn(t, addr)
+	out.down.Store(false) // Slack is back
 	p.waitLog(`msg="connected to slack"`)
 	if status, body := get(t, op+"/readyz"); status != http.StatusOK || !strings.Contains(body, "slack: connected") {
 		t.Errorf("/readyz once Slack is back = %d %q, want 200", status, body)
