@@ -8,9 +8,9 @@ import (
 
 // isNonTalk reports whether a session is an item of the programme that is
 // not a talk: badge pick-up, breaks, meals, receptions and parties,
-// community gatherings, booth and project demos without a topic. Such items stay out of
-// recommendations, highlights and the wrap-up. A co-located event with a
-// registration of its own ("OpenShift Commons Gathering | SEPARATE
+// community gatherings, booth and project demos without a topic. Such items
+// stay out of recommendations, highlights and the wrap-up. A co-located
+// event with a registration of its own ("OpenShift Commons Gathering | SEPARATE
 // REGISTRATION REQUIRED") is not one of them: people attend it, rate it
 // and write it up.
 //
@@ -32,7 +32,7 @@ func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 	// "Diversity Reception | SEPARATE REGISTRATION REQUIRED" is still a reception.
 	own := ownRegistration(title)
 	if own {
-		title = reRegistration.ReplaceAllString(title, " ")
+		title = reSoldOut.ReplaceAllString(reOwnRegistration.ReplaceAllString(title, " "), " ")
 	}
 	if hasSpeakers {
 		return false
@@ -58,13 +58,13 @@ func isNonTalk(title, track, typ string, hasSpeakers bool) bool {
 // ownRegistration reports whether a session is an event with tickets of its
 // own ("… | SEPARATE REGISTRATION REQUIRED"): one to log, but not a day of
 // the conference proper (sessionDays).
-func ownRegistration(title string) bool {
-	lower := strings.ToLower(title)
-	return strings.Contains(lower, "separate registration") || strings.Contains(lower, "registration required")
-}
+func ownRegistration(title string) bool { return reOwnRegistration.MatchString(title) }
 
-// reRegistration is how a title says it has tickets of its own.
-var reRegistration = regexp.MustCompile(`(?i)\bseparate registrations?(\s+required)?\b|\bregistration required\b|\[\s*sold out\s*\]`)
+// How a title says it has tickets of its own, and that they are gone.
+var (
+	reOwnRegistration = regexp.MustCompile(`(?i)\bseparate registrations?\b(\s+required\b)?|\bregistration required\b`)
+	reSoldOut         = regexp.MustCompile(`(?i)\[\s*sold out\s*\]`)
+)
 
 // words returns the lower-case words of s, with the phrases below joined
 // into one word ("pick up" is "pick-up") and a hashtag reduced to the social
