@@ -88,31 +88,7 @@ func TestRefusalsAreLoggedAsOneSummary(t *testing.T) {
 // a light load piles jobs up just as high but refuses none; once the surge
 // is over, jobs are taken again at once.
 func TestASurgeIsRefusedAStallIsNot(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 3, 25, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	rt := New(Config{Handler: &fakeHandler{}, Workers: 1, Queue: 1000, Logger: slog.New(slog.DiscardHandler), Now: clock})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go rt.Run(ctx)
-	release := make(chan struct{})
-	job := Job{Run: func(context.Context) { <-release }}
-	finishOne := func() { // the running job finishes, at the clock's time
-		n := rt.Pending()
-		release <- struct{}{}
-		for deadline := time.Now().Add(10 * time.Second); rt.Pending() != n-1; {
-			if time.Now().After(deadline) {
-				t.Fatal("a released job never finished")
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	drain := func() {
-		for rt.Pending() > 0 {
-			finishOne()
-		}
-	}
+	rt, job, advance, finishOne, drain := pacedRuntime(t, 0)
 
 	// A steady 100 jobs a second, each done in 10ms.
 	for range 60 {
@@ -179,4 +155,73 @@ func TestASurgeIsRefusedAStallIsNot(t *testing.T) {
 		t.Error("a job was refused after the surge")
 	}
 	drain()
+}
+
+// pacedRuntime is a runtime of one worker on a clock the test moves, with
+// a job that runs until finishOne releases it (at the clock's time).
+func pacedRuntime(t *testing.T, maxWait time.Duration) (rt *Runtime, job Job, advance func(time.Duration), finishOne, drain func()) {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 25, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance = func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	rt = New(Config{Handler: &fakeHandler{}, Workers: 1, Queue: 1000, MaxQueueWait: maxWait, Logger: slog.New(slog.DiscardHandler), Now: clock})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go rt.Run(ctx)
+	release := make(chan struct{})
+	job = Job{Run: func(context.Context) { <-release }}
+	finishOne = func() {
+		n := rt.Pending()
+		release <- struct{}{}
+		for deadline := time.Now().Add(10 * time.Second); rt.Pending() != n-1; {
+			if time.Now().After(deadline) {
+				t.Fatal("a released job never finished")
+			}
+			time.Sleep(time.Millisecond) // polling the pool, not synchronising
+		}
+	}
+	drain = func() {
+		for rt.Pending() > 0 {
+			finishOne()
+		}
+	}
+	return rt, job, advance, finishOne, drain
+}
+
+// A burst that a long MaxQueueWait allows is taken whole: after a quiet
+// spell (a few jobs, then seconds of nothing, had made the finishing rate a
+// job every few seconds), and when the first window of finishes closes in
+// the middle of it (the queue's limit was read from the rate before, none).
+// The Slack harness's flat-out run had one command in 300 refused, about one
+// run in twenty.
+func TestABurstWithinMaxQueueWaitIsTaken(t *testing.T) {
+	burst := func(t *testing.T, rt *Runtime, job Job, advance func(time.Duration)) {
+		for i := range 600 { // at 5,000 a second, the worker busy
+			if !rt.Submit(job) {
+				t.Fatalf("job %d of the burst refused", i)
+			}
+			advance(200 * time.Microsecond)
+		}
+	}
+	t.Run("after a quiet spell", func(t *testing.T) {
+		rt, job, advance, finishOne, drain := pacedRuntime(t, time.Hour)
+		rt.Submit(job)
+		advance(time.Millisecond)
+		finishOne()
+		advance(12 * time.Second)
+		rt.Submit(job)
+		finishOne()
+		burst(t, rt, job, advance)
+		drain()
+	})
+	t.Run("across the first window", func(t *testing.T) {
+		rt, job, advance, finishOne, drain := pacedRuntime(t, time.Hour)
+		for range 100 { // 200ms of jobs, 2ms each: no window closed yet
+			rt.Submit(job)
+			advance(2 * time.Millisecond)
+			finishOne()
+		}
+		burst(t, rt, job, advance)
+		drain()
+	})
 }

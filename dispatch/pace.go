@@ -51,14 +51,22 @@ func (p *pace) roll(now time.Time) {
 	if elapsed < paceWindow {
 		return
 	}
-	if p.done > 0 { // a window with nothing finished (idle, or stalled) says nothing of the rate
+	// A window with nothing finished (idle, or stalled) says nothing of the
+	// rate, nor does one that ran into a quiet spell: a few jobs and then
+	// seconds of nothing made a rate of a job every few seconds, and the
+	// first burst after it was refused as a surge.
+	if p.done > 0 && elapsed < 2*paceWindow {
 		p.finishRate = max(float64(p.done)/elapsed.Seconds(), p.finishRate*paceDecay)
 	}
 	p.start, p.done = now, 0
 }
 
-// offer counts a job offered at now.
+// offer counts a job offered at now, first closing the window of finishes
+// if its time is up: the rate waitLimit reads is then the one overloaded
+// judges by (waitLimit had read the rate of before, none at a first
+// surge, and let only workers wait).
 func (p *pace) offer(now time.Time) {
+	p.roll(now)
 	p.offers[p.next] = now
 	p.next = (p.next + 1) % recentOffers
 }
