@@ -183,6 +183,7 @@ type SearchQuery struct {
 type TalkSummary struct {
 	Talk
 	Log            Log
+	Presented      bool // the log's user gave the talk
 	HighlightCount int
 	StarCount      int
 	RatingSum      int
@@ -213,7 +214,8 @@ type TalkDetail struct {
 // UserLog is a log with the name of its user.
 type UserLog struct {
 	Log
-	UserName string
+	UserName  string
+	Presented bool // the user gave the talk
 }
 
 // Suggestion is a talk worth watching, with every reason that applies.

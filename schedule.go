@@ -67,7 +67,8 @@ type ScheduleQuery struct {
 // and which colleagues attended it or want to watch it.
 type ScheduledTalk struct {
 	Talk
-	Log      Log      // the viewer's; the zero Log when they have none
-	Attended []string // colleagues who attended it, by name
-	Want     []string // colleagues who have it on their watch-later list
+	Log       Log      // the viewer's; the zero Log when they have none
+	Presented bool     // the viewer gave the talk
+	Attended  []string // colleagues who attended it, by name
+	Want      []string // colleagues who have it on their watch-later list
 }

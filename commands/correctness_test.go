@@ -247,6 +247,58 @@ func TestHashNumberInsideATitleIsText(t *testing.T) {
 	}
 }
 
+// "missed #1 clash" was read as the title "#1 clash", and a new talk of
+// that name took the miss while #1 stayed attended: words after a talk's
+// id that are not its title are refused, with the command meant.
+func TestWordsAfterATalkIDAreAskedAbout(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Kubernetes at Scale 4/5")
+	for cmd, want := range map[string]string{
+		"missed #1 clash":     "`missed #1 -- clash`",
+		"add #1 great talk":   "`add #1 -- great talk`",
+		"presented #1 thanks": "`presented #1 -- thanks`",
+		"want #1 later":       "`want #1`",
+		"delete #1 now":       "`delete #1`",
+		"add #99 Problems":    "`add \"#99 Problems\"`",
+		"star #1 wow":         "“wow”",
+	} {
+		if r := f.as("alice", cmd); r.Kind != commands.KindError || !strings.Contains(r.Text(), want) {
+			t.Errorf("%s:\n%s", cmd, r.Text())
+		}
+	}
+	doc := f.export("alice")
+	if talks := doc.Conferences[0].Talks; len(talks) != 1 || talks[0].Status != "attended" || talks[0].Rating != 4 || len(talks[0].Notes) != 0 {
+		t.Errorf("alice's log changed: %+v", talks)
+	}
+	// What the refusal suggests does what was meant.
+	f.ok("alice", "missed #1 -- clash")
+	if got := f.exportedTalk("alice", 1); got.Status != "missed" || got.MissedReason != "clash" {
+		t.Errorf("missed #1 -- clash: %+v", got)
+	}
+	// A quoted title that starts with a number is a title.
+	if out := f.ok("alice", `add "#99 Problems"`); !strings.Contains(out, "Logged new talk #2 #99 Problems") {
+		t.Errorf("a quoted #99 title:\n%s", out)
+	}
+}
+
+// A talk the user gave says so where their log is shown, not "attended".
+func TestAPresentedTalkSaysPresented(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Kubernetes at Scale 4/5")
+	f.ok("bob", "add Kubernetes at Scale")
+	f.ok("alice", "presented #1 https://speakerdeck.com/alice/k8s-at-scale")
+	if out := f.ok("alice", "list"); !strings.Contains(out, "presented, ★★★★☆ 4/5") || strings.Contains(out, "attended") {
+		t.Errorf("alice's list:\n%s", out)
+	}
+	out := f.ok("bob", "show #1")
+	if !strings.Contains(out, "alice: presented, ★★★★☆ 4/5") || !strings.Contains(out, "bob: attended") {
+		t.Errorf("bob's show:\n%s", out)
+	}
+	if out := f.ok("bob", "list"); !strings.Contains(out, "attended") || strings.Contains(out, "presented") {
+		t.Errorf("bob's list:\n%s", out)
+	}
+}
+
 func TestUnicodeFormsAreOneTalk(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Caf\u00e9 Culture at Scale")       // NFC: é as one code point

@@ -244,7 +244,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if f := talkFacts(out.Talk); f != nil {
 		card.line(f...)
 	}
-	if st := logState(out.Log); st != "" {
+	if st := logState(out.Log, out.Presentation != nil); st != "" {
 		card.line(plain("   " + st))
 	}
 	switch {
@@ -317,7 +317,10 @@ func strictRef(c *call, o opts, example string) (ref, error) {
 	if len(o.rest) == 1 && !o.rest[0].quoted && reTalkID.MatchString(o.rest[0].text) {
 		return refFrom(o), nil
 	}
-	for _, t := range o.rest {
+	for i, t := range o.rest {
+		if i == 0 && !t.quoted && reTalkID.MatchString(t.text) {
+			continue // the talk; what follows it is the mistake
+		}
 		if !t.quoted {
 			return ref{}, talkbot.Errorf(talkbot.EINVALID, "I read “%s” as neither a talk nor a rating. Name the talk as #id or \"quoted title\", like `%s`.", truncate(t.text, 40), example)
 		}
@@ -766,7 +769,7 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	if f := talkFacts(out.Talk); f != nil {
 		card.line(f...)
 	}
-	if st := logState(out.Log); st != "" && !ch.Log.Empty() {
+	if st := logState(out.Log, out.Presentation != nil); st != "" && !ch.Log.Empty() {
 		card.line(plain("   " + st))
 	}
 	return b.reply(), nil
@@ -887,6 +890,8 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 		}
 		return "“" + truncate(s, 80) + "”"
 	}
+	// The log's status as stored: what became of a presentation has a line of its own.
+	logState := func(l talkbot.Log) string { return logState(l, false) }
 	var out []string
 	switch {
 	case u.LogAfter != nil && u.LogBefore == nil:

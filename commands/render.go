@@ -49,13 +49,16 @@ func stars(n int) string {
 	return strings.Repeat("★", n) + strings.Repeat("☆", 5-n)
 }
 
-// logState describes a log in a few words: "attended, ★★★★★ 5/5, starred".
-func logState(l talkbot.Log) string {
+// logState describes a log in a few words: "attended, ★★★★★ 5/5, starred";
+// "presented" for a talk the user gave (it counts as attended).
+func logState(l talkbot.Log, presented bool) string {
 	var parts []string
-	switch l.Status {
-	case talkbot.StatusAttended:
+	switch {
+	case presented:
+		parts = append(parts, "presented")
+	case l.Status == talkbot.StatusAttended:
 		parts = append(parts, "attended")
-	case talkbot.StatusMissed:
+	case l.Status == talkbot.StatusMissed:
 		if l.Reason != "" {
 			parts = append(parts, "missed ("+l.Reason+")")
 		} else {
@@ -87,7 +90,7 @@ func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool) {
 	}
 	var parts []string
 	if own {
-		if st := logState(s.Log); st != "" {
+		if st := logState(s.Log, s.Presented); st != "" {
 			parts = append(parts, st)
 		}
 	}

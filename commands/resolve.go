@@ -167,6 +167,9 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 			return r.pickSession(ctx, c, f, mode, exact)
 		}
 	}
+	if f.leadingID != 0 {
+		return talkbot.Talk{}, r.wordsAfterID(ctx, c, f)
+	}
 	if f.quoted && mode == logMode {
 		return talkbot.Talk{}, errCreate // `add "Keynote"` logs exactly that title
 	}
@@ -195,6 +198,30 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 		}
 	}
 	return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "I found no talk called “%s”. `search <words>` looks further, `add <title>` logs a new one.", truncate(f.title, 80))
+}
+
+// reFreeText is the free text a command's usage takes after ` -- `: "note", "reason".
+var reFreeText = regexp.MustCompile(`\[-- (\w+)\]`)
+
+// wordsAfterID answers "#12 clash": a talk's id with words that are not its
+// title. Read as a title, they had made a new talk "#12 clash"; the words
+// were mostly meant as a note or a reason, which go after ` -- `.
+func (r *Router) wordsAfterID(ctx context.Context, c *call, f ref) error {
+	t, err := r.store.Talk(ctx, c.user.WorkspaceID, f.leadingID)
+	if errors.Is(err, talkbot.ErrNotFound) {
+		return talkbot.Errorf(talkbot.ENOTFOUND, "There is no talk #%d. A title that starts with #%d goes in quotes: `%s \"%s\"`.",
+			f.leadingID, f.leadingID, c.name, truncate(f.title, 60))
+	}
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("#%d is “%s”; “%s” is not part of its title.", t.ID, truncate(t.Title, 80), truncate(f.afterID, 40))
+	if cmd, ok := r.byName[c.name]; ok {
+		if m := reFreeText.FindStringSubmatch(cmd.Usage); m != nil {
+			return talkbot.Errorf(talkbot.EINVALID, "%s A %s goes after ` -- `: `%s #%d -- %s`.", msg, m[1], c.name, t.ID, truncate(f.afterID, 60))
+		}
+	}
+	return talkbot.Errorf(talkbot.EINVALID, "%s Try `%s #%d`; `help %s` shows the rest.", msg, c.name, t.ID, c.name)
 }
 
 // pickSession chooses among talks with exactly the typed title: sessions of

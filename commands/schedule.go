@@ -421,7 +421,7 @@ func sessionCard(b *builder, x talkbot.ScheduledTalk, loc *time.Location, viewer
 		card.line(plain("   " + strings.Join(facts, " · ")))
 	}
 	var marks []string
-	if st := logState(x.Log); st != "" && x.Log.UserID != 0 {
+	if st := logState(x.Log, x.Presented); st != "" && x.Log.UserID != 0 {
 		marks = append(marks, "you: "+st)
 	}
 	if len(x.Attended) > 0 {

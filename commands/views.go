@@ -261,7 +261,7 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 		card.text("Nobody has logged it yet.")
 	}
 	for _, l := range d.Logs {
-		if st := logState(l.Log); st != "" {
+		if st := logState(l.Log, l.Presented); st != "" {
 			card.line(plain("• "), bold(l.UserName), plain(": "+st))
 		}
 	}

@@ -48,7 +48,7 @@ func summariesFrom(ctx context.Context, q queryer, talk talkScanner, rows int, q
 	out := make([]talkbot.TalkSummary, 0, rows)
 	var ts talkbot.TalkSummary // Scan writes its counters anew each row
 	var l nullableLog
-	dest := talk.dest(l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount)...)
+	dest := talk.dest(append(l.dest(&ts.HighlightCount, &ts.StarCount, &ts.RatingSum, &ts.RatingCount), &ts.Presented)...)
 	for rs.Next() {
 		if err := rs.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("scan talk: %w", err)
@@ -88,15 +88,18 @@ func (r *cardRow) talk() talkbot.Talk {
 	return t
 }
 
-// listColumns are summaryColumns for list rows.
-const listColumns = `SELECT ` + cardColumns + `, ` + statColumns + `, ` + logColumns
+// presentedColumn says whether the log's user gave the talk (0 with no log).
+const presentedColumn = `EXISTS (SELECT 1 FROM presentations p WHERE p.user_id = l.user_id AND p.talk_id = l.talk_id)`
 
-const summaryColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + logColumns
+// listColumns are summaryColumns for list rows.
+const listColumns = `SELECT ` + cardColumns + `, ` + statColumns + `, ` + logColumns + `, ` + presentedColumn
+
+const summaryColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + logColumns + `, ` + presentedColumn
 
 const summarySelect = summaryColumns + ` FROM talks t `
 
 // teamColumns is summaryColumns for rows with no user's log (the log columns are NULL).
-const teamColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`
+const teamColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0`
 
 // teamSelect is summarySelect for rows with no user's log.
 const teamSelect = teamColumns + ` FROM talks t `
@@ -335,10 +338,10 @@ func (s *Store) userLogs(ctx context.Context, where string, args ...any) ([]talk
 	return queryRows(ctx, s.r, "logs", func(r scanner) (talkbot.UserLog, error) {
 		var ul talkbot.UserLog
 		var status, logged, updated string
-		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName)...)
+		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName, &ul.Presented)...)
 		finishLog(&ul.Log, status, logged, updated)
 		return ul, err
-	}, `SELECT `+logColumns+`, u.name FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
+	}, `SELECT `+logColumns+`, u.name, `+presentedColumn+` FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
 }
 
 // WatchList ranks recordings for the user in a conference, each with every

@@ -712,7 +712,7 @@ func (s *Store) ScheduleSessions(ctx context.Context, q talkbot.ScheduleQuery) (
 	if err != nil {
 		return nil, total, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+talkColumns+`, `+logColumns+`
+	rows, err := s.r.QueryContext(ctx, `SELECT `+talkColumns+`, `+logColumns+`, `+presentedColumn+`
 		FROM talks t LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`+cond+`
 		ORDER BY t.starts_at, t.room, t.id`+limitSQL(limit(q.Limit))+` OFFSET ?`,
 		append(append([]any{q.ViewerID}, args...), q.Offset)...)
@@ -725,7 +725,7 @@ func (s *Store) ScheduleSessions(ctx context.Context, q talkbot.ScheduleQuery) (
 	for rows.Next() {
 		var st talkbot.ScheduledTalk
 		var l nullableLog
-		t, err := scanTalk(rows, l.dest()...)
+		t, err := scanTalk(rows, append(l.dest(), &st.Presented)...)
 		if err != nil {
 			return nil, total, fmt.Errorf("scan session: %w", err)
 		}
