@@ -281,6 +281,28 @@ func TestWordsAfterATalkIDAreAskedAbout(t *testing.T) {
 	}
 }
 
+// The first logger may fill in and change a talk's details with `add`, as
+// with `edit`: the reply says what it replaced (the talk is everyone's),
+// and a day that would make it another session's twin is refused.
+func TestAddThatChangesATalkSaysSo(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Keynote day:2023-04-19 room:Hall A")
+	f.ok("alice", "add Keynote day:2023-04-20")
+	if out := f.ok("alice", "add #1 room:Hall B"); !strings.Contains(out, "Changed for everyone: room was Hall A.") {
+		t.Errorf("a room replaced:\n%s", out)
+	}
+	if out := f.ok("alice", "add #1 event:Main"); strings.Contains(out, "Changed") {
+		t.Errorf("an empty event filled in:\n%s", out)
+	}
+	r := f.as("alice", "add #1 day:2023-04-20")
+	if r.Kind != commands.KindError || !strings.Contains(r.Text(), "#2") {
+		t.Errorf("add #1 onto #2's day:\n%s", r.Text())
+	}
+	if got := f.exportedTalk("alice", 1); got.Day != "2023-04-19" || got.Room != "Hall B" {
+		t.Errorf("#1 is now %s in %s", got.Day, got.Room)
+	}
+}
+
 // A talk the user gave says so where their log is shown, not "attended".
 func TestAPresentedTalkSaysPresented(t *testing.T) {
 	f := kubeconEU2023(t)

@@ -209,7 +209,7 @@ func (r *Router) presented(ctx context.Context, c *call) (Reply, error) {
 	if c.conf.Around(c.today()) {
 		c.defaultDay = c.today()
 	}
-	if err := r.target(ctx, c, f, o, logMode, &ch); err != nil {
+	if _, err := r.target(ctx, c, f, o, logMode, &ch); err != nil {
 		return Reply{}, err
 	}
 	out, err := r.apply(ctx, ch, "presented")

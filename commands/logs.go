@@ -83,17 +83,18 @@ func (r *Router) noteDraft(c *call, text string, vis talkbot.Visibility) (*talkb
 // title has its speakers split off; a typed title replaces a placeholder one.
 // Shared fields go in as typed where the user may edit the talk, and only
 // where they are empty otherwise.
-func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolveMode, ch *talkbot.Change) error {
+// It returns the talk as it was, the zero Talk when the change makes one.
+func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolveMode, ch *talkbot.Change) (talkbot.Talk, error) {
 	title, speakers := f.name(), o.speakers
 	if !o.hasSpeakers && f.speakers != nil {
 		speakers = f.speakers
 	}
 	if err := bareNumberAfterSpeakers(f); err != nil {
-		return err
+		return talkbot.Talk{}, err
 	}
 	t, err := r.resolve(ctx, c, f, mode)
 	if err != nil && !errors.Is(err, errCreate) {
-		return err
+		return talkbot.Talk{}, err
 	}
 	patch := patchFrom(o)
 	if speakers != nil {
@@ -118,13 +119,19 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 		if title != "" && title != t.Title && t.Title == titleFromLink(t.ScheduleURL, t.ScheduleID) {
 			ch.Talk.Title = &title
 		}
-		return nil
+		// `add #1 day:…` moves the talk, as `edit` would: never onto another session.
+		if other, err := r.sameSession(ctx, t, ch.Talk); err != nil {
+			return t, err
+		} else if other.ID != 0 {
+			return t, sameSessionError(t, other)
+		}
+		return t, nil
 	}
 	if title == "" {
 		title = titleFromLink(o.scheduleURL, o.scheduleID)
 	}
 	if err := checkTitle(title); err != nil {
-		return err
+		return talkbot.Talk{}, err
 	}
 	day := o.day
 	if day == "" {
@@ -133,7 +140,7 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 	ch.NewTalk = &talkbot.Talk{ConferenceID: c.conf.ID, Title: title, Speakers: speakers, Event: o.event, Room: o.room, Day: day,
 		ScheduleURL: o.scheduleURL, ScheduleID: o.scheduleID, RecordingURL: o.recordingURL, Links: o.links, Tags: o.tags}
 	ch.Fill = patch // the store may find the talk after all (someone logged it a moment ago)
-	return nil
+	return talkbot.Talk{}, nil
 }
 
 var reTrailingNumber = regexp.MustCompile(`\s(\d+)$`)
@@ -224,7 +231,8 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		}
 		ch.Log.Reason = ptr(free)
 	}
-	if err := r.target(ctx, c, f, o, logMode, &ch); err != nil {
+	before, err := r.target(ctx, c, f, o, logMode, &ch)
+	if err != nil {
 		return Reply{}, err
 	}
 	out, err := r.apply(ctx, ch, label)
@@ -243,6 +251,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	card.Log = &out.Log
 	if f := talkFacts(out.Talk); f != nil {
 		card.line(f...)
+	}
+	if was := sharedChanges(before, out.Talk); was != "" && !out.Created {
+		card.text("   Changed for everyone: " + was + ".")
 	}
 	if st := logState(out.Log, out.Presentation != nil); st != "" {
 		card.line(plain("   " + st))
@@ -751,8 +762,7 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	if other, err := r.sameSession(ctx, t, ch.Talk); err != nil {
 		return Reply{}, err
 	} else if other.ID != 0 {
-		return Reply{}, talkbot.Errorf(talkbot.ECONFLICT, "That would make #%d the same session as #%d %s (one title on one day is one talk). To log that one, `add #%d`.",
-			t.ID, other.ID, truncate(other.Title, 80), other.ID)
+		return Reply{}, sameSessionError(t, other)
 	}
 	out, err := r.apply(ctx, ch, "edit")
 	if err != nil {
@@ -773,6 +783,35 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		card.line(plain("   " + st))
 	}
 	return b.reply(), nil
+}
+
+func sameSessionError(t, other talkbot.Talk) error {
+	return talkbot.Errorf(talkbot.ECONFLICT, "That would make #%d the same session as #%d %s (one title on one day is one talk). To log that one, `add #%d`.",
+		t.ID, other.ID, truncate(other.Title, 80), other.ID)
+}
+
+// sharedChanges says which of a talk's shared fields that its card shows a
+// change replaced, as they were: "room was Hall A, day was 2026-12-07"; ""
+// when none (or before is no talk). The talk is everyone's: the one who
+// changed it should see that they did.
+func sharedChanges(before, after talkbot.Talk) string {
+	if before.ID == 0 {
+		return ""
+	}
+	title := before.Title
+	if title == titleFromLink(before.ScheduleURL, before.ScheduleID) {
+		title = "" // a placeholder made from the link, which a typed title replaces
+	}
+	var was []string
+	for _, f := range []struct{ name, old, new string }{
+		{"title", title, after.Title}, {"event", before.Event, after.Event},
+		{"room", before.Room, after.Room}, {"day", before.Day, after.Day},
+	} {
+		if f.old != "" && f.old != f.new { // filling in an empty field changes nobody's view
+			was = append(was, f.name+" was "+truncate(f.old, 80))
+		}
+	}
+	return strings.Join(was, ", ")
 }
 
 // sameSession is another talk that an edit of t's title or day would make
