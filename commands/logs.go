@@ -178,6 +178,9 @@ func titleFromLink(link, id string) string {
 func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, freeAsNote, defaultToday bool) (Reply, error) {
 	head, free, hasFree := splitFreeText(c.args)
 	free, trailing := trailingOptions(free)
+	if n := strings.TrimSpace(c.req.Note); n != "" {
+		free, trailing, hasFree = n, nil, true // a form's field: the note as typed
+	}
 	o, err := parseOptions(append(tokenize(head), trailing...))
 	if err != nil {
 		return Reply{}, err

@@ -117,6 +117,10 @@ type Request struct {
 	// Shared says others will see the reply (a shared Matrix room, a Slack
 	// message shared to a channel): private notes are then left out of it.
 	Shared bool
+	// Note is a note given apart from Text, as a form's note field: taken
+	// as typed, never read for a rating, tags or links the way text after
+	// ` -- ` is. It is the note (or reason) of add, missed, want and watched.
+	Note string
 }
 
 // ChannelRef is a channel a message names.

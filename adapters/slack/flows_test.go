@@ -71,7 +71,7 @@ func TestAddModal(t *testing.T) {
 		inputSpeakers: {"type": "plain_text_input", "value": "Alice Smith & Bob Jones"},
 		inputRating:   {"type": "static_select", "selected_option": map[string]any{"value": "4", "text": map[string]any{"type": "plain_text", "text": "4"}}},
 		inputTags:     {"type": "plain_text_input", "value": "ebpf, Networking"},
-		inputNote:     {"type": "plain_text_input", "value": "great demo -- really"},
+		inputNote:     {"type": "plain_text_input", "value": "great demo -- really, the crowd gave it 5/5 #wow https://example.com/slides"},
 	})))
 	if status != http.StatusOK || body != "" {
 		t.Fatalf("submission: %d %q (want an empty 200 that closes the modal)", status, body)
@@ -82,9 +82,41 @@ func TestAddModal(t *testing.T) {
 		t.Fatalf("answer through the slash command's response_url: %+v", hooks)
 	}
 	show := e.handle("U0ALICE", "show #1")
-	for _, want := range []string{`Kubernetes "Mythbusters" --` + "\u00a0" + `5/5 #notatag https://example.com`, "Alice Smith & Bob Jones", "#ebpf", "#networking", "4/5", "great demo -- really"} {
+	// The form's note is the note as typed: its 5/5 is no second rating (that
+	// had failed the whole form after it closed), its #wow no tag.
+	for _, want := range []string{`Kubernetes "Mythbusters" --` + "\u00a0" + `5/5 #notatag https://example.com`, "Alice Smith & Bob Jones", "#ebpf", "#networking", "4/5",
+		"great demo -- really, the crowd gave it 5/5 #wow https://example.com/slides"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("show lacks %q:\n%s", want, show)
+		}
+	}
+	if strings.Contains(show, "· #wow") || strings.Contains(show, "Link: https://example.com/slides") {
+		t.Errorf("the note's words became the talk's tag or link:\n%s", show)
+	}
+	checkInputLengths(t, opens[0].Body)
+}
+
+// checkInputLengths fails when a form's text input allows more than Slack
+// does: views.open then refuses the form, and the user sees nothing at all.
+func checkInputLengths(t *testing.T, body string) {
+	t.Helper()
+	var v struct {
+		View struct {
+			Blocks []struct {
+				BlockID string `json:"block_id"`
+				Element struct {
+					MaxLength    int    `json:"max_length"`
+					InitialValue string `json:"initial_value"`
+				} `json:"element"`
+			} `json:"blocks"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range v.View.Blocks {
+		if b.Element.MaxLength > 3000 || len([]rune(b.Element.InitialValue)) > 3000 {
+			t.Errorf("block %s: max_length %d, initial value of %d characters; Slack takes at most 3000", b.BlockID, b.Element.MaxLength, len([]rune(b.Element.InitialValue)))
 		}
 	}
 }
@@ -129,6 +161,7 @@ func TestSaveAsNoteShortcut(t *testing.T) {
 	if err := json.Unmarshal([]byte(opens[0].Body), &open); err != nil {
 		t.Fatal(err)
 	}
+	checkInputLengths(t, opens[0].Body)
 	var picks []string
 	var initial string
 	for _, b := range open.View.Blocks {

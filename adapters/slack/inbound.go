@@ -286,7 +286,7 @@ func (a *Adapter) blockAction(ctx context.Context, o origin, act *slackgo.BlockA
 // known one); admin status is asked of Slack only when a command needs it.
 func (a *Adapter) request(o origin, text string, mentions []commands.Mention, shared bool) commands.Request {
 	return commands.Request{Platform: talkbot.PlatformSlack, Workspace: o.team, UserID: o.user, UserName: o.userName,
-		Text: text, Mentions: mentions, Channels: o.channels, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared}
+		Text: text, Mentions: mentions, Channels: o.channels, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared, Note: o.note}
 }
 
 // serve runs a command through the runtime and sends its replies where they

@@ -3,9 +3,11 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -41,10 +43,14 @@ func (m modalMeta) encode() string {
 	return string(b)
 }
 
+// maxInputLen is the most a plain-text input may hold: Slack refuses a form
+// (views.open answers invalid_arguments) whose max_length is more.
+const maxInputLen = 3000
+
 func textInput(block, label, placeholder string, multiline bool, maxLen int, optional bool) *slackgo.InputBlock {
 	el := slackgo.NewPlainTextInputBlockElement(plainText(placeholder), inputValue)
 	el.Multiline = multiline
-	el.MaxLength = maxLen
+	el.MaxLength = min(maxLen, maxInputLen)
 	in := slackgo.NewInputBlock(block, plainText(label), nil, el)
 	in.Optional = optional
 	return in
@@ -101,7 +107,10 @@ func noteModal(meta modalMeta, talks []*slackgo.OptionBlockObject, text string) 
 	}
 	ref := textInput(inputTalkRef, "Or another talk", "#12, a schedule link, or the title", false, talkbot.MaxTitleLen, true)
 	note := textInput(inputNote, "Note", "", true, talkbot.MaxNoteLen, false)
-	note.Element.(*slackgo.PlainTextInputBlockElement).InitialValue = truncateRunes(text, talkbot.MaxNoteLen)
+	note.Element.(*slackgo.PlainTextInputBlockElement).InitialValue = truncateRunes(text, maxInputLen)
+	if utf8.RuneCountInString(text) > maxInputLen {
+		note.Hint = plainText(fmt.Sprintf("The message was longer than a form holds (%d characters): check the end.", maxInputLen))
+	}
 	private := slackgo.NewInputBlock(inputPrivate, plainText("Visibility"), nil,
 		slackgo.NewCheckboxGroupsBlockElement(inputValue, slackgo.NewOptionBlockObject("private", plainText("Private: only I can read it"), nil)))
 	private.Optional = true
@@ -189,9 +198,7 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 		if t := val(inputTags); t != "" {
 			b.WriteString(" tags:" + quoteTitle(strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' }), ",")))
 		}
-		if n := val(inputNote); n != "" {
-			b.WriteString(" -- " + n)
-		}
+		o.note = val(inputNote) // as typed: a "5/5" or "#word" in it is no rating or tag
 		return b.String(), o, ack{}
 	case viewNote:
 		ref := ""

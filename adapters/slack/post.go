@@ -73,6 +73,7 @@ type origin struct {
 	dm                   bool                  // a direct message with the app
 	home                 bool                  // the App Home: no channel
 	channels             []commands.ChannelRef // the channels the message names
+	note                 string                // a form's note field, kept apart from the command's text
 }
 
 // delivery says how to show the answer.
