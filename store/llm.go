@@ -10,11 +10,12 @@ import (
 	"github.com/talkbot/talkbot"
 )
 
-// LLMAnswer returns a cached answer of the LLM; talkbot.ErrNotFound when there is none.
+// LLMAnswer returns a cached answer of the LLM younger than llmAnswerAge;
+// talkbot.ErrNotFound when there is none.
 func (s *Store) LLMAnswer(ctx context.Context, workspaceID int64, key string) (string, error) {
-	const q = `SELECT answer FROM llm_answers WHERE workspace_id = ? AND key = ?`
+	const q = `SELECT answer FROM llm_answers WHERE workspace_id = ? AND key = ? AND created_at >= ?`
 	var answer string
-	err := s.r.QueryRowContext(ctx, q, workspaceID, key).Scan(&answer)
+	err := s.r.QueryRowContext(ctx, q, workspaceID, key, formatTime(s.now().Add(-llmAnswerAge))).Scan(&answer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", talkbot.ErrNotFound
 	}
@@ -24,25 +25,23 @@ func (s *Store) LLMAnswer(ctx context.Context, workspaceID int64, key string) (s
 	return answer, nil
 }
 
-// SaveLLMAnswer caches a good answer of the LLM.
+// llmAnswerAge is how long a cached answer is kept. The answers are
+// summaries of people's notes: kept for ever, they would outlive the notes
+// (a deleted note, a user who asked to be forgotten).
+const llmAnswerAge = 30 * 24 * time.Hour
+
+// SaveLLMAnswer caches a good answer of the LLM, and drops the answers
+// older than llmAnswerAge (an index on their age makes that cheap).
 func (s *Store) SaveLLMAnswer(ctx context.Context, workspaceID int64, key, answer string) error {
 	const q = `INSERT INTO llm_answers (workspace_id, key, answer, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (workspace_id, key) DO UPDATE SET answer = excluded.answer, created_at = excluded.created_at`
+	now := s.now()
 	return s.update(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, q, workspaceID, key, answer, formatTime(s.now())); err != nil {
+		if _, err := tx.ExecContext(ctx, q, workspaceID, key, answer, formatTime(now)); err != nil {
 			return fmt.Errorf("save llm answer: %w", err)
 		}
-		return nil
-	})
-}
-
-// ForgetLLMAnswersBefore drops cached answers older than t, keeping the cache
-// small and letting summaries of deleted notes age out.
-func (s *Store) ForgetLLMAnswersBefore(ctx context.Context, t time.Time) error {
-	const q = `DELETE FROM llm_answers WHERE created_at < ?`
-	return s.update(ctx, func(tx *txn) error {
-		if _, err := tx.ExecContext(ctx, q, formatTime(t)); err != nil {
-			return fmt.Errorf("forget llm answers: %w", err)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE created_at < ?`, formatTime(now.Add(-llmAnswerAge))); err != nil {
+			return fmt.Errorf("forget old llm answers: %w", err)
 		}
 		return nil
 	})

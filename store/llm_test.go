@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,12 +44,68 @@ func TestLLMAnswersAreCachedPerWorkspace(t *testing.T) {
 	if err != nil || got != `{"summary":"two"}` {
 		t.Errorf("after reopen: %q, %v; want the latest answer", got, err)
 	}
-	if err := s2.ForgetLLMAnswersBefore(ctx, clock().Add(time.Second)); err != nil {
+}
+
+// The cached answers summarise people's notes: a month on they are gone,
+// from reads at once and from the file at the next save.
+func TestLLMAnswersAgeOut(t *testing.T) {
+	ctx := context.Background()
+	now := clock()
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	s, err := store.Open(ctx, path, store.Options{Now: func() time.Time { return now }})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s2.LLMAnswer(ctx, alice.WorkspaceID, "k1"); !errors.Is(err, talkbot.ErrNotFound) {
-		t.Errorf("old answer kept after ForgetLLMAnswersBefore: err = %v", err)
+	defer s.Close()
+	ws := user(t, s, "alice").WorkspaceID
+	if err := s.SaveLLMAnswer(ctx, ws, "old", `{"summary":"bob's private interview"}`); err != nil {
+		t.Fatal(err)
 	}
+	now = now.Add(29 * 24 * time.Hour)
+	if _, err := s.LLMAnswer(ctx, ws, "old"); err != nil {
+		t.Errorf("a 29-day-old answer: %v", err)
+	}
+	now = now.Add(2 * 24 * time.Hour)
+	if _, err := s.LLMAnswer(ctx, ws, "old"); !errors.Is(err, talkbot.ErrNotFound) {
+		t.Errorf("a 31-day-old answer was read: err = %v", err)
+	}
+	if err := s.SaveLLMAnswer(ctx, ws, "new", `{"summary":"today"}`); err != nil {
+		t.Fatal(err)
+	}
+	if n := llmAnswerRows(t, path); n != 1 {
+		t.Errorf("%d answers in the file, want the new one only", n)
+	}
+}
+
+// Forgetting a user forgets the workspace's cached answers, which may
+// summarise their notes.
+func TestForgetUserForgetsCachedAnswers(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	bob := user(t, s, "bob")
+	if err := s.SaveLLMAnswer(ctx, bob.WorkspaceID, "k", `{"summary":"SECRETBOB interview at solo"}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ForgetUser(ctx, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := llmAnswerRows(t, path); n != 0 {
+		t.Errorf("%d cached answers kept after forget me", n)
+	}
+}
+
+func llmAnswerRows(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM llm_answers`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestLLMTokenReservationsNeverPassTheLimit(t *testing.T) {

@@ -132,6 +132,12 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		}
 		n, _ = res.RowsAffected()
 		f.Notes += int(n)
+		// The model's answers summarise notes, the user's among them, and
+		// which ones is not recorded: the workspace's cache goes (it is only
+		// a cache; the next summary asks the model again).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = (SELECT workspace_id FROM users WHERE id = ?)`, userID); err != nil {
+			return fmt.Errorf("delete llm answers: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = NULL WHERE created_by = ?`, userID); err != nil {
 			return fmt.Errorf("unlink talks: %w", err)
 		}
