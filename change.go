@@ -134,6 +134,7 @@ type Outcome struct {
 // Forgotten counts what ForgetUser removed.
 type Forgotten struct {
 	Logs, Notes int
+	Talks       int // talks the user had typed in that nobody else used
 }
 
 // Page selects a slice of a long list.

@@ -179,6 +179,10 @@ func (r *Router) forget(ctx context.Context, c *call) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
+		if f.Talks > 0 {
+			return textReply(fmt.Sprintf("Done: I deleted %s, %s and %s only you had logged, and forgot you.",
+				plural(f.Logs, "log"), plural(f.Notes, "note"), plural(f.Talks, "talk"))), nil
+		}
 		return textReply(fmt.Sprintf("Done: I deleted %s and %s, and forgot you.", plural(f.Logs, "log"), plural(f.Notes, "note"))), nil
 	}
 	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Type `forget me` to delete all your data.")

@@ -284,6 +284,37 @@ func TestForgetUserRemovesTheirDataAndRatings(t *testing.T) {
 	}
 }
 
+// A talk only the forgotten user typed in and used goes with them: its
+// title may be personal ("Interview with Acme about leaving my job").
+func TestForgetUserDeletesTheTalksOnlyTheyUsed(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	d, e := user(t, s, "dave"), user(t, s, "erin")
+	own := addTalk(t, s, d, "Interview with Acme about leaving my job", talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "went well", Visibility: talkbot.VisibilityPrivate}).Talk
+	shared := addTalk(t, s, d, "KEDA Deep Dive", talkbot.LogPatch{}, nil).Talk
+	addTalk(t, s, e, "KEDA Deep Dive", talkbot.LogPatch{Rating: ptr(4)}, nil)
+	recommended := addTalk(t, s, d, "Recommended to erin", talkbot.LogPatch{}, nil).Talk
+	if _, err := s.Apply(ctx, talkbot.Change{User: d, TalkID: recommended.ID, RecommendTo: []int64{e.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.ForgetUser(ctx, d.ID)
+	if err != nil || f.Talks != 2 {
+		t.Fatalf("ForgetUser = %+v, %v; want 2 talks deleted", f, err)
+	}
+	for _, id := range []int64{own.ID, recommended.ID} {
+		if _, err := s.Talk(ctx, d.WorkspaceID, id); !errors.Is(err, talkbot.ErrNotFound) {
+			t.Errorf("talk #%d kept: %v", id, err)
+		}
+	}
+	if _, err := s.Talk(ctx, e.WorkspaceID, shared.ID); err != nil {
+		t.Errorf("the talk erin logged too: %v", err)
+	}
+	hits, _, err := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: e.WorkspaceID, ViewerID: e.ID, Text: "Acme"})
+	if err != nil || len(hits) != 0 {
+		t.Errorf("search Acme after forget me = %+v, %v", hits, err)
+	}
+}
+
 func TestWatchListReasons(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)

@@ -138,6 +138,19 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = (SELECT workspace_id FROM users WHERE id = ?)`, userID); err != nil {
 			return fmt.Errorf("delete llm answers: %w", err)
 		}
+		// A talk the user typed in and nobody else has used is theirs alone
+		// (its title may be personal): it goes too. A schedule's talks stay.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE from_user_id = ?`, userID); err != nil {
+			return fmt.Errorf("delete recommendations: %w", err)
+		}
+		if res, err = tx.ExecContext(ctx, `DELETE FROM talks WHERE created_by = ? AND source_id IS NULL
+			AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id)
+			AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = talks.id)
+			AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = talks.id)`, userID); err != nil {
+			return fmt.Errorf("delete the user's own talks: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		f.Talks = int(n)
 		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = NULL WHERE created_by = ?`, userID); err != nil {
 			return fmt.Errorf("unlink talks: %w", err)
 		}
