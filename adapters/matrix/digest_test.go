@@ -19,9 +19,15 @@ import (
 // with HTML, once, without the private note.
 func TestDigestPostedToMatrix(t *testing.T) {
 	e := newEnv(t)
-	alice := e.newUser("alice")
+	alice, bob := e.newUser("alice"), e.newUser("bob")
 	b := e.startBot()
 	room := e.botInRoom(alice, true)
+	// The team's room: alice moderates a room others are in, so she is an admin.
+	if err := alice.invite(room, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitMember(room, bob.ID, event.MembershipInvite)
+	bob.join(room)
 
 	now := time.Now()
 	offset := 12 - now.UTC().Hour() // a zone where it is about noon: the day never straddles midnight

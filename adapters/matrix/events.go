@@ -227,8 +227,8 @@ func logSendError(log *slog.Logger, err error) {
 }
 
 // request translates a Matrix event into a commands.Request. Admin is the
-// room's role only (power level 50 or more), asked only when a command needs
-// it; BOT_ADMINS is the runtime's.
+// room's role only (isAdmin), asked only when a command needs it;
+// BOT_ADMINS is the runtime's.
 func (a *Adapter) request(ctx context.Context, evt *event.Event, text string) commands.Request {
 	room, sender := evt.RoomID, evt.Sender
 	return commands.Request{
@@ -338,8 +338,29 @@ func (a *Adapter) displayName(ctx context.Context, room id.RoomID, user id.UserI
 	return user.Localpart()
 }
 
-// isAdmin reports whether the user has power level 50 or more in the room.
+// isAdmin reports whether the room's role makes the user a talkbot admin:
+// power level 50 or more, where room moderators count (Config) and the room
+// has a joined member besides the user and the bot. The workspace is the
+// whole homeserver: a room of one's own with the bot must not make anyone
+// its admin.
 func (a *Adapter) isAdmin(ctx context.Context, room id.RoomID, user id.UserID) bool {
+	if !a.cfg.RoomModeratorsAreAdmins {
+		return false
+	}
+	members, err := a.cli.StateStore.GetAllMembers(ctx, room)
+	if err != nil {
+		a.log.Warn("read room members", "room_id", room.String(), "err", err)
+		return false
+	}
+	others := 0
+	for id, m := range members {
+		if m != nil && m.Membership == event.MembershipJoin && id != user && id != a.cli.UserID {
+			others++
+		}
+	}
+	if others == 0 {
+		return false
+	}
 	pl, err := a.cli.StateStore.GetPowerLevels(ctx, room)
 	if err != nil || pl == nil {
 		pl = &event.PowerLevelsEventContent{}

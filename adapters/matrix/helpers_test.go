@@ -84,6 +84,7 @@ func (e *env) startBotWith(h dispatch.Handler, edit ...func(*matrix.Config)) *bo
 		Homeserver: e.srv.URL, UserID: e.botID.String(), Password: e.botPW,
 		PickleKey: "test pickle key", CryptoDB: e.cryptoDB,
 		Runtime: rt, State: e.store, Logger: log,
+		RoomModeratorsAreAdmins: true, // as cmd/bot with no BOT_ADMINS
 	}
 	for _, f := range edit {
 		f(&cfg)

@@ -89,6 +89,13 @@ type Config struct {
 	// bot's own server.
 	AllowedInviters []string
 
+	// RoomModeratorsAreAdmins makes a room's moderators (power level 50 or
+	// more) talkbot admins while they type in a room they share with
+	// someone besides the bot. A room's creator has power level 100, so
+	// anyone who can make a room could be one: cmd/bot sets this only when
+	// BOT_ADMINS names nobody. Off, only BOT_ADMINS are admins.
+	RoomModeratorsAreAdmins bool
+
 	Runtime Runtime
 	State   State
 	// Limiter bounds each user's commands; nil means
@@ -247,6 +254,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	close(a.ready)
 	a.log.Info("matrix bot started", "user_id", cli.UserID.String(), "device_id", cli.DeviceID.String(),
 		"cross_signed", crossSigned, "homeserver", a.cfg.Homeserver)
+	if a.cfg.RoomModeratorsAreAdmins {
+		a.log.Warn("BOT_ADMINS is empty: whoever has power level 50 in a room shared with the bot and one more person is a talkbot admin for the whole server; name the admins in BOT_ADMINS")
+	}
 
 	err = a.syncLoop(ctx, syncer)
 	a.connected.Store(false)

@@ -387,6 +387,96 @@ func TestTwoUsers(t *testing.T) {
 	}
 }
 
+// TestARoomOfOnesOwnMakesNoAdmin: the workspace is the whole homeserver,
+// and whoever makes a room has power level 100 in it. In a room of her own
+// with the bot, mallory is nobody's admin.
+func TestARoomOfOnesOwnMakesNoAdmin(t *testing.T) {
+	e := newEnv(t)
+	alice, mallory := e.newUser("alice"), e.newUser("mallory")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	alice.ask(room, "!talk add Alice's Great Talk 5/5")
+	own := e.botInRoom(mallory, false)
+	for _, cmd := range []string{"!talk edit #1 title:Garbage", "!talk digest on here at 18:00"} {
+		if _, got := mallory.ask(own, cmd); !strings.Contains(got.Body, "Only") {
+			t.Errorf("mallory in her own room: %q answered %q", cmd, got.Body)
+		}
+	}
+	mallory.ask(own, "!talk conf new Mallory Con") // switches only her
+	if _, got := alice.ask(room, "!talk show #1"); !strings.HasPrefix(got.Body, "#1 Alice's Great Talk") {
+		t.Errorf("alice's talk is now %q", got.Body)
+	}
+	if _, got := alice.ask(room, "!talk conf"); strings.Contains(got.Body, "Mallory Con") {
+		t.Errorf("mallory switched the team: %q", got.Body)
+	}
+}
+
+// TestBotAdminsTurnRoomModeratorsOff: with BOT_ADMINS set (cmd/bot then
+// turns room moderators off), a room's creator is no admin even in a room
+// shared with others.
+func TestBotAdminsTurnRoomModeratorsOff(t *testing.T) {
+	e2 := newEnv(t)
+	carol, dave := e2.newUser("carol"), e2.newUser("dave")
+	e2.startBot(func(c *matrix.Config) { c.RoomModeratorsAreAdmins = false })
+	shared := e2.botInRoom(carol, false)
+	if err := carol.invite(shared, dave.ID); err != nil {
+		t.Fatal(err)
+	}
+	dave.waitMember(shared, dave.ID, event.MembershipInvite)
+	dave.join(shared)
+	dave.ask(shared, "!talk add Dave's Talk")
+	if _, got := carol.ask(shared, "!talk edit #1 room:Nowhere"); !strings.Contains(got.Body, "Only whoever logged #1 first, or an admin") {
+		t.Errorf("a room's creator with BOT_ADMINS set: an edit of dave's talk answered %q", got.Body)
+	}
+}
+
+// TestPrivateOnlyWhereLaterMembersCannotReadBack: a room of two is private
+// only when nobody can read back what the bot said there: not a public or
+// world-readable room, and not an unencrypted room whose history the
+// colleagues invited next week would read. A room whose history starts at
+// each member's invite is private.
+func TestPrivateOnlyWhereLaterMembersCannotReadBack(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	ctx := context.Background()
+	room := func(preset string, history event.HistoryVisibility) id.RoomID {
+		req := &mautrix.ReqCreateRoom{Preset: preset, Invite: []id.UserID{e.botID}, Name: "talks"}
+		if history != "" {
+			req.InitialState = []*event.Event{{Type: event.StateHistoryVisibility,
+				Content: event.Content{Parsed: &event.HistoryVisibilityEventContent{HistoryVisibility: history}}}}
+		}
+		resp, err := alice.cli.CreateRoom(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice.waitMember(resp.RoomID, e.botID, event.MembershipJoin)
+		return resp.RoomID
+	}
+	first := room("private_chat", event.HistoryVisibilityJoined)
+	alice.ask(first, "!talk add Talk A")
+	alice.ask(first, "!talk note --private #1 zebrapassword: layoffs next week")
+	for _, tc := range []struct {
+		name    string
+		room    id.RoomID
+		private bool
+	}{
+		{"private, history from each join", first, true},
+		{"private, Matrix's default history", room("private_chat", ""), false},
+		{"public, world-readable", room("public_chat", event.HistoryVisibilityWorldReadable), false},
+		{"public, history from each join", room("public_chat", event.HistoryVisibilityJoined), false},
+	} {
+		_, got := alice.ask(tc.room, "!talk notes #1")
+		if shown := strings.Contains(got.Body, "zebrapassword"); shown != tc.private {
+			t.Errorf("%s: the private note shown = %v, want %v:\n%s", tc.name, shown, tc.private, got.Body)
+		}
+		_, got = alice.ask(tc.room, "!talk export json")
+		if asked := strings.Contains(got.Body, "ask me in a direct message"); asked == tc.private {
+			t.Errorf("%s: export json answered %q", tc.name, got.Body)
+		}
+	}
+}
+
 // TestCoreRulesThroughMatrix: the talk-resolution rules hold for commands
 // that arrive over a real homeserver, in a room two people share.
 func TestCoreRulesThroughMatrix(t *testing.T) {

@@ -94,10 +94,41 @@ func (a *Adapter) deliver(ctx context.Context, log *slog.Logger, d delivery, r c
 	return firstID, nil
 }
 
-// private reports whether only the bot and one person are in room.
+// private reports whether what the bot says in room is read by one person
+// only: the bot and one person are in it, nobody may join it unasked or
+// read it without joining, and whoever is invited later cannot read back
+// (the room is encrypted, or its history starts at their invite). A room
+// of two with Matrix's default history is not private: the team invited
+// next week would read every private note. A room whose state cannot be
+// read counts as shared.
 func (a *Adapter) private(ctx context.Context, room id.RoomID) bool {
 	members, err := a.cli.StateStore.GetRoomJoinedOrInvitedMembers(ctx, room)
-	return err == nil && len(members) <= 2
+	if err != nil || len(members) > 2 {
+		return false
+	}
+	if a.syncRoomState(ctx, room) != nil {
+		return false
+	}
+	rules, err := a.cli.StateStore.GetJoinRules(ctx, room)
+	if err != nil || rules != nil && rules.JoinRule != "" && rules.JoinRule != event.JoinRuleInvite && rules.JoinRule != event.JoinRulePrivate {
+		return false // public, knock, restricted to a space's members: others may come in
+	}
+	history, err := a.cli.StateStore.GetHistoryVisibility(ctx, room)
+	if err != nil {
+		return false
+	}
+	visibility := event.HistoryVisibilityShared // the spec's default
+	if history != nil && history.HistoryVisibility != "" {
+		visibility = history.HistoryVisibility
+	}
+	switch visibility {
+	case event.HistoryVisibilityInvited, event.HistoryVisibilityJoined:
+		return true
+	case event.HistoryVisibilityWorldReadable:
+		return false
+	}
+	encrypted, err := a.cli.StateStore.IsEncrypted(ctx, room)
+	return err == nil && encrypted // a later member gets no keys to what was said before
 }
 
 // sendFile uploads a file and sends it as m.file, both encrypted when the room is.

@@ -36,8 +36,10 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch
 		RecoveryKeyFile:   cfg.MatrixRecoveryKeyFile,
 		ResetCrossSigning: cfg.MatrixResetCrossSigning,
 		AllowedInviters:   cfg.MatrixInviters,
-		Runtime:           rt,
-		State:             st,
+		// With nobody named in BOT_ADMINS, a room's moderators are the admins (README).
+		RoomModeratorsAreAdmins: len(cfg.Admins) == 0,
+		Runtime:                 rt,
+		State:                   st,
 		// Chat users share the bot: each may send 30 commands at once, then one every half second.
 		Limiter:  dispatch.NewLimiter(30, 500*time.Millisecond),
 		Logger:   log,
