@@ -58,6 +58,9 @@ type User struct {
 	ConferenceID      int64 // the user's own pick; 0 means the workspace's active one
 }
 
+// DefaultConferenceName names the conference talks go to before anyone sets one up.
+const DefaultConferenceName = "General"
+
 // Conference is a named event with dates and a time zone.
 type Conference struct {
 	ID          int64

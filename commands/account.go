@@ -64,12 +64,22 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
+		before := c.conf
 		x, err = r.store.CreateConference(ctx, c.user, x, admin)
 		if err != nil {
 			return Reply{}, err
 		}
+		if admin && x.ID == before.ID { // the store took over the placeholder and its talks
+			return textReply(fmt.Sprintf("Created %s; it is now the team's active conference, with the talks logged so far (they were under %s).", describeConf(x), before.Name)), nil
+		}
 		if admin {
-			return textReply("Created " + describeConf(x) + "; it is now the team's active conference."), nil
+			out := "Created " + describeConf(x) + "; it is now the team's active conference."
+			if before.Name == talkbot.DefaultConferenceName && before.StartsOn == "" {
+				if _, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: before.ID, Page: talkbot.Page{Limit: 1}}); err == nil && n.N > 0 {
+					out += fmt.Sprintf(" The talks logged before, on other days, stay under %s: `conf use %s` shows them.", before.Name, before.Name)
+				}
+			}
+			return textReply(out), nil
 		}
 		return textReply("Created " + describeConf(x) + " and switched you to it. That switches just you; an admin switches the team with `conf use`."), nil
 	case "video", "videos", "recordings":

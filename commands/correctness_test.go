@@ -303,6 +303,37 @@ func TestAddThatChangesATalkSaysSo(t *testing.T) {
 	}
 }
 
+// Logging works before anyone sets a conference up (the talks go to
+// General); the admin's first `conf new` must not leave them behind, where
+// list, highlights, the digest and the post of the new conference never
+// look. It takes them over when their days fit its week, and says so;
+// otherwise it says where they stay.
+func TestTheFirstConferenceKeepsWhatWasLoggedBefore(t *testing.T) {
+	f := newFixture(t)
+	f.now = time.Date(2026, 3, 24, 10, 0, 0, 0, time.UTC)
+	f.ok("bob", "add Opening Keynote 5/5 -- great")
+	if out := f.admin("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam"); !strings.Contains(out, "with the talks logged so far") {
+		t.Errorf("conf new:\n%s", out)
+	}
+	f.ok("bob", "add Second Talk 4/5")
+	if out := f.ok("bob", "list"); !strings.Contains(out, "KubeCon EU 2026") || !names(out, 1) || !names(out, 2) {
+		t.Errorf("bob's list:\n%s", out)
+	}
+	if out := f.ok("bob", "highlights"); !names(out, 1) {
+		t.Errorf("bob's highlights:\n%s", out)
+	}
+
+	g := newFixture(t)
+	g.now = f.now
+	g.ok("bob", "add Opening Keynote 5/5")
+	if out := g.admin("alice", "conf new KubeCon NA 2026 2026-11-09..2026-11-12 America/Los_Angeles"); !strings.Contains(out, "stay under General: `conf use General`") {
+		t.Errorf("conf new for another week:\n%s", out)
+	}
+	if out := g.ok("bob", "conf list"); !strings.Contains(out, "General") {
+		t.Errorf("conf list:\n%s", out)
+	}
+}
+
 // A talk the user gave says so where their log is shown, not "attended".
 func TestAPresentedTalkSaysPresented(t *testing.T) {
 	f := kubeconEU2023(t)

@@ -10,9 +10,6 @@ import (
 	"github.com/talkbot/talkbot"
 )
 
-// DefaultConferenceName names the conference talks go to before anyone sets one up.
-const DefaultConferenceName = "General"
-
 const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone, c.videos_url,
 	c.schedule_source, c.imported_at`
 
@@ -43,11 +40,11 @@ func (s *Store) CurrentConference(ctx context.Context, u talkbot.User) (talkbot.
 	}
 	err = s.update(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, created_at) VALUES (?, ?, ?)
-			ON CONFLICT (workspace_id, name) DO NOTHING`, u.WorkspaceID, DefaultConferenceName, formatTime(s.now())); err != nil {
+			ON CONFLICT (workspace_id, name) DO NOTHING`, u.WorkspaceID, talkbot.DefaultConferenceName, formatTime(s.now())); err != nil {
 			return err
 		}
 		c, err = scanConference(tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
-			WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, DefaultConferenceName))
+			WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, talkbot.DefaultConferenceName))
 		if err != nil {
 			return err
 		}
@@ -70,6 +67,23 @@ func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.C
 // forTeam (an admin's) it becomes the workspace's active conference instead.
 func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error) {
 	err := s.change(ctx, func(tx *txn) error {
+		if forTeam {
+			id, err := placeholderToAdopt(ctx, tx, u.WorkspaceID, c)
+			if err != nil {
+				return err
+			}
+			if id != 0 {
+				if _, err := tx.ExecContext(ctx, `UPDATE conferences SET name = ?, starts_on = ?, ends_on = ?, timezone = ? WHERE id = ?`,
+					c.Name, c.StartsOn, c.EndsOn, c.Timezone, id); err != nil {
+					if errors.Is(translate(err), conflict) {
+						return talkbot.Errorf(talkbot.ECONFLICT, "A conference called “%s” already exists; switch to it with `conf use %s`.", c.Name, c.Name)
+					}
+					return fmt.Errorf("adopt %s: %w", talkbot.DefaultConferenceName, err)
+				}
+				c.ID, c.WorkspaceID = id, u.WorkspaceID
+				return switchConference(ctx, tx, u, c.ID, forTeam, s.now())
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO conferences (workspace_id, name, starts_on, ends_on, timezone, created_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, u.WorkspaceID, c.Name, c.StartsOn, c.EndsOn, c.Timezone, formatTime(s.now()))
 		if err != nil {
@@ -83,6 +97,32 @@ func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.
 		return switchConference(ctx, tx, u, c.ID, forTeam, s.now())
 	})
 	return c, err
+}
+
+// placeholderToAdopt is the team's placeholder conference, General, when a
+// team's new conference c should take it over as an import does: it is the
+// active one, has no dates or schedule, holds talks (logged on a fresh
+// install before anyone set one up) and each talk's day, if any, falls in
+// c's week. 0 when there is none: General and its talks then stay as
+// they are.
+func placeholderToAdopt(ctx context.Context, tx *txn, workspaceID int64, c talkbot.Conference) (int64, error) {
+	from, to, dated := c.Week()
+	if !dated {
+		from, to = "0000-00-00", "9999-99-99"
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT c.id FROM conferences c JOIN workspaces w ON w.active_conference_id = c.id
+		WHERE w.id = ? AND c.name = ? AND c.starts_on = '' AND c.schedule_key = ''
+		AND EXISTS (SELECT 1 FROM talks t WHERE t.conference_id = c.id)
+		AND NOT EXISTS (SELECT 1 FROM talks t WHERE t.conference_id = c.id AND t.day != '' AND (t.day < ? OR t.day > ?))`,
+		workspaceID, talkbot.DefaultConferenceName, from, to).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find %s: %w", talkbot.DefaultConferenceName, err)
+	}
+	return id, nil
 }
 
 // switchConference points the user at a conference: with forTeam the

@@ -213,7 +213,7 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 			err = nil
 		case err == nil && key == "" && (conf.StartsOn == "" || overlaps(conf, imp.Conference)):
 			found = true
-			if conf.Name == DefaultConferenceName {
+			if conf.Name == talkbot.DefaultConferenceName {
 				res.Renamed = conf.Name
 				conf.Name = name
 			}

@@ -110,7 +110,7 @@ func TestImportFOSDEMAndReimportIsIdempotent(t *testing.T) {
 		c.ScheduleSource != "fosdem_2025_schedule.xml" || !c.ImportedAt.Equal(at) {
 		t.Errorf("conference = %+v", c)
 	}
-	if res.Renamed != store.DefaultConferenceName || res.ConferenceCreated {
+	if res.Renamed != talkbot.DefaultConferenceName || res.ConferenceCreated {
 		t.Errorf("a fresh install's placeholder conference should take the schedule's name: renamed %q, created %v", res.Renamed, res.ConferenceCreated)
 	}
 	if cur := conference(t, s, u); cur.ID != c.ID {
