@@ -302,6 +302,7 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 		norm := talkbot.NormalizeTitle(x.Title)
 		byTitle[norm] = append(byTitle[norm], i)
 	}
+	renamed := reissued(sessions, existing, bySource)
 	var fresh []talkbot.Talk // sessions new to the conference, inserted together
 	claims := map[int][]claim{}
 	for _, h := range hand {
@@ -319,6 +320,9 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 
 	for i, x := range sessions {
 		target, known := bySource[x.SourceID]
+		if t, ok := renamed[i]; ok {
+			target, known = t, true
+		}
 		cs := claims[i]
 		if !known && len(cs) > 0 {
 			target, cs = cs[0].talk, cs[1:]
@@ -374,8 +378,12 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 	for _, x := range sessions {
 		inFile[x.SourceID] = true
 	}
+	moved := make(map[int64]bool, len(renamed))
+	for _, t := range renamed {
+		moved[t.ID] = true
+	}
 	for _, t := range existing {
-		if t.SourceID == "" || inFile[t.SourceID] || t.Cancelled {
+		if t.SourceID == "" || inFile[t.SourceID] || t.Cancelled || moved[t.ID] {
 			continue
 		}
 		if _, err := w.tx.ExecContext(ctx, `UPDATE talks SET cancelled = 1 WHERE id = ?`, t.ID); err != nil {
@@ -386,6 +394,44 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 		addExample(&res.CancelledTalks, t)
 	}
 	return nil
+}
+
+// reissued finds the sessions a schedule gave a new id: a session new to
+// the conference with the title, day and start time of exactly one talk
+// whose id left the file, and no other new session like it (Sched makes an
+// event anew when it is edited in some ways). That talk is the session
+// still, with everyone's logs and notes; as a new talk it would have left
+// them on a "cancelled" twin. Keyed by the session's index.
+func reissued(sessions, existing []talkbot.Talk, bySource map[string]talkbot.Talk) map[int]talkbot.Talk {
+	inFile := make(map[string]bool, len(sessions))
+	for _, x := range sessions {
+		inFile[x.SourceID] = true
+	}
+	key := func(t talkbot.Talk) string {
+		return talkbot.NormalizeTitle(t.Title) + "\x00" + t.Day + "\x00" + formatTime(t.StartsAt)
+	}
+	gone := map[string][]talkbot.Talk{}
+	for _, t := range existing {
+		if t.SourceID != "" && !inFile[t.SourceID] && !t.StartsAt.IsZero() {
+			gone[key(t)] = append(gone[key(t)], t)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	newcomers := map[string][]int{}
+	for i, x := range sessions {
+		if _, known := bySource[x.SourceID]; !known && !x.StartsAt.IsZero() {
+			newcomers[key(x)] = append(newcomers[key(x)], i)
+		}
+	}
+	out := map[int]talkbot.Talk{}
+	for k, ts := range gone {
+		if is := newcomers[k]; len(ts) == 1 && len(is) == 1 {
+			out[is[0]] = ts[0]
+		}
+	}
+	return out
 }
 
 func (w *importWriter) noteMerges(into talkbot.Talk, cs []claim, res *talkbot.ImportResult) {

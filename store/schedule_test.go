@@ -192,6 +192,36 @@ func TestReimportUpdatesCancelsAndKeepsLogs(t *testing.T) {
 	}
 }
 
+// A schedule that gives a session a new id (Sched makes some edited events
+// anew) has not cancelled it: the talk takes the new id, and bob's miss
+// and watch-later stay on the session rather than on a "cancelled" twin.
+func TestAReissuedSessionKeepsItsLogs(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2022, 7, 1, 9, 0, 0, 0, time.UTC)
+	s, _ := openAt(t, &at)
+	u, bob := user(t, s, "admin"), user(t, s, "bob")
+	imp := parsed(t, mchPretalx)
+	importSchedule(t, s, u, imp)
+	old := talkOf(t, s, u, imp.Sessions[30].SourceID)
+	if _, err := s.Apply(ctx, talkbot.Change{User: bob, TalkID: old.ID, Log: talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), Reason: ptr("room full"), WatchLater: ptr(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	next := parsed(t, mchPretalx)
+	x := &next.Sessions[30]
+	x.SourceID, x.ScheduleID, x.ScheduleURL = "REISSUED1", "REISSUED1", strings.Replace(x.ScheduleURL, imp.Sessions[30].ScheduleID, "REISSUED1", 1)
+	res := importSchedule(t, s, u, next)
+	if res.New != 0 || res.Cancelled != 0 || res.Updated != 1 {
+		t.Fatalf("re-import: %d new, %d cancelled, %d updated; want the one session updated", res.New, res.Cancelled, res.Updated)
+	}
+	now := talkOf(t, s, u, "REISSUED1")
+	if now.ID != old.ID || now.Cancelled {
+		t.Errorf("the session is talk %d (cancelled %v), want #%d still", now.ID, now.Cancelled, old.ID)
+	}
+	if l, err := s.UserLog(ctx, bob.ID, old.ID); err != nil || l.Status != talkbot.StatusMissed || !l.WatchLater {
+		t.Errorf("bob's log = %+v, %v", l, err)
+	}
+}
+
 func TestImportMergesTalksLoggedByHand(t *testing.T) {
 	ctx := context.Background()
 	amsterdam, _ := time.LoadLocation("Europe/Amsterdam")
