@@ -508,3 +508,35 @@ func TestAppHomeOpenedOftenPublishesOnce(t *testing.T) {
 		t.Errorf("views.publish calls = %d after the Messages tab, want 1", n)
 	}
 }
+
+// Events API messages carry no user names, and a mention in them is a bare
+// <@U0DAN>: the bot asks Slack (users.info, cached) so the team reads
+// names, never ids, in what it shows.
+func TestEventsNameTheirUsers(t *testing.T) {
+	e := newEnv(t)
+	e.event("EvName1", map[string]any{"type": "message", "channel_type": "im", "user": "U0BOB", "text": "add Talk A 5/5 -- wow",
+		"ts": "1700000003.000100", "channel": "D0BOB"}, nil)
+	e.idle()
+	e.event("EvName2", map[string]any{"type": "app_mention", "user": "U0CAROL", "text": "<@" + testBotUser + "> recommend #1 <@U0DAN>",
+		"ts": "1700000004.000100", "channel": "C0TALKS"}, nil)
+	e.idle()
+	var recommended bool
+	for _, c := range e.api.got("") {
+		if strings.Contains(c.Body, "Recommended") || strings.Contains(c.Form.Get("text"), "Recommended") {
+			recommended = true
+			if !strings.Contains(c.Body+c.Form.Get("text")+c.Form.Get("blocks"), "name-U0DAN") {
+				t.Errorf("carol's answer names dan by id: %s %v", c.Body, c.Form)
+			}
+		}
+	}
+	if !recommended {
+		t.Errorf("no answer to carol's recommend: %+v", e.api.got(""))
+	}
+	show := e.handle("U0ERIN", "show #1")
+	if !strings.Contains(show, "• name-U0BOB: attended") || !strings.Contains(show, "✎ name-U0BOB:") {
+		t.Errorf("show names bob by his id:\n%s", show)
+	}
+	if watch := e.handle("U0DAN", "watch"); !strings.Contains(watch, "name-U0CAROL") {
+		t.Errorf("dan's watch list:\n%s", watch)
+	}
+}

@@ -88,8 +88,9 @@ func TestMentionsAreData(t *testing.T) {
 	}{
 		{"add Cgroupv2 Is Coming Soon", nil},
 		{"list @bob", []commands.Mention{{Text: "@bob", UserID: "U0BOB", Name: "bob"}}},
-		{"recommend #1 @U0CAROL", []commands.Mention{{Text: "@U0CAROL", UserID: "U0CAROL"}}},
-		{"list @U0BOB", []commands.Mention{{Text: "@U0BOB", UserID: "U0BOB"}}},
+		// A bare <@U…> gets its name from users.info.
+		{"recommend #1 @U0CAROL", []commands.Mention{{Text: "@U0CAROL", UserID: "U0CAROL", Name: "name-U0CAROL"}}},
+		{"list @U0BOB", []commands.Mention{{Text: "@U0BOB", UserID: "U0BOB", Name: "name-U0BOB"}}},
 	}
 	for i, w := range want {
 		if reqs[i].Text != w.text || !slices.Equal(reqs[i].Mentions, w.mentions) {

@@ -293,6 +293,16 @@ func (a *Adapter) request(o origin, text string, mentions []commands.Mention, sh
 // belong: to the asker alone unless shared, in the thread it came from. A
 // change refreshes the user's App Home.
 func (a *Adapter) serve(ctx context.Context, o origin, text string, mentions []commands.Mention, d delivery) {
+	// Events API messages name nobody: without a name (users.info, cached),
+	// the team would read the user, and whoever they mention, as "U0BOB".
+	if o.userName == "" {
+		o.userName = a.user(ctx, o.team, o.user).name
+	}
+	for i, m := range mentions {
+		if m.Name == "" {
+			mentions[i].Name = a.user(ctx, o.team, m.UserID).name
+		}
+	}
 	st := &answer{o: o, d: d, text: text}
 	req := a.request(o, text, mentions, d.share && !o.dm) // a shared reply must not carry private notes
 	// The runtime logs the outcome, a failed send included.
