@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
 )
 
@@ -602,5 +604,36 @@ func TestALongScriptAppliesWhole(t *testing.T) {
 		if r := f.as("alice", fmt.Sprintf("add Scripted Talk %d", i)); r.Kind == commands.KindError {
 			t.Fatalf("line %d of a script: %s", i+1, r.Text())
 		}
+	}
+}
+
+// A list shared where others read it is the asker's, by name, and its
+// Next button pages the asker's list whoever presses it (it had shown the
+// presser their own page 2, "No more").
+func TestASharedListIsTheAskersForEveryone(t *testing.T) {
+	f := newFixture(t)
+	for i := 1; i <= 27; i++ {
+		f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformSlack, Workspace: "T1",
+			UserID: "U0ALICE", UserName: "alice", Text: fmt.Sprintf("add Talk number %d day:2026-12-07", i)})
+	}
+	r := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformSlack, Workspace: "T1",
+		UserID: "U0ALICE", UserName: "alice", Text: "list", Shared: true})
+	if !strings.HasPrefix(r.Text(), "alice's talks — General:") {
+		t.Fatalf("the shared list's heading:\n%s", r.Text())
+	}
+	var next string
+	for _, b := range r.Blocks {
+		if a, ok := b.(*commands.Actions); ok {
+			for _, btn := range a.Buttons {
+				if btn.Label == "Next ›" {
+					next = btn.Command
+				}
+			}
+		}
+	}
+	page := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformSlack, Workspace: "T1",
+		UserID: "U0BOB", UserName: "bob", Text: next})
+	if !strings.Contains(page.Text(), "Talk number 27") || !strings.Contains(page.Text(), "alice's talks") {
+		t.Errorf("bob pressed %q:\n%s", next, page.Text())
 	}
 }

@@ -53,7 +53,7 @@ func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args s
 	}
 	from, to := p.Offset+1, p.Offset+shown
 	if shown == 0 {
-		b.text(fmt.Sprintf("(No more: there are %s.)", of))
+		b.text(fmt.Sprintf("(No more: %s in all.)", of))
 		return
 	}
 	cmd, page := strings.TrimSpace(args), p.Offset/max(p.Limit, 1)+1
@@ -145,12 +145,23 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	}
 	q := talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.user.ID,
 		Day: v.day, Tag: v.tag, UserID: c.user.ID, WatchLater: v.watch, Page: pageOf(v.page, listPage)}
-	title := "Your talks"
+	title, more := "Your talks", "list "+withoutPage(c.args)
 	switch {
 	case v.who != nil:
 		q.UserID, title = v.who.ID, v.who.Name+"'s talks"
 	case v.team && !v.watch:
 		q.UserID, title = 0, "The team's talks"
+	case c.req.Shared:
+		// Others read it: it is the asker's list by name, and its pages are
+		// the asker's too, whoever presses Next.
+		who := c.user.ExternalID // "U123", or a Matrix id "@alice:example.org"
+		if !strings.HasPrefix(who, "@") {
+			who = "@" + who
+		}
+		title, more = c.user.Name+"'s talks", "list "+who+" "+withoutPage(c.args)
+		if v.watch {
+			title = c.user.Name + "'s watch-later list"
+		}
 	case v.watch:
 		title = "Your watch-later list"
 	}
@@ -167,7 +178,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	for i, t := range ts {
 		summaryCard(b, q.Offset+i+1, t, q.UserID != 0)
 	}
-	moreLine(b, len(ts), q.Page, total, "list "+withoutPage(c.args))
+	moreLine(b, len(ts), q.Page, total, more)
 	return b.reply(), nil
 }
 
@@ -192,6 +203,9 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 	title := "Team highlights"
 	if mine {
 		q.UserID, title = c.user.ID, "Your highlights"
+		if c.req.Shared {
+			title = c.user.Name + "'s highlights"
+		}
 	}
 	ts, total, err := r.store.Highlights(ctx, q)
 	if err != nil {
