@@ -8,6 +8,7 @@ package wrapup
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -93,6 +94,34 @@ func (d *doc) add(s string) {
 
 func (d *doc) String() string { return strings.Join(d.blocks, "\n\n") + "\n" }
 
+// post is the document as the site generator of front should read it:
+// template syntax that users typed (KubeCon notes quote Helm's
+// "{{ .Values.image.tag }}") is kept from the generator's template engine,
+// which runs before Markdown and would have dropped it or failed the build.
+// Jekyll: each block holding "{{" or "{%" goes inside {% raw %}…{% endraw %}
+// (a block each, so that an excerpt never cuts a raw block open), and a
+// "{% endraw" inside gets a word joiner so it cannot end it. Hugo runs only
+// its shortcodes, "{{<" and "{{%": a zero-width space splits those.
+func (d *doc) post(front Front) []byte {
+	blocks := slices.Clone(d.blocks)
+	for i := 1; i < len(blocks); i++ { // the first block is the front matter
+		b := blocks[i]
+		switch front {
+		case Jekyll:
+			if strings.Contains(b, "{{") || strings.Contains(b, "{%") {
+				blocks[i] = "{% raw %}" + reEndraw.ReplaceAllString(b, "{\u2060%$1") + "{% endraw %}"
+			}
+		case Hugo:
+			blocks[i] = hugoShortcodes.Replace(b)
+		}
+	}
+	return []byte(strings.Join(blocks, "\n\n") + "\n")
+}
+
+var reEndraw = regexp.MustCompile(`\{%(-?\s*endraw)`)
+
+var hugoShortcodes = strings.NewReplacer("{{<", "{\u200b{<", "{{%", "{\u200b{%")
+
 // section is a "## " heading and what goes under it.
 type section struct {
 	title string
@@ -177,7 +206,7 @@ func PersonalPost(p Personal, o Options) []byte {
 		}
 	}
 	writeSections(&d, sections)
-	return []byte(d.String())
+	return d.post(o.Front)
 }
 
 // defaults fills in what the options leave open.

@@ -114,7 +114,7 @@ func TeamPost(tm Team, o Options) []byte {
 		sections = append(sections, s)
 	}
 	writeSections(&d, sections)
-	return []byte(d.String())
+	return d.post(o.Front)
 }
 
 func teamTitle(t TeamTalk) string {

@@ -39,6 +39,8 @@ var hostile = []string{
 	"@channel @here <!channel> @room",
 	"!ChAnnel_ and @here__ and @room_@everyone_",
 	"$x^2$ and \\(math\\)",
+	"set it with {{ .Values.image.tag }} and {% include secrets.yml %}",
+	"`{{ .Release.Name }}` and {{< youtube x >}} {{% notice %}} {%- endraw -%} {% endraw %}",
 }
 
 var reMassMention = regexp.MustCompile(`(?i)[@!](channel|here|everyone|room)\b`)
@@ -222,10 +224,33 @@ func TestHostileTextStaysText(t *testing.T) {
 		p.Journal = append(p.Journal, talkbot.JournalEntry{UserID: mike, Text: s, Takeaway: i%2 == 0, Visibility: talkbot.VisibilityTeam})
 	}
 	for _, by := range []wrapup.Grouping{wrapup.ByEvent, wrapup.ByDay, wrapup.ByTopic} {
-		post := check(t, wrapup.PersonalPost(p, wrapup.Options{By: by, Title: "[x](javascript:y) <i>"}))
-		if m := reMassMention.FindString(post); m != "" {
-			t.Errorf("by %s: the mass mention %q is live:\n%s", by, m, post)
+		for _, front := range []wrapup.Front{wrapup.Jekyll, wrapup.Hugo} {
+			post := check(t, wrapup.PersonalPost(p, wrapup.Options{By: by, Front: front, Title: "[x](javascript:y) <i>"}))
+			if m := reMassMention.FindString(post); m != "" {
+				t.Errorf("by %s: the mass mention %q is live:\n%s", by, m, post)
+			}
 		}
+	}
+}
+
+// TestTemplateSyntaxInNotesIsKept: KubeCon notes quote Helm templates. A
+// Jekyll site runs Liquid on the post before Markdown ("{{ .Values.x }}"
+// came out empty, "{% include %}" failed the build), Hugo its shortcodes:
+// the post keeps them as typed, in code spans too.
+func TestTemplateSyntaxInNotesIsKept(t *testing.T) {
+	p := week()
+	p.Talks[0].Notes = []talkbot.Note{note(mike, "set the tag with `{{ .Values.image.tag }}`, then {% include secrets.yml %}", talkbot.VisibilityTeam)}
+	post := check(t, wrapup.PersonalPost(p, wrapup.Options{}))
+	if !strings.Contains(post, "{% raw %}") || !strings.Contains(post, "`{{ .Values.image.tag }}`, then {% include secrets.yml %}") {
+		t.Errorf("Jekyll post:\n%s", post)
+	}
+	if strings.Count(post, "{% raw %}") != strings.Count(post, "{% endraw %}") {
+		t.Errorf("raw blocks do not close:\n%s", post)
+	}
+	p.Talks[0].Notes = []talkbot.Note{note(mike, "embed it with {{< youtube abc >}}", talkbot.VisibilityTeam)}
+	post = check(t, wrapup.PersonalPost(p, wrapup.Options{Front: wrapup.Hugo}))
+	if strings.Contains(post, "{{<") || !strings.Contains(post, "youtube abc") {
+		t.Errorf("Hugo post:\n%s", post)
 	}
 }
 

@@ -23,10 +23,9 @@ import (
 // not become them); headings that skip a level (the first may be a level
 // 1 or 2: a theme prints the front matter's title as the level 1).
 func Problems(post []byte) []string {
-	body := stripFrontMatter(post)
+	body, problems := templates(post)
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithParserOptions(parser.WithAutoHeadingID()))
 	doc := md.Parser().Parse(text.NewReader(body))
-	var problems []string
 	ids := map[string]bool{}
 	var anchors []string
 	prev := 0
@@ -82,9 +81,60 @@ func Problems(post []byte) []string {
 	return problems
 }
 
+// templates is the post's body as Markdown gets it from the site
+// generator's template engine, which runs first: for Jekyll (YAML front
+// matter) Liquid keeps what is inside {% raw %}…{% endraw %} and would run
+// any other "{{" or "{%"; Hugo (TOML) runs its shortcodes, "{{<" and
+// "{{%". Template syntax that would run is a problem: it is user text the
+// generator would drop or fail on.
+func templates(post []byte) ([]byte, []string) {
+	body := stripFrontMatter(post)
+	var problems []string
+	switch {
+	case bytes.HasPrefix(post, []byte("---\n")):
+		var out []byte
+		for rest := body; len(rest) > 0; {
+			open := bytes.Index(rest, []byte("{% raw %}"))
+			outside := rest
+			if open >= 0 {
+				outside = rest[:open]
+			}
+			if bytes.Contains(outside, []byte("{{")) || bytes.Contains(outside, []byte("{%")) {
+				problems = append(problems, fmt.Sprintf("Liquid would run %q", clip(outside)))
+			}
+			out = append(out, outside...)
+			if open < 0 {
+				break
+			}
+			rest = rest[open+len("{% raw %}"):]
+			end := bytes.Index(rest, []byte("{% endraw %}"))
+			if end < 0 {
+				problems = append(problems, "a {% raw %} block is never closed")
+				out = append(out, rest...)
+				break
+			}
+			out = append(out, rest[:end]...)
+			rest = rest[end+len("{% endraw %}"):]
+		}
+		body = out
+	case bytes.HasPrefix(post, []byte("+++\n")):
+		if bytes.Contains(body, []byte("{{<")) || bytes.Contains(body, []byte("{{%")) {
+			problems = append(problems, "Hugo would run a shortcode")
+		}
+	}
+	return body, problems
+}
+
+func clip(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "…"
+	}
+	return string(b)
+}
+
 // Headings returns the post's headings as "## text", in order.
 func Headings(post []byte) []string {
-	body := stripFrontMatter(post)
+	body, _ := templates(post)
 	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(body))
 	var out []string
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
