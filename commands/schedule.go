@@ -27,6 +27,9 @@ type ScheduleStore interface {
 	NextSessionStart(ctx context.Context, conferenceID int64, after time.Time) (time.Time, error)
 	// Tracks names the tracks of the conference's schedule.
 	Tracks(ctx context.Context, conferenceID int64) ([]string, error)
+	// FirstKeynoteDay is the first day with a keynote on the schedule
+	// (YYYY-MM-DD), "" when it has none.
+	FirstKeynoteDay(ctx context.Context, conferenceID int64) (string, error)
 	// TitlesLike returns candidates whose titles hold a piece of each typed
 	// word (trigrams), so a typo early in a word still finds the talk;
 	// loose leaves words of four or five letters out. Only ID, Title and

@@ -194,7 +194,14 @@ func (r *Router) exportMarkdown(ctx context.Context, c *call, args string) (Repl
 			private++
 		}
 	}
-	data := wrapup.PersonalPost(wrapup.Personal{Conference: x, AuthorID: c.user.ID, Talks: talks, Journal: journal}, a.opts)
+	first, err := r.store.FirstKeynoteDay(ctx, x.ID)
+	if err != nil {
+		return Reply{}, err
+	}
+	if first <= x.StartsOn || (x.EndsOn != "" && first > x.EndsOn) {
+		first = "" // the conference's dates start with the conference proper
+	}
+	data := wrapup.PersonalPost(wrapup.Personal{Conference: x, FirstDay: first, AuthorID: c.user.ID, Talks: talks, Journal: journal}, a.opts)
 	b := &builder{r: Reply{Private: !a.noPrivate}}
 	msg := fmt.Sprintf("Your wrap-up post for %s, in Markdown (%s): edit it lightly and publish.", x.Name, size(len(data)))
 	switch {

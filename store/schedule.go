@@ -830,6 +830,20 @@ func (s *Store) NextSessionStart(ctx context.Context, conferenceID int64, after 
 	return parseTime(next.String), nil
 }
 
+// FirstKeynoteDay is the first day with a keynote on the conference's
+// schedule: where the conference proper begins (KubeCon EU 2026's dates
+// start on Monday, its co-located events' day; "Day 1" is Tuesday). ""
+// when the schedule has none.
+func (s *Store) FirstKeynoteDay(ctx context.Context, conferenceID int64) (string, error) {
+	var day sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT MIN(t.day) FROM talks t WHERE t.conference_id = ? AND t.source_id IS NOT NULL
+		AND t.day != '' AND t.cancelled = 0 AND (t.title LIKE 'keynote%' OR t.session_type LIKE '%keynote%')`, conferenceID).Scan(&day)
+	if err != nil {
+		return "", fmt.Errorf("first keynote: %w", err)
+	}
+	return day.String, nil
+}
+
 // Tracks returns the tracks of the conference's schedule, by name.
 func (s *Store) Tracks(ctx context.Context, conferenceID int64) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT t.event FROM talks t

@@ -610,3 +610,18 @@ func firstTitle(ts []talkbot.Talk) string {
 	}
 	return ts[0].Title
 }
+
+// The conference proper begins with its first keynote: KubeCon EU 2026's
+// on Tuesday, after the co-located events' Monday. MCH2022 has none.
+func TestFirstKeynoteDay(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	s, _ := openAt(t, &at)
+	u := user(t, s, "admin")
+	for _, tc := range []struct{ path, want string }{{schedICS, "2026-03-24"}, {mchPretalx, ""}} {
+		res := importSchedule(t, s, u, parsed(t, tc.path))
+		if got, err := s.FirstKeynoteDay(ctx, res.Conference.ID); err != nil || got != tc.want {
+			t.Errorf("%s: first keynote on %q, %v; want %q", tc.path, got, err, tc.want)
+		}
+	}
+}

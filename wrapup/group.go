@@ -17,8 +17,10 @@ type talkGroup struct {
 	talks []Talk
 }
 
-// group splits talks (in time order) into sections, each in time order.
-func group(ts []Talk, c talkbot.Conference, by Grouping) []talkGroup {
+// group splits talks (in time order) into sections, each in time order;
+// by day, the conference proper's days count from first (its StartsOn
+// when empty).
+func group(ts []Talk, c talkbot.Conference, first string, by Grouping) []talkGroup {
 	var out []talkGroup
 	index := map[string]int{}
 	put := func(key, title string, t Talk) {
@@ -35,8 +37,13 @@ func group(ts []Talk, c talkbot.Conference, by Grouping) []talkGroup {
 	case ByDay:
 		days := map[string][]Talk{}
 		var order []string
+		var later []Talk // recordings watched after the week, which has no day of theirs
 		for _, t := range ts {
 			d := dayOf(t, loc)
+			if watchedLater(t, c, d) {
+				later = append(later, t)
+				continue
+			}
 			if _, ok := days[d]; !ok {
 				order = append(order, d)
 			}
@@ -51,8 +58,11 @@ func group(ts []Talk, c talkbot.Conference, by Grouping) []talkGroup {
 		})
 		for _, d := range order {
 			for _, t := range days[d] {
-				put(d, dayTitle(c, d, days[d]), t)
+				put(d, dayTitle(c, first, d, days[d]), t)
 			}
+		}
+		for _, t := range later {
+			put("watched later", "Watched on video later", t)
 		}
 	case ByTopic:
 		for _, t := range ts {
@@ -96,28 +106,47 @@ func dayOf(t Talk, loc *time.Location) string {
 	return ""
 }
 
+// watchedLater reports whether t is a recording watched after the
+// conference's week, with no day of its own on the schedule: by the day it
+// was logged, it would head a section of a day the conference never had.
+func watchedLater(t Talk, c talkbot.Conference, day string) bool {
+	return t.Log.Watched && t.Log.Status != talkbot.StatusAttended && t.Presentation == nil &&
+		t.Day == "" && t.StartsAt.IsZero() && day != "" && !c.Around(day)
+}
+
 // dayTitle names a day's section as the seeds do: "KubeCon Day 1, Wednesday
-// November 13" on the conference's days; "Cloud Native Rejekts, Sunday
-// November 10" on a day of one co-located event; else the date.
-func dayTitle(c talkbot.Conference, day string, ts []Talk) string {
+// November 13" on the conference proper's days (from first, else the
+// conference's start); "Cloud Native Rejekts, Sunday November 10" on a day
+// of one co-located event typed in by hand; "Pre-conference, Monday March
+// 23" before the conference proper (an imported schedule's "event" is a
+// track, "PROJECT OPPORTUNITIES", not an event); else the date.
+func dayTitle(c talkbot.Conference, first, day string, ts []Talk) string {
 	d, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return "Other talks"
 	}
 	date := d.Format("Monday January 2")
-	if start, err := time.Parse(time.DateOnly, c.StartsOn); err == nil && day >= c.StartsOn && (c.EndsOn == "" || day <= c.EndsOn) {
+	from := cmp.Or(first, c.StartsOn)
+	if start, err := time.Parse(time.DateOnly, from); err == nil && day >= from && (c.EndsOn == "" || day <= c.EndsOn) {
 		n := int(d.Sub(start).Hours()/24) + 1
 		return shortName(c.Name) + " Day " + strconv.Itoa(n) + ", " + date
 	}
 	event := ""
 	for _, t := range ts {
 		e := strings.TrimSpace(t.Event)
-		if e == "" || (event != "" && !strings.EqualFold(e, event)) {
-			return date
+		if e == "" || t.SourceID != "" || (event != "" && !strings.EqualFold(e, event)) {
+			event = ""
+			break
 		}
 		event = e
 	}
-	return event + ", " + date
+	switch {
+	case event != "":
+		return event + ", " + date
+	case from != "" && day < from:
+		return "Pre-conference, " + date
+	}
+	return date
 }
 
 var reEdition = regexp.MustCompile(`^(\d{4}|'\d{2}|[A-Z]{2,3})$`)

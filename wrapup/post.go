@@ -75,9 +75,13 @@ type Talk struct {
 // Personal is what a user's own post is made of.
 type Personal struct {
 	Conference talkbot.Conference
-	AuthorID   int64
-	Talks      []Talk // every talk the author logged or was recommended
-	Journal    []talkbot.JournalEntry
+	// FirstDay is the conference proper's first day, "KubeCon Day 1", when
+	// it is later than the conference's dates say (they start with the
+	// co-located events' day); the days before it are pre-conference.
+	FirstDay string
+	AuthorID int64
+	Talks    []Talk // every talk the author logged or was recommended
+	Journal  []talkbot.JournalEntry
 }
 
 // Rating words for 1-5, as the seeds' authors write them.
@@ -179,7 +183,7 @@ func PersonalPost(p Personal, o Options) []byte {
 	}
 
 	var sections []*section
-	for _, g := range group(saw, conf, o.By) {
+	for _, g := range group(saw, conf, p.FirstDay, o.By) {
 		s := &section{title: g.title}
 		renderTalks(&s.body, g.talks, o, mixed)
 		sections = append(sections, s)

@@ -382,3 +382,36 @@ func TestNotesKeepCodeSpans(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysCountFromTheConferenceProper: KubeCon EU 2026's dates start on
+// the co-located events' Monday; the seeds' "KubeCon Day 1" is the first
+// keynote's Tuesday, and the days before are pre-conference (an imported
+// schedule's "event" is its ALL-CAPS track, no heading).
+func TestDaysCountFromTheConferenceProper(t *testing.T) {
+	eu := talkbot.Conference{Name: "KubeCon EU 2026", StartsOn: "2026-03-23", EndsOn: "2026-03-26", Timezone: "Europe/Amsterdam"}
+	log := talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, LoggedAt: at("2026-03-24T10:00:00Z")}
+	p := wrapup.Personal{Conference: eu, FirstDay: "2026-03-24", AuthorID: mike, Talks: []wrapup.Talk{
+		{Talk: talkbot.Talk{ID: 1, Title: "Maintainer Summit", Day: "2026-03-22", Event: "PROJECT OPPORTUNITIES", SourceID: "a@sched"}, Log: log},
+		{Talk: talkbot.Talk{ID: 2, Title: "Project Lightning Talk: Opening", Day: "2026-03-23", Event: "PROJECT OPPORTUNITIES", SourceID: "b@sched"}, Log: log},
+		{Talk: talkbot.Talk{ID: 3, Title: "Keynote: Welcome", Day: "2026-03-24", Event: "KEYNOTE SESSIONS", SourceID: "c@sched"}, Log: log},
+		{Talk: talkbot.Talk{ID: 4, Title: "Closing Keynote", Day: "2026-03-26", Event: "KEYNOTE SESSIONS", SourceID: "d@sched"}, Log: log},
+	}}
+	got := wrapuptest.Headings([]byte(check(t, wrapup.PersonalPost(p, wrapup.Options{}))))
+	want := []string{"## Pre-conference, Sunday March 22", "## Pre-conference, Monday March 23", "## KubeCon Day 1, Tuesday March 24", "## KubeCon Day 3, Thursday March 26"}
+	if !slices.Equal(got, want) {
+		t.Errorf("headings = %q\nwant %q", got, want)
+	}
+}
+
+// TestARecordingWatchedAfterTheWeekHasItsOwnSection: a recording watched on
+// the plane home had headed a section "Monday December 2", a day the
+// conference never had.
+func TestARecordingWatchedAfterTheWeekHasItsOwnSection(t *testing.T) {
+	p := week()
+	p.Talks = append(p.Talks, wrapup.Talk{Talk: talkbot.Talk{ID: 9, Title: "Prometheus Deep Dive"},
+		Log: talkbot.Log{UserID: mike, Watched: true, Rating: 5, LoggedAt: at("2024-12-02T18:00:00Z")}})
+	got := wrapuptest.Headings([]byte(check(t, wrapup.PersonalPost(p, wrapup.Options{By: wrapup.ByDay}))))
+	if slices.Contains(got, "## Monday December 2") || !slices.Contains(got, "## Watched on video later") {
+		t.Errorf("headings = %q", got)
+	}
+}
