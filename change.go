@@ -238,6 +238,7 @@ type Suggestion struct {
 // Export is everything a user owns (PRODUCT.md §4).
 type Export struct {
 	User        User
+	Notify      bool // a message when a talk on their lists gets a recording (`notify`)
 	Conferences []ExportConference
 }
 
@@ -254,6 +255,9 @@ type ExportTalk struct {
 	Log          Log
 	Notes        []Note
 	Presentation *Presentation // when the user gave the talk
+	// RecommendedTo is whom the user recommended the talk to, by name;
+	// "" stands for the whole team.
+	RecommendedTo []string
 }
 
 // Undone is what Undo reversed, for the reply to say exactly that.

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -22,6 +23,10 @@ type ExportUser struct {
 	Platform string `json:"platform"`
 	ID       string `json:"id"`
 	Name     string `json:"name,omitempty"`
+	// The user's settings: who sees their notes by default (`privacy`), and
+	// whether a recording of a talk on their lists sends a message (`notify`).
+	DefaultVisibility string `json:"default_visibility,omitempty"`
+	Notify            bool   `json:"notify"`
 }
 
 // ExportConference is a conference with the user's talks in it.
@@ -51,27 +56,30 @@ type ExportTalk struct {
 	Speakers []string `json:"speakers,omitempty"` // plain names
 	// SpeakerOrgs runs parallel to Speakers: the organisation of each
 	// speaker, "" when unknown; omitted when none is known.
-	SpeakerOrgs  []string     `json:"speaker_orgs,omitempty"`
-	Event        string       `json:"event,omitempty"`
-	Room         string       `json:"room,omitempty"`
-	Day          string       `json:"day,omitempty"`
-	StartsAt     string       `json:"starts_at,omitempty"`
-	EndsAt       string       `json:"ends_at,omitempty"`
-	ScheduleURL  string       `json:"schedule_url,omitempty"`
-	ScheduleID   string       `json:"schedule_id,omitempty"`
-	RecordingURL string       `json:"recording_url,omitempty"`
-	Links        []string     `json:"links,omitempty"` // slides, repositories
-	Tags         []string     `json:"tags,omitempty"`
-	Status       string       `json:"status"`
-	MissedReason string       `json:"missed_reason,omitempty"`
-	WatchLater   bool         `json:"watch_later"`
-	Watched      bool         `json:"watched"`
-	Rating       int          `json:"rating,omitempty"`
-	Starred      bool         `json:"starred"`
-	LoggedAt     string       `json:"logged_at,omitempty"`
-	Presented    bool         `json:"presented,omitempty"`  // the user gave the talk
-	SlidesURL    string       `json:"slides_url,omitempty"` // their slides, when they said
-	Notes        []ExportNote `json:"notes"`
+	SpeakerOrgs  []string `json:"speaker_orgs,omitempty"`
+	Event        string   `json:"event,omitempty"`
+	Room         string   `json:"room,omitempty"`
+	Day          string   `json:"day,omitempty"`
+	StartsAt     string   `json:"starts_at,omitempty"`
+	EndsAt       string   `json:"ends_at,omitempty"`
+	ScheduleURL  string   `json:"schedule_url,omitempty"`
+	ScheduleID   string   `json:"schedule_id,omitempty"`
+	RecordingURL string   `json:"recording_url,omitempty"`
+	Links        []string `json:"links,omitempty"` // slides, repositories
+	Tags         []string `json:"tags,omitempty"`
+	Status       string   `json:"status"`
+	MissedReason string   `json:"missed_reason,omitempty"`
+	WatchLater   bool     `json:"watch_later"`
+	Watched      bool     `json:"watched"`
+	Rating       int      `json:"rating,omitempty"`
+	Starred      bool     `json:"starred"`
+	LoggedAt     string   `json:"logged_at,omitempty"`
+	Presented    bool     `json:"presented,omitempty"`  // the user gave the talk
+	SlidesURL    string   `json:"slides_url,omitempty"` // their slides, when they said
+	// RecommendedTo is whom the user recommended the talk to, by name;
+	// "team" for the whole team. Omitted when they did not.
+	RecommendedTo []string     `json:"recommended_to,omitempty"`
+	Notes         []ExportNote `json:"notes"`
 }
 
 // ExportNote is one of the user's notes.
@@ -82,8 +90,8 @@ type ExportNote struct {
 }
 
 func exportDocument(ex talkbot.Export, platform string) ExportDoc {
-	doc := ExportDoc{Format: ExportFormat, User: ExportUser{Platform: platform, ID: ex.User.ExternalID, Name: ex.User.Name},
-		Conferences: []ExportConference{}}
+	doc := ExportDoc{Format: ExportFormat, User: ExportUser{Platform: platform, ID: ex.User.ExternalID, Name: ex.User.Name,
+		DefaultVisibility: string(ex.User.DefaultVisibility), Notify: ex.Notify}, Conferences: []ExportConference{}}
 	for _, c := range ex.Conferences {
 		loc := c.Location()
 		ec := ExportConference{Name: c.Name, Timezone: c.Timezone, StartsOn: c.StartsOn, EndsOn: c.EndsOn, VideosURL: c.VideosURL, Talks: []ExportTalk{}}
@@ -100,6 +108,9 @@ func exportDocument(ex talkbot.Export, platform string) ExportDoc {
 				LoggedAt: zoned(t.Log.LoggedAt, time.UTC), Notes: []ExportNote{}}
 			if p := t.Presentation; p != nil {
 				et.Presented, et.SlidesURL = true, p.SlidesURL
+			}
+			for _, to := range t.RecommendedTo {
+				et.RecommendedTo = append(et.RecommendedTo, cmp.Or(to, "team"))
 			}
 			for _, n := range t.Notes {
 				et.Notes = append(et.Notes, ExportNote{Text: n.Text, Visibility: string(n.Visibility), CreatedAt: zoned(n.CreatedAt, time.UTC)})

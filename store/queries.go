@@ -652,10 +652,14 @@ func (s *Store) watchFacts(ctx context.Context, u talkbot.User, ids []int64, byI
 // Export returns everything the user owns: their logs and their own notes, by conference.
 func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, error) {
 	ex := talkbot.Export{User: u}
+	if err := s.r.QueryRowContext(ctx, `SELECT notify FROM users WHERE id = ?`, u.ID).Scan(&ex.Notify); err != nil {
+		return ex, fmt.Errorf("export settings: %w", err)
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c WHERE c.id IN (
 		SELECT t.conference_id FROM talks t JOIN logs l ON l.talk_id = t.id WHERE l.user_id = ?
 		UNION SELECT t.conference_id FROM talks t JOIN notes n ON n.talk_id = t.id WHERE n.user_id = ?
-		UNION SELECT j.conference_id FROM journal j WHERE j.user_id = ?) ORDER BY c.id`, u.ID, u.ID, u.ID)
+		UNION SELECT t.conference_id FROM talks t JOIN recommendations r ON r.talk_id = t.id WHERE r.from_user_id = ?
+		UNION SELECT j.conference_id FROM journal j WHERE j.user_id = ?) ORDER BY c.id`, u.ID, u.ID, u.ID, u.ID)
 	if err != nil {
 		return ex, fmt.Errorf("export conferences: %w", err)
 	}
@@ -673,8 +677,9 @@ func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, err
 	}
 	for i, c := range ex.Conferences {
 		talks, err := s.summaries(ctx, summarySelect+`LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?
-			WHERE t.conference_id = ? AND (l.user_id IS NOT NULL OR EXISTS (SELECT 1 FROM notes n WHERE n.talk_id = t.id AND n.user_id = ?))
-			ORDER BY t.day, COALESCE(t.starts_at, ''), t.id`, u.ID, c.ID, u.ID)
+			WHERE t.conference_id = ? AND (l.user_id IS NOT NULL OR EXISTS (SELECT 1 FROM notes n WHERE n.talk_id = t.id AND n.user_id = ?)
+				OR EXISTS (SELECT 1 FROM recommendations r WHERE r.talk_id = t.id AND r.from_user_id = ?))
+			ORDER BY t.day, COALESCE(t.starts_at, ''), t.id`, u.ID, c.ID, u.ID, u.ID)
 		if err != nil {
 			return ex, err
 		}
@@ -688,6 +693,13 @@ func (s *Store) Export(ctx context.Context, u talkbot.User) (talkbot.Export, err
 				return ex, err
 			} else if ok {
 				et.Presentation = &p
+			}
+			if et.RecommendedTo, err = queryRows(ctx, s.r, "recommendations", func(r scanner) (string, error) {
+				var name string
+				return name, r.Scan(&name)
+			}, `SELECT COALESCE(u.name, '') FROM recommendations r LEFT JOIN users u ON u.id = r.to_user_id
+				WHERE r.talk_id = ? AND r.from_user_id = ? ORDER BY r.id`, t.ID, u.ID); err != nil {
+				return ex, err
 			}
 			ex.Conferences[i].Talks = append(ex.Conferences[i].Talks, et)
 		}

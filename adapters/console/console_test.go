@@ -743,6 +743,7 @@ func (s *session) checkExportMatchesDB(e *entry, doc *commands.ExportDoc) {
 		rating              int
 		starred             bool
 		notes               []string // "visibility:text", in order
+		recommendations     int      // how many times the user recommended it
 	}
 	want := map[int64]*logRow{}
 	get := func(id int64) *logRow {
@@ -768,13 +769,21 @@ func (s *session) checkExportMatchesDB(e *entry, doc *commands.ExportDoc) {
 			l.notes = append(l.notes, n.visibility+":"+n.text)
 		}
 	}
+	for _, r := range e.after.rows["recommendations"] {
+		f := strings.Split(r, "|")
+		if f[0] == e.user {
+			id, _ := strconv.ParseInt(f[1], 10, 64)
+			get(id).recommendations++
+		}
+	}
 	got := map[int64]*logRow{}
 	for _, c := range doc.Conferences {
 		for _, tk := range c.Talks {
 			if got[tk.ID] != nil {
 				t.Errorf("%s:%d: export lists talk #%d twice", s.name, e.n, tk.ID)
 			}
-			l := &logRow{status: tk.Status, reason: tk.MissedReason, watchLater: tk.WatchLater, watched: tk.Watched, rating: tk.Rating, starred: tk.Starred}
+			l := &logRow{status: tk.Status, reason: tk.MissedReason, watchLater: tk.WatchLater, watched: tk.Watched, rating: tk.Rating, starred: tk.Starred,
+				recommendations: len(tk.RecommendedTo)}
 			for _, n := range tk.Notes {
 				l.notes = append(l.notes, n.Visibility+":"+n.Text)
 				if seen, ok := s.notes[n.Text]; !ok || seen.owner != e.user {
