@@ -547,3 +547,16 @@ func TestASessionTitledCancelledWarns(t *testing.T) {
 		t.Errorf("show:\n%s", sh)
 	}
 }
+
+// A break logged by mistake is no event of the agenda, and the reply's
+// count is the file's (it had said "2 talks" of a file with one event).
+func TestTheAgendaCountsItsEvents(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+schedICS)
+	f.ok("zed", "add #2") // a Badge Pick-Up
+	f.ok("zed", `add "Keynote: Welcome + Opening Remarks" day:2026-03-24`)
+	r := f.as("zed", "export ics")
+	if !strings.Contains(r.Text(), "(1 talk)") || strings.Count(string(attachment(r)), "BEGIN:VEVENT") != 1 {
+		t.Errorf("export ics: %s\n%s", r.Text(), attachment(r))
+	}
+}

@@ -297,6 +297,9 @@ func (r *Router) exportICS(ctx context.Context, c *call, args string) (Reply, er
 	}
 	var agenda []wrapup.Talk
 	for _, t := range talks {
+		if t.NonTalk { // a coffee break logged is no event of the agenda, nor one of its count
+			continue
+		}
 		if t.Log.Status == talkbot.StatusAttended || t.Log.Status == talkbot.StatusMissed || t.Log.WatchLater || t.Presentation != nil {
 			agenda = append(agenda, t)
 		}

@@ -61,9 +61,12 @@ func Calendar(c talkbot.Conference, ts []Talk, now time.Time) ([]byte, []int64) 
 			ev.SetURL(t.RecordingURL)
 		}
 		ev.SetDescription(description(t))
-		if t.Log.Status == talkbot.StatusAttended {
+		switch {
+		case t.Cancelled && t.Log.Status != talkbot.StatusAttended: // the schedule dropped it
+			ev.SetStatus(ics.ObjectStatusCancelled)
+		case t.Log.Status == talkbot.StatusAttended:
 			ev.SetStatus(ics.ObjectStatusConfirmed)
-		} else {
+		default:
 			ev.SetStatus(ics.ObjectStatusTentative)
 		}
 	}

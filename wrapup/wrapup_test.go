@@ -288,6 +288,7 @@ func TestCalendarParsesBack(t *testing.T) {
 			Log: talkbot.Log{Status: talkbot.StatusAttended}},
 		{Talk: talkbot.Talk{ID: 2, Title: "Be Part of the Solution; an allyship workshop, with commas", Day: "2024-11-14"}, Log: talkbot.Log{Status: talkbot.StatusMissed, Reason: "room full", WatchLater: true}},
 		{Talk: talkbot.Talk{ID: 3, Title: "No day at all"}, Log: talkbot.Log{WatchLater: true}},
+		{Talk: talkbot.Talk{ID: 4, Title: "Dropped from the schedule", Day: "2024-11-15", Cancelled: true}, Log: talkbot.Log{WatchLater: true}},
 	}
 	data, skipped := wrapup.Calendar(denver, talks, at("2024-11-16T12:00:00Z"))
 	if !slices.Equal(skipped, []int64{3}) {
@@ -298,8 +299,8 @@ func TestCalendarParsesBack(t *testing.T) {
 		t.Fatalf("parse: %v\n%s", err, data)
 	}
 	evs := cal.Events()
-	if len(evs) != 2 {
-		t.Fatalf("%d events, want 2:\n%s", len(evs), data)
+	if len(evs) != 3 {
+		t.Fatalf("%d events, want 3:\n%s", len(evs), data)
 	}
 	prop := func(e *ics.VEvent, p ics.ComponentProperty) string {
 		if x := e.GetProperty(p); x != nil {
@@ -322,6 +323,10 @@ func TestCalendarParsesBack(t *testing.T) {
 	}
 	if d := prop(evs[1], ics.ComponentPropertyDescription); !strings.Contains(d, "Missed (room full)") {
 		t.Errorf("second event's description %q", d)
+	}
+	// A session the schedule dropped is cancelled in the calendar too.
+	if st := prop(evs[2], ics.ComponentPropertyStatus); st != "CANCELLED" || prop(evs[1], ics.ComponentPropertyStatus) != "TENTATIVE" {
+		t.Errorf("statuses %q, %q; want TENTATIVE, CANCELLED", prop(evs[1], ics.ComponentPropertyStatus), st)
 	}
 }
 
