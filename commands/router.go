@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
@@ -288,11 +290,13 @@ func (r *Router) Lookup(text string) (Command, bool) {
 
 // splitCommand splits a message into its command word and the rest.
 func splitCommand(text string) (word, args string) {
-	word, args, _ = strings.Cut(text, " ")
-	if i := strings.IndexByte(word, '\n'); i >= 0 {
-		word, args = word[:i], text[i+1:]
+	// Any space ends the word: a Mac's Option-Space types a no-break one.
+	i := strings.IndexFunc(text, unicode.IsSpace)
+	if i < 0 {
+		return text, ""
 	}
-	return word, strings.TrimSpace(args)
+	_, n := utf8.DecodeRuneInString(text[i:])
+	return text[:i], strings.TrimSpace(text[i+n:])
 }
 
 // Handle runs one message and returns the reply. Internal failures are logged

@@ -540,3 +540,22 @@ func TestEventsNameTheirUsers(t *testing.T) {
 		t.Errorf("dan's watch list:\n%s", watch)
 	}
 }
+
+// `/talk share` alone had posted the whole help to the channel; a no-break
+// space after the command word (Option-Space on a Mac) had made "add Foo"
+// an unknown command.
+func TestOddSlashCommands(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.do(request{contentType: "application/x-www-form-urlencoded", body: e.slashBody(slash{text: "share"})})
+	if status != http.StatusOK || !strings.Contains(body, "Share what?") || !strings.Contains(body, `"response_type":"ephemeral"`) {
+		t.Errorf("share alone: %d %s", status, body)
+	}
+	e.slash(slash{text: "add\u00a0Kubernetes at Scale"})
+	e.idle()
+	if len(e.api.got("chat.postMessage")) != 0 {
+		t.Errorf("something was posted to the channel: %+v", e.api.got("chat.postMessage"))
+	}
+	if show := e.handle("U0ERIN", "show #1"); !strings.HasPrefix(show, "#1 Kubernetes at Scale") {
+		t.Errorf("add with a no-break space:\n%s", show)
+	}
+}

@@ -75,6 +75,10 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 	}
 	raw, mentions := commandText(sc.Text)
 	text, share := cutShare(raw)
+	if share && text == "" { // it would post the help to the channel
+		return ephemeralAck(commands.Refusal("share", talkbot.EINVALID,
+			"Share what? Put the command after it: `/talk share highlights` posts the team's highlights here for everyone."), ackRejected)
+	}
 	o := origin{team: sc.TeamID, user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID,
 		responseURL: sc.ResponseURL, dm: strings.HasPrefix(sc.ChannelID, "D"), channels: channelRefs(sc.Text)}
 	run := func(ctx context.Context) { a.serve(ctx, o, text, mentions, delivery{share: share}) }
