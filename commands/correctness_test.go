@@ -637,3 +637,19 @@ func TestASharedListIsTheAskersForEveryone(t *testing.T) {
 		t.Errorf("bob pressed %q:\n%s", next, page.Text())
 	}
 }
+
+// A talk the whole team wrote about: `show` prints the newest notes and
+// says how many it left out, rather than pages of them (a Slack reply may
+// post to its response_url five times).
+func TestShowPrintsTheNewestNotes(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Kubernetes at Scale")
+	for i := 1; i <= 25; i++ {
+		f.ok(fmt.Sprintf("user%02d", i), fmt.Sprintf("add #1 -- note number %d", i))
+	}
+	out := f.ok("alice", "show #1")
+	if !strings.Contains(out, "(5 earlier notes left out; `summary #1` sums them all up.)") ||
+		strings.Contains(out, "note number 5”") || !strings.Contains(out, "note number 6”") || !strings.Contains(out, "note number 25”") {
+		t.Errorf("show:\n%s", out)
+	}
+}

@@ -32,6 +32,7 @@ func isMention(c *call, text string) bool {
 // Page sizes of the lists.
 const (
 	listPage       = 25
+	showNotes      = 20 // the notes `show` prints, newest
 	highlightsPage = 10
 	searchPage     = 10
 	watchPage      = 10
@@ -239,7 +240,6 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	}
 	b := &builder{}
 	card := b.card("", d.Talk)
-	card.Notes = d.Notes
 	for _, l := range d.Logs {
 		if l.UserID == c.user.ID {
 			own := l.Log
@@ -279,7 +279,13 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 			card.line(plain("• "), bold(l.UserName), plain(": "+st))
 		}
 	}
-	for _, n := range d.Notes {
+	notes := d.Notes
+	if n := len(notes) - showNotes; n > 0 { // the newest: a talk the whole team wrote about would fill pages
+		card.text(fmt.Sprintf("   (%s left out; `summary #%d` sums them all up.)", plural(n, "earlier note"), d.ID))
+		notes = notes[n:]
+	}
+	card.Notes = notes
+	for _, n := range notes {
 		l := Line{plain("✎ "), bold(n.UserName)}
 		if n.Visibility == talkbot.VisibilityPrivate {
 			l = append(l, plain(" (private)"))

@@ -276,8 +276,8 @@ func (g *renderer) card(c *commands.TalkCard) {
 		lines = append(lines, lineMrkdwn(l))
 	}
 	parts := sections(lines)
-	if len(g.cur)+len(parts) > maxBlocks {
-		g.end() // a card stays in one message
+	if len(g.cur) > 0 && len(g.cur)+len(parts) > maxBlocks {
+		g.end() // a card stays in one message, unless it is longer than one
 	}
 	for i, s := range parts {
 		sec := section(s)

@@ -224,6 +224,24 @@ func TestLongRepliesAreSplit(t *testing.T) {
 	}
 }
 
+// A card longer than a message (a talk with 60 long notes) is split over
+// messages; the reply no longer starts with an empty one.
+func TestACardLongerThanAMessage(t *testing.T) {
+	c := &commands.TalkCard{Talk: talkbot.Talk{ID: 1, Title: "Talk A"}}
+	for range 60 {
+		c.Lines = append(c.Lines, line(plainSpan(strings.Repeat("note text ", 299))))
+	}
+	msgs := render(commands.Reply{Blocks: []commands.Block{c}}, renderOptions{})
+	if len(msgs) < 2 {
+		t.Fatalf("%d messages, want the card split", len(msgs))
+	}
+	for i, m := range msgs {
+		if len(m.blocks) == 0 || len(m.blocks) > 50 {
+			t.Errorf("message %d has %d blocks", i, len(m.blocks))
+		}
+	}
+}
+
 // reLive finds markup that Slack would act on: mass and user mentions,
 // channel links, links.
 var reLive = regexp.MustCompile(`<[!@#]|<https?:|<mailto:`)
