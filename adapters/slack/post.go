@@ -116,7 +116,7 @@ func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) err
 	// Only an answer goes to the channel: not an error, a question or a private reply.
 	public := st.d.share && o.channel != "" && !o.dm && !r.Private && r.Kind == commands.KindOK
 	posted := o.responseURL == "" && (public || o.dm || o.channel == "") // a message of its own, not ephemeral
-	opts := renderOptions{}
+	opts := renderOptions{public: public}
 	if r.Kind == commands.KindOK && r.Safe && !r.Private && !public && !o.dm && o.channel != "" && st.text != "" {
 		opts.share = st.text
 	}
@@ -214,7 +214,7 @@ func (a *Adapter) Post(ctx context.Context, to commands.Destination, r commands.
 		return "", errors.New("slack post: a private reply goes to its owner's direct messages, not a channel")
 	}
 	var first string
-	for _, m := range render(r, renderOptions{}) {
+	for _, m := range render(r, renderOptions{public: !strings.HasPrefix(channel, "D")}) {
 		_, ts, err := a.postMessage(ctx, channel, to.Thread, m)
 		if err != nil {
 			return first, fmt.Errorf("slack post: %w", err)

@@ -151,6 +151,9 @@ type renderOptions struct {
 	filesNote string
 	// noActions leaves out menus and buttons (the App Home's notice).
 	noActions bool
+	// public says others read the message: a card's menu then offers what
+	// anyone may want (Star), not what the asker's own log calls for (Unstar).
+	public bool
 }
 
 // renderer accumulates the blocks of a reply into messages.
@@ -314,7 +317,7 @@ func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 	for n := 5; n >= 1; n-- {
 		opt(rateLabels[n], "rate "+ref+" "+strconv.Itoa(n))
 	}
-	if c.Log != nil && c.Log.Starred {
+	if c.Log != nil && c.Log.Starred && !g.o.public {
 		opt(unstarLabel, "unstar "+ref)
 	} else {
 		opt(starLabel, "star "+ref)

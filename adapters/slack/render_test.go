@@ -463,3 +463,18 @@ func TestSets(t *testing.T) {
 		t.Errorf("a post after a pause waits %v", w)
 	}
 }
+
+// A card posted where others read it offers Star whatever the asker's own
+// star: colleagues had only "Unstar", which unstarred nothing of theirs.
+func TestASharedCardsMenuIsEveryones(t *testing.T) {
+	c := &commands.TalkCard{Talk: talkbot.Talk{ID: 1, Title: "Talk A"}, Log: &talkbot.Log{Starred: true}}
+	for _, tc := range []struct {
+		public bool
+		want   string
+	}{{false, `"value":"unstar #1"`}, {true, `"value":"star #1"`}} {
+		b, _ := json.Marshal(render(commands.Reply{Blocks: []commands.Block{c}}, renderOptions{public: tc.public})[0].blocks)
+		if !strings.Contains(string(b), tc.want) {
+			t.Errorf("public %v: the menu lacks %s: %s", tc.public, tc.want, b)
+		}
+	}
+}
