@@ -49,8 +49,9 @@ func TeamPost(tm Team, o Options) []byte {
 			intro = append(intro, e)
 		}
 	}
-	d.add(Text(fmt.Sprintf("What the team saw at %s: %s logged, and these are the ones we liked best.",
-		tm.Conference.Name, count(tm.Logged, "talk"))))
+	// Logged, not seen: the count holds talks someone only missed or put on their list.
+	d.add(Text(fmt.Sprintf("The team logged %s at %s, and these are the ones we liked best.",
+		count(tm.Logged, "talk"), tm.Conference.Name)))
 	if len(intro) > 0 {
 		d.add(bullets(intro, true))
 	}
