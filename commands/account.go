@@ -75,7 +75,11 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		if admin {
 			out := "Created " + describeConf(x) + "; it is now the team's active conference."
 			if before.Name == talkbot.DefaultConferenceName && before.StartsOn == "" {
-				if _, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: before.ID, Page: talkbot.Page{Limit: 1}}); err == nil && n.N > 0 {
+				_, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: before.ID, Page: talkbot.Page{Limit: 1}})
+				switch {
+				case err != nil: // the conference is made: the reply goes without the hint
+					r.log.WarnContext(ctx, "count the placeholder's talks", "err", err)
+				case n.N > 0:
 					out += fmt.Sprintf(" The talks logged before, on other days, stay under %s: `conf use %s` shows them.", before.Name, before.Name)
 				}
 			}

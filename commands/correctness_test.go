@@ -255,18 +255,21 @@ func TestHashNumberInsideATitleIsText(t *testing.T) {
 func TestWordsAfterATalkIDAreAskedAbout(t *testing.T) {
 	f := kubeconEU2023(t)
 	f.ok("alice", "add Kubernetes at Scale 4/5")
-	for cmd, want := range map[string]string{
-		"missed #1 clash":     "`missed #1 -- clash`",
-		"add #1 great talk":   "`add #1 -- great talk`",
-		"presented #1 thanks": "`presented #1 -- thanks`",
-		"want #1 later":       "`want #1`",
-		"delete #1 now":       "`delete #1`",
-		"add #99 Problems":    "`add \"#99 Problems\"`",
-		"star #1 wow":         "“wow”",
+	for _, tc := range []struct{ cmd, want string }{
+		{"missed #1 clash", "`missed #1 -- clash`"},
+		{"add #1 great talk", "`add #1 -- great talk`"},
+		{"presented #1 thanks", "`presented #1 -- thanks`"},
+		{"want #1 for the flight home", "`want #1 -- for the flight home`"},
+		{"delete #1 now", "`delete #1`"},
+		{"recommend #1 bob", "`recommend #1 @name`"},
+		{"add #99 Problems", "`add \"#99 Problems\"`"},
+		{"star #1 wow", "“wow”"},
 	} {
-		if r := f.as("alice", cmd); r.Kind != commands.KindError || !strings.Contains(r.Text(), want) {
-			t.Errorf("%s:\n%s", cmd, r.Text())
-		}
+		t.Run(tc.cmd, func(t *testing.T) {
+			if r := f.as("alice", tc.cmd); r.Kind != commands.KindError || !strings.Contains(r.Text(), tc.want) {
+				t.Errorf("%s:\n%s", tc.cmd, r.Text())
+			}
+		})
 	}
 	doc := f.export("alice")
 	if talks := doc.Conferences[0].Talks; len(talks) != 1 || talks[0].Status != "attended" || talks[0].Rating != 4 || len(talks[0].Notes) != 0 {
@@ -394,6 +397,22 @@ func TestPastedReplyLineFindsTheTalk(t *testing.T) {
 		"show Resize Your Pods In-Place With Deterministic eBPF Triggers — Pablo Chico de Guzman, Vinay Kulkarni",
 	} {
 		if out := f.ok("bob", line); !strings.HasPrefix(out, "#1 Resize Your Pods") {
+			t.Errorf("%s:\n%s", line, out)
+		}
+	}
+	// After its #id: a reply line cut short, a question's line, the start
+	// of the title; for show, words of the title.
+	f.ok("alice", "add Keynote day:2023-04-18")
+	f.ok("alice", "add Keynote day:2023-04-19")
+	f.ok("alice", "add Cilium Deep Dive")
+	for line, id := range map[string]int{
+		"show #1 Resize Your Pods … — Pablo Chico de Guzman & Vinay Kulkarni":        1,
+		"want #1 Resize Your Pods In-Place — Pablo Chico de Guzman & Vinay Kulkarni": 1,
+		"want #2 Keynote (2023-04-18)":               2,
+		"watched #3 Keynote · 2023-04-19 · attended": 3,
+		"show #4 Cilium":                             4,
+	} {
+		if out := f.ok("bob", line); !names(out, id) || strings.Contains(out, "new talk") {
 			t.Errorf("%s:\n%s", line, out)
 		}
 	}

@@ -175,7 +175,8 @@ func titleFromLink(link, id string) string {
 }
 
 // logCommand is the shape shared by add, missed, want and watched.
-func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, freeAsNote, defaultToday bool) (Reply, error) {
+func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, defaultToday bool) (Reply, error) {
+	freeAsNote := r.byName[label].FreeText == "note" // else the reason of a miss
 	head, free, hasFree := splitFreeText(c.args)
 	free, trailing := trailingOptions(free)
 	if n := strings.TrimSpace(c.req.Note); n != "" {
@@ -306,20 +307,20 @@ func (r *Router) apply(ctx context.Context, ch talkbot.Change, label string) (ta
 
 func (r *Router) add(ctx context.Context, c *call) (Reply, error) {
 	// Attended after all: why it was missed no longer holds.
-	return r.logCommand(ctx, c, "add", talkbot.LogPatch{Status: ptr(talkbot.StatusAttended), Reason: ptr("")}, true, true)
+	return r.logCommand(ctx, c, "add", talkbot.LogPatch{Status: ptr(talkbot.StatusAttended), Reason: ptr("")}, true)
 }
 
 func (r *Router) missed(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "missed", talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), WatchLater: ptr(true)}, false, true)
+	return r.logCommand(ctx, c, "missed", talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), WatchLater: ptr(true)}, true)
 }
 
 func (r *Router) want(ctx context.Context, c *call) (Reply, error) {
 	// Wanting a talk watched already is wanting it again: back on the list.
-	return r.logCommand(ctx, c, "want", talkbot.LogPatch{WatchLater: ptr(true), Watched: ptr(false)}, true, false)
+	return r.logCommand(ctx, c, "want", talkbot.LogPatch{WatchLater: ptr(true), Watched: ptr(false)}, false)
 }
 
 func (r *Router) watched(ctx context.Context, c *call) (Reply, error) {
-	return r.logCommand(ctx, c, "watched", talkbot.LogPatch{Watched: ptr(true), WatchLater: ptr(false)}, true, false)
+	return r.logCommand(ctx, c, "watched", talkbot.LogPatch{Watched: ptr(true), WatchLater: ptr(false)}, false)
 }
 
 // strictRef reads the talk for note, rate, star and unstar: only #id, a
@@ -793,9 +794,9 @@ func sameSessionError(t, other talkbot.Talk) error {
 		t.ID, other.ID, truncate(other.Title, 80), other.ID)
 }
 
-// sharedChanges says which of a talk's shared fields that its card shows a
-// change replaced, as they were: "room was Hall A, day was 2026-12-07"; ""
-// when none (or before is no talk). The talk is everyone's: the one who
+// sharedChanges names the shared fields shown on the talk's card that the
+// change replaced, with their old values: "room was Hall A, day was
+// 2026-12-07"; "" when none (or before is no talk). The talk is everyone's: the one who
 // changed it should see that they did.
 func sharedChanges(before, after talkbot.Talk) string {
 	if before.ID == 0 {
@@ -932,16 +933,16 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 		}
 		return "“" + truncate(s, 80) + "”"
 	}
-	// The log's status as stored: what became of a presentation has a line of its own.
-	logState := func(l talkbot.Log) string { return logState(l, false) }
+	// The log's status as stored (presented false): what became of a
+	// presentation has a line of its own.
 	var out []string
 	switch {
 	case u.LogAfter != nil && u.LogBefore == nil:
-		out = append(out, "Your log of it is gone ("+nonEmpty(logState(*u.LogAfter), "nothing set")+").")
+		out = append(out, "Your log of it is gone ("+nonEmpty(logState(*u.LogAfter, false), "nothing set")+").")
 	case u.LogBefore != nil && u.LogAfter == nil:
-		out = append(out, "Your log is back: "+nonEmpty(logState(*u.LogBefore), "nothing set")+".")
+		out = append(out, "Your log is back: "+nonEmpty(logState(*u.LogBefore, false), "nothing set")+".")
 	case u.LogBefore != nil:
-		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter), "nothing set")+").")
+		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore, false), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter, false), "nothing set")+").")
 	}
 	for _, n := range u.NotesRemoved {
 		out = append(out, "Removed your note n"+strconv.FormatInt(n.ID, 10)+": "+text(n.Visibility, n.Text)+".")

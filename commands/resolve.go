@@ -142,7 +142,7 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 	}
 	if f.leadingID != 0 {
 		t, err := r.store.Talk(ctx, c.user.WorkspaceID, f.leadingID)
-		if err == nil && sameTitle(t.Title, f.afterID) {
+		if err == nil && isLineOf(t, f.afterID, mode == looseMode) {
 			return t, nil
 		}
 		if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
@@ -200,9 +200,6 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 	return talkbot.Talk{}, talkbot.Errorf(talkbot.ENOTFOUND, "I found no talk called “%s”. `search <words>` looks further, `add <title>` logs a new one.", truncate(f.title, 80))
 }
 
-// reFreeText is the free text a command's usage takes after ` -- `: "note", "reason".
-var reFreeText = regexp.MustCompile(`\[-- (\w+)\]`)
-
 // wordsAfterID answers "#12 clash": a talk's id with words that are not its
 // title. Read as a title, they had made a new talk "#12 clash"; the words
 // were mostly meant as a note or a reason, which go after ` -- `.
@@ -216,10 +213,12 @@ func (r *Router) wordsAfterID(ctx context.Context, c *call, f ref) error {
 		return err
 	}
 	msg := fmt.Sprintf("#%d is “%s”; “%s” is not part of its title.", t.ID, truncate(t.Title, 80), truncate(f.afterID, 40))
-	if cmd, ok := r.byName[c.name]; ok {
-		if m := reFreeText.FindStringSubmatch(cmd.Usage); m != nil {
-			return talkbot.Errorf(talkbot.EINVALID, "%s A %s goes after ` -- `: `%s #%d -- %s`.", msg, m[1], c.name, t.ID, truncate(f.afterID, 60))
-		}
+	cmd := r.byName[c.name]
+	switch {
+	case cmd.FreeText != "":
+		return talkbot.Errorf(talkbot.EINVALID, "%s A %s goes after ` -- `: `%s #%d -- %s`.", msg, cmd.FreeText, cmd.Name, t.ID, truncate(f.afterID, 60))
+	case cmd.Name == "recommend": // "recommend #12 bob": the colleague is an @mention
+		return talkbot.Errorf(talkbot.EINVALID, "%s To recommend it to a colleague, mention them: `recommend #%d @name`.", msg, t.ID)
 	}
 	return talkbot.Errorf(talkbot.EINVALID, "%s Try `%s #%d`; `help %s` shows the rest.", msg, c.name, t.ID, c.name)
 }
@@ -439,6 +438,34 @@ func isASCII(s string) bool {
 func typoTolerant(w string) bool { return utf8.RuneCountInString(w) >= 4 && !isNumber(w) }
 
 func isNumber(s string) bool { return strings.Trim(s, "0123456789") == "" }
+
+// reLineTail is what a reply line adds after a title: a question's
+// " (2026-12-06 08:00, Hall 12)", a list's " · 2026-12-06 · attended".
+var reLineTail = regexp.MustCompile(`\s+(\([^()]*\)|·.*)$`)
+
+// isLineOf reports whether line, typed after #12, is talk t's line as a
+// reply showed it: its title (with or without its speakers), or the start
+// of it (cut with "…"), maybe followed by a question's or a list's
+// details. For show (loose), every distinctive word of the title part
+// being in t's title is enough.
+func isLineOf(t talkbot.Talk, line string, loose bool) bool {
+	line = strings.TrimSpace(reLineTail.ReplaceAllString(line, ""))
+	if sameTitle(t.Title, line) {
+		return true
+	}
+	title := line
+	if bare, _, ok := schedule.SplitTitle(line); ok {
+		title = bare
+	}
+	// The start of the title, cut short ("Resize Your Pods …", or typed so):
+	// two words that matter are enough to tell it is that talk's.
+	cut := strings.TrimSpace(strings.TrimSuffix(title, "…"))
+	words := distinctiveWords(cut)
+	if len(words) >= 2 && strings.HasPrefix(talkbot.NormalizeTitle(t.Title), talkbot.NormalizeTitle(cut)) {
+		return true
+	}
+	return loose && len(words) > 0 && hasEveryWord(t.Title, words)
+}
 
 func sameTitle(a, b string) bool {
 	if talkbot.NormalizeTitle(a) == talkbot.NormalizeTitle(b) {

@@ -199,6 +199,9 @@ type Command struct {
 	Changes  bool     // it may change data: never run it again for paging or sharing
 	Admin    bool     // only admins may run it
 	Slow     bool     // it may take seconds: answer "working on it…" first
+	// FreeText is what the text after " -- " is to it: "note", "reason";
+	// "" when it takes none.
+	FreeText string
 }
 
 // call is one command being run.

@@ -13,7 +13,7 @@ func (r *Router) table() []command {
 		return command{Command: c, run: run}
 	}
 	return []command{
-		row(Command{Name: "add", Aliases: []string{"saw"}, Changes: true,
+		row(Command{Name: "add", Aliases: []string{"saw"}, Changes: true, FreeText: "note",
 			Usage:   "add <title or schedule link> [5/5] [#tag] [url] [speakers:…] [event:…] [room:…] [day:YYYY-MM-DD] [tags:…] [-- note]",
 			Summary: "log a talk you attended (creates it if new)",
 			Notes: []string{"A rating is 4/5, *4 or ★★★★; a bare number is not one.",
@@ -22,11 +22,11 @@ func (r *Router) table() []command {
 			Examples: []string{"add Resize Your Pods In-Place With Deterministic eBPF Triggers - Pablo Chico de Guzman & Vinay Kulkarni 5/5 #ebpf -- mind slightly blown",
 				"add Cgroupv2 Is Coming Soon To a Cluster Near You -- only saw the last half",
 				"add https://kccncna2022.sched.com/event/182HU *4 room:W183"}}, r.add),
-		row(Command{Name: "missed", Changes: true, Usage: "missed <talk> [-- reason]", Summary: "could not attend; puts it on your watch-later list",
+		row(Command{Name: "missed", Changes: true, FreeText: "reason", Usage: "missed <talk> [-- reason]", Summary: "could not attend; puts it on your watch-later list",
 			Examples: []string{"missed https://kccncna2022.sched.com/event/182E3 -- room full"}}, r.missed),
-		row(Command{Name: "want", Aliases: []string{"later"}, Changes: true, Usage: "want <talk>", Summary: "put a talk on your watch-later list",
+		row(Command{Name: "want", Aliases: []string{"later"}, Changes: true, FreeText: "note", Usage: "want <talk> [-- note]", Summary: "put a talk on your watch-later list",
 			Examples: []string{"want #14", "later Cgroupv2 Is Coming Soon"}}, r.want),
-		row(Command{Name: "watched", Changes: true, Usage: "watched <talk>", Summary: "you watched the recording (leaves the watch-later list)",
+		row(Command{Name: "watched", Changes: true, FreeText: "note", Usage: "watched <talk> [-- note]", Summary: "you watched the recording (leaves the watch-later list)",
 			Examples: []string{"watched #14"}}, r.watched),
 		row(Command{Name: "rate", Changes: true, Usage: "rate [#id | \"title\"] <1-5>", Summary: "rate a talk (your last one unless you say)",
 			Examples: []string{"rate 4", "rate #12 5/5", "rate \"KEDA - Real Time And Serverless Scaling in Kubernetes\" ★★★★"}}, r.rate),
@@ -90,7 +90,7 @@ func (r *Router) table() []command {
 				"Like notes, they are team-visible unless `--private` or your `privacy` says otherwise."},
 			Examples: []string{"journal 10k+ attendees, rooms too small", "journal --takeaway DRA is almost as hot as AI", "journal",
 				"journal edit j3 9,200 attendees, we were told", "journal delete j3"}}, r.journal),
-		row(Command{Name: "presented", Changes: true, Usage: "presented <talk> [slides link] [-- note]",
+		row(Command{Name: "presented", Changes: true, FreeText: "note", Usage: "presented <talk> [slides link] [-- note]",
 			Summary:  "you gave this talk (and attended it); the wrap-up post says so and links the slides",
 			Examples: []string{"presented #12 https://speakerdeck.com/elmiko/okd-status", "presented Building a More Resilient Future with Advanced Cloud Provider Testing"}}, r.presented),
 		row(Command{Name: "export", Usage: "export markdown [team] [conference] [--by day|event|topic] [--front jekyll|hugo|none] [--title …] [--stars] [--no-private] | export ics [conference] | export json",
