@@ -267,6 +267,7 @@ type Undone struct {
 	TalkRemoved     bool   // the change had created the talk; nobody else used it, so it is gone
 	TalkRestored    bool   // the change had deleted the talk; it is back
 	TalkChanged     bool   // the talk's shared fields went back to what they were
+	TalkGone        bool   // the talk was deleted since the change: nothing was put back
 	LogBefore       *Log   // the user's log as it is again; nil when the change created it
 	LogAfter        *Log   // the log the change had left; nil when it had deleted it
 	NotesRemoved    []Note // notes the change had written, now gone

@@ -672,3 +672,22 @@ func TestShowPrintsTheNewestNotes(t *testing.T) {
 		t.Errorf("show:\n%s", out)
 	}
 }
+
+// An undo of a change to a talk deleted since has nothing to put back: it
+// says so and steps past it (it had failed with an internal error for
+// good, and bob could never undo further back).
+func TestUndoOfAChangeToATalkDeletedSince(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "add Other Talk 3/5")
+	f.ok("alice", "add Shared Talk")
+	f.ok("bob", "add Shared Talk 4/5")
+	f.ok("bob", "delete #2")
+	f.ok("alice", "delete #2") // the last log: the talk goes
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "was to a talk deleted since") {
+		t.Errorf("bob's undo:\n%s", out)
+	}
+	f.ok("bob", "undo") // his add of it: gone too
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "Undone: `add` on") || !strings.Contains(out, "Other Talk") {
+		t.Errorf("bob's undo of his first add:\n%s", out)
+	}
+}

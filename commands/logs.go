@@ -905,6 +905,10 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
+	if u.TalkGone {
+		b.line(plain("Your last change, "), code(u.Label), plain(", was to a talk deleted since: there is nothing to put back, and `undo` now goes further back."))
+		return b.reply(), nil
+	}
 	lead := Line{plain("Undone: "), code(u.Label), plain(" on")}
 	var under func(s string)
 	if u.Talk.ID == 0 { // a conference note: no talk to show

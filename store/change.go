@@ -473,7 +473,18 @@ func (s *Store) Undo(ctx context.Context, userID int64) (talkbot.Undone, error) 
 		if err := json.Unmarshal([]byte(payload), &rec); err != nil {
 			return fmt.Errorf("decode history %d: %w", id, err)
 		}
-		if err := reverse(ctx, tx, userID, rec, &u); err != nil {
+		// The talk may be gone since (its last user deleted it, or asked to
+		// be forgotten): nothing is left to put back, and the step goes, so
+		// that the next undo reaches further back rather than failing here.
+		var gone bool
+		if rec.TalkID != 0 && rec.TalkDeleted == nil {
+			if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM talks WHERE id = ?)`, rec.TalkID).Scan(&gone); err != nil {
+				return fmt.Errorf("find the undone talk: %w", err)
+			}
+		}
+		if gone {
+			u.TalkGone = true
+		} else if err := reverse(ctx, tx, userID, rec, &u); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE id = ?`, id)

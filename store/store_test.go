@@ -315,6 +315,29 @@ func TestForgetUserDeletesTheTalksOnlyTheyUsed(t *testing.T) {
 	}
 }
 
+// A talk whose last log a colleague deleted stays when its creator is
+// forgotten: the colleague's undo brings their log back onto it.
+func TestForgetUserKeepsATalkAColleaguesUndoNeeds(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	a, b := user(t, s, "alice"), user(t, s, "bob")
+	talk := addTalk(t, s, a, "My Personal Interview Talk", talkbot.LogPatch{}, nil).Talk
+	addTalk(t, s, b, "My Personal Interview Talk", talkbot.LogPatch{Rating: ptr(4)}, &talkbot.NoteDraft{Text: "bob's own note", Visibility: talkbot.VisibilityTeam})
+	if _, err := s.Apply(ctx, talkbot.Change{User: b, TalkID: talk.ID, DeleteLog: true}); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := s.ForgetUser(ctx, a.ID); err != nil || f.Talks != 0 {
+		t.Fatalf("ForgetUser = %+v, %v; want the talk kept", f, err)
+	}
+	u, err := s.Undo(ctx, b.ID)
+	if err != nil || u.TalkGone {
+		t.Fatalf("bob's undo = %+v, %v", u, err)
+	}
+	if l, err := s.UserLog(ctx, b.ID, talk.ID); err != nil || l.Rating != 4 {
+		t.Errorf("bob's log = %+v, %v", l, err)
+	}
+}
+
 func TestWatchListReasons(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)

@@ -111,6 +111,15 @@ func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbo
 	})
 }
 
+// forgetOwnTalks deletes the talks a user typed in that nobody else uses:
+// no log, note or recommendation, and no step of another user's undo
+// history (an undone delete would restore a log on it).
+const forgetOwnTalks = `DELETE FROM talks WHERE created_by = ? AND source_id IS NULL
+	AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id)
+	AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = talks.id)
+	AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = talks.id)
+	AND NOT EXISTS (SELECT 1 FROM history h WHERE h.user_id != ? AND json_extract(h.payload, '$.talk_id') = talks.id)`
+
 // ForgetUser deletes the user and everything they own.
 func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten, error) {
 	var f talkbot.Forgotten
@@ -138,15 +147,13 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = (SELECT workspace_id FROM users WHERE id = ?)`, userID); err != nil {
 			return fmt.Errorf("delete llm answers: %w", err)
 		}
-		// A talk the user typed in and nobody else has used is theirs alone
-		// (its title may be personal): it goes too. A schedule's talks stay.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE from_user_id = ?`, userID); err != nil {
 			return fmt.Errorf("delete recommendations: %w", err)
 		}
-		if res, err = tx.ExecContext(ctx, `DELETE FROM talks WHERE created_by = ? AND source_id IS NULL
-			AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id)
-			AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = talks.id)
-			AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = talks.id)`, userID); err != nil {
+		// A talk the user typed in and nobody else has used is theirs alone
+		// (its title may be personal): it goes too. A schedule's talks stay,
+		// and so does one a colleague's undo may still need.
+		if res, err = tx.ExecContext(ctx, forgetOwnTalks, userID, userID); err != nil {
 			return fmt.Errorf("delete the user's own talks: %w", err)
 		}
 		n, _ = res.RowsAffected()
