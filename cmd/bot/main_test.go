@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,18 @@ func TestOperatorServerAnswersHealthzAndStops(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
 		t.Error("the operator server still answers after shutdown")
+	}
+}
+
+// BOT_ADMINS is one list for Slack and Matrix: Slack ids in it must not
+// leave Matrix without its room moderators as admins.
+func TestOnlyMatrixIDsInBotAdminsTurnRoomModeratorsOff(t *testing.T) {
+	for _, tc := range []struct {
+		admins []string
+		want   bool
+	}{{nil, false}, {[]string{"U012ABCDEF"}, false}, {[]string{"U012ABCDEF", "@alice:example.org"}, true}} {
+		if got := slices.ContainsFunc(tc.admins, isMatrixUser); got != tc.want {
+			t.Errorf("BOT_ADMINS %q names a Matrix user: %v, want %v", tc.admins, got, tc.want)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/talkbot/talkbot/adapters/matrix"
@@ -36,8 +38,9 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch
 		RecoveryKeyFile:   cfg.MatrixRecoveryKeyFile,
 		ResetCrossSigning: cfg.MatrixResetCrossSigning,
 		AllowedInviters:   cfg.MatrixInviters,
-		// With nobody named in BOT_ADMINS, a room's moderators are the admins (README).
-		RoomModeratorsAreAdmins: len(cfg.Admins) == 0,
+		// With no Matrix user named in BOT_ADMINS (it may hold Slack ids
+		// only), a room's moderators are the admins (README).
+		RoomModeratorsAreAdmins: !slices.ContainsFunc(cfg.Admins, isMatrixUser),
 		Runtime:                 rt,
 		State:                   st,
 		// Chat users share the bot: each may send 30 commands at once, then one every half second.
@@ -46,3 +49,6 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch
 		Observer: obs,
 	})
 }
+
+// isMatrixUser reports whether an id is a Matrix user's: @localpart:server.
+func isMatrixUser(id string) bool { return strings.HasPrefix(id, "@") && strings.Contains(id, ":") }
