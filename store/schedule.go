@@ -397,7 +397,7 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 }
 
 // reissued finds the sessions a schedule gave a new id: a session new to
-// the conference with the title, day and start time of exactly one talk
+// the conference with the title, day, start time and room of exactly one talk
 // whose id left the file, and no other new session like it (Sched makes an
 // event anew when it is edited in some ways). That talk is the session
 // still, with everyone's logs and notes; as a new talk it would have left
@@ -407,8 +407,10 @@ func reissued(sessions, existing []talkbot.Talk, bySource map[string]talkbot.Tal
 	for _, x := range sessions {
 		inFile[x.SourceID] = true
 	}
+	// The room too: a schedule runs same-titled sessions at one time in
+	// several rooms (two "Badge Pick-Up"s).
 	key := func(t talkbot.Talk) string {
-		return talkbot.NormalizeTitle(t.Title) + "\x00" + t.Day + "\x00" + formatTime(t.StartsAt)
+		return talkbot.NormalizeTitle(t.Title) + "\x00" + t.Day + "\x00" + formatTime(t.StartsAt) + "\x00" + talkbot.NormalizeTitle(t.Room)
 	}
 	gone := map[string][]talkbot.Talk{}
 	for _, t := range existing {

@@ -220,6 +220,32 @@ func TestAReissuedSessionKeepsItsLogs(t *testing.T) {
 	if l, err := s.UserLog(ctx, bob.ID, old.ID); err != nil || l.Status != talkbot.StatusMissed || !l.WatchLater {
 		t.Errorf("bob's log = %+v, %v", l, err)
 	}
+
+	// Not when it could be either of two: two newcomers alike, or one in
+	// another room. The talk whose id left is cancelled, as before.
+	for name, edit := range map[string]func(ss []talkbot.Talk) []talkbot.Talk{
+		"two newcomers alike": func(ss []talkbot.Talk) []talkbot.Talk {
+			twin := ss[31]
+			twin.SourceID, twin.ScheduleID = "TWIN2", "TWIN2"
+			ss[31].SourceID, ss[31].ScheduleID = "TWIN1", "TWIN1"
+			return append(ss, twin)
+		},
+		"another room": func(ss []talkbot.Talk) []talkbot.Talk {
+			ss[32].SourceID, ss[32].ScheduleID, ss[32].Room = "ELSEWHERE", "ELSEWHERE", "Another Tent"
+			return ss
+		},
+	} {
+		res := importSchedule(t, s, u, parsed(t, mchPretalx)) // all back as they were
+		base := parsed(t, mchPretalx)
+		i := map[string]int{"two newcomers alike": 31, "another room": 32}[name]
+		was := talkOf(t, s, u, base.Sessions[i].SourceID)
+		next := parsed(t, mchPretalx)
+		next.Sessions = edit(next.Sessions)
+		res = importSchedule(t, s, u, next)
+		if gone := talkOf(t, s, u, base.Sessions[i].SourceID); !gone.Cancelled || gone.ID != was.ID {
+			t.Errorf("%s: the old talk = %+v (new %d, cancelled %d)", name, gone, res.New, res.Cancelled)
+		}
+	}
 }
 
 func TestImportMergesTalksLoggedByHand(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -107,14 +108,14 @@ func templates(post []byte) ([]byte, []string) {
 				break
 			}
 			rest = rest[open+len("{% raw %}"):]
-			end := bytes.Index(rest, []byte("{% endraw %}"))
-			if end < 0 {
+			end := reEndraw.FindIndex(rest) // where Liquid ends it, spelt as it may be
+			if end == nil {
 				problems = append(problems, "a {% raw %} block is never closed")
 				out = append(out, rest...)
 				break
 			}
-			out = append(out, rest[:end]...)
-			rest = rest[end+len("{% endraw %}"):]
+			out = append(out, rest[:end[0]]...)
+			rest = rest[end[1]:]
 		}
 		body = out
 	case bytes.HasPrefix(post, []byte("+++\n")):
@@ -124,6 +125,9 @@ func templates(post []byte) ([]byte, []string) {
 	}
 	return body, problems
 }
+
+// reEndraw is a tag that ends a raw block, as Liquid reads it.
+var reEndraw = regexp.MustCompile(`\{%-?\s*endraw\s*-?%\}`)
 
 func clip(b []byte) string {
 	if len(b) > 80 {
