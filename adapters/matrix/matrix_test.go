@@ -415,10 +415,10 @@ func TestARoomOfOnesOwnMakesNoAdmin(t *testing.T) {
 // turns room moderators off), a room's creator is no admin even in a room
 // shared with others.
 func TestBotAdminsTurnRoomModeratorsOff(t *testing.T) {
-	e2 := newEnv(t)
-	carol, dave := e2.newUser("carol"), e2.newUser("dave")
-	e2.startBot(func(c *matrix.Config) { c.RoomModeratorsAreAdmins = false })
-	shared := e2.botInRoom(carol, false)
+	e := newEnv(t)
+	carol, dave := e.newUser("carol"), e.newUser("dave")
+	e.startBot(func(c *matrix.Config) { c.RoomModeratorsAreAdmins = false })
+	shared := e.botInRoom(carol, false)
 	if err := carol.invite(shared, dave.ID); err != nil {
 		t.Fatal(err)
 	}
