@@ -691,3 +691,26 @@ func TestUndoOfAChangeToATalkDeletedSince(t *testing.T) {
 		t.Errorf("bob's undo of his first add:\n%s", out)
 	}
 }
+
+// An undo takes back only what its own change wrote to a talk's shared
+// fields: a colleague's later recording, an admin's later title and a
+// re-import's room stay (undo had written back the whole talk as it was).
+func TestUndoLeavesOthersLaterChangesToATalk(t *testing.T) {
+	f := newFixture(t)
+	f.ok("dave", "add Fresh Talk By Dave")
+	f.ok("erin", "video #1 https://www.youtube.com/watch?v=eeeeeeeeeee") // fills the empty field
+	f.ok("dave", "video #1 https://www.youtube.com/watch?v=ddddddddddd") // the first logger replaces it
+	f.ok("erin", "undo")
+	if out := f.ok("carol", "show #1"); !strings.Contains(out, "watch?v=ddddddddddd") {
+		t.Errorf("dave's recording after erin's undo:\n%s", out)
+	}
+
+	f.ok("bob", "add Hallway Chat With Maintainers")
+	f.ok("bob", "edit #2 room:W183")
+	f.admin("alice", "edit #2 title:Hallway Chat With Kubernetes Maintainers")
+	f.ok("bob", "undo")
+	out := f.ok("carol", "show #2")
+	if !strings.HasPrefix(out, "#2 Hallway Chat With Kubernetes Maintainers") || strings.Contains(out, "W183") {
+		t.Errorf("after bob's undo of his room, the admin's title and bob's room:\n%s", out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -220,7 +221,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				}
 			}
 			if !out.Created {
-				rec.TalkBefore = toUndoTalk(talk)
+				rec.TalkBefore, rec.TalkAfter = toUndoTalk(talk), toUndoTalk(patched)
 			}
 			out.Talk, changed = patched, true
 		}
@@ -440,6 +441,59 @@ func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec u
 	return nil
 }
 
+// ownFieldsBack is talk now with the shared fields a change took from
+// before to after set back to before, where they still hold after: what
+// others (an admin's edit, a colleague's recording, a re-import) changed
+// since stays. Tags and links go back one by one.
+func ownFieldsBack(now, before, after talkbot.Talk) talkbot.Talk {
+	back := now
+	str := func(cur *string, b, a string) {
+		if b != a && *cur == a {
+			*cur = b
+		}
+	}
+	str(&back.Title, before.Title, after.Title)
+	str(&back.Event, before.Event, after.Event)
+	str(&back.Room, before.Room, after.Room)
+	str(&back.Day, before.Day, after.Day)
+	str(&back.RecordingURL, before.RecordingURL, after.RecordingURL)
+	if (before.ScheduleURL != after.ScheduleURL || before.ScheduleID != after.ScheduleID) &&
+		now.ScheduleURL == after.ScheduleURL && now.ScheduleID == after.ScheduleID {
+		back.ScheduleURL, back.ScheduleID = before.ScheduleURL, before.ScheduleID
+	}
+	if !slices.Equal(before.Speakers, after.Speakers) && slices.Equal(now.Speakers, after.Speakers) {
+		back.Speakers = before.Speakers
+	}
+	back.Tags = setBack(now.Tags, before.Tags, after.Tags)
+	back.Links = setBack(now.Links, before.Links, after.Links)
+	return back
+}
+
+// setBack takes out of now what a change added to before, and puts back
+// what it removed.
+func setBack(now, before, after []string) []string {
+	var out []string
+	for _, x := range now {
+		if slices.Contains(before, x) || !slices.Contains(after, x) {
+			out = append(out, x)
+		}
+	}
+	for _, x := range before {
+		if !slices.Contains(after, x) && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// sameSharedFields reports whether two versions of a talk agree on every
+// field updateTalk writes.
+func sameSharedFields(a, b talkbot.Talk) bool {
+	return a.Title == b.Title && a.Event == b.Event && a.Room == b.Room && a.Day == b.Day && a.RecordingURL == b.RecordingURL &&
+		a.ScheduleURL == b.ScheduleURL && a.ScheduleID == b.ScheduleID && slices.Equal(a.Speakers, b.Speakers) &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Links, b.Links)
+}
+
 // deleteIfUnused deletes the talk when no log, note or recommendation refers
 // to it; a talk of an imported schedule stays, as the schedule's.
 func deleteIfUnused(ctx context.Context, tx *txn, talkID int64) (bool, error) {
@@ -567,10 +621,22 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 		}
 	}
 	if rec.TalkBefore != nil {
-		if err := updateTalk(ctx, tx, rec.TalkBefore.talk()); err != nil {
-			return err
+		back := rec.TalkBefore.talk()
+		if rec.TalkAfter != nil {
+			now, err := talkByID(ctx, tx, rec.TalkID)
+			if err != nil {
+				return err
+			}
+			back = ownFieldsBack(now, rec.TalkBefore.talk(), rec.TalkAfter.talk())
+			u.TalkChanged = !sameSharedFields(back, now)
+		} else {
+			u.TalkChanged = true
 		}
-		u.TalkChanged = true
+		if u.TalkChanged {
+			if err := updateTalk(ctx, tx, back); err != nil {
+				return err
+			}
+		}
 	}
 	if rec.TalkCreated {
 		gone, err := deleteIfUnused(ctx, tx, rec.TalkID)

@@ -651,3 +651,29 @@ func TestFirstKeynoteDay(t *testing.T) {
 		}
 	}
 }
+
+// An undo of a user's tag on a scheduled talk leaves the room a re-import
+// gave it since (it had put the talk back in its old room for everyone).
+func TestUndoKeepsWhatAReimportChangedSince(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2022, 7, 23, 9, 0, 0, 0, time.UTC)
+	s, _ := openAt(t, &at)
+	u, bob := user(t, s, "admin"), user(t, s, "bob")
+	imp := parsed(t, mchPretalx)
+	importSchedule(t, s, u, imp)
+	talk := talkOf(t, s, u, imp.Sessions[40].SourceID)
+	if _, err := s.Apply(ctx, talkbot.Change{User: bob, TalkID: talk.ID, Log: talkbot.LogPatch{Status: ptr(talkbot.StatusAttended)},
+		Fill: talkbot.TalkPatch{AddTags: []string{"bootc"}}}); err != nil {
+		t.Fatal(err)
+	}
+	next := parsed(t, mchPretalx)
+	next.Sessions[40].Room = "Tent 42"
+	importSchedule(t, s, u, next)
+	if _, err := s.Undo(ctx, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := talkOf(t, s, u, imp.Sessions[40].SourceID)
+	if got.Room != "Tent 42" || slices.Contains(got.Tags, "bootc") {
+		t.Errorf("after bob's undo: room %q, tags %v; want the re-import's room and no bootc", got.Room, got.Tags)
+	}
+}

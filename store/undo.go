@@ -15,9 +15,13 @@ import (
 
 // undoRecord is what reverses one Change.
 type undoRecord struct {
-	TalkID         int64      `json:"talk_id"`
-	TalkCreated    bool       `json:"talk_created,omitempty"`
-	TalkBefore     *undoTalk  `json:"talk_before,omitempty"`
+	TalkID      int64     `json:"talk_id"`
+	TalkCreated bool      `json:"talk_created,omitempty"`
+	TalkBefore  *undoTalk `json:"talk_before,omitempty"`
+	// TalkAfter is the talk as the change left it: an undo puts back only
+	// the fields that still hold what it wrote (records from before it
+	// have none, and put the whole of TalkBefore back).
+	TalkAfter      *undoTalk  `json:"talk_after,omitempty"`
 	TalkDeleted    *undoTalk  `json:"talk_deleted,omitempty"`
 	LogTouched     bool       `json:"log_touched,omitempty"`
 	LogBefore      *undoLog   `json:"log_before,omitempty"`
