@@ -475,15 +475,24 @@ func (r *Router) sessionNow(ctx context.Context, c *call) (talkbot.Talk, error) 
 	for i, x := range ss {
 		talks[i] = x.Talk
 	}
-	// A session about to end gives way to the one about to start.
-	var on []talkbot.Talk
+	// Who types `add now` in a room is at what is about to start there, at
+	// what runs on, or at the end of what is ending: a session about to end
+	// gives way to one about to start, and those come first.
+	var starting, going, ending []talkbot.Talk
+	soon := c.now.Add(5 * time.Minute)
 	for _, t := range talks {
-		if !t.StartsAt.After(c.now) && t.EndsAt.After(c.now.Add(5*time.Minute)) {
-			on = append(on, t)
+		switch {
+		case t.StartsAt.After(c.now):
+			starting = append(starting, t)
+		case t.EndsAt.After(soon):
+			going = append(going, t)
+		default:
+			ending = append(ending, t)
 		}
 	}
-	if len(on) == 0 {
-		on = talks
+	on := append(starting, going...)
+	if len(starting) == 0 {
+		on = append(going, ending...)
 	}
 	if c.user.LastTalkID != 0 {
 		last, err := r.store.Talk(ctx, c.user.WorkspaceID, c.user.LastTalkID)
@@ -503,8 +512,11 @@ func (r *Router) sessionNow(ctx context.Context, c *call) (talkbot.Talk, error) 
 	if len(on) == 1 {
 		return on[0], nil
 	}
-	e := &ambiguousError{query: "now", talks: on, retry: c.retryWith, loc: c.conf.Location(),
-		heading: fmt.Sprintf("%d sessions are on now. Which one are you in?", len(on))}
+	heading := fmt.Sprintf("%d sessions are on now. Which one are you in?", len(on))
+	if len(starting) > 0 {
+		heading = fmt.Sprintf("%d sessions are on now or about to start. Which one are you in?", len(on))
+	}
+	e := &ambiguousError{query: "now", talks: on, retry: c.retryWith, loc: c.conf.Location(), heading: heading}
 	if len(on) > 5 {
 		e.talks, e.more = on[:5], fmt.Sprintf("and %d more: `schedule now` lists them all.", len(on)-5)
 	}

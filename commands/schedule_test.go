@@ -301,7 +301,7 @@ func TestLogByLinkTypoAndNow(t *testing.T) {
 	// 11:02: Carol has no last room and many sessions are on: she is asked, with rooms.
 	f.now = time.Date(2025, 2, 1, 11, 2, 0, 0, brussels)
 	r := f.as("carol", "add now 4/5")
-	if r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "sessions are on now. Which one are you in?") ||
+	if r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "Which one are you in?") ||
 		!strings.Contains(r.Text(), "add #") || !strings.Contains(r.Text(), "`schedule now` lists them all") {
 		t.Errorf("add now with several sessions on:\n%s", r.Text())
 	}
@@ -559,4 +559,40 @@ func TestTheAgendaCountsItsEvents(t *testing.T) {
 	if !strings.Contains(r.Text(), "(1 talk)") || strings.Count(string(attachment(r)), "BEGIN:VEVENT") != 1 {
 		t.Errorf("export ics: %s\n%s", r.Text(), attachment(r))
 	}
+}
+
+// `add now` a few minutes before a slot is the talk about to start, in the
+// user's last room when there is one; in a session's last minutes, with
+// nothing about to start, it is the sessions ending (KubeCon EU 2026,
+// Tuesday: 19 talks run 11:15–11:45, the next slot starts at 12:00).
+func TestAddNowAroundASlotsStartAndEnd(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+schedICS)
+	amsterdam, _ := time.LoadLocation("Europe/Amsterdam")
+	f.now = time.Date(2026, 3, 24, 11, 12, 0, 0, amsterdam)
+	r := f.as("dave", "add now")
+	if r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "on now or about to start") || !strings.Contains(r.Text(), "11:15") {
+		t.Errorf("dave at 11:12:\n%s", r.Text())
+	}
+	f.now = time.Date(2026, 3, 24, 11, 40, 0, 0, amsterdam)
+	in := f.ok("bob", "add #131")
+	f.now = time.Date(2026, 3, 24, 11, 58, 0, 0, amsterdam)
+	out := f.ok("bob", "add now")
+	if !strings.Contains(out, "Logged #") || !strings.Contains(out, roomOf(in)) {
+		t.Errorf("bob at 11:58, last in %q:\n%s", roomOf(in), out)
+	}
+	f.now = time.Date(2026, 3, 24, 11, 44, 30, 0, amsterdam)
+	if r := f.as("carol", "add now"); !strings.Contains(r.Text(), "11:15") {
+		t.Errorf("carol at 11:44:30, the 11:15 talks ending:\n%s", r.Text())
+	}
+}
+
+// roomOf is the room a reply's facts line names ("   Hall 7 | Room A · …").
+func roomOf(reply string) string {
+	for _, l := range strings.Split(reply, "\n") {
+		if parts := strings.Split(strings.TrimSpace(l), " · "); len(parts) > 1 && strings.Contains(l, "2026-") {
+			return parts[len(parts)-2]
+		}
+	}
+	return "?"
 }
