@@ -262,17 +262,22 @@ type ExportTalk struct {
 
 // Undone is what Undo reversed, for the reply to say exactly that.
 type Undone struct {
-	Label           string // the command that made the change: "add", "rate", "note edit"
-	Talk            Talk   // the talk as it is now
-	TalkRemoved     bool   // the change had created the talk; nobody else used it, so it is gone
-	TalkRestored    bool   // the change had deleted the talk; it is back
-	TalkChanged     bool   // the talk's shared fields went back to what they were
-	TalkGone        bool   // the talk was deleted since the change: nothing was put back
-	LogBefore       *Log   // the user's log as it is again; nil when the change created it
-	LogAfter        *Log   // the log the change had left; nil when it had deleted it
-	NotesRemoved    []Note // notes the change had written, now gone
-	NotesRestored   []Note // notes the change had deleted or edited, back as they were
-	Recommendations int    // recommendations taken back
+	Label        string // the command that made the change: "add", "rate", "note edit"
+	Talk         Talk   // the talk as it is now
+	TalkRemoved  bool   // the change had created the talk; nobody else used it, so it is gone
+	TalkRestored bool   // the change had deleted the talk; it is back
+	TalkChanged  bool   // the talk's shared fields went back to what they were
+	TalkGone     bool   // the talk was deleted since the change: nothing was put back
+	// VisibilityBack is the default visibility a `privacy` undo put back.
+	VisibilityBack Visibility
+	// ConferenceBefore is set when the last step was a conference switch,
+	// which undo does not take back: the conference before it, by name.
+	ConferenceBefore string
+	LogBefore        *Log   // the user's log as it is again; nil when the change created it
+	LogAfter         *Log   // the log the change had left; nil when it had deleted it
+	NotesRemoved     []Note // notes the change had written, now gone
+	NotesRestored    []Note // notes the change had deleted or edited, back as they were
+	Recommendations  int    // recommendations taken back
 	// Presentation says the user's presentation of the talk was put back
 	// as it was (or taken away).
 	PresentationChanged bool

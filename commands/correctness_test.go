@@ -714,3 +714,27 @@ func TestUndoLeavesOthersLaterChangesToATalk(t *testing.T) {
 		t.Errorf("after bob's undo of his room, the admin's title and bob's room:\n%s", out)
 	}
 }
+
+// `undo` right after `privacy` takes that back; right after a conference
+// switch it says how to switch back. It had reached past both and deleted
+// the rated log before them.
+func TestUndoNeverReachesPastPrivacyOrAConferenceSwitch(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "add Loved Talk 5/5 -- loved it")
+	f.ok("bob", "privacy private")
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "Undone: `privacy`. Your notes are") {
+		t.Errorf("undo after privacy:\n%s", out)
+	}
+	if out := f.ok("bob", "privacy"); !strings.Contains(out, "team") {
+		t.Errorf("privacy after its undo:\n%s", out)
+	}
+	f.ok("bob", "conf new Other Conf")
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "`conf use General` switches back") {
+		t.Errorf("undo after conf new:\n%s", out)
+	}
+	f.ok("bob", "conf use General")
+	f.ok("bob", "undo") // the switch back: said, not taken back
+	if got := f.exportedTalk("bob", 1); got.Rating != 5 || len(got.Notes) != 1 {
+		t.Errorf("bob's log after the undos: %+v", got)
+	}
+}

@@ -905,6 +905,15 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	b := &builder{}
+	switch {
+	case u.ConferenceBefore != "":
+		b.line(plain("Your last change switched the conference, which `undo` does not take back: "), code("conf use "+u.ConferenceBefore),
+			plain(" switches back. `undo` now goes further back."))
+		return b.reply(), nil
+	case u.VisibilityBack != "":
+		b.line(plain("Undone: "), code(u.Label), plain(fmt.Sprintf(". Your notes are %s by default again.", visWord(u.VisibilityBack))))
+		return b.reply(), nil
+	}
 	if u.TalkGone {
 		b.line(plain("Your last change, "), code(u.Label), plain(", was to a talk deleted since: there is nothing to put back, and `undo` now goes further back."))
 		return b.reply(), nil

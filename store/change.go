@@ -530,6 +530,19 @@ func (s *Store) Undo(ctx context.Context, userID int64) (talkbot.Undone, error) 
 		// The talk may be gone since (its last user deleted it, or asked to
 		// be forgotten): nothing is left to put back, and the step goes, so
 		// that the next undo reaches further back rather than failing here.
+		if rec.ConferenceBefore != "" { // a switch: said, not taken back
+			u.ConferenceBefore = rec.ConferenceBefore
+			_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE id = ?`, id)
+			return err
+		}
+		if rec.VisibilityBefore != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET default_visibility = ? WHERE id = ?`, rec.VisibilityBefore, userID); err != nil {
+				return fmt.Errorf("undo privacy: %w", err)
+			}
+			u.VisibilityBack = talkbot.Visibility(rec.VisibilityBefore)
+			_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE id = ?`, id)
+			return err
+		}
 		var gone bool
 		if rec.TalkID != 0 && rec.TalkDeleted == nil {
 			if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM talks WHERE id = ?)`, rec.TalkID).Scan(&gone); err != nil {

@@ -126,8 +126,28 @@ func placeholderToAdopt(ctx context.Context, tx *txn, workspaceID int64, c talkb
 }
 
 // switchConference points the user at a conference: with forTeam the
-// workspace's active conference changes and the user follows it.
+// workspace's active conference changes and the user follows it. A switch
+// is a step of the user's undo history that undo does not take back (it
+// names the conference before), so that an undo typed next never reaches
+// past it to take back the change before.
 func switchConference(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, forTeam bool, now time.Time) error {
+	var before string
+	var beforeID int64
+	if err := tx.QueryRowContext(ctx, `SELECT c.id, c.name FROM conferences c WHERE c.id = COALESCE(
+		(SELECT conference_id FROM users WHERE id = ?), (SELECT active_conference_id FROM workspaces WHERE id = ?))`, u.ID, u.WorkspaceID).
+		Scan(&beforeID, &before); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read the conference before: %w", err)
+	}
+	if err := pointAt(ctx, tx, u, conferenceID, forTeam, now); err != nil {
+		return err
+	}
+	if before == "" || beforeID == conferenceID {
+		return nil
+	}
+	return saveHistory(ctx, tx, u.ID, "conf", undoRecord{ConferenceBefore: before}, now)
+}
+
+func pointAt(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, forTeam bool, now time.Time) error {
 	if !forTeam { // picking the team's own conference is following the team again
 		_, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULLIF(?, (SELECT active_conference_id FROM workspaces WHERE id = ?))
 			WHERE id = ?`, conferenceID, u.WorkspaceID, u.ID)

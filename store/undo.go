@@ -31,6 +31,12 @@ type undoRecord struct {
 	NotesEdited    []undoNote `json:"notes_edited,omitempty"` // as they were before
 	RecsAdded      []int64    `json:"recs_added,omitempty"`
 	LastTalkBefore int64      `json:"last_talk_before,omitempty"`
+	// VisibilityBefore is a `privacy` step's: the user's default before it.
+	VisibilityBefore string `json:"visibility_before,omitempty"`
+	// ConferenceBefore marks a conference switch (conf new, conf use),
+	// which undo does not take back; it names the conference before, for
+	// the way back. The step stops undo from reaching past it unnoticed.
+	ConferenceBefore string `json:"conference_before,omitempty"`
 
 	// The user's presentation of the talk: touched, and as it was (nil: none).
 	PresentationTouched bool              `json:"presentation_touched,omitempty"`

@@ -104,10 +104,20 @@ func (s *Store) FindUser(ctx context.Context, workspaceID int64, ref string) (ta
 }
 
 // SetDefaultVisibility sets the visibility of the user's notes when they do not say.
+// It is an undo step.
 func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbot.Visibility) error {
 	return s.change(ctx, func(tx *txn) error {
-		_, err := tx.ExecContext(ctx, `UPDATE users SET default_visibility = ? WHERE id = ?`, string(v), userID)
-		return err
+		var before string
+		if err := tx.QueryRowContext(ctx, `SELECT default_visibility FROM users WHERE id = ?`, userID).Scan(&before); err != nil {
+			return fmt.Errorf("read privacy: %w", err)
+		}
+		if before == string(v) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET default_visibility = ? WHERE id = ?`, string(v), userID); err != nil {
+			return err
+		}
+		return saveHistory(ctx, tx, userID, "privacy", undoRecord{VisibilityBefore: before}, s.now())
 	})
 }
 
