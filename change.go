@@ -173,9 +173,10 @@ type HighlightQuery struct {
 
 // SearchQuery selects talks for `search`.
 type SearchQuery struct {
-	WorkspaceID int64
-	ViewerID    int64 // whose private notes may match; 0 for nobody's
-	Text        string
+	WorkspaceID  int64
+	ConferenceID int64 // only talks of this conference; 0 for the whole workspace
+	ViewerID     int64 // whose private notes may match; 0 for nobody's
+	Text         string
 	Page
 }
 

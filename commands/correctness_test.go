@@ -738,3 +738,21 @@ func TestUndoNeverReachesPastPrivacyOrAConferenceSwitch(t *testing.T) {
 		t.Errorf("bob's log after the undos: %+v", got)
 	}
 }
+
+// search looks in the user's conference, as every view does: a hit from
+// another one (a colleague's side conference), logged, vanished from the
+// user's list and post, and its notes were read out of their context.
+func TestSearchIsOfTheUsersConference(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	f.ok("alice", "add Zebra Networking Deep Dive day:2026-03-24")
+	f.ok("bob", "conf new Bob Side Conf")
+	f.ok("bob", "add Side Conf Opening -- side note zebra")
+	out := f.ok("carol", "search zebra")
+	if !strings.Contains(out, "Zebra Networking Deep Dive") || strings.Contains(out, "Side Conf Opening") || !strings.Contains(out, "KubeCon EU 2026") {
+		t.Errorf("carol's search, on KubeCon:\n%s", out)
+	}
+	if out := f.ok("bob", "search opening"); !strings.Contains(out, "Side Conf Opening") {
+		t.Errorf("bob's search, on his conference:\n%s", out)
+	}
+}

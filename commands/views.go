@@ -327,17 +327,19 @@ func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
 	if talkbot.NormalizeTitle(words) == "" {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Search for what? Try `search ebpf` or `search Pablo`.")
 	}
-	q := talkbot.SearchQuery{WorkspaceID: c.user.WorkspaceID, ViewerID: c.noteViewer(), Text: words, Page: pageOf(page, searchPage)}
+	// The user's conference, as every view: a hit from another one, logged,
+	// would vanish from their list and post.
+	q := talkbot.SearchQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.noteViewer(), Text: words, Page: pageOf(page, searchPage)}
 	hits, total, err := r.store.Search(ctx, q)
 	if err != nil {
 		return Reply{}, err
 	}
 	b := &builder{}
 	if len(hits) == 0 && q.Offset == 0 {
-		b.line(plain("Nothing matches “"), plain(truncate(words, 80)), plain("”."))
+		b.line(plain("Nothing matches “"), plain(truncate(words, 80)), plain("” in "+c.conf.Name+"; `conf use <name>` searches another conference."))
 		return b.reply(), nil
 	}
-	b.line(plain("Talks matching “"), plain(truncate(words, 80)), plain("”:"))
+	b.line(plain("Talks of "+c.conf.Name+" matching “"), plain(truncate(words, 80)), plain("”:"))
 	for i, h := range hits {
 		card := b.card(fmt.Sprintf("%d.", q.Offset+i+1), h.Talk)
 		if h.Note != nil {

@@ -245,9 +245,18 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	var hits []hit
 	seen := map[int64]bool{}
 	ws := fmt.Sprintf("ws: w%d AND ", q.WorkspaceID)
+	// One conference's: the index knows workspaces only, so each hit's talk
+	// says, a lookup by key a hit (a list of a conference's ids would be
+	// built whole first: 100,000 of them on a big database).
+	inConf, noteConf, args := "", "", []any{}
+	if q.ConferenceID != 0 {
+		inConf = ` AND EXISTS (SELECT 1 FROM talks t WHERE t.id = talk_fts.rowid AND t.conference_id = ?)`
+		noteConf = ` AND EXISTS (SELECT 1 FROM talks t WHERE t.id = n.talk_id AND t.conference_id = ?)`
+		args = append(args, q.ConferenceID)
+	}
 	for _, columns := range []string{"{title speakers tags}", "abstract"} {
-		rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? ORDER BY rowid DESC`+limitSQL(countCap+1),
-			ws+columns+": ("+terms+")")
+		rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM talk_fts WHERE talk_fts MATCH ?`+inConf+` ORDER BY rowid DESC`+limitSQL(countCap+1),
+			append([]any{ws + columns + ": (" + terms + ")"}, args...)...)
 		if err != nil {
 			return nil, talkbot.Total{}, fmt.Errorf("search talks: %w", err)
 		}
@@ -271,8 +280,8 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 		// Notes the viewer may not read are skipped after the match, so read a
 		// generous batch: private notes are a minority.
 		rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.talk_id FROM (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC`+limitSQL(4*countCap)+`) m
-			JOIN notes n ON n.id = m.id WHERE n.visibility = 'team' OR n.user_id = ? ORDER BY n.id DESC`,
-			ws+"text: ("+terms+")", q.ViewerID)
+			JOIN notes n ON n.id = m.id WHERE (n.visibility = 'team' OR n.user_id = ?)`+noteConf+` ORDER BY n.id DESC`,
+			append([]any{ws + "text: (" + terms + ")", q.ViewerID}, args...)...)
 		if err != nil {
 			return nil, talkbot.Total{}, fmt.Errorf("search notes: %w", err)
 		}
