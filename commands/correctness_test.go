@@ -756,3 +756,21 @@ func TestSearchIsOfTheUsersConference(t *testing.T) {
 		t.Errorf("bob's search, on his conference:\n%s", out)
 	}
 }
+
+// watch puts the user's own missed and watch-later talks first, as README
+// says, before what colleagues recommend and love (summed reasons had put
+// a recommended 5/5 above alice's own missed talk).
+func TestWatchPutsTheUsersOwnListFirst(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "missed Room Full Talk -- room full")
+	f.ok("alice", "want Later Talk")
+	f.ok("carol", "add Loved Talk 5/5")
+	f.ok("carol", "star #3")
+	f.ok("bob", "recommend #3 @alice")
+	f.ok("carol", "recommend #3")
+	out := f.ok("alice", "watch")
+	first, second, third := strings.Index(out, "Room Full Talk"), strings.Index(out, "Later Talk"), strings.Index(out, "Loved Talk")
+	if first < 0 || second < 0 || third < 0 || !(first < second && second < third) {
+		t.Errorf("alice's watch list:\n%s", out)
+	}
+}

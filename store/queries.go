@@ -549,23 +549,33 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 	return out, total, nil
 }
 
-// watchScore ranks a suggestion: the user's own list first, then what
-// colleagues recommend and love, then talks like their favourites; a talk
-// with a recording to watch goes before one without.
+// watchScore ranks a suggestion as README says: the user's own list (what
+// they missed, then what they want to watch) first, then what colleagues
+// recommend, then what they love, then talks like the user's favourites.
+// Within each, a talk with a recording to watch goes first, then the
+// stronger reasons. (Summed reasons had put a colleague's favourite above
+// the user's own missed talk.)
 func watchScore(sg *talkbot.Suggestion) float64 {
-	score := 0.0
+	var tier float64
 	switch {
 	case sg.Missed:
-		score += 8
+		tier = 5
 	case sg.WatchLater:
-		score += 7
+		tier = 4
+	case len(sg.From) > 0:
+		tier = 3
+	case sg.TeamScore > 0:
+		tier = 2
+	default:
+		tier = 1
+	}
+	score := 100 * tier
+	if sg.HasRecording {
+		score += 50
 	}
 	score += 3 * float64(min(len(sg.From), 2))
 	score += float64(min(max(sg.TeamScore, 0), 6))
 	score += float64(min(len(sg.SharedTags), 2))
-	if sg.HasRecording {
-		score += 2.5
-	}
 	return score
 }
 
