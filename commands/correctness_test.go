@@ -774,3 +774,18 @@ func TestWatchPutsTheUsersOwnListFirst(t *testing.T) {
 		t.Errorf("alice's watch list:\n%s", out)
 	}
 }
+
+// Whoever logged a talk first may edit it while they still log it: after
+// deleting their log the right passes to the first of those who still do.
+func TestEditRightsPassWithTheFirstLog(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "add Intro to Widgets")
+	f.ok("carol", "add Intro to Widgets -- carol was there")
+	f.ok("bob", "delete #1")
+	if r := f.as("bob", "edit #1 title:Bob Renamed It Anyway"); r.Kind != commands.KindError {
+		t.Errorf("bob, with no log left, edited it:\n%s", r.Text())
+	}
+	if out := f.ok("carol", "edit #1 room:W183"); !strings.Contains(out, "W183") {
+		t.Errorf("carol, its first logger now:\n%s", out)
+	}
+}

@@ -347,6 +347,8 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			if gone {
 				rec.TalkDeleted = toUndoTalk(talk)
 				out.TalkDeleted = true
+			} else if err := passTalkOn(ctx, tx, talk.ID, c.User.ID); err != nil {
+				return err
 			}
 		} else if rec.LastTalkBefore != talk.ID { // most commands follow up on the talk before: no write then
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = ? WHERE id = ?`, talk.ID, c.User.ID); err != nil {
@@ -437,6 +439,20 @@ func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec u
 		SELECT id FROM history WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`, userID, userID, HistoryDepth)
 	if err != nil {
 		return fmt.Errorf("prune history: %w", err)
+	}
+	return nil
+}
+
+// passTalkOn hands a talk its creator no longer logs to whoever logged it
+// first of those who still do (none: admins only): the right to edit its
+// shared fields is the first logger's, and a user who deleted their log,
+// or undid the add that made the talk, is no longer that.
+func passTalkOn(ctx context.Context, tx *txn, talkID, creator int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = (SELECT l.user_id FROM logs l WHERE l.talk_id = talks.id
+		ORDER BY l.logged_at, l.user_id LIMIT 1) WHERE id = ? AND created_by = ?
+		AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id AND user_id = ?)`, talkID, creator, creator)
+	if err != nil {
+		return fmt.Errorf("pass the talk on: %w", err)
 	}
 	return nil
 }
@@ -657,6 +673,11 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 			return err
 		}
 		u.TalkRemoved = gone
+		if !gone {
+			if err := passTalkOn(ctx, tx, rec.TalkID, userID); err != nil {
+				return err
+			}
+		}
 	}
 	u.Talk, err = talkByID(ctx, tx, rec.TalkID)
 	if errors.Is(err, talkbot.ErrNotFound) {
