@@ -267,8 +267,12 @@ type Undone struct {
 	Talk         Talk   // the talk as it is now
 	TalkRemoved  bool   // the change had created the talk; nobody else used it, so it is gone
 	TalkRestored bool   // the change had deleted the talk; it is back
-	TalkChanged  bool   // the talk's shared fields went back to what they were
-	TalkGone     bool   // the talk was deleted since the change: nothing was put back
+	// Merged says the change had deleted the talk, and a colleague has
+	// logged its session since as another talk: what was the user's on it
+	// went onto that one (Talk).
+	Merged      bool
+	TalkChanged bool // the talk's shared fields went back to what they were
+	TalkGone    bool // the talk was deleted since the change: nothing was put back
 	// VisibilityBack is the default visibility a `privacy` undo put back.
 	VisibilityBack Visibility
 	// ConferenceBefore is set when the last step was a conference switch,

@@ -789,3 +789,31 @@ func TestEditRightsPassWithTheFirstLog(t *testing.T) {
 		t.Errorf("carol, its first logger now:\n%s", out)
 	}
 }
+
+// An undo never makes one session two talks: a delete undone after a
+// colleague logged the session anew puts the log on the colleague's talk,
+// and a rename undone after someone logged the old title keeps the new.
+func TestUndoNeverMakesASessionTwoTalks(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "add Bob Only Talk 5/5 -- bob's note")
+	f.ok("bob", "delete #1") // nobody else had logged it: the talk goes
+	f.ok("carol", "add Bob Only Talk -- carol's")
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "Someone logged this session since") {
+		t.Errorf("bob's undo:\n%s", out)
+	}
+	if r := f.as("dave", "add Bob Only Talk"); r.Kind == commands.KindQuestion {
+		t.Errorf("the session is two talks:\n%s", r.Text())
+	}
+	show := f.ok("dave", "show #2")
+	if !strings.Contains(show, "bob: attended, ★★★★★ 5/5") || !strings.Contains(show, "bob's note") || !strings.Contains(show, "carol's") {
+		t.Errorf("the one talk:\n%s", show)
+	}
+
+	f.ok("bob", "add Alpha Talk")
+	f.ok("bob", "edit #3 title:Beta Talk")
+	f.ok("carol", "add Alpha Talk 5/5") // a new talk of the old title
+	f.ok("bob", "undo")
+	if r := f.as("dave", "add Alpha Talk"); r.Kind == commands.KindQuestion {
+		t.Errorf("Alpha Talk is two talks:\n%s", r.Text())
+	}
+}

@@ -984,6 +984,9 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 	if u.TalkRestored {
 		out = append(out, "The talk is back.")
 	}
+	if u.Merged {
+		out = append(out, "Someone logged this session since: what was yours is back on it, as one talk.")
+	}
 	return out
 }
 

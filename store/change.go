@@ -443,6 +443,39 @@ func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec u
 	return nil
 }
 
+// sessionTwin is another talk of t's conference that is t's session (one
+// normalised title on one day, or with no day on either side); 0 for none.
+func sessionTwin(ctx context.Context, tx *txn, t talkbot.Talk) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM talks WHERE conference_id = ? AND norm_title = ? AND id != ?
+		AND (day = ? OR day = '' OR ? = '') ORDER BY id LIMIT 1`, t.ConferenceID, talkbot.NormalizeTitle(t.Title), t.ID, t.Day, t.Day).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find the session's talk: %w", err)
+	}
+	return id, nil
+}
+
+// onto is an undo step of a deleted talk, aimed at another talk instead.
+func onto(rec undoRecord, talkID int64) undoRecord {
+	rec.TalkID, rec.TalkDeleted = talkID, nil
+	notes := slices.Clone(rec.NotesDeleted)
+	for i := range notes {
+		notes[i].TalkID = talkID
+	}
+	rec.NotesDeleted = notes
+	for _, l := range []**undoLog{&rec.LogBefore, &rec.LogAfter} {
+		if *l != nil {
+			c := **l
+			c.TalkID = talkID
+			*l = &c
+		}
+	}
+	return rec
+}
+
 // passTalkOn hands a talk its creator no longer logs to whoever logged it
 // first of those who still do (none: admins only): the right to edit its
 // shared fields is the first logger's, and a user who deleted their log,
@@ -582,10 +615,22 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 		return err
 	}
 	if t := rec.TalkDeleted; t != nil {
-		if _, err := insertTalk(ctx, tx, t.talk()); err != nil {
-			return fmt.Errorf("restore talk: %w", err)
+		// A colleague may have logged the session since, as a talk of its
+		// own: the undo puts the user's log and notes on that one rather
+		// than make the session two talks.
+		twin, err := sessionTwin(ctx, tx, t.talk())
+		if err != nil {
+			return err
 		}
-		u.TalkRestored = true
+		if twin != 0 {
+			rec = onto(rec, twin)
+			u.Merged = true
+		} else {
+			if _, err := insertTalk(ctx, tx, t.talk()); err != nil {
+				return fmt.Errorf("restore talk: %w", err)
+			}
+			u.TalkRestored = true
+		}
 	}
 	if err := reverseJournal(ctx, tx, userID, rec, u); err != nil {
 		return err
@@ -657,6 +702,15 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 				return err
 			}
 			back = ownFieldsBack(now, rec.TalkBefore.talk(), rec.TalkAfter.talk())
+			if back.Title != now.Title || back.Day != now.Day {
+				twin, err := sessionTwin(ctx, tx, back)
+				if err != nil {
+					return err
+				}
+				if twin != 0 { // the old title is another talk's session now: keep the new one
+					back.Title, back.Day = now.Title, now.Day
+				}
+			}
 			u.TalkChanged = !sameSharedFields(back, now)
 		} else {
 			u.TalkChanged = true
