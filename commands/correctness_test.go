@@ -817,3 +817,17 @@ func TestUndoNeverMakesASessionTwoTalks(t *testing.T) {
 		t.Errorf("Alpha Talk is two talks:\n%s", r.Text())
 	}
 }
+
+// Small things a user reads: a colleague's watch-later list says so, and
+// a deleted note's reply is two sentences.
+func TestWatchListHeadingAndNoteDeleteReply(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "want Later Talk")
+	if out := f.ok("alice", "list @bob watch"); !strings.HasPrefix(out, "bob's watch-later list") {
+		t.Errorf("list @bob watch:\n%s", out)
+	}
+	f.ok("alice", "add Some Talk -- a note")
+	if out := f.ok("alice", "note delete n1"); !strings.Contains(out, "“a note”. `undo` brings it back.") {
+		t.Errorf("note delete:\n%s", out)
+	}
+}

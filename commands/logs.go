@@ -558,7 +558,7 @@ func (r *Router) editNote(ctx context.Context, c *call, verb string, id int64, t
 	b, card := r.touchedCard(out, verbText)
 	switch {
 	case e.Delete:
-		card.line(append(Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(" ")}, words("`undo` brings it back.")...)...)
+		card.line(append(Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(". ")}, words("`undo` brings it back.")...)...)
 	case out.Note != nil && !(out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared):
 		card.line(plain("   ("+string(out.Note.Visibility)+") "), quote(truncate(out.Note.Text, 200)))
 	}

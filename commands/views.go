@@ -150,6 +150,9 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	switch {
 	case v.who != nil:
 		q.UserID, title = v.who.ID, v.who.Name+"'s talks"
+		if v.watch {
+			title = v.who.Name + "'s watch-later list"
+		}
 	case v.team && !v.watch:
 		q.UserID, title = 0, "The team's talks"
 	case c.req.Shared:

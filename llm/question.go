@@ -192,7 +192,7 @@ var (
 	ratingPattern    = regexp.MustCompile(`(?i)(?:\brated\s*|\b)([1-5])\s*(?:\+|/5|\s*stars?|★)|\b(?:rated|rating)\s*(?:at least\s*)?([1-5])\b`)
 	missedPattern    = regexp.MustCompile(`(?i)\b(?:missed|miss|skipped)\b|(?:\bnot|n't|\bnever) (?:see|seen|attend|attended|make|made|go|get|got|catch|caught)\b`)
 	bestPattern      = regexp.MustCompile(`(?i)\b(best|top|greatest|highly rated|highest rated|favou?rites?|must[- ]see|must[- ]watch)\b`)
-	recordPattern    = regexp.MustCompile(`(?i)\bwith (?:a |the )?(?:recording|video)s?\b|\b(?:recorded|has a recording|have a recording)\b`)
+	recordPattern    = regexp.MustCompile(`(?i)\bwith (?:a |the )?(?:recording|video)s?\b|\b(?:recorded|ha(?:s|ve) (?:a |the )?(?:recording|video)s?)\b`)
 	todayPattern     = regexp.MustCompile(`\btoday\b`)
 	yesterdayPattern = regexp.MustCompile(`\byesterday\b`)
 	weekdayPattern   = regexp.MustCompile(`\b(` + strings.Join(weekdays, "|") + `)s?\b`)

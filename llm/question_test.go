@@ -24,6 +24,7 @@ func TestParseQuestionBuiltIn(t *testing.T) {
 		{"top talks on 2024-11-14", llm.Filters{Day: "2024-11-14", MinRating: 4}},
 		{"anything about C++ or k8s from yesterday", llm.Filters{Keywords: []string{"c++", "k8s"}, Day: "2024-11-12"}},
 		{"@channel <b>ebpf</b>", llm.Filters{Keywords: []string{"ebpf"}}},
+		{"what did I miss that has a video?", llm.Filters{WithRecording: true, OnlyMissed: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.question, func(t *testing.T) {
