@@ -596,3 +596,31 @@ func roomOf(reply string) string {
 	}
 	return "?"
 }
+
+// An imported talk's topic is its track ("SECURITY"): #security and a
+// question on security find it in highlights, list and watch, as in
+// `schedule #security` (they read tags only, which imported talks lack).
+func TestATracksTalksAreItsTopic(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+schedICS)
+	amsterdam, _ := time.LoadLocation("Europe/Amsterdam")
+	f.now = time.Date(2026, 3, 25, 18, 0, 0, 0, amsterdam)
+	ids := talkIDs(f.ok("carol", "schedule all #security"))
+	if len(ids) == 0 {
+		t.Fatal("no security sessions")
+	}
+	f.ok("carol", "add #"+ids[0]+" 5/5")
+	for _, cmd := range []string{"highlights #security", "list #security team"} {
+		if out := f.ok("alice", cmd); !names(out, atoi(ids[0])) {
+			t.Errorf("%s:\n%s", cmd, out)
+		}
+	}
+	if out := f.ok("alice", "best security talks?"); !names(out, atoi(ids[0])) {
+		t.Errorf("best security talks?:\n%s", out)
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

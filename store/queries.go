@@ -138,8 +138,8 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		args = append(args, q.Day)
 	}
 	if q.Tag != "" {
-		where = append(where, `t.id IN (SELECT talk_id FROM talk_tags WHERE tag = ?)`)
-		args = append(args, q.Tag)
+		where = append(where, taggedSQL)
+		args = append(args, taggedArgs(q.Tag)...)
 	}
 	if q.WatchLater {
 		where = append(where, `l.watch_later = 1 AND l.watched = 0`)
@@ -187,6 +187,23 @@ func limit(n int) int {
 	return n
 }
 
+// taggedSQL is the condition that talk t has a tag, or is on a schedule
+// track of that name or with it as a word (#security: "SECURITY";
+// #ml: "AI + ML"), as `schedule #tag` reads it: imported talks have their
+// topic in their track, and no tags. Its arguments are taggedArgs'.
+const taggedSQL = `(t.id IN (SELECT talk_id FROM talk_tags WHERE tag = ?) OR ` + trackSQL + `)`
+
+const trackSQL = `(t.source_id IS NOT NULL AND t.event != '' AND
+	(' ' || lower(t.event) || ' ' LIKE ? ESCAPE '\' OR replace(lower(t.event), ' ', '') = ?))`
+
+func taggedArgs(tag string) []any { return append([]any{tag}, trackArgs(tag)...) }
+
+func trackArgs(word string) []any {
+	return []any{"% " + likeEscaper.Replace(word) + " %", strings.ReplaceAll(word, "-", "")}
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // highlighted is the SQL of talkbot.Log.Highlighted for the log aliased l:
 // the one place the rule is written in SQL. The triggers on logs (shipped in
 // migration 00001, never edited) keep the counters by the same rule.
@@ -218,8 +235,8 @@ func (s *Store) Highlights(ctx context.Context, q talkbot.HighlightQuery) ([]tal
 		args = append(args, q.Day)
 	}
 	if q.Tag != "" {
-		where = append(where, `t.id IN (SELECT talk_id FROM talk_tags WHERE tag = ?)`)
-		args = append(args, q.Tag)
+		where = append(where, taggedSQL)
+		args = append(args, taggedArgs(q.Tag)...)
 	}
 	cond := from + ` WHERE ` + strings.Join(where, " AND ")
 	total, err := s.count(ctx, `SELECT 1`+cond, args...)
@@ -592,9 +609,9 @@ func (s *Store) watchFilter(ctx context.Context, u talkbot.User, f talkbot.Watch
 	var b strings.Builder
 	var args []any
 	if len(f.Tags) > 0 {
-		b.WriteString(` AND t.id IN (SELECT talk_id FROM talk_tags WHERE tag IN (?` + strings.Repeat(", ?", len(f.Tags)-1) + `))`)
+		b.WriteString(` AND (` + strings.TrimSuffix(strings.Repeat(taggedSQL+" OR ", len(f.Tags)), " OR ") + `)`)
 		for _, tag := range f.Tags {
-			args = append(args, strings.ToLower(tag))
+			args = append(args, taggedArgs(strings.ToLower(tag))...)
 		}
 	}
 	if f.Day != "" {
@@ -612,8 +629,13 @@ func (s *Store) watchFilter(ctx context.Context, u talkbot.User, f talkbot.Watch
 			ws := fmt.Sprintf("ws: w%d AND ", u.WorkspaceID)
 			b.WriteString(` AND (t.id IN (SELECT rowid FROM talk_fts WHERE talk_fts MATCH ? LIMIT 2000)
 				OR t.id IN (SELECT n.talk_id FROM notes n WHERE n.id IN (SELECT rowid FROM note_fts WHERE note_fts MATCH ? LIMIT 4000)
-					AND (n.visibility = 'team' OR n.user_id = ?)))`)
+					AND (n.visibility = 'team' OR n.user_id = ?))`)
 			args = append(args, ws+"("+terms+")", ws+"text: ("+terms+")", u.ID)
+			for _, k := range f.Keywords { // a schedule's track ("SECURITY") is the talk's topic too
+				b.WriteString(` OR ` + trackSQL)
+				args = append(args, trackArgs(strings.ToLower(k))...)
+			}
+			b.WriteString(`)`)
 		}
 	}
 	return b.String(), args, nil
@@ -742,7 +764,7 @@ func (s *Store) NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbo
 		where, args = append(where, `t.day = ?`), append(args, q.Day)
 	}
 	if q.Tag != "" {
-		where, args = append(where, `t.id IN (SELECT talk_id FROM talk_tags WHERE tag = ?)`), append(args, q.Tag)
+		where, args = append(where, taggedSQL), append(args, taggedArgs(q.Tag)...)
 	}
 	if q.AuthorID != 0 {
 		where, args = append(where, `n.user_id = ?`), append(args, q.AuthorID)
