@@ -831,3 +831,35 @@ func TestWatchListHeadingAndNoteDeleteReply(t *testing.T) {
 		t.Errorf("note delete:\n%s", out)
 	}
 }
+
+// A form's note is taken as typed, on the path through a question back
+// too: the answer's command carries it after ` --- `, which reads no
+// rating, tag or link from its end (the button had made "5/5" a second
+// rating and "#wow" the shared talk's tag).
+func TestAFormsNoteSurvivesAQuestionBack(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.ok("alice", "add Keynote day:2023-04-18")
+	f.ok("alice", "add Keynote day:2023-04-19")
+	f.now = f.now.AddDate(0, 1, 0) // after the week: no default day, so the add asks back
+	r := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+		UserID: "bob", UserName: "bob", Text: `add "Keynote" *4`, Note: "the crowd gave it 5/5 #wow https://example.com/slides"})
+	var answer string
+	for _, b := range r.Blocks {
+		if a, ok := b.(*commands.Actions); ok && len(a.Buttons) > 0 {
+			answer = a.Buttons[0].Command
+		}
+	}
+	if r.Kind != commands.KindQuestion || answer == "" {
+		t.Fatalf("the form's add:\n%s", r.Text())
+	}
+	f.ok("bob", answer)
+	got := f.exportedTalk("bob", 1)
+	if got.Rating != 4 || len(got.Notes) != 1 || got.Notes[0].Text != "the crowd gave it 5/5 #wow https://example.com/slides" || slices.Contains(got.Tags, "wow") {
+		t.Errorf("pressed %q: %+v", answer, got)
+	}
+	// Typed, the same: after ` --- ` the note is as typed.
+	f.ok("carol", "add Some Talk *3 --- loved the #security part, 5/5")
+	if got := f.exportedTalk("carol", 3); got.Rating != 3 || got.Notes[0].Text != "loved the #security part, 5/5" {
+		t.Errorf("a typed --- note: %+v", got)
+	}
+}

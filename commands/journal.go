@@ -173,7 +173,7 @@ func (r *Router) editJournal(ctx context.Context, c *call, verb string, id int64
 // presented records that the user gave a talk (attended, and presented),
 // with their slides when a link is given.
 func (r *Router) presented(ctx context.Context, c *call) (Reply, error) {
-	head, free, _ := splitFreeText(c.args)
+	head, free, _, _ := splitFreeText(c.args)
 	o, err := parseOptions(tokenize(head))
 	if err != nil {
 		return Reply{}, err

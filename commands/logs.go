@@ -177,10 +177,13 @@ func titleFromLink(link, id string) string {
 // logCommand is the shape shared by add, missed, want and watched.
 func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, defaultToday bool) (Reply, error) {
 	freeAsNote := r.byName[label].FreeText == "note" // else the reason of a miss
-	head, free, hasFree := splitFreeText(c.args)
-	free, trailing := trailingOptions(free)
+	head, free, hasFree, verbatim := splitFreeText(c.args)
+	var trailing []token
+	if !verbatim {
+		free, trailing = trailingOptions(free)
+	}
 	if n := strings.TrimSpace(c.req.Note); n != "" {
-		free, trailing, hasFree = n, nil, true // a form's field: the note as typed
+		free, trailing, hasFree, verbatim = n, nil, true, true // a form's field: the note as typed
 	}
 	o, err := parseOptions(append(tokenize(head), trailing...))
 	if err != nil {
@@ -209,7 +212,11 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	}
 	c.rest = strings.Join(o.typed, " ")
 	if hasFree && free != "" {
-		c.rest = strings.TrimSpace(c.rest + " -- " + free)
+		sep := " -- "
+		if verbatim {
+			sep = " --- " // an answer's command keeps the note as typed
+		}
+		c.rest = strings.TrimSpace(c.rest + sep + free)
 	}
 	if defaultToday && isNowRef(f) { // `add now`: the session on now
 		t, err := r.sessionNow(ctx, c)

@@ -55,8 +55,10 @@ func StripPrefix(s string) string {
 
 // splitFreeText splits off the free text after the first ` -- ` outside
 // quotes. Only a double hyphen starts free text: an em dash is part of a
-// title ("Kubernetes — The Hard Way").
-func splitFreeText(s string) (head, free string, ok bool) {
+// title ("Kubernetes — The Hard Way"). After ` --- ` the free text is
+// verbatim: options at its end stay in it (how a form's note is written
+// back into a command, `-- the crowd gave it 5/5` being a rating).
+func splitFreeText(s string) (head, free string, ok, verbatim bool) {
 	t := " " + s + " " // so a separator may open or close the text
 	var closer rune
 	for i, r := range t {
@@ -67,11 +69,13 @@ func splitFreeText(s string) (head, free string, ok bool) {
 			}
 		case quotePairs[r] != 0:
 			closer = quotePairs[r]
+		case r == ' ' && strings.HasPrefix(t[i:], " --- "):
+			return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+5:]), true, true
 		case r == ' ' && strings.HasPrefix(t[i:], " -- "):
-			return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+4:]), true
+			return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+4:]), true, false
 		}
 	}
-	return strings.TrimSpace(s), "", false
+	return strings.TrimSpace(s), "", false, false
 }
 
 // trailingOptions takes the options at the end of free text out of it:

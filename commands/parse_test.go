@@ -64,7 +64,7 @@ func TestSplitFreeTextAndPrefix(t *testing.T) {
 		{"Title --", "Title", ""},
 	}
 	for _, tc := range tests {
-		head, free, _ := splitFreeText(tc.in)
+		head, free, _, _ := splitFreeText(tc.in)
 		if head != tc.head || free != tc.free {
 			t.Errorf("splitFreeText(%q) = %q, %q; want %q, %q", tc.in, head, free, tc.head, tc.free)
 		}
@@ -155,7 +155,7 @@ func FuzzTokens(f *testing.F) {
 		if !utf8.ValidString(clean) {
 			t.Fatalf("cleanText returned invalid UTF-8 for %q", s)
 		}
-		head, _, _ := splitFreeText(StripPrefix(clean))
+		head, _, _, _ := splitFreeText(StripPrefix(clean))
 		o, err := parseOptions(tokenize(head))
 		if err != nil {
 			return
