@@ -221,6 +221,12 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 	to := commands.Destination{Platform: d.Platform, Workspace: d.Workspace, Channel: d.Channel,
 		Key: fmt.Sprintf("digest-%d-%s-%s", conf.ID, d.Channel, day)}
 	id, err := s.cfg.Runtime.Post(ctx, p, to, reply)
+	if err != nil && ctx.Err() != nil {
+		// Stopped while posting: the platform may have it already. It stays
+		// "sending", which the next start reads as a post that may have gone
+		// out (never sent twice), as after a crash.
+		return err
+	}
 	if err != nil {
 		// Not posted: claimed again, so the next pass retries within the window.
 		if err := s.cfg.Ledger.MarkDigest(context.WithoutCancel(ctx), k, s.cfg.Owner, talkbot.DigestSending, talkbot.DigestClaimed, ""); err != nil {
@@ -276,7 +282,7 @@ func (s *Scheduler) outbox(ctx context.Context) error {
 		g.conf = it.Conference
 	}
 	var errs []error
-	for _, g := range groups {
+	for i, g := range groups {
 		var reply commands.Reply
 		if g.to.User != "" {
 			reply = commands.RecordingNotice(g.talks)
@@ -285,6 +291,18 @@ func (s *Scheduler) outbox(ctx context.Context) error {
 		}
 		g.to.Key = fmt.Sprintf("outbox-%d", g.ids[0])
 		_, err := s.cfg.Runtime.Post(ctx, s.cfg.Posters[g.to.Platform], g.to, reply)
+		if err != nil && ctx.Err() != nil {
+			// Stopped while sending: it may have gone out. Left "sending", the
+			// next start gives it up (a notice goes at most once); those not
+			// tried yet wait for the next start.
+			errs = append(errs, err)
+			for _, rest := range groups[i+1:] {
+				if err := s.cfg.Ledger.FinishOutbox(context.WithoutCancel(ctx), rest.ids, false); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			break
+		}
 		if err := s.cfg.Ledger.FinishOutbox(context.WithoutCancel(ctx), g.ids, err == nil); err != nil {
 			errs = append(errs, err)
 		}

@@ -601,3 +601,83 @@ func mustTime(s string) time.Time {
 	}
 	return t
 }
+
+// slowPlatform takes a post and never answers before the context ends,
+// as a platform slow to answer at shutdown.
+type slowPlatform struct {
+	mu        sync.Mutex
+	delivered []string
+	arrived   chan struct{}
+}
+
+func (p *slowPlatform) Post(ctx context.Context, to commands.Destination, r commands.Reply) (string, error) {
+	p.mu.Lock()
+	p.delivered = append(p.delivered, r.Text())
+	p.mu.Unlock()
+	select {
+	case p.arrived <- struct{}{}:
+	default:
+	}
+	<-ctx.Done() // the answer never comes before the shutdown
+	return "", ctx.Err()
+}
+
+// A digest in flight when the bot is stopped (SIGTERM) may have reached
+// the platform: it is never posted again after the restart. It was, when
+// stopping put it back to "claimed".
+func TestDigestStoppedWhilePostingIsNotPostedAgain(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	w.at("2026-03-24T18:00:00+01:00")
+
+	slow := &slowPlatform{arrived: make(chan struct{}, 1)}
+	log := slog.New(slog.NewTextHandler(w.logs, nil))
+	rt := dispatch.New(dispatch.Config{Handler: w.bot.router, Logger: log})
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: w.bot.st, Digests: w.bot.router, Runtime: rt,
+		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: slow}, Owner: "bot-1", Now: w.clock.Now, Logger: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { sched.Run(ctx); close(done) }()
+	<-slow.arrived
+	cancel() // SIGTERM
+	<-done
+
+	// The restart, a minute later.
+	restarted := w.start("bot-1-restarted")
+	for _, at := range []string{"2026-03-24T18:01:00+01:00", "2026-03-24T18:11:00+01:00"} {
+		w.at(at)
+		w.tick(restarted)
+	}
+	again := w.plat.take()
+	if len(slow.delivered)+len(again) > 1 {
+		t.Errorf("the channel got the 2026-03-24 digest %d times", len(slow.delivered)+len(again))
+	}
+}
+
+// The same for a recording notice in flight at SIGTERM.
+func TestNoticeStoppedWhileSendingIsNotSentAgain(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	w.say("bob", "want #1")
+	w.say("alice", "video #1 https://www.youtube.com/watch?v=29yKJ1312AM")
+
+	slow := &slowPlatform{arrived: make(chan struct{}, 1)}
+	log := slog.New(slog.NewTextHandler(w.logs, nil))
+	rt := dispatch.New(dispatch.Config{Handler: w.bot.router, Logger: log})
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: w.bot.st, Digests: w.bot.router, Runtime: rt,
+		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: slow}, Owner: "bot-1", Now: w.clock.Now, Logger: log})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { sched.Run(ctx); close(done) }()
+	<-slow.arrived
+	cancel() // SIGTERM
+	<-done
+	w.at("2026-03-24T09:01:00+01:00")
+	w.tick(w.start("bot-1-restarted"))
+	again := w.plat.take()
+	if len(slow.delivered)+len(again) > 1 {
+		t.Errorf("bob got the recording notice for #1 %d times", len(slow.delivered)+len(again))
+	}
+}
