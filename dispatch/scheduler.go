@@ -148,8 +148,23 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 	}
 	now := s.cfg.Now()
 	loc := d.Location(conf)
-	local := now.In(loc)
-	for _, day := range []string{local.AddDate(0, 0, -1).Format(time.DateOnly), local.Format(time.DateOnly)} {
+	// Every day since the digest was set up, not only yesterday's and
+	// today's: a bot down for two days must record (and log) Monday's as
+	// skipped too, never leave it unsaid. Settled days cost a read each.
+	from := d.CreatedAt.In(loc)
+	if earliest := now.In(loc).AddDate(0, 0, -lookBack); from.Before(earliest) {
+		from = earliest
+	}
+	var days []string
+	today := now.In(loc).Format(time.DateOnly)
+	for day := from; ; day = day.AddDate(0, 0, 1) {
+		date := day.Format(time.DateOnly)
+		days = append(days, date)
+		if date >= today {
+			break
+		}
+	}
+	for _, day := range days {
 		if !conf.DigestDay(day) {
 			continue
 		}
@@ -166,6 +181,10 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 	}
 	return nil
 }
+
+// lookBack bounds how many days back a pass looks for digests not yet
+// settled: longer than any conference.
+const lookBack = 31
 
 // post makes one digest post, once: the ledger row is claimed before
 // anything is posted and says "sending" while it is.

@@ -681,3 +681,25 @@ func TestNoticeStoppedWhileSendingIsNotSentAgain(t *testing.T) {
 		t.Errorf("bob got the recording notice for #1 %d times", len(slow.delivered)+len(again))
 	}
 }
+
+// Down from Monday 17:00 to Wednesday 10:00: Monday's digest, as well as
+// Tuesday's, is recorded as skipped and logged, never left unsaid (the
+// pass looked at yesterday and today only).
+func TestDigestDownForTwoDaysSkipsBothAloud(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-23T09:00:00+01:00"))
+	w.kubecon() // 2026-03-23..26 Europe/Amsterdam, 18:00
+	w.say("alice", "add Monday Keynote 5/5")
+	w.at("2026-03-25T10:00:00+01:00")
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Errorf("%d posts, want none (both past the window)", len(got))
+	}
+	for _, day := range []string{"2026-03-23", "2026-03-24"} {
+		if st := w.status(day); st != talkbot.DigestSkipped {
+			t.Errorf("%s: %q, want skipped", day, st)
+		}
+	}
+	if n := strings.Count(w.logs.String(), "digest skipped"); n != 2 {
+		t.Errorf("%d skip lines in the log, want 2:\n%s", n, w.logs.String())
+	}
+}
