@@ -166,6 +166,10 @@ func (c Config) Validate() error {
 		"SLACK_BOT_TOKEN must be set when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is")
 	check(c.SlackAPIURL == "" || isHTTPURL(c.SlackAPIURL), "SLACK_API_URL must be an http(s) URL")
 	check(c.MatrixHomeserver == "" || isHTTPURL(c.MatrixHomeserver), "MATRIX_HOMESERVER must be an http(s) URL like https://matrix.example.org")
+	// A password in a URL would be logged with every request the URL is in.
+	check(!hasUserinfo(c.SlackAPIURL), "SLACK_API_URL must not hold a user name or password")
+	check(!hasUserinfo(c.MatrixHomeserver), "MATRIX_HOMESERVER must not hold a user name or password; the bot logs in with MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN")
+	check(!hasUserinfo(c.OpenAIBaseURL), "OPENAI_BASE_URL must not hold a user name or password; the key goes in OPENAI_API_KEY")
 	check(c.MatrixUser == "" || strings.HasPrefix(c.MatrixUser, "@") && strings.Contains(c.MatrixUser, ":"),
 		"MATRIX_USER must be a full Matrix id like @talkbot:example.org")
 	check(c.MatrixUser == "" || c.MatrixPassword != "" || c.MatrixAccessToken != "",
@@ -195,6 +199,11 @@ func (c Config) Validate() error {
 
 func (c Config) slackEnabled() bool  { return c.SlackBotToken != "" }
 func (c Config) matrixEnabled() bool { return c.MatrixAccessToken != "" || c.MatrixUser != "" }
+
+func hasUserinfo(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.User != nil
+}
 
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)

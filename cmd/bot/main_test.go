@@ -65,6 +65,9 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 	for name, env := range map[string]map[string]string{
 		"secret-token-value":  {"SLACK_BOT_TOKEN": "secret-token-value", "SLACK_SIGNING_SECRET": "x"},
 		"EsTc almost a key 1": {"MATRIX_RECOVERY_KEY": "EsTc almost a key 1"},
+		// A password in a URL would reach every log line of a request to it.
+		"hs-SECRET": {"MATRIX_HOMESERVER": "https://u:hs-SECRET@matrix.example.org", "MATRIX_ACCESS_TOKEN": "t", "MATRIX_PICKLE_KEY": "k"},
+		"pw-SECRET": {"OPENAI_BASE_URL": "http://user:pw-SECRET@127.0.0.1:1/v1", "OPENAI_MODEL": "m"},
 	} {
 		err := loadConfig(envOf(env)).Validate()
 		if err == nil || strings.Contains(err.Error(), name) {
