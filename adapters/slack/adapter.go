@@ -158,7 +158,7 @@ func New(cfg Config) (*Adapter, error) {
 	if a.sleep == nil {
 		a.sleep = sleepContext
 	}
-	if a.httpClient == nil {
+	if a.httpClient == nil { // response_url's
 		a.httpClient = &http.Client{Timeout: 15 * time.Second, Transport: replyTransport()}
 	}
 	if a.maxBody <= 0 {
@@ -169,7 +169,10 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	var client *slackgo.Client
 	if cfg.API == nil || cfg.AppToken != "" {
-		opts := []slackgo.Option{slackgo.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug))}
+		// slack-go's own client waits for ever: one chat.postMessage Slack
+		// never answers would hold up every digest and notice behind it.
+		opts := []slackgo.Option{slackgo.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)),
+			slackgo.OptionHTTPClient(&http.Client{Timeout: webAPITimeout})}
 		if cfg.APIURL != "" {
 			opts = append(opts, slackgo.OptionAPIURL(strings.TrimSuffix(cfg.APIURL, "/")+"/"))
 		}
@@ -343,6 +346,9 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // stay open between replies: one for each reply the runtime's workers (16
 // by default) may be posting at once, and some to spare.
 const maxIdleReplyConns = 32
+
+// webAPITimeout bounds one Web API call (a file upload included).
+const webAPITimeout = 30 * time.Second
 
 // replyWriteBuffer is the write buffer of each connection to response_url:
 // room for a page of 25 talks with long titles (28-30 KB of JSON) and its
