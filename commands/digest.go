@@ -197,6 +197,9 @@ func digestStatusWords(rec talkbot.DigestRecord) string {
 	case talkbot.DigestUnknown:
 		return "may have been posted (the bot stopped while posting); not posted again"
 	}
+	if rec.Note != "" {
+		return "not posted yet, tried again every few minutes (" + rec.Note + ")"
+	}
 	return "being posted"
 }
 

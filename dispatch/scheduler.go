@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,7 +26,8 @@ type Ledger interface {
 	DigestRecord(ctx context.Context, k talkbot.DigestKey) (talkbot.DigestRecord, error)
 	ClaimDigest(ctx context.Context, k talkbot.DigestKey, owner string, lease time.Duration) (talkbot.DigestRecord, bool, error)
 	SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note string) (bool, error)
-	MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, messageID string) error
+	// MarkDigest's detail is the posted message's id, or else why.
+	MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, detail string) error
 	// ClaimOutbox takes pending notices of the given platforms only.
 	ClaimOutbox(ctx context.Context, owner string, platforms []string, limit int, lease time.Duration) ([]talkbot.OutboxItem, int, error)
 	FinishOutbox(ctx context.Context, ids []int64, sent bool) error
@@ -182,6 +184,16 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 	return nil
 }
 
+// retryAfter is how long a digest whose post failed waits for the next try.
+const retryAfter = 5 * time.Minute
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
 // lookBack bounds how many days back a pass looks for digests not yet
 // settled: longer than any conference.
 const lookBack = 31
@@ -209,6 +221,9 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 		}
 		return nil
 	}
+	if err == nil && rec.Status == talkbot.DigestClaimed && rec.Note != "" && late <= s.cfg.Window && s.cfg.Now().Sub(rec.ClaimedAt) < retryAfter {
+		return nil // a try failed a moment ago: not every pass (a bot not in the channel fails every time)
+	}
 	rec, mine, err := s.cfg.Ledger.ClaimDigest(ctx, k, s.cfg.Owner, s.cfg.Lease)
 	if err != nil {
 		return err
@@ -221,10 +236,12 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 		return nil
 	}
 	if late > s.cfg.Window { // claimed in time, but never posted (the adapter kept failing)
-		log.WarnContext(ctx, "digest skipped: it could not be posted within the window", "late", late.Round(time.Minute).String())
+		log.WarnContext(ctx, "digest skipped: it could not be posted within the window", "late", late.Round(time.Minute).String(), "last_error", rec.Note)
 		s.observe(talkbot.DigestSkipped)
-		return s.cfg.Ledger.MarkDigest(ctx, k, s.cfg.Owner, talkbot.DigestClaimed, talkbot.DigestSkipped, "")
+		return s.cfg.Ledger.MarkDigest(ctx, k, s.cfg.Owner, talkbot.DigestClaimed, talkbot.DigestSkipped,
+			"it could not be posted within the "+s.cfg.Window.String()+" window: "+cmp.Or(rec.Note, "the platform refused it"))
 	}
+
 	reply, empty, err := s.cfg.Digests.DigestFor(ctx, d, conf, day)
 	if err != nil {
 		return err
@@ -247,8 +264,10 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 		return err
 	}
 	if err != nil {
-		// Not posted: claimed again, so the next pass retries within the window.
-		if err := s.cfg.Ledger.MarkDigest(context.WithoutCancel(ctx), k, s.cfg.Owner, talkbot.DigestSending, talkbot.DigestClaimed, ""); err != nil {
+		// Not posted: claimed again, so a later pass retries within the
+		// window; why is kept for `digest status`.
+		if err := s.cfg.Ledger.MarkDigest(context.WithoutCancel(ctx), k, s.cfg.Owner, talkbot.DigestSending, talkbot.DigestClaimed,
+			"the last try failed: "+clip(err.Error(), 200)); err != nil {
 			return err
 		}
 		return err

@@ -436,7 +436,8 @@ func TestDigestCrashRecovery(t *testing.T) {
 		t.Errorf("%d log lines about the unknown post, want 1", n)
 	}
 
-	// A post that fails is tried again on the next pass.
+	// A post that fails is tried again a few minutes on, not every pass (a
+	// bot not in the channel fails every time), and digest status says why.
 	w.at("2026-03-26T10:00:00+01:00")
 	w.say("bob", "add Day Four Keynote 5/5")
 	w.at("2026-03-26T18:00:00+01:00")
@@ -444,11 +445,19 @@ func TestDigestCrashRecovery(t *testing.T) {
 	if err := w.bot.sched.Tick(ctx); err == nil || !strings.Contains(err.Error(), "the platform is down") {
 		t.Errorf("a failed post: tick says %v", err)
 	}
+	if out := w.say("bob", "digest status"); !strings.Contains(out, "not posted yet") || !strings.Contains(out, "the platform is down") {
+		t.Errorf("digest status after a failed post:\n%s", out)
+	}
 	w.plat.fail = false
 	w.at("2026-03-26T18:00:30+01:00")
 	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("%d posts 30 s after a failed one, want none yet", len(got))
+	}
+	w.at("2026-03-26T18:05:30+01:00")
+	w.tick(w.bot)
 	if got := w.plat.take(); len(got) != 1 {
-		t.Fatalf("%d posts after a failed one, want 1", len(got))
+		t.Fatalf("%d posts five minutes after a failed one, want 1", len(got))
 	}
 }
 
@@ -701,5 +710,28 @@ func TestDigestDownForTwoDaysSkipsBothAloud(t *testing.T) {
 	}
 	if n := strings.Count(w.logs.String(), "digest skipped"); n != 2 {
 		t.Errorf("%d skip lines in the log, want 2:\n%s", n, w.logs.String())
+	}
+}
+
+// A digest that cannot be posted (the bot is not in the channel) is tried
+// every few minutes, not every pass, and when the window closes digest
+// status says why it was skipped.
+func TestDigestThatKeepsFailingSaysWhy(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	w.plat.fail = true
+	failed := 0
+	for now := mustTime("2026-03-24T18:00:00+01:00"); now.Before(mustTime("2026-03-25T00:30:00+01:00")); now = now.Add(30 * time.Second) {
+		w.clock.Set(now)
+		if err := w.bot.sched.Tick(t.Context()); err != nil {
+			failed++
+		}
+	}
+	if failed > 80 {
+		t.Errorf("%d failed tries in six hours, want one every few minutes", failed)
+	}
+	if out := w.say("alice", "digest status"); !strings.Contains(out, "skipped (it could not be posted within the") || !strings.Contains(out, "the platform is down") {
+		t.Errorf("digest status:\n%s", out)
 	}
 }

@@ -188,13 +188,18 @@ func (s *Store) SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note
 var ErrLostClaim = errors.New("the digest post is no longer claimed by this bot")
 
 // MarkDigest moves owner's digest post from one status to the next
-// (claimed → sending → posted, claimed → empty, sending → claimed to retry),
-// with the posted message's id.
-func (s *Store) MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, messageID string) error {
+// (claimed → sending → posted, claimed → empty, sending → claimed to retry,
+// claimed → skipped), with detail: the posted message's id, or else why
+// (kept as the note; "" keeps the note there is).
+func (s *Store) MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, detail string) error {
+	column := "note"
+	if to == talkbot.DigestPosted {
+		column = "message_id"
+	}
 	return s.update(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE digest_posts SET status = ?, message_id = ?, claimed_at = ?
+		res, err := tx.ExecContext(ctx, `UPDATE digest_posts SET status = ?, `+column+` = COALESCE(NULLIF(?, ''), `+column+`), claimed_at = ?
 			WHERE workspace_id = ? AND channel = ? AND conference_id = ? AND day = ? AND claimed_by = ? AND status = ?`,
-			string(to), messageID, formatTime(s.now()), k.WorkspaceID, k.Channel, k.ConferenceID, k.Day, owner, string(from))
+			string(to), detail, formatTime(s.now()), k.WorkspaceID, k.Channel, k.ConferenceID, k.Day, owner, string(from))
 		if err != nil {
 			return fmt.Errorf("mark digest %s: %w", to, err)
 		}
