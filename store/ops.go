@@ -69,6 +69,11 @@ func backup(ctx context.Context, db *sql.DB, dest string) error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
+	// A backup holds everyone's private notes: its owner's alone, whatever the umask.
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("backup to %s: %w", dest, err)
+	}
 	if err := syncFile(tmp); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)

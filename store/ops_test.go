@@ -249,3 +249,24 @@ func TestSizeAndWriteCheck(t *testing.T) {
 		t.Error("Writable on a closed store: no error")
 	}
 }
+
+// The database and its backups hold private notes: a new one is its
+// owner's alone, whatever the umask (they were world-readable).
+func TestTheDatabaseAndItsBackupsAreTheOwnersAlone(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	user(t, s, "alice")
+	backup, err := store.BackupFile(ctx, path, t.TempDir(), clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", backup} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s is %v, want readable by its owner only", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+}

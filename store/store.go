@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -118,6 +119,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	synchronous := "NORMAL"
 	if opts.Durable {
 		synchronous = "FULL"
+	}
+	// A new database holds private notes: its owner's alone, whatever the
+	// umask (SQLite gives its -wal and -shm files the database's mode).
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("create the database %s: %w", path, err)
 	}
 	w := sql.OpenDB(writeConnector{dsn: dsn(path, synchronous), driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		// Checkpoints are the checkpointer's (checkpoint.go); the writer's
