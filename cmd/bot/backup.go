@@ -25,11 +25,22 @@ func runBackup(ctx context.Context, cfg Config, args []string, stdout, stderr io
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("backup: say where the copy goes: bot backup [--db PATH] DEST")
+	to := fs.Args()
+	if len(to) > 1 { // flags after DEST: `bot backup /srv/backups --db talkbot.db`
+		first := to[0]
+		if err := fs.Parse(to[1:]); err != nil {
+			return err
+		}
+		to = append([]string{first}, fs.Args()...)
 	}
-	dest, err := store.BackupFile(ctx, *db, fs.Arg(0), time.Now())
+	if len(to) != 1 {
+		fs.Usage()
+		if len(to) == 0 {
+			return errors.New("backup: say where the copy goes: bot backup [--db PATH] DEST")
+		}
+		return errors.New("backup: give one DEST: bot backup [--db PATH] DEST")
+	}
+	dest, err := store.BackupFile(ctx, *db, to[0], time.Now())
 	if err != nil {
 		return err
 	}

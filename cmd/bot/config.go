@@ -60,7 +60,7 @@ func loadConfig(getenv func(string) string) Config {
 	c := Config{
 		DB:                 getenv("BOT_DB"),
 		HTTPAddr:           getenv("HTTP_ADDR"),
-		LogLevel:           getenv("LOG_LEVEL"),
+		LogLevel:           strings.ToLower(getenv("LOG_LEVEL")),
 		SlackBotToken:      getenv("SLACK_BOT_TOKEN"),
 		SlackAppToken:      getenv("SLACK_APP_TOKEN"),
 		SlackSigningSecret: getenv("SLACK_SIGNING_SECRET"),

@@ -7,11 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/talkbot/talkbot/store"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -157,5 +160,28 @@ func TestOnlyMatrixIDsInBotAdminsTurnRoomModeratorsOff(t *testing.T) {
 		if got := slices.ContainsFunc(tc.admins, isMatrixUser); got != tc.want {
 			t.Errorf("BOT_ADMINS %q names a Matrix user: %v, want %v", tc.admins, got, tc.want)
 		}
+	}
+}
+
+// `bot backup DEST --db PATH` reads its flag after DEST too (it said "say
+// where the copy goes"), and LOG_LEVEL is read in any case.
+func TestBackupFlagsAfterDestAndLogLevelCase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	st, err := store.Open(context.Background(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	var out, errs bytes.Buffer
+	dest := filepath.Join(dir, "copy.db")
+	if err := runBackup(context.Background(), Config{DB: "elsewhere.db"}, []string{dest, "--db", db}, &out, &errs); err != nil {
+		t.Fatalf("backup DEST --db PATH: %v\n%s", err, errs.String())
+	}
+	if _, err := os.Stat(dest); err != nil || !strings.Contains(out.String(), "backed up "+db) {
+		t.Errorf("backup: %v, %q", err, out.String())
+	}
+	if err := loadConfig(envOf(map[string]string{"LOG_LEVEL": "DEBUG"})).Validate(); err != nil {
+		t.Errorf("LOG_LEVEL=DEBUG: %v", err)
 	}
 }
