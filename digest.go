@@ -124,6 +124,16 @@ func (d Digest) Slot(day string, loc *time.Location) (time.Time, error) {
 	return time.Date(date.Year(), date.Month(), date.Day(), at.Hour(), at.Minute(), 0, 0, loc), nil
 }
 
+// Covers is the conference day (YYYY-MM-DD, in the conference's zone) the
+// digest posted at slot reports: the one in progress twelve hours before,
+// so that 18:00 reports the day ending, a morning digest the day before,
+// and a digest in a zone far from the conference's the conference day that
+// has ended at its time (09:00 in Tokyo is 01:00 in Amsterdam: KubeCon's
+// day before, not the one not yet begun).
+func (d Digest) Covers(slot time.Time, c Conference) string {
+	return slot.Add(-12 * time.Hour).In(c.Location()).Format(time.DateOnly)
+}
+
 // DayBounds returns the instants a local date (YYYY-MM-DD) starts and ends at in loc.
 func DayBounds(day string, loc *time.Location) (from, to time.Time, err error) {
 	from, err = time.ParseInLocation(time.DateOnly, day, loc)

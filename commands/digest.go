@@ -208,15 +208,15 @@ func nextDigest(d talkbot.Digest, conf talkbot.Conference, now time.Time) (time.
 	loc := d.Location(conf)
 	day := now.In(loc)
 	for i := 0; i < 400; i++ {
-		date := day.AddDate(0, 0, i).Format(time.DateOnly)
-		if conf.StartsOn != "" && date > conf.EndsOn && !conf.DigestDay(date) {
-			return time.Time{}, false
-		}
-		if !conf.DigestDay(date) {
+		slot, err := d.Slot(day.AddDate(0, 0, i).Format(time.DateOnly), loc)
+		if err != nil {
 			continue
 		}
-		slot, err := d.Slot(date, loc)
-		if err == nil && slot.After(now) {
+		covers := d.Covers(slot, conf)
+		if conf.StartsOn != "" && covers > conf.EndsOn && !conf.DigestDay(covers) {
+			return time.Time{}, false
+		}
+		if conf.DigestDay(covers) && slot.After(now) {
 			return slot, true
 		}
 	}
@@ -282,8 +282,8 @@ func channelSpan(channel string, c *call) Span {
 // DigestFor builds the digest of one local date, exactly as it is posted
 // (and previewed); empty reports a day with nothing logged, which posts nothing.
 func (r *Router) DigestFor(ctx context.Context, d talkbot.Digest, conf talkbot.Conference, day string) (Reply, bool, error) {
-	loc := d.Location(conf)
-	from, to, err := talkbot.DayBounds(day, loc)
+	// The conference's day, in its zone: a talk's day is the conference's date.
+	from, to, err := talkbot.DayBounds(day, conf.Location())
 	if err != nil {
 		return Reply{}, false, talkbot.Errorf(talkbot.EINVALID, "“%s” is not a date; use YYYY-MM-DD.", truncate(day, 40))
 	}

@@ -166,13 +166,14 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 			break
 		}
 	}
-	for _, day := range days {
-		if !conf.DigestDay(day) {
-			continue
-		}
-		slot, err := d.Slot(day, loc)
+	for _, date := range days {
+		slot, err := d.Slot(date, loc)
 		if err != nil {
 			return err
+		}
+		day := d.Covers(slot, conf) // the conference's day it reports
+		if !conf.DigestDay(day) {
+			continue
 		}
 		if now.Before(slot) || slot.Before(d.CreatedAt) { // not yet, or before the digest was set up
 			continue

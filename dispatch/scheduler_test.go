@@ -349,11 +349,13 @@ func TestDigestAcrossDaylightSaving(t *testing.T) {
 			[]string{"2026-03-28T17:00:00Z", "2026-03-29T16:00:00Z", "2026-03-30T16:00:00Z"}, false},
 		{"fall back", "2026-10-24..2026-10-25", []string{"2026-10-24", "2026-10-25", "2026-10-26"}, "18:00",
 			[]string{"2026-10-24T16:00:00Z", "2026-10-25T17:00:00Z", "2026-10-26T17:00:00Z"}, false},
-		// 02:30 does not exist on the spring-forward night: that day's goes out at 03:30 CEST, once.
-		{"a time the clocks skip", "2026-03-28..2026-03-29", []string{"2026-03-29"}, "02:30",
+		// 02:30 does not exist on the spring-forward night: that night's
+		// digest (of the day before: a morning digest reports the day
+		// ended) goes out at 03:30 CEST, once.
+		{"a time the clocks skip", "2026-03-28..2026-03-29", []string{"2026-03-28"}, "02:30",
 			[]string{"2026-03-29T01:30:00Z"}, false},
 		// 02:30 happens twice on the fall-back night: posted at one of them, once.
-		{"a time that happens twice", "2026-10-24..2026-10-25", []string{"2026-10-25"}, "02:30",
+		{"a time that happens twice", "2026-10-24..2026-10-25", []string{"2026-10-24"}, "02:30",
 			[]string{"2026-10-25 02:30"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -733,5 +735,37 @@ func TestDigestThatKeepsFailingSaysWhy(t *testing.T) {
 	}
 	if out := w.say("alice", "digest status"); !strings.Contains(out, "skipped (it could not be posted within the") || !strings.Contains(out, "the platform is down") {
 		t.Errorf("digest status:\n%s", out)
+	}
+}
+
+// A digest in a zone ahead of the conference's (a team in Tokyo following
+// KubeCon EU at 09:00 their time, 01:00 in Amsterdam) reports the
+// conference day that has ended: one post for each of the four days. It
+// had reported the day not yet begun, and posted nothing all week.
+func TestADigestInAZoneAheadReportsTheDayEnded(t *testing.T) {
+	amsterdam, _ := time.LoadLocation("Europe/Amsterdam")
+	w := newWorld(t, mustTime("2026-03-23T08:00:00+01:00"))
+	w.say("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	w.say("alice", "digest on here at 09:00 Asia/Tokyo")
+	w.plat.take()
+	var days []string
+	for now := mustTime("2026-03-23T08:00:00+01:00"); now.Before(mustTime("2026-03-29T00:00:00+01:00")); now = now.Add(30 * time.Minute) {
+		w.clock.Set(now)
+		local := now.In(amsterdam)
+		if day := local.Format(time.DateOnly); local.Hour() == 11 && local.Minute() == 0 && day <= "2026-03-26" {
+			w.say("alice", "add Keynote of "+day+" 5/5 -- great")
+		}
+		w.tick(w.bot)
+		for _, p := range w.plat.take() {
+			days = append(days, strings.SplitN(p.reply.Text(), "\n", 2)[0])
+		}
+	}
+	if len(days) != 4 {
+		t.Fatalf("%d digests, want one a conference day:\n%s", len(days), strings.Join(days, "\n"))
+	}
+	for i, want := range []string{"23", "24", "25", "26"} {
+		if !strings.Contains(days[i], want) {
+			t.Errorf("digest %d is headed %q, want March %s's", i+1, days[i], want)
+		}
 	}
 }
