@@ -234,8 +234,7 @@ func (r *Router) digestPreview(ctx context.Context, c *call, arg string) (Reply,
 	} else if len(ds) > 0 {
 		d = ds[0]
 	}
-	loc := d.Location(conf)
-	day := c.now.In(loc).Format(time.DateOnly)
+	day := c.now.In(conf.Location()).Format(time.DateOnly) // the conference's today: a digest reports its days
 	if arg != "" {
 		if day, err = parseDay(arg); err != nil {
 			return Reply{}, err
