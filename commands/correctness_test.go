@@ -673,25 +673,6 @@ func TestShowPrintsTheNewestNotes(t *testing.T) {
 	}
 }
 
-// An undo of a change to a talk deleted since has nothing to put back: it
-// says so and steps past it (it had failed with an internal error for
-// good, and bob could never undo further back).
-func TestUndoOfAChangeToATalkDeletedSince(t *testing.T) {
-	f := newFixture(t)
-	f.ok("bob", "add Other Talk 3/5")
-	f.ok("alice", "add Shared Talk")
-	f.ok("bob", "add Shared Talk 4/5")
-	f.ok("bob", "delete #2")
-	f.ok("alice", "delete #2") // the last log: the talk goes
-	if out := f.ok("bob", "undo"); !strings.Contains(out, "was to a talk deleted since") {
-		t.Errorf("bob's undo:\n%s", out)
-	}
-	f.ok("bob", "undo") // his add of it: gone too
-	if out := f.ok("bob", "undo"); !strings.Contains(out, "Undone: `add` on") || !strings.Contains(out, "Other Talk") {
-		t.Errorf("bob's undo of his first add:\n%s", out)
-	}
-}
-
 // An undo takes back only what its own change wrote to a talk's shared
 // fields: a colleague's later recording, an admin's later title and a
 // re-import's room stay (undo had written back the whole talk as it was).
@@ -861,5 +842,23 @@ func TestAFormsNoteSurvivesAQuestionBack(t *testing.T) {
 	f.ok("carol", "add Some Talk *3 --- loved the #security part, 5/5")
 	if got := f.exportedTalk("carol", 3); got.Rating != 3 || got.Notes[0].Text != "loved the #security part, 5/5" {
 		t.Errorf("a typed --- note: %+v", got)
+	}
+}
+
+// A colleague's delete of the last log never takes away another user's way
+// back: alice deleted her log, then bob his, the last; alice's undo still
+// puts her 4/5 and note back (her step had been dropped as "nothing to put
+// back").
+func TestADeleteByTheLastLoggerKeepsOthersUndo(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Foo Talk 4/5 -- alice note on foo")
+	f.ok("bob", "add Foo Talk 3/5 -- bob note")
+	f.ok("alice", "delete #1")
+	f.ok("bob", "delete #1")
+	if out := f.ok("alice", "undo"); !strings.Contains(out, "Undone: `delete`") {
+		t.Errorf("alice's undo:\n%s", out)
+	}
+	if got := f.exportedTalk("alice", 1); got.Rating != 4 || len(got.Notes) != 1 {
+		t.Errorf("alice's log after her undo: %+v", got)
 	}
 }

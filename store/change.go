@@ -340,7 +340,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 
 		if c.DeleteLog && out.Talk.CreatedBy == c.User.ID {
 			// A talk this user created and nobody else uses goes with their log, so a typo leaves no trace.
-			gone, err := deleteIfUnused(ctx, tx, talk.ID)
+			gone, err := deleteIfUnused(ctx, tx, talk.ID, c.User.ID)
 			if err != nil {
 				return err
 			}
@@ -441,6 +441,14 @@ func saveHistory(ctx context.Context, tx *txn, userID int64, label string, rec u
 		return fmt.Errorf("prune history: %w", err)
 	}
 	return nil
+}
+
+// talkInOthersHistory is the condition that a step of the undo history of
+// a user other than its argument names the talk talk (an SQL expression):
+// their undo would bring a log or note back onto it, so it must stay. It
+// reads the index of migration 00011, whose expression it spells the same.
+func talkInOthersHistory(talk string) string {
+	return `EXISTS (SELECT 1 FROM history h WHERE h.user_id != ? AND json_extract(h.payload, '$.talk_id') = ` + talk + `)`
 }
 
 // sessionTwin is another talk of t's conference that is t's session (one
@@ -544,12 +552,15 @@ func sameSharedFields(a, b talkbot.Talk) bool {
 }
 
 // deleteIfUnused deletes the talk when no log, note or recommendation refers
-// to it; a talk of an imported schedule stays, as the schedule's.
-func deleteIfUnused(ctx context.Context, tx *txn, talkID int64) (bool, error) {
+// to it, and no step of another user's undo than userID's names it (alice
+// deleted her log, then bob the last one: alice's undo puts hers back on
+// it); a talk of an imported schedule stays, as the schedule's.
+func deleteIfUnused(ctx context.Context, tx *txn, talkID, userID int64) (bool, error) {
 	res, err := tx.ExecContext(ctx, `DELETE FROM talks WHERE id = ? AND source_id IS NULL
 		AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = ?)`, talkID, talkID, talkID, talkID)
+		AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = ?)
+		AND NOT `+talkInOthersHistory("?"), talkID, talkID, talkID, talkID, userID, talkID)
 	if err != nil {
 		return false, fmt.Errorf("delete unused talk: %w", err)
 	}
@@ -722,7 +733,7 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 		}
 	}
 	if rec.TalkCreated {
-		gone, err := deleteIfUnused(ctx, tx, rec.TalkID)
+		gone, err := deleteIfUnused(ctx, tx, rec.TalkID, userID)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -747,5 +748,31 @@ func TestLimitsAreWrittenIntoTheSQL(t *testing.T) {
 				t.Errorf("%s:%d binds its LIMIT: %s", f, i+1, strings.TrimSpace(line))
 			}
 		}
+	}
+}
+
+// An undo of a change to a talk gone since (deleted before this rule kept
+// talks others' undo names, or by hand) has nothing to put back: it says
+// so and drops the step, so the next undo reaches further back rather than
+// failing on it for good.
+func TestUndoStepsPastATalkGoneSince(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	b := user(t, s, "bob")
+	addTalk(t, s, b, "Other Talk", talkbot.LogPatch{Rating: ptr(3)}, nil)
+	gone := addTalk(t, s, b, "Shared Talk", talkbot.LogPatch{Rating: ptr(4)}, nil).Talk
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `DELETE FROM talks WHERE id = ?`, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := s.Undo(ctx, b.ID); err != nil || !u.TalkGone {
+		t.Fatalf("undo of a change to a talk gone = %+v, %v", u, err)
+	}
+	if u, err := s.Undo(ctx, b.ID); err != nil || u.TalkGone || u.Talk.Title != "Other Talk" {
+		t.Errorf("the next undo = %+v, %v; want Other Talk's add undone", u, err)
 	}
 }

@@ -124,11 +124,11 @@ func (s *Store) SetDefaultVisibility(ctx context.Context, userID int64, v talkbo
 // forgetOwnTalks deletes the talks a user typed in that nobody else uses:
 // no log, note or recommendation, and no step of another user's undo
 // history (an undone delete would restore a log on it).
-const forgetOwnTalks = `DELETE FROM talks WHERE created_by = ? AND source_id IS NULL
+var forgetOwnTalks = `DELETE FROM talks WHERE created_by = ? AND source_id IS NULL
 	AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id)
 	AND NOT EXISTS (SELECT 1 FROM notes WHERE talk_id = talks.id)
 	AND NOT EXISTS (SELECT 1 FROM recommendations WHERE talk_id = talks.id)
-	AND NOT EXISTS (SELECT 1 FROM history h WHERE h.user_id != ? AND json_extract(h.payload, '$.talk_id') = talks.id)`
+	AND NOT ` + talkInOthersHistory("talks.id")
 
 // ForgetUser deletes the user and everything they own.
 func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten, error) {
