@@ -130,8 +130,12 @@ func (d Digest) Slot(day string, loc *time.Location) (time.Time, error) {
 // and a digest in a zone far from the conference's the conference day that
 // has ended at its time (09:00 in Tokyo is 01:00 in Amsterdam: KubeCon's
 // day before, not the one not yet begun).
+// The twelve hours are the wall clock's, in the conference's zone: real
+// hours would skip a day, or cover one twice, across a daylight-saving
+// change for a digest near noon.
 func (d Digest) Covers(slot time.Time, c Conference) string {
-	return slot.Add(-12 * time.Hour).In(c.Location()).Format(time.DateOnly)
+	t := slot.In(c.Location())
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour()-12, t.Minute(), 0, 0, time.UTC).Format(time.DateOnly)
 }
 
 // DayBounds returns the instants a local date (YYYY-MM-DD) starts and ends at in loc.

@@ -40,3 +40,30 @@ func TestZonesAreLoadedOnceAndOnlyTheirOwnNamesKept(t *testing.T) {
 		}
 	}
 }
+
+// A digest near noon covers each conference day once across a
+// daylight-saving change: twelve hours of the wall clock, not of real time.
+func TestDigestCoversEachDayOnceAcrossDaylightSaving(t *testing.T) {
+	c := Conference{Timezone: "Europe/Berlin"}
+	loc := c.Location()
+	for _, at := range []string{"11:30", "12:30"} {
+		d := Digest{At: at}
+		for _, days := range [][]string{{"2026-03-28", "2026-03-29", "2026-03-30"}, {"2026-10-24", "2026-10-25", "2026-10-26"}} {
+			var covered []string
+			for _, day := range days {
+				slot, err := d.Slot(day, loc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				covered = append(covered, d.Covers(slot, c))
+			}
+			for i := 1; i < len(covered); i++ {
+				a, _ := time.Parse(time.DateOnly, covered[i-1])
+				b, _ := time.Parse(time.DateOnly, covered[i])
+				if b.Sub(a) != 24*time.Hour {
+					t.Errorf("a digest at %s covers %v on %v: a day skipped or twice", at, covered, days)
+				}
+			}
+		}
+	}
+}
