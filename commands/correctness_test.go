@@ -862,3 +862,19 @@ func TestADeleteByTheLastLoggerKeepsOthersUndo(t *testing.T) {
 		t.Errorf("alice's log after her undo: %+v", got)
 	}
 }
+
+// A conference's search finds its own notes however many another
+// conference has: the filter is in the bounded batch of matches.
+func TestSearchFindsNotesOfTheConferenceAmongMany(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new Old Con")
+	f.ok("bob", "add Old Conf Talk -- zebra in the old days")
+	f.admin("alice", "conf new New Con")
+	for i := 0; i < 3; i++ {
+		f.ok("alice", fmt.Sprintf("add New Talk %d -- zebra %d", i, i))
+	}
+	f.ok("bob", "conf use Old Con")
+	if out := f.ok("bob", "search zebra"); !strings.Contains(out, "Old Conf Talk") || strings.Contains(out, "New Talk") {
+		t.Errorf("bob's search in Old Con:\n%s", out)
+	}
+}

@@ -267,8 +267,21 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	// built whole first: 100,000 of them on a big database).
 	inConf, noteConf, args := "", "", []any{}
 	if q.ConferenceID != 0 {
+		// A workspace of one conference needs no filter, and a hit's
+		// look-up costs a third of a search of the notes.
+		var others bool
+		if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conferences WHERE workspace_id = ? AND id != ?)`,
+			q.WorkspaceID, q.ConferenceID).Scan(&others); err != nil {
+			return nil, talkbot.Total{}, fmt.Errorf("search: %w", err)
+		}
+		if !others {
+			q.ConferenceID = 0
+		}
+	}
+	if q.ConferenceID != 0 {
 		inConf = ` AND EXISTS (SELECT 1 FROM talks t WHERE t.id = talk_fts.rowid AND t.conference_id = ?)`
-		noteConf = ` AND EXISTS (SELECT 1 FROM talks t WHERE t.id = n.talk_id AND t.conference_id = ?)`
+		// In the bounded batch of matches, or another conference's notes would fill it.
+		noteConf = ` JOIN talks t ON t.id = n.talk_id AND t.conference_id = ?`
 		args = append(args, q.ConferenceID)
 	}
 	for _, columns := range []string{"{title speakers tags}", "abstract"} {
@@ -296,9 +309,9 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	if len(hits) <= countCap {
 		// Notes the viewer may not read are skipped after the match, so read a
 		// generous batch: private notes are a minority.
-		rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.talk_id FROM (SELECT rowid AS id FROM note_fts WHERE note_fts MATCH ? ORDER BY rowid DESC`+limitSQL(4*countCap)+`) m
-			JOIN notes n ON n.id = m.id WHERE (n.visibility = 'team' OR n.user_id = ?)`+noteConf+` ORDER BY n.id DESC`,
-			append([]any{ws + "text: (" + terms + ")", q.ViewerID}, args...)...)
+		rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.talk_id FROM note_fts JOIN notes n ON n.id = note_fts.rowid`+noteConf+`
+			WHERE note_fts MATCH ? AND (n.visibility = 'team' OR n.user_id = ?) ORDER BY note_fts.rowid DESC`+limitSQL(4*countCap),
+			append(args, ws+"text: ("+terms+")", q.ViewerID)...)
 		if err != nil {
 			return nil, talkbot.Total{}, fmt.Errorf("search notes: %w", err)
 		}
