@@ -878,3 +878,21 @@ func TestSearchFindsNotesOfTheConferenceAmongMany(t *testing.T) {
 		t.Errorf("bob's search in Old Con:\n%s", out)
 	}
 }
+
+// The right to edit passes on when the first logger undoes the add that
+// made the talk, and when they are forgotten.
+func TestEditRightsPassOnUndoOfTheAddAndForgetMe(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "add Intro to Widgets")
+	f.ok("carol", "add Intro to Widgets")
+	f.ok("bob", "undo") // his add: the talk stays, carol logs it
+	if out := f.ok("carol", "edit #1 room:W183"); !strings.Contains(out, "W183") {
+		t.Errorf("carol after bob's undo:\n%s", out)
+	}
+	f.ok("dave", "add Gadgets Deep Dive")
+	f.ok("erin", "add Gadgets Deep Dive")
+	f.ok("dave", "forget me confirm")
+	if out := f.ok("erin", "edit #2 room:W184"); !strings.Contains(out, "W184") {
+		t.Errorf("erin after dave was forgotten:\n%s", out)
+	}
+}

@@ -255,7 +255,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.log.Info("matrix bot started", "user_id", cli.UserID.String(), "device_id", cli.DeviceID.String(),
 		"cross_signed", crossSigned, "homeserver", a.cfg.Homeserver)
 	if a.cfg.RoomModeratorsAreAdmins {
-		a.log.Warn("BOT_ADMINS is empty: whoever has power level 50 in a room shared with the bot and one more person is a talkbot admin for the whole server; name the admins in BOT_ADMINS")
+		a.log.Warn("BOT_ADMINS names no Matrix user: whoever has power level 50 in a room shared with the bot and one more person is a talkbot admin for the whole server; name the admins in BOT_ADMINS")
 	}
 
 	err = a.syncLoop(ctx, syncer)

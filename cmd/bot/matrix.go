@@ -28,19 +28,17 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch
 		return nil, err
 	}
 	return matrix.New(matrix.Config{
-		Homeserver:        cfg.MatrixHomeserver,
-		UserID:            cfg.MatrixUser,
-		Password:          cfg.MatrixPassword,
-		AccessToken:       cfg.MatrixAccessToken,
-		PickleKey:         cfg.MatrixPickleKey,
-		CryptoDB:          cfg.MatrixCryptoDB,
-		RecoveryKey:       cfg.MatrixRecoveryKey,
-		RecoveryKeyFile:   cfg.MatrixRecoveryKeyFile,
-		ResetCrossSigning: cfg.MatrixResetCrossSigning,
-		AllowedInviters:   cfg.MatrixInviters,
-		// With no Matrix user named in BOT_ADMINS (it may hold Slack ids
-		// only), a room's moderators are the admins (README).
-		RoomModeratorsAreAdmins: !slices.ContainsFunc(cfg.Admins, isMatrixUser),
+		Homeserver:              cfg.MatrixHomeserver,
+		UserID:                  cfg.MatrixUser,
+		Password:                cfg.MatrixPassword,
+		AccessToken:             cfg.MatrixAccessToken,
+		PickleKey:               cfg.MatrixPickleKey,
+		CryptoDB:                cfg.MatrixCryptoDB,
+		RecoveryKey:             cfg.MatrixRecoveryKey,
+		RecoveryKeyFile:         cfg.MatrixRecoveryKeyFile,
+		ResetCrossSigning:       cfg.MatrixResetCrossSigning,
+		AllowedInviters:         cfg.MatrixInviters,
+		RoomModeratorsAreAdmins: roomModeratorsAreAdmins(cfg),
 		Runtime:                 rt,
 		State:                   st,
 		// Chat users share the bot: each may send 30 commands at once, then one every half second.
@@ -49,6 +47,10 @@ func startMatrix(ctx context.Context, cfg Config, log *slog.Logger, rt *dispatch
 		Observer: obs,
 	})
 }
+
+// roomModeratorsAreAdmins: with no Matrix user named in BOT_ADMINS (it may
+// hold Slack ids only), a room's moderators are the admins (README).
+func roomModeratorsAreAdmins(cfg Config) bool { return !slices.ContainsFunc(cfg.Admins, isMatrixUser) }
 
 // isMatrixUser reports whether an id is a Matrix user's: @localpart:server.
 func isMatrixUser(id string) bool { return strings.HasPrefix(id, "@") && strings.Contains(id, ":") }
