@@ -272,7 +272,10 @@ type Undone struct {
 	// went onto that one (Talk).
 	Merged      bool
 	TalkChanged bool // the talk's shared fields went back to what they were
-	TalkGone    bool // the talk was deleted since the change: nothing was put back
+	// TalkKept says some of them did not: changed by others since, or back
+	// they would make the talk another one's session.
+	TalkKept bool
+	TalkGone bool // the talk was deleted since the change: nothing was put back
 	// VisibilityBack is the default visibility a `privacy` undo put back.
 	VisibilityBack Visibility
 	// ConferenceBefore is set when the last step was a conference switch,

@@ -793,7 +793,9 @@ func TestUndoNeverMakesASessionTwoTalks(t *testing.T) {
 	f.ok("bob", "add Alpha Talk")
 	f.ok("bob", "edit #3 title:Beta Talk")
 	f.ok("carol", "add Alpha Talk 5/5") // a new talk of the old title
-	f.ok("bob", "undo")
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "those stay as they are") {
+		t.Errorf("bob's undo of the rename says nothing of the title kept:\n%s", out)
+	}
 	if r := f.as("dave", "add Alpha Talk"); r.Kind == commands.KindQuestion {
 		t.Errorf("Alpha Talk is two talks:\n%s", r.Text())
 	}

@@ -982,7 +982,10 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 	if u.Recommendations > 0 {
 		out = append(out, "Your recommendation is taken back.")
 	}
-	if u.TalkChanged {
+	switch {
+	case u.TalkKept:
+		out = append(out, "The talk's details you had changed are back, but for any changed by others since, or that would make it another talk's session: those stay as they are.")
+	case u.TalkChanged:
 		out = append(out, "The talk's details are back as they were.")
 	}
 	if u.TalkRemoved {

@@ -526,6 +526,18 @@ func ownFieldsBack(now, before, after talkbot.Talk) talkbot.Talk {
 	return back
 }
 
+// allBack reports whether back holds before's value of every shared field
+// the change took from before to after.
+func allBack(back, before, after talkbot.Talk) bool {
+	str := func(b, a, got string) bool { return b == a || got == b }
+	return str(before.Title, after.Title, back.Title) && str(before.Event, after.Event, back.Event) &&
+		str(before.Room, after.Room, back.Room) && str(before.Day, after.Day, back.Day) &&
+		str(before.RecordingURL, after.RecordingURL, back.RecordingURL) &&
+		str(before.ScheduleURL+"\x00"+before.ScheduleID, after.ScheduleURL+"\x00"+after.ScheduleID, back.ScheduleURL+"\x00"+back.ScheduleID) &&
+		(slices.Equal(before.Speakers, after.Speakers) || slices.Equal(back.Speakers, before.Speakers)) &&
+		slices.Equal(setBack(back.Tags, before.Tags, after.Tags), back.Tags) && slices.Equal(setBack(back.Links, before.Links, after.Links), back.Links)
+}
+
 // setBack takes out of now what a change added to before, and puts back
 // what it removed.
 func setBack(now, before, after []string) []string {
@@ -723,6 +735,7 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 				}
 			}
 			u.TalkChanged = !sameSharedFields(back, now)
+			u.TalkKept = !allBack(back, rec.TalkBefore.talk(), rec.TalkAfter.talk())
 		} else {
 			u.TalkChanged = true
 		}
