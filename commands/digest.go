@@ -197,7 +197,7 @@ func digestStatusWords(rec talkbot.DigestRecord) string {
 	case talkbot.DigestUnknown:
 		return "may have been posted (the bot stopped while posting); not posted again"
 	}
-	if rec.Note != "" {
+	if rec.Note != "" && rec.Status == talkbot.DigestClaimed { // sending: a try is under way
 		return "not posted yet, tried again every few minutes (" + rec.Note + ")"
 	}
 	return "being posted"

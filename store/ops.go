@@ -65,12 +65,14 @@ func backup(ctx context.Context, db *sql.DB, dest string) error {
 	}
 	tmp := dest + ".partial"
 	_ = os.Remove(tmp) // left by a backup that was killed
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
-		_ = os.Remove(tmp)
+	// A backup holds everyone's private notes: its owner's alone from its
+	// first byte, whatever the umask (VACUUM INTO writes into an empty file).
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
-	// A backup holds everyone's private notes: its owner's alone, whatever the umask.
-	if err := os.Chmod(tmp, 0o600); err != nil {
+	f.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("backup to %s: %w", dest, err)
 	}
