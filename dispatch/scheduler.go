@@ -188,6 +188,7 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 // retryAfter is how long a digest whose post failed waits for the next try.
 const retryAfter = 5 * time.Minute
 
+// clip cuts s to n runes for a ledger note, marking the cut.
 func clip(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		return string(r[:n]) + "…"

@@ -599,9 +599,6 @@ func (s *Store) Undo(ctx context.Context, userID int64) (talkbot.Undone, error) 
 		if err := json.Unmarshal([]byte(payload), &rec); err != nil {
 			return fmt.Errorf("decode history %d: %w", id, err)
 		}
-		// The talk may be gone since (its last user deleted it, or asked to
-		// be forgotten): nothing is left to put back, and the step goes, so
-		// that the next undo reaches further back rather than failing here.
 		if rec.ConferenceBefore != "" { // a switch: said, not taken back
 			u.ConferenceBefore = rec.ConferenceBefore
 			_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE id = ?`, id)
@@ -615,6 +612,9 @@ func (s *Store) Undo(ctx context.Context, userID int64) (talkbot.Undone, error) 
 			_, err = tx.ExecContext(ctx, `DELETE FROM history WHERE id = ?`, id)
 			return err
 		}
+		// The talk may be gone since (deleted before talks that others' undo
+		// names were kept): nothing is left to put back, and the step goes,
+		// so that the next undo reaches further back rather than failing here.
 		var gone bool
 		if rec.TalkID != 0 && rec.TalkDeleted == nil {
 			if err := tx.QueryRowContext(ctx, `SELECT NOT EXISTS (SELECT 1 FROM talks WHERE id = ?)`, rec.TalkID).Scan(&gone); err != nil {

@@ -187,18 +187,26 @@ func (s *Store) SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note
 // ErrLostClaim is returned when a digest post's claim is no longer the caller's.
 var ErrLostClaim = errors.New("the digest post is no longer claimed by this bot")
 
+// MarkDigest's statements: a post's message id, or why (an empty detail
+// keeps what there is).
+const (
+	markDigestPosted = `UPDATE digest_posts SET status = ?, message_id = COALESCE(NULLIF(?, ''), message_id), claimed_at = ?
+		WHERE workspace_id = ? AND channel = ? AND conference_id = ? AND day = ? AND claimed_by = ? AND status = ?`
+	markDigestNote = `UPDATE digest_posts SET status = ?, note = COALESCE(NULLIF(?, ''), note), claimed_at = ?
+		WHERE workspace_id = ? AND channel = ? AND conference_id = ? AND day = ? AND claimed_by = ? AND status = ?`
+)
+
 // MarkDigest moves owner's digest post from one status to the next
 // (claimed → sending → posted, claimed → empty, sending → claimed to retry,
 // claimed → skipped), with detail: the posted message's id, or else why
 // (kept as the note; "" keeps the note there is).
 func (s *Store) MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, detail string) error {
-	column := "note"
+	q := markDigestNote
 	if to == talkbot.DigestPosted {
-		column = "message_id"
+		q = markDigestPosted
 	}
 	return s.update(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE digest_posts SET status = ?, `+column+` = COALESCE(NULLIF(?, ''), `+column+`), claimed_at = ?
-			WHERE workspace_id = ? AND channel = ? AND conference_id = ? AND day = ? AND claimed_by = ? AND status = ?`,
+		res, err := tx.ExecContext(ctx, q,
 			string(to), detail, formatTime(s.now()), k.WorkspaceID, k.Channel, k.ConferenceID, k.Day, owner, string(from))
 		if err != nil {
 			return fmt.Errorf("mark digest %s: %w", to, err)
