@@ -898,3 +898,15 @@ func TestEditRightsPassOnUndoOfTheAddAndForgetMe(t *testing.T) {
 		t.Errorf("erin after dave was forgotten:\n%s", out)
 	}
 }
+
+// An undo after the team moved to another conference says where the
+// change it took back was.
+func TestUndoAfterTheTeamSwitchedSaysWhere(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new Old Con")
+	f.ok("bob", "add Bobs Talk 4/5")
+	f.admin("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	if out := f.ok("bob", "undo"); !strings.Contains(out, "That was in Old Con, not KubeCon EU 2026.") {
+		t.Errorf("bob's undo:\n%s", out)
+	}
+}

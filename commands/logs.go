@@ -941,6 +941,17 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 	for _, d := range undoneDetails(u, c.req.Shared) {
 		under("   " + d)
 	}
+	if u.Talk.ConferenceID != 0 && u.Talk.ConferenceID != c.conf.ID {
+		// The team switched since (or the user did): say where it was, as
+		// the user no longer sees that conference's talks.
+		if cs, err := r.store.Conferences(ctx, c.user.WorkspaceID); err == nil {
+			for _, x := range cs {
+				if x.ID == u.Talk.ConferenceID {
+					under("   That was in " + x.Name + ", not " + c.conf.Name + ".")
+				}
+			}
+		}
+	}
 	return b.reply(), nil
 }
 
