@@ -55,7 +55,7 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 		if admin {
-			return textReply(describeConf(x) + " is now the team's active conference."), nil
+			return textReply(describeConf(x) + " is now the team's active conference." + r.digestMoves(ctx, c, x)), nil
 		}
 		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team."), nil
 	case "new":
@@ -73,7 +73,7 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return textReply(fmt.Sprintf("Created %s; it is now the team's active conference, with the talks logged so far (they were under %s).", describeConf(x), before.Name)), nil
 		}
 		if admin {
-			out := "Created " + describeConf(x) + "; it is now the team's active conference."
+			out := "Created " + describeConf(x) + "; it is now the team's active conference." + r.digestMoves(ctx, c, x)
 			if before.Name == talkbot.DefaultConferenceName && before.StartsOn == "" {
 				_, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: before.ID, Page: talkbot.Page{Limit: 1}})
 				switch {
@@ -109,6 +109,25 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		return b.reply(), nil
 	}
 	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `%s`.", r.byName["conf"].Usage)
+}
+
+// digestMoves warns an admin who switches the team while its conference
+// runs: the daily digest follows the team, so the rest of that conference
+// gets none. "" when no digest is set up or that conference is over.
+func (r *Router) digestMoves(ctx context.Context, c *call, to talkbot.Conference) string {
+	was := c.conf
+	if was.ID == to.ID || was.StartsOn == "" || !was.DigestDay(c.today()) {
+		return ""
+	}
+	ds, err := r.store.Digests(ctx, c.user.WorkspaceID)
+	if err != nil { // the switch is made: the reply goes without the warning
+		r.log.WarnContext(ctx, "read the digests", "err", err)
+		return ""
+	}
+	if len(ds) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" The daily digest follows the team, so the rest of %s gets none; `conf use %s` brings it back.", was.Name, was.Name)
 }
 
 // parseConference reads `<name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone]`.

@@ -910,3 +910,16 @@ func TestUndoAfterTheTeamSwitchedSaysWhere(t *testing.T) {
 		t.Errorf("bob's undo:\n%s", out)
 	}
 }
+
+// An admin who switches the team mid-conference is told the daily digest
+// follows, so the rest of the running conference gets none.
+func TestSwitchingTheTeamMidConferenceSaysTheDigestFollows(t *testing.T) {
+	f := kubeconEU2023(t)
+	f.admin("alice", "digest on here at 18:00")
+	if out := f.admin("alice", "conf new KubeCon NA 2023 2023-11-06..2023-11-09 America/Chicago"); !strings.Contains(out, "The daily digest follows the team, so the rest of KubeCon EU 2023 gets none") {
+		t.Errorf("conf new mid-conference:\n%s", out)
+	}
+	if out := f.admin("alice", "conf use KubeCon EU 2023"); strings.Contains(out, "digest follows") {
+		t.Errorf("conf use back, from a conference not running:\n%s", out)
+	}
+}
