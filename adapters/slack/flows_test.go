@@ -559,3 +559,22 @@ func TestOddSlashCommands(t *testing.T) {
 		t.Errorf("add with a no-break space:\n%s", show)
 	}
 }
+
+// The bot named in passing answers only a command or a question about
+// watching; chatter that happens to mention it gets no reply (it got
+// "I don't know the command @U0BOB").
+func TestAPassingMentionIsAnsweredOnlyWhenItAsks(t *testing.T) {
+	e := newEnv(t)
+	e.event("EvPass1", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@U0BOB> and <@" + testBotUser + "> - great talk on cgroups!",
+		"ts": "1700000005.000100", "channel": "C0TALKS"}, nil)
+	e.idle()
+	if got := e.api.got(""); len(got) != 0 {
+		t.Errorf("a passing mention was answered: %+v", got)
+	}
+	e.event("EvPass2", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "so what should I watch later, <@" + testBotUser + ">?",
+		"ts": "1700000006.000100", "channel": "C0TALKS"}, nil)
+	e.idle()
+	if got := e.api.got(""); len(got) == 0 {
+		t.Errorf("a question naming the bot in passing was not answered")
+	}
+}

@@ -94,6 +94,14 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 	return ack{outcome: ackAccepted}
 }
 
+// known reports whether text, with the bot's own mention taken out, is a
+// command or a question the bot answers.
+func (a *Adapter) known(text, botUser string) bool {
+	text = strings.Join(strings.Fields(strings.ReplaceAll(text, "@"+botUser, "")), " ")
+	_, ok := a.rt.Lookup(text)
+	return ok
+}
+
 // opensAddModal reports whether text is `add` alone, which opens the form.
 func (a *Adapter) opensAddModal(text string) bool {
 	cmd, ok := a.rt.Lookup(text)
@@ -134,6 +142,14 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 		// DMs arrive as message.im as well; answer them there.
 		if e.User == "" || e.User == botUser || e.BotID != "" || e.Edited != nil || strings.HasPrefix(e.Channel, "D") {
 			return ack{}
+		}
+		if !strings.HasPrefix(strings.TrimSpace(e.Text), "<@"+botUser) {
+			// Named in passing ("<@U0BOB> and @talkbot: great talk!"), the bot
+			// answers only what it knows, a command or a question about
+			// watching, as on Matrix; it had answered "I don't know the command".
+			if raw, _ := commandText(e.Text); !a.known(raw, botUser) {
+				return ack{}
+			}
 		}
 		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp}
 		command(e.Text, false)
