@@ -285,13 +285,12 @@ func (r *Router) parseSchedule(ctx context.Context, c *call) (scheduleView, erro
 			}
 			v.page, i = n, i+1
 		case w == "day" && i+1 < len(ts):
-			n, perr := strconv.Atoi(ts[i+1].text)
-			start, derr := time.Parse(time.DateOnly, c.conf.StartsOn)
-			if perr != nil || n < 1 || n > 60 || derr != nil {
-				return v, talkbot.Errorf(talkbot.EINVALID, "`day N` wants a day number of the conference, like `schedule day 2`.")
+			day, derr := conferenceDay(c.conf, ts[i+1].text, "schedule")
+			if derr != nil {
+				return v, derr
 			}
 			if err = set("day " + ts[i+1].text); err == nil {
-				v.q.Day = start.AddDate(0, 0, n-1).Format(time.DateOnly)
+				v.q.Day = day
 			}
 			i++
 		case reDate.MatchString(w):

@@ -74,6 +74,26 @@ func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args s
 	b.buttons(buttons...)
 }
 
+// conferenceDay is the date of the conference's day N (typed as n), for
+// `list`, `highlights` and `schedule` alike: refused for a number that is
+// not one of its days, or a conference without dates.
+func conferenceDay(conf talkbot.Conference, n, cmd string) (string, error) {
+	num, err := strconv.Atoi(n)
+	if err != nil || num < 1 || num > 60 {
+		return "", talkbot.Errorf(talkbot.EINVALID, "`day N` wants a day number of the conference, like `%s day 2`.", cmd)
+	}
+	start, err := time.Parse(time.DateOnly, conf.StartsOn)
+	if err != nil {
+		return "", talkbot.Errorf(talkbot.EINVALID, "%s has no dates, so I can't tell which day %d is; use a date like 2024-11-13, or set dates with `conf new`.", conf.Name, num)
+	}
+	day := start.AddDate(0, 0, num-1).Format(time.DateOnly)
+	if end, err := time.Parse(time.DateOnly, conf.EndsOn); err == nil && day > conf.EndsOn {
+		days := int(end.Sub(start).Hours()/24) + 1
+		return "", talkbot.Errorf(talkbot.EINVALID, "%s has %d days (%s..%s): `%s day %d` is its last.", conf.Name, days, conf.StartsOn, conf.EndsOn, cmd, days)
+	}
+	return day, nil
+}
+
 func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, allowWatch bool) (viewFilter, error) {
 	var v viewFilter
 	ts := tokenize(c.args)
@@ -100,15 +120,11 @@ func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, a
 			v.page = n
 			i++
 		case w == "day" && i+1 < len(ts):
-			n, err := strconv.Atoi(ts[i+1].text)
-			if err != nil || n < 1 || n > 60 {
-				return v, talkbot.Errorf(talkbot.EINVALID, "`day N` wants a day number, like `%s day 2`.", cmd)
+			day, err := conferenceDay(c.conf, ts[i+1].text, cmd)
+			if err != nil {
+				return v, err
 			}
-			if c.conf.StartsOn == "" {
-				return v, talkbot.Errorf(talkbot.EINVALID, "%s has no dates, so I can't tell which day %d is; use a date like 2024-11-13, or set dates with `conf new`.", c.conf.Name, n)
-			}
-			start, _ := time.Parse(time.DateOnly, c.conf.StartsOn)
-			v.day = start.AddDate(0, 0, n-1).Format(time.DateOnly)
+			v.day = day
 			i++
 		case reDate.MatchString(w):
 			d, err := parseDate(w)
