@@ -190,6 +190,7 @@ func thousands(n int) string {
 type scheduleView struct {
 	q     talkbot.ScheduleQuery
 	title string // "now", "next hour", "Sat 1 Feb"
+	aside string // why this day: "(MCH2022 is over: its first day.)"
 	now   bool
 	next  bool
 	tag   string
@@ -230,6 +231,9 @@ func (r *Router) schedule(ctx context.Context, c *call) (Reply, error) {
 		head += ", #" + v.tag
 	}
 	b.line(plain(head + " (" + c.conf.Timezone + "):"))
+	if v.aside != "" {
+		b.text(v.aside)
+	}
 	if len(ss) == 0 && v.q.Offset == 0 {
 		if v.now {
 			next := "`schedule next` shows what comes next."
@@ -329,6 +333,10 @@ func (r *Router) parseSchedule(ctx context.Context, c *call) (scheduleView, erro
 		v.q.Day = today
 		if c.conf.StartsOn != "" && (today < c.conf.StartsOn || today > cmpOr(c.conf.EndsOn, c.conf.StartsOn)) {
 			v.q.Day = c.conf.StartsOn
+			v.aside = fmt.Sprintf("(%s has not begun: its first day. `schedule all` shows every day.)", c.conf.Name)
+			if today > c.conf.StartsOn {
+				v.aside = fmt.Sprintf("(%s is over; it ran %s..%s. Its first day; `schedule day N` or `schedule all` shows the others.)", c.conf.Name, c.conf.StartsOn, cmpOr(c.conf.EndsOn, c.conf.StartsOn))
+			}
 		}
 	}
 	if v.q.Day != "" {

@@ -624,3 +624,18 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// schedule alone after the conference shows its first day, and says why.
+func TestScheduleAfterTheConferenceSaysItIsOver(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+mchPretalx)
+	f.now = time.Date(2022, 7, 30, 12, 0, 0, 0, time.UTC)
+	if out := f.ok("alice", "schedule"); !strings.Contains(out, "MCH2022 is over; it ran 2022-07-22..2022-07-26") {
+		t.Errorf("schedule after MCH2022:\n%s", firstLinesOf(out, 3))
+	}
+}
+
+func firstLinesOf(s string, n int) string {
+	l := strings.Split(s, "\n")
+	return strings.Join(l[:min(n, len(l))], "\n")
+}
