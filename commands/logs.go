@@ -995,7 +995,7 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 	}
 	switch {
 	case u.TalkKept:
-		out = append(out, "The talk's details you had changed are back, but for any changed by others since, or that would make it another talk's session: those stay as they are.")
+		out = append(out, "Details of the talk you had changed that others changed since, or that would make it another talk's session, stay as they are.")
 	case u.TalkChanged:
 		out = append(out, "The talk's details are back as they were.")
 	}

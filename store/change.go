@@ -535,7 +535,23 @@ func allBack(back, before, after talkbot.Talk) bool {
 		str(before.RecordingURL, after.RecordingURL, back.RecordingURL) &&
 		str(before.ScheduleURL+"\x00"+before.ScheduleID, after.ScheduleURL+"\x00"+after.ScheduleID, back.ScheduleURL+"\x00"+back.ScheduleID) &&
 		(slices.Equal(before.Speakers, after.Speakers) || slices.Equal(back.Speakers, before.Speakers)) &&
-		slices.Equal(setBack(back.Tags, before.Tags, after.Tags), back.Tags) && slices.Equal(setBack(back.Links, before.Links, after.Links), back.Links)
+		setsBack(back.Tags, before.Tags, after.Tags) && setsBack(back.Links, before.Links, after.Links)
+}
+
+// setsBack reports whether got has none of what a change added to before
+// and all it removed.
+func setsBack(got, before, after []string) bool {
+	for _, x := range after {
+		if !slices.Contains(before, x) && slices.Contains(got, x) {
+			return false
+		}
+	}
+	for _, x := range before {
+		if !slices.Contains(after, x) && !slices.Contains(got, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // setBack takes out of now what a change added to before, and puts back
