@@ -633,15 +633,9 @@ func (p *slowPlatform) Post(ctx context.Context, to commands.Destination, r comm
 	return "", ctx.Err()
 }
 
-// A digest in flight when the bot is stopped (SIGTERM) may have reached
-// the platform: it is never posted again after the restart. It was, when
-// stopping put it back to "claimed".
-func TestDigestStoppedWhilePostingIsNotPostedAgain(t *testing.T) {
-	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
-	w.kubecon()
-	w.say("alice", "add Day Two Keynote 4/5")
-	w.at("2026-03-24T18:00:00+01:00")
-
+// stopWhilePosting runs a scheduler until its first post reaches a platform
+// that never answers, then stops it, as SIGTERM does.
+func stopWhilePosting(w *world) *slowPlatform {
 	slow := &slowPlatform{arrived: make(chan struct{}, 1)}
 	log := slog.New(slog.NewTextHandler(w.logs, nil))
 	rt := dispatch.New(dispatch.Config{Handler: w.bot.router, Logger: log})
@@ -651,8 +645,21 @@ func TestDigestStoppedWhilePostingIsNotPostedAgain(t *testing.T) {
 	done := make(chan struct{})
 	go func() { sched.Run(ctx); close(done) }()
 	<-slow.arrived
-	cancel() // SIGTERM
+	cancel()
 	<-done
+	return slow
+}
+
+// A digest in flight when the bot is stopped (SIGTERM) may have reached
+// the platform: it is never posted again after the restart. It was, when
+// stopping put it back to "claimed".
+func TestDigestStoppedWhilePostingIsNotPostedAgain(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	w.at("2026-03-24T18:00:00+01:00")
+
+	slow := stopWhilePosting(w)
 
 	// The restart, a minute later.
 	restarted := w.start("bot-1-restarted")
@@ -674,17 +681,7 @@ func TestNoticeStoppedWhileSendingIsNotSentAgain(t *testing.T) {
 	w.say("bob", "want #1")
 	w.say("alice", "video #1 https://www.youtube.com/watch?v=29yKJ1312AM")
 
-	slow := &slowPlatform{arrived: make(chan struct{}, 1)}
-	log := slog.New(slog.NewTextHandler(w.logs, nil))
-	rt := dispatch.New(dispatch.Config{Handler: w.bot.router, Logger: log})
-	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: w.bot.st, Digests: w.bot.router, Runtime: rt,
-		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: slow}, Owner: "bot-1", Now: w.clock.Now, Logger: log})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { sched.Run(ctx); close(done) }()
-	<-slow.arrived
-	cancel() // SIGTERM
-	<-done
+	slow := stopWhilePosting(w)
 	w.at("2026-03-24T09:01:00+01:00")
 	w.tick(w.start("bot-1-restarted"))
 	again := w.plat.take()

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -72,7 +71,7 @@ func TestLLMAnswersAgeOut(t *testing.T) {
 	if err := s.SaveLLMAnswer(ctx, ws, "new", `{"summary":"today"}`); err != nil {
 		t.Fatal(err)
 	}
-	if n := llmAnswerRows(t, path); n != 1 {
+	if n := countRows(t, path, `SELECT COUNT(*) FROM llm_answers`); n != 1 {
 		t.Errorf("%d answers in the file, want the new one only", n)
 	}
 }
@@ -89,23 +88,9 @@ func TestForgetUserForgetsCachedAnswers(t *testing.T) {
 	if _, err := s.ForgetUser(ctx, bob.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := llmAnswerRows(t, path); n != 0 {
+	if n := countRows(t, path, `SELECT COUNT(*) FROM llm_answers`); n != 0 {
 		t.Errorf("%d cached answers kept after forget me", n)
 	}
-}
-
-func llmAnswerRows(t *testing.T, path string) int {
-	t.Helper()
-	db, err := sql.Open("sqlite3", store.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM llm_answers`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func TestLLMTokenReservationsNeverPassTheLimit(t *testing.T) {
