@@ -28,6 +28,9 @@ type Ledger interface {
 	SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note string) (bool, error)
 	// MarkDigest's detail is the posted message's id, or else why.
 	MarkDigest(ctx context.Context, k talkbot.DigestKey, owner string, from, to talkbot.DigestStatus, detail string) error
+	// ReopenDigest claims again for owner a post found empty before the
+	// time given, and returns the record as it is then.
+	ReopenDigest(ctx context.Context, k talkbot.DigestKey, owner string, before time.Time) (talkbot.DigestRecord, error)
 	// ClaimOutbox takes pending notices of the given platforms only.
 	ClaimOutbox(ctx context.Context, owner string, platforms []string, limit int, lease time.Duration) ([]talkbot.OutboxItem, int, error)
 	FinishOutbox(ctx context.Context, ids []int64, sent bool) error
@@ -206,6 +209,15 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 	k := talkbot.DigestKey{WorkspaceID: d.WorkspaceID, Channel: d.Channel, ConferenceID: conf.ID, Day: day}
 	log := s.log.With("workspace", d.Workspace, "channel_id", d.Channel, "conference", conf.Name, "day", day)
 	rec, err := s.cfg.Ledger.DigestRecord(ctx, k)
+	slot := s.cfg.Now().Add(-late)
+	if err == nil && rec.Status == talkbot.DigestEmpty && rec.ClaimedAt.Before(slot) && late <= s.cfg.Window {
+		// Found empty before this slot: by a bot that keyed a morning
+		// digest by the day it posted on, not the day it reports. This
+		// slot looks again.
+		if rec, err = s.cfg.Ledger.ReopenDigest(ctx, k, s.cfg.Owner, slot); err != nil {
+			return err
+		}
+	}
 	switch {
 	case err == nil && rec.Status != talkbot.DigestClaimed && rec.Status != talkbot.DigestSending:
 		return nil // settled: posted, empty, skipped or unknown

@@ -766,3 +766,34 @@ func TestADigestInAZoneAheadReportsTheDayEnded(t *testing.T) {
 		}
 	}
 }
+
+// A bot from before the rule of Digest.Covers keyed a morning digest by the
+// day it went out on, and found that day empty at 09:00. After the upgrade
+// the 09:00 post of the next day reports it: the row found empty before its
+// slot is looked at again, and the day's 5/5 talk is posted, not lost.
+func TestAnEmptyDayFoundBeforeItsSlotIsLookedAtAgain(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T08:00:00+01:00"))
+	w.say("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	w.say("alice", "digest on here at 09:00")
+	w.plat.take()
+	conf, err := w.bot.st.TeamConference(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.at("2026-03-24T09:00:00+01:00") // the old bot's pass: Tuesday keyed as Tuesday, empty
+	k := talkbot.DigestKey{WorkspaceID: 1, Channel: "console", ConferenceID: conf.ID, Day: "2026-03-24"}
+	if _, mine, err := w.bot.st.ClaimDigest(context.Background(), k, "old-bot", time.Minute); err != nil || !mine {
+		t.Fatalf("claim: %v %v", mine, err)
+	}
+	if err := w.bot.st.MarkDigest(context.Background(), k, "old-bot", talkbot.DigestClaimed, talkbot.DigestEmpty, ""); err != nil {
+		t.Fatal(err)
+	}
+	w.at("2026-03-24T11:00:00+01:00")
+	w.say("alice", "add Tuesday Keynote 5/5 day:2026-03-24")
+	w.at("2026-03-25T09:00:00+01:00")
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text(), "Tuesday Keynote") {
+		t.Errorf("%d posts on Wednesday at 09:00, want Tuesday's digest", len(got))
+	}
+}

@@ -184,6 +184,25 @@ func (s *Store) SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note
 	return recorded, err
 }
 
+// ReopenDigest claims again for owner a digest post recorded empty before
+// the given time (a bot before the rule of talkbot.Digest.Covers keyed a
+// morning digest by the day it went out on), and returns the record as it
+// is then, claimed or not.
+func (s *Store) ReopenDigest(ctx context.Context, k talkbot.DigestKey, owner string, before time.Time) (talkbot.DigestRecord, error) {
+	var rec talkbot.DigestRecord
+	err := s.update(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE digest_posts SET status = 'claimed', claimed_by = ?, claimed_at = ?
+			WHERE workspace_id = ? AND channel = ? AND conference_id = ? AND day = ? AND status = 'empty' AND claimed_at < ?`,
+			owner, formatTime(s.now()), k.WorkspaceID, k.Channel, k.ConferenceID, k.Day, formatTime(before)); err != nil {
+			return fmt.Errorf("reopen digest: %w", err)
+		}
+		var err error
+		rec, err = getDigestRecord(ctx, tx, k)
+		return err
+	})
+	return rec, err
+}
+
 // ErrLostClaim is returned when a digest post's claim is no longer the caller's.
 var ErrLostClaim = errors.New("the digest post is no longer claimed by this bot")
 
