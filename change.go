@@ -289,6 +289,9 @@ type Undone struct {
 	// Presentation says the user's presentation of the talk was put back
 	// as it was (or taken away).
 	PresentationChanged bool
+	// PresentedBefore and PresentedAfter say whether the user gave the talk
+	// with the log as it is again (LogBefore) and as the change had left it.
+	PresentedBefore, PresentedAfter bool
 	// JournalRemoved and JournalRestored are the conference notes the undo
 	// took away and put back; a journal change has no talk (Talk.ID is 0).
 	JournalRemoved  []JournalEntry

@@ -355,6 +355,10 @@ func TestAPresentedTalkSaysPresented(t *testing.T) {
 	if out := f.ok("bob", "list"); !strings.Contains(out, "attended") || strings.Contains(out, "presented") {
 		t.Errorf("bob's list:\n%s", out)
 	}
+	f.ok("alice", "rate #1 5")
+	if out := f.ok("alice", "undo"); !strings.Contains(out, "back to presented, ★★★★☆ 4/5 (it was presented, ★★★★★ 5/5)") {
+		t.Errorf("alice's undo of a rating:\n%s", out)
+	}
 }
 
 func TestUnicodeFormsAreOneTalk(t *testing.T) {

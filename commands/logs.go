@@ -964,16 +964,14 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 		}
 		return "“" + truncate(s, 80) + "”"
 	}
-	// The log's status as stored (presented false): what became of a
-	// presentation has a line of its own.
 	var out []string
 	switch {
 	case u.LogAfter != nil && u.LogBefore == nil:
-		out = append(out, "Your log of it is gone ("+nonEmpty(logState(*u.LogAfter, false), "nothing set")+").")
+		out = append(out, "Your log of it is gone ("+nonEmpty(logState(*u.LogAfter, u.PresentedAfter), "nothing set")+").")
 	case u.LogBefore != nil && u.LogAfter == nil:
-		out = append(out, "Your log is back: "+nonEmpty(logState(*u.LogBefore, false), "nothing set")+".")
+		out = append(out, "Your log is back: "+nonEmpty(logState(*u.LogBefore, u.PresentedBefore), "nothing set")+".")
 	case u.LogBefore != nil:
-		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore, false), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter, false), "nothing set")+").")
+		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore, u.PresentedBefore), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter, u.PresentedAfter), "nothing set")+").")
 	}
 	for _, n := range u.NotesRemoved {
 		out = append(out, "Removed your note n"+strconv.FormatInt(n.ID, 10)+": "+text(n.Visibility, n.Text)+".")

@@ -684,6 +684,13 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 			}
 		}
 		u.PresentationChanged = true
+		u.PresentedBefore, u.PresentedAfter = rec.PresentationBefore != nil, rec.LogAfter != nil
+	} else if rec.TalkID != 0 {
+		_, gave, err := presentation(ctx, tx, userID, rec.TalkID)
+		if err != nil {
+			return err
+		}
+		u.PresentedBefore, u.PresentedAfter = gave, gave
 	}
 	for _, id := range rec.RecsAdded {
 		res, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE id = ?`, id)
