@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -57,7 +58,11 @@ type SchedulerConfig struct {
 	Window time.Duration
 	// Lease is how long a claim holds before another bot may take it over
 	// (a claim) or must give it up (a post half sent). 10 minutes when 0.
-	Lease    time.Duration
+	Lease time.Duration
+	// Grace is how long a post under way may finish once the scheduler is
+	// stopped (BOT_SHUTDOWN_TIMEOUT): finished, it is recorded as posted
+	// rather than left "may have gone out". None when 0.
+	Grace    time.Duration
 	Interval time.Duration    // between passes; 30s when 0
 	Owner    string           // names this bot in the ledger; host, pid and a random tag when empty
 	Now      func() time.Time // time.Now when nil
@@ -188,6 +193,31 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 	return nil
 }
 
+// finishing is the context of a post under way: it outlives ctx by Grace,
+// so that a post the platform is taking as the bot stops is finished.
+func (s *Scheduler) finishing(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.cfg.Grace <= 0 || ctx.Err() != nil { // stopped already: no post starts now
+		return ctx, func() {}
+	}
+	post, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		timer = time.AfterFunc(s.cfg.Grace, cancel)
+		mu.Unlock()
+	})
+	return post, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
 // retryAfter is how long a digest whose post failed waits for the next try.
 const retryAfter = 5 * time.Minute
 
@@ -270,7 +300,9 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 	}
 	to := commands.Destination{Platform: d.Platform, Workspace: d.Workspace, Channel: d.Channel,
 		Key: fmt.Sprintf("digest-%d-%s-%s", conf.ID, d.Channel, day)}
-	id, err := s.cfg.Runtime.Post(ctx, p, to, reply)
+	postCtx, done := s.finishing(ctx)
+	id, err := s.cfg.Runtime.Post(postCtx, p, to, reply)
+	done()
 	if err != nil && ctx.Err() != nil {
 		// Stopped while posting: the platform may have it already. It stays
 		// "sending", which the next start reads as a post that may have gone
@@ -342,7 +374,9 @@ func (s *Scheduler) outbox(ctx context.Context) error {
 			reply = commands.ConferenceNotice(g.conf)
 		}
 		g.to.Key = fmt.Sprintf("outbox-%d", g.ids[0])
-		_, err := s.cfg.Runtime.Post(ctx, s.cfg.Posters[g.to.Platform], g.to, reply)
+		postCtx, done := s.finishing(ctx)
+		_, err := s.cfg.Runtime.Post(postCtx, s.cfg.Posters[g.to.Platform], g.to, reply)
+		done()
 		if err != nil && ctx.Err() != nil {
 			// Stopped while sending: it may have gone out. Left "sending", the
 			// next start gives it up (a notice goes at most once); those not

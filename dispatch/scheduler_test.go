@@ -797,3 +797,48 @@ func TestAnEmptyDayFoundBeforeItsSlotIsLookedAtAgain(t *testing.T) {
 		t.Errorf("%d posts on Wednesday at 09:00, want Tuesday's digest", len(got))
 	}
 }
+
+// lateAnswer is a platform that takes a post and answers a moment later,
+// whatever the context: Slack slow to say "ok" as the bot stops.
+type lateAnswer struct {
+	arrived chan struct{}
+	mu      sync.Mutex
+	posts   int
+}
+
+func (p *lateAnswer) Post(ctx context.Context, to commands.Destination, r commands.Reply) (string, error) {
+	p.mu.Lock()
+	p.posts++
+	p.mu.Unlock()
+	p.arrived <- struct{}{}
+	select {
+	case <-time.After(200 * time.Millisecond):
+		return "ts-1", nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// With a shutdown grace (BOT_SHUTDOWN_TIMEOUT), a digest the platform is
+// taking as the bot stops is finished and recorded as posted, not left
+// "may have gone out".
+func TestAPostUnderWayAtShutdownFinishesWithinTheGrace(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5")
+	w.at("2026-03-24T18:00:00+01:00")
+	late := &lateAnswer{arrived: make(chan struct{}, 1)}
+	log := slog.New(slog.NewTextHandler(w.logs, nil))
+	rt := dispatch.New(dispatch.Config{Handler: w.bot.router, Logger: log})
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: w.bot.st, Digests: w.bot.router, Runtime: rt,
+		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: late}, Owner: "bot-1", Now: w.clock.Now, Logger: log, Grace: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { sched.Run(ctx); close(done) }()
+	<-late.arrived
+	cancel()
+	<-done
+	if st := w.status("2026-03-24"); st != talkbot.DigestPosted {
+		t.Errorf("ledger after the shutdown: %q, want posted", st)
+	}
+}

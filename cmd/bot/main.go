@@ -145,7 +145,7 @@ func runChat(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// The daily digests and the notices: the ledger in the database keeps
 	// them to once, however many bots share it.
 	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt, Posters: posters,
-		Window: cfg.DigestWindow, Logger: log, Observer: ops.metrics})
+		Window: cfg.DigestWindow, Grace: cfg.ShutdownTimeout, Logger: log, Observer: ops.metrics})
 	runs = append(runs, func(ctx context.Context) error { sched.Run(ctx); return nil })
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
