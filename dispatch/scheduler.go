@@ -11,7 +11,6 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -165,17 +164,9 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 	if earliest := now.In(loc).AddDate(0, 0, -lookBack); from.Before(earliest) {
 		from = earliest
 	}
-	var days []string
 	today := now.In(loc).Format(time.DateOnly)
-	for day := from; ; day = day.AddDate(0, 0, 1) {
-		date := day.Format(time.DateOnly)
-		days = append(days, date)
-		if date >= today {
-			break
-		}
-	}
-	for _, date := range days {
-		slot, err := d.Slot(date, loc)
+	for date := from; date.Format(time.DateOnly) <= today; date = date.AddDate(0, 0, 1) {
+		slot, err := d.Slot(date.Format(time.DateOnly), loc)
 		if err != nil {
 			return err
 		}
@@ -200,22 +191,14 @@ func (s *Scheduler) finishing(ctx context.Context) (context.Context, context.Can
 		return ctx, func() {}
 	}
 	post, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var timer *time.Timer
-	var mu sync.Mutex
 	stop := context.AfterFunc(ctx, func() {
-		mu.Lock()
-		timer = time.AfterFunc(s.cfg.Grace, cancel)
-		mu.Unlock()
-	})
-	return post, func() {
-		stop()
-		mu.Lock()
-		if timer != nil {
-			timer.Stop()
+		select {
+		case <-time.After(s.cfg.Grace):
+			cancel()
+		case <-post.Done(): // finished in time
 		}
-		mu.Unlock()
-		cancel()
-	}
+	})
+	return post, func() { stop(); cancel() }
 }
 
 // retryAfter is how long a digest whose post failed waits for the next try.

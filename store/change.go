@@ -484,14 +484,18 @@ func onto(rec undoRecord, talkID int64) undoRecord {
 	return rec
 }
 
+// firstOtherLogger is the user who logged the talk being updated first,
+// of those other than its argument; NULL when there is none.
+const firstOtherLogger = `(SELECT l.user_id FROM logs l WHERE l.talk_id = talks.id AND l.user_id != ?
+	ORDER BY l.logged_at, l.user_id LIMIT 1)`
+
 // passTalkOn hands a talk its creator no longer logs to whoever logged it
 // first of those who still do (none: admins only): the right to edit its
 // shared fields is the first logger's, and a user who deleted their log,
 // or undid the add that made the talk, is no longer that.
 func passTalkOn(ctx context.Context, tx *txn, talkID, creator int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = (SELECT l.user_id FROM logs l WHERE l.talk_id = talks.id
-		ORDER BY l.logged_at, l.user_id LIMIT 1) WHERE id = ? AND created_by = ?
-		AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id AND user_id = ?)`, talkID, creator, creator)
+	_, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = `+firstOtherLogger+` WHERE id = ? AND created_by = ?
+		AND NOT EXISTS (SELECT 1 FROM logs WHERE talk_id = talks.id AND user_id = ?)`, creator, talkID, creator, creator)
 	if err != nil {
 		return fmt.Errorf("pass the talk on: %w", err)
 	}
@@ -527,31 +531,15 @@ func ownFieldsBack(now, before, after talkbot.Talk) talkbot.Talk {
 }
 
 // allBack reports whether back holds before's value of every shared field
-// the change took from before to after.
+// the change took from before to after. Tags and links always go back (one
+// by one, setBack), so only the single-valued fields can stay.
 func allBack(back, before, after talkbot.Talk) bool {
 	str := func(b, a, got string) bool { return b == a || got == b }
 	return str(before.Title, after.Title, back.Title) && str(before.Event, after.Event, back.Event) &&
 		str(before.Room, after.Room, back.Room) && str(before.Day, after.Day, back.Day) &&
 		str(before.RecordingURL, after.RecordingURL, back.RecordingURL) &&
 		str(before.ScheduleURL+"\x00"+before.ScheduleID, after.ScheduleURL+"\x00"+after.ScheduleID, back.ScheduleURL+"\x00"+back.ScheduleID) &&
-		(slices.Equal(before.Speakers, after.Speakers) || slices.Equal(back.Speakers, before.Speakers)) &&
-		setsBack(back.Tags, before.Tags, after.Tags) && setsBack(back.Links, before.Links, after.Links)
-}
-
-// setsBack reports whether got has none of what a change added to before
-// and all it removed.
-func setsBack(got, before, after []string) bool {
-	for _, x := range after {
-		if !slices.Contains(before, x) && slices.Contains(got, x) {
-			return false
-		}
-	}
-	for _, x := range before {
-		if !slices.Contains(after, x) && !slices.Contains(got, x) {
-			return false
-		}
-	}
-	return true
+		(slices.Equal(before.Speakers, after.Speakers) || slices.Equal(back.Speakers, before.Speakers))
 }
 
 // setBack takes out of now what a change added to before, and puts back

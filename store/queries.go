@@ -263,12 +263,11 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 	seen := map[int64]bool{}
 	ws := fmt.Sprintf("ws: w%d AND ", q.WorkspaceID)
 	// One conference's: the index knows workspaces only, so each hit's talk
-	// says, a lookup by key a hit (a list of a conference's ids would be
-	// built whole first: 100,000 of them on a big database).
+	// says, by key (a list of the conference's ids would be built whole
+	// first, 100,000 on a big database). A workspace of one conference
+	// needs no filter, which costs a third of a search of the notes.
 	inConf, noteConf, args := "", "", []any{}
 	if q.ConferenceID != 0 {
-		// A workspace of one conference needs no filter, and a hit's
-		// look-up costs a third of a search of the notes.
 		var others bool
 		if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conferences WHERE workspace_id = ? AND id != ?)`,
 			q.WorkspaceID, q.ConferenceID).Scan(&others); err != nil {

@@ -169,8 +169,7 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		n, _ = res.RowsAffected()
 		f.Talks = int(n)
 		// The talks others still log pass to the first of them, as after a delete.
-		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = (SELECT l.user_id FROM logs l WHERE l.talk_id = talks.id AND l.user_id != ?
-			ORDER BY l.logged_at, l.user_id LIMIT 1) WHERE created_by = ?`, userID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = `+firstOtherLogger+` WHERE created_by = ?`, userID, userID); err != nil {
 			return fmt.Errorf("unlink talks: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID); err != nil {
