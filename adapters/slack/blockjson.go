@@ -9,14 +9,16 @@ import (
 )
 
 // appendBlock appends b's JSON, as encoding/json would write it. The blocks
-// a list is made of (a mrkdwn section, with or without its card's menu) are
-// written directly: through encoding/json's reflection a 25-card list's
-// encoding cost as much as finding its talks (BENCHMARKS.md). Any other
-// block, or a section using a field the renderer never sets, goes through
-// encoding/json.
+// a list is made of (a section with its card's menu, rich text) are written
+// directly: through encoding/json's reflection a 25-card list's encoding
+// cost as much as finding its talks (BENCHMARKS.md). Any other block, or
+// one using a field the renderer never sets, goes through encoding/json.
 func appendBlock(out []byte, b slackgo.Block) ([]byte, error) {
 	if sec, ok := b.(*slackgo.SectionBlock); ok && directSection(sec) {
 		return appendSection(out, sec), nil
+	}
+	if rt, ok := b.(*slackgo.RichTextBlock); ok && directRichText(rt) {
+		return appendRichText(out, rt), nil
 	}
 	js, err := json.Marshal(b)
 	return append(out, js...), err
@@ -91,6 +93,119 @@ func appendSection(out []byte, sec *slackgo.SectionBlock) []byte {
 			out = append(out, ']')
 		}
 		out = append(out, '}')
+	}
+	return append(out, '}')
+}
+
+// directRichText says whether appendRichText writes all of b: sections of
+// the elements the renderer makes, with the fields it sets.
+func directRichText(b *slackgo.RichTextBlock) bool {
+	if b.BlockID != "" {
+		return false
+	}
+	for _, e := range b.Elements {
+		sec, ok := e.(*slackgo.RichTextSection)
+		if !ok {
+			return false
+		}
+		for _, el := range sec.Elements {
+			switch el := el.(type) {
+			case *slackgo.RichTextSectionTextElement:
+			case *slackgo.RichTextSectionLinkElement:
+				if el.Unsafe != nil || el.FromLLM != nil || el.IsSlackURL != nil || el.Truncated != nil || el.Style != nil {
+					return false
+				}
+			case *slackgo.RichTextSectionUserElement:
+				if el.FromLLM != nil || el.Style != nil {
+					return false
+				}
+			case *slackgo.RichTextSectionChannelElement:
+				if el.TabID != "" || el.FromLLM != nil || el.Style != nil {
+					return false
+				}
+			case *slackgo.RichTextSectionEmojiElement:
+				if el.SkinTone != 0 || el.Unicode != "" || el.URL != "" || el.Style != nil {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func appendRichText(out []byte, b *slackgo.RichTextBlock) []byte {
+	out = append(out, `{"type":`...)
+	out = appendString(out, string(b.Type))
+	out = append(out, `,"elements":[`...)
+	for i, e := range b.Elements {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		sec := e.(*slackgo.RichTextSection)
+		out = append(out, `{"type":`...)
+		out = appendString(out, string(sec.Type))
+		out = append(out, `,"elements":`...)
+		if sec.Elements == nil {
+			out = append(out, "null"...)
+		} else {
+			out = append(out, '[')
+			for j, el := range sec.Elements {
+				if j > 0 {
+					out = append(out, ',')
+				}
+				out = appendRichElement(out, el)
+			}
+			out = append(out, ']')
+		}
+		out = append(out, '}')
+	}
+	return append(out, "]}"...)
+}
+
+func appendRichElement(out []byte, el slackgo.RichTextSectionElement) []byte {
+	out = append(out, `{"type":`...)
+	out = appendString(out, string(el.RichTextSectionElementType()))
+	switch el := el.(type) {
+	case *slackgo.RichTextSectionTextElement:
+		out = append(out, `,"text":`...)
+		out = appendString(out, el.Text)
+		if st := el.Style; st != nil {
+			out = append(out, `,"style":{`...)
+			comma := false
+			for _, f := range [...]struct {
+				on   bool
+				name string
+			}{{st.Bold, `"bold":true`}, {st.Italic, `"italic":true`}, {st.Strike, `"strike":true`},
+				{st.Code, `"code":true`}, {st.Underline, `"underline":true`}, {st.Highlight, `"highlight":true`},
+				{st.ClientHighlight, `"client_highlight":true`}, {st.Unlink, `"unlink":true`}} {
+				if f.on {
+					if comma {
+						out = append(out, ',')
+					}
+					comma = true
+					out = append(out, f.name...)
+				}
+			}
+			out = append(out, '}')
+		}
+	case *slackgo.RichTextSectionLinkElement:
+		out = append(out, `,"url":`...)
+		out = appendString(out, el.URL)
+		if el.Text != "" {
+			out = append(out, `,"text":`...)
+			out = appendString(out, el.Text)
+		}
+	case *slackgo.RichTextSectionUserElement:
+		out = append(out, `,"user_id":`...)
+		out = appendString(out, el.UserID)
+	case *slackgo.RichTextSectionChannelElement:
+		out = append(out, `,"channel_id":`...)
+		out = appendString(out, el.ChannelID)
+	case *slackgo.RichTextSectionEmojiElement:
+		out = append(out, `,"name":`...)
+		out = appendString(out, el.Name)
 	}
 	return append(out, '}')
 }

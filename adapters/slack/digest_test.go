@@ -49,7 +49,7 @@ func TestDigestPostedToSlack(t *testing.T) {
 	e.idle()
 	var confirmed bool
 	for _, h := range e.api.got("response_url") {
-		confirmed = confirmed || strings.Contains(h.Body, `The daily digest goes to \u003c#C0DIGEST\u003e`)
+		confirmed = confirmed || strings.Contains(h.shown(t), "The daily digest goes to <#C0DIGEST>")
 	}
 	if !confirmed {
 		t.Fatalf("digest on was not confirmed with the channel: %+v", e.api.got("response_url"))
@@ -73,10 +73,13 @@ func TestDigestPostedToSlack(t *testing.T) {
 		t.Errorf("posted to %q", f.Get("channel"))
 	}
 	blocks := f.Get("blocks")
-	for _, want := range []string{"*Slack Summit", "Resize Your Pods In-Place", "mind slightly blown", "Missed it? Colleagues loved these", `"value":"want #1"`} {
-		if !strings.Contains(blocks, want) {
+	for _, want := range []string{"Slack Summit: Monday", "Resize Your Pods In-Place", "mind slightly blown", "Missed it? Colleagues loved these", "Watch later"} {
+		if !strings.Contains(shown(t, blocks), want) {
 			t.Errorf("the digest's blocks lack %q:\n%s", want, blocks)
 		}
+	}
+	if !strings.Contains(blocks, `"value":"want #1"`) {
+		t.Errorf("the digest offers no Watch later:\n%s", blocks)
 	}
 	if strings.Contains(blocks, "secret plans") {
 		t.Errorf("a private note in the channel digest:\n%s", blocks)

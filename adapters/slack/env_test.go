@@ -61,6 +61,66 @@ func (c apiCall) blocks() string {
 	return c.Body
 }
 
+// shown is what a user reads of the blocks the call carried.
+func (c apiCall) shown(t *testing.T) string {
+	t.Helper()
+	return shown(t, c.blocks())
+}
+
+// shown is what a user reads in Block Kit JSON (a message, its blocks, a
+// view): each block's text on lines of its own, rich text as it shows
+// (links "label <url>", users "<@U…>", channels "<#C…>", emoji ":name:"),
+// mrkdwn and plain text as sent, buttons' and options' labels.
+func shown(t *testing.T, js string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(js), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, js)
+	}
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			str := func(k string) string { s, _ := v[k].(string); return s }
+			switch str("type") {
+			case "text":
+				b.WriteString(str("text"))
+				return
+			case "link":
+				b.WriteString(str("text") + " <" + str("url") + ">")
+				return
+			case "user":
+				b.WriteString("<@" + str("user_id") + ">")
+				return
+			case "channel":
+				b.WriteString("<#" + str("channel_id") + ">")
+				return
+			case "emoji":
+				b.WriteString(":" + str("name") + ":")
+				return
+			case "mrkdwn", "plain_text":
+				b.WriteString(str("text") + "\n")
+				return
+			}
+			for _, k := range []string{"blocks", "view", "text", "fields", "elements", "accessory", "options"} {
+				if _, isString := v[k].(string); !isString {
+					walk(v[k])
+				}
+			}
+			if str("type") == "rich_text" {
+				b.WriteString("\n")
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
+
 // failure is a canned error answer for one call.
 type failure struct {
 	status     int

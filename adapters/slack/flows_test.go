@@ -365,7 +365,7 @@ func TestBusyAndPanics(t *testing.T) {
 	})
 	e.slash(slash{text: "panic", user: "U1"})
 	e.idle()
-	if hooks := e.api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].Body, ":warning:") {
+	if hooks := e.api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].shown(t), ":warning:") {
 		t.Errorf("answer to a panic: %+v", hooks)
 	}
 	e.slash(slash{text: "block", user: "U1"}) // runs, and holds the only worker

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,26 +11,86 @@ import (
 	"github.com/talkbot/talkbot/commands/hostiletest"
 )
 
-// plainJSON decodes a JSON body and encodes it again without escaping <, >
-// and &, so what Slack would render can be searched.
-func plainJSON(t *testing.T, body string) string {
+// mrkdwnNever is what no text Slack parses as mrkdwn (a mrkdwn object, a
+// message's notification text) may carry: a live mass mention, raw HTML
+// (Slack wants <, > and & escaped), or a link whose label hides where it
+// goes.
+var mrkdwnNever = []string{"<!channel", "<!here", "<!everyone", "<!subteam", "<script", "<img", "<b>", "|kubecon.io>"}
+
+// styleNever is the styling people type (the hostile inputs' and the
+// golden replies'), which must not reach a mrkdwn object: there a note's
+// ``` would swallow the colleagues' notes after it.
+var styleNever = []string{"*stars*", "_under_", "~strike~", "```"}
+
+// textNever is what no text at all may carry, plain and rich text
+// included: an undefanged mass mention, a right-to-left override.
+var textNever = []string{"<!channel", "<!here", "<!everyone", "@here", "@channel", "\u202e"}
+
+// checkInert fails when a message the bot sends (Block Kit JSON: a message,
+// its blocks, a view) would act on what a user typed. Rich and plain text
+// show as typed, so HTML and mrkdwn in them are inert; rich text may hold
+// only the links and users the reply makes itself (own says which), no
+// broadcast or user group.
+func checkInert(t *testing.T, js string, own func(kind, target string) bool) {
 	t.Helper()
 	var v any
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		t.Fatalf("a response_url body is not JSON: %v\n%s", err, body)
+	if err := json.Unmarshal([]byte(js), &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, js)
 	}
-	return hostiletest.JSON(v)
+	bad := func(what, in string) {
+		t.Helper()
+		t.Errorf("%s in %s", what, clip(in))
+	}
+	never := func(s string, list []string) {
+		t.Helper()
+		for _, b := range list {
+			if strings.Contains(s, b) {
+				bad(fmt.Sprintf("%q", b), s)
+			}
+		}
+	}
+	var walk func(v any, top bool)
+	walk = func(v any, top bool) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(e, false)
+			}
+		case map[string]any:
+			str := func(k string) string { s, _ := v[k].(string); return s }
+			switch typ := str("type"); typ {
+			case "mrkdwn":
+				never(str("text"), mrkdwnNever)
+				never(str("text"), styleNever)
+			case "broadcast", "usergroup":
+				bad("a "+typ+" element", hostiletest.JSON(v))
+			case "link":
+				if !own("link", str("url")) {
+					bad("a link the reply did not make", hostiletest.JSON(v))
+				}
+			case "user":
+				if !own("user", str("user_id")) {
+					bad("a mention the reply did not make", hostiletest.JSON(v))
+				}
+			}
+			if top { // the notification text
+				never(str("text"), mrkdwnNever)
+			}
+			never(str("text"), textNever)
+			for k, e := range v {
+				if _, isString := e.(string); !isString {
+					walk(e, k == "view")
+				}
+			}
+		}
+	}
+	walk(v, true)
 }
-
-// slackNever is what no message of the bot may carry: a live mass mention,
-// raw HTML (Slack wants <, > and & escaped), or a link whose label hides
-// where it goes.
-var slackNever = []string{"<!channel", "<!here", "<!everyone", "<!subteam", "<script", "<img", "<b>", "|kubecon.io>", "\u202e"}
 
 // TestHostileInputs puts the shared table through a signed /talk slash
 // command: each gets a clear answer, data changes only where it should,
 // and neither the answer nor the talk shown afterwards carries a live mass
-// mention, raw HTML or a disguised link.
+// mention, live HTML or markup, or a disguised link (checkInert).
 func TestHostileInputs(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -55,7 +116,8 @@ func TestHostileInputs(t *testing.T) {
 		}
 		var out []string
 		for _, h := range hooks {
-			out = append(out, plainJSON(t, h.Body))
+			checkInert(t, h.Body, func(string, string) bool { return false })
+			out = append(out, h.shown(t))
 		}
 		return strings.Join(out, "\n")
 	}
@@ -67,9 +129,9 @@ func TestHostileInputs(t *testing.T) {
 	for i := range cases {
 		cases[i].Command = wire.Replace(cases[i].Command)
 	}
-	cases = append(cases, hostiletest.Case{Name: "Slack markup: mass mentions, a user, a labelled link",
-		Command: "note #1 <!channel> <!here|here> <!everyone> <!subteam^S0TEAM|@team> <@U0BOB|bob> <https://evil.example/x|kubecon.io> listen up",
-		Reply:   "Noted (team) on #1", Changes: true, Stored: "https://evil.example/x listen up"})
+	cases = append(cases, hostiletest.Case{Name: "Slack markup: mass mentions, a user, a labelled link, styling",
+		Command: "note #1 <!channel> <!here|here> <!everyone> <!subteam^S0TEAM|@team> <@U0BOB|bob> <https://evil.example/x|kubecon.io> listen up *stars* _under_ ~strike~ ```fence",
+		Reply:   "Noted (team) on #1", Changes: true, Stored: "https://evil.example/x listen up *stars* _under_ ~strike~ ```fence"})
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			if why, skip := c.NotFor["slack"]; skip {
@@ -92,16 +154,9 @@ func TestHostileInputs(t *testing.T) {
 			case c.Changes && !strings.Contains(after, c.Stored):
 				t.Errorf("the data lacks %q:\n%s", c.Stored, clip(after))
 			}
-			shown := out
-			if c.Changes { // what was saved comes back in show and list, escaped
-				shown += say("show #1") + say("list")
-				if !strings.Contains(shown, wire.Replace(c.Stored)) {
-					t.Errorf("show and list do not show %q:\n%s", wire.Replace(c.Stored), clip(shown))
-				}
-			}
-			for _, bad := range slackNever {
-				if strings.Contains(shown, bad) {
-					t.Errorf("a message carries %q:\n%s", bad, clip(shown[max(0, strings.Index(shown, bad)-200):]))
+			if c.Changes { // what was saved comes back in show and list, as typed
+				if shown := say("show #1") + say("list"); !strings.Contains(shown, c.Stored) {
+					t.Errorf("show and list do not show %q:\n%s", c.Stored, clip(shown))
 				}
 			}
 		})

@@ -55,11 +55,8 @@ func escape(s string) string {
 	return mrkdwnEscaper.Replace(talkbot.Defang(s))
 }
 
-// urlEscaper keeps a URL from ending the <url|label> it stands in.
-var urlEscaper = strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "%0A")
-
-// safeURL returns u ready for a mrkdwn link, or false when it is not an
-// absolute http(s) URL: only those become links.
+// safeURL returns u ready for a link, or false when it is not an absolute
+// http(s) URL: only those become links.
 func safeURL(u string) (string, bool) {
 	if len(u) > talkbot.MaxURLLen {
 		return "", false
@@ -68,7 +65,7 @@ func safeURL(u string) (string, bool) {
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return "", false
 	}
-	return urlEscaper.Replace(p.String()), true
+	return p.String(), true
 }
 
 // reSlackUser is a Slack user id, the only kind of mention rendered live.
@@ -77,61 +74,118 @@ var reSlackUser = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 // reSlackChannel is a Slack channel id, rendered as Slack's channel link.
 var reSlackChannel = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 
-// wrap puts markup delimiters around text that can carry them: not empty,
-// without the delimiter or a line break inside, with the spaces at its ends
-// outside (Slack ignores "* bold*"). Otherwise the text stays plain.
-func wrap(t, raw, delim string) string {
-	trimmed := strings.TrimSpace(raw)
-	if trimmed == "" || strings.ContainsAny(raw, delim+"\n") {
-		return t
-	}
-	lead := t[:len(t)-len(strings.TrimLeft(t, " "))]
-	trail := t[len(strings.TrimRight(t, " ")):]
-	return lead + delim + strings.TrimSpace(t) + delim + trail
+// Rich text styles, shared: Block Kit objects are only read once built.
+var (
+	boldStyle   = &slackgo.RichTextSectionTextStyle{Bold: true}
+	italicStyle = &slackgo.RichTextSectionTextStyle{Italic: true}
+	codeStyle   = &slackgo.RichTextSectionTextStyle{Code: true}
+)
+
+// richText builds rich text elements from spans. User text goes into Slack
+// as rich text, not mrkdwn: a rich text element is shown as typed, so a
+// note's *stars*, `backticks` or ``` cannot style or swallow what follows,
+// and only the elements the bot makes (a link, a user, a channel) are live.
+type richText struct {
+	els   []slackgo.RichTextSectionElement
+	runes int // the text's length so far, to keep a block within its limit
 }
 
-// spanMrkdwn renders one span as mrkdwn.
-func spanMrkdwn(s commands.Span) string {
-	t := escape(s.Text)
+// text appends literal text, joined to the element before when it has the
+// same style (fewer elements, a smaller message).
+func (r *richText) text(s string, style *slackgo.RichTextSectionTextStyle) {
+	if s == "" {
+		return
+	}
+	s = talkbot.Defang(s)
+	r.runes += utf8.RuneCountInString(s)
+	if n := len(r.els); n > 0 {
+		if t, ok := r.els[n-1].(*slackgo.RichTextSectionTextElement); ok && t.Style == style {
+			t.Text += s
+			return
+		}
+	}
+	r.els = append(r.els, &slackgo.RichTextSectionTextElement{Type: slackgo.RTSEText, Text: s, Style: style})
+}
+
+// span appends one span.
+func (r *richText) span(s commands.Span) {
 	switch s.Style {
 	case commands.StyleStrong:
-		return wrap(t, s.Text, "*")
+		r.styled(s.Text, boldStyle)
+		return
 	case commands.StyleEmphasis:
-		return wrap(t, s.Text, "_")
+		r.styled(s.Text, italicStyle)
+		return
 	case commands.StyleCode:
-		return wrap(t, s.Text, "`")
+		r.styled(s.Text, codeStyle)
+		return
 	case commands.StyleLink:
 		if u, ok := safeURL(s.URL); ok {
-			if strings.TrimSpace(t) == "" {
-				t = escape(s.URL)
+			label := s.Text
+			if strings.TrimSpace(label) == "" {
+				label = s.URL
 			}
-			return "<" + u + "|" + strings.ReplaceAll(t, "\n", " ") + ">"
+			label = talkbot.Defang(strings.ReplaceAll(label, "\n", " "))
+			r.runes += utf8.RuneCountInString(label)
+			r.els = append(r.els, &slackgo.RichTextSectionLinkElement{Type: slackgo.RTSELink, URL: u, Text: label})
+			return
 		}
 		if s.URL != "" && s.URL != s.Text {
-			return t + " (" + escape(s.URL) + ")"
+			r.text(s.Text+" ("+s.URL+")", nil)
+			return
 		}
 	case commands.StyleChannel:
 		if reSlackChannel.MatchString(s.Channel) {
-			return "<#" + s.Channel + ">"
+			r.runes += len(s.Channel)
+			r.els = append(r.els, &slackgo.RichTextSectionChannelElement{Type: slackgo.RTSEChannel, ChannelID: s.Channel})
+			return
 		}
 	case commands.StyleMention:
 		if reSlackUser.MatchString(s.User) {
-			return "<@" + s.User + ">"
+			r.runes += len(s.User)
+			r.els = append(r.els, &slackgo.RichTextSectionUserElement{Type: slackgo.RTSEUser, UserID: s.User})
+			return
 		}
-		if !strings.HasPrefix(t, "@") {
-			return "@" + t
+		if !strings.HasPrefix(s.Text, "@") {
+			r.text("@"+s.Text, nil)
+			return
 		}
 	}
-	return t
+	r.text(s.Text, nil)
 }
 
-// lineMrkdwn renders a line of spans.
-func lineMrkdwn(l commands.Line) string {
-	var b strings.Builder
-	for _, s := range l {
-		b.WriteString(spanMrkdwn(s))
+// styled appends styled text, with the spaces at its ends plain: Slack
+// draws a code span's box around its spaces too.
+func (r *richText) styled(s string, style *slackgo.RichTextSectionTextStyle) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		r.text(s, nil)
+		return
 	}
-	return b.String()
+	i := strings.Index(s, t)
+	r.text(s[:i], nil)
+	r.text(t, style)
+	r.text(s[i+len(t):], nil)
+}
+
+// line appends a line of spans.
+func (r *richText) line(l commands.Line) {
+	for _, s := range l {
+		r.span(s)
+	}
+}
+
+// emoji appends one of Slack's emoji by name.
+func (r *richText) emoji(name string) {
+	r.runes++
+	r.els = append(r.els, &slackgo.RichTextSectionEmojiElement{Type: slackgo.RTSEEmoji, Name: name})
+}
+
+// block returns the elements as a rich text block and empties r.
+func (r *richText) block() *slackgo.RichTextBlock {
+	b := slackgo.NewRichTextBlock("", &slackgo.RichTextSection{Type: slackgo.RTESection, Elements: r.els})
+	r.els, r.runes = nil, 0
+	return b
 }
 
 // message is one Slack message of a rendered reply: Slack takes 50 blocks a
@@ -158,34 +212,38 @@ type renderOptions struct {
 
 // renderer accumulates the blocks of a reply into messages.
 type renderer struct {
-	o     renderOptions
-	out   []message
-	cur   []slackgo.Block
-	lines []string // text waiting to become sections
-	seq   int      // numbers action ids, unique within a message
+	o    renderOptions
+	out  []message
+	cur  []slackgo.Block
+	rich richText // lines waiting to become a rich text block
+	seq  int      // numbers action ids, unique within a message
 }
 
 // render turns a reply into Block Kit: runs of paragraphs and list items in
-// mrkdwn sections, each talk card one section with an actions menu, buttons
-// as buttons, files named (they are uploaded apart); split into messages of
-// at most 50 blocks.
+// rich text blocks, each talk card its heading with an actions menu and its
+// lines in rich text, buttons as buttons, files named (they are uploaded
+// apart); split into messages of at most 50 blocks.
 func render(r commands.Reply, o renderOptions) []message {
 	g := &renderer{o: o}
 	first := true
-	line := func(s string) {
+	line := func(l commands.Line) {
 		if first && r.Kind == commands.KindError {
-			s = ":warning: " + s
+			g.rich.newLine(2+lineRunes(l), g.add)
+			g.rich.emoji("warning")
+			g.rich.text(" ", nil)
+			g.rich.spans(l, g.add)
+		} else {
+			g.line(l)
 		}
 		first = false
-		g.lines = append(g.lines, s)
 	}
 	for _, b := range r.Blocks {
 		switch b := b.(type) {
 		case *commands.Paragraph:
-			line(lineMrkdwn(b.Spans))
+			line(b.Spans)
 		case *commands.List:
 			for _, it := range b.Items {
-				line(lineMrkdwn(it.Spans))
+				line(it.Spans)
 			}
 		case *commands.TalkCard:
 			first = false
@@ -259,36 +317,135 @@ func (g *renderer) end() {
 	g.cur, g.seq = nil, 0
 }
 
-// flush turns the waiting lines into sections.
-func (g *renderer) flush() {
-	if len(g.lines) == 0 {
-		return
-	}
-	for _, s := range sections(g.lines) {
-		g.add(section(s))
-	}
-	g.lines = nil
+// line adds a line to the rich text waiting to become a block.
+func (g *renderer) line(l commands.Line) { lineInto(&g.rich, l, g.add) }
+
+// lineInto adds l to r on a line of its own.
+func lineInto(r *richText, l commands.Line, emit func(slackgo.Block)) {
+	r.newLine(lineRunes(l), emit)
+	r.spans(l, emit)
 }
 
-// card renders a talk card as one section (more if its text is very long),
-// with a menu of what can be done to the talk.
+// newLine starts a line of about n runes: after a line break, or in a new
+// block when this one would grow past a section's length (emit takes it).
+func (r *richText) newLine(n int, emit func(slackgo.Block)) {
+	if len(r.els) == 0 {
+		return
+	}
+	if r.runes+1+n > maxSectionText {
+		emit(r.block())
+		return
+	}
+	r.text("\n", nil)
+}
+
+// spans appends a line's spans, cutting one too long for a block across
+// blocks (emit takes each full one).
+func (r *richText) spans(l commands.Line, emit func(slackgo.Block)) {
+	for _, s := range l {
+		for s.Style != commands.StyleLink && r.runes+utf8.RuneCountInString(s.Text) > maxSectionText {
+			cut := runeOffset(s.Text, max(0, maxSectionText-r.runes))
+			head := s
+			head.Text = s.Text[:cut]
+			r.span(head)
+			if len(r.els) > 0 {
+				emit(r.block())
+			}
+			s.Text = s.Text[cut:]
+		}
+		r.span(s)
+	}
+}
+
+// lineRunes is about how long a line shows.
+func lineRunes(l commands.Line) int {
+	n := 0
+	for _, s := range l {
+		n += utf8.RuneCountInString(s.Text)
+	}
+	return n
+}
+
+// flush turns the waiting lines into a rich text block.
+func (g *renderer) flush() {
+	if len(g.rich.els) > 0 {
+		g.add(g.rich.block())
+	}
+}
+
+// card renders a talk card with a menu of what can be done to the talk
+// beside it. A card whose lines hold no link, user or channel is one plain
+// text section, so a 25-card list page stays one message of Slack's 50
+// blocks; otherwise its heading is, and its lines follow as rich text. A
+// card without a menu is all rich text.
 func (g *renderer) card(c *commands.TalkCard) {
 	g.flush()
-	lines := []string{lineMrkdwn(c.Heading())}
-	for _, l := range c.Lines {
-		lines = append(lines, lineMrkdwn(l))
-	}
-	parts := sections(lines)
-	if len(g.cur) > 0 && len(g.cur)+len(parts) > maxBlocks {
-		g.end() // a card stays in one message, unless it is longer than one
-	}
-	for i, s := range parts {
-		sec := section(s)
-		if i == 0 && !g.o.noActions && c.Talk.ID > 0 {
-			sec.Accessory = slackgo.NewAccessory(g.cardMenu(c))
+	menu := !g.o.noActions && c.Talk.ID > 0
+	var parts []slackgo.Block
+	var r richText
+	add := func(b slackgo.Block) { parts = append(parts, b) }
+	heading := talkbot.Defang(commands.LineText(c.Heading()))
+	if menu && !hasLive(c.Lines) {
+		text := []string{heading}
+		for _, l := range c.Lines {
+			text = append(text, commands.LineText(l))
 		}
-		g.add(sec)
+		if s := strings.Join(text, "\n"); utf8.RuneCountInString(s) <= maxSectionText {
+			g.menuSection(s, c, 1)
+			return
+		}
 	}
+	if !menu {
+		lineInto(&r, c.Heading(), add)
+	}
+	for _, l := range c.Lines {
+		lineInto(&r, l, add)
+	}
+	if len(r.els) > 0 {
+		add(r.block())
+	}
+	if menu {
+		g.menuSection(truncateRunes(heading, maxSectionText), c, 1+len(parts))
+	} else if len(g.cur) > 0 && len(g.cur)+len(parts) > maxBlocks {
+		g.end()
+	}
+	for _, b := range parts {
+		g.add(b)
+	}
+}
+
+// menuSection adds a card's plain text with its menu, in a new message when
+// the card's n blocks would not fit this one: a card stays in one message,
+// unless it is longer than one.
+func (g *renderer) menuSection(text string, c *commands.TalkCard, n int) {
+	if len(g.cur) > 0 && len(g.cur)+n > maxBlocks {
+		g.end()
+	}
+	g.add(slackgo.NewSectionBlock(plainText(text), nil, slackgo.NewAccessory(g.cardMenu(c))))
+}
+
+// hasLive says whether lines hold a span that is live in Slack: a link, a
+// user or a channel.
+func hasLive(lines []commands.Line) bool {
+	for _, l := range lines {
+		for _, s := range l {
+			switch s.Style {
+			case commands.StyleLink:
+				if _, ok := safeURL(s.URL); ok {
+					return true
+				}
+			case commands.StyleMention:
+				if reSlackUser.MatchString(s.User) {
+					return true
+				}
+			case commands.StyleChannel:
+				if reSlackChannel.MatchString(s.Channel) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // The menu's labels, made once: a list's 25 menus would otherwise make the
@@ -354,42 +511,6 @@ func (g *renderer) actionID(kind string) string {
 	return kind + "-" + strconv.Itoa(g.seq)
 }
 
-// sections joins lines into section texts that each fit one section block.
-func sections(lines []string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, l := range lines {
-		for utf8.RuneCountInString(l) > maxSectionText {
-			cut := runeOffset(l, maxSectionText)
-			if i := strings.LastIndexByte(l[:cut], '&'); i > cut-6 && i > 0 {
-				cut = i // keep &amp; whole
-			}
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-			out = append(out, l[:cut])
-			l = l[cut:]
-		}
-		if cur.Len() > 0 && utf8.RuneCountInString(cur.String())+1+utf8.RuneCountInString(l) > maxSectionText {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 || len(out) == 0 {
-		s := cur.String()
-		if strings.TrimSpace(s) == "" {
-			s = " "
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 func runeOffset(s string, n int) int {
 	i := 0
 	for j := range s {
@@ -408,10 +529,6 @@ func mrkdwn(s string) *slackgo.TextBlockObject {
 
 func plainText(s string) *slackgo.TextBlockObject {
 	return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, true, false)
-}
-
-func section(s string) *slackgo.SectionBlock {
-	return slackgo.NewSectionBlock(mrkdwn(s), nil, nil)
 }
 
 // size says a file size the way people read one.
