@@ -80,7 +80,7 @@ func (a *Adapter) onSlashCommand(sc slackgo.SlashCommand) ack {
 			"Share what? Put the command after it: `/talk share highlights` posts the team's highlights here for everyone."), ackRejected)
 	}
 	o := origin{team: sc.TeamID, user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID,
-		responseURL: sc.ResponseURL, dm: strings.HasPrefix(sc.ChannelID, "D"), channels: channelRefs(sc.Text)}
+		responseURL: sc.ResponseURL, direct: strings.HasPrefix(sc.ChannelID, "D"), channels: channelRefs(sc.Text)}
 	run := func(ctx context.Context) { a.serve(ctx, o, text, mentions, delivery{share: share}) }
 	if a.opensAddModal(text) {
 		trigger := sc.TriggerID
@@ -158,7 +158,7 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 			e.User == botUser || (botID != "" && e.BotID == botID) {
 			return ack{}
 		}
-		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp, dm: true}
+		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp, direct: true, dm: true}
 		command(e.Text, true)
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" || e.User == "" {
@@ -215,7 +215,7 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	if o.channel == "" {
 		o.channel = ic.Container.ChannelID
 	}
-	o.dm = strings.HasPrefix(o.channel, "D")
+	o.direct = strings.HasPrefix(o.channel, "D")
 	var run func(ctx context.Context)
 	response := ack{}
 	switch ic.Type {
@@ -223,7 +223,7 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 		acts := ic.ActionCallback.BlockActions
 		// A button replaces the message it is on when that message is the
 		// presser's own: ephemeral, or in their DM with the app.
-		own := ic.Container.IsEphemeral || o.dm
+		own := ic.Container.IsEphemeral || o.direct
 		trigger := ic.TriggerID
 		run = func(ctx context.Context) {
 			for _, act := range acts {
@@ -313,6 +313,9 @@ func (a *Adapter) request(o origin, text string, mentions []commands.Mention, sh
 // belong: to the asker alone unless shared, in the thread it came from. A
 // change refreshes the user's App Home.
 func (a *Adapter) serve(ctx context.Context, o origin, text string, mentions []commands.Mention, d delivery) {
+	if o.direct && !o.dm {
+		o.dm = a.appDM(ctx, o.user, o.channel)
+	}
 	// Events API messages name nobody: without a name (users.info, cached),
 	// the team would read the user, and whoever they mention, as "U0BOB".
 	if o.userName == "" {

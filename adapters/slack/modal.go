@@ -165,7 +165,7 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 	var meta modalMeta
 	_ = json.Unmarshal([]byte(ic.View.PrivateMetadata), &meta)
 	o.channel, o.responseURL, o.threadTS = meta.Channel, meta.ResponseURL, meta.ThreadTS
-	o.dm = strings.HasPrefix(o.channel, "D")
+	o.direct = strings.HasPrefix(o.channel, "D")
 	values := map[string]slackgo.BlockAction{}
 	if ic.View.State != nil {
 		for block, acts := range ic.View.State.Values {

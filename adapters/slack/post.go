@@ -70,6 +70,7 @@ type origin struct {
 	channel              string
 	threadTS             string
 	responseURL          string
+	direct               bool                  // a direct message: with the app, or between people (both "D…")
 	dm                   bool                  // a direct message with the app
 	home                 bool                  // the App Home: no channel
 	channels             []commands.ChannelRef // the channels the message names

@@ -437,3 +437,29 @@ func BenchmarkPostAPage(b *testing.B) {
 		})
 	}
 }
+
+// A slash command typed in a user's direct messages with a colleague (Slack
+// names those "D…" too) is no command in the app's DM: an export's file,
+// private notes and all, goes to the app's DM, not to the colleague.
+func TestAnExportTypedInAColleaguesDMGoesToTheAppsDM(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon", trigger: "t-1"})
+	e.slash(slash{text: "note --private #1 for alice only", trigger: "t-2"})
+	e.idle()
+	e.api.reset()
+	e.slash(slash{text: "export json", trigger: "t-3", channel: "D0ALICEBOB"})
+	e.idle()
+	checkUpload(t, e.api, "D0ALICE", "", "talkbot-export.json", "for alice only")
+	if hooks := e.api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].shown(t), filesNote) {
+		t.Errorf("the answer does not say where the file went: %+v", hooks)
+	}
+
+	// In the app's own DM the file goes beside the answer, as before.
+	e.api.reset()
+	e.slash(slash{text: "export json", trigger: "t-4", channel: "D0ALICE"})
+	e.idle()
+	checkUpload(t, e.api, "D0ALICE", "", "talkbot-export.json", "for alice only")
+	if hooks := e.api.got("response_url"); len(hooks) != 1 || strings.Contains(hooks[0].shown(t), filesNote) {
+		t.Errorf("in the app's DM: %+v", hooks)
+	}
+}

@@ -187,6 +187,15 @@ type dmCache struct {
 	m  map[string]string
 }
 
+// appDM says whether channel is the app's direct messages with user. Slack
+// names a user's direct messages with a colleague "D…" too, and a slash
+// command works there: its files (an export, private notes and all) must
+// go to the app's DM, not to the colleague.
+func (a *Adapter) appDM(ctx context.Context, user, channel string) bool {
+	ch, err := a.openDM(ctx, user)
+	return err == nil && ch == channel
+}
+
 // openDM returns the channel of the app's direct messages with the user.
 func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
 	a.dms.mu.Lock()
