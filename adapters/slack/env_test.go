@@ -568,7 +568,7 @@ func eventCallback(eventID string, inner map[string]any) map[string]any {
 		"token": "gIkuvaNzQIHg97ATvDxqgjtO", "team_id": testTeam, "api_app_id": "A0TALKBOT",
 		"event": inner, "type": "event_callback", "event_id": eventID, "event_time": 1700000000,
 		"authorizations":        []map[string]any{{"enterprise_id": nil, "team_id": testTeam, "user_id": testBotUser, "is_bot": true, "is_enterprise_install": false}},
-		"is_ext_shared_channel": false, "event_context": "4-eyJldCI6ImFwcF9tZW50aW9uIn0",
+		"is_ext_shared_channel": inner["user_team"] != nil, "event_context": "4-eyJldCI6ImFwcF9tZW50aW9uIn0",
 	}
 }
 

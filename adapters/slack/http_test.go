@@ -584,3 +584,45 @@ func TestCoreRulesThroughSlack(t *testing.T) {
 		t.Errorf("bob's em-dash talk:\n%s", l)
 	}
 }
+
+// In a channel shared with another organisation (Slack Connect), its people
+// reach the bot with the host's team id. They are told the log is the
+// workspace's own, and read, log and switch nothing; an admin of theirs is
+// none here.
+func TestPeopleOfAnotherOrganisationAreTurnedAway(t *testing.T) {
+	e := newEnv(t)
+	e.handle("U0BOB", "add Our roadmap talk -- TEAMONLYNOTE")
+	e.api.setUser(slackgo.User{ID: "U0EXT", TeamID: "T0OTHER", Name: "mallory", IsAdmin: true, IsOwner: true})
+	for i, text := range []string{"search roadmap", "conf new Hijacked", "add Planted talk"} {
+		e.event("EvExt"+itoa(int64(i)), map[string]any{"type": "app_mention", "user": "U0EXT", "user_team": "T0OTHER",
+			"source_team": "T0OTHER", "text": "<@" + testBotUser + "> " + text, "ts": "1.1", "channel": "C0SHARED"}, nil)
+	}
+	press := blockActions("U0EXT", e.api.responseURL("msg-ext"), "trg-ext", cardAction("star #1"))
+	press["user"].(map[string]any)["team_id"] = "T0OTHER"
+	e.interact(press)
+	e.idle()
+	answers := e.api.got("chat.postEphemeral")
+	answers = append(answers, e.api.got("response_url")...)
+	if len(answers) != 4 {
+		t.Fatalf("%d answers, want 4: %+v", len(answers), answers)
+	}
+	for _, c := range answers {
+		if s := c.shown(t); !strings.Contains(s, "another organisation") || strings.Contains(s, "roadmap") {
+			t.Errorf("answer to the outsider: %s", s)
+		}
+	}
+	if conf := e.handle("U0BOB", "conf"); strings.Contains(conf, "Hijacked") {
+		t.Errorf("the outsider switched the team's conference: %s", conf)
+	}
+	if s := e.handle("U0BOB", "search planted"); strings.Contains(s, "Planted") {
+		t.Errorf("the outsider logged into the team's log: %s", s)
+	}
+	if show := e.handle("U0BOB", "show #1"); strings.Contains(show, "starred") {
+		t.Errorf("the outsider's button starred: %s", show)
+	}
+
+	// An admin of the other organisation, were Slack to let them in, is none here.
+	if u := e.a.user(context.Background(), testTeam, "U0EXT"); u.admin {
+		t.Error("another organisation's admin is an admin of this workspace")
+	}
+}

@@ -130,6 +130,10 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	var o origin
 	command := func(text string, dm bool) {
 		raw, mentions := commandText(stripMention(text, botUser))
+		if cb.IsExtSharedChannel && o.outsider(ev.InnerEvent.Data) {
+			run = func(ctx context.Context) { a.refuse(ctx, o, outsiderRefusal) }
+			return
+		}
 		o.channels = channelRefs(text)
 		text, share := cutShare(raw)
 		if dm {
@@ -195,6 +199,24 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 	return ack{outcome: ackAccepted}
 }
 
+// outsiderRefusal answers a user of another organisation, met in a channel
+// shared with it (Slack Connect): the log is the workspace's own.
+var outsiderRefusal = commands.Refusal("", talkbot.EFORBIDDEN,
+	"I keep the talks of this workspace's people only, and you are here from another organisation. Add talkbot to your own workspace to log yours.")
+
+// outsider says whether a message event came from a user of another
+// organisation than the workspace's (user_team, on a channel shared with it).
+func (o origin) outsider(ev any) bool {
+	var team string
+	switch e := ev.(type) {
+	case *slackevents.AppMentionEvent:
+		team = e.UserTeam
+	case *slackevents.MessageEvent:
+		team = e.UserTeam
+	}
+	return team != "" && team != o.team
+}
+
 // onInteraction acknowledges a button, menu, shortcut or modal submission.
 func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	if ic.Type == slackgo.InteractionTypeViewClosed {
@@ -218,6 +240,12 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	o.direct = strings.HasPrefix(o.channel, "D")
 	var run func(ctx context.Context)
 	response := ack{}
+	if ic.User.TeamID != "" && ic.User.TeamID != team && ic.Enterprise.ID == "" {
+		// A user of another organisation, in a channel shared with it.
+		a.rt.Submit(dispatch.Job{Name: "slack:interaction:outsider", Key: o.team + "/" + o.user,
+			Run: func(ctx context.Context) { a.refuse(ctx, o, outsiderRefusal) }})
+		return ack{outcome: ackRejected}
+	}
 	switch ic.Type {
 	case slackgo.InteractionTypeBlockActions:
 		acts := ic.ActionCallback.BlockActions

@@ -154,7 +154,9 @@ func (a *Adapter) user(ctx context.Context, team, id string) userInfo {
 		a.log.WarnContext(ctx, "users.info failed", "user_id", id, "err", err)
 		u = userInfo{at: now.Add(time.Minute - a.users.ttl)}
 	} else {
-		u = userInfo{name: displayName(su), admin: su.IsAdmin || su.IsOwner || su.IsPrimaryOwner, at: now}
+		// An admin of another organisation, met in a shared channel, is none here.
+		admin := (su.IsAdmin || su.IsOwner || su.IsPrimaryOwner) && (su.TeamID == "" || su.TeamID == team)
+		u = userInfo{name: displayName(su), admin: admin, at: now}
 	}
 	a.users.mu.Lock()
 	if len(a.users.m) > 50_000 {
