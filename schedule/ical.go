@@ -38,8 +38,11 @@ func parseICal(data []byte, given *zone) (Schedule, error) {
 	s := Schedule{Format: FormatICal}
 	s.Conference.Name, s.Conference.Acronym = icalName(prop(ics.PropertyProductId), prop(ics.PropertyXWRCalName), prop(ics.PropertyName))
 
+	// The zone most sessions start in is the conference's: a calendar may
+	// hold a remote session in another zone, and a VTIMEZONE for it.
 	var events []*ics.VEvent
-	declared := ""
+	uses := map[string]int{}
+	declared, timezone := "", ""
 	for _, c := range cal.Components {
 		switch c := c.(type) {
 		case *ics.VEvent:
@@ -50,20 +53,26 @@ func parseICal(data []byte, given *zone) (Schedule, error) {
 				continue // gone from the programme, as if it were not in the file
 			}
 			events = append(events, c)
-			if p := c.GetProperty(ics.ComponentPropertyDtStart); declared == "" && p != nil {
+			if p := c.GetProperty(ics.ComponentPropertyDtStart); p != nil {
 				if tz := p.ICalParameters["TZID"]; len(tz) == 1 {
 					if _, err := loadZone(tz[0]); err == nil {
-						declared = tz[0]
+						uses[tz[0]]++
+						if declared == "" || uses[tz[0]] > uses[declared] {
+							declared = tz[0]
+						}
 					}
 				}
 			}
 		case *ics.VTimezone:
-			if p := c.GetProperty(ics.ComponentPropertyTzid); p != nil {
+			if p := c.GetProperty(ics.ComponentPropertyTzid); p != nil && timezone == "" {
 				if _, err := loadZone(p.Value); err == nil {
-					declared = p.Value
+					timezone = p.Value
 				}
 			}
 		}
+	}
+	if declared == "" {
+		declared = timezone
 	}
 	calZone := prop(ics.PropertyXWRTimezone)
 	if declared == "" && !strings.EqualFold(calZone, "UTC") {

@@ -693,6 +693,39 @@ func TestParseICalZones(t *testing.T) {
 	}
 }
 
+// A calendar with a remote session in another zone, and a VTIMEZONE for
+// each, is in the zone most of its sessions start in, whichever comes first
+// or last in the file.
+func TestParseICalOfSeveralZones(t *testing.T) {
+	event := func(uid, start string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nSUMMARY:Talk " + uid + "\r\nDTSTART;TZID=" + start + "\r\nDURATION:PT1H\r\nEND:VEVENT\r\n"
+	}
+	vtimezone := func(tz string) string {
+		return "BEGIN:VTIMEZONE\r\nTZID:" + tz + "\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	}
+	for name, body := range map[string]string{
+		"the other zone's VTIMEZONE last": vtimezone("Europe/Amsterdam") + vtimezone("America/New_York") +
+			event("a1", "Europe/Amsterdam:20260324T090000") + event("a2", "Europe/Amsterdam:20260325T003000") + event("a3", "America/New_York:20260325T120000"),
+		"the other zone's session first": event("a3", "America/New_York:20260325T120000") +
+			event("a1", "Europe/Amsterdam:20260324T090000") + event("a2", "Europe/Amsterdam:20260325T003000"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := Parse([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:DevConf\r\n" + body + "END:VCALENDAR\r\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Conference.Timezone != "Europe/Amsterdam" {
+				t.Errorf("zone %s, want Europe/Amsterdam", s.Conference.Timezone)
+			}
+			for _, x := range s.Sessions {
+				if x.Title == "Talk a2" && x.Day != "2026-03-25" {
+					t.Errorf("the 00:30 session is on %s, want 2026-03-25", x.Day)
+				}
+			}
+		})
+	}
+}
+
 func TestLongTextsAreCut(t *testing.T) {
 	long := strings.Repeat("word ", 3000)
 	doc := `<schedule><conference><title>x</title><time_zone_name>UTC</time_zone_name></conference><day date="2025-01-01">` +
