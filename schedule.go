@@ -22,6 +22,7 @@ type ImportResult struct {
 	Conference        Conference // as it now is
 	ConferenceCreated bool
 	Renamed           string // the placeholder name the conference had before ("General"), if the import renamed it
+	LeftIn            string // the dateless conference the import did not take over: its talks are of other days
 
 	New, Updated, Unchanged, Cancelled, Merged int
 	// Examples of each, a few at most, in schedule order.

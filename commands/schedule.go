@@ -104,6 +104,9 @@ func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone str
 	}
 	b.line(plain(fmt.Sprintf("%s from %s (%s): %s sessions, %s..%s, times in %s. It is the team's active conference.",
 		what, truncate(shownSource(source), 120), formatNames[s.Format], thousands(len(s.Sessions)), c.StartsOn, c.EndsOn, c.Timezone)))
+	if res.LeftIn != "" {
+		b.line(plain("The talks logged before stay in "+res.LeftIn+": some are of days outside this schedule's week. "), code("conf use "+res.LeftIn), plain(" shows them."))
+	}
 	b.line(plain(fmt.Sprintf("New %s · updated %s · unchanged %s · cancelled %s · merged with talks logged by hand %s.",
 		thousands(res.New), thousands(res.Updated), thousands(res.Unchanged), thousands(res.Cancelled), thousands(res.Merged))))
 	examples := &List{}

@@ -639,3 +639,29 @@ func firstLinesOf(s string, n int) string {
 	l := strings.Split(s, "\n")
 	return strings.Join(l[:min(n, len(l))], "\n")
 }
+
+// An import takes General over only when the talks logged in it are of the
+// schedule's days: last year's talks stay where they were, and the reply
+// says where.
+func TestImportLeavesLastYearsTalksInGeneral(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.ok("alice", "add Cgroupv2 Is Coming Soon day:2024-11-13 5/5")
+	out := f.admin("admin", "import "+fosdemXML)
+	if strings.Contains(out, "into General") || !strings.Contains(out, "The talks logged before stay in General") {
+		t.Errorf("import reply:\n%s", out)
+	}
+	if l := f.ok("alice", "list all"); strings.Contains(l, "Cgroupv2") {
+		t.Errorf("last year's talk is FOSDEM's:\n%s", l)
+	}
+	f.ok("alice", "conf use General")
+	if l := f.ok("alice", "list all"); !strings.Contains(l, "Cgroupv2") {
+		t.Errorf("General lost its talk:\n%s", l)
+	}
+
+	// Talks of the schedule's days are the conference's: General is taken over.
+	g := newImportFixture(t, commands.Config{})
+	g.ok("alice", "add Welcome to FOSDEM 2025 day:2025-02-01 5/5")
+	if out := g.admin("admin", "import "+fosdemXML); !strings.Contains(out, "into General, which takes the schedule's name") {
+		t.Errorf("import reply:\n%s", out)
+	}
+}

@@ -114,8 +114,7 @@ func placeholderToAdopt(ctx context.Context, tx *txn, workspaceID int64, c talkb
 	err := tx.QueryRowContext(ctx, `SELECT c.id FROM conferences c JOIN workspaces w ON w.active_conference_id = c.id
 		WHERE w.id = ? AND c.name = ? AND c.starts_on = '' AND c.schedule_key = ''
 		AND EXISTS (SELECT 1 FROM talks t WHERE t.conference_id = c.id)
-		AND NOT EXISTS (SELECT 1 FROM talks t WHERE t.conference_id = c.id AND t.day != '' AND (t.day < ? OR t.day > ?))`,
-		workspaceID, talkbot.DefaultConferenceName, from, to).Scan(&id)
+		AND `+noTalkOutside, workspaceID, talkbot.DefaultConferenceName, from, to).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -123,6 +122,25 @@ func placeholderToAdopt(ctx context.Context, tx *txn, workspaceID int64, c talkb
 		return 0, fmt.Errorf("find %s: %w", talkbot.DefaultConferenceName, err)
 	}
 	return id, nil
+}
+
+// noTalkOutside holds when no talk of conference c has a day outside the
+// two dates that follow it as arguments.
+const noTalkOutside = `NOT EXISTS (SELECT 1 FROM talks t WHERE t.conference_id = c.id AND t.day != '' AND (t.day < ? OR t.day > ?))`
+
+// talksWithin says whether every dated talk of a conference falls within
+// the week of sched's dates (all do, when sched has none).
+func talksWithin(ctx context.Context, tx *txn, conferenceID int64, sched talkbot.Conference) (bool, error) {
+	from, to, dated := sched.Week()
+	if !dated {
+		return true, nil
+	}
+	var fits bool
+	err := tx.QueryRowContext(ctx, `SELECT `+noTalkOutside+` FROM conferences c WHERE c.id = ?`, from, to, conferenceID).Scan(&fits)
+	if err != nil {
+		return false, fmt.Errorf("check the days of its talks: %w", err)
+	}
+	return fits, nil
 }
 
 // switchConference points the user at a conference: with forTeam the

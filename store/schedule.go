@@ -211,12 +211,19 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			err = nil
-		case err == nil && key == "" && (conf.StartsOn == "" || overlaps(conf, imp.Conference)):
-			found = true
-			if conf.Name == talkbot.DefaultConferenceName {
-				res.Renamed = conf.Name
-				conf.Name = name
+		case err == nil && key == "" && conf.StartsOn == "":
+			// Dateless (General, most often): taken over when its talks'
+			// days fit the schedule's week, or last year's talks would
+			// become this conference's.
+			if found, err = talksWithin(ctx, tx, conf.ID, imp.Conference); err == nil && !found {
+				res.LeftIn = conf.Name
 			}
+		case err == nil && key == "" && overlaps(conf, imp.Conference):
+			found = true
+		}
+		if found && conf.Name == talkbot.DefaultConferenceName {
+			res.Renamed = conf.Name
+			conf.Name = name
 		}
 	}
 	if err != nil {
