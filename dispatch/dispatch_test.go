@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,5 +237,29 @@ func TestLimiterIsFriendly(t *testing.T) {
 	}
 	if l.Take("alice", now.Add(time.Minute)) != 0 {
 		t.Error("no token back after a minute")
+	}
+}
+
+// A user over their rate is told once: the rest of a flood, or of a bot
+// answering every message, goes unanswered until a command is taken again.
+func TestLimiterTellsOnce(t *testing.T) {
+	l := NewLimiter(1, time.Minute)
+	now := time.Date(2024, 11, 13, 9, 0, 0, 0, time.UTC)
+	var told []bool
+	for i := range 4 {
+		wait, tell := l.TakeOrTell("alice", now.Add(time.Duration(i)*time.Second))
+		if i > 0 && wait == 0 {
+			t.Fatalf("command %d was taken", i+1)
+		}
+		told = append(told, tell)
+	}
+	if !slices.Equal(told, []bool{false, true, false, false}) {
+		t.Errorf("told %v, want only the first refusal", told)
+	}
+	if wait, _ := l.TakeOrTell("alice", now.Add(2*time.Minute)); wait != 0 {
+		t.Fatal("no token back")
+	}
+	if _, tell := l.TakeOrTell("alice", now.Add(2*time.Minute)); !tell {
+		t.Error("the refusal after a command taken again is not told")
 	}
 }

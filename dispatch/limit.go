@@ -22,6 +22,7 @@ type Limiter struct {
 type bucket struct {
 	tokens float64
 	at     time.Time
+	told   bool // a refusal was reported since the last command taken
 }
 
 // NewLimiter returns a Limiter; zero values mean 30 at once and one every half second.
@@ -37,6 +38,14 @@ func NewLimiter(burst int, every time.Duration) *Limiter {
 
 // Take spends a token for key and returns how long to wait when there is none.
 func (l *Limiter) Take(key string, now time.Time) time.Duration {
+	wait, _ := l.TakeOrTell(key, now)
+	return wait
+}
+
+// TakeOrTell is Take, and says whether a refusal is the first since key's
+// last command: only that one needs telling. Answering each line of a
+// flood, or of another bot that answers every message, would never stop.
+func (l *Limiter) TakeOrTell(key string, now time.Time) (wait time.Duration, tell bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
@@ -52,10 +61,12 @@ func (l *Limiter) Take(key string, now time.Time) time.Duration {
 	}
 	b.at = now
 	if b.tokens < 1 {
-		return time.Duration((1 - b.tokens) * float64(l.every))
+		tell, b.told = !b.told, true
+		return time.Duration((1 - b.tokens) * float64(l.every)), tell
 	}
 	b.tokens--
-	return 0
+	b.told = false
+	return 0, false
 }
 
 // prune forgets buckets that have refilled, so the map stays bounded.

@@ -163,7 +163,14 @@ func (a *Adapter) serve(ctx context.Context, log *slog.Logger, req commands.Requ
 	ctx = talkbot.WithEventMark(ctx, mark)
 	p := &responder{a: a, log: log, d: d, mark: mark}
 	var err error
-	if wait := a.limiter.Take(req.UserID, a.now()); wait > 0 {
+	if wait, tell := a.limiter.TakeOrTell(req.UserID, a.now()); wait > 0 && !tell {
+		// Told already: the rest of a flood is dropped, handled, unanswered.
+		if _, err := a.cfg.State.MarkHandled(ctx, Platform, mark.EventID); err != nil {
+			log.Error("mark event handled", "err", err)
+		}
+		log.Debug("over the rate again; not answered")
+		return
+	} else if wait > 0 {
 		err = p.respond(ctx, dispatch.Limited(wait))
 	} else {
 		err = a.cfg.Runtime.Serve(ctx, req, p.respond)

@@ -606,6 +606,25 @@ func TestPanicAndRateLimit(t *testing.T) {
 	if _, got := alice.ask(room, "!talk list"); !strings.HasPrefix(got.Body, "Easy there") {
 		t.Errorf("a fourth command at once = %q, want the rate limit", got.Body)
 	}
+	// Told once: the rest of a flood (or another bot answering each notice)
+	// goes unanswered.
+	var flood []id.EventID
+	for range 3 {
+		flood = append(flood, alice.say(room, "!talk list"))
+	}
+	poll(t, "the flood handled", func() bool {
+		for _, evt := range flood {
+			if done, err := e.store.Handled(context.Background(), matrix.Platform, evt.String()); err != nil || !done {
+				return false
+			}
+		}
+		return true
+	})
+	for _, evt := range flood {
+		if replies := alice.repliesTo(evt); len(replies) > 0 {
+			t.Errorf("a command over the rate, told before, was answered: %q", replies[0].Content.AsMessage().Body)
+		}
+	}
 }
 
 // TestSyncRecovers: when the homeserver goes away and comes back, the bot

@@ -184,8 +184,10 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 			ctx = talkbot.WithEventMark(ctx, &talkbot.EventMark{Platform: talkbot.PlatformSlack, EventID: "event:" + cb.EventID})
 		}
 		if !o.home {
-			if wait := a.limiter.Take(o.team+"/"+o.user, a.now()); wait > 0 {
-				a.refuse(ctx, o, dispatch.Limited(wait))
+			if wait, tell := a.limiter.TakeOrTell(o.team+"/"+o.user, a.now()); wait > 0 {
+				if tell { // once: the rest of a flood of messages goes unanswered
+					a.refuse(ctx, o, dispatch.Limited(wait))
+				}
 				return
 			}
 		}
