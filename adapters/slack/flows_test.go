@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -94,6 +95,57 @@ func TestAddModal(t *testing.T) {
 		t.Errorf("the note's words became the talk's tag or link:\n%s", show)
 	}
 	checkInputLengths(t, opens[0].Body)
+}
+
+// A form sent in after its slash command's response_url is gone (Slack
+// keeps one 30 minutes) is answered in a message only its user sees: the
+// question an ambiguous title asks is not lost, nor the note typed for it.
+func TestAFormSentLateIsAnsweredInAMessage(t *testing.T) {
+	e := newEnv(t)
+	e.handle("U0BOB", "add Keynote day:2026-12-06")
+	e.handle("U0BOB", "add Keynote day:2026-12-08")
+	e.slash(slash{text: "add", trigger: "trg-late", responseURL: e.api.responseURL("late")})
+	e.idle()
+	var open struct {
+		View struct {
+			PrivateMetadata string `json:"private_metadata"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(e.api.got("views.open")[0].Body), &open); err != nil {
+		t.Fatal(err)
+	}
+	e.api.reset()
+	e.api.failNext("response_url", 10, http.StatusNotFound, "")
+	e.interact(viewSubmission("U0ALICE", "trg-late-sub", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+		inputTitle: {"type": "plain_text_input", "value": "Keynote"},
+		inputNote:  {"type": "plain_text_input", "value": "typed in the hallway for 40 minutes"},
+	})))
+	e.idle()
+	posts := e.api.got("chat.postEphemeral")
+	if len(posts) != 1 || posts[0].Form.Get("channel") != "C0TALKS" || posts[0].Form.Get("user") != "U0ALICE" {
+		t.Fatalf("the answer after the response_url was gone: %+v", posts)
+	}
+	question := posts[0].shown(t)
+	if !strings.Contains(question, "Keynote") {
+		t.Errorf("the question: %s", question)
+	}
+	// Its buttons carry the note: pressing one logs it.
+	var value string
+	for _, b := range regexp.MustCompile(`"value":"([^"]*)"`).FindAllStringSubmatch(posts[0].Form.Get("blocks"), -1) {
+		if strings.Contains(b[1], "hallway") {
+			value = b[1]
+			break
+		}
+	}
+	if value == "" {
+		t.Fatalf("no button carries the note: %s", posts[0].Form.Get("blocks"))
+	}
+	e.interact(blockActions("U0ALICE", e.api.responseURL("q"), "trg-late-pick", map[string]any{
+		"action_id": "run-1", "block_id": "b", "type": "button", "value": value, "action_ts": "1.1"}))
+	e.idle()
+	if l := e.handle("U0ALICE", "list all"); !strings.Contains(l, "Keynote") {
+		t.Errorf("alice's list after answering the question:\n%s", l)
+	}
 }
 
 // checkInputLengths fails when a form's text input allows more than Slack

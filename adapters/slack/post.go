@@ -130,7 +130,14 @@ func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) err
 	var err error
 	switch {
 	case o.responseURL != "":
-		err = a.viaResponseURL(ctx, st, msgs, public)
+		var sent int
+		sent, err = a.viaResponseURL(ctx, st, msgs, public)
+		if goneHook(err) {
+			// Slack keeps a response_url for 30 minutes: a form sent in
+			// later, or a very slow command, is answered in a message.
+			a.log.InfoContext(ctx, "response_url gone; answering in a message", "user_id", o.user, "err", err)
+			err = a.withoutHook(ctx, st, msgs[sent:], public)
+		}
 	case posted:
 		err = a.viaPost(ctx, st, msgs, progress)
 	default:
@@ -157,15 +164,38 @@ func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) err
 
 // viaResponseURL answers through the response_url of a slash command or an
 // interaction: replace_original replaces "working on it…", or the message a
-// paging button was on.
-func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message, public bool) error {
+// paging button was on. It returns how many of msgs went.
+func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message, public bool) (int, error) {
 	for i, m := range msgs {
 		replace := i == 0 && (st.d.replace || st.progressed)
 		if err := a.respond(ctx, st.o.responseURL, st.o.channel, m, public, replace); err != nil {
-			return err
+			return i, err
 		}
 	}
 	st.progressed = true
+	return len(msgs), nil
+}
+
+// goneHook says whether Slack refused a response_url for good: expired
+// (after 30 minutes) or used up (after 5 answers).
+func goneHook(err error) bool {
+	var sc slackgo.StatusCodeError
+	return errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusTooManyRequests
+}
+
+// withoutHook answers as a response_url would have: a shared answer posted
+// to the channel, else a message only the user sees there, or in the app's
+// DM when there is no channel.
+func (a *Adapter) withoutHook(ctx context.Context, st *answer, msgs []message, public bool) error {
+	st.o.responseURL = ""
+	if public || st.o.channel == "" || st.o.dm {
+		return a.viaPost(ctx, st, msgs, false)
+	}
+	for _, m := range msgs {
+		if err := a.postEphemeral(ctx, st.o.channel, st.o.user, st.o.threadTS, m); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
