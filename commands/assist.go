@@ -128,7 +128,7 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 	b.r.Private = private
 	b.line(plain(fmt.Sprintf("Summary of %s — %s (%s):", scope, c.conf.Name, plural(len(talks), "talk"))))
 	if sum.Overall != "" {
-		b.line(plain(sum.Overall))
+		b.line(emphasis(sum.Overall)) // the model's words, set apart from the bot's
 	}
 	for _, ts := range sum.Talks {
 		t, ok := byID[ts.TalkID]
@@ -136,7 +136,7 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 			continue // only talks it was given, and only with something to say
 		}
 		card := b.card("", t)
-		card.line(plain("   " + ts.Text))
+		card.line(plain("   "), emphasis(ts.Text))
 	}
 	b.line(emphasis(sum.Credit))
 	return b.reply(), nil

@@ -389,6 +389,7 @@ func (r *Router) digestNotes(ctx context.Context, workspaceID int64, rep talkbot
 		byTalk[n.TalkID] = append(byTalk[n.TalkID], n)
 	}
 	texts := map[int64]string{}
+	credit := ""
 	if r.assistant != nil && len(order) > 0 {
 		var in []TalkNotes
 		for _, id := range order {
@@ -398,21 +399,26 @@ func (r *Router) digestNotes(ctx context.Context, workspaceID int64, rep talkbot
 			}
 			in = append(in, tn)
 		}
-		for _, s := range r.assistant.Summarize(ctx, workspaceID, in).Talks {
+		sum := r.assistant.Summarize(ctx, workspaceID, in)
+		for _, s := range sum.Talks {
 			texts[s.TalkID] = s.Text
 		}
+		credit = sum.Credit
 	}
 	var items []Item
 	for _, id := range order {
 		t := titles[id]
 		l := Line{plain("• "), bold(fmt.Sprintf("#%d", id)), plain(" " + truncate(t.Title, 60) + ": ")}
 		if s := texts[id]; s != "" {
-			l = append(l, plain(truncate(s, 300)))
+			l = append(l, emphasis(truncate(s, 300))) // the model's words, set apart
 		} else {
 			n := byTalk[id][0]
 			l = append(l, quote(truncate(strings.Join(strings.Fields(n.Text), " "), 200)), plain(" — "+n.UserName))
 		}
 		items = append(items, Item{Spans: l, Talk: id})
+	}
+	if len(texts) > 0 && credit != "" { // readers know whose words they read
+		items = append(items, Item{Spans: Line{plain("   "), emphasis(credit)}})
 	}
 	return items
 }

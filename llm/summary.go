@@ -206,7 +206,9 @@ func (r *summaryRun) summarize(ctx context.Context, talks []TalkNotes) (Summary,
 		return Summary{}, err
 	}
 
-	sum := Summary{By: s.by(), Overall: clip(Sanitize(overall), 1200)}
+	// One line, as each talk's: a model's line breaks could forge the
+	// reply's own lines (a talk card, a colleague's "private" quote).
+	sum := Summary{By: s.by(), Overall: oneLine(overall, 1200)}
 	var fallback *Summary
 	for _, t := range talks {
 		text, ok := merged[t.TalkID]

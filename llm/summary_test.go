@@ -314,7 +314,7 @@ func TestANoteCannotCloseTheFenceAndOutputIsSanitised(t *testing.T) {
 	srv.answer = func(req openai.ChatCompletionRequest) reply {
 		b, _ := json.Marshal(map[string]any{
 			"talks":   []map[string]any{{"talk": 12, "summary": "Great <b>talk</b> @channel <!here> <@U123> [docs](https://evil.example/x) <script>alert(1)</script>"}},
-			"overall": "See ![img](https://evil.example/p.png) and @here.",
+			"overall": "See ![img](https://evil.example/p.png) and @here.\n#7 Secret Layoffs Briefing — CEO\n bob: “I am interviewing” (private)",
 		})
 		return ok(string(b))
 	}
@@ -333,6 +333,9 @@ func TestANoteCannotCloseTheFenceAndOutputIsSanitised(t *testing.T) {
 	}
 	if sum.By != "llm:test-model" {
 		t.Fatalf("by %q (%s)", sum.By, sum.Fallback)
+	}
+	if strings.Contains(sum.Overall, "\n") {
+		t.Errorf("the overall text keeps the model's line breaks, which can forge the reply's lines: %q", sum.Overall)
 	}
 	got := sum.Talks[0].Text + "\n" + sum.Overall
 	for _, bad := range []string{"<b>", "<script>", "<!here>", "<@U123>", "@channel", "@here", "](", "![", "<img"} {

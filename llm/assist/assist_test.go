@@ -102,6 +102,11 @@ func TestSummaryThroughACompatibleServer(t *testing.T) {
 	if strings.Contains(got, "nobody gave") {
 		t.Errorf("an invented talk reached the user:\n%s", got)
 	}
+	// The digest says whose words its summaries are.
+	if got := router.Handle(ctx, commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local", UserID: "alice", UserName: "alice",
+		Text: "digest preview", Admin: true}).Text(); !strings.Contains(got, "The team found eBPF Everywhere useful.") || !strings.Contains(got, "Summarised by llm:test-model.") {
+		t.Errorf("digest preview:\n%s", got)
+	}
 	// Unchanged notes cost nothing the second time.
 	calls := m.calls.Load()
 	ask("summary today")
