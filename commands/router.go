@@ -281,14 +281,29 @@ func (r *Router) Commands() []Command {
 // Lookup returns the command a message runs (a leading talk, /talk or !talk
 // aside), and false for a message that runs none.
 func (r *Router) Lookup(text string) (Command, bool) {
-	word, _ := splitCommand(StripPrefix(text))
+	word, args := splitCommand(StripPrefix(text))
 	if c, ok := r.byName[strings.ToLower(word)]; ok {
+		if c.Name == "watch" {
+			if question, _ := pageSuffix(args); question != "" {
+				return r.watchQuestion(), true
+			}
+		}
 		return c.Command, true
 	}
 	if isWatchQuestion(text) {
-		return r.byName["watch"].Command, true
+		return r.watchQuestion(), true
 	}
 	return Command{}, false
+}
+
+// watchQuestion is the watch command asked a question: slow when a model
+// reads it (two calls, seconds each), so the user sees "working on it…".
+func (r *Router) watchQuestion() Command {
+	c := r.byName["watch"].Command
+	if t, ok := r.assistant.(interface{ Thinks() bool }); ok && t.Thinks() {
+		c.Slow = true
+	}
+	return c
 }
 
 // splitCommand splits a message into its command word and the rest.

@@ -178,6 +178,10 @@ func reasonFor(err error) Reason {
 // by names the model path.
 func (s *Service) by() string { return "llm:" + s.client.Model() }
 
+// HasModel says whether a model answers (and so may take seconds), not the
+// built-in summariser and parser alone.
+func (s *Service) HasModel() bool { return s.client != nil }
+
 // Prompt versions go into the cache key: a changed prompt never reuses old answers.
 const (
 	promptSummary = "summary/v1"

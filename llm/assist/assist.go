@@ -33,6 +33,9 @@ func (a *Assistant) Summarize(ctx context.Context, workspaceID int64, talks []co
 	return out
 }
 
+// Thinks says whether a model answers, which may take seconds.
+func (a *Assistant) Thinks() bool { return a.svc.HasModel() }
+
 func (a *Assistant) ParseQuestion(ctx context.Context, q commands.WatchQuestion) commands.WatchFilters {
 	f := a.svc.ParseQuestion(ctx, llm.QuestionRequest{WorkspaceID: q.WorkspaceID, Text: q.Text, Today: q.Today, Tags: q.Tags}).Filters
 	return commands.WatchFilters{Keywords: f.Keywords, Tags: f.Tags, Day: f.Day, Weekday: f.Weekday, OnlyMissed: f.OnlyMissed,

@@ -92,6 +92,18 @@ func TestSummaryThroughACompatibleServer(t *testing.T) {
 	ask := func(text string) string {
 		return router.Handle(ctx, commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local", UserID: "alice", UserName: "alice", Text: text}).Text()
 	}
+	// A question a model reads takes seconds: the user sees "working on it…" first.
+	for _, q := range []string{"what should I watch later?", "watch best ebpf talks"} {
+		if cmd, ok := router.Lookup(q); !ok || cmd.Name != "watch" || !cmd.Slow {
+			t.Errorf("%q: %+v, want the slow watch", q, cmd)
+		}
+	}
+	if cmd, _ := router.Lookup("watch"); cmd.Slow {
+		t.Error("watch alone asks no model, yet is slow")
+	}
+	if cmd, _ := commands.New(commands.Config{Store: st, Now: now, Assistant: assist.New(llm.New(nil, llm.Options{}))}).Lookup("what should I watch later?"); cmd.Slow {
+		t.Error("with no model, a question is slow")
+	}
 	ask("add eBPF Everywhere -- the verifier is the hard part")
 	got := ask("summary today")
 	for _, want := range []string{"eBPF was the theme.", "#1 eBPF Everywhere", "The team found eBPF Everywhere useful.", "Summarised by llm:test-model."} {
