@@ -1,12 +1,14 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -82,10 +84,48 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.BaseURL != "" {
 		oc.BaseURL = cfg.BaseURL
 	}
+	hc := http.Client{}
 	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
+		hc = *cfg.HTTPClient
 	}
+	hc.Transport = cappedBodies{cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport)}
+	oc.HTTPClient = &hc
 	return &Client{api: openai.NewClientWithConfig(oc), cfg: cfg, log: cfg.Logger}, nil
+}
+
+// maxAnswerBytes bounds an answer's body. Answers are a few kilobytes of
+// JSON; go-openai would decode megabytes (a server in a loop, a proxy's
+// page) whole: 64 MB took 3 GB and ten seconds.
+const maxAnswerBytes = 1 << 20
+
+// cappedBodies fails the read of a response body past maxAnswerBytes.
+type cappedBodies struct{ base http.RoundTripper }
+
+func (c cappedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	res, err := c.base.RoundTrip(r)
+	if err == nil {
+		res.Body = &cappedBody{ReadCloser: res.Body, left: maxAnswerBytes}
+	}
+	return res, err
+}
+
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+var errAnswerTooLong = errors.New("the answer is longer than 1 MB")
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errAnswerTooLong
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
 }
 
 // Model names the model the client asks.

@@ -178,3 +178,21 @@ func TestTheAPIKeyNeverReachesLogsOrErrors(t *testing.T) {
 		t.Errorf("the fallback was not logged, or not redacted:\n%s", logs.String())
 	}
 }
+
+// An answer of megabytes (a server in a loop, a proxy's page) fails the
+// call instead of being decoded whole; one of a normal size still reads.
+func TestClientRefusesAnOversizedAnswer(t *testing.T) {
+	srv := newStandIn(t)
+	srv.push(ok(strings.Repeat("word ", 400_000))) // 2 MB
+	srv.push(ok(strings.Repeat("word ", 100_000))) // 500 kB
+	c, err := llm.NewClient(llm.Config{BaseURL: srv.url(), APIKey: testKey, Model: testModel, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Complete(context.Background(), request("hi")); err == nil {
+		t.Errorf("a 2 MB answer was read: %d bytes", len(got.Text))
+	}
+	if got, err := c.Complete(context.Background(), request("hi")); err != nil || len(got.Text) != 500_000 {
+		t.Errorf("a 500 kB answer: %d bytes, %v", len(got.Text), err)
+	}
+}
