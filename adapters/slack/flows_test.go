@@ -173,6 +173,29 @@ func checkInputLengths(t *testing.T, body string) {
 	}
 }
 
+// A message naming people Slack is slow to name (users.info rate limited,
+// asking to wait longer than the trigger id lives) opens the note form at
+// once: the bot does not sit out the wait, and the mentions show as ids.
+func TestSaveAsNoteDoesNotWaitOutSlack(t *testing.T) {
+	e := newEnv(t)
+	e.api.failNext("users.info", 100, http.StatusTooManyRequests, "5")
+	e.interact(map[string]any{
+		"type": "message_action", "callback_id": callbackSaveNote, "trigger_id": "trg-limited",
+		"team": map[string]any{"id": testTeam, "domain": "example"}, "user": map[string]any{"id": "U0ALICE", "name": "alice"},
+		"channel": map[string]any{"id": "C0TALKS", "name": "kubecon"}, "response_url": e.api.responseURL("limited"),
+		"message_ts": "1700000000.000500",
+		"message":    map[string]any{"type": "message", "user": "U0BOB", "ts": "1700000000.000500", "text": "thanks <@U0M1> and <@U0M2>!"},
+	})
+	e.idle()
+	opens := e.api.got("views.open")
+	if len(opens) != 1 || !strings.Contains(opens[0].Body, "thanks @U0M1 and @U0M2!") {
+		t.Fatalf("views.open: %+v", opens)
+	}
+	if waits := e.sleeps.waits(); len(waits) > 0 {
+		t.Errorf("the form waited for Slack first: %v", waits)
+	}
+}
+
 func TestSaveAsNoteShortcut(t *testing.T) {
 	e := newEnv(t)
 	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})

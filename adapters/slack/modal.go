@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
@@ -132,7 +133,16 @@ func (a *Adapter) openNoteModal(ctx context.Context, o origin, triggerID, messag
 	}
 	// The user's own talks, most recent first, for the picker.
 	reply, _ := a.run(ctx, o, "list", nil)
-	text := noteText(messageText, func(id string) string { return a.user(ctx, o.team, id).name })
+	// The trigger id lives three seconds: names are looked up within one,
+	// and a mention whose name Slack is slow to give shows as its id.
+	lookups, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	text := noteText(messageText, func(id string) string {
+		if lookups.Err() != nil {
+			return ""
+		}
+		return a.user(lookups, o.team, id).name
+	})
 	meta := modalMeta{Channel: o.channel, ResponseURL: o.responseURL}
 	if err := a.openView(ctx, triggerID, noteModal(meta, talkOptions(reply), text)); err != nil {
 		a.log.ErrorContext(ctx, "open note modal", "user_id", o.user, "err", err)

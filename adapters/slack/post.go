@@ -35,6 +35,9 @@ func (a *Adapter) retry(ctx context.Context, what string, f func(ctx context.Con
 		if !limited || attempt >= maxRetries || wait > maxRetryAfter {
 			return err
 		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			return err // the wait would outlast what the caller can give it
+		}
 		a.log.WarnContext(ctx, "slack rate limited; retrying", "call", what, "retry_after", wait, "attempt", attempt+1)
 		a.obs.RateLimitWait(talkbot.PlatformSlack, what, wait)
 		if err := a.sleep(ctx, wait); err != nil {
