@@ -4,7 +4,28 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
+
+// Clean is what text from outside goes through before it is kept or shown
+// (PRODUCT §5), typed or imported: control characters, zero-width spaces and
+// bidirectional overrides dropped, tabs and carriage returns made spaces,
+// normalised to NFC. Line breaks stay.
+func Clean(s string) string {
+	return norm.NFC.String(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t' || r == '\r':
+			return ' '
+		case unicode.IsControl(r), r == '\u200b', r == '\u2028', r == '\u2029', r == '\ufeff',
+			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return -1
+		}
+		return r
+	}, s))
+}
 
 // massMention ends at a word boundary or an underscore: Markdown escaping
 // turns "@here_" into "@here\_", which reads as @here.

@@ -10,8 +10,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
 )
@@ -27,18 +25,7 @@ func cleanText(s string) (string, error) {
 	if len(s) > talkbot.MaxLineBytes {
 		return "", talkbot.Errorf(talkbot.EINVALID, "That message is too long (over %d bytes); notes can be up to %d characters.", talkbot.MaxLineBytes, talkbot.MaxNoteLen)
 	}
-	return norm.NFC.String(strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n':
-			return r
-		case r == '\t' || r == '\r':
-			return ' '
-		case unicode.IsControl(r), r == '\u200b', r == '\u2028', r == '\u2029', r == '\ufeff',
-			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-			return -1
-		}
-		return r
-	}, s)), nil
+	return talkbot.Clean(s), nil
 }
 
 // StripPrefix removes a leading `talk`, `/talk` or `!talk` from a message:

@@ -74,6 +74,9 @@ type frabEvent struct {
 // in the conference's zone: <time_zone_name>, the given zone, or the zone
 // of its <city>.
 func parseFrabXML(data []byte, given *zone) (Schedule, error) {
+	if err := notUTF8(data); err != nil {
+		return Schedule{}, err
+	}
 	var f frabXML
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Entity = xml.HTMLEntity // &nbsp; and friends, as older exporters wrote them

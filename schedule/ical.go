@@ -20,6 +20,9 @@ import (
 // file, the given one, the one the venue's city or country suggests. When
 // none is found the times are still exact and the zone is UTC.
 func parseICal(data []byte, given *zone) (Schedule, error) {
+	if err := notUTF8(data); err != nil {
+		return Schedule{}, err
+	}
 	if !endsWith(data, "END:VCALENDAR") {
 		return Schedule{}, malformed(nil, "it ends before END:VCALENDAR")
 	}

@@ -634,6 +634,7 @@ func TestParseRejects(t *testing.T) {
 		{"ical event ending before it starts", cal(strings.Replace(event, "20260324T103000Z", "20260324T090000Z", 1)), ErrMalformed},
 		{"ical event without a UID", cal(strings.Replace(event, "UID:1\r\n", "", 1)), ErrMalformed},
 		{"two events with one UID", cal(event + event), ErrMalformed},
+		{"a Latin-1 calendar", cal(strings.Replace(event, "SUMMARY:Talk", "SUMMARY:Caf\xe9 et cr\xe8me", 1)), ErrMalformed},
 		{"ical floating time, no zone", cal(strings.Replace(event, "100000Z", "100000", 1)), ErrNoTimezone},
 		{"over 20 MB", append(append([]byte{}, ical...), bytes.Repeat([]byte(" "), MaxBytes)...), ErrTooLarge},
 	}
@@ -723,6 +724,24 @@ func TestParseICalOfSeveralZones(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Imported text is cleaned as typed text is: a title in NFD (a Mac's copy)
+// is the title typed, and no override or control character gets in.
+func TestImportedTextIsCleaned(t *testing.T) {
+	s, err := Parse([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\n" +
+		"SUMMARY:Cafe\u0301 Culture \u202etxt.exe\u202c\a - Zoe\u0308 Zed\\, Zorg\r\nLOCATION:Room \u200bN\r\n" +
+		"DTSTART:20260324T100000Z\r\nDTEND:20260324T103000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := s.Sessions[0]
+	if x.Title != "Café Culture txt.exe" || x.Room != "Room N" || len(x.Speakers) != 1 || x.Speakers[0].Name != "Zoë Zed" {
+		t.Errorf("title %q, room %q, speakers %+v", x.Title, x.Room, x.Speakers)
+	}
+	if talkbot.NormalizeTitle(x.Title) != talkbot.NormalizeTitle("Café Culture txt.exe") {
+		t.Errorf("the title does not match the one typed")
 	}
 }
 

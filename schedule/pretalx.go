@@ -101,6 +101,9 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 // time_zone_name (newer pretalx), the given one, or else a fixed
 // Etc/GMT±N zone from the offsets: MCH2022's file names no zone.
 func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
+	if err := notUTF8(data); err != nil {
+		return Schedule{}, err
+	}
 	var f frabJSON
 	if err := json.Unmarshal(data, &f); err != nil {
 		var se *json.SyntaxError

@@ -139,6 +139,15 @@ func ParseWithOptions(data []byte, opts ParseOptions) (Schedule, error) {
 	return s, nil
 }
 
+// notUTF8 refuses a schedule that is not UTF-8 text: its titles would be
+// kept garbled (PRODUCT §5). Each parser asks it first.
+func notUTF8(data []byte) error {
+	if utf8.Valid(data) {
+		return nil
+	}
+	return newError(ErrMalformed, nil, "That schedule is not UTF-8 text (a Latin-1 export, perhaps); nothing was imported. Save it as UTF-8 and import it again.")
+}
+
 // detect tells the format from the first bytes and, for XML and JSON, the
 // outermost names; it never trusts a file name or a Content-Type.
 func detect(data []byte) Format {
@@ -214,6 +223,7 @@ func finish(s *Schedule, z zone) error {
 	}
 	s.Conference.Timezone = z.loc.String()
 	s.Conference.ZoneSource = z.source
+	s.Conference.Name, s.Conference.Acronym = talkbot.Clean(s.Conference.Name), talkbot.Clean(s.Conference.Acronym)
 	seen := make(map[string]bool, len(s.Sessions))
 	for i := range s.Sessions {
 		x := &s.Sessions[i]
@@ -228,6 +238,12 @@ func finish(s *Schedule, z zone) error {
 			return malformed(nil, "session %q ends before it starts", clip(x.Title))
 		}
 		seen[x.SourceID] = true
+		// As typed text is: a title in NFD (a Mac's copy) must match the
+		// same title typed, and no override may make it read otherwise.
+		x.Title, x.Room, x.Track, x.Type, x.Abstract = talkbot.Clean(x.Title), talkbot.Clean(x.Room), talkbot.Clean(x.Track), talkbot.Clean(x.Type), talkbot.Clean(x.Abstract)
+		for j := range x.Speakers {
+			x.Speakers[j].Name, x.Speakers[j].Org = talkbot.Clean(x.Speakers[j].Name), talkbot.Clean(x.Speakers[j].Org)
+		}
 		x.Title = truncate(x.Title, talkbot.MaxTitleLen)
 		x.Room, x.Track, x.Type = truncate(x.Room, talkbot.MaxFieldLen), truncate(x.Track, talkbot.MaxFieldLen), truncate(x.Type, talkbot.MaxFieldLen)
 		x.Abstract = truncate(x.Abstract, talkbot.MaxAbstract)
