@@ -177,4 +177,21 @@ func TestMentionsAreData(t *testing.T) {
 	}
 }
 
+// A mention of several words (Element puts a pill's display name in the
+// body: "list Robert Smith") names its user, as one of one word does.
+func TestAMentionOfSeveralWordsNamesItsUser(t *testing.T) {
+	f := newFixture(t)
+	matrix := func(user, name, text string, mentions ...commands.Mention) commands.Reply {
+		return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformMatrix, Workspace: "localhost",
+			UserID: user, UserName: name, Text: text, Mentions: mentions})
+	}
+	matrix("@bob:localhost", "Robert Smith", "add Bobs Talk 5/5")
+	pill := commands.Mention{Text: "Robert Smith", UserID: "@bob:localhost", Name: "Robert Smith"}
+	for _, text := range []string{"list Robert Smith", "list Robert Smith today", "list today Robert Smith page 1"} {
+		if r := matrix("@alice:localhost", "alice", text, pill); r.Kind != commands.KindOK || !containsText(r, "Bobs Talk") {
+			t.Errorf("%s: %s", text, r.Text())
+		}
+	}
+}
+
 func containsText(r commands.Reply, s string) bool { return strings.Contains(r.Text(), s) }

@@ -96,7 +96,19 @@ func conferenceDay(conf talkbot.Conference, n, cmd string) (string, error) {
 
 func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, allowWatch bool) (viewFilter, error) {
 	var v viewFilter
-	ts := tokenize(c.args)
+	args := c.args
+	if allowWho { // a mention of several words (a Matrix pill's display name) is one
+		for _, m := range c.req.Mentions {
+			if strings.ContainsAny(strings.TrimSpace(m.Text), " \t") && strings.Contains(args, m.Text) {
+				args = strings.Replace(args, m.Text, " ", 1)
+				if err := r.viewOf(ctx, c, m, &v); err != nil {
+					return v, err
+				}
+				break
+			}
+		}
+	}
+	ts := tokenize(args)
 	for i := 0; i < len(ts); i++ {
 		w := strings.ToLower(ts[i].text)
 		switch {
@@ -136,23 +148,31 @@ func (r *Router) parseView(ctx context.Context, c *call, cmd string, allowWho, a
 			v.tag = strings.ToLower(w[1:])
 		case allowWho && (strings.HasPrefix(ts[i].text, "@") || isMention(c, ts[i].text)):
 			m, _ := mentionOf(c, ts[i].text)
-			ref := m.UserID
-			if ref == "" {
-				ref = strings.TrimPrefix(m.Text, "@")
-			}
-			u, err := r.store.FindUser(ctx, c.user.WorkspaceID, ref)
-			if errors.Is(err, talkbot.ErrNotFound) {
-				return v, talkbot.Errorf(talkbot.ENOTFOUND, "I don't know %s yet: they haven't logged anything.", truncate(ts[i].text, 40))
-			}
-			if err != nil {
+			if err := r.viewOf(ctx, c, m, &v); err != nil {
 				return v, err
 			}
-			v.who = &u
 		default:
 			return v, talkbot.Errorf(talkbot.EINVALID, "I can't read “%s” here. Try: `%s`.", truncate(ts[i].text, 40), r.byName[cmd].Usage)
 		}
 	}
 	return v, nil
+}
+
+// viewOf makes v the view of the user m names.
+func (r *Router) viewOf(ctx context.Context, c *call, m Mention, v *viewFilter) error {
+	ref := m.UserID
+	if ref == "" {
+		ref = strings.TrimPrefix(m.Text, "@")
+	}
+	u, err := r.store.FindUser(ctx, c.user.WorkspaceID, ref)
+	if errors.Is(err, talkbot.ErrNotFound) {
+		return talkbot.Errorf(talkbot.ENOTFOUND, "I don't know %s yet: they haven't logged anything.", truncate(m.Text, 40))
+	}
+	if err != nil {
+		return err
+	}
+	v.who = &u
+	return nil
 }
 
 func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
