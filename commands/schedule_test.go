@@ -665,3 +665,27 @@ func TestImportLeavesLastYearsTalksInGeneral(t *testing.T) {
 		t.Errorf("import reply:\n%s", out)
 	}
 }
+
+// A session the schedule gives no length (a VEVENT with no end, a frab
+// duration of 00:00) is on for its first half hour, not over as it starts.
+func TestASessionWithNoLengthIsOnAsItStarts(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	path := filepath.Join(t.TempDir(), "schedule.ics")
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nBEGIN:VEVENT\r\nUID:z1\r\nDTSTART:20250120T110000Z\r\n" +
+		"SUMMARY:Zero Length Lightning\r\nLOCATION:Room A\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.admin("admin", "import "+path)
+	f.now = time.Date(2025, 1, 20, 11, 10, 0, 0, time.UTC)
+	if now := f.ok("alice", "schedule now"); !strings.Contains(now, "Zero Length Lightning") {
+		t.Errorf("ten minutes in:\n%s", now)
+	}
+	if out := f.ok("alice", "add now 4/5"); !strings.Contains(out, "Zero Length Lightning") {
+		t.Errorf("add now ten minutes in:\n%s", out)
+	}
+	f.now = time.Date(2025, 1, 20, 11, 40, 0, 0, time.UTC)
+	if now := f.ok("bob", "schedule now"); strings.Contains(now, "Zero Length Lightning") {
+		t.Errorf("forty minutes in:\n%s", now)
+	}
+}
