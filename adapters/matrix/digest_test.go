@@ -58,8 +58,8 @@ func TestDigestPostedToMatrix(t *testing.T) {
 
 	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: e.store, Digests: e.router,
 		Runtime: dispatch.New(dispatch.Config{Handler: e.router, Logger: slog.New(slog.DiscardHandler)}),
-		Posters: map[string]dispatch.Poster{talkbot.PlatformMatrix: b.adapter}, Logger: slog.New(slog.DiscardHandler),
-		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }})
+		Posters: map[string]dispatch.Poster{talkbot.PlatformMatrix: b.adapter}, Logger: slog.New(slog.NewTextHandler(b.logs, nil)),
+		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }}) // its log shows with the bot's should the test fail
 	for range 2 {
 		if err := sched.Tick(context.Background()); err != nil {
 			t.Fatal(err)
