@@ -511,6 +511,14 @@ func TestParsePretalx(t *testing.T) {
 	}
 }
 
+// A pretalx export saved with a byte order mark reads as one without.
+func TestPretalxWithAByteOrderMark(t *testing.T) {
+	s, err := Parse(append([]byte("\xef\xbb\xbf"), readFile(t, mchPretalx)...))
+	if err != nil || len(s.Sessions) == 0 {
+		t.Fatalf("%d sessions, %v", len(s.Sessions), err)
+	}
+}
+
 func TestPretalxDeclaredZone(t *testing.T) {
 	doc := `{"schedule": {"version": "1", "conference": {"acronym": "demo", "title": "DemoCon", "start": "2024-03-30",
 	"end": "2024-03-31", "time_zone_name": "Europe/Berlin", "days": [{"index": 1, "date": "2024-03-30",
@@ -629,6 +637,7 @@ func TestParseRejects(t *testing.T) {
 		{"pretalx with trailing junk", append(append([]byte{}, pretalx...), "}"...), ErrMalformed},
 		{"pretalx with a bad date", replace(pretalx, `"date": "2022-07-22T17:00:00+02:00"`, `"date": "Friday"`), ErrMalformed},
 		{"pretalx with a bad duration", replace(pretalx, `"duration": "00:50"`, `"duration": "00:90"`), ErrMalformed},
+		{"pretalx with people as names", []byte(`{"schedule":{"conference":{"title":"PC","days":[{"date":"2026-05-01","rooms":{"R1":[{"guid":"g1","date":"2026-05-01T10:00:00+02:00","duration":"00:30","title":"A talk","persons":["Ann"]}]}}]}}}`), ErrMalformed},
 		{"ical event without a start", cal(strings.Replace(event, "DTSTART:20260324T100000Z\r\n", "", 1)), ErrMalformed},
 		{"ical event with a bad start", cal(strings.Replace(event, "20260324T100000Z", "20261324T100000Z", 1)), ErrMalformed},
 		{"ical event ending before it starts", cal(strings.Replace(event, "20260324T103000Z", "20260324T090000Z", 1)), ErrMalformed},
@@ -649,6 +658,9 @@ func TestParseRejects(t *testing.T) {
 			}
 			if code := talkbot.ErrorCode(err); code != talkbot.EINVALID {
 				t.Errorf("code %q, want %q (a message the user may read)", code, talkbot.EINVALID)
+			}
+			if msg := talkbot.ErrorMessage(err); strings.Contains(msg, "Go ") || strings.Contains(msg, "struct") || strings.Contains(msg, "unmarshal") {
+				t.Errorf("a Go error in what the user reads: %s", msg)
 			}
 			t.Logf("%s", talkbot.ErrorMessage(err))
 		})

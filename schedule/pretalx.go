@@ -105,12 +105,17 @@ func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
 		return Schedule{}, err
 	}
 	var f frabJSON
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &f); err != nil {
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
 			return Schedule{}, malformed(err, "JSON error at byte %d", se.Offset)
+		case errors.As(err, &te) && te.Field != "":
+			// In the file's words, not Go's: "schedule.conference.days.rooms.persons".
+			return Schedule{}, malformed(err, "%s is not %s, at byte %d", clip(te.Field), jsonKind(te.Type.Kind().String()), te.Offset)
 		}
-		return Schedule{}, malformed(err, "%s", clip(err.Error()))
+		return Schedule{}, malformed(err, "JSON of an unexpected shape")
 	}
 	c := f.Schedule.Conference
 	if c == nil {
@@ -175,4 +180,19 @@ func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
 		return Schedule{}, err
 	}
 	return s, nil
+}
+
+// jsonKind says what a Go kind is in JSON's words.
+func jsonKind(kind string) string {
+	switch kind {
+	case "slice", "array":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	case "string":
+		return "text"
+	case "bool":
+		return "true or false"
+	}
+	return "a number"
 }
