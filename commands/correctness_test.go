@@ -661,6 +661,35 @@ func TestASharedListIsTheAskersForEveryone(t *testing.T) {
 	}
 }
 
+// A shared view of one person's own (their highlights, their watch list)
+// has no Next button: pressed by a colleague it showed the colleague's own
+// page 2. It says how many there are.
+func TestASharedPersonalViewHasNoPagesForOthers(t *testing.T) {
+	f := newFixture(t)
+	as := func(text string, shared bool) commands.Reply {
+		return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformSlack, Workspace: "T1",
+			UserID: "U0ALICE", UserName: "alice", Text: text, Shared: shared})
+	}
+	for i := 1; i <= 12; i++ {
+		as(fmt.Sprintf("add Talk number %d 5/5", i), false)
+		as(fmt.Sprintf("missed Missed number %d", i), false)
+	}
+	for _, text := range []string{"highlights mine", "watch"} {
+		r := as(text, true)
+		for _, b := range r.Blocks {
+			if a, ok := b.(*commands.Actions); ok && len(a.Buttons) > 0 {
+				t.Errorf("shared %s offers %q", text, a.Buttons[0].Command)
+			}
+		}
+		if !strings.Contains(r.Text(), "(1–10 of 12.)") {
+			t.Errorf("shared %s does not say how many:\n%s", text, r.Text())
+		}
+		if own := as(text, false); !strings.Contains(own.Text(), text+" page 2") {
+			t.Errorf("%s, not shared, lost its pages:\n%s", text, own.Text())
+		}
+	}
+}
+
 // A talk the whole team wrote about: `show` prints the newest notes and
 // says how many it left out, rather than pages of them (a Slack reply may
 // post to its response_url five times).

@@ -43,7 +43,8 @@ func pageOf(n, size int) talkbot.Page { return talkbot.Page{Offset: max(n-1, 0) 
 
 // moreLine says which part of a long list a reply shows, and how to see the
 // rest: a list cut short says so, with buttons for the pages before and
-// after. args is the command with its filters, for the hint ("highlights mine").
+// after. args is the command with its filters, for the hint ("highlights mine");
+// "" for none, where no command shows the next page to whoever presses it.
 func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args string) {
 	if total.N <= shown && !total.More && p.Offset == 0 {
 		return
@@ -59,6 +60,10 @@ func moreLine(b *builder, shown int, p talkbot.Page, total talkbot.Total, args s
 	}
 	cmd, page := strings.TrimSpace(args), p.Offset/max(p.Limit, 1)+1
 	line := fmt.Sprintf("(%d–%d of %s", from, to, of)
+	if cmd == "" { // no command turns its pages (a shared view of one person's own)
+		b.line(plain(line + ".)"))
+		return
+	}
 	var buttons []Button
 	if page > 1 {
 		buttons = append(buttons, Button{Label: "‹ Previous", Command: fmt.Sprintf("%s page %d", cmd, page-1)})
@@ -260,7 +265,11 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 	for i, t := range ts {
 		summaryCard(b, q.Offset+i+1, t, mine)
 	}
-	moreLine(b, len(ts), q.Page, total, "highlights "+withoutPage(c.args))
+	more := "highlights " + withoutPage(c.args)
+	if mine && c.req.Shared {
+		more = "" // Next, pressed by a colleague, would show their own page
+	}
+	moreLine(b, len(ts), q.Page, total, more)
 	return b.reply(), nil
 }
 
@@ -441,7 +450,10 @@ func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
 		}
 	}
 	more := "watch"
-	if question != "" {
+	switch {
+	case c.req.Shared:
+		more = "" // Next, pressed by a colleague, would show their own page
+	case question != "":
 		more = "watch " + question
 	}
 	moreLine(b, len(sg), p, total, more)
