@@ -43,7 +43,10 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		}
 		return b.reply(), nil
 	case "use":
-		admin := c.admin(ctx)
+		admin, err := c.adminChecked(ctx)
+		if err != nil {
+			return Reply{}, err // a switch of the team's is not one of the user's
+		}
 		if rest == "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which one? `conf use <name>`; `conf list` shows them.")
 		}
@@ -59,7 +62,10 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		}
 		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team."), nil
 	case "new":
-		admin := c.admin(ctx)
+		admin, err := c.adminChecked(ctx)
+		if err != nil {
+			return Reply{}, err
+		}
 		x, err := parseConference(rest)
 		if err != nil {
 			return Reply{}, err

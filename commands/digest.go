@@ -84,8 +84,8 @@ func digestChannel(c *call, ref string) (string, error) {
 
 // digestOn reads `[here | #channel | !room] at HH:MM [zone]`.
 func (r *Router) digestOn(ctx context.Context, c *call, args string) (Reply, error) {
-	if !c.admin(ctx) {
-		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only an admin can set up the daily digest. `digest status` shows where it goes.")
+	if err := c.requireAdmin(ctx, "Only an admin can set up the daily digest. `digest status` shows where it goes."); err != nil {
+		return Reply{}, err
 	}
 	f := strings.Fields(args)
 	var ref string
@@ -133,8 +133,8 @@ func (r *Router) digestOn(ctx context.Context, c *call, args string) (Reply, err
 }
 
 func (r *Router) digestOff(ctx context.Context, c *call, ref string) (Reply, error) {
-	if !c.admin(ctx) {
-		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only an admin can turn the daily digest off.")
+	if err := c.requireAdmin(ctx, "Only an admin can turn the daily digest off."); err != nil {
+		return Reply{}, err
 	}
 	channel, err := digestChannel(c, ref)
 	if err != nil {

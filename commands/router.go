@@ -114,8 +114,9 @@ type Request struct {
 	Admin bool
 	// IsAdmin, when set, asks the platform whether the user is an admin,
 	// for platforms where that costs a call (Slack's users.info): commands
-	// ask only when it matters.
-	IsAdmin func(ctx context.Context) bool
+	// ask only when it matters. An error says the platform could not tell;
+	// its message is for the user.
+	IsAdmin func(ctx context.Context) (bool, error)
 	// Shared says others will see the reply (a shared Matrix room, a Slack
 	// message shared to a channel): private notes are then left out of it.
 	Shared bool
@@ -139,9 +140,12 @@ type Mention struct {
 }
 
 // IsAdminNow reports whether the user is an admin, asking the platform if
-// the adapter left that to a call.
-func (r Request) IsAdminNow(ctx context.Context) bool {
-	return r.Admin || (r.IsAdmin != nil && r.IsAdmin(ctx))
+// the adapter left that to a call; an error when it could not tell.
+func (r Request) IsAdminNow(ctx context.Context) (bool, error) {
+	if r.Admin || r.IsAdmin == nil {
+		return r.Admin, nil
+	}
+	return r.IsAdmin(ctx)
 }
 
 // Destination is where a post goes: a channel or room of a workspace, or a
@@ -244,8 +248,30 @@ func (c *call) noteViewer() int64 {
 // today is the current date in the conference's zone.
 func (c *call) today() string { return c.now.In(c.conf.Location()).Format(time.DateOnly) }
 
-// admin reports whether the user is an admin (asking the platform only now).
-func (c *call) admin(ctx context.Context) bool { return c.req.IsAdminNow(ctx) }
+// admin reports whether the user is an admin (asking the platform only now);
+// not when the platform could not tell.
+func (c *call) admin(ctx context.Context) bool {
+	ok, _ := c.req.IsAdminNow(ctx)
+	return ok
+}
+
+// adminChecked is admin for a command whose meaning the answer decides (a
+// switch for the team or for the user alone): the platform's failure to
+// tell is the command's error, not a "no".
+func (c *call) adminChecked(ctx context.Context) (bool, error) { return c.req.IsAdminNow(ctx) }
+
+// requireAdmin is nil for an admin, else the refusal (or the platform's
+// failure to tell) to answer with.
+func (c *call) requireAdmin(ctx context.Context, refusal string) error {
+	admin, err := c.adminChecked(ctx)
+	switch {
+	case err != nil:
+		return err
+	case !admin:
+		return talkbot.Errorf(talkbot.EFORBIDDEN, "%s", refusal)
+	}
+	return nil
+}
 
 // New returns a Router over the store.
 func New(cfg Config) *Router {

@@ -44,8 +44,8 @@ const schedulePage = 20
 // and imports it. In chat only http(s) links are taken, fetched under the
 // address rules of schedule.Fetch: a chat admin is not the server's operator.
 func (r *Router) importSchedule(ctx context.Context, c *call) (Reply, error) {
-	if !c.admin(ctx) {
-		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only an admin can import a schedule: a workspace admin, a room moderator, or someone in BOT_ADMINS.")
+	if err := c.requireAdmin(ctx, "Only an admin can import a schedule: a workspace admin, a room moderator, or someone in BOT_ADMINS."); err != nil {
+		return Reply{}, err
 	}
 	ts := tokenize(c.args)
 	var source, zone string

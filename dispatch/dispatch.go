@@ -174,17 +174,26 @@ func (rt *Runtime) Serve(ctx context.Context, req commands.Request, respond Resp
 	if ask := req.IsAdmin; ask != nil && !req.Admin { // the platform is asked once a request at most
 		var once sync.Once
 		var admin bool
-		req.IsAdmin = func(ctx context.Context) bool {
-			once.Do(func() { admin = ask(ctx) })
-			return admin
+		var err error
+		req.IsAdmin = func(ctx context.Context) (bool, error) {
+			once.Do(func() { admin, err = ask(ctx) })
+			return admin, err
 		}
 	}
 	cmd, known := rt.handler.Lookup(req.Text)
 	log := rt.log.With("platform", req.Platform, "workspace", req.Workspace, "user_id", req.UserID, "cmd", cmd.Name)
 	var reply commands.Reply
 	outcome := "ok"
+	var admin bool
+	var adminErr error
+	if known && cmd.Admin {
+		admin, adminErr = req.IsAdminNow(ctx)
+	}
 	switch {
-	case known && cmd.Admin && !req.IsAdminNow(ctx):
+	case adminErr != nil:
+		reply = commands.Refusal(cmd.Name, talkbot.ErrorCode(adminErr), talkbot.ErrorMessage(adminErr))
+		outcome = "refused"
+	case known && cmd.Admin && !admin:
 		reply = commands.Refusal(cmd.Name, talkbot.EFORBIDDEN, fmt.Sprintf("Only an admin can run `%s`: a workspace admin, a room moderator, or someone in BOT_ADMINS.", cmd.Name))
 		outcome = "refused"
 	default:

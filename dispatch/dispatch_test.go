@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
 )
 
@@ -141,14 +142,15 @@ func TestAdminsFromTheTableAndBotAdmins(t *testing.T) {
 	var seen []bool
 	h := &fakeHandler{facts: map[string]commands.Command{"digest": {Name: "digest", Admin: true}, "conf": {Name: "conf"}},
 		run: func(ctx context.Context, req commands.Request) commands.Reply {
-			seen = append(seen, req.IsAdminNow(ctx))
+			admin, _ := req.IsAdminNow(ctx)
+			seen = append(seen, admin)
 			return say("done")
 		}}
 	rt := New(Config{Handler: h, Admins: []string{"U0BOSS"}, Logger: slog.New(slog.DiscardHandler)})
 	var r replies
 	asked := 0
-	platformSays := func(admin bool) func(context.Context) bool {
-		return func(context.Context) bool { asked++; return admin }
+	platformSays := func(admin bool) func(context.Context) (bool, error) {
+		return func(context.Context) (bool, error) { asked++; return admin, nil }
 	}
 	for _, req := range []commands.Request{
 		{UserID: "U0BOB", Text: "digest on here at 18:00", IsAdmin: platformSays(false)}, // refused
@@ -169,6 +171,14 @@ func TestAdminsFromTheTableAndBotAdmins(t *testing.T) {
 	}
 	if asked != 3 {
 		t.Errorf("the platform was asked %d times; want 3 (once a request, and never for a user in BOT_ADMINS)", asked)
+	}
+	// A platform that cannot tell: the user is told so, and nothing runs.
+	r, ran := replies{}, len(seen)
+	cannot := talkbot.Errorf(talkbot.EINTERNAL, "I couldn't check whether you are an admin.")
+	err := rt.Serve(context.Background(), commands.Request{UserID: "U0ANN", Text: "digest on here at 18:00",
+		IsAdmin: func(context.Context) (bool, error) { return false, cannot }}, r.respond)
+	if err != nil || len(r.got) != 1 || r.texts()[0] != cannot.Message || len(seen) != ran {
+		t.Errorf("the platform could not tell: %q (ran %d)", r.texts(), len(seen)-ran)
 	}
 }
 

@@ -245,7 +245,7 @@ func (a *Adapter) request(ctx context.Context, evt *event.Event, text string) co
 		UserName:  a.displayName(ctx, room, sender),
 		Text:      text,
 		Channel:   room.String(),
-		IsAdmin:   func(ctx context.Context) bool { return a.isAdmin(ctx, room, sender) },
+		IsAdmin:   func(ctx context.Context) (bool, error) { return a.isAdmin(ctx, room, sender), nil },
 		Shared:    !a.private(ctx, room), // Matrix has no ephemeral replies: others in the room read them
 	}
 }

@@ -626,3 +626,46 @@ func TestPeopleOfAnotherOrganisationAreTurnedAway(t *testing.T) {
 		t.Error("another organisation's admin is an admin of this workspace")
 	}
 }
+
+// While Slack rate-limits users.info, a job needing only a name does not
+// sit out the wait, nor ask again: once a 429 is back, twenty people writing
+// at once cost Slack no more calls and the bot no waits.
+func TestNamesDoNotWaitOutUsersInfosRateLimit(t *testing.T) {
+	e := newEnv(t)
+	e.api.failNext("users.info", 1000, http.StatusTooManyRequests, "30")
+	dm := func(u string) {
+		e.event("EvDM"+u, map[string]any{"type": "message", "channel_type": "im", "user": u, "text": "help", "ts": "1.1", "channel": "D" + u[1:]}, nil)
+	}
+	dm("U0FIRST")
+	e.idle()
+	for i := range 20 {
+		dm("U0DM" + strconv.Itoa(i))
+	}
+	e.idle()
+	if n := len(e.api.got("chat.postMessage")); n != 21 {
+		t.Errorf("%d of 21 answered", n)
+	}
+	if n := len(e.api.got("users.info")); n != 1 {
+		t.Errorf("users.info asked %d times; want once, the 429 that said to wait", n)
+	}
+	if waits := e.sleeps.waits(); len(waits) > 0 {
+		t.Errorf("jobs waited for a name: %v", waits)
+	}
+}
+
+// When Slack cannot say whether a user is an admin, a command whose
+// meaning that decides says so and does nothing: conf new had quietly
+// switched only the admin, not the team.
+func TestAnAdminSlackCannotVouchForIsToldSo(t *testing.T) {
+	e := newEnv(t)
+	e.api.failNext("users.info", 10, http.StatusInternalServerError, "")
+	e.slash(slash{text: "conf new Team Conf", user: "U0BOB"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 1 || !strings.Contains(hooks[0].shown(t), "couldn't check with Slack whether you are an admin") {
+		t.Fatalf("answer: %+v", hooks)
+	}
+	if l := e.handle("U0BOB", "conf list"); strings.Contains(l, "Team Conf") {
+		t.Errorf("the conference was made anyway:\n%s", l)
+	}
+}

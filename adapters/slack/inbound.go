@@ -349,11 +349,11 @@ func (a *Adapter) serve(ctx context.Context, o origin, text string, mentions []c
 	// Events API messages name nobody: without a name (users.info, cached),
 	// the team would read the user, and whoever they mention, as "U0BOB".
 	if o.userName == "" {
-		o.userName = a.user(ctx, o.team, o.user).name
+		o.userName = a.name(ctx, o.team, o.user)
 	}
 	for i, m := range mentions {
 		if m.Name == "" {
-			mentions[i].Name = a.user(ctx, o.team, m.UserID).name
+			mentions[i].Name = a.name(ctx, o.team, m.UserID)
 		}
 	}
 	st := &answer{o: o, d: d, text: text}

@@ -141,7 +141,7 @@ func (a *Adapter) openNoteModal(ctx context.Context, o origin, triggerID, messag
 		if lookups.Err() != nil {
 			return ""
 		}
-		return a.user(lookups, o.team, id).name
+		return a.name(lookups, o.team, id)
 	})
 	meta := modalMeta{Channel: o.channel, ResponseURL: o.responseURL}
 	if err := a.openView(ctx, triggerID, noteModal(meta, talkOptions(reply), text)); err != nil {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/talkbot/talkbot"
 )
 
 // ttlSet remembers keys for a while, up to a bound: each key for at least
@@ -119,44 +121,76 @@ func (p *pacer) reserve(channel string, now time.Time) time.Duration {
 type userInfo struct {
 	name  string
 	admin bool
+	known bool // Slack answered: admin is its word, not a failure's default
 	at    time.Time
 }
 
 // userCache keeps users.info answers for a while. Slack rate-limits
 // users.info (about 100 a minute), so it is asked only for what a command
 // needs (whether its user is an admin; the names in a message saved as a
-// note), never on every command.
+// note), never on every command; and while it answers 429, only for an
+// admin's role: a name can wait.
 type userCache struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]userInfo
+	mu      sync.Mutex
+	ttl     time.Duration
+	m       map[string]userInfo
+	limited time.Time // users.info is rate limited until then
 }
 
+// errAdminUnknown answers a command that needs to know whether its user is
+// an admin when Slack could not say.
+var errAdminUnknown = talkbot.Errorf(talkbot.EINTERNAL, "I couldn't check with Slack whether you are an admin, so I did nothing. Please try again in a minute.")
+
 // user returns what Slack says of a user: their display name and whether
-// they are a workspace admin or owner. When Slack cannot say, the user is no
-// admin and has no name, for a minute.
+// they are a workspace admin or owner. When Slack cannot say, the user has
+// no name and their role is unknown, for a minute.
 func (a *Adapter) user(ctx context.Context, team, id string) userInfo {
+	return a.lookUp(ctx, team, id, true)
+}
+
+// name returns the user's display name, or "" when Slack does not know it
+// yet. It does not wait out Slack's rate limit, which every job asking a
+// name would otherwise sit out, one after another: the name known before
+// serves, or none.
+func (a *Adapter) name(ctx context.Context, team, id string) string {
+	return a.lookUp(ctx, team, id, false).name
+}
+
+func (a *Adapter) lookUp(ctx context.Context, team, id string, patient bool) userInfo {
 	key := team + "/" + id
 	now := a.now()
 	a.users.mu.Lock()
 	u, ok := a.users.m[key]
+	limited := now.Before(a.users.limited)
 	a.users.mu.Unlock()
-	if ok && now.Sub(u.at) < a.users.ttl {
+	if ok && now.Sub(u.at) < a.users.ttl || limited && !patient {
 		return u
 	}
 	var su *slackgo.User
-	err := a.retry(ctx, "users.info", func(ctx context.Context) error {
+	ask := func(ctx context.Context) error {
 		var err error
 		su, err = a.api.GetUserInfoContext(ctx, id)
+		if wait, isLimited := retryAfter(err); isLimited {
+			a.users.mu.Lock()
+			a.users.limited = maxTime(a.users.limited, a.now().Add(wait))
+			a.users.mu.Unlock()
+		}
 		return err
-	})
+	}
+	var err error
+	if patient {
+		err = a.retry(ctx, "users.info", ask)
+	} else if err = ask(ctx); err != nil {
+		_, isLimited := retryAfter(err)
+		a.obs.APICall(talkbot.PlatformSlack, "users.info", callOutcome(err, isLimited))
+	}
 	if err != nil {
 		a.log.WarnContext(ctx, "users.info failed", "user_id", id, "err", err)
-		u = userInfo{at: now.Add(time.Minute - a.users.ttl)}
+		u = userInfo{name: u.name, at: now.Add(time.Minute - a.users.ttl)} // a name known before still serves
 	} else {
 		// An admin of another organisation, met in a shared channel, is none here.
 		admin := (su.IsAdmin || su.IsOwner || su.IsPrimaryOwner) && (su.TeamID == "" || su.TeamID == team)
-		u = userInfo{name: displayName(su), admin: admin, at: now}
+		u = userInfo{name: displayName(su), admin: admin, known: true, at: now}
 	}
 	a.users.mu.Lock()
 	if len(a.users.m) > 50_000 {
@@ -167,10 +201,23 @@ func (a *Adapter) user(ctx context.Context, team, id string) userInfo {
 	return u
 }
 
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // isAdmin asks Slack, when a command needs to know, whether the user is a
 // workspace admin or owner.
-func (a *Adapter) isAdmin(team, user string) func(ctx context.Context) bool {
-	return func(ctx context.Context) bool { return a.user(ctx, team, user).admin }
+func (a *Adapter) isAdmin(team, user string) func(ctx context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		u := a.user(ctx, team, user)
+		if !u.known {
+			return false, errAdminUnknown
+		}
+		return u.admin, nil
+	}
 }
 
 func displayName(u *slackgo.User) string {
