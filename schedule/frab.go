@@ -117,6 +117,7 @@ func parseFrabXML(data []byte, given *zone) (Schedule, error) {
 		return Schedule{}, malformed(err, "the conference's day_change %q", clip(c.DayChange))
 	}
 	var off offsets
+	var listed []string // the day each session is listed under, when it is past midnight
 	s.Sessions = make([]Session, 0, len(texts))
 	for _, day := range f.Days {
 		for _, room := range day.Rooms {
@@ -126,10 +127,12 @@ func parseFrabXML(data []byte, given *zone) (Schedule, error) {
 				if zoneKnown {
 					loc = z.loc
 				}
-				x.StartsAt, err = eventStart(e.Date, day.Date, e.Start, dayChange, loc, &off)
+				var evening string
+				x.StartsAt, evening, err = eventStart(e.Date, day.Date, e.Start, dayChange, loc, &off)
 				if err != nil {
 					return Schedule{}, eventError(err, x)
 				}
+				listed = append(listed, evening)
 				x.EndsAt = x.StartsAt
 				if strings.TrimSpace(e.Duration) != "" {
 					dur, err := parseDuration(e.Duration)
@@ -146,7 +149,7 @@ func parseFrabXML(data []byte, given *zone) (Schedule, error) {
 		z = offsetZone(off.offset, off.ok)
 	}
 	s.Conference.StartsOn, s.Conference.EndsOn = isoDate(c.Start), isoDate(c.End)
-	if err := finish(&s, z); err != nil {
+	if err := finish(&s, z, listed); err != nil {
 		return Schedule{}, err
 	}
 	return s, nil
@@ -220,8 +223,24 @@ type offsets struct {
 }
 
 // eventStart computes when a frab event starts: from its full date when it
-// has an offset, else from the day's date and the start time in loc.
-func eventStart(date, dayDate, start string, dayChange time.Duration, loc *time.Location, off *offsets) (time.Time, error) {
+// has an offset, else from the day's date and the start time in loc. A
+// start past midnight but before dayChange is the programme of the day
+// listing it (a party at 01:00 belongs to the evening before): evening is
+// then that day, else "".
+func eventStart(date, dayDate, start string, dayChange time.Duration, loc *time.Location, off *offsets) (t time.Time, evening string, err error) {
+	t, err = eventTime(date, dayDate, start, dayChange, loc, off)
+	if err != nil {
+		return t, "", err
+	}
+	listed := isoDate(dayDate)
+	midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+	if listed != "" && t.Sub(midnight) < dayChange && midnight.AddDate(0, 0, -1).Format(time.DateOnly) == listed {
+		evening = listed
+	}
+	return t, evening, nil
+}
+
+func eventTime(date, dayDate, start string, dayChange time.Duration, loc *time.Location, off *offsets) (time.Time, error) {
 	date = strings.TrimSpace(date)
 	if date != "" {
 		if t, err := time.Parse(time.RFC3339, date); err == nil {

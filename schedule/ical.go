@@ -136,7 +136,7 @@ func parseICal(data []byte, given *zone) (Schedule, error) {
 	if !ok {
 		z = zone{loc: time.UTC, source: ZoneUTC} // every time was exact (UTC or a known TZID)
 	}
-	if err := finish(&s, z); err != nil {
+	if err := finish(&s, z, nil); err != nil {
 		return Schedule{}, err
 	}
 	return s, nil

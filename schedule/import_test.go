@@ -64,7 +64,8 @@ func checkSchedule(t testing.TB, s Schedule) {
 			t.Fatalf("session %q: times not in UTC: %v %v", x.SourceID, x.StartsAt, x.EndsAt)
 		case x.EndsAt.Before(x.StartsAt):
 			t.Fatalf("session %q ends before it starts", x.SourceID)
-		case x.Day != x.StartsAt.In(loc).Format(time.DateOnly):
+		case x.Day != x.StartsAt.In(loc).Format(time.DateOnly) && x.Day != x.StartsAt.In(loc).AddDate(0, 0, -1).Format(time.DateOnly):
+			// the start's date, or the evening's before it (past midnight, before a day change)
 			t.Fatalf("session %q: day %s, starts %v", x.SourceID, x.Day, x.StartsAt.In(loc))
 		case i > 0 && x.StartsAt.Before(s.Sessions[i-1].StartsAt):
 			t.Fatalf("session %q out of order", x.SourceID)
@@ -456,10 +457,32 @@ func TestFrabDayChange(t *testing.T) {
 	}
 	want := map[string][2]string{
 		"Late talk":  {"2025-07-22T20:00:00Z", "2025-07-22"},
-		"Night owls": {"2025-07-22T23:30:00Z", "2025-07-23"}, // 01:30 CEST on the 23rd
+		"Night owls": {"2025-07-22T23:30:00Z", "2025-07-22"}, // 01:30 CEST on the 23rd: the 22nd's programme
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A pretalx session past midnight, before the day's day_start, is the
+// evening's: on the day that lists it, so `schedule day 1` shows it and the
+// last night stays within the conference's dates.
+func TestPretalxNightIsTheEveningsDay(t *testing.T) {
+	s, err := Parse([]byte(`{"schedule": {"version": "1", "conference": {"acronym": "c", "title": "Camp", "start": "2026-07-10", "end": "2026-07-11",
+"time_zone_name": "Europe/Amsterdam", "days": [{"index": 2, "date": "2026-07-11", "day_start": "2026-07-11T04:00:00+02:00", "rooms": {"Tent": [
+{"guid": "a", "date": "2026-07-11T22:00:00+02:00", "start": "22:00", "duration": "01:00", "room": "Tent", "title": "Late"},
+{"guid": "b", "date": "2026-07-12T02:00:00+02:00", "start": "02:00", "duration": "01:00", "room": "Tent", "title": "Closing Night"}]}}]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSchedule(t, s)
+	for _, x := range s.Sessions {
+		if x.Day != "2026-07-11" {
+			t.Errorf("%s: day %s, want 2026-07-11", x.Title, x.Day)
+		}
+	}
+	if s.Conference.EndsOn != "2026-07-11" {
+		t.Errorf("the conference ends %s", s.Conference.EndsOn)
 	}
 }
 

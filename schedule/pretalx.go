@@ -130,6 +130,7 @@ func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
 	}
 	dayChange, _ := clock(c.DayChange)
 	var off offsets
+	var listed []string // the day each session is listed under, when it is past midnight
 	for _, day := range c.Days {
 		change := dayChange
 		if t, err := time.Parse(time.RFC3339, day.DayStart); err == nil {
@@ -155,10 +156,12 @@ func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
 					}
 				}
 				var err error
-				x.StartsAt, err = eventStart(e.Date, day.Date, e.Start, change, loc, &off)
+				var evening string
+				x.StartsAt, evening, err = eventStart(e.Date, day.Date, e.Start, change, loc, &off)
 				if err != nil {
 					return Schedule{}, eventError(err, x)
 				}
+				listed = append(listed, evening)
 				x.EndsAt = x.StartsAt
 				if strings.TrimSpace(e.Duration) != "" {
 					dur, err := parseDuration(e.Duration)
@@ -176,7 +179,7 @@ func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
 		z = offsetZone(off.offset, off.ok)
 	}
 	s.Conference.StartsOn, s.Conference.EndsOn = isoDate(c.Start), isoDate(c.End)
-	if err := finish(&s, z); err != nil {
+	if err := finish(&s, z, listed); err != nil {
 		return Schedule{}, err
 	}
 	return s, nil

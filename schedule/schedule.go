@@ -79,7 +79,7 @@ type Session struct {
 	Type     string    // the source's session type ("devroom", "Workshop"); empty for Sched
 	StartsAt time.Time // UTC
 	EndsAt   time.Time // UTC; equal to StartsAt when the file gives no end
-	Day      string    // YYYY-MM-DD of StartsAt in the conference's zone
+	Day      string    // YYYY-MM-DD of StartsAt in the conference's zone; for a session after midnight, before a frab or pretalx file's day change, the day that lists it
 	URL      string    // the session's page on the schedule
 	// Recordings are links to the session's video files or pages (frab
 	// <links>, pretalx links) as ClassifyLink recognises them; subtitles are left out.
@@ -217,7 +217,7 @@ func looksLikeFrabJSON(data []byte) bool {
 // finish validates the sessions, sorts them, fills in Day and the
 // conference's dates, and refuses a schedule without sessions: importing
 // one would cancel every talk already known.
-func finish(s *Schedule, z zone) error {
+func finish(s *Schedule, z zone, listed []string) error {
 	if len(s.Sessions) == 0 {
 		return newError(ErrNotSchedule, nil, "That schedule has no sessions; nothing was imported.")
 	}
@@ -252,6 +252,9 @@ func finish(s *Schedule, z zone) error {
 		}
 		x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
 		x.Day = x.StartsAt.In(z.loc).Format(time.DateOnly)
+		if i < len(listed) && listed[i] != "" {
+			x.Day = listed[i] // the evening's session, past midnight
+		}
 		x.Cancelled = cancelledTitle(x.Title)
 	}
 	slices.SortStableFunc(s.Sessions, func(a, b Session) int {
