@@ -236,9 +236,19 @@ func (r *Router) pickSession(ctx context.Context, c *call, f ref, mode resolveMo
 		}
 		return talkbot.Talk{}, r.ambiguous(c, f, exact, false)
 	}
+	// A session on now, or just over, is the one meant however its day
+	// reads: at 00:10, the one that began at 23:30; at 01:30, a camp's
+	// night session, which is the evening's day.
+	current := func(t talkbot.Talk) bool {
+		end := t.EndsAt
+		if end.Before(t.StartsAt) {
+			end = t.StartsAt
+		}
+		return f.day == "" && !t.StartsAt.IsZero() && !c.now.Before(t.StartsAt) && c.now.Before(end.Add(90*time.Minute))
+	}
 	var same, other []talkbot.Talk
 	for _, t := range exact {
-		if t.Day == day || t.Day == "" {
+		if t.Day == day || t.Day == "" || current(t) {
 			same = append(same, t)
 		} else {
 			other = append(other, t)

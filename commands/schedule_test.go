@@ -689,3 +689,27 @@ func TestASessionWithNoLengthIsOnAsItStarts(t *testing.T) {
 		t.Errorf("forty minutes in:\n%s", now)
 	}
 }
+
+// A session on now, or just over, is the one `add <title>` means: at
+// 01:40 a camp's night session (the evening's day) and, at 00:10, one
+// that began at 23:30, are logged without a question.
+func TestAddingTheSessionOnNowAfterMidnight(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	path := filepath.Join(t.TempDir(), "camp.json")
+	data := `{"schedule": {"version": "1", "conference": {"acronym": "c", "title": "Camp", "start": "2026-07-10", "end": "2026-07-11",
+"time_zone_name": "UTC", "days": [{"index": 1, "date": "2026-07-10", "day_start": "2026-07-10T04:00:00+00:00", "rooms": {"Tent": [
+{"guid": "a", "date": "2026-07-10T23:30:00+00:00", "start": "23:30", "duration": "01:00", "room": "Tent", "title": "Midnight Talk"},
+{"guid": "b", "date": "2026-07-11T01:30:00+00:00", "start": "01:30", "duration": "01:00", "room": "Tent", "title": "Night Owls"}]}}]}}}`
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.admin("admin", "import "+path)
+	f.now = time.Date(2026, 7, 11, 0, 10, 0, 0, time.UTC)
+	if out := f.ok("alice", "add Midnight Talk 5/5"); !strings.Contains(out, "Logged") || strings.Contains(out, "Did you mean") {
+		t.Errorf("at 00:10:\n%s", out)
+	}
+	f.now = time.Date(2026, 7, 11, 1, 40, 0, 0, time.UTC)
+	if out := f.ok("bob", "add Night Owls 4/5"); !strings.Contains(out, "Logged") || strings.Contains(out, "Did you mean") {
+		t.Errorf("at 01:40:\n%s", out)
+	}
+}
