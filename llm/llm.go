@@ -136,6 +136,7 @@ const (
 	ReasonCallFailed    Reason = "call failed"
 	ReasonTimedOut      Reason = "timed out"
 	ReasonQuota         Reason = "quota exhausted" // the provider account needs a person
+	ReasonTooMuch       Reason = "too much"        // one summary would cost more than one command may
 )
 
 // Explain is a short sentence for the user about why the built-in path answered.
@@ -151,6 +152,8 @@ func (r Reason) Explain() string {
 		return "the LLM account is out of quota"
 	case ReasonCallFailed:
 		return "the LLM call failed"
+	case ReasonTooMuch:
+		return "these notes are more than one summary may send the LLM (a day or a #tag asks for fewer)"
 	}
 	return ""
 }
@@ -165,6 +168,8 @@ func credit(by string, why Reason) string {
 
 func reasonFor(err error) Reason {
 	switch {
+	case errors.Is(err, errTooMuch):
+		return ReasonTooMuch
 	case errors.Is(err, ErrBudget):
 		return ReasonBudgetSpent
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):

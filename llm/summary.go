@@ -135,12 +135,30 @@ type chunk struct {
 	cost  int
 }
 
+// One summary's requests are bounded: a summary of every note of a big
+// team sent hundreds (601 requests, 2.2 million tokens, with no daily cap),
+// or spent nine tenths of the workspace's day on one user's command. With a
+// daily cap, a summary's requests of notes fill at most a quarter of it.
+const (
+	maxSummaryChunks  = 16
+	summaryBudgetPart = 4
+)
+
+var errTooMuch = errors.New("llm: more notes than one summary may send")
+
 func (r *summaryRun) summarize(ctx context.Context, talks []TalkNotes) (Summary, error) {
 	s := r.s
 	room := s.opts.ContextTokens - s.opts.AnswerTokens -
 		promptTokens([]Message{{RoleSystem, summarySystem}, {RoleUser, summaryInstruction + "\n" + fence() + "\n" + summaryAnswer}})
 	maxTalks := max(1, (s.opts.AnswerTokens-overallAnswerTokens)/perTalkAnswerTokens)
 	chunks := packNotes(talks, room, maxTalks)
+	most := maxSummaryChunks
+	if s.opts.DailyTokens > 0 {
+		most = min(most, max(1, int(s.opts.DailyTokens/int64(summaryBudgetPart*s.opts.ContextTokens))))
+	}
+	if len(chunks) > most {
+		return Summary{}, errTooMuch
+	}
 
 	answers := make([]chunkAnswer, len(chunks))
 	g, gctx := errgroup.WithContext(ctx)

@@ -232,6 +232,48 @@ func TestBudgetCapSwitchesToTheBuiltInSummary(t *testing.T) {
 	}
 }
 
+// One summary sends a bounded number of requests: notes too many for it
+// get the built-in summary, which says why, and nothing is sent. With a
+// daily cap, the bound is a quarter of it.
+func TestASummaryOfTooManyNotesSendsNothing(t *testing.T) {
+	var talks []llm.TalkNotes
+	for i := range 200 {
+		tn := llm.TalkNotes{TalkID: int64(i + 1), Title: fmt.Sprintf("Talk %d", i+1)}
+		for j := range 10 {
+			tn.Notes = append(tn.Notes, llm.Note{Author: "alice", Text: fmt.Sprintf("note %d: %s", j, strings.Repeat("a long thought about the talk ", 40))})
+		}
+		talks = append(talks, tn)
+	}
+	for name, opts := range map[string]llm.Options{
+		"no daily cap":     {},
+		"a cap of 200,000": {DailyTokens: 200_000},
+		"a cap, few talks": {DailyTokens: 200_000},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newStandIn(t)
+			srv.answer = srv.echoAnswer
+			c, _ := srv.client(t, llm.Config{})
+			in := talks
+			if name == "a cap, few talks" {
+				in = talks[:3] // a request or two: the model answers
+			}
+			sum := llm.New(c, opts).Summarize(context.Background(), llm.SummaryRequest{Talks: in})
+			if name == "a cap, few talks" {
+				if sum.By != "llm:test-model" {
+					t.Errorf("by %q (%s), want the model", sum.By, sum.Fallback)
+				}
+				return
+			}
+			if sum.By != llm.BuiltIn || sum.Fallback != llm.ReasonTooMuch || !strings.Contains(sum.Credit(), "more than one summary may send") {
+				t.Errorf("by %q because %q: %s", sum.By, sum.Fallback, sum.Credit())
+			}
+			if n := srv.count(); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+}
+
 func TestWithoutAServerTheBuiltInSummaryAnswers(t *testing.T) {
 	svc := llm.New(nil, llm.Options{})
 	sum := svc.Summarize(context.Background(), llm.SummaryRequest{Talks: someTalks()})
