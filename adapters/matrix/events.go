@@ -110,9 +110,24 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 	if a.answered(ctx, log, evt) {
 		return
 	}
+	d := delivery{room: evt.RoomID, inReplyTo: evt.ID, thread: threadOf(content.RelatesTo), to: []id.UserID{evt.Sender}, txn: evt.ID.String()}
+	if a.editedBySender(evt) {
+		a.answer(ctx, log, d, evt, commands.Refusal("", talkbot.EINVALID,
+			"You edited that command before I read it, so I did not run it, as first typed or as edited: send the command you meant as a new message."))
+		return
+	}
 	req := a.request(ctx, evt, text)
 	req.Mentions = a.mentions(ctx, evt.RoomID, body, formatted, text)
-	a.serve(ctx, log, req, delivery{room: evt.RoomID, inReplyTo: evt.ID, thread: threadOf(content.RelatesTo), to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
+	a.serve(ctx, log, req, d, evt)
+}
+
+// answer answers evt with r, once, as serve answers a command.
+func (a *Adapter) answer(ctx context.Context, log *slog.Logger, d delivery, evt *event.Event, r commands.Reply) {
+	mark := &talkbot.EventMark{Platform: Platform, EventID: evt.ID.String()}
+	p := &responder{a: a, log: log, d: d, mark: mark}
+	if err := p.respond(talkbot.WithEventMark(ctx, mark), r); err != nil {
+		logSendError(log, err)
+	}
 }
 
 // handleReaction runs the quick action of a reaction on one of the bot's talk replies.

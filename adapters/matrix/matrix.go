@@ -139,10 +139,11 @@ type Adapter struct {
 	dmMu    sync.Mutex    // one direct chat is created with a person at a time
 
 	mu          sync.Mutex
-	joinedAt    map[id.RoomID]time.Time // when the bot last joined each room
-	stateRead   map[id.RoomID]bool      // rooms whose state was read from the homeserver in this run
-	undecrypted map[string]int64        // messages not decrypted, by cause
-	crossSigned bool                    // the device was cross-signed at start-up
+	joinedAt    map[id.RoomID]time.Time  // when the bot last joined each room
+	edited      map[id.EventID]id.UserID // messages their senders edited (m.replace), and by whom
+	stateRead   map[id.RoomID]bool       // rooms whose state was read from the homeserver in this run
+	undecrypted map[string]int64         // messages not decrypted, by cause
+	crossSigned bool                     // the device was cross-signed at start-up
 }
 
 // New checks the configuration and returns an Adapter; nothing touches the
@@ -177,7 +178,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, log: cfg.Logger, now: cfg.Now, maxAge: cfg.MaxAge, limiter: cfg.Limiter, obs: cfg.Observer,
 		work: newWork(), ready: make(chan struct{}), stopped: make(chan struct{}),
-		joinedAt: map[id.RoomID]time.Time{}, stateRead: map[id.RoomID]bool{}, undecrypted: map[string]int64{}}
+		joinedAt: map[id.RoomID]time.Time{}, edited: map[id.EventID]id.UserID{}, stateRead: map[id.RoomID]bool{}, undecrypted: map[string]int64{}}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -338,6 +339,24 @@ func (a *Adapter) joined(room id.RoomID, t time.Time) {
 	if t.After(a.joinedAt[room]) {
 		a.joinedAt[room] = t
 	}
+}
+
+// noteEdit remembers that editor edited the message target.
+func (a *Adapter) noteEdit(target id.EventID, editor id.UserID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.edited) > 10_000 { // commands are answered in seconds: old edits no longer matter
+		clear(a.edited)
+	}
+	a.edited[target] = editor
+}
+
+// editedBySender reports whether evt's sender has edited it.
+func (a *Adapter) editedBySender(evt *event.Event) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	editor, ok := a.edited[evt.ID]
+	return ok && editor == evt.Sender
 }
 
 // beforeJoin reports whether an event at t predates the bot's last join of room.

@@ -3,6 +3,7 @@ package matrix_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -860,4 +861,40 @@ func newCountingProxy(t *testing.T, target string) *countingProxy {
 		}
 	}()
 	return p
+}
+
+// A command edited before the bot read it (sent while it was down, fixed
+// at once) is not run as first typed: the user is told to send the command
+// they meant. In an encrypted room too, where the edit says in the clear
+// what it edits.
+func TestACommandEditedBeforeTheBotReadItIsNotRun(t *testing.T) {
+	for _, encrypted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("encrypted=%v", encrypted), func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.newUser("alice")
+			b := e.startBot()
+			room := e.botInRoom(alice, encrypted)
+			alice.ask(room, "!talk help")
+			b.stop(t)
+			orig := alice.say(room, "!talk add Talk Wrong Title")
+			alice.send(room, &event.MessageEventContent{MsgType: event.MsgText, Body: "* !talk add Talk Right Title",
+				NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "!talk add Talk Right Title"},
+				RelatesTo:  (&event.RelatesTo{}).SetReplace(orig)})
+			e.startBot()
+			if got := alice.reply(orig).Content.AsMessage().Body; !strings.Contains(got, "You edited that command before I read it") {
+				t.Errorf("the answer to the edited command: %q", got)
+			}
+			if _, list := alice.ask(room, "!talk list"); strings.Contains(list.Body, "Wrong") {
+				t.Errorf("the superseded text ran:\n%s", list.Body)
+			}
+			// An edit after the answer changes nothing, as before.
+			evt, _ := alice.ask(room, "!talk add Talk Kept As Typed")
+			alice.send(room, &event.MessageEventContent{MsgType: event.MsgText, Body: "* !talk add Talk Edited Later",
+				NewContent: &event.MessageEventContent{MsgType: event.MsgText, Body: "!talk add Talk Edited Later"},
+				RelatesTo:  (&event.RelatesTo{}).SetReplace(evt)})
+			if _, list := alice.ask(room, "!talk list"); !strings.Contains(list.Body, "Talk Kept As Typed") || strings.Contains(list.Body, "Edited Later") {
+				t.Errorf("after an edit of an answered command:\n%s", list.Body)
+			}
+		})
+	}
 }

@@ -34,6 +34,7 @@ func newSyncer(a *Adapter) *syncer {
 		Presence: &mautrix.FilterPart{NotTypes: []event.Type{event.EphemeralEventPresence}},
 	}
 	s.OnSync(a.noteJoins)
+	s.OnSync(a.noteEdits)
 	s.OnEventType(event.StateMember, a.onMember)
 	s.OnEventType(event.EventMessage, a.onMessage)
 	s.OnEventType(event.EventReaction, a.onReaction)
@@ -115,6 +116,24 @@ func (a *Adapter) noteJoins(_ context.Context, resp *mautrix.RespSync, _ string)
 		for _, evt := range room.Timeline.Events {
 			if ownJoin(evt, a.cli.UserID) {
 				a.joined(roomID, eventTime(evt))
+			}
+		}
+	}
+	return true
+}
+
+// noteEdits remembers the messages edited in this sync, before any of its
+// events is handled: a command edited before the bot read it (sent while
+// it was down or busy, fixed at once) must not run as first typed. An
+// encrypted edit says what it edits in the clear (m.relates_to).
+func (a *Adapter) noteEdits(_ context.Context, resp *mautrix.RespSync, _ string) bool {
+	for _, room := range resp.Rooms.Join {
+		for _, evt := range room.Timeline.Events {
+			rel, _ := evt.Content.Raw["m.relates_to"].(map[string]any)
+			if t, _ := rel["rel_type"].(string); t == string(event.RelReplace) {
+				if target, _ := rel["event_id"].(string); target != "" {
+					a.noteEdit(id.EventID(target), evt.Sender)
+				}
 			}
 		}
 	}
