@@ -196,6 +196,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		return Reply{}, err
 	}
 	f := refFrom(o)
+	if f.empty() && c.req.Talk != 0 {
+		f.id = c.req.Talk // the talk whose card the message answers: named, if not typed
+	}
 	if f.empty() { // never the last talk: `missed` alone must not turn what you attended into a miss
 		if c.user.LastTalkID != 0 && label != "add" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Try `%s #%d` for your last one, or `%s <title or schedule link>`.", label, c.user.LastTalkID, label)

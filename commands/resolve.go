@@ -131,6 +131,8 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 			return t, talkbot.Errorf(talkbot.ENOTFOUND, "No talk with schedule id %s is logged yet; `add` it first.", f.scheduleID)
 		}
 		return t, err
+	case f.title == "" && c.req.Talk != 0:
+		return r.store.Talk(ctx, c.user.WorkspaceID, c.req.Talk)
 	case f.title == "":
 		if c.user.LastTalkID == 0 {
 			if strictCommands[c.name] {

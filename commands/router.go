@@ -120,6 +120,10 @@ type Request struct {
 	// Shared says others will see the reply (a shared Matrix room, a Slack
 	// message shared to a channel): private notes are then left out of it.
 	Shared bool
+	// Talk is the talk the message answers, when the platform knows it (a
+	// Matrix reply to a card of the bot's showing one talk): a command that
+	// names no talk acts on it, not on the user's last.
+	Talk int64
 	// Note is a note given apart from Text, as a form's note field: taken
 	// as typed, never read for a rating, tags or links the way text after
 	// ` -- ` is. It is the note (or reason) of add, missed, want and watched.

@@ -118,6 +118,12 @@ func (a *Adapter) handleMessage(ctx context.Context, evt *event.Event, content *
 	}
 	req := a.request(ctx, evt, text)
 	req.Mentions = a.mentions(ctx, evt.RoomID, body, formatted, text)
+	if target := content.RelatesTo.GetNonFallbackReplyTo(); target != "" {
+		// A reply to a talk's card acts on that talk, as a reaction does.
+		if shown, err := a.shown(ctx, target); err == nil && len(shown.Talks) == 1 {
+			req.Talk = shown.Talks[0]
+		}
+	}
 	a.serve(ctx, log, req, d, evt)
 }
 

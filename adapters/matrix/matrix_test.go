@@ -898,3 +898,24 @@ func TestACommandEditedBeforeTheBotReadItIsNotRun(t *testing.T) {
 		})
 	}
 }
+
+// A command sent as a reply to a talk's card acts on that talk, as a
+// reaction on the card does, not on the talk touched last.
+func TestAReplyToACardActsOnItsTalk(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	alpha, _ := alice.ask(room, "!talk add Talk Alpha")
+	card := alice.reply(alpha).ID
+	alice.ask(room, "!talk add Talk Beta") // the last talk now
+	for _, text := range []string{"!talk rate 2", "!talk missed -- left early"} {
+		evt := alice.send(room, &event.MessageEventContent{MsgType: event.MsgText, Body: text, RelatesTo: (&event.RelatesTo{}).SetReplyTo(card)})
+		if got := alice.reply(evt).Content.AsMessage().Body; !strings.Contains(got, "#1 Talk Alpha") {
+			t.Errorf("%s, as a reply to Alpha's card: %q", text, got)
+		}
+	}
+	if _, list := alice.ask(room, "!talk list"); !strings.Contains(list.Body, "Talk Beta") || strings.Count(list.Body, "2/5") != 1 {
+		t.Errorf("list:\n%s", list.Body)
+	}
+}
