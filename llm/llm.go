@@ -23,6 +23,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -93,6 +94,45 @@ type Service struct {
 	client *Client // nil: no server configured
 	opts   Options
 	log    *slog.Logger
+	down   breaker
+}
+
+// A server that failed breakerFailures calls in a row (timed out, down, a
+// bad key, no quota) is not asked for breakerRest: every command had paid
+// its full timeout again, and held a worker that long, before answering
+// with the built-in summary it gives at once now. Then one call tries it.
+const (
+	breakerFailures = 3
+	breakerRest     = time.Minute
+)
+
+type breaker struct {
+	mu       sync.Mutex
+	failures int
+	until    time.Time
+}
+
+// resting reports whether the server is not to be asked now.
+func (b *breaker) resting(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return now.Before(b.until)
+}
+
+// record counts a call's outcome; a failure of the server's, not of the
+// request or the caller, counts towards a rest.
+func (b *breaker) record(err error, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var e *Error
+	switch {
+	case err == nil:
+		b.failures = 0
+	case errors.As(err, &e) && (e.Kind == KindTimeout || e.Kind == KindUnavailable || e.Kind == KindRejected || e.Kind == KindQuota):
+		if b.failures++; b.failures >= breakerFailures {
+			b.until, b.failures = now.Add(breakerRest), breakerFailures-1 // after the rest, one failure rests again
+		}
+	}
 }
 
 // New returns a Service that asks client, or answers with the built-in
@@ -239,7 +279,12 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 		}
 	}
 	start := s.opts.Now()
+	if s.down.resting(start) {
+		settle(0)
+		return askResult{}, &Error{Kind: KindUnavailable, msg: "llm: not asked: it failed several times in a row just now"}
+	}
 	comp, err := s.client.Complete(ctx, req)
+	s.down.record(err, s.opts.Now())
 	if err != nil {
 		settle(0) // what a failed call cost is unknown; the reservation is given back
 		s.opts.Observer.LLMCall(callOutcome(err), s.opts.Now().Sub(start), 0, 0)

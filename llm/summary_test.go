@@ -389,3 +389,32 @@ func TestANoteCannotCloseTheFenceAndOutputIsSanitised(t *testing.T) {
 		t.Errorf("a Markdown link should show where it goes: %q", got)
 	}
 }
+
+// A server that failed three calls in a row is not asked for a minute: the
+// commands after answer with the built-in summary at once, instead of each
+// paying the full timeout again. Then one call tries it.
+func TestADownServerIsLeftToRest(t *testing.T) {
+	srv := newStandIn(t)
+	srv.answer = func(openai.ChatCompletionRequest) reply { return apiError(503, "server_error", "", "down") }
+	c, _ := srv.client(t, llm.Config{MaxRetries: -1})
+	now := fixedNow()
+	svc := llm.New(c, llm.Options{Now: func() time.Time { return now }})
+	summarize := func(i int) llm.Summary {
+		talks := someTalks()
+		talks[0].Notes = append(talks[0].Notes, llm.Note{Author: "carol", Text: fmt.Sprintf("note %d", i)}) // nothing cached
+		return svc.Summarize(context.Background(), llm.SummaryRequest{Talks: talks})
+	}
+	for i := range 6 {
+		if sum := summarize(i); sum.By != llm.BuiltIn {
+			t.Fatalf("summary %d by %q", i, sum.By)
+		}
+	}
+	if n := srv.count(); n != 3 {
+		t.Errorf("the server was asked %d times; want 3, then left to rest", n)
+	}
+	now = now.Add(61 * time.Second)
+	srv.answer = srv.echoAnswer
+	if sum := summarize(7); sum.By != "llm:test-model" {
+		t.Errorf("after the rest: by %q (%s)", sum.By, sum.Fallback)
+	}
+}
