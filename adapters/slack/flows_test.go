@@ -97,6 +97,32 @@ func TestAddModal(t *testing.T) {
 	checkInputLengths(t, opens[0].Body)
 }
 
+// A form field holding every kind of quotation mark cannot be quoted for
+// the command line: the form says so, and nothing runs (the note form's
+// "Or another talk" had run `note edit n1 …`, overwriting a note).
+func TestAFormFieldOfEveryQuoteIsSentBack(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add", trigger: "trg-q", responseURL: e.api.responseURL("q")})
+	e.idle()
+	var open struct {
+		View struct {
+			PrivateMetadata string `json:"private_metadata"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(e.api.got("views.open")[0].Body), &open); err != nil {
+		t.Fatal(err)
+	}
+	status, body := e.interact(viewSubmission("U0ALICE", "trg-q-sub", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+		inputTitle: {"type": "plain_text_input", "value": `edit n1 "a" “b” «c»`}})))
+	if status != http.StatusOK || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, "quotation marks") {
+		t.Errorf("submission: %d %s", status, body)
+	}
+	e.idle()
+	if n := len(e.rec.requests()); n != 0 {
+		t.Errorf("%d commands ran", n)
+	}
+}
+
 // A form sent in after its slash command's response_url is gone (Slack
 // keeps one 30 minutes) is answered in a message only its user sees: the
 // question an ambiguous title asks is not lost, nor the note typed for it.

@@ -183,6 +183,7 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 		}
 	}
 	val := func(block string) string { return strings.TrimSpace(values[block].Value) }
+	const tooQuoted = "Use at most two kinds of quotation marks here (\" \", “ ”, « »)."
 	switch ic.View.CallbackID {
 	case viewAdd:
 		title := val(inputTitle)
@@ -193,11 +194,17 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 		b.WriteString("add ")
 		if reTalkRef.MatchString(title) {
 			b.WriteString(title)
+		} else if q, ok := quoteTitle(title); ok {
+			b.WriteString(q)
 		} else {
-			b.WriteString(quoteTitle(title))
+			return "", o, fieldError(inputTitle, tooQuoted)
 		}
 		if s := val(inputSpeakers); s != "" {
-			b.WriteString(" speakers:" + quoteTitle(s))
+			q, ok := quoteTitle(s)
+			if !ok {
+				return "", o, fieldError(inputSpeakers, tooQuoted)
+			}
+			b.WriteString(" speakers:" + q)
 		}
 		if r := values[inputRating].SelectedOption.Value; r != "" {
 			if n, err := strconv.Atoi(r); err != nil || n < 1 || n > 5 {
@@ -206,7 +213,11 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 			b.WriteString(" *" + r)
 		}
 		if t := val(inputTags); t != "" {
-			b.WriteString(" tags:" + quoteTitle(strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' }), ",")))
+			q, ok := quoteTitle(strings.Join(strings.FieldsFunc(t, func(r rune) bool { return r == ',' || r == ' ' }), ","))
+			if !ok {
+				return "", o, fieldError(inputTags, tooQuoted)
+			}
+			b.WriteString(" tags:" + q)
 		}
 		o.note = val(inputNote) // as typed: a "5/5" or "#word" in it is no rating or tag
 		return b.String(), o, ack{}
@@ -218,10 +229,11 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 			}
 		}
 		if typed := val(inputTalkRef); typed != "" {
-			if reTalkRef.MatchString(typed) {
-				ref = typed
-			} else {
-				ref = quoteTitle(typed)
+			var ok bool
+			if ref, ok = typed, reTalkRef.MatchString(typed); !ok {
+				if ref, ok = quoteTitle(typed); !ok {
+					return "", o, fieldError(inputTalkRef, tooQuoted)
+				}
 			}
 		}
 		if ref == "" {

@@ -378,9 +378,12 @@ func TestCommandHelpers(t *testing.T) {
 		{`A "B" “C”`, `«A "B" “C”»`},
 		{"Title -- with a dash", "\"Title --\u00a0with a dash\""},
 	} {
-		if got := quoteTitle(tc.in); got != tc.want {
-			t.Errorf("quoteTitle(%q) = %q, want %q", tc.in, got, tc.want)
+		if got, ok := quoteTitle(tc.in); got != tc.want || !ok {
+			t.Errorf("quoteTitle(%q) = %q %v, want %q", tc.in, got, ok, tc.want)
 		}
+	}
+	if got, ok := quoteTitle(`edit n1 "a" “b” «c»`); ok {
+		t.Errorf("text of every quote was quoted: %q", got)
 	}
 	for _, tc := range []struct {
 		id, kind string

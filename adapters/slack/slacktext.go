@@ -144,16 +144,18 @@ func cutShare(text string) (string, bool) {
 
 // quoteTitle quotes s for the command language with a pair of quotes it does
 // not contain, and breaks the free-text separators (" -- ", " — ") so a title
-// typed into a form never runs into a note.
-func quoteTitle(s string) string {
+// typed into a form never runs into a note. It is false for text holding
+// every kind of quote: unquoted, its words would be read as the command's
+// (`edit n1 "a" “b” «c»` ran note edit).
+func quoteTitle(s string) (string, bool) {
 	s = strings.Join(strings.Fields(s), " ")
 	for _, sep := range []string{" -- ", " — ", " –– "} {
 		s = strings.ReplaceAll(s, sep, strings.TrimRight(sep, " ")+"\u00a0")
 	}
 	for _, q := range [][2]string{{`"`, `"`}, {"“", "”"}, {"«", "»"}} {
 		if !strings.Contains(s, q[0]) && !strings.Contains(s, q[1]) {
-			return q[0] + s + q[1]
+			return q[0] + s + q[1], true
 		}
 	}
-	return s
+	return "", false
 }
