@@ -403,41 +403,66 @@ func (w *importWriter) run(ctx context.Context, sessions []talkbot.Talk, existin
 	return nil
 }
 
-// reissued finds the sessions a schedule gave a new id: a session new to
-// the conference with the title, day, start time and room of exactly one talk
-// whose id left the file, and no other new session like it (Sched makes an
-// event anew when it is edited in some ways). That talk is the session
-// still, with everyone's logs and notes; as a new talk it would have left
-// them on a "cancelled" twin. Keyed by the session's index.
+// reissued finds the sessions a schedule gave a new id (Sched makes an event
+// anew when it is edited in some ways): a session new to the conference is
+// a talk whose id left the file when exactly one of each has its title, day,
+// start time and room; or, among the rest, its title and two of those three
+// (the edit that made it anew moved it). That talk is the session still,
+// with everyone's logs and notes; as a new talk it would have left them on a
+// "cancelled" twin. Keyed by the session's index.
 func reissued(sessions, existing []talkbot.Talk, bySource map[string]talkbot.Talk) map[int]talkbot.Talk {
 	inFile := make(map[string]bool, len(sessions))
 	for _, x := range sessions {
 		inFile[x.SourceID] = true
 	}
-	// The room too: a schedule runs same-titled sessions at one time in
-	// several rooms (two "Badge Pick-Up"s).
-	key := func(t talkbot.Talk) string {
-		return talkbot.NormalizeTitle(t.Title) + "\x00" + t.Day + "\x00" + formatTime(t.StartsAt) + "\x00" + talkbot.NormalizeTitle(t.Room)
-	}
-	gone := map[string][]talkbot.Talk{}
+	var gone []talkbot.Talk
 	for _, t := range existing {
 		if t.SourceID != "" && !inFile[t.SourceID] && !t.StartsAt.IsZero() {
-			gone[key(t)] = append(gone[key(t)], t)
+			gone = append(gone, t)
 		}
 	}
 	if len(gone) == 0 {
 		return nil
 	}
-	newcomers := map[string][]int{}
+	var newcomers []int
 	for i, x := range sessions {
 		if _, known := bySource[x.SourceID]; !known && !x.StartsAt.IsZero() {
-			newcomers[key(x)] = append(newcomers[key(x)], i)
+			newcomers = append(newcomers, i)
 		}
 	}
 	out := map[int]talkbot.Talk{}
-	for k, ts := range gone {
-		if is := newcomers[k]; len(ts) == 1 && len(is) == 1 {
-			out[is[0]] = ts[0]
+	taken := map[int64]bool{}
+	// The room too: a schedule runs same-titled sessions at one time in
+	// several rooms (two "Badge Pick-Up"s).
+	for _, keys := range [][]func(talkbot.Talk) string{
+		{func(t talkbot.Talk) string {
+			return t.Day + "\x00" + formatTime(t.StartsAt) + "\x00" + talkbot.NormalizeTitle(t.Room)
+		}},
+		{ // moved: one of day, start and room changed
+			func(t talkbot.Talk) string { return t.Day + "\x00" + formatTime(t.StartsAt) },
+			func(t talkbot.Talk) string { return t.Day + "\x00" + talkbot.NormalizeTitle(t.Room) },
+			func(t talkbot.Talk) string { return formatTime(t.StartsAt) + "\x00" + talkbot.NormalizeTitle(t.Room) },
+		},
+	} {
+		for _, key := range keys {
+			k := func(t talkbot.Talk) string { return talkbot.NormalizeTitle(t.Title) + "\x00" + key(t) }
+			was := map[string][]talkbot.Talk{}
+			for _, t := range gone {
+				if !taken[t.ID] {
+					was[k(t)] = append(was[k(t)], t)
+				}
+			}
+			is := map[string][]int{}
+			for _, i := range newcomers {
+				if _, done := out[i]; !done {
+					is[k(sessions[i])] = append(is[k(sessions[i])], i)
+				}
+			}
+			for key, ts := range was {
+				if ns := is[key]; len(ts) == 1 && len(ns) == 1 {
+					out[ns[0]], taken[ts[0].ID] = ts[0], true
+				}
+			}
 		}
 	}
 	return out

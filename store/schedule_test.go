@@ -221,8 +221,21 @@ func TestAReissuedSessionKeepsItsLogs(t *testing.T) {
 		t.Errorf("bob's log = %+v, %v", l, err)
 	}
 
-	// Not when it could be either of two: two newcomers alike, or one in
-	// another room. The talk whose id left is cancelled, as before.
+	// Made anew and moved (the edit that gave it a new id put it in another
+	// room): still the session, by its title, day and start.
+	importSchedule(t, s, u, parsed(t, mchPretalx)) // all back as they were
+	base := parsed(t, mchPretalx)
+	was := talkOf(t, s, u, base.Sessions[32].SourceID)
+	next = parsed(t, mchPretalx)
+	next.Sessions[32].SourceID, next.Sessions[32].ScheduleID, next.Sessions[32].Room = "ELSEWHERE", "ELSEWHERE", "Another Tent"
+	importSchedule(t, s, u, next)
+	if moved := talkOf(t, s, u, "ELSEWHERE"); moved.ID != was.ID || moved.Room != "Another Tent" {
+		t.Errorf("the moved session is talk %d in %q, want #%d in the new room", moved.ID, moved.Room, was.ID)
+	}
+
+	// Not when it could be either of two (two newcomers alike), or when only
+	// the title is the same (another day, time and room: another session).
+	// The talk whose id left is cancelled, as before.
 	for name, edit := range map[string]func(ss []talkbot.Talk) []talkbot.Talk{
 		"two newcomers alike": func(ss []talkbot.Talk) []talkbot.Talk {
 			twin := ss[31]
@@ -230,14 +243,17 @@ func TestAReissuedSessionKeepsItsLogs(t *testing.T) {
 			ss[31].SourceID, ss[31].ScheduleID = "TWIN1", "TWIN1"
 			return append(ss, twin)
 		},
-		"another room": func(ss []talkbot.Talk) []talkbot.Talk {
-			ss[32].SourceID, ss[32].ScheduleID, ss[32].Room = "ELSEWHERE", "ELSEWHERE", "Another Tent"
+		"the title alone": func(ss []talkbot.Talk) []talkbot.Talk {
+			x := &ss[33]
+			x.SourceID, x.ScheduleID, x.Room = "LATER", "LATER", "Another Tent"
+			x.StartsAt, x.EndsAt = x.StartsAt.Add(49*time.Hour), x.EndsAt.Add(49*time.Hour)
+			x.Day = x.StartsAt.Format(time.DateOnly)
 			return ss
 		},
 	} {
 		res := importSchedule(t, s, u, parsed(t, mchPretalx)) // all back as they were
 		base := parsed(t, mchPretalx)
-		i := map[string]int{"two newcomers alike": 31, "another room": 32}[name]
+		i := map[string]int{"two newcomers alike": 31, "the title alone": 33}[name]
 		was := talkOf(t, s, u, base.Sessions[i].SourceID)
 		next := parsed(t, mchPretalx)
 		next.Sessions = edit(next.Sessions)
