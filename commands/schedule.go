@@ -124,9 +124,17 @@ func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone str
 		examples.Items = append(examples.Items, Item{Spans: append(l, plain(" ("+strings.Join(u.Fields, ", ")+")")), Talk: u.Talk.ID})
 	}
 	more(len(res.UpdatedTalks), res.Updated)
+	inFile := make(map[string]bool, len(s.Sessions))
+	for _, x := range s.Sessions {
+		inFile[x.SourceID] = true
+	}
 	for _, t := range res.CancelledTalks {
 		l := append(Line{plain("• cancelled: ")}, talkLine(t)...)
-		examples.Items = append(examples.Items, Item{Spans: append(l, plain(" (gone from the schedule; logs and notes on it are kept)")), Talk: t.ID})
+		why := " (gone from the schedule; logs and notes on it are kept)"
+		if inFile[t.SourceID] {
+			why = " (its title on the schedule says so; logs and notes on it are kept)"
+		}
+		examples.Items = append(examples.Items, Item{Spans: append(l, plain(why)), Talk: t.ID})
 	}
 	more(len(res.CancelledTalks), res.Cancelled)
 	for _, m := range res.MergedTalks {
