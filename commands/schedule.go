@@ -159,7 +159,11 @@ func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone str
 		}
 	}
 	if nonTalk > 0 {
-		b.text(fmt.Sprintf("%d items are not talks (breaks, meals, registration and the like): `schedule` lists them, highlights and suggestions leave them out.", nonTalk))
+		if nonTalk == 1 {
+			b.text("1 item is not a talk (a break, a meal, registration or the like): `schedule` lists it, highlights and suggestions leave it out.")
+		} else {
+			b.text(fmt.Sprintf("%d items are not talks (breaks, meals, registration and the like): `schedule` lists them, highlights and suggestions leave them out.", nonTalk))
+		}
 	}
 	redo := "import " + quoteIfSpaced(shownSource(source))
 	switch z := s.Conference.Timezone; s.Conference.ZoneSource {
