@@ -501,6 +501,14 @@ func ConferenceNotice(conf talkbot.Conference) Reply {
 	return b.reply()
 }
 
+// UpgradeNotice tells a room that replaced an upgraded one that the daily
+// digest comes to it now.
+func UpgradeNotice() Reply {
+	b := &builder{r: Reply{Command: "digest", Safe: true}}
+	b.text("This room replaced the one it was upgraded from: the daily digest comes here now. `digest status` shows it.")
+	return b.reply()
+}
+
 func (r *Router) notify(ctx context.Context, c *call) (Reply, error) {
 	switch strings.ToLower(strings.TrimSpace(c.args)) {
 	case "":

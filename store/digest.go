@@ -57,6 +57,33 @@ func (s *Store) RemoveDigest(ctx context.Context, workspaceID int64, channel str
 	return removed, err
 }
 
+// MoveChannel moves the daily digests of a platform's channel, and their
+// record of the days posted, to another channel: a Matrix room upgraded to
+// a new room. Where the new channel has a digest of its own, that one
+// stays and the old one goes. It returns how many digests moved.
+func (s *Store) MoveChannel(ctx context.Context, platform, from, to string) (int, error) {
+	var moved int
+	err := s.change(ctx, func(tx *txn) error {
+		const ws = `workspace_id IN (SELECT id FROM workspaces WHERE platform = ?)`
+		res, err := tx.ExecContext(ctx, `UPDATE OR IGNORE digests SET channel = ? WHERE channel = ? AND `+ws, to, from, platform)
+		if err != nil {
+			return fmt.Errorf("move digests: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		moved = int(n)
+		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE digest_posts SET channel = ? WHERE channel = ? AND `+ws, to, from, platform); err != nil {
+			return fmt.Errorf("move digest posts: %w", err)
+		}
+		for _, table := range []string{"digests", "digest_posts"} { // those the new channel had already
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE channel = ? AND `+ws, from, platform); err != nil {
+				return fmt.Errorf("drop the old channel's %s: %w", table, err)
+			}
+		}
+		return nil
+	})
+	return moved, err
+}
+
 // Digests lists the workspace's digest channels.
 func (s *Store) Digests(ctx context.Context, workspaceID int64) ([]talkbot.Digest, error) {
 	return s.queryDigests(ctx, `WHERE d.workspace_id = ?`, workspaceID)

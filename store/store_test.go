@@ -776,3 +776,37 @@ func TestUndoStepsPastATalkGoneSince(t *testing.T) {
 		t.Errorf("the next undo = %+v, %v; want Other Talk's add undone", u, err)
 	}
 }
+
+// A room upgraded to a new one takes its digests over, with the days it
+// posted; where the new room has a digest of its own, that one stays.
+func TestMoveChannelTakesTheDigestsOver(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	u := user(t, s, "alice")
+	for _, d := range []talkbot.Digest{{WorkspaceID: u.WorkspaceID, Channel: "!old:hs", At: "18:00"},
+		{WorkspaceID: u.WorkspaceID, Channel: "!kept:hs", At: "09:00"}, {WorkspaceID: u.WorkspaceID, Channel: "!also:hs", At: "12:00"}} {
+		if err := s.SetDigest(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.MoveChannel(ctx, talkbot.PlatformConsole, "!old:hs", "!new:hs"); err != nil || n != 1 {
+		t.Fatalf("moved %d, %v", n, err)
+	}
+	if n, err := s.MoveChannel(ctx, talkbot.PlatformConsole, "!also:hs", "!kept:hs"); err != nil || n != 0 {
+		t.Fatalf("onto a channel with a digest: moved %d, %v", n, err)
+	}
+	if n, err := s.MoveChannel(ctx, talkbot.PlatformSlack, "!new:hs", "!elsewhere:hs"); err != nil || n != 0 {
+		t.Fatalf("another platform's channel: moved %d, %v", n, err)
+	}
+	ds, err := s.Digests(ctx, u.WorkspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.Channel+" "+d.At)
+	}
+	if want := "[!kept:hs 09:00 !new:hs 18:00]"; fmt.Sprint(got) != want {
+		t.Errorf("digests %v, want %s", got, want)
+	}
+}

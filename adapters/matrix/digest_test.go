@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/dispatch"
@@ -102,4 +105,46 @@ func TestDigestPostedToMatrix(t *testing.T) {
 		t.Errorf("a private note in the room's digest:\n%s", msg.Body)
 	}
 	noPlaintext(t, alice, room, e.botID)
+}
+
+// A room upgraded (Element's Upgrade, /upgraderoom) closes the old room to
+// the bot. Invited to the new room, the bot moves the room's digest there
+// and says so; digest status there names the new room.
+func TestTheDigestFollowsARoomUpgrade(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	if err := alice.invite(room, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitMember(room, bob.ID, event.MembershipInvite)
+	bob.join(room)
+	if _, r := alice.ask(room, "!talk digest on here at 18:00"); !strings.Contains(r.Body, "The daily digest goes to") {
+		t.Fatalf("digest on: %s", r.Body)
+	}
+	var resp struct {
+		ReplacementRoom id.RoomID `json:"replacement_room"`
+	}
+	if _, err := alice.cli.MakeFullRequest(context.Background(), mautrix.FullRequest{Method: http.MethodPost,
+		URL: alice.cli.BuildClientURL("v3", "rooms", room, "upgrade"), RequestJSON: map[string]string{"new_version": "10"}, ResponseJSON: &resp}); err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	next := resp.ReplacementRoom
+	if err := alice.invite(next, e.botID); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitMember(next, e.botID, event.MembershipJoin)
+	poll(t, "the notice that the digest moved", func() bool {
+		for _, evt := range alice.fromBot(next, e.botID) {
+			if strings.Contains(evt.Content.AsMessage().Body, "the daily digest comes here now") {
+				return true
+			}
+		}
+		return false
+	})
+	_, status := alice.ask(next, "!talk digest status")
+	if !strings.Contains(status.Body, next.String()) || strings.Contains(status.Body, room.String()) {
+		t.Errorf("digest status in the new room:\n%s", status.Body)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
+
+	"github.com/talkbot/talkbot/commands"
 )
 
 // handleInvite joins the room when the inviter is allowed and rejects the
@@ -34,6 +36,14 @@ func (a *Adapter) handleInvite(ctx context.Context, evt *event.Event) {
 		a.rememberDirect(ctx, evt.RoomID, evt.Sender)
 	}
 	log.Info("joined a room on invite", "direct", direct)
+	// The new room of an upgrade, where the bot was invited after the
+	// upgrade (Element invites the old room's members): it takes over.
+	var create event.CreateEventContent
+	if err := a.cli.StateEvent(ctx, evt.RoomID, event.StateCreate, "", &create); err == nil {
+		if from := create.GetPredecessor().RoomID; from != "" {
+			a.takeOver(ctx, from, evt.RoomID)
+		}
+	}
 }
 
 // allowedInviter reports whether inviter may invite the bot: allowed holds
@@ -80,4 +90,70 @@ func (a *Adapter) leaveIfEmpty(ctx context.Context, room id.RoomID) {
 		log.Warn("forget room", "err", err)
 	}
 	log.Info("left a room everyone else had left")
+}
+
+// channelMover is an optional capability of a State: moving the daily
+// digests of a room to another (*store.Store has it).
+type channelMover interface {
+	MoveChannel(ctx context.Context, platform, from, to string) (int, error)
+}
+
+// onTombstone follows a room upgrade (m.room.tombstone): the old room is
+// closed to the bot (Element raises its posting level), so everything the
+// bot keeps of it goes to the new room.
+func (a *Adapter) onTombstone(ctx context.Context, evt *event.Event) {
+	if initialSync(ctx) || evt.Mautrix.EventSource&event.SourceTimeline == 0 {
+		return // an upgrade the bot saw before, or state the timeline repeats
+	}
+	to := evt.Content.AsTombstone().ReplacementRoom
+	if to == "" || to == evt.RoomID {
+		return
+	}
+	a.enqueue(ctx, evt, "tombstone", func(ctx context.Context) { a.followUpgrade(ctx, evt.RoomID, to) })
+}
+
+// followUpgrade joins the room that replaced from, which takes it over.
+// Where the bot may not join yet, the invite to it does that (handleInvite).
+func (a *Adapter) followUpgrade(ctx context.Context, from, to id.RoomID) {
+	if _, err := a.cli.JoinRoomByID(ctx, to); err != nil {
+		a.log.Warn("a room the bot is in was upgraded, and the bot cannot join its new room yet: invite it there",
+			"room_id", from.String(), "replacement_room", to.String(), "err", err)
+		return
+	}
+	a.joined(to, a.now()) // nothing said in the new room before the bot came is answered
+	a.takeOver(ctx, from, to)
+}
+
+// takeOver moves to room to what the bot keeps of the room it upgraded:
+// its digests and, for a direct chat, the person's direct chat.
+func (a *Adapter) takeOver(ctx context.Context, from, to id.RoomID) {
+	log := a.log.With("room_id", from.String(), "replacement_room", to.String())
+	moved := 0
+	if m, ok := a.cfg.State.(channelMover); ok {
+		n, err := m.MoveChannel(ctx, Platform, from.String(), to.String())
+		if err != nil {
+			log.Error("move the digests of an upgraded room", "err", err)
+		}
+		moved = n
+	}
+	if _, err := a.cfg.State.State(ctx, directKey(from)); err == nil {
+		if err := a.cfg.State.SetState(ctx, directKey(to), "1"); err != nil {
+			log.Error("remember the upgraded direct chat", "err", err)
+		}
+		if members, err := a.cli.StateStore.GetRoomJoinedOrInvitedMembers(ctx, from); err == nil {
+			for _, m := range members {
+				if v, err := a.cfg.State.State(ctx, dmKey(m)); err == nil && v == from.String() {
+					if err := a.cfg.State.SetState(ctx, dmKey(m), to.String()); err != nil {
+						log.Error("remember the upgraded direct chat", "err", err)
+					}
+				}
+			}
+		}
+	}
+	log.Info("followed a room upgrade", "digests_moved", moved)
+	if moved > 0 {
+		if _, err := a.Post(ctx, commands.Destination{Platform: Platform, Channel: to.String()}, commands.UpgradeNotice()); err != nil {
+			log.Warn("say the digest follows the upgrade", "err", err)
+		}
+	}
 }

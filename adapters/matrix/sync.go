@@ -36,6 +36,7 @@ func newSyncer(a *Adapter) *syncer {
 	s.OnSync(a.noteJoins)
 	s.OnSync(a.noteEdits)
 	s.OnEventType(event.StateMember, a.onMember)
+	s.OnEventType(event.StateTombstone, a.onTombstone)
 	s.OnEventType(event.EventMessage, a.onMessage)
 	s.OnEventType(event.EventReaction, a.onReaction)
 	return s
