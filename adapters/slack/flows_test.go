@@ -589,6 +589,25 @@ func TestSlowCommand(t *testing.T) {
 	}
 }
 
+// A shared slow command's answer goes to the channel as a message of its
+// own: it does not replace the "working on it…" only its user saw, which
+// Slack may keep ephemeral.
+func TestASharedSlowCommandIsPostedForEveryone(t *testing.T) {
+	release := make(chan struct{})
+	e := newEnv(t, func(s *setup) { s.handler = slowRouter{Router: s.router, release: release} })
+	e.slash(slash{text: "share summary"})
+	if hook := e.api.waitFor(t, "response_url", 1)[0].Body; !strings.Contains(hook, "Working on it…") || !strings.Contains(hook, `"response_type":"ephemeral"`) {
+		t.Errorf("first answer: %s", hook)
+	}
+	close(release)
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 2 || !strings.Contains(hooks[1].Body, "Here is the summary.") || !strings.Contains(hooks[1].Body, `"response_type":"in_channel"`) ||
+		strings.Contains(hooks[1].Body, `"replace_original":true`) {
+		t.Errorf("the shared answer: %+v", hooks)
+	}
+}
+
 func TestAppHomeOpenedOftenPublishesOnce(t *testing.T) {
 	now := time.Date(2024, 11, 13, 10, 0, 0, 0, time.UTC)
 	e := newEnv(t, func(s *setup) {

@@ -170,7 +170,10 @@ func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) err
 // paging button was on. It returns how many of msgs went.
 func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message, public bool) (int, error) {
 	for i, m := range msgs {
-		replace := i == 0 && (st.d.replace || st.progressed)
+		// A shared answer never replaces the "working on it…" only its user
+		// saw: Slack may keep a replaced ephemeral message ephemeral, and the
+		// share would reach nobody. It follows it, for everyone.
+		replace := i == 0 && (st.d.replace || st.progressed && !public)
 		if err := a.respond(ctx, st.o.responseURL, st.o.channel, m, public, replace); err != nil {
 			return i, err
 		}
