@@ -669,3 +669,17 @@ func TestAnAdminSlackCannotVouchForIsToldSo(t *testing.T) {
 		t.Errorf("the conference was made anyway:\n%s", l)
 	}
 }
+
+// The team sees one name for a person: the display name Slack gave once
+// stays, though slash commands carry only the legacy username.
+func TestAPersonKeepsTheirDisplayName(t *testing.T) {
+	e := newEnv(t)
+	e.api.setUser(slackgo.User{ID: "U0ALICE", Name: "asmith", RealName: "Alice Smith", Profile: slackgo.UserProfile{DisplayName: "Alice S."}})
+	e.event("EvName1", map[string]any{"type": "message", "channel_type": "im", "user": "U0ALICE", "text": "add Name talk 5/5", "ts": "1.1", "channel": "D0ALICE"}, nil)
+	e.idle()
+	e.slash(slash{text: "rate #1 4", user: "U0ALICE", userName: "asmith"})
+	e.idle()
+	if show := e.handle("U0BOB", "show #1"); !strings.Contains(show, "Alice S.") || strings.Contains(show, "asmith") {
+		t.Errorf("the team sees:\n%s", show)
+	}
+}

@@ -348,7 +348,9 @@ func (a *Adapter) serve(ctx context.Context, o origin, text string, mentions []c
 	}
 	// Events API messages name nobody: without a name (users.info, cached),
 	// the team would read the user, and whoever they mention, as "U0BOB".
-	if o.userName == "" {
+	if n := a.knownName(o.team, o.user); n != "" {
+		o.userName = n
+	} else if o.userName == "" {
 		o.userName = a.name(ctx, o.team, o.user)
 	}
 	for i, m := range mentions {

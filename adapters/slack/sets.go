@@ -156,6 +156,15 @@ func (a *Adapter) name(ctx context.Context, team, id string) string {
 	return a.lookUp(ctx, team, id, false).name
 }
 
+// knownName is the display name Slack gave the user before, however long
+// ago, or "": slash commands and buttons carry only the legacy username
+// ("asmith"), and the team saw one name, then the other.
+func (a *Adapter) knownName(team, id string) string {
+	a.users.mu.Lock()
+	defer a.users.mu.Unlock()
+	return a.users.m[team+"/"+id].name
+}
+
 func (a *Adapter) lookUp(ctx context.Context, team, id string, patient bool) userInfo {
 	key := team + "/" + id
 	now := a.now()
