@@ -806,6 +806,14 @@ func TestEditRightsPassWithTheFirstLog(t *testing.T) {
 	if out := f.ok("carol", "edit #1 room:W183"); !strings.Contains(out, "W183") {
 		t.Errorf("carol, its first logger now:\n%s", out)
 	}
+	// bob's undo brings his log back, and with it the right it handed on.
+	f.ok("bob", "undo")
+	if out := f.ok("bob", "edit #1 room:W184"); !strings.Contains(out, "W184") {
+		t.Errorf("bob, his log back:\n%s", out)
+	}
+	if r := f.as("carol", "edit #1 room:W185"); r.Kind != commands.KindError {
+		t.Errorf("carol kept the right after bob's undo:\n%s", r.Text())
+	}
 }
 
 // An undo never makes one session two talks: a delete undone after a

@@ -347,8 +347,15 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			if gone {
 				rec.TalkDeleted = toUndoTalk(talk)
 				out.TalkDeleted = true
-			} else if err := passTalkOn(ctx, tx, talk.ID, c.User.ID); err != nil {
-				return err
+			} else {
+				if err := passTalkOn(ctx, tx, talk.ID, c.User.ID); err != nil {
+					return err
+				}
+				var to sql.NullInt64
+				if err := tx.QueryRowContext(ctx, `SELECT created_by FROM talks WHERE id = ?`, talk.ID).Scan(&to); err != nil {
+					return fmt.Errorf("read whom the talk passed to: %w", err)
+				}
+				rec.PassedOn, rec.PassedTo = true, to.Int64
 			}
 		} else if rec.LastTalkBefore != talk.ID { // most commands follow up on the talk before: no write then
 			if _, err := tx.ExecContext(ctx, `UPDATE users SET last_talk_id = ? WHERE id = ?`, talk.ID, c.User.ID); err != nil {
@@ -754,6 +761,12 @@ func reverse(ctx context.Context, tx *txn, userID int64, rec undoRecord, u *talk
 			if err := updateTalk(ctx, tx, back); err != nil {
 				return err
 			}
+		}
+	}
+	if rec.PassedOn { // the log is back: so is the right its delete handed on
+		if _, err := tx.ExecContext(ctx, `UPDATE talks SET created_by = ? WHERE id = ? AND created_by IS ?`,
+			userID, rec.TalkID, nullID(rec.PassedTo)); err != nil {
+			return fmt.Errorf("hand the talk back: %w", err)
 		}
 	}
 	if rec.TalkCreated {

@@ -31,6 +31,11 @@ type undoRecord struct {
 	NotesEdited    []undoNote `json:"notes_edited,omitempty"` // as they were before
 	RecsAdded      []int64    `json:"recs_added,omitempty"`
 	LastTalkBefore int64      `json:"last_talk_before,omitempty"`
+	// PassedOn says the change handed the talk's edit right on (its first
+	// logger deleted their log) to PassedTo (0: nobody); undo hands it back
+	// while the recipient still holds it.
+	PassedOn bool  `json:"passed_on,omitempty"`
+	PassedTo int64 `json:"passed_to,omitempty"`
 	// VisibilityBefore is a `privacy` step's: the user's default before it.
 	VisibilityBefore string `json:"visibility_before,omitempty"`
 	// ConferenceBefore marks a conference switch (conf new, conf use),
