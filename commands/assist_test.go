@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ type fakeAssistant struct {
 	mu        sync.Mutex
 	given     []commands.TalkNotes
 	questions []string
+	tags      [][]string // the tags each question came with
 	filters   commands.WatchFilters
 	explain   func(cands []commands.WatchCandidate) []string
 }
@@ -39,8 +41,12 @@ func (a *fakeAssistant) ParseQuestion(_ context.Context, q commands.WatchQuestio
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.questions = append(a.questions, q.Text)
+	a.tags = append(a.tags, q.Tags)
 	return a.filters
 }
+
+// Thinks says a model answers, as for a configured LLM.
+func (a *fakeAssistant) Thinks() bool { return true }
 
 func (a *fakeAssistant) Explain(_ context.Context, _ int64, _ string, cands []commands.WatchCandidate) []string {
 	if a.explain == nil {
@@ -182,5 +188,20 @@ func TestWatchFiltersInTheStore(t *testing.T) {
 		if got := ids(tc.f); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// A question goes to the model with the tags the conference's talks carry,
+// the most used first: a tag it made up ("security" where the team writes
+// #sec) would otherwise narrow the list to nothing.
+func TestAQuestionComesWithTheTeamsTags(t *testing.T) {
+	a := &fakeAssistant{}
+	f := assisted(t, a)
+	f.ok("alice", "missed Zero Trust for Pods #sec")
+	f.ok("bob", "add Pod Security Admission #sec #k8s")
+	f.ok("bob", "add Gateway API #networking")
+	f.ok("alice", "best security talks from Tuesday?")
+	if len(a.tags) != 1 || fmt.Sprint(a.tags[0]) != "[sec k8s networking]" {
+		t.Errorf("the question came with the tags %v", a.tags)
 	}
 }

@@ -83,6 +83,9 @@ type Store interface {
 	TalkDetail(ctx context.Context, workspaceID, viewerID, talkID int64) (talkbot.TalkDetail, error)
 	// WatchList ranks what the user should watch, narrowed by the filters.
 	WatchList(ctx context.Context, u talkbot.User, conferenceID int64, f talkbot.WatchFilters, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error)
+	// ConferenceTags returns the tags the conference's talks carry, the most
+	// used first, at most limit.
+	ConferenceTags(ctx context.Context, conferenceID int64, limit int) ([]string, error)
 	// Export returns everything the user owns, their private notes included.
 	Export(ctx context.Context, u talkbot.User) (talkbot.Export, error)
 	// NotesByTalk returns talks with the notes the query selects, at most
@@ -330,10 +333,15 @@ func (r *Router) Lookup(text string) (Command, bool) {
 // reads it (two calls, seconds each), so the user sees "working on it…".
 func (r *Router) watchQuestion() Command {
 	c := r.byName["watch"].Command
-	if t, ok := r.assistant.(interface{ Thinks() bool }); ok && t.Thinks() {
-		c.Slow = true
-	}
+	c.Slow = r.thinks()
 	return c
+}
+
+// thinks says whether a model answers the assistant's questions (seconds,
+// tokens), not the built-in parser and summariser alone.
+func (r *Router) thinks() bool {
+	t, ok := r.assistant.(interface{ Thinks() bool })
+	return ok && t.Thinks()
 }
 
 // splitCommand splits a message into its command word and the rest.

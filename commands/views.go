@@ -406,7 +406,17 @@ func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
 	question, page := pageSuffix(strings.TrimSpace(c.args))
 	var f talkbot.WatchFilters
 	if question != "" && r.assistant != nil {
-		f = r.assistant.ParseQuestion(ctx, WatchQuestion{WorkspaceID: c.user.WorkspaceID, Text: question, Today: c.today()})
+		// For a model, the team's tags: a tag it makes up ("security" where
+		// the team writes #sec) then searches as a word instead of narrowing
+		// to nothing. (The built-in parser takes only the #tags typed.)
+		var tags []string
+		if r.thinks() {
+			var err error
+			if tags, err = r.store.ConferenceTags(ctx, c.conf.ID, 100); err != nil {
+				return Reply{}, err
+			}
+		}
+		f = r.assistant.ParseQuestion(ctx, WatchQuestion{WorkspaceID: c.user.WorkspaceID, Text: question, Today: c.today(), Tags: tags})
 	}
 	p := pageOf(page, watchPage)
 	sg, total, err := r.store.WatchList(ctx, c.user, c.conf.ID, f, p)

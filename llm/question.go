@@ -135,7 +135,11 @@ func validFilters(f Filters, known []string) (Filters, error) {
 			return Filters{}, fmt.Errorf("tag %q is not a tag", t)
 		}
 		if len(known) > 0 && !containsFold(known, t) {
-			continue // a tag nobody used narrows to nothing; the keywords still search
+			// A tag nobody used would narrow to nothing: it searches as a word.
+			if len(out.Keywords) < maxKeywords && !slices.Contains(out.Keywords, t) && keywordPattern.MatchString(t) {
+				out.Keywords = append(out.Keywords, t)
+			}
+			continue
 		}
 		if !slices.Contains(out.Tags, t) {
 			out.Tags = append(out.Tags, t)

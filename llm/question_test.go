@@ -46,7 +46,8 @@ func TestParseQuestionWithTheModel(t *testing.T) {
 		by     string
 	}{
 		{"valid", `{"keywords":["eBPF","kernel"],"tags":["ebpf","madeup"],"day":"","weekday":"","only_missed":true,"min_rating":0,"with_recording":false}`,
-			llm.Filters{Keywords: []string{"ebpf", "kernel"}, Tags: []string{"ebpf"}, OnlyMissed: true}, "llm:test-model"},
+			// a tag the team never used searches as a word (keywords match any)
+			llm.Filters{Keywords: []string{"ebpf", "kernel", "madeup"}, Tags: []string{"ebpf"}, OnlyMissed: true}, "llm:test-model"},
 		{"in a code fence", "```json\n{\"keywords\":[\"ebpf\"],\"tags\":[],\"day\":\"\",\"weekday\":\"tuesday\",\"only_missed\":false,\"min_rating\":4,\"with_recording\":false}\n```",
 			llm.Filters{Keywords: []string{"ebpf"}, Weekday: "tuesday", MinRating: 4}, "llm:test-model"},
 		{"an unknown field", `{"keywords":["ebpf"],"sql":"DROP TABLE talks"}`, builtIn, llm.BuiltIn},

@@ -388,6 +388,16 @@ func (s *Store) userLogs(ctx context.Context, where string, args ...any) ([]talk
 // ones the user rated highly (sharing a tag); with filters, any talk the team
 // logged that matches them. Talks with a recording rank higher; a talk the
 // user attended or watched never appears. It returns a page and the total.
+// ConferenceTags returns the tags the conference's talks carry, the most
+// used first, at most limit.
+func (s *Store) ConferenceTags(ctx context.Context, conferenceID int64, limit int) ([]string, error) {
+	return queryRows(ctx, s.r, "conference tags", func(r scanner) (string, error) {
+		var t string
+		return t, r.Scan(&t)
+	}, `SELECT tt.tag FROM talk_tags tt JOIN talks t ON t.id = tt.talk_id
+		WHERE t.conference_id = ? GROUP BY tt.tag ORDER BY count(*) DESC, tt.tag`+limitSQL(limit), conferenceID)
+}
+
 func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int64, f talkbot.WatchFilters, p talkbot.Page) ([]talkbot.Suggestion, talkbot.Total, error) {
 	byID := map[int64]*talkbot.Suggestion{}
 	add := func(id int64) *talkbot.Suggestion {
