@@ -100,12 +100,12 @@ func appendSection(out []byte, sec *slackgo.SectionBlock) []byte {
 // directRichText says whether appendRichText writes all of b: sections of
 // the elements the renderer makes, with the fields it sets.
 func directRichText(b *slackgo.RichTextBlock) bool {
-	if b.BlockID != "" {
+	if b.BlockID != "" || b.Elements == nil {
 		return false
 	}
 	for _, e := range b.Elements {
 		sec, ok := e.(*slackgo.RichTextSection)
-		if !ok {
+		if !ok || sec == nil {
 			return false
 		}
 		for _, el := range sec.Elements {

@@ -339,11 +339,20 @@ func (r *richText) newLine(n int, emit func(slackgo.Block)) {
 	r.text("\n", nil)
 }
 
-// spans appends a line's spans, cutting one too long for a block across
-// blocks (emit takes each full one).
+// spans appends a line's spans, cutting text too long for a block across
+// blocks (emit takes each full one). A link, a mention or a channel is
+// whole: it starts a block of its own when it would not fit this one (cut,
+// a mention would be two).
 func (r *richText) spans(l commands.Line, emit func(slackgo.Block)) {
 	for _, s := range l {
-		for s.Style != commands.StyleLink && r.runes+utf8.RuneCountInString(s.Text) > maxSectionText {
+		if whole(s) {
+			if n := spanRunes(s); len(r.els) > 0 && r.runes+n > maxSectionText {
+				emit(r.block())
+			}
+			r.span(s)
+			continue
+		}
+		for r.runes+utf8.RuneCountInString(s.Text) > maxSectionText {
 			cut := runeOffset(s.Text, max(0, maxSectionText-r.runes))
 			head := s
 			head.Text = s.Text[:cut]
@@ -357,11 +366,26 @@ func (r *richText) spans(l commands.Line, emit func(slackgo.Block)) {
 	}
 }
 
+// whole says whether a span is one element, never cut.
+func whole(s commands.Span) bool {
+	return s.Style == commands.StyleLink || s.Style == commands.StyleMention || s.Style == commands.StyleChannel
+}
+
+// spanRunes is about how long a span shows: a link's label, or its address
+// when the link is not live.
+func spanRunes(s commands.Span) int {
+	n := utf8.RuneCountInString(s.Text)
+	if s.Style == commands.StyleLink {
+		n += utf8.RuneCountInString(s.URL) // the label, or "label (url)"
+	}
+	return n + 1 // a mention's "@"
+}
+
 // lineRunes is about how long a line shows.
 func lineRunes(l commands.Line) int {
 	n := 0
 	for _, s := range l {
-		n += utf8.RuneCountInString(s.Text)
+		n += spanRunes(s)
 	}
 	return n
 }
@@ -421,7 +445,8 @@ func (g *renderer) menuSection(text string, c *commands.TalkCard, n int) {
 	if len(g.cur) > 0 && len(g.cur)+n > maxBlocks {
 		g.end()
 	}
-	g.add(slackgo.NewSectionBlock(plainText(text), nil, slackgo.NewAccessory(g.cardMenu(c))))
+	// As typed: a title's ":skull:" stays words, as in rich text.
+	g.add(slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, text, false, false), nil, slackgo.NewAccessory(g.cardMenu(c))))
 }
 
 // hasLive says whether lines hold a span that is live in Slack: a link, a

@@ -232,6 +232,48 @@ func TestLongRepliesAreSplit(t *testing.T) {
 	}
 }
 
+// A line cut across blocks keeps a mention, a channel and a link whole:
+// each is in one block, once, and no block passes a section's length.
+func TestACutLineKeepsItsLiveSpansWhole(t *testing.T) {
+	for name, live := range map[string]commands.Span{
+		"channel": {Text: "#general", Style: commands.StyleChannel, Channel: "C0GENERAL"},
+		"mention": {Text: "@Bob Smith the Third", Style: commands.StyleMention, User: "U0BOB"},
+		"name":    {Text: "Bob Smith the Third", Style: commands.StyleMention},
+		"link":    {Text: "the slides", Style: commands.StyleLink, URL: "https://example.com/" + strings.Repeat("x", 200)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := commands.Reply{Safe: true, Blocks: []commands.Block{para(plainSpan(strings.Repeat("a", 2895)), live, plainSpan(" and more"))}}
+			msgs := render(r, renderOptions{})
+			js, _ := json.Marshal(msgs[0].blocks)
+			out := string(js)
+			for _, once := range []string{`"channel_id":"C0GENERAL"`, `"user_id":"U0BOB"`, "Bob Smith the Third", `"url":"https://example.com/`} {
+				if n := strings.Count(out, once); n > 1 {
+					t.Errorf("%s %d times", once, n)
+				}
+			}
+			if strings.Contains(out, "@Bob S") && !strings.Contains(out, "@Bob Smith the Third") {
+				t.Errorf("a name was cut: %s", out)
+			}
+			for _, b := range msgs[0].blocks {
+				if rt, ok := b.(*slackgo.RichTextBlock); ok {
+					n := 0
+					for _, el := range rt.Elements[0].(*slackgo.RichTextSection).Elements {
+						switch el := el.(type) {
+						case *slackgo.RichTextSectionTextElement:
+							n += len([]rune(el.Text))
+						case *slackgo.RichTextSectionLinkElement:
+							n += len([]rune(el.Text))
+						}
+					}
+					if n > maxSectionText {
+						t.Errorf("a block of %d characters", n)
+					}
+				}
+			}
+		})
+	}
+}
+
 // A card longer than a message (a talk with 60 long notes) is split over
 // messages; the reply no longer starts with an empty one.
 func TestACardLongerThanAMessage(t *testing.T) {
