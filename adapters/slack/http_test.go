@@ -683,3 +683,29 @@ func TestAPersonKeepsTheirDisplayName(t *testing.T) {
 		t.Errorf("the team sees:\n%s", show)
 	}
 }
+
+// A page button on a message shared in a DM between two people is not the
+// presser's own: the page answers them apart, and the shared message stays.
+func TestAPageButtonInAColleaguesDMDoesNotReplaceTheSharedMessage(t *testing.T) {
+	e := newEnv(t)
+	press := func(channel string) apiCall {
+		e.api.reset()
+		p := blockActions("U0BOB", e.api.responseURL("shared"), "trg-page-"+channel, map[string]any{
+			"action_id": "run-1", "block_id": "b", "type": "button", "value": "list page 2", "action_ts": "1.1"})
+		p["container"] = map[string]any{"type": "message", "message_ts": "1700000000.000300", "channel_id": channel, "is_ephemeral": false}
+		p["channel"] = map[string]any{"id": channel, "name": "directmessage"}
+		e.interact(p)
+		e.idle()
+		hooks := e.api.got("response_url")
+		if len(hooks) != 1 {
+			t.Fatalf("%d answers", len(hooks))
+		}
+		return hooks[0]
+	}
+	if h := press("D0ALICEBOB"); strings.Contains(h.Body, `"replace_original":true`) {
+		t.Errorf("the page replaced the message alice shared with bob: %s", clip(h.Body))
+	}
+	if h := press("D0BOB"); !strings.Contains(h.Body, `"replace_original":true`) {
+		t.Errorf("in bob's own DM with the app the page replaces its message: %s", clip(h.Body))
+	}
+}

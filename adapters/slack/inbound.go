@@ -242,7 +242,8 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	o.direct = strings.HasPrefix(o.channel, "D")
 	var run func(ctx context.Context)
 	response := ack{}
-	if ic.User.TeamID != "" && ic.User.TeamID != team && ic.Enterprise.ID == "" {
+	// Under Enterprise Grid a user's team_id is the organisation's (E…).
+	if ic.User.TeamID != "" && ic.User.TeamID != team && ic.User.TeamID != ic.Enterprise.ID {
 		// A user of another organisation, in a channel shared with it.
 		a.rt.Submit(dispatch.Job{Name: "slack:interaction:outsider", Key: o.team + "/" + o.user,
 			Run: func(ctx context.Context) { a.refuse(ctx, o, outsiderRefusal) }})
@@ -252,10 +253,11 @@ func (a *Adapter) onInteraction(ic slackgo.InteractionCallback) ack {
 	case slackgo.InteractionTypeBlockActions:
 		acts := ic.ActionCallback.BlockActions
 		// A button replaces the message it is on when that message is the
-		// presser's own: ephemeral, or in their DM with the app.
-		own := ic.Container.IsEphemeral || o.direct
-		trigger := ic.TriggerID
+		// presser's own: ephemeral, or in their DM with the app (not a DM
+		// with a colleague, where a shared message is both of theirs).
+		ephemeral, trigger := ic.Container.IsEphemeral, ic.TriggerID
 		run = func(ctx context.Context) {
+			own := ephemeral || o.direct && a.appDM(ctx, o.user, o.channel)
 			for _, act := range acts {
 				a.blockAction(ctx, o, act, trigger, own)
 			}
