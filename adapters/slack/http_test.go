@@ -709,3 +709,19 @@ func TestAPageButtonInAColleaguesDMDoesNotReplaceTheSharedMessage(t *testing.T) 
 		t.Errorf("in bob's own DM with the app the page replaces its message: %s", clip(h.Body))
 	}
 }
+
+// A name lookup Slack refused (rate limited) does not stand in for an
+// admin's role: the admin's next command asks Slack, and is theirs.
+func TestAFailedNameLookupLeavesAnAdminAnAdmin(t *testing.T) {
+	e := newEnv(t)
+	e.api.setUser(slackgo.User{ID: "U0BOB", Name: "bob", IsAdmin: true, Profile: slackgo.UserProfile{DisplayName: "Bob"}})
+	e.api.failNext("users.info", 1, http.StatusTooManyRequests, "1")
+	e.event("EvBobDM", map[string]any{"type": "message", "channel_type": "im", "user": "U0BOB", "text": "help", "ts": "1.1", "channel": "D0BOB"}, nil)
+	e.idle()
+	e.slash(slash{text: "conf new Team Conf", user: "U0BOB"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 1 || !strings.Contains(hooks[0].shown(t), "the team's active conference") {
+		t.Errorf("the admin's conf new: %+v", hooks)
+	}
+}

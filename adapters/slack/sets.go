@@ -172,7 +172,12 @@ func (a *Adapter) lookUp(ctx context.Context, team, id string, patient bool) use
 	u, ok := a.users.m[key]
 	limited := now.Before(a.users.limited)
 	a.users.mu.Unlock()
-	if ok && now.Sub(u.at) < a.users.ttl || limited && !patient {
+	switch {
+	case ok && now.Sub(u.at) < a.users.ttl && (u.known || !patient):
+		// A failure kept (for a minute, not to ask a failing Slack on every
+		// command) answers names; an admin's role is asked again.
+		return u
+	case limited && !patient:
 		return u
 	}
 	var su *slackgo.User
@@ -192,6 +197,9 @@ func (a *Adapter) lookUp(ctx context.Context, team, id string, patient bool) use
 	} else if err = ask(ctx); err != nil {
 		_, isLimited := retryAfter(err)
 		a.obs.APICall(talkbot.PlatformSlack, "users.info", callOutcome(err, isLimited))
+	}
+	if err != nil && ctx.Err() != nil {
+		return u // the caller gave up (the note form's second): no failure of Slack's to keep
 	}
 	if err != nil {
 		a.log.WarnContext(ctx, "users.info failed", "user_id", id, "err", err)
