@@ -118,6 +118,10 @@ var errAnswerTooLong = errors.New("the answer is longer than 1 MB")
 
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
+		var one [1]byte
+		if n, err := b.ReadCloser.Read(one[:]); n == 0 && err == io.EOF {
+			return 0, io.EOF // exactly the cap: all of it is read
+		}
 		return 0, errAnswerTooLong
 	}
 	if int64(len(p)) > b.left {

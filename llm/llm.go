@@ -110,25 +110,36 @@ type breaker struct {
 	mu       sync.Mutex
 	failures int
 	until    time.Time
+	probing  bool // after a rest, the one call that tries the server is out
 }
 
-// resting reports whether the server is not to be asked now.
+// resting reports whether the server is not to be asked now: during a
+// rest, and after it while the one call trying it is out.
 func (b *breaker) resting(now time.Time) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return now.Before(b.until)
+	switch {
+	case now.Before(b.until), b.probing:
+		return true
+	case !b.until.IsZero(): // the rest is over: this call tries the server
+		b.probing, b.until = true, time.Time{}
+	}
+	return false
 }
 
-// record counts a call's outcome; a failure of the server's, not of the
-// request or the caller, counts towards a rest.
+// record counts a call's outcome. Only the server's failures count towards
+// a rest: timed out, down, out of quota, the key or the model refused. A
+// request refused for itself (too long, 400) or a caller giving up does not.
 func (b *breaker) record(err error, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.probing = false
 	var e *Error
 	switch {
 	case err == nil:
 		b.failures = 0
-	case errors.As(err, &e) && (e.Kind == KindTimeout || e.Kind == KindUnavailable || e.Kind == KindRejected || e.Kind == KindQuota):
+	case errors.As(err, &e) && (e.Kind == KindTimeout || e.Kind == KindUnavailable || e.Kind == KindQuota ||
+		e.Kind == KindRejected && (e.Status == 401 || e.Status == 403 || e.Status == 404)):
 		if b.failures++; b.failures >= breakerFailures {
 			b.until, b.failures = now.Add(breakerRest), breakerFailures-1 // after the rest, one failure rests again
 		}

@@ -418,3 +418,22 @@ func TestADownServerIsLeftToRest(t *testing.T) {
 		t.Errorf("after the rest: by %q (%s)", sum.By, sum.Fallback)
 	}
 }
+
+// A request refused for itself (400: too long for the model) is no failure
+// of the server's: it never rests the server for everyone.
+func TestBadRequestsDoNotRestTheServer(t *testing.T) {
+	srv := newStandIn(t)
+	srv.answer = func(openai.ChatCompletionRequest) reply {
+		return apiError(400, "invalid_request_error", "context_length_exceeded", "too long")
+	}
+	c, _ := srv.client(t, llm.Config{MaxRetries: -1})
+	svc := llm.New(c, llm.Options{Now: fixedNow})
+	for i := range 5 {
+		talks := someTalks()
+		talks[0].Notes = append(talks[0].Notes, llm.Note{Author: "carol", Text: fmt.Sprintf("note %d", i)})
+		svc.Summarize(context.Background(), llm.SummaryRequest{Talks: talks})
+	}
+	if n := srv.count(); n != 5 {
+		t.Errorf("the server was asked %d times; want each of the 5", n)
+	}
+}
