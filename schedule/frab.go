@@ -233,8 +233,9 @@ func eventStart(date, dayDate, start string, dayChange time.Duration, loc *time.
 		return t, "", err
 	}
 	listed := isoDate(dayDate)
-	midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-	if listed != "" && t.Sub(midnight) < dayChange && midnight.AddDate(0, 0, -1).Format(time.DateOnly) == listed {
+	clockTime := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
+	dayBefore := time.Date(t.Year(), t.Month(), t.Day()-1, 12, 0, 0, 0, t.Location()).Format(time.DateOnly)
+	if listed != "" && clockTime < dayChange && dayBefore == listed {
 		evening = listed
 	}
 	return t, evening, nil
@@ -272,7 +273,9 @@ func eventTime(date, dayDate, start string, dayChange time.Duration, loc *time.L
 	if at < dayChange {
 		day = day.AddDate(0, 0, 1) // after midnight, still the day before's programme
 	}
-	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc).Add(at), nil
+	// The wall clock, not time since midnight: on a night the clocks go
+	// back, 03:30 is four and a half hours after midnight, not three and a half.
+	return time.Date(day.Year(), day.Month(), day.Day(), int(at/time.Hour), int(at%time.Hour/time.Minute), int(at%time.Minute/time.Second), 0, loc), nil
 }
 
 // clock reads a time of day, "09:30" or "09:30:00".

@@ -45,6 +45,7 @@ func parseICal(data []byte, given *zone) (Schedule, error) {
 	// hold a remote session in another zone, and a VTIMEZONE for it.
 	var events []*ics.VEvent
 	uses := map[string]int{}
+	utc := 0 // sessions starting at a UTC time (Sched's): a vote for no named zone
 	declared, timezone := "", ""
 	for _, c := range cal.Components {
 		switch c := c.(type) {
@@ -57,6 +58,9 @@ func parseICal(data []byte, given *zone) (Schedule, error) {
 			}
 			events = append(events, c)
 			if p := c.GetProperty(ics.ComponentPropertyDtStart); p != nil {
+				if strings.HasSuffix(strings.TrimSpace(p.Value), "Z") {
+					utc++
+				}
 				if tz := p.ICalParameters["TZID"]; len(tz) == 1 {
 					if _, err := loadZone(tz[0]); err == nil {
 						uses[tz[0]]++
@@ -74,7 +78,10 @@ func parseICal(data []byte, given *zone) (Schedule, error) {
 			}
 		}
 	}
-	if declared == "" {
+	switch {
+	case utc > uses[declared]: // most times are UTC: the zone is the venue's, as for Sched
+		declared = ""
+	case declared == "":
 		declared = timezone
 	}
 	calZone := prop(ics.PropertyXWRTimezone)

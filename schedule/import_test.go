@@ -486,6 +486,26 @@ func TestPretalxNightIsTheEveningsDay(t *testing.T) {
 	}
 }
 
+// A frab start is wall-clock time: on the night the clocks go back, 03:30
+// is 03:30 CET, not three and a half hours after midnight (02:30).
+func TestFrabStartOnTheNightTheClocksGoBack(t *testing.T) {
+	s, err := Parse([]byte(`<?xml version="1.0"?>
+<schedule><conference><title>Camp</title><acronym>camp</acronym><day_change>04:00</day_change>
+<time_zone_name>Europe/Amsterdam</time_zone_name></conference>
+<day date="2025-10-25" index="1"><room name="Tent">
+<event id="1"><start>22:00</start><duration>01:00</duration><room>Tent</room><title>Late talk</title><track/><type>talk</type></event>
+<event id="2"><start>03:30</start><duration>00:30</duration><room>Tent</room><title>After the change</title><track/><type>talk</type></event>
+</room></day></schedule>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range s.Sessions {
+		if x.Title == "After the change" && (x.StartsAt.Format(time.RFC3339) != "2025-10-26T02:30:00Z" || x.Day != "2025-10-25") {
+			t.Errorf("starts %s on %s, want 02:30Z (03:30 CET) on the 25th's programme", x.StartsAt.Format(time.RFC3339), x.Day)
+		}
+	}
+}
+
 func TestParsePretalx(t *testing.T) {
 	s := parseFile(t, mchPretalx, ParseOptions{})
 	want := ConferenceInfo{Name: "MCH2022", Acronym: "mch2021-2020", StartsOn: "2022-07-22", EndsOn: "2022-07-26",
@@ -666,6 +686,7 @@ func TestParseRejects(t *testing.T) {
 		{"ical event ending before it starts", cal(strings.Replace(event, "20260324T103000Z", "20260324T090000Z", 1)), ErrMalformed},
 		{"ical event without a UID", cal(strings.Replace(event, "UID:1\r\n", "", 1)), ErrMalformed},
 		{"two events with one UID", cal(event + event), ErrMalformed},
+		{"a title of invisible characters", cal(strings.Replace(event, "SUMMARY:Talk", "SUMMARY:\u200b\u202e", 1)), ErrMalformed},
 		{"a Latin-1 calendar", cal(strings.Replace(event, "SUMMARY:Talk", "SUMMARY:Caf\xe9 et cr\xe8me", 1)), ErrMalformed},
 		{"ical floating time, no zone", cal(strings.Replace(event, "100000Z", "100000", 1)), ErrNoTimezone},
 		{"over 20 MB", append(append([]byte{}, ical...), bytes.Repeat([]byte(" "), MaxBytes)...), ErrTooLarge},
@@ -736,6 +757,9 @@ func TestParseICalOfSeveralZones(t *testing.T) {
 	event := func(uid, start string) string {
 		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nSUMMARY:Talk " + uid + "\r\nDTSTART;TZID=" + start + "\r\nDURATION:PT1H\r\nEND:VEVENT\r\n"
 	}
+	utcEvent := func(uid, start string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nSUMMARY:Talk " + uid + "\r\nDTSTART:" + start + "\r\nDURATION:PT1H\r\nLOCATION:Hall 1\\, Amsterdam\\, Netherlands\r\nEND:VEVENT\r\n"
+	}
 	vtimezone := func(tz string) string {
 		return "BEGIN:VTIMEZONE\r\nTZID:" + tz + "\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
 	}
@@ -744,6 +768,8 @@ func TestParseICalOfSeveralZones(t *testing.T) {
 			event("a1", "Europe/Amsterdam:20260324T090000") + event("a2", "Europe/Amsterdam:20260325T003000") + event("a3", "America/New_York:20260325T120000"),
 		"the other zone's session first": event("a3", "America/New_York:20260325T120000") +
 			event("a1", "Europe/Amsterdam:20260324T090000") + event("a2", "Europe/Amsterdam:20260325T003000"),
+		"Sched's UTC times, one remote session": "X-WR-TIMEZONE:UTC\r\n" + event("a3", "America/New_York:20260325T120000") +
+			utcEvent("a1", "20260324T080000Z") + utcEvent("a2", "20260324T233000Z") + utcEvent("a4", "20260325T090000Z"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, err := Parse([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:DevConf\r\n" + body + "END:VCALENDAR\r\n"))

@@ -105,15 +105,17 @@ func parseFrabJSON(data []byte, given *zone) (Schedule, error) {
 		return Schedule{}, err
 	}
 	var f frabJSON
-	if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &f); err != nil {
+	body := bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	bom := int64(len(data) - len(body)) // offsets count from the file's first byte
+	if err := json.Unmarshal(body, &f); err != nil {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return Schedule{}, malformed(err, "JSON error at byte %d", se.Offset)
+			return Schedule{}, malformed(err, "JSON error at byte %d", se.Offset+bom)
 		case errors.As(err, &te) && te.Field != "":
 			// In the file's words, not Go's: "schedule.conference.days.rooms.persons".
-			return Schedule{}, malformed(err, "%s is not %s, at byte %d", clip(te.Field), jsonKind(te.Type.Kind().String()), te.Offset)
+			return Schedule{}, malformed(err, "%s is not %s, at byte %d", clip(te.Field), jsonKind(te.Type.Kind().String()), te.Offset+bom)
 		}
 		return Schedule{}, malformed(err, "JSON of an unexpected shape")
 	}
@@ -196,6 +198,10 @@ func jsonKind(kind string) string {
 		return "text"
 	case "bool":
 		return "true or false"
+	case "ptr":
+		return "an object"
+	case "interface":
+		return "a value I can read"
 	}
 	return "a number"
 }

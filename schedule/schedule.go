@@ -139,6 +139,9 @@ func ParseWithOptions(data []byte, opts ParseOptions) (Schedule, error) {
 	return s, nil
 }
 
+// cleanText is talkbot.Clean for a line of text, trimmed.
+func cleanText(s string) string { return strings.TrimSpace(talkbot.Clean(s)) }
+
 // notUTF8 refuses a schedule that is not UTF-8 text: its titles would be
 // kept garbled (PRODUCT §5). Each parser asks it first.
 func notUTF8(data []byte) error {
@@ -227,6 +230,13 @@ func finish(s *Schedule, z zone, listed []string) error {
 	seen := make(map[string]bool, len(s.Sessions))
 	for i := range s.Sessions {
 		x := &s.Sessions[i]
+		// As typed text is: a title in NFD (a Mac's copy) must match the
+		// same title typed, and no override may make it read otherwise.
+		// First: a title of invisible characters alone is no title.
+		x.Title, x.Room, x.Track, x.Type, x.Abstract = cleanText(x.Title), cleanText(x.Room), cleanText(x.Track), cleanText(x.Type), talkbot.Clean(x.Abstract)
+		for j := range x.Speakers {
+			x.Speakers[j].Name, x.Speakers[j].Org = cleanText(x.Speakers[j].Name), cleanText(x.Speakers[j].Org)
+		}
 		switch {
 		case x.SourceID == "":
 			return malformed(nil, "session %q has no id", clip(x.Title))
@@ -238,12 +248,6 @@ func finish(s *Schedule, z zone, listed []string) error {
 			return malformed(nil, "session %q ends before it starts", clip(x.Title))
 		}
 		seen[x.SourceID] = true
-		// As typed text is: a title in NFD (a Mac's copy) must match the
-		// same title typed, and no override may make it read otherwise.
-		x.Title, x.Room, x.Track, x.Type, x.Abstract = talkbot.Clean(x.Title), talkbot.Clean(x.Room), talkbot.Clean(x.Track), talkbot.Clean(x.Type), talkbot.Clean(x.Abstract)
-		for j := range x.Speakers {
-			x.Speakers[j].Name, x.Speakers[j].Org = talkbot.Clean(x.Speakers[j].Name), talkbot.Clean(x.Speakers[j].Org)
-		}
 		x.Title = truncate(x.Title, talkbot.MaxTitleLen)
 		x.Room, x.Track, x.Type = truncate(x.Room, talkbot.MaxFieldLen), truncate(x.Track, talkbot.MaxFieldLen), truncate(x.Type, talkbot.MaxFieldLen)
 		x.Abstract = truncate(x.Abstract, talkbot.MaxAbstract)
