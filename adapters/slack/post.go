@@ -183,10 +183,11 @@ func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message
 }
 
 // goneHook says whether Slack refused a response_url for good: expired
-// (after 30 minutes) or used up (after 5 answers).
+// (after 30 minutes) or used up (after 5 answers), a 404 (or 410). A 400 is
+// the message's fault, which another way of posting would not mend.
 func goneHook(err error) bool {
 	var sc slackgo.StatusCodeError
-	return errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != http.StatusTooManyRequests
+	return errors.As(err, &sc) && (sc.Code == http.StatusNotFound || sc.Code == http.StatusGone)
 }
 
 // withoutHook answers as a response_url would have: a shared answer posted
