@@ -47,6 +47,10 @@ const (
 	MaxLineBytes = 16000
 )
 
+// LengthlessSession is how long a session the schedule gives no length (a
+// frab duration of 00:00, a VEVENT with no end) counts as on.
+const LengthlessSession = 30 * time.Minute
+
 // User is one person within one workspace.
 type User struct {
 	ID                int64

@@ -243,8 +243,8 @@ func (r *Router) pickSession(ctx context.Context, c *call, f ref, mode resolveMo
 	// night session, which is the evening's day.
 	current := func(t talkbot.Talk) bool {
 		end := t.EndsAt
-		if end.Before(t.StartsAt) {
-			end = t.StartsAt
+		if !end.After(t.StartsAt) {
+			end = t.StartsAt.Add(talkbot.LengthlessSession)
 		}
 		return f.day == "" && !t.StartsAt.IsZero() && !c.now.Before(t.StartsAt) && c.now.Before(end.Add(90*time.Minute))
 	}

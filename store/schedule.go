@@ -757,9 +757,6 @@ func queryLogs(ctx context.Context, q queryer, where string, args ...any) ([]tal
 	}, `SELECT `+logColumns+` FROM logs l `+where, args...)
 }
 
-// lengthless is how long a session the schedule gives no length counts as on.
-const lengthless = 30 * time.Minute
-
 // ScheduleSessions returns a page of the conference's scheduled sessions
 // that the query selects, in time order, each with the viewer's log and the
 // colleagues who attended it or want to watch it, and how many there are.
@@ -776,7 +773,7 @@ func (s *Store) ScheduleSessions(ctx context.Context, q talkbot.ScheduleQuery) (
 		// A session with no length (a frab duration of 00:00, a VEVENT with
 		// no end) counts as on for its first half hour.
 		where = append(where, `(t.ends_at > ? OR (t.ends_at <= t.starts_at AND t.starts_at > ?))`)
-		args = append(args, formatTime(q.RunningFrom), formatTime(q.RunningFrom.Add(-lengthless)))
+		args = append(args, formatTime(q.RunningFrom), formatTime(q.RunningFrom.Add(-talkbot.LengthlessSession)))
 	}
 	if !q.StartFrom.IsZero() {
 		where, args = append(where, `t.starts_at >= ?`), append(args, formatTime(q.StartFrom))
