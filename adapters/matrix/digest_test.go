@@ -114,12 +114,7 @@ func TestTheDigestFollowsARoomUpgrade(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	e.startBot()
-	room := e.botInRoom(alice, false)
-	if err := alice.invite(room, bob.ID); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitMember(room, bob.ID, event.MembershipInvite)
-	bob.join(room)
+	room := e.sharedRoom(alice, bob)
 	if _, r := alice.ask(room, "!talk digest on here at 18:00"); !strings.Contains(r.Body, "The daily digest goes to") {
 		t.Fatalf("digest on: %s", r.Body)
 	}

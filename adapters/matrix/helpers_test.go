@@ -437,6 +437,18 @@ func (e *env) botInRoom(u *user, encrypted bool) id.RoomID {
 	return room
 }
 
+// sharedRoom sets up a room of u and other with the bot joined (u made it).
+func (e *env) sharedRoom(u, other *user) id.RoomID {
+	e.t.Helper()
+	room := e.botInRoom(u, false)
+	if err := u.invite(room, other.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	other.waitMember(room, other.ID, event.MembershipInvite)
+	other.join(room)
+	return room
+}
+
 // quickRetrySyncer retries a failed sync after 100ms, not mautrix's 10s.
 type quickRetrySyncer struct{ *mautrix.DefaultSyncer }
 

@@ -3,8 +3,6 @@ package matrix_test
 import (
 	"strings"
 	"testing"
-
-	"maunium.net/go/mautrix/event"
 )
 
 // TestImportRefusedThroughMatrix: a room admin (power level 100, the room's
@@ -16,12 +14,7 @@ func TestImportRefusedThroughMatrix(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	e.startBot()
-	room := e.botInRoom(alice, false)
-	if err := alice.invite(room, bob.ID); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitMember(room, bob.ID, event.MembershipInvite)
-	bob.join(room)
+	room := e.sharedRoom(alice, bob)
 
 	for _, tc := range []struct{ text, want string }{
 		{"!talk import /etc/passwd", "In chat I import schedules from http(s) links only"},

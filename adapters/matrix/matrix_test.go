@@ -333,12 +333,7 @@ func TestTwoUsers(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	bot := e.startBot()
-	room := e.botInRoom(alice, false)
-	if err := alice.invite(room, bob.ID); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitMember(room, bob.ID, event.MembershipInvite)
-	bob.join(room)
+	room := e.sharedRoom(alice, bob)
 
 	alice.ask(room, "!talk add Alice's Talk")
 	bob.ask(room, "!talk add Bob's Talk")
@@ -495,12 +490,7 @@ func TestCoreRulesThroughMatrix(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	e.startBot()
-	room := e.botInRoom(alice, false)
-	if err := alice.invite(room, bob.ID); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitMember(room, bob.ID, event.MembershipInvite)
-	bob.join(room)
+	room := e.sharedRoom(alice, bob)
 
 	alice.ask(room, "!talk add SIG Node Intro and Deep Dive - Sergey Kanzhelev, Google 4/5")
 	if _, got := bob.ask(room, "!talk missed SIG Network Intro and Deep Dive - Tim Hockin, Google -- room full"); !strings.Contains(got.Body, "Missed new talk #2 SIG Network Intro and Deep Dive") {

@@ -97,6 +97,24 @@ func TestAddModal(t *testing.T) {
 	checkInputLengths(t, opens[0].Body)
 }
 
+// formMeta is the private_metadata of the form the bot opened last.
+func formMeta(t *testing.T, e *env) string {
+	t.Helper()
+	opens := e.api.got("views.open")
+	if len(opens) == 0 {
+		t.Fatal("no form opened")
+	}
+	var open struct {
+		View struct {
+			PrivateMetadata string `json:"private_metadata"`
+		} `json:"view"`
+	}
+	if err := json.Unmarshal([]byte(opens[len(opens)-1].Body), &open); err != nil {
+		t.Fatal(err)
+	}
+	return open.View.PrivateMetadata
+}
+
 // A form field holding every kind of quotation mark cannot be quoted for
 // the command line: the form says so, and nothing runs (the note form's
 // "Or another talk" had run `note edit n1 …`, overwriting a note).
@@ -104,15 +122,8 @@ func TestAFormFieldOfEveryQuoteIsSentBack(t *testing.T) {
 	e := newEnv(t)
 	e.slash(slash{text: "add", trigger: "trg-q", responseURL: e.api.responseURL("q")})
 	e.idle()
-	var open struct {
-		View struct {
-			PrivateMetadata string `json:"private_metadata"`
-		} `json:"view"`
-	}
-	if err := json.Unmarshal([]byte(e.api.got("views.open")[0].Body), &open); err != nil {
-		t.Fatal(err)
-	}
-	status, body := e.interact(viewSubmission("U0ALICE", "trg-q-sub", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+	meta := formMeta(t, e)
+	status, body := e.interact(viewSubmission("U0ALICE", "trg-q-sub", viewAdd, meta, viewState(map[string]map[string]any{
 		inputTitle: {"type": "plain_text_input", "value": `edit n1 "a" “b” «c»`}})))
 	if status != http.StatusOK || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, "quotation marks") {
 		t.Errorf("submission: %d %s", status, body)
@@ -132,17 +143,10 @@ func TestAFormSentLateIsAnsweredInAMessage(t *testing.T) {
 	e.handle("U0BOB", "add Keynote day:2026-12-08")
 	e.slash(slash{text: "add", trigger: "trg-late", responseURL: e.api.responseURL("late")})
 	e.idle()
-	var open struct {
-		View struct {
-			PrivateMetadata string `json:"private_metadata"`
-		} `json:"view"`
-	}
-	if err := json.Unmarshal([]byte(e.api.got("views.open")[0].Body), &open); err != nil {
-		t.Fatal(err)
-	}
+	meta := formMeta(t, e)
 	e.api.reset()
 	e.api.failNext("response_url", 10, http.StatusNotFound, "")
-	e.interact(viewSubmission("U0ALICE", "trg-late-sub", viewAdd, open.View.PrivateMetadata, viewState(map[string]map[string]any{
+	e.interact(viewSubmission("U0ALICE", "trg-late-sub", viewAdd, meta, viewState(map[string]map[string]any{
 		inputTitle: {"type": "plain_text_input", "value": "Keynote"},
 		inputNote:  {"type": "plain_text_input", "value": "typed in the hallway for 40 minutes"},
 	})))
