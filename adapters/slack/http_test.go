@@ -1,8 +1,10 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -725,3 +727,29 @@ func TestAFailedNameLookupLeavesAnAdminAnAdmin(t *testing.T) {
 		t.Errorf("the admin's conf new: %+v", hooks)
 	}
 }
+
+// An uninstall, or tokens revoked, is logged for the operator: every post
+// to the workspace fails from then on.
+func TestAnUninstallIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	e := newEnv(t, func(s *setup) {
+		s.cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), nil))
+	})
+	e.event("EvUninstall", map[string]any{"type": "app_uninstalled"}, nil)
+	e.event("EvRevoked", map[string]any{"type": "tokens_revoked", "tokens": map[string]any{"bot": []string{"U0BOT"}}}, nil)
+	e.idle()
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "the Slack app was uninstalled, or its tokens revoked"); n != 2 {
+		t.Errorf("%d lines:\n%s", n, logs.String())
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

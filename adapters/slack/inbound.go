@@ -164,6 +164,13 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 		}
 		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp, direct: true, dm: true}
 		command(e.Text, true)
+	case *slackevents.AppUninstalledEvent, *slackevents.TokensRevokedEvent:
+		// Nothing to answer, but the operator must know: every post to the
+		// workspace fails from now on (its digests too) until it installs
+		// the app again.
+		a.log.Warn("the Slack app was uninstalled, or its tokens revoked, in a workspace: posts there fail until it is installed again",
+			"team_id", cb.TeamID, "event", ev.InnerEvent.Type)
+		return ack{}
 	case *slackevents.AppHomeOpenedEvent:
 		if e.Tab != "home" || e.User == "" {
 			return ack{}
