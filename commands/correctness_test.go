@@ -969,3 +969,19 @@ func TestSwitchingTheTeamMidConferenceSaysTheDigestFollows(t *testing.T) {
 		t.Errorf("conf use back, from a conference not running:\n%s", out)
 	}
 }
+
+// When the platform cannot say whether a user is an admin, an edit only an
+// admin or the first logger may make says so, not "only whoever logged it".
+func TestAnEditThePlatformCannotVouchForSaysSo(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Intro to Widgets")
+	cannot := talkbot.Errorf(talkbot.EINTERNAL, "I couldn't check with Slack whether you are an admin, so I did nothing.")
+	r := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+		UserID: "bob", UserName: "bob", Text: "edit #1 room:W183", IsAdmin: func(context.Context) (bool, error) { return false, cannot }})
+	if r.Kind != commands.KindError || r.Text() != cannot.Message {
+		t.Errorf("bob's edit: %s", r.Text())
+	}
+	if show := f.ok("alice", "show #1"); strings.Contains(show, "W183") {
+		t.Errorf("the edit was made:\n%s", show)
+	}
+}

@@ -42,7 +42,17 @@ func patchFrom(o opts) talkbot.TalkPatch {
 // canEdit reports whether the user may change a talk's shared fields: whoever
 // logged it first, or an admin. Anyone may fill a field that is empty.
 func canEdit(ctx context.Context, c *call, t talkbot.Talk) bool {
-	return (t.CreatedBy != 0 && t.CreatedBy == c.user.ID) || c.admin(ctx)
+	ok, _ := mayEdit(ctx, c, t)
+	return ok
+}
+
+// mayEdit is canEdit for a command it refuses: the platform's failure to
+// say whether the user is an admin is then the answer, not a "no".
+func mayEdit(ctx context.Context, c *call, t talkbot.Talk) (bool, error) {
+	if t.CreatedBy != 0 && t.CreatedBy == c.user.ID {
+		return true, nil
+	}
+	return c.adminChecked(ctx)
 }
 
 // checkDay refuses a day outside the conference's week.
@@ -656,8 +666,12 @@ func (r *Router) video(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if t.RecordingURL != "" && t.RecordingURL != url && !canEdit(ctx, c, t) {
-		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "#%d has a recording already (%s); only whoever logged it first, or an admin, can replace it.", t.ID, t.RecordingURL)
+	if t.RecordingURL != "" && t.RecordingURL != url {
+		if ok, err := mayEdit(ctx, c, t); err != nil {
+			return Reply{}, err
+		} else if !ok {
+			return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "#%d has a recording already (%s); only whoever logged it first, or an admin, can replace it.", t.ID, t.RecordingURL)
+		}
 	}
 	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Talk: talkbot.TalkPatch{RecordingURL: ptr(url)}}, "video")
 	if err != nil {
@@ -720,7 +734,9 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		}
 		ch.Log.Reason = ptr(value)
 	default:
-		if !canEdit(ctx, c, t) {
+		if ok, err := mayEdit(ctx, c, t); err != nil {
+			return Reply{}, err
+		} else if !ok {
 			return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only whoever logged #%d first, or an admin, can change its %s. You can add a `note` instead.", t.ID, field)
 		}
 		switch field {
