@@ -168,13 +168,6 @@ func (r *richText) styled(s string, style *slackgo.RichTextSectionTextStyle) {
 	r.text(s[i+len(t):], nil)
 }
 
-// line appends a line of spans.
-func (r *richText) line(l commands.Line) {
-	for _, s := range l {
-		r.span(s)
-	}
-}
-
 // emoji appends one of Slack's emoji by name.
 func (r *richText) emoji(name string) {
 	r.runes++
