@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -198,6 +199,14 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if refusal := refuseBlocks(method, c); refusal != "" {
+		if method == "response_url" {
+			http.Error(w, refusal, http.StatusBadRequest)
+		} else {
+			fmt.Fprintf(w, `{"ok":false,"error":%q}`, refusal)
+		}
+		return
+	}
 	switch method {
 	case "auth.test":
 		fmt.Fprintf(w, `{"ok":true,"url":"https://example.slack.com/","team":"Example","user":"talkbot","team_id":%q,"user_id":%q,"bot_id":%q}`, testTeam, testBotUser, testBotID)
@@ -239,6 +248,68 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		fmt.Fprint(w, `{"ok":false,"error":"unknown_method"}`)
 	}
+}
+
+// refuseBlocks is Slack's answer to a message its blocks break the limits
+// of, or "": more than 50 blocks or a section of more than 3,000 characters
+// is invalid_blocks; blocks of more than 12,000 characters together are
+// msg_blocks_too_long to chat.postMessage and its kin (not to a
+// response_url: bolt-js issue 2867).
+func refuseBlocks(method string, c apiCall) string {
+	var raw string
+	switch method {
+	case "chat.postMessage", "chat.postEphemeral", "chat.update":
+		raw = c.Form.Get("blocks")
+	case "response_url":
+		var m struct {
+			Blocks json.RawMessage `json:"blocks"`
+		}
+		_ = json.Unmarshal([]byte(c.Body), &m)
+		raw = string(m.Blocks)
+	}
+	if raw == "" {
+		return ""
+	}
+	var blocks []map[string]any
+	if err := json.Unmarshal([]byte(raw), &blocks); err != nil {
+		return "invalid_blocks_format"
+	}
+	if len(blocks) > 50 {
+		return "invalid_blocks"
+	}
+	total := 0
+	for _, b := range blocks {
+		if t, ok := b["text"].(map[string]any); ok {
+			if s, _ := t["text"].(string); utf8.RuneCountInString(s) > 3000 {
+				return "invalid_blocks"
+			}
+		}
+		total += textIn(b)
+	}
+	if total > 12000 && method != "response_url" {
+		return "msg_blocks_too_long"
+	}
+	return ""
+}
+
+// textIn counts the characters of every "text" string in a block.
+func textIn(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && k == "text" {
+				n += utf8.RuneCountInString(s)
+			} else {
+				n += textIn(x)
+			}
+		}
+	case []any:
+		for _, x := range v {
+			n += textIn(x)
+		}
+	}
+	return n
 }
 
 // waitFor returns once n calls of method have come, or fails the test.

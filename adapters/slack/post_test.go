@@ -467,3 +467,41 @@ func TestAnExportTypedInAColleaguesDMGoesToTheAppsDM(t *testing.T) {
 		t.Errorf("in the app's DM: %+v", hooks)
 	}
 }
+
+// A talk's show with many long notes, asked in the app's DM, arrives whole.
+// chat.postMessage refuses blocks of some 12,000 characters in all
+// (msg_blocks_too_long); the renderer had counted only blocks, so the answer
+// was one message Slack refused, and the user got nothing.
+func TestALongShowInADMArrivesWhole(t *testing.T) {
+	e := newEnv(t)
+	e.handle("U0ALICE", "add Cgroupv2 Is Coming Soon To a Cluster Near You")
+	const notes = 8
+	for i := range notes {
+		note := fmt.Sprintf("note %d begins. %s note %d ends.", i, strings.Repeat("The memory controller story, again. ", 50), i)
+		if got := e.handle("U0ALICE", "note #1 "+note); !strings.Contains(got, "Noted") {
+			t.Fatalf("note: %s", got)
+		}
+	}
+	e.api.reset()
+	e.event("EvLongShow", map[string]any{"type": "message", "channel_type": "im", "user": "U0ALICE", "text": "show #1",
+		"ts": "1700000003.000100", "channel": "D0ALICE"}, nil)
+	e.idle()
+	posts := e.api.got("chat.postMessage")
+	if len(posts) < 2 {
+		t.Fatalf("%d messages for some 15,000 characters of notes", len(posts))
+	}
+	var seen strings.Builder
+	for i, p := range posts {
+		if refusal := refuseBlocks("chat.postMessage", p); refusal != "" {
+			t.Errorf("message %d: Slack answered %s", i, refusal)
+		}
+		seen.WriteString(shown(t, p.Form.Get("blocks")))
+	}
+	for i := range notes {
+		for _, part := range []string{fmt.Sprintf("note %d begins.", i), fmt.Sprintf("note %d ends.", i)} {
+			if !strings.Contains(seen.String(), part) {
+				t.Errorf("%q never reached the user", part)
+			}
+		}
+	}
+}

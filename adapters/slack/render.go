@@ -18,6 +18,11 @@ import (
 const (
 	maxSectionText = 2900 // a section's text may have 3000 characters
 	maxBlocks      = 50   // blocks in a message
+	// maxMessageText is the text of a message's blocks in all. chat.postMessage
+	// refuses blocks of some 12,000 characters together (msg_blocks_too_long,
+	// undocumented: bolt-js issues 2509 and 2867), so a show with many long
+	// notes is several messages.
+	maxMessageText = 10000
 	maxValueLen    = 2000 // a button's value
 	maxOptionValue = 150  // a menu option's value
 	maxOptionText  = 75   // an option's or button's text
@@ -205,11 +210,12 @@ type renderOptions struct {
 
 // renderer accumulates the blocks of a reply into messages.
 type renderer struct {
-	o    renderOptions
-	out  []message
-	cur  []slackgo.Block
-	rich richText // lines waiting to become a rich text block
-	seq  int      // numbers action ids, unique within a message
+	o     renderOptions
+	out   []message
+	cur   []slackgo.Block
+	runes int      // the text of cur's blocks, to keep within maxMessageText
+	rich  richText // lines waiting to become a rich text block
+	seq   int      // numbers action ids, unique within a message
 }
 
 // render turns a reply into Block Kit: runs of paragraphs and list items in
@@ -296,10 +302,18 @@ func fallbackText(r commands.Reply) string {
 
 // add appends a block, starting a new message when this one is full.
 func (g *renderer) add(b slackgo.Block) {
-	if len(g.cur) == maxBlocks {
+	n := blockText(b)
+	g.room(1, n)
+	g.cur = append(g.cur, b)
+	g.runes += n
+}
+
+// room starts a new message unless this one has room for n blocks of runes
+// characters, or is empty.
+func (g *renderer) room(n, runes int) {
+	if len(g.cur) > 0 && (len(g.cur)+n > maxBlocks || g.runes+runes > maxMessageText) {
 		g.end()
 	}
-	g.cur = append(g.cur, b)
 }
 
 // end closes the message being built.
@@ -307,7 +321,63 @@ func (g *renderer) end() {
 	if len(g.cur) > 0 || len(g.out) == 0 {
 		g.out = append(g.out, message{blocks: g.cur})
 	}
-	g.cur, g.seq = nil, 0
+	g.cur, g.runes, g.seq = nil, 0, 0
+}
+
+// blockText is how many characters of text a block holds: its words, labels
+// and options, and a link's address, to err on the safe side of a limit
+// Slack does not document.
+func blockText(b slackgo.Block) int {
+	n := 0
+	text := func(t *slackgo.TextBlockObject) {
+		if t != nil {
+			n += utf8.RuneCountInString(t.Text)
+		}
+	}
+	switch b := b.(type) {
+	case *slackgo.RichTextBlock:
+		for _, el := range b.Elements {
+			sec, ok := el.(*slackgo.RichTextSection)
+			if !ok {
+				continue
+			}
+			for _, e := range sec.Elements {
+				switch e := e.(type) {
+				case *slackgo.RichTextSectionTextElement:
+					n += utf8.RuneCountInString(e.Text)
+				case *slackgo.RichTextSectionLinkElement:
+					n += utf8.RuneCountInString(e.Text) + len(e.URL)
+				case *slackgo.RichTextSectionUserElement:
+					n += len(e.UserID)
+				case *slackgo.RichTextSectionChannelElement:
+					n += len(e.ChannelID)
+				case *slackgo.RichTextSectionEmojiElement:
+					n += len(e.Name)
+				}
+			}
+		}
+	case *slackgo.SectionBlock:
+		text(b.Text)
+		if b.Accessory != nil && b.Accessory.SelectElement != nil {
+			text(b.Accessory.SelectElement.Placeholder)
+			for _, o := range b.Accessory.SelectElement.Options {
+				text(o.Text)
+			}
+		}
+	case *slackgo.ContextBlock:
+		for _, e := range b.ContextElements.Elements {
+			if t, ok := e.(*slackgo.TextBlockObject); ok {
+				text(t)
+			}
+		}
+	case *slackgo.ActionBlock:
+		for _, e := range b.Elements.ElementSet {
+			if btn, ok := e.(*slackgo.ButtonBlockElement); ok {
+				text(btn.Text)
+			}
+		}
+	}
+	return n
 }
 
 // line adds a line to the rich text waiting to become a block.
@@ -408,7 +478,7 @@ func (g *renderer) card(c *commands.TalkCard) {
 			text = append(text, commands.LineText(l))
 		}
 		if s := strings.Join(text, "\n"); utf8.RuneCountInString(s) <= maxSectionText {
-			g.menuSection(s, c, 1)
+			g.menuSection(s, c, nil)
 			return
 		}
 	}
@@ -422,24 +492,37 @@ func (g *renderer) card(c *commands.TalkCard) {
 		add(r.block())
 	}
 	if menu {
-		g.menuSection(truncateRunes(heading, maxSectionText), c, 1+len(parts))
-	} else if len(g.cur) > 0 && len(g.cur)+len(parts) > maxBlocks {
-		g.end()
+		g.menuSection(truncateRunes(heading, maxSectionText), c, parts)
+		return
 	}
+	g.room(len(parts), textOf(parts))
 	for _, b := range parts {
 		g.add(b)
 	}
 }
 
-// menuSection adds a card's plain text with its menu, in a new message when
-// the card's n blocks would not fit this one: a card stays in one message,
-// unless it is longer than one.
-func (g *renderer) menuSection(text string, c *commands.TalkCard, n int) {
-	if len(g.cur) > 0 && len(g.cur)+n > maxBlocks {
-		g.end()
-	}
+// menuSection adds a card's plain text with its menu, and the card's other
+// blocks after it, in a new message when they would not fit this one: a
+// card stays in one message, unless it is longer than one.
+func (g *renderer) menuSection(text string, c *commands.TalkCard, parts []slackgo.Block) {
+	menu := g.cardMenu(c)
 	// As typed: a title's ":skull:" stays words, as in rich text.
-	g.add(slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, text, false, false), nil, slackgo.NewAccessory(g.cardMenu(c))))
+	b := slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, text, false, false), nil, slackgo.NewAccessory(menu))
+	g.room(1+len(parts), blockText(b)+textOf(parts))
+	menu.ActionID = g.actionID(actionCard) // numbered in the message it lands in
+	g.add(b)
+	for _, b := range parts {
+		g.add(b)
+	}
+}
+
+// textOf is the text of blocks in all (blockText).
+func textOf(blocks []slackgo.Block) int {
+	n := 0
+	for _, b := range blocks {
+		n += blockText(b)
+	}
+	return n
 }
 
 // hasLive says whether lines hold a span that is live in Slack: a link, a
@@ -482,7 +565,8 @@ var (
 )
 
 // cardMenu is a talk card's "Actions…" menu: rate, star or unstar, watch
-// later, watched. Each option's value is the command it runs.
+// later, watched. Each option's value is the command it runs. Its action id
+// is the caller's to set, once it knows the message.
 func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 	ref := "#" + strconv.FormatInt(c.Talk.ID, 10)
 	opts := make([]*slackgo.OptionBlockObject, 0, 8)
@@ -499,7 +583,7 @@ func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 	}
 	opt(wantLabel, "want "+ref)
 	opt(watchedLabel, "watched "+ref)
-	return slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, menuPlaceholder, g.actionID(actionCard), opts...)
+	return slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, menuPlaceholder, "", opts...)
 }
 
 // actions renders buttons; each one's value is the command it runs.
