@@ -1,6 +1,9 @@
 package talkbot
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Digest is where and when a workspace's daily digest goes.
 type Digest struct {
@@ -163,4 +166,18 @@ func (c Conference) DigestDay(day string) bool {
 		return false
 	}
 	return day >= c.StartsOn && day <= last.AddDate(0, 0, 1).Format(time.DateOnly)
+}
+
+type unattendedKey struct{}
+
+// Unattended marks ctx as work no user waits on (a scheduled digest): it
+// may wait for what a command would give up on, such as the LLM's lanes.
+func Unattended(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unattendedKey{}, true)
+}
+
+// IsUnattended says whether ctx was marked by Unattended.
+func IsUnattended(ctx context.Context) bool {
+	v, _ := ctx.Value(unattendedKey{}).(bool)
+	return v
 }

@@ -269,7 +269,8 @@ func (s *Scheduler) post(ctx context.Context, d talkbot.Digest, conf talkbot.Con
 			"it could not be posted within the "+s.cfg.Window.String()+" window: "+cmp.Or(rec.Note, "the platform refused it"))
 	}
 
-	reply, empty, err := s.cfg.Digests.DigestFor(ctx, d, conf, day)
+	// No one waits on a digest: its summary may wait for the model's lanes.
+	reply, empty, err := s.cfg.Digests.DigestFor(talkbot.Unattended(ctx), d, conf, day)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -840,5 +841,36 @@ func TestAPostUnderWayAtShutdownFinishesWithinTheGrace(t *testing.T) {
 	<-done
 	if st := w.status("2026-03-24"); st != talkbot.DigestPosted {
 		t.Errorf("ledger after the shutdown: %q, want posted", st)
+	}
+}
+
+// unattendedSpy notes whether a digest was built as work no one waits on.
+type unattendedSpy struct {
+	dispatch.DigestWriter
+	unattended atomic.Bool
+}
+
+func (s *unattendedSpy) DigestFor(ctx context.Context, d talkbot.Digest, conf talkbot.Conference, day string) (commands.Reply, bool, error) {
+	s.unattended.Store(talkbot.IsUnattended(ctx))
+	return s.DigestWriter.DigestFor(ctx, d, conf, day)
+}
+
+// A scheduled digest is built as unattended work, so its summary waits for
+// one of the model's lanes (llm) where a command gives up after a moment:
+// the day's one post is not the built-in summary because colleagues were
+// asking questions at six.
+func TestAScheduledDigestWaitsForTheModel(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "add Day Two Keynote 4/5 -- a good start")
+	spy := &unattendedSpy{DigestWriter: w.bot.router}
+	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: w.bot.st, Digests: spy, Runtime: w.bot.rt,
+		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: w.plat}, Owner: "bot-1", Now: w.clock.Now})
+	w.at("2026-03-24T18:00:00+01:00")
+	if err := sched.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.plat.take(); len(got) != 1 || !spy.unattended.Load() {
+		t.Errorf("%d posts; built unattended: %v", len(got), spy.unattended.Load())
 	}
 }

@@ -58,6 +58,11 @@ type Options struct {
 	AnswerTokens int
 	// Parallel bounds the calls one summary makes at once; 3 when zero.
 	Parallel int
+	// Lanes bounds the commands that wait on the model at once; 4 when
+	// zero. Each holds one of the runtime's workers for as long as the
+	// model takes, so a slow model could hold them all; past the bound, a
+	// command gets the built-in answer.
+	Lanes int
 
 	Logger   *slog.Logger
 	Now      func() time.Time
@@ -95,6 +100,37 @@ type Service struct {
 	opts   Options
 	log    *slog.Logger
 	down   breaker
+	lanes  chan struct{} // one token a command waiting on the model
+}
+
+// laneWait is how long a command waits for one of the model's lanes before
+// the built-in path answers; unattended work waits as long as its ctx.
+const laneWait = 2 * time.Second
+
+var errBusy = errors.New("llm: every lane to the model is taken")
+
+// lane takes one of the model's lanes for a command; release gives it back.
+func (s *Service) lane(ctx context.Context) (release func(), err error) {
+	release = func() { <-s.lanes }
+	select {
+	case s.lanes <- struct{}{}:
+		return release, nil
+	default:
+	}
+	var timeout <-chan time.Time
+	if !talkbot.IsUnattended(ctx) {
+		t := time.NewTimer(laneWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case s.lanes <- struct{}{}:
+		return release, nil
+	case <-timeout:
+		return nil, errBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // A server that failed breakerFailures calls in a row (timed out, down, a
@@ -159,6 +195,9 @@ func New(client *Client, opts Options) *Service {
 	if opts.Parallel <= 0 {
 		opts.Parallel = 3
 	}
+	if opts.Lanes <= 0 {
+		opts.Lanes = 4
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -171,7 +210,7 @@ func New(client *Client, opts Options) *Service {
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
 	}
-	return &Service{client: client, opts: opts, log: opts.Logger}
+	return &Service{client: client, opts: opts, log: opts.Logger, lanes: make(chan struct{}, opts.Lanes)}
 }
 
 // BuiltIn is what Summary.By and the other answers say when the built-in path answered.
@@ -188,6 +227,7 @@ const (
 	ReasonTimedOut      Reason = "timed out"
 	ReasonQuota         Reason = "quota exhausted" // the provider account needs a person
 	ReasonTooMuch       Reason = "too much"        // one summary would cost more than one command may
+	ReasonBusy          Reason = "busy"            // the model's lanes were all taken
 )
 
 // Explain is a short sentence for the user about why the built-in path answered.
@@ -205,6 +245,8 @@ func (r Reason) Explain() string {
 		return "the LLM call failed"
 	case ReasonTooMuch:
 		return "these notes are more than one summary may send the LLM (a day or a #tag asks for fewer)"
+	case ReasonBusy:
+		return "the LLM is busy with other people's questions; ask again in a minute"
 	}
 	return ""
 }
@@ -221,6 +263,8 @@ func reasonFor(err error) Reason {
 	switch {
 	case errors.Is(err, errTooMuch):
 		return ReasonTooMuch
+	case errors.Is(err, errBusy):
+		return ReasonBusy
 	case errors.Is(err, ErrBudget):
 		return ReasonBudgetSpent
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):

@@ -54,7 +54,13 @@ func (s *Service) ParseQuestion(ctx context.Context, q QuestionRequest) Question
 	if s.client == nil {
 		return Question{Filters: ParseQuestionBuiltIn(q), By: BuiltIn, Fallback: ReasonNotConfigured}
 	}
-	f, res, err := s.parseQuestionLLM(ctx, q)
+	var f Filters
+	var res askResult
+	release, err := s.lane(ctx)
+	if err == nil {
+		f, res, err = s.parseQuestionLLM(ctx, q)
+		release()
+	}
 	if err != nil {
 		s.logFallback(ctx, "question", q.WorkspaceID, err)
 		return Question{Filters: ParseQuestionBuiltIn(q), By: BuiltIn, Fallback: reasonFor(err), TokensUsed: res.used}
@@ -333,7 +339,13 @@ func (s *Service) Explain(ctx context.Context, workspaceID int64, question strin
 	if s.client == nil {
 		return own(ReasonNotConfigured)
 	}
-	reasons, res, err := s.explainLLM(ctx, workspaceID, question, cands)
+	var reasons map[int64]string
+	var res askResult
+	release, err := s.lane(ctx)
+	if err == nil {
+		reasons, res, err = s.explainLLM(ctx, workspaceID, question, cands)
+		release()
+	}
 	if err != nil {
 		s.logFallback(ctx, "explain", workspaceID, err)
 		e := own(reasonFor(err))

@@ -83,7 +83,12 @@ func (s *Service) Summarize(ctx context.Context, req SummaryRequest) Summary {
 		return sum
 	}
 	run := &summaryRun{s: s, ws: req.WorkspaceID}
-	sum, err := run.summarize(ctx, talks)
+	var sum Summary
+	release, err := s.lane(ctx)
+	if err == nil {
+		sum, err = run.summarize(ctx, talks)
+		release()
+	}
 	if err != nil {
 		s.logFallback(ctx, "summary", req.WorkspaceID, err)
 		sum = SummarizeBuiltIn(talks)

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	openai "github.com/sashabaranov/go-openai"
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/llm"
 )
 
@@ -435,5 +437,51 @@ func TestBadRequestsDoNotRestTheServer(t *testing.T) {
 	}
 	if n := srv.count(); n != 5 {
 		t.Errorf("the server was asked %d times; want each of the 5", n)
+	}
+}
+
+// A slow model holds only its lanes: with both taken, a third summary
+// answers with the built-in summary after a short wait and says why,
+// instead of holding one more of the runtime's workers for as long as the
+// model takes. A scheduled digest's summary (no one waits on it) waits for
+// a lane and gets the model's.
+func TestASlowModelHoldsOnlyItsLanes(t *testing.T) {
+	srv := newStandIn(t)
+	srv.gate = make(chan struct{})
+	srv.answer = srv.echoAnswer
+	c, _ := srv.client(t, llm.Config{})
+	svc := llm.New(c, llm.Options{Lanes: 2, Now: fixedNow})
+	summarize := func(ctx context.Context, i int) llm.Summary {
+		talks := someTalks()
+		talks[0].Notes = append(talks[0].Notes, llm.Note{Author: "carol", Text: fmt.Sprintf("note %d", i)}) // nothing cached
+		return svc.Summarize(ctx, llm.SummaryRequest{Talks: talks})
+	}
+	var wg sync.WaitGroup
+	held := make([]llm.Summary, 3)
+	for i := range 2 {
+		wg.Go(func() { held[i] = summarize(context.Background(), i) })
+	}
+	for deadline := time.Now().Add(10 * time.Second); srv.count() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the model got %d of the two summaries' requests", srv.count())
+		}
+	}
+	wg.Go(func() { held[2] = summarize(talkbot.Unattended(context.Background()), 2) })
+	busy := summarize(context.Background(), 3)
+	if busy.By != llm.BuiltIn || busy.Fallback != llm.ReasonBusy || !strings.Contains(busy.Credit(), "busy") {
+		t.Errorf("with the lanes taken: by %q, fallback %q, credit %q", busy.By, busy.Fallback, busy.Credit())
+	}
+	if len(busy.Talks) == 0 {
+		t.Error("the busy answer summarised nothing")
+	}
+	if n := srv.count(); n != 2 {
+		t.Errorf("the model was asked %d times while its two lanes were taken", n)
+	}
+	close(srv.gate)
+	wg.Wait()
+	for i, sum := range held {
+		if sum.By != "llm:test-model" {
+			t.Errorf("summary %d by %q (%s)", i, sum.By, sum.Fallback)
+		}
 	}
 }
