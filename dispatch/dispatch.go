@@ -201,6 +201,12 @@ func (rt *Runtime) Serve(ctx context.Context, req commands.Request, respond Resp
 			if err := respond(ctx, progress(cmd.Name)); err != nil {
 				log.WarnContext(ctx, "send working on it", "err", err)
 			}
+			if !cmd.Changes {
+				// A summary that waits seconds on a model need not hold up
+				// the commands sent after it in the room (or by its user):
+				// it changes nothing they could depend on.
+				letKeyGo(ctx)
+			}
 		}
 		reply, outcome = rt.handle(ctx, req, cmd, log)
 	}
@@ -508,18 +514,25 @@ func (p *pool) drain(ctx context.Context) {
 	}
 }
 
-// do runs j, then the jobs of its key that queued up behind it, in order.
+// do runs j, then the jobs of its key that queued up behind it, in order,
+// unless a job lets its key go first (letKeyGo).
 func (p *pool) do(ctx context.Context, j Job) {
 	select {
 	case p.room <- struct{}{}: // a submitter waiting for room may try again
 	default:
 	}
 	for {
-		p.run1(ctx, j)
 		if j.Key == "" {
+			p.run1(ctx, j)
 			return
 		}
+		h := &heldKey{p: p, key: j.Key}
+		p.run1(context.WithValue(ctx, heldKeyCtx{}, h), j)
 		p.mu.Lock()
+		if h.released {
+			p.mu.Unlock()
+			return
+		}
 		waiting := p.busy[j.Key]
 		if len(waiting) == 0 {
 			delete(p.busy, j.Key)
@@ -528,6 +541,45 @@ func (p *pool) do(ctx context.Context, j Job) {
 		}
 		j, p.busy[j.Key] = waiting[0], waiting[1:]
 		p.mu.Unlock()
+	}
+}
+
+// heldKey is a running job's hold on its key: the jobs of the key wait
+// behind it until it ends, or lets go.
+type heldKey struct {
+	p        *pool
+	key      string
+	released bool // under p.mu
+}
+
+type heldKeyCtx struct{}
+
+// letKeyGo lets the jobs of the running job's key (in ctx) start behind
+// it, before it ends: the next one goes on the queue for any worker. A job
+// not run by the pool, or one whose next job finds the queue full, keeps
+// its key.
+func letKeyGo(ctx context.Context) {
+	h, ok := ctx.Value(heldKeyCtx{}).(*heldKey)
+	if !ok {
+		return
+	}
+	p := h.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h.released {
+		return
+	}
+	waiting := p.busy[h.key]
+	if len(waiting) == 0 {
+		delete(p.busy, h.key) // the key's next job goes straight on the queue
+		h.released = true
+		return
+	}
+	select {
+	case p.jobs <- waiting[0]: // it holds the key now, with the rest behind it
+		p.busy[h.key] = waiting[1:]
+		h.released = true
+	default:
 	}
 }
 

@@ -273,3 +273,66 @@ func TestLimiterTellsOnce(t *testing.T) {
 		t.Error("the refusal after a command taken again is not told")
 	}
 }
+
+// A slow command that changes nothing (a summary waiting on a model) lets
+// the commands sent after it in its room, or by its user, run: in a team's
+// Matrix room, one summary had held every add behind it for as long as
+// the model took. A slow change (an import) keeps them waiting, so they see
+// what it did.
+func TestASlowReadLetsTheNextCommandsOfItsKeyRun(t *testing.T) {
+	for _, tc := range []struct {
+		slow    string
+		letsRun bool
+	}{{"summary", true}, {"import", false}} {
+		t.Run(tc.slow, func(t *testing.T) {
+			release := make(chan struct{})
+			h := &fakeHandler{
+				facts: map[string]commands.Command{
+					"summary": {Name: "summary", Slow: true},
+					"import":  {Name: "import", Slow: true, Changes: true},
+					"add":     {Name: "add", Changes: true},
+				},
+				run: func(ctx context.Context, req commands.Request) commands.Reply {
+					if req.Text != "add" {
+						<-release
+					}
+					return say(req.Text + " done")
+				},
+			}
+			rt := New(Config{Handler: h, Workers: 4, Logger: slog.New(slog.DiscardHandler)})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go rt.Run(ctx)
+			var got replies
+			serve := func(text string) Job {
+				return Job{Key: "!room:example.org", Run: func(ctx context.Context) {
+					_ = rt.Serve(ctx, commands.Request{Platform: "matrix", UserID: "@alice:example.org", Text: text}, got.respond)
+				}}
+			}
+			added := make(chan struct{})
+			rt.Submit(serve(tc.slow))
+			rt.Submit(Job{Key: "!room:example.org", Run: func(ctx context.Context) { serve("add").Run(ctx); close(added) }})
+			wait := 300 * time.Millisecond // long enough for a job to start, were it let
+			if tc.letsRun {
+				wait = 10 * time.Second
+			}
+			select {
+			case <-added:
+				if !tc.letsRun {
+					t.Errorf("add ran before the %s it was sent after had finished: %q", tc.slow, got.texts())
+				}
+			case <-time.After(wait):
+				if tc.letsRun {
+					t.Errorf("add waited for the %s: %q", tc.slow, got.texts())
+				}
+			}
+			close(release)
+			if err := rt.WaitIdle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if texts := got.texts(); len(texts) != 3 {
+				t.Errorf("replies %q, want working on it, and both answers", texts)
+			}
+		})
+	}
+}
