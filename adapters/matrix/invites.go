@@ -109,7 +109,10 @@ func (a *Adapter) onTombstone(ctx context.Context, evt *event.Event) {
 	if to == "" || to == evt.RoomID {
 		return
 	}
-	a.enqueue(ctx, evt, "tombstone", func(ctx context.Context) { a.followUpgrade(ctx, evt.RoomID, to) })
+	// In the new room's order: the invite there (often in the same sync)
+	// joins too, and two joins at once can both be refused (Dendrite
+	// rejected the second with the first, sent before the invite).
+	a.enqueueIn(ctx, evt, to, "tombstone", func(ctx context.Context) { a.followUpgrade(ctx, evt.RoomID, to) })
 }
 
 // followUpgrade joins the room that replaced from, which takes it over.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"maunium.net/go/mautrix/event"
+	"maunium.net/go/mautrix/id"
 
 	"github.com/talkbot/talkbot/dispatch"
 )
@@ -86,11 +87,16 @@ func (w *work) stop(timeout time.Duration) bool {
 // sync position from passing the event until the job is done. It runs on
 // the sync loop (ctx is the sync's).
 func (a *Adapter) enqueue(ctx context.Context, evt *event.Event, name string, job func(context.Context)) {
+	a.enqueueIn(ctx, evt, evt.RoomID, name, job)
+}
+
+// enqueueIn is enqueue in the order of room's jobs, not evt's room's.
+func (a *Adapter) enqueueIn(ctx context.Context, evt *event.Event, room id.RoomID, name string, job func(context.Context)) {
 	if !a.work.begin() {
 		return
 	}
 	b := a.sync.begin()
-	ok := a.cfg.Runtime.SubmitWait(ctx, dispatch.Job{Name: "matrix " + name, Key: evt.RoomID.String(), Run: func(ctx context.Context) {
+	ok := a.cfg.Runtime.SubmitWait(ctx, dispatch.Job{Name: "matrix " + name, Key: room.String(), Run: func(ctx context.Context) {
 		defer a.work.end()
 		job(ctx)
 		// A job the shutdown cut off (past the runtime's grace) leaves its
