@@ -270,3 +270,33 @@ func TestTheDatabaseAndItsBackupsAreTheOwnersAlone(t *testing.T) {
 		}
 	}
 }
+
+// An older build refuses a database a newer one migrated: it would run on
+// tables and triggers it does not know. The database is left as it was.
+func TestOpenRefusesADatabaseNewerThanTheBuild(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "talkbot.db")
+	s, err := store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, _ := s.Version(ctx)
+	s.Close()
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, 1)`, latest+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if s, err := store.Open(ctx, path, store.Options{Now: clock}); err == nil {
+		s.Close()
+		t.Fatal("a database at a newer schema version was opened")
+	} else if !strings.Contains(err.Error(), "newer than this build") || !strings.Contains(err.Error(), "backup") {
+		t.Errorf("the refusal does not say what to do: %v", err)
+	}
+	if h, err := store.Check(ctx, path); err != nil || h.Version != latest+1 {
+		t.Errorf("after the refusal: %+v, %v", h, err)
+	}
+}

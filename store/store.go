@@ -207,6 +207,12 @@ func migrate(ctx context.Context, db *sql.DB, path string, now time.Time) (strin
 	if err != nil {
 		return "", fmt.Errorf("migrations: %w", err)
 	}
+	if current > target {
+		// An older build would run on tables, triggers and indexes it does
+		// not know, and let them drift from what the newer one expects.
+		return "", fmt.Errorf("the database is at schema version %d, newer than this build knows (%d): "+
+			"run the newer talkbot, or restore a backup made before the upgrade", current, target)
+	}
 	var dest string
 	if current > 0 && current < target {
 		dest = filepath.Join(filepath.Dir(path), backupName(filepath.Base(path), fmt.Sprintf("v%d", current), now))
