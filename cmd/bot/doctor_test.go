@@ -215,3 +215,21 @@ func botToken(t *testing.T, hs, user, password string) string {
 	}
 	return login.AccessToken
 }
+
+// `bot doctor --db PATH` checks that database, as `bot backup --db` backs
+// it up; it had checked ./talkbot.db and passed. Other arguments are refused.
+func TestDoctorChecksTheDatabaseItIsGiven(t *testing.T) {
+	damaged := filepath.Join(t.TempDir(), "damaged.db")
+	os.WriteFile(damaged, bytes.Repeat([]byte("this is not a database "), 400), 0o600)
+	var out, logs bytes.Buffer
+	err := run(context.Background(), []string{"doctor", "--db", damaged}, envOf(map[string]string{"BOT_DB": soundDB(t)}), strings.NewReader(""), &out, &logs)
+	if err == nil || !strings.Contains(out.String(), "FAIL  database") || !strings.Contains(out.String(), damaged) {
+		t.Errorf("doctor --db %s: %v\n%s", damaged, err, out.String())
+	}
+	for _, args := range [][]string{{"doctor", "--bogus"}, {"doctor", "talkbot.db"}} {
+		out.Reset()
+		if err := run(context.Background(), args, envOf(nil), strings.NewReader(""), &out, &logs); err == nil {
+			t.Errorf("%q passed: %s", args, out.String())
+		}
+	}
+}

@@ -55,6 +55,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch sub { // these two need no valid configuration: doctor reports it, backup needs only BOT_DB
 	case "doctor":
+		fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file to check (BOT_DB)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("doctor takes no arguments but --db PATH (got %q): bot doctor [--db PATH]", fs.Arg(0))
+		}
 		return runDoctor(ctx, cfg, stdout)
 	case "backup":
 		return runBackup(ctx, cfg, args, stdout, stderr)
@@ -83,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return runConsole(ctx, cfg, log, *user, *db, stdin, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: bot [console --user NAME --db PATH | doctor | backup [--db PATH] DEST]\n"+
+		fmt.Fprintln(stdout, "usage: bot [console --user NAME --db PATH | doctor [--db PATH] | backup [--db PATH] DEST]\n"+
 			"With no chat credentials set, bot starts the console. `bot doctor` checks the setup. See README.md.")
 		return nil
 	}
