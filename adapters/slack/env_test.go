@@ -137,13 +137,15 @@ type standIn struct {
 	users map[string]slackgo.User
 	fail  map[string][]failure
 	times map[string][]time.Time
-	seq   int           // numbers messages and files
-	hear  chan struct{} // closed and replaced on every call, for waitFor
-	conns atomic.Int64  // connections opened to it
+	seq   int            // numbers messages and files
+	hear  chan struct{}  // closed and replaced on every call, for waitFor
+	conns atomic.Int64   // connections opened to it
+	hooks map[string]int // posts to each response_url
 }
 
 func newStandIn(t *testing.T) *standIn {
-	s := &standIn{users: map[string]slackgo.User{}, fail: map[string][]failure{}, times: map[string][]time.Time{}, hear: make(chan struct{})}
+	s := &standIn{users: map[string]slackgo.User{}, fail: map[string][]failure{}, times: map[string][]time.Time{}, hear: make(chan struct{}),
+		hooks: map[string]int{}}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateNew {
@@ -199,6 +201,14 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if method == "response_url" {
+		// Slack takes a response_url five times; what it answers past
+		// that is undocumented: a 404, as for an expired one, here.
+		if s.hooks[r.URL.Path]++; s.hooks[r.URL.Path] > 5 {
+			http.Error(w, "used_url", http.StatusNotFound)
+			return
+		}
+	}
 	if refusal := refuseBlocks(method, c); refusal != "" {
 		if method == "response_url" {
 			http.Error(w, refusal, http.StatusBadRequest)

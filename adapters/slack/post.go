@@ -94,6 +94,7 @@ type answer struct {
 	text string // the command as run: what a share button runs again
 
 	progressed      bool   // "working on it…" went through response_url
+	hookUses        int    // posts to response_url so far
 	progressChannel string // … or was posted here
 	progressTS      string
 	final           *commands.Reply // the answer, once sent
@@ -135,7 +136,10 @@ func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) err
 	case o.responseURL != "":
 		var sent int
 		sent, err = a.viaResponseURL(ctx, st, msgs, public)
-		if goneHook(err) {
+		switch {
+		case errors.Is(err, errHookUsedUp):
+			err = a.withoutHook(ctx, st, msgs[sent:], public)
+		case goneHook(err):
 			// Slack keeps a response_url for 30 minutes: a form sent in
 			// later, or a very slow command, is answered in a message.
 			a.log.InfoContext(ctx, "response_url gone; answering in a message", "user_id", o.user, "err", err)
@@ -170,6 +174,10 @@ func (a *Adapter) deliver(ctx context.Context, st *answer, r commands.Reply) err
 // paging button was on. It returns how many of msgs went.
 func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message, public bool) (int, error) {
 	for i, m := range msgs {
+		if st.hookUses == maxHookUses {
+			return i, errHookUsedUp
+		}
+		st.hookUses++
 		// A shared answer never replaces the "working on it…" only its user
 		// saw: Slack may keep a replaced ephemeral message ephemeral, and the
 		// share would reach nobody. It follows it, for everyone.
@@ -181,6 +189,13 @@ func (a *Adapter) viaResponseURL(ctx context.Context, st *answer, msgs []message
 	st.progressed = true
 	return len(msgs), nil
 }
+
+// maxHookUses is how many times Slack takes a response_url. What it
+// answers past that is undocumented, so a reply longer than that many
+// messages (a show with many long notes) goes on in messages of its own.
+const maxHookUses = 5
+
+var errHookUsedUp = errors.New("slack: the response_url is used up")
 
 // goneHook says whether Slack refused a response_url for good: expired
 // (after 30 minutes) or used up (after 5 answers), a 404 (or 410). A 400 is

@@ -505,3 +505,50 @@ func TestALongShowInADMArrivesWhole(t *testing.T) {
 		}
 	}
 }
+
+// Slack takes a response_url five times. A show of a talk with many long
+// notes is more messages than that: the ones past the fifth come as
+// messages only the user sees. They had gone to a used-up response_url,
+// whose answer Slack does not document, and could be lost.
+func TestAnAnswerLongerThanFiveMessagesArrivesWhole(t *testing.T) {
+	e := newEnv(t)
+	e.handle("U0ALICE", "add Cgroupv2 Is Coming Soon To a Cluster Near You")
+	const notes = 20
+	for i := range notes {
+		note := fmt.Sprintf("note %d begins. %s note %d ends.", i, strings.Repeat("The memory controller story, again. ", 70), i)
+		if got := e.handle("U0ALICE", "note #1 "+note); !strings.Contains(got, "Noted") {
+			t.Fatalf("note: %s", got)
+		}
+	}
+	e.api.reset()
+	e.slash(slash{text: "show #1", trigger: "t-long"})
+	e.idle()
+	var seen strings.Builder
+	hooks := 0
+	for _, c := range e.api.got("") {
+		switch c.Method {
+		case "response_url":
+			hooks++
+			var m struct {
+				Blocks json.RawMessage `json:"blocks"`
+			}
+			_ = json.Unmarshal([]byte(c.Body), &m)
+			seen.WriteString(shown(t, string(m.Blocks)))
+		case "chat.postEphemeral":
+			if c.Form.Get("user") != "U0ALICE" {
+				t.Errorf("the rest went to %q", c.Form.Get("user"))
+			}
+			seen.WriteString(shown(t, c.Form.Get("blocks")))
+		}
+	}
+	if hooks > 5 {
+		t.Errorf("%d posts to one response_url; Slack takes 5", hooks)
+	}
+	for i := range notes {
+		for _, part := range []string{fmt.Sprintf("note %d begins.", i), fmt.Sprintf("note %d ends.", i)} {
+			if !strings.Contains(seen.String(), part) {
+				t.Errorf("%q never reached the user", part)
+			}
+		}
+	}
+}
