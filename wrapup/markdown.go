@@ -29,8 +29,10 @@ var (
 )
 
 // noteText is a note's text made safe as Text makes it, but for `code`
-// spans, which stay code: technical notes quote flags and field names that
-// way (seed 003 does), and nothing inside a code span is markup.
+// spans, which stay code (technical notes quote flags and field names that
+// way, as seed 003 does; nothing inside a code span is markup), and web
+// addresses, which stay whole links: escaped, a # or _ in one ended the
+// link there, so it opened another page.
 func noteText(s string) string {
 	lines := strings.Split(talkbot.Defang(visible(s)), "\n")
 	for i, l := range lines {
@@ -38,19 +40,11 @@ func noteText(s string) string {
 		var b strings.Builder
 		at := 0
 		for _, m := range reCodeSpan.FindAllStringIndex(l, -1) {
-			if at == 0 {
-				b.WriteString(escapeLine(l[:m[0]]))
-			} else {
-				escapeInline(&b, l[at:m[0]])
-			}
+			escapeLinks(&b, l[at:m[0]], at == 0)
 			b.WriteString(l[m[0]:m[1]])
 			at = m[1]
 		}
-		if at == 0 {
-			b.WriteString(escapeLine(l))
-		} else {
-			escapeInline(&b, l[at:])
-		}
+		escapeLinks(&b, l[at:], at == 0)
 		lines[i] = b.String()
 	}
 	return strings.Join(lines, "\n")
@@ -58,6 +52,57 @@ func noteText(s string) string {
 
 // reCodeSpan is one backtick, some text with no backtick, one backtick.
 var reCodeSpan = regexp.MustCompile("`[^`]*[^` ][^`]*`")
+
+// reWebAddress is a web address in text: up to a space, an angle bracket or
+// a backtick (its end is trimmed by webAddress).
+var reWebAddress = regexp.MustCompile("(?i)\\bhttps?://[^\\s<>`\\\\]+")
+
+// escapeLinks writes text to b escaped, as at a line's start when start is
+// set, with each web address in it an autolink: <https://…>, which Markdown
+// takes whole, nothing inside it markup.
+func escapeLinks(b *strings.Builder, text string, start bool) {
+	at := 0
+	for _, m := range reWebAddress.FindAllStringIndex(text, -1) {
+		if m[0] < at {
+			continue
+		}
+		u := webAddress(text[m[0]:m[1]])
+		if u == "" {
+			continue
+		}
+		escapeText(b, text[at:m[0]], start && at == 0)
+		b.WriteString("<" + u + ">")
+		at = m[0] + len(u)
+	}
+	escapeText(b, text[at:], start && at == 0)
+}
+
+func escapeText(b *strings.Builder, text string, start bool) {
+	if start {
+		b.WriteString(escapeLine(text))
+	} else {
+		escapeInline(b, text)
+	}
+}
+
+// webAddress is the web address at the start of s, without the punctuation
+// that ends a sentence around it or a closing parenthesis it did not open
+// (GitHub's rule for the addresses it links); "" when it is none.
+func webAddress(s string) string {
+	for s != "" {
+		last := s[len(s)-1]
+		if strings.IndexByte(".,:;!?'\"*_~", last) >= 0 ||
+			last == ')' && strings.Count(s, "(") < strings.Count(s, ")") {
+			s = s[:len(s)-1]
+			continue
+		}
+		break
+	}
+	if u, err := url.Parse(s); err != nil || u.Host == "" {
+		return ""
+	}
+	return s
+}
 
 // escapeLine backslash-escapes what Markdown (CommonMark and GitHub's
 // extensions) would read as markup in one line of text.

@@ -420,3 +420,31 @@ func TestARecordingWatchedAfterTheWeekHasItsOwnSection(t *testing.T) {
 		t.Errorf("headings = %q", got)
 	}
 }
+
+// A web address in a note is one link to that address in the post. Its
+// characters were escaped like text, and a renderer's link ended at the
+// first backslash: a fragment lost, a wiki page cut at its underscore,
+// another video's id.
+func TestNotesKeepWebAddressesWhole(t *testing.T) {
+	for _, u := range []string{
+		"https://github.com/kubernetes/enhancements/issues/1287#issuecomment-123",
+		"https://kubernetes.io/docs/concepts/workloads/pods/#pod-lifecycle",
+		"https://en.wikipedia.org/wiki/Huntington_Place_(Detroit)",
+		"https://example.com/~elmiko/slides.pdf",
+		"https://github.com/foo/bar/blob/main/__init__.py",
+		"https://www.youtube.com/watch?v=abc_-def",
+		"https://grafana.com/docs/$version/a*b|c",
+	} {
+		for _, note := range []string{u, "see " + u + " for more", "(slides: " + u + ").", "`code` then " + u + ", and *this*"} {
+			html := wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs(note), "\n\n")))
+			want := `href="` + strings.ReplaceAll(u, "|", "%7C") + `"`
+			if !strings.Contains(string(html), want) {
+				t.Errorf("Paragraphs(%q) renders\n%s\nwant a link with %s", note, html, want)
+			}
+		}
+	}
+	// Around it, text stays text.
+	if html := string(wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs("*not bold* https://example.com/a_b_ <b>x</b>"), "")))); strings.Contains(html, "<em>") || strings.Contains(html, "<b>") {
+		t.Errorf("text around an address became markup: %s", html)
+	}
+}
