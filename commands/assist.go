@@ -74,7 +74,7 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 	if r.assistant == nil {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Summaries are not set up on this bot.")
 	}
-	q := talkbot.NotesQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.noteViewer(), Limit: summaryLimit}
+	q := talkbot.NotesQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.noteViewer(), Limit: summaryLimit + 1}
 	scope := "all the notes you can read"
 	arg := strings.TrimSpace(c.args)
 	switch w := strings.ToLower(arg); {
@@ -108,6 +108,11 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	covered := plural(len(talks), "talk")
+	if len(talks) > summaryLimit { // the talks with the most notes
+		talks = talks[:summaryLimit]
+		covered = fmt.Sprintf("the %d talks with the most notes, of more; `summary today`, `summary #tag` or `summary mine` asks for fewer", summaryLimit)
+	}
 	b := &builder{}
 	if len(talks) == 0 {
 		b.text("There are no notes to summarise in " + scope + " yet. `note <text>` adds one.")
@@ -126,7 +131,7 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 	}
 	sum := r.assistant.Summarize(ctx, c.user.WorkspaceID, in)
 	b.r.Private = private
-	b.line(plain(fmt.Sprintf("Summary of %s — %s (%s):", scope, c.conf.Name, plural(len(talks), "talk"))))
+	b.line(plain(fmt.Sprintf("Summary of %s — %s (%s):", scope, c.conf.Name, covered)))
 	if sum.Overall != "" {
 		b.line(emphasis(sum.Overall)) // the model's words, set apart from the bot's
 	}

@@ -205,3 +205,20 @@ func TestAQuestionComesWithTheTeamsTags(t *testing.T) {
 		t.Errorf("the question came with the tags %v", a.tags)
 	}
 }
+
+// A summary covers at most 200 talks; past that it says so and how to ask
+// for fewer. It had said "(200 talks)" of 205 and left five out unsaid.
+func TestASummaryCutShortSaysSo(t *testing.T) {
+	a := &fakeAssistant{}
+	f := assisted(t, a)
+	for i := range 205 {
+		f.ok("alice", fmt.Sprintf("add Lightning talk %d -- note %d", i+1, i+1))
+	}
+	text := f.as("alice", "summary all").Text()
+	if !strings.Contains(text, "the 200 talks with the most notes, of more") || !strings.Contains(text, "`summary today`") {
+		t.Errorf("a summary cut short does not say so:\n%.300s", text)
+	}
+	if len(a.given) != 200 {
+		t.Errorf("the assistant got %d talks, want 200", len(a.given))
+	}
+}
