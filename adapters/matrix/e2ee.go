@@ -102,7 +102,10 @@ func (a *Adapter) syncRoomState(ctx context.Context, room id.RoomID) error {
 	if done {
 		return nil
 	}
-	if _, err := a.cli.State(ctx, room); err != nil {
+	if err := a.outlast(ctx, a.log.With("room_id", room.String()), "read room state", func() error {
+		_, err := a.cli.State(ctx, room)
+		return err
+	}); err != nil {
 		return fmt.Errorf("read the room's state from the homeserver: %w", err)
 	}
 	a.mu.Lock()

@@ -186,7 +186,12 @@ func (a *Adapter) send(ctx context.Context, log *slog.Logger, room id.RoomID, ty
 // them should the room have turned encrypted meanwhile.
 func (a *Adapter) sendEvent(ctx context.Context, log *slog.Logger, room id.RoomID, typ event.Type, content any, txn string, encrypted bool) (*mautrix.RespSendEvent, error) {
 	var resp *mautrix.RespSendEvent
-	err := retryLimited(ctx, log, a.waited("rooms.send"), func() error {
+	err := a.outlast(ctx, log, "send", func() error { return a.sendOnce(ctx, log, room, typ, content, txn, encrypted, &resp) })
+	return resp, err
+}
+
+func (a *Adapter) sendOnce(ctx context.Context, log *slog.Logger, room id.RoomID, typ event.Type, content any, txn string, encrypted bool, resp **mautrix.RespSendEvent) error {
+	return retryLimited(ctx, log, a.waited("rooms.send"), func() error {
 		body, bodyType := content, typ
 		if encrypted {
 			sealed, err := a.crypto.Encrypt(ctx, room, typ, content)
@@ -196,10 +201,38 @@ func (a *Adapter) sendEvent(ctx context.Context, log *slog.Logger, room id.RoomI
 			body, bodyType = sealed, event.EventEncrypted
 		}
 		var err error
-		resp, err = a.cli.SendMessageEvent(ctx, room, bodyType, body, mautrix.ReqSendEvent{TransactionID: txn})
+		*resp, err = a.cli.SendMessageEvent(ctx, room, bodyType, body, mautrix.ReqSendEvent{TransactionID: txn})
 		return err
 	})
-	return resp, err
+}
+
+// outageWaits bound how long outlast waits out a homeserver that cannot be
+// reached: 1+2+4+8+15 s, on top of mautrix's own quick retries.
+var outageWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}
+
+// outlast runs fn until the homeserver answers it, waiting out a short
+// outage (a restart, a proxy's 502): a reply whose change was saved had
+// been lost after mautrix's 1.5 s of retries, and a command whose room
+// state could not be read dropped for good. The transaction id makes a
+// send that got through after all count once.
+func (a *Adapter) outlast(ctx context.Context, log *slog.Logger, what string, fn func() error) error {
+	for try := 0; ; try++ {
+		err := fn()
+		if err == nil || ctx.Err() != nil || !unreachable(err) || try == len(outageWaits) {
+			return err
+		}
+		if _, limited := rateLimited(err); limited {
+			return err // retryLimited's to wait for, and it did
+		}
+		log.Warn("the homeserver cannot be reached; trying again", "what", what, "retry_in", outageWaits[try].String(), "err", err)
+		t := time.NewTimer(outageWaits[try])
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
 }
 
 // txnID is a transaction id derived from what is sent (a reply, a post)
