@@ -170,10 +170,15 @@ func (c Config) Validate() error {
 	check(!hasUserinfo(c.SlackAPIURL), "SLACK_API_URL must not hold a user name or password")
 	check(!hasUserinfo(c.MatrixHomeserver), "MATRIX_HOMESERVER must not hold a user name or password; the bot logs in with MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN")
 	check(!hasUserinfo(c.OpenAIBaseURL), "OPENAI_BASE_URL must not hold a user name or password; the key goes in OPENAI_API_KEY")
+	// The client puts /chat/completions after the whole URL, query and all,
+	// and errors quote the URL: a key in a query broke every call and was logged.
+	check(!strings.ContainsAny(c.OpenAIBaseURL, "?#"), "OPENAI_BASE_URL must not hold a query or fragment (?…); a key goes in OPENAI_API_KEY")
 	check(c.MatrixUser == "" || strings.HasPrefix(c.MatrixUser, "@") && strings.Contains(c.MatrixUser, ":"),
 		"MATRIX_USER must be a full Matrix id like @talkbot:example.org")
 	check(c.MatrixUser == "" || c.MatrixPassword != "" || c.MatrixAccessToken != "",
 		"MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN must be set when MATRIX_USER is")
+	check(c.matrixEnabled() || c.MatrixPassword == "" && c.MatrixHomeserver == "" && c.MatrixPickleKey == "" && c.MatrixRecoveryKey == "",
+		"MATRIX_USER (or MATRIX_ACCESS_TOKEN) must be set when MATRIX_HOMESERVER, MATRIX_PASSWORD, MATRIX_PICKLE_KEY or MATRIX_RECOVERY_KEY is")
 	check(!c.matrixEnabled() || c.MatrixHomeserver != "", "MATRIX_HOMESERVER must be set when Matrix credentials are")
 	check(!c.matrixEnabled() || c.MatrixPickleKey != "", "MATRIX_PICKLE_KEY must be set when Matrix credentials are (it encrypts the end-to-end keys)")
 	check(c.MatrixRecoveryKey == "" || matrix.ValidRecoveryKey(c.MatrixRecoveryKey),

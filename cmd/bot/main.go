@@ -4,14 +4,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // conference zones work on machines without /usr/share/zoneinfo
@@ -28,7 +31,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	context.AfterFunc(ctx, stop) // a second signal ends the bot at once, unfinished work or not
-	err := run(ctx, os.Args[1:], envWithDotenv(".env"), os.Stdin, os.Stdout, os.Stderr)
+	getenv, err := envWithDotenv(".env")
+	if err == nil {
+		err = run(ctx, os.Args[1:], getenv, os.Stdin, os.Stdout, os.Stderr)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bot:", err)
@@ -36,15 +42,36 @@ func main() {
 	}
 }
 
-// envWithDotenv reads the process environment, falling back to a .env file.
-func envWithDotenv(path string) func(string) string {
-	file, _ := godotenv.Read(path) // a missing .env is fine
+// envWithDotenv reads the process environment, falling back to a .env
+// file. A missing file is fine; one that does not parse is refused: read
+// as none, its tokens and BOT_DB were dropped, and the bot started the
+// console on ./talkbot.db (under systemd, exiting at once, with status 0).
+func envWithDotenv(path string) (func(string) string, error) {
+	file, err := godotenv.Read(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Not godotenv's words: they quote the line, which may hold a token.
+		return nil, fmt.Errorf("%s does not parse%s: each line is NAME=value, or a # comment; nothing in it was read", path, badLine(path))
+	}
 	return func(k string) string {
 		if v, ok := os.LookupEnv(k); ok {
 			return v
 		}
 		return file[k]
+	}, nil
+}
+
+// badLine names the first line of a .env file that does not parse alone.
+func badLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
 	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if _, err := godotenv.Unmarshal(l + "\n"); err != nil {
+			return fmt.Sprintf(", on line %d", i+1)
+		}
+	}
+	return ""
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -28,6 +28,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN must be set"},
 		{map[string]string{"MATRIX_USER": "talkbot", "MATRIX_PASSWORD": "p", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_USER must be a full Matrix id"},
 		{map[string]string{"MATRIX_ACCESS_TOKEN": "t"}, "MATRIX_HOMESERVER must be set"},
+		// A misspelt MATRIX_USER had started the console, exiting 0.
+		{map[string]string{"MATRIX_HOMESERVER": "https://m.org", "MATRIX_PASSWORD": "p", "MATRIX_PICKLE_KEY": "k", "MATRIX_USERNAME": "@t:m.org"}, "MATRIX_USER (or MATRIX_ACCESS_TOKEN) must be set"},
+		{map[string]string{"OPENAI_BASE_URL": "https://gw.example.com/v1?api-key=QUERYSECRET", "OPENAI_MODEL": "m"}, "OPENAI_BASE_URL must not hold a query"},
 		{map[string]string{"MATRIX_ACCESS_TOKEN": "t", "MATRIX_HOMESERVER": "https://m.org"}, "MATRIX_PICKLE_KEY must be set"},
 		{map[string]string{"MATRIX_RECOVERY_KEY": "EsTc 1234"}, "MATRIX_RECOVERY_KEY must be a Matrix recovery key"},
 		{map[string]string{"MATRIX_RESET_CROSS_SIGNING": "please"}, "MATRIX_RESET_CROSS_SIGNING must be true or false"},
@@ -182,5 +185,24 @@ func TestBackupFlagsAfterDestAndLogLevelCase(t *testing.T) {
 	}
 	if err := loadConfig(envOf(map[string]string{"LOG_LEVEL": "DEBUG"})).Validate(); err != nil {
 		t.Errorf("LOG_LEVEL=DEBUG: %v", err)
+	}
+}
+
+// A .env with a line that does not parse is refused, naming the line: read
+// as no file, its settings were dropped and the bot started the console on
+// ./talkbot.db, exiting 0 under systemd. A missing .env is fine.
+func TestAnUnreadableDotenvIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ".env")
+	os.WriteFile(path, []byte("SLACK_BOT_TOKEN=xoxb-abc\n# a comment\nSLACK_SIGNING_SECRET 8f14e45fceea167a\n"), 0o600)
+	if _, err := envWithDotenv(path); err == nil || !strings.Contains(err.Error(), "line 3") || strings.Contains(err.Error(), "8f14e45f") {
+		t.Errorf("a .env with a bad line 3: %v", err)
+	}
+	if _, err := envWithDotenv(filepath.Join(dir, "missing.env")); err != nil {
+		t.Errorf("a missing .env: %v", err)
+	}
+	os.WriteFile(path, []byte("SLACK_BOT_TOKEN=xoxb-abc\n"), 0o600)
+	if getenv, err := envWithDotenv(path); err != nil || getenv("SLACK_BOT_TOKEN") != "xoxb-abc" {
+		t.Errorf("a good .env: %v", err)
 	}
 }
