@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -362,4 +363,24 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// The crypto store holds the bot's keys: it is its owner's alone, like
+// BOT_DB, whatever the umask. It was created 0644.
+func TestTheCryptoStoreIsTheOwnersAlone(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	e.botInRoom(alice, true)
+	for _, suffix := range []string{"", "-wal"} {
+		fi, err := os.Stat(e.cryptoDB + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s is %v; want no access for group and others", filepath.Base(e.cryptoDB+suffix), mode)
+		}
+	}
 }

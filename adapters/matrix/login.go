@@ -98,6 +98,14 @@ func setAside(path string, now time.Time) (string, error) {
 }
 
 func (a *Adapter) initCrypto(ctx context.Context) error {
+	// The store holds the bot's keys and its rooms' members: its owner's
+	// alone, whatever the umask, as BOT_DB is (SQLite gives the -wal and
+	// -shm files the store's mode).
+	if f, err := os.OpenFile(a.cfg.CryptoDB, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("matrix: create the crypto store %s: %w", a.cfg.CryptoDB, err)
+	}
 	helper, err := cryptohelper.NewCryptoHelper(a.cli, []byte(a.cfg.PickleKey), a.cfg.CryptoDB)
 	if err != nil {
 		return fmt.Errorf("matrix: crypto store %s: %w", a.cfg.CryptoDB, err)
