@@ -354,12 +354,15 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 	if comp.Shared {
 		used, promptUsed, completionUsed = 0, 0, 0 // the caller that made the call paid for it
 	}
-	s.opts.Observer.LLMCall("ok", s.opts.Now().Sub(start), promptUsed, completionUsed)
 	settle(used)
 	res := askResult{text: comp.Text, used: int(used), sent: sent}
 	if err := valid(comp.Text); err != nil {
+		// Counted as what it is: a model that never answers in the form
+		// asked had shown as every call ok, every summary the built-in one.
+		s.opts.Observer.LLMCall(string(KindBadResponse), s.opts.Now().Sub(start), promptUsed, completionUsed)
 		return res, &Error{Kind: KindBadResponse, msg: "llm: " + err.Error()}
 	}
+	s.opts.Observer.LLMCall("ok", s.opts.Now().Sub(start), promptUsed, completionUsed)
 	if s.opts.Cache != nil && !comp.Shared {
 		if err := s.opts.Cache.SaveLLMAnswer(context.WithoutCancel(ctx), ws, key, comp.Text); err != nil {
 			s.log.WarnContext(ctx, "llm answer not cached", "workspace_id", ws, "error", err)

@@ -65,3 +65,22 @@ func TestCallsTokensHitsAndFallbacksAreObserved(t *testing.T) {
 		t.Errorf("fallbacks = %s, want %s", got, want)
 	}
 }
+
+// An answer the bot cannot use (no JSON where JSON was asked for) is a
+// bad_response call, not an ok one: a model that never answers in the form
+// asked showed as every call ok while every summary was the built-in one.
+func TestAnUnusableAnswerIsObservedAsABadResponse(t *testing.T) {
+	srv := newStandIn(t)
+	srv.push(ok("A fine summary."))
+	c, _ := srv.client(t, llm.Config{MaxRetries: -1})
+	obs := &observed{}
+	svc := llm.New(c, llm.Options{Now: fixedNow, Observer: obs})
+	if sum := svc.Summarize(context.Background(), llm.SummaryRequest{Talks: someTalks()}); sum.By != llm.BuiltIn {
+		t.Fatalf("summary by %q", sum.By)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if got, want := fmt.Sprint(obs.calls), "[bad_response 100 20]"; got != want {
+		t.Errorf("calls = %s, want %s", got, want)
+	}
+}
