@@ -240,7 +240,7 @@ func (a *Adapter) identify(ctx context.Context) error {
 	var res *slackgo.AuthTestResponse
 	var wait time.Duration
 	for {
-		err := a.retry(ctx, "auth.test", func(ctx context.Context) error {
+		err := a.retryWithin(ctx, "auth.test", 0, func(ctx context.Context) error { // the loop waits out a 5xx
 			var err error
 			res, err = a.api.AuthTestContext(ctx)
 			return err

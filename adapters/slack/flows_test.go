@@ -371,6 +371,32 @@ func TestAppHome(t *testing.T) {
 	}
 }
 
+// A reply Slack answers with a 5xx is tried again after a short pause,
+// twice at most: it had been dropped on the first 502, the user answered
+// nothing. A Slack that stays down is given up, and the bot goes on.
+func TestServerErrorsAreRetriedBriefly(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})
+	e.idle()
+	e.api.reset()
+	e.api.failNext("response_url", 2, http.StatusBadGateway, "")
+	e.slash(slash{text: "list"})
+	e.idle()
+	if hooks := e.api.got("response_url"); len(hooks) != 3 || !strings.Contains(hooks[2].shown(t), "Cgroupv2") {
+		t.Errorf("after two 502s: %d posts to response_url", len(hooks))
+	}
+	if waits := e.sleeps.waits(); len(waits) != 2 || waits[0] != time.Second || waits[1] != 2*time.Second {
+		t.Errorf("waits = %v, want 1s then 2s", waits)
+	}
+	e.api.reset()
+	e.api.failNext("chat.postEphemeral", 10, http.StatusServiceUnavailable, "")
+	e.event("Ev503", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> list", "ts": "1.3", "channel": "C0TALKS"}, nil)
+	e.idle()
+	if n := len(e.api.got("chat.postEphemeral")); n != 3 {
+		t.Errorf("attempts on a Slack that stays down = %d, want 3", n)
+	}
+}
+
 func TestRateLimitedCallsAreRetried(t *testing.T) {
 	e := newEnv(t)
 	e.slash(slash{text: "add Cgroupv2 Is Coming Soon"})

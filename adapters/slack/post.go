@@ -26,24 +26,52 @@ const (
 )
 
 // retry runs f again after Slack's Retry-After each time Slack answers 429,
-// a few times at most.
+// a few times at most, and after a short pause when it answers 5xx: that
+// is Slack's own trouble and seldom lasts, and a reply dropped on the
+// first one was lost.
 func (a *Adapter) retry(ctx context.Context, what string, f func(ctx context.Context) error) error {
+	return a.retryWithin(ctx, what, len(serverErrorWaits), f)
+}
+
+// retryWithin is retry, trying again after at most serverErrors 5xx
+// answers (start-up waits out an outage itself).
+func (a *Adapter) retryWithin(ctx context.Context, what string, serverErrors int, f func(ctx context.Context) error) error {
+	failed := 0 // 5xx answers so far
 	for attempt := 0; ; attempt++ {
 		err := f(ctx)
 		wait, limited := retryAfter(err)
 		a.obs.APICall(talkbot.PlatformSlack, what, callOutcome(err, limited))
-		if !limited || attempt >= maxRetries || wait > maxRetryAfter {
+		switch {
+		case limited && attempt < maxRetries && wait <= maxRetryAfter:
+		case !limited && serverError(err) && failed < serverErrors:
+			wait = serverErrorWaits[failed]
+			failed++
+		default:
 			return err
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return err // the wait would outlast what the caller can give it
 		}
-		a.log.WarnContext(ctx, "slack rate limited; retrying", "call", what, "retry_after", wait, "attempt", attempt+1)
-		a.obs.RateLimitWait(talkbot.PlatformSlack, what, wait)
+		if limited {
+			a.log.WarnContext(ctx, "slack rate limited; retrying", "call", what, "retry_after", wait, "attempt", attempt+1)
+			a.obs.RateLimitWait(talkbot.PlatformSlack, what, wait)
+		} else {
+			a.log.WarnContext(ctx, "slack server error; retrying", "call", what, "retry_in", wait, "err", err)
+		}
 		if err := a.sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
+}
+
+// serverErrorWaits are the pauses before trying a call again after Slack
+// answered it with a 5xx.
+var serverErrorWaits = []time.Duration{time.Second, 2 * time.Second}
+
+// serverError reports whether Slack answered with a 5xx.
+func serverError(err error) bool {
+	var sc slackgo.StatusCodeError
+	return errors.As(err, &sc) && sc.Code >= 500
 }
 
 // retryAfter reports whether err is a 429 and how long Slack asked to wait.
