@@ -307,7 +307,7 @@ type pool struct {
 	depth   func(int)
 	now     func() time.Time
 	maxWait time.Duration
-	refused *refusals
+	refused *Tally
 
 	pace pace // under mu
 
@@ -334,7 +334,7 @@ const maxWaitingPerKey = 100
 
 func newPool(workers, queue int, grace time.Duration, log *slog.Logger, depth func(int)) *pool {
 	p := &pool{workers: workers, jobs: make(chan Job, queue), grace: grace, log: log, depth: depth,
-		now: time.Now, refused: newRefusals(log, time.Second),
+		now: time.Now, refused: NewTally(log, time.Second, "queue full or late; work refused, each told the bot is busy", "refused"),
 		quiet: time.AfterFunc(time.Hour, debug.FreeOSMemory), busy: map[string][]Job{}, room: make(chan struct{}, 1)}
 	p.quiet.Stop()
 	return p
@@ -359,7 +359,7 @@ func (p *pool) submitWait(ctx context.Context, j Job, d time.Duration) bool {
 			return true
 		}
 		if d <= 0 {
-			p.refused.add()
+			p.refused.Add("")
 			return false
 		}
 		if timeout == nil {
@@ -370,7 +370,7 @@ func (p *pool) submitWait(ctx context.Context, j Job, d time.Duration) bool {
 		select {
 		case <-p.room:
 		case <-timeout:
-			p.refused.add()
+			p.refused.Add("")
 			return false
 		case <-ctx.Done():
 			return false

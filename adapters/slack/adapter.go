@@ -106,8 +106,9 @@ type Adapter struct {
 	now           func() time.Time
 	sleep         func(ctx context.Context, d time.Duration) error
 
-	triggers *ttlSet // trigger ids seen, so a repeated one does nothing twice
-	replays  *ttlSet // request signatures seen, so a replayed request is refused
+	triggers *ttlSet         // trigger ids seen, so a repeated one does nothing twice
+	replays  *ttlSet         // request signatures seen, so a replayed request is refused
+	badSigns *dispatch.Tally // requests refused for their signature, one warning a minute
 	users    *userCache
 	dms      *dmCache
 	pacer    *pacer
@@ -194,6 +195,8 @@ func New(cfg Config) (*Adapter, error) {
 	// the sets, not the commands, would be the bot's memory (BENCHMARKS.md).
 	a.triggers = newTTLSet(10*time.Minute, 100_000)
 	a.replays = newTTLSet(6*time.Minute, 100_000)
+	a.badSigns = dispatch.NewTally(a.log, time.Minute, "slack requests refused: unsigned, badly signed, stale or replayed. "+
+		"If the bot answers no command, check that SLACK_SIGNING_SECRET is the app's Signing Secret (Basic Information)", "refused")
 	ttl := cfg.UserCacheTTL
 	if ttl <= 0 {
 		ttl = 10 * time.Minute

@@ -51,7 +51,7 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 func (a *Adapter) verifyAndDispatch(w http.ResponseWriter, r *http.Request) (kind string, res ack) {
 	sv, err := slackgo.NewSecretsVerifier(r.Header, a.signingSecret)
 	if err != nil {
-		a.log.Warn("slack request refused", "reason", err.Error(), "remote", r.RemoteAddr)
+		a.badSigns.Add(err.Error() + " from " + r.RemoteAddr)
 		return kindOther, ack{status: http.StatusUnauthorized, body: "invalid signature"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
@@ -63,13 +63,13 @@ func (a *Adapter) verifyAndDispatch(w http.ResponseWriter, r *http.Request) (kin
 		return kindOther, ack{status: http.StatusBadRequest}
 	}
 	if _, err := sv.Write(body); err != nil || sv.Ensure() != nil {
-		a.log.Warn("slack request refused", "reason", "signature mismatch", "remote", r.RemoteAddr)
+		a.badSigns.Add("signature mismatch from " + r.RemoteAddr)
 		return kindOther, ack{status: http.StatusUnauthorized, body: "invalid signature"}
 	}
 	// Slack signs every delivery afresh, retries included: a signature seen
 	// before is someone replaying a captured request.
 	if !a.replays.add(r.Header.Get("X-Slack-Signature"), a.now()) {
-		a.log.Warn("slack request refused", "reason", "replayed", "remote", r.RemoteAddr)
+		a.badSigns.Add("replayed from " + r.RemoteAddr)
 		return kindOther, ack{status: http.StatusUnauthorized, body: "replayed request"}
 	}
 	return a.dispatchHTTP(r, body)

@@ -753,3 +753,29 @@ func TestAnUninstallIsLogged(t *testing.T) {
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// /slack/events is open to the internet: a flood of badly signed requests
+// is refused, each at once, and the log gets one line a minute with the
+// count, not a line a request.
+func TestBadlySignedRequestsDoNotFloodTheLog(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	e := newEnv(t, func(s *setup) {
+		s.cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), nil))
+	})
+	for i := range 30 {
+		body := e.slashBody(slash{text: "list", trigger: "t-forged-" + itoa(int64(i))})
+		if status, _ := e.do(request{contentType: "application/x-www-form-urlencoded", body: body, secret: "not-the-secret"}); status != http.StatusUnauthorized {
+			t.Fatalf("a forged request: %d", status)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logs.String(), "refused"); n > 1 {
+		t.Errorf("%d log lines for 30 badly signed requests:\n%s", n, logs.String())
+	}
+}
