@@ -517,10 +517,7 @@ func (p *pool) drain(ctx context.Context) {
 // do runs j, then the jobs of its key that queued up behind it, in order,
 // unless a job lets its key go first (letKeyGo).
 func (p *pool) do(ctx context.Context, j Job) {
-	select {
-	case p.room <- struct{}{}: // a submitter waiting for room may try again
-	default:
-	}
+	p.signalRoom() // a submitter waiting for room may try again
 	for {
 		if j.Key == "" {
 			p.run1(ctx, j)
@@ -541,6 +538,15 @@ func (p *pool) do(ctx context.Context, j Job) {
 		}
 		j, p.busy[j.Key] = waiting[0], waiting[1:]
 		p.mu.Unlock()
+		p.signalRoom() // a submitter waiting on the key's full line may try again
+	}
+}
+
+// signalRoom wakes a submitter waiting for room, if one is.
+func (p *pool) signalRoom() {
+	select {
+	case p.room <- struct{}{}:
+	default:
 	}
 }
 

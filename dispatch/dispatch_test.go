@@ -336,3 +336,38 @@ func TestASlowReadLetsTheNextCommandsOfItsKeyRun(t *testing.T) {
 		})
 	}
 }
+
+// A burst of more jobs of one key than may wait behind each other (a busy
+// Matrix room's events after a restart) is taken as the key's line moves:
+// SubmitWait had waited for a worker to take a job off the shared queue,
+// which the key's own line never does, and refused the rest of the burst
+// after its whole wait.
+func TestAKeysLongBurstIsTakenAsItsLineMoves(t *testing.T) {
+	rt := New(Config{Handler: &fakeHandler{}, Workers: 4, Logger: slog.New(slog.DiscardHandler)})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go rt.Run(ctx)
+	var mu sync.Mutex
+	var order []int
+	const burst = 3 * maxWaitingPerKey
+	began := time.Now()
+	for i := range burst {
+		if !rt.SubmitWait(ctx, Job{Key: "!busy:example.org", Run: func(context.Context) {
+			time.Sleep(100 * time.Microsecond)
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+		}}, 20*time.Second) {
+			t.Fatalf("job %d of the burst refused after %v", i, time.Since(began))
+		}
+	}
+	if err := rt.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != burst || !slices.IsSorted(order) {
+		t.Errorf("%d of %d jobs ran, in order: %v", len(order), burst, slices.IsSorted(order))
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("the burst took %v: its submitters waited out their timeouts", took)
+	}
+}
