@@ -1,6 +1,7 @@
 package matrix_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -82,4 +83,26 @@ func TestAShortHomeserverOutageDelaysAnswersWithoutLosingThem(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	flaky.set("")
 	poll(t, "the answer to the add sent while the state could not be read", func() bool { return len(alice.repliesTo(cmd)) > 0 })
+}
+
+// A command sent while the bot was down, with more than a sync's 100 events
+// after it in the room, is answered once the bot is back: the bot reads
+// back what the sync left out. It was never seen, never answered.
+func TestACommandBehindAHundredEventsIsAnswered(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	b := e.startBot()
+	room := e.botInRoom(alice, false)
+	alice.ask(room, "!talk add Talk Before")
+	b.stop(t)
+	offline := alice.say(room, "!talk add Gap Talk -- sent while the bot was down")
+	for i := range 110 {
+		alice.say(room, fmt.Sprintf("chatter %d", i))
+	}
+	e.startBot()
+	poll(t, "the answer to the command 110 messages back", func() bool { return len(alice.repliesTo(offline)) > 0 })
+	alice.ask(room, "!talk list") // anything more would have come by now
+	if n := len(alice.repliesTo(offline)); n != 1 {
+		t.Errorf("%d answers to the command sent while the bot was down, want 1", n)
+	}
 }

@@ -54,6 +54,14 @@ func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, si
 		s.synced = true
 		defer s.a.work.idle.Reset(idleAfter) // start-up is over: its garbage can go
 	}
+	if since != "" {
+		for roomID, room := range resp.Rooms.Join {
+			joinedNow := slices.ContainsFunc(room.Timeline.Events, func(evt *event.Event) bool { return ownJoin(evt, s.a.cli.UserID) })
+			if room.Timeline.Limited && room.Timeline.PrevBatch != "" && !joinedNow { // not the history before a join
+				room.Timeline.Events = append(s.a.fillGap(ctx, roomID, room.Timeline.PrevBatch), room.Timeline.Events...)
+			}
+		}
+	}
 	err := s.DefaultSyncer.ProcessResponse(ctx, resp, since)
 	if s.a.sync != nil {
 		s.a.sync.dispatched(ctx)
@@ -62,6 +70,44 @@ func (s *syncer) ProcessResponse(ctx context.Context, resp *mautrix.RespSync, si
 		s.a.log.Error("processing a sync response failed; going on", "err", err)
 	}
 	return nil
+}
+
+// maxGapPages bounds how far back fillGap reads a room: 1,000 events.
+const maxGapPages = 10
+
+// fillGap reads back the events a limited timeline left out, from the
+// sync's prev_batch, up to the oldest the bot still answers (maxAge), oldest
+// first. A sync gives a room's last 100 events: after a restart, a command
+// with more than that after it (chatter, reactions, joins) was never seen,
+// never answered. Events read again are dropped by their marks.
+func (a *Adapter) fillGap(ctx context.Context, room id.RoomID, from string) []*event.Event {
+	var older []*event.Event // newest first
+	cutoff := a.now().Add(-a.maxAge)
+	for page := 0; page < maxGapPages; page++ {
+		resp, err := a.cli.Messages(ctx, room, from, "", mautrix.DirectionBackward, nil, 100)
+		if err != nil {
+			a.log.Warn("could not read back the events a sync left out; commands among them go unanswered",
+				"room_id", room.String(), "read", len(older), "err", err)
+			break
+		}
+		old := false // reached what the bot no longer answers
+		for _, evt := range resp.Chunk {
+			if old = eventTime(evt).Before(cutoff); old {
+				break
+			}
+			evt.RoomID = room
+			older = append(older, evt)
+		}
+		if old || len(resp.Chunk) == 0 || resp.End == "" || resp.End == from {
+			break
+		}
+		from = resp.End
+	}
+	if len(older) > 0 {
+		a.log.Info("read back the events a sync left out", "room_id", room.String(), "events", len(older))
+	}
+	slices.Reverse(older)
+	return older
 }
 
 // OnFailedSync waits retry_after_ms when rate limited, otherwise backs off
