@@ -30,14 +30,25 @@ var (
 
 // noteText is a note's text made safe as Text makes it, but for `code`
 // spans, which stay code (technical notes quote flags and field names that
-// way, as seed 003 does; nothing inside a code span is markup), and web
-// addresses, which stay whole links: escaped, a # or _ in one ended the
-// link there, so it opened another page.
+// way, as seed 003 does; nothing inside a code span is markup), web
+// addresses, which stay whole links (escaped, a # or _ in one ended the
+// link there, so it opened another page), and its lines: a line typed
+// "- item" or "1. item" stays a list item, and the other lines keep their
+// breaks. Markdown had run them into one line of text.
 func noteText(s string) string {
 	lines := strings.Split(talkbot.Defang(visible(s)), "\n")
+	var out []string
+	prevItem := false
 	for i, l := range lines {
 		l = strings.TrimSpace(l)
 		var b strings.Builder
+		marker, rest := listItem(l)
+		if marker != "" {
+			b.WriteString(marker)
+			l = rest
+		} else if prevItem {
+			out = append(out, "") // text after a list is not the last item's
+		}
 		at := 0
 		for _, m := range reCodeSpan.FindAllStringIndex(l, -1) {
 			escapeLinks(&b, l[at:m[0]], at == 0)
@@ -45,9 +56,32 @@ func noteText(s string) string {
 			at = m[1]
 		}
 		escapeLinks(&b, l[at:], at == 0)
-		lines[i] = b.String()
+		if marker == "" && i+1 < len(lines) {
+			if next, _ := listItem(strings.TrimSpace(lines[i+1])); next == "" {
+				if strings.HasSuffix(b.String(), `\`) {
+					b.WriteByte(' ') // goldmark reads "\\\" at a line's end as two backslashes
+				}
+				b.WriteString(`\`) // a hard line break, as typed
+			}
+		}
+		out = append(out, b.String())
+		prevItem = marker != ""
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
+}
+
+// reListItem is a list item's marker at a line's start: "- ", "* ", "+ ",
+// "1. " or "1) ".
+var reListItem = regexp.MustCompile(`^(?:[-*+]|\d{1,2}[.)])[ \t]+\S`) // not "2025. What a year"
+
+// listItem splits a line typed as a list item into its marker ("- ",
+// "2. ") and its text; "" and the line when it is none.
+func listItem(l string) (marker, rest string) {
+	if !reListItem.MatchString(l) {
+		return "", l
+	}
+	i := strings.IndexAny(l, " \t")
+	return l[:i] + " ", strings.TrimSpace(l[i:])
 }
 
 // reCodeSpan is one backtick, some text with no backtick, one backtick.

@@ -378,7 +378,7 @@ func TestNotesKeepCodeSpans(t *testing.T) {
 	for _, c := range []struct{ note, want string }{
 		{"they mention `keep_firing_for` landing", "<p>they mention <code>keep_firing_for</code> landing</p>\n"},
 		{"`<script>` and *not bold* and `[x](javascript:y)`", "<p><code>&lt;script&gt;</code> and *not bold* and <code>[x](javascript:y)</code></p>\n"},
-		{"- `flag` first", "<p>- <code>flag</code> first</p>\n"},
+		{"- `flag` first", "<ul>\n<li><code>flag</code> first</li>\n</ul>\n"},
 		{"a lone ` backtick", "<p>a lone ` backtick</p>\n"}, {"` `", "<p>` `</p>\n"},
 	} {
 		got := normalize(wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs(c.note), "\n\n"))))
@@ -446,5 +446,25 @@ func TestNotesKeepWebAddressesWhole(t *testing.T) {
 	// Around it, text stays text.
 	if html := string(wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs("*not bold* https://example.com/a_b_ <b>x</b>"), "")))); strings.Contains(html, "<em>") || strings.Contains(html, "<b>") {
 		t.Errorf("text around an address became markup: %s", html)
+	}
+}
+
+// A note's lines keep their shape in the post: a line typed "- item" or
+// "1. item" is a list item, other lines keep their breaks, and what the
+// items say stays text. Markdown had run them all into one line.
+func TestNotesKeepTheirLines(t *testing.T) {
+	for _, c := range []struct{ note, want string }{
+		{"para two:\n- item a\n- item *b*\n\n1. first\n2. second", "<p>para two:</p>\n<ul>\n<li>item a</li>\n<li>item *b*</li>\n</ul>\n<ol>\n<li>first</li>\n<li>second</li>\n</ol>\n"},
+		{"line one\nline two\nline three", "<p>line one<br>\nline two<br>\nline three</p>\n"},
+		{"- a list\nthen text", "<ul>\n<li>a list</li>\n</ul>\n<p>then text</p>\n"},
+		{"- # not a heading\n- [x](javascript:y)", "<ul>\n<li># not a heading</li>\n<li>[x](javascript:y)</li>\n</ul>\n"},
+		{"ends in a backslash \\\nnext", "<p>ends in a backslash \\ <br>\nnext</p>\n"},
+		{"-not a list\n2025. What a year", "<p>-not a list<br>\n2025. What a year</p>\n"},
+		{"2025. What a year", "<p>2025. What a year</p>\n"},
+	} {
+		got := normalize(wrapuptest.HTML([]byte(strings.Join(wrapup.Paragraphs(c.note), "\n\n"))))
+		if got != c.want {
+			t.Errorf("Paragraphs(%q) renders %q\nwant %q", c.note, got, c.want)
+		}
 	}
 }
