@@ -44,6 +44,11 @@ func group(ts []Talk, c talkbot.Conference, first string, by Grouping) []talkGro
 				later = append(later, t)
 				continue
 			}
+			if t.Day == "" && t.StartsAt.IsZero() && d != "" && !c.Around(d) {
+				// Logged after the week from memory, with no day of its
+				// own: not a section of the day it was typed in.
+				d = ""
+			}
 			if _, ok := days[d]; !ok {
 				order = append(order, d)
 			}

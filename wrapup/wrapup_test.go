@@ -468,3 +468,17 @@ func TestNotesKeepTheirLines(t *testing.T) {
 		}
 	}
 }
+
+// A talk attended but logged weeks after the conference, from memory, with
+// no day of its own, goes under "Other talks", not a section of the day it
+// was typed in ("Monday December 7").
+func TestATalkLoggedAfterTheWeekHasNoDayOfItsOwn(t *testing.T) {
+	p := week()
+	p.Talks = append(p.Talks, wrapup.Talk{Talk: talkbot.Talk{ID: 9, Title: "Talk logged from memory"},
+		Log: talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, Rating: 5, LoggedAt: at("2024-12-07T18:00:00Z")}})
+	post := check(t, wrapup.PersonalPost(p, wrapup.Options{By: wrapup.ByDay}))
+	got := wrapuptest.Headings([]byte(post))
+	if slices.Contains(got, "## Saturday December 7") || !slices.Contains(got, "## Other talks") || !strings.Contains(post, "Talk logged from memory") {
+		t.Errorf("headings = %q", got)
+	}
+}
