@@ -117,8 +117,9 @@ type Adapter struct {
 	mu         sync.Mutex
 	botUserID  string
 	botID      string
-	socketUp   bool // Socket Mode is connected
-	socketEver bool // … and was before: the next connection is a reconnect
+	socketUp   bool   // Socket Mode is connected
+	socketEver bool   // … and was before: the next connection is a reconnect
+	refused    string // the error Slack last refused the bot's token with; "" while it takes it
 }
 
 // New returns an Adapter; Run starts it.

@@ -141,6 +141,9 @@ type standIn struct {
 	hear  chan struct{}  // closed and replaced on every call, for waitFor
 	conns atomic.Int64   // connections opened to it
 	hooks map[string]int // posts to each response_url
+	// revoked makes every Web API method refuse the token, as Slack does
+	// once the app is uninstalled.
+	revoked atomic.Bool
 }
 
 func newStandIn(t *testing.T) *standIn {
@@ -201,6 +204,10 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if s.revoked.Load() && method != "response_url" && method != "upload" {
+		fmt.Fprint(w, `{"ok":false,"error":"token_revoked"}`)
+		return
+	}
 	if method == "response_url" {
 		// Slack takes a response_url five times; what it answers past
 		// that is undocumented: a 404, as for an expired one, here.

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -52,7 +53,41 @@ func callOutcome(err error, limited bool) string {
 func (a *Adapter) Connected() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.botUserID != "" && (a.socket == nil || a.socketUp)
+	return a.botUserID != "" && (a.socket == nil || a.socketUp) && a.refused == ""
+}
+
+// tokenRefused is the error of a call Slack refused the bot's token for
+// (revoked, the app uninstalled, the account gone), or "".
+func tokenRefused(err error) string {
+	var se slackgo.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "token_revoked", "invalid_auth", "account_inactive", "not_authed", "token_expired":
+			return se.Err
+		}
+	}
+	return ""
+}
+
+// noteToken records whether Slack took the bot's token in a call: one it
+// refuses makes the bot not ready (/readyz), with one error line for the
+// operator, until a call goes through again.
+func (a *Adapter) noteToken(ctx context.Context, what string, err error) {
+	refused := tokenRefused(err)
+	if refused == "" && err != nil {
+		return // some other failure says nothing of the token
+	}
+	a.mu.Lock()
+	was := a.refused
+	a.refused = refused
+	a.mu.Unlock()
+	switch {
+	case refused != "" && was == "":
+		a.log.ErrorContext(ctx, "Slack refused the bot's token; every post fails until it is fixed: reinstall the app, "+
+			"or set SLACK_BOT_TOKEN to the Bot User OAuth Token (xoxb-…) and restart", "call", what, "error", refused)
+	case refused == "" && was != "":
+		a.log.InfoContext(ctx, "Slack takes the bot's token again", "call", what)
+	}
 }
 
 // socketState records Socket Mode connecting and disconnecting, and counts reconnects.

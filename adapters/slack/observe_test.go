@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -229,3 +230,45 @@ type nopEvents struct{}
 func (nopEvents) MarkHandled(context.Context, string, string) (bool, error) { return true, nil }
 func (nopEvents) Handled(context.Context, string, string) (bool, error)     { return false, nil }
 func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error      { return nil }
+
+// A token Slack refuses while the bot runs (the app uninstalled, the token
+// revoked) makes the bot not ready, with one error line for the operator;
+// /readyz had said "slack: connected" while every post failed. A call that
+// goes through again makes it ready.
+func TestARefusedTokenMakesTheBotNotReady(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	e := newEnv(t, func(s *setup) {
+		s.cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), nil))
+	})
+	for deadline := time.Now().Add(10 * time.Second); !e.a.Connected() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // Run's auth.test
+	}
+	if !e.a.Connected() {
+		t.Fatal("not connected at start")
+	}
+	mention := func(id string) {
+		e.event(id, map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> list", "ts": "1." + id, "channel": "C0TALKS"}, nil)
+		e.idle()
+	}
+	e.api.revoked.Store(true)
+	mention("EvRevoked1")
+	mention("EvRevoked2")
+	if e.a.Connected() {
+		t.Error("connected while Slack refuses the token")
+	}
+	mu.Lock()
+	if n := strings.Count(logs.String(), "Slack refused the bot's token"); n != 1 {
+		t.Errorf("%d lines for the refused token:\n%s", n, logs.String())
+	}
+	mu.Unlock()
+	e.api.revoked.Store(false)
+	mention("EvBack")
+	if !e.a.Connected() {
+		t.Error("not connected once Slack takes the token again")
+	}
+}

@@ -41,6 +41,9 @@ func (a *Adapter) retryWithin(ctx context.Context, what string, serverErrors int
 		err := f(ctx)
 		wait, limited := retryAfter(err)
 		a.obs.APICall(talkbot.PlatformSlack, what, callOutcome(err, limited))
+		if what != "response_url" { // a response_url takes no token
+			a.noteToken(ctx, what, err)
+		}
 		switch {
 		case limited && attempt < maxRetries && wait <= maxRetryAfter:
 		case !limited && serverError(err) && failed < serverErrors:
