@@ -32,7 +32,15 @@ type Adapter struct {
 	Prompt bool // print "> " before each line (interactive use)
 	Echo   bool // print each command before its reply (transcripts)
 
-	mu sync.Mutex // one writer on Out: replies and posts
+	mu  sync.Mutex // one writer on Out: replies and posts
+	cmd sync.Mutex // held while a command runs, for Wait
+}
+
+// Wait returns once no command is under way: the one a stop (Ctrl-C,
+// SIGTERM) finds running ends before the store closes.
+func (a *Adapter) Wait() {
+	a.cmd.Lock()
+	a.cmd.Unlock()
 }
 
 // Run answers each line of input until it ends or ctx is done. Blank lines
@@ -68,8 +76,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 		id := strings.ToLower(user)
 		req := commands.Request{Platform: talkbot.PlatformConsole, Workspace: Workspace,
 			UserID: id, UserName: user, Admin: id == strings.ToLower(a.User), Text: text}
-		// A slow command's "working on it…" is a line of its own; the answer follows.
-		err := a.Server.Serve(ctx, req, func(_ context.Context, r commands.Reply) error { return a.write(r.Text() + "\n") })
+		// A slow command's "working on it…" is a line of its own; the answer
+		// follows. A stop lets the command under way finish (Wait): cut
+		// off, a change it had saved was answered "That took too long".
+		a.cmd.Lock()
+		err := a.Server.Serve(context.WithoutCancel(ctx), req, func(_ context.Context, r commands.Reply) error { return a.write(r.Text() + "\n") })
+		a.cmd.Unlock()
 		if err != nil {
 			return fmt.Errorf("write reply: %w", err)
 		}

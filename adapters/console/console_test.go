@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -1531,5 +1532,45 @@ func TestPostPrintsACardAndAFile(t *testing.T) {
 		"[posted to @bob]\nA recording is up\n"
 	if d := cmp.Diff(want, out.String()); d != "" {
 		t.Errorf("posts (-want +got):\n%s", d)
+	}
+}
+
+// A stop (Ctrl-C, SIGTERM) lets the command under way finish before the
+// bot closes its store: cut off, a change it had saved was answered "That
+// took too long", and the next lines are not read.
+func TestAStopLetsTheCommandUnderWayFinish(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	srv := serverFunc(func(ctx context.Context, req commands.Request, respond dispatch.Respond) error {
+		close(started)
+		<-release
+		if ctx.Err() != nil {
+			return respond(ctx, commands.Refusal("add", talkbot.EINTERNAL, "That took too long"))
+		}
+		return respond(ctx, commands.Reply{Blocks: []commands.Block{&commands.Paragraph{Spans: []commands.Span{{Text: "Logged " + req.Text}}}}})
+	})
+	in, feed := io.Pipe()
+	var out bytes.Buffer
+	a := &console.Adapter{Server: srv, User: "alice", In: in, Out: &out}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	go feed.Write([]byte("add Talk A\nadd Talk B\n"))
+	<-started
+	stop()
+	waited := make(chan struct{})
+	go func() { a.Wait(); close(waited) }()
+	select {
+	case <-waited:
+		t.Fatal("Wait returned while the command ran")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-waited
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "Logged add Talk A\n" {
+		t.Errorf("after the stop: %q", got)
 	}
 }

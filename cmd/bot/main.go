@@ -244,7 +244,7 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 		return err
 	}
 	router := commands.New(commands.Config{Store: st, Assistant: assistant, Logger: log, ImportAllowPrivate: cfg.ImportAllowPrivate})
-	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log})
+	rt := dispatch.New(dispatch.Config{Handler: router, Admins: cfg.Admins, Logger: log, Grace: cfg.ShutdownTimeout})
 	a := &console.Adapter{Server: rt, User: user, In: stdin, Out: stdout, Prompt: isTerminal(stdin)}
 	sched := dispatch.NewScheduler(dispatch.SchedulerConfig{Ledger: st, Digests: router, Runtime: rt,
 		Posters: map[string]dispatch.Poster{talkbot.PlatformConsole: a}, Window: cfg.DigestWindow, Logger: log})
@@ -262,6 +262,13 @@ func runConsole(ctx context.Context, cfg Config, log *slog.Logger, user, dbPath 
 		return err
 	case <-ctx.Done():
 		log.Info("shutting down")
+		finished := make(chan struct{})
+		go func() { a.Wait(); close(finished) }()
+		select {
+		case <-finished:
+		case <-time.After(cfg.ShutdownTimeout):
+			log.Warn("the command under way did not finish within BOT_SHUTDOWN_TIMEOUT; stopping anyway", "timeout", cfg.ShutdownTimeout.String())
+		}
 		return nil
 	}
 }
