@@ -1,37 +1,20 @@
-package dispatch
+package dispatch_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/talkbot/talkbot/dispatch"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // A thousand warnings in an interval are one line with their count and the
 // last one's detail; a quiet interval writes nothing.
 func TestATallyWritesOneLineAnInterval(t *testing.T) {
-	var out lockedBuffer
-	tally := NewTally(slog.New(slog.NewTextHandler(&out, nil)), 50*time.Millisecond, "requests refused", "refused")
+	var out syncBuffer
+	tally := dispatch.NewTally(slog.New(slog.NewTextHandler(&out, nil)), 50*time.Millisecond, "requests refused", "refused")
 	for i := range 1000 {
 		tally.Add("from 192.0.2." + strconv.Itoa(i%250))
 	}

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -403,6 +404,27 @@ func (r *recorder) requests() []commands.Request {
 	defer r.mu.Unlock()
 	return append([]commands.Request(nil), r.reqs...)
 }
+
+// logBuffer is a log the tests read while the adapter writes it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// into has the adapter log to l.
+func (l *logBuffer) into(s *setup) { s.cfg.Logger = slog.New(slog.NewTextHandler(l, nil)) }
 
 // sleeps records the waits the adapter asks for and returns at once.
 type sleeps struct {

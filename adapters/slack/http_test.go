@@ -1,10 +1,8 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -731,50 +729,28 @@ func TestAFailedNameLookupLeavesAnAdminAnAdmin(t *testing.T) {
 // An uninstall, or tokens revoked, is logged for the operator: every post
 // to the workspace fails from then on.
 func TestAnUninstallIsLogged(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	e := newEnv(t, func(s *setup) {
-		s.cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), nil))
-	})
+	var logs logBuffer
+	e := newEnv(t, logs.into)
 	e.event("EvUninstall", map[string]any{"type": "app_uninstalled"}, nil)
 	e.event("EvRevoked", map[string]any{"type": "tokens_revoked", "tokens": map[string]any{"bot": []string{"U0BOT"}}}, nil)
 	e.idle()
-	mu.Lock()
-	defer mu.Unlock()
 	if n := strings.Count(logs.String(), "the Slack app was uninstalled, or its tokens revoked"); n != 2 {
 		t.Errorf("%d lines:\n%s", n, logs.String())
 	}
 }
 
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
 // /slack/events is open to the internet: a flood of badly signed requests
 // is refused, each at once, and the log gets one line a minute with the
 // count, not a line a request.
 func TestBadlySignedRequestsDoNotFloodTheLog(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	e := newEnv(t, func(s *setup) {
-		s.cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), nil))
-	})
+	var logs logBuffer
+	e := newEnv(t, logs.into)
 	for i := range 30 {
 		body := e.slashBody(slash{text: "list", trigger: "t-forged-" + itoa(int64(i))})
 		if status, _ := e.do(request{contentType: "application/x-www-form-urlencoded", body: body, secret: "not-the-secret"}); status != http.StatusUnauthorized {
 			t.Fatalf("a forged request: %d", status)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if n := strings.Count(logs.String(), "refused"); n > 1 {
 		t.Errorf("%d log lines for 30 badly signed requests:\n%s", n, logs.String())
 	}

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -236,15 +235,8 @@ func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error      { re
 // /readyz had said "slack: connected" while every post failed. A call that
 // goes through again makes it ready.
 func TestARefusedTokenMakesTheBotNotReady(t *testing.T) {
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	e := newEnv(t, func(s *setup) {
-		s.cfg.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-			mu.Lock()
-			defer mu.Unlock()
-			return logs.Write(p)
-		}), nil))
-	})
+	var logs logBuffer
+	e := newEnv(t, logs.into)
 	for deadline := time.Now().Add(10 * time.Second); !e.a.Connected() && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond) // Run's auth.test
 	}
@@ -261,11 +253,9 @@ func TestARefusedTokenMakesTheBotNotReady(t *testing.T) {
 	if e.a.Connected() {
 		t.Error("connected while Slack refuses the token")
 	}
-	mu.Lock()
 	if n := strings.Count(logs.String(), "Slack refused the bot's token"); n != 1 {
 		t.Errorf("%d lines for the refused token:\n%s", n, logs.String())
 	}
-	mu.Unlock()
 	e.api.revoked.Store(false)
 	mention("EvBack")
 	if !e.a.Connected() {

@@ -468,21 +468,41 @@ func TestAnExportTypedInAColleaguesDMGoesToTheAppsDM(t *testing.T) {
 	}
 }
 
+// longNotes logs talk #1 for alice with n notes of some 36×size characters
+// each, and forgets the calls that took.
+func longNotes(t *testing.T, e *env, n, size int) {
+	t.Helper()
+	e.handle("U0ALICE", "add Cgroupv2 Is Coming Soon To a Cluster Near You")
+	for i := range n {
+		note := fmt.Sprintf("note %d begins. %s note %d ends.", i, strings.Repeat("The memory controller story, again. ", size), i)
+		if got := e.handle("U0ALICE", "note #1 "+note); !strings.Contains(got, "Noted") {
+			t.Fatalf("note: %s", got)
+		}
+	}
+	e.api.reset()
+}
+
+// checkNotesArrived checks that the start and the end of each of longNotes'
+// n notes are in what the user was shown.
+func checkNotesArrived(t *testing.T, seen string, n int) {
+	t.Helper()
+	for i := range n {
+		for _, part := range []string{fmt.Sprintf("note %d begins.", i), fmt.Sprintf("note %d ends.", i)} {
+			if !strings.Contains(seen, part) {
+				t.Errorf("%q never reached the user", part)
+			}
+		}
+	}
+}
+
 // A talk's show with many long notes, asked in the app's DM, arrives whole.
 // chat.postMessage refuses blocks of some 12,000 characters in all
 // (msg_blocks_too_long); the renderer had counted only blocks, so the answer
 // was one message Slack refused, and the user got nothing.
 func TestALongShowInADMArrivesWhole(t *testing.T) {
 	e := newEnv(t)
-	e.handle("U0ALICE", "add Cgroupv2 Is Coming Soon To a Cluster Near You")
 	const notes = 8
-	for i := range notes {
-		note := fmt.Sprintf("note %d begins. %s note %d ends.", i, strings.Repeat("The memory controller story, again. ", 50), i)
-		if got := e.handle("U0ALICE", "note #1 "+note); !strings.Contains(got, "Noted") {
-			t.Fatalf("note: %s", got)
-		}
-	}
-	e.api.reset()
+	longNotes(t, e, notes, 50)
 	e.event("EvLongShow", map[string]any{"type": "message", "channel_type": "im", "user": "U0ALICE", "text": "show #1",
 		"ts": "1700000003.000100", "channel": "D0ALICE"}, nil)
 	e.idle()
@@ -497,13 +517,7 @@ func TestALongShowInADMArrivesWhole(t *testing.T) {
 		}
 		seen.WriteString(shown(t, p.Form.Get("blocks")))
 	}
-	for i := range notes {
-		for _, part := range []string{fmt.Sprintf("note %d begins.", i), fmt.Sprintf("note %d ends.", i)} {
-			if !strings.Contains(seen.String(), part) {
-				t.Errorf("%q never reached the user", part)
-			}
-		}
-	}
+	checkNotesArrived(t, seen.String(), notes)
 }
 
 // Slack takes a response_url five times. A show of a talk with many long
@@ -512,15 +526,8 @@ func TestALongShowInADMArrivesWhole(t *testing.T) {
 // whose answer Slack does not document, and could be lost.
 func TestAnAnswerLongerThanFiveMessagesArrivesWhole(t *testing.T) {
 	e := newEnv(t)
-	e.handle("U0ALICE", "add Cgroupv2 Is Coming Soon To a Cluster Near You")
 	const notes = 20
-	for i := range notes {
-		note := fmt.Sprintf("note %d begins. %s note %d ends.", i, strings.Repeat("The memory controller story, again. ", 70), i)
-		if got := e.handle("U0ALICE", "note #1 "+note); !strings.Contains(got, "Noted") {
-			t.Fatalf("note: %s", got)
-		}
-	}
-	e.api.reset()
+	longNotes(t, e, notes, 70)
 	e.slash(slash{text: "show #1", trigger: "t-long"})
 	e.idle()
 	var seen strings.Builder
@@ -544,11 +551,5 @@ func TestAnAnswerLongerThanFiveMessagesArrivesWhole(t *testing.T) {
 	if hooks > 5 {
 		t.Errorf("%d posts to one response_url; Slack takes 5", hooks)
 	}
-	for i := range notes {
-		for _, part := range []string{fmt.Sprintf("note %d begins.", i), fmt.Sprintf("note %d ends.", i)} {
-			if !strings.Contains(seen.String(), part) {
-				t.Errorf("%q never reached the user", part)
-			}
-		}
-	}
+	checkNotesArrived(t, seen.String(), notes)
 }
