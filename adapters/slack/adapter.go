@@ -18,6 +18,7 @@ import (
 	"time"
 
 	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/talkbot/talkbot"
@@ -32,6 +33,44 @@ type Runtime interface {
 	SubmitWait(ctx context.Context, j dispatch.Job, d time.Duration) bool
 	Serve(ctx context.Context, req commands.Request, respond dispatch.Respond) error
 	Lookup(text string) (commands.Command, bool)
+}
+
+// inbox is an optional capability of an EventLog (*store.Store has it):
+// keeping each Events API callback before Slack is told it arrived, for
+// those a crash cuts off to be replayed at the next start. Slack never
+// delivers an acknowledged callback again.
+type inbox interface {
+	KeepEvent(ctx context.Context, platform, eventID string, body []byte) error
+	KeptEvents(ctx context.Context, platform string, since time.Time) ([][]byte, error)
+	ForgetKeptBefore(ctx context.Context, t time.Time) error
+}
+
+// maxReplayAge is how old a kept callback may be and still be answered
+// after a restart, as Matrix answers commands up to an hour old.
+const maxReplayAge = time.Hour
+
+// replayKept runs the callbacks kept before a crash that were never
+// handled; their marks drop any that were, after all.
+func (a *Adapter) replayKept(ctx context.Context) {
+	in, ok := a.events.(inbox)
+	if !ok {
+		return
+	}
+	bodies, err := in.KeptEvents(ctx, talkbot.PlatformSlack, a.now().Add(-maxReplayAge))
+	if err != nil {
+		a.log.WarnContext(ctx, "read the events kept before a restart; those a crash cut off go unanswered", "err", err)
+		return
+	}
+	if len(bodies) > 0 {
+		a.log.InfoContext(ctx, "handling the events a restart cut off", "events", len(bodies))
+	}
+	for _, b := range bodies {
+		ev, err := slackevents.ParseEvent(b, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			continue
+		}
+		a.onEvent(ev, nil) // kept already
+	}
 }
 
 // EventLog remembers which Events API deliveries were handled, across
@@ -229,6 +268,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // before the wait: a Socket Mode failure ends the rest too
 	bg.Go(func() { a.forgetOldEvents(ctx) })
+	a.replayKept(ctx)
 	if a.socket != nil {
 		return a.runSocket(ctx)
 	}
@@ -287,6 +327,11 @@ func (a *Adapter) forgetOldEvents(ctx context.Context) {
 	for {
 		if err := a.events.ForgetHandledBefore(ctx, a.now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.WarnContext(ctx, "forget handled events", "err", err)
+		}
+		if in, ok := a.events.(inbox); ok {
+			if err := in.ForgetKeptBefore(ctx, a.now().Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+				a.log.WarnContext(ctx, "forget kept events", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -103,7 +103,7 @@ func (a *Adapter) dispatchHTTP(r *http.Request, body []byte) (kind string, res a
 			a.log.Debug("slack event not parsed", "err", err, "retry_num", r.Header.Get("X-Slack-Retry-Num"))
 			return kindEvent, ack{}
 		}
-		return kindEvent, a.onEvent(ev)
+		return kindEvent, a.onEvent(ev, body)
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {

@@ -109,8 +109,9 @@ func (a *Adapter) opensAddModal(text string) bool {
 }
 
 // onEvent acknowledges an Events API callback and handles it as a job, once
-// per event_id however often Slack delivers it.
-func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
+// per event_id however often Slack delivers it. body is the callback as
+// Slack sent it, kept before the acknowledgement (nil: kept already).
+func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent, body []byte) ack {
 	cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok {
 		if ev.Type == slackevents.AppRateLimited {
@@ -200,6 +201,16 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) ack {
 		}
 		run(ctx)
 	}}
+	if in, ok := a.events.(inbox); ok && body != nil && cb.EventID != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := in.KeepEvent(ctx, talkbot.PlatformSlack, "event:"+cb.EventID, body)
+		cancel()
+		if err != nil {
+			// Not acknowledging makes Slack deliver it again later.
+			a.log.Warn("could not keep an event; left for Slack to deliver again", "event_id", cb.EventID, "err", err)
+			return ack{status: http.StatusServiceUnavailable}
+		}
+	}
 	if !a.rt.SubmitWait(context.Background(), j, 500*time.Millisecond) {
 		// Not acknowledging makes Slack deliver it again later.
 		a.log.Debug("queue full; event left for redelivery", "event_id", cb.EventID)

@@ -50,7 +50,11 @@ func (a *Adapter) socketHandler(c *socketmode.Client) *socketmode.SocketmodeHand
 	h.Handle(socketmode.EventTypeEventsAPI, func(evt *socketmode.Event, _ *socketmode.Client) {
 		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
 			start := time.Now()
-			a.ack(evt, kindEvent, a.onEvent(ev), start)
+			var body []byte
+			if evt.Request != nil {
+				body = evt.Request.Payload
+			}
+			a.ack(evt, kindEvent, a.onEvent(ev, body), start)
 		}
 	})
 	h.Handle(socketmode.EventTypeInteractive, func(evt *socketmode.Event, _ *socketmode.Client) {
