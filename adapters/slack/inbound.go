@@ -201,7 +201,9 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent, body []byte) ack {
 		}
 		run(ctx)
 	}}
-	if in, ok := a.events.(inbox); ok && body != nil && cb.EventID != "" {
+	// Not an App Home opened: nothing to answer, and a restart would
+	// publish every home opened in the hour again.
+	if in, ok := a.events.(inbox); ok && body != nil && cb.EventID != "" && !o.home {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := in.KeepEvent(ctx, talkbot.PlatformSlack, "event:"+cb.EventID, body)
 		cancel()
