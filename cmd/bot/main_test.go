@@ -206,3 +206,21 @@ func TestAnUnreadableDotenvIsRefused(t *testing.T) {
 		t.Errorf("a good .env: %v", err)
 	}
 }
+
+// A database the bot cannot write is refused at start, saying what to fix:
+// it had started, and answered every command with an apology for ever.
+// (As root every file is writable: checked by hand with setpriv there.)
+func TestADatabaseTheBotCannotWriteIsRefused(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any file")
+	}
+	db := soundDB(t)
+	if err := os.Chmod(db, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	var out, logs bytes.Buffer
+	err := run(context.Background(), []string{"console", "--user", "alice", "--db", db}, envOf(nil), strings.NewReader("list\n"), &out, &logs)
+	if err == nil || !strings.Contains(err.Error(), "cannot be written") {
+		t.Errorf("a read-only database: %v\n%s", err, out.String())
+	}
+}

@@ -89,5 +89,11 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store
 	if b := st.MigrationBackup(); b != "" {
 		log.InfoContext(ctx, "migrated the database schema; the database as it was is backed up", "db", path, "backup", b)
 	}
+	// A database the bot cannot write (a read-only file, another user's)
+	// had started, and every command apologised, for ever.
+	if err := st.Writable(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("database %s cannot be written (%w): the bot's user must be able to write the file and its directory", path, err)
+	}
 	return st, nil
 }
