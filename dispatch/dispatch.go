@@ -585,6 +585,7 @@ func letKeyGo(ctx context.Context) {
 	case p.jobs <- waiting[0]: // it holds the key now, with the rest behind it
 		p.busy[h.key] = waiting[1:]
 		h.released = true
+		p.signalRoom() // the key's line moved
 	default:
 	}
 }
