@@ -230,6 +230,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 	syncer := newSyncer(a)
 	cli.Syncer = syncer
 
+	unlock, err := lockStore(a.cfg.CryptoDB + ".lock")
+	if errors.Is(err, errStoreInUse) {
+		return fmt.Errorf("matrix: another talkbot is running with MATRIX_CRYPTO_DB %s: stop it first (two bots on one device log each other out)", a.cfg.CryptoDB)
+	}
+	if err != nil {
+		return fmt.Errorf("matrix: %w", err)
+	}
+	defer unlock()
+
 	if err := a.connect(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped before the homeserver answered

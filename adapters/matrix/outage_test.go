@@ -106,3 +106,27 @@ func TestACommandBehindAHundredEventsIsAnswered(t *testing.T) {
 		t.Errorf("%d answers to the command sent while the bot was down, want 1", n)
 	}
 }
+
+// A second bot on the same crypto store (a systemd unit and a `make run` on
+// one .env) is refused at start, saying so. It had logged in, which
+// re-issued the device's token: the running bot was logged out and exited,
+// blaming a revoked login, and under systemd the two took turns for ever.
+func TestASecondBotOnTheCryptoStoreIsRefused(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	e.startBot()
+	room := e.botInRoom(alice, false)
+	second := e.startBot()
+	select {
+	case err := <-second.done:
+		second.done <- nil // its cleanup waits for Run, which ended as it should
+		if err == nil || !strings.Contains(err.Error(), "another talkbot is running") {
+			t.Errorf("the second bot: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second bot ran beside the first")
+	}
+	if _, r := alice.ask(room, "!talk add Still Here"); !strings.Contains(r.Body, "Still Here") {
+		t.Errorf("the first bot after the second was refused: %q", r.Body)
+	}
+}
