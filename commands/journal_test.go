@@ -70,18 +70,3 @@ func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
 		t.Errorf("export markdown --no-private in a shared room = %v private=%v:\n%s", r.Kind, r.Private, r.Text())
 	}
 }
-
-// A link typed at the end of a note becomes one of the talk's links (the
-// note keeps its words): the post shows it, as show does. It had left it
-// out, and "the demo code is at" pointed at nothing.
-func TestALinkTypedInANoteReachesThePost(t *testing.T) {
-	f := newFixture(t)
-	f.ok("alice", "add Kubernetes Controllers Deep Dive 5/5 -- the demo code is at https://github.com/example/controller-demo")
-	for _, cmd := range []string{"export markdown", "export markdown team"} {
-		f.ok("alice", "star #1")
-		post := string(attachment(f.as("alice", cmd)))
-		if !strings.Contains(post, "[github.com/example/controller-demo](https://github.com/example/controller-demo)") {
-			t.Errorf("%s lacks the note's link:\n%s", cmd, post)
-		}
-	}
-}

@@ -8,12 +8,10 @@ package wrapup
 import (
 	"cmp"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
@@ -398,32 +396,7 @@ func metaOf(t Talk, o Options, sayWatched bool) string {
 	if Dest(t.ScheduleURL) != "" && Dest(t.RecordingURL) != "" {
 		parts = append(parts, Link("recording", t.RecordingURL))
 	}
-	var slides string
-	if t.Presentation != nil {
-		slides = t.Presentation.SlidesURL
-	}
-	return strings.Join(append(parts, otherLinks(t.Talk, slides)...), " · ")
-}
-
-// otherLinks are a talk's slides and repositories as links named by where
-// they go ("github.com/example/demo"). A link typed at the end of a note
-// is kept as one of these, not in the note: the post had left it out.
-// A link shown already (the slides of a talk presented) is not repeated.
-func otherLinks(t talkbot.Talk, shown ...string) []string {
-	var out []string
-	for _, l := range t.Links {
-		d := Dest(l)
-		if d == "" || l == t.RecordingURL || l == t.ScheduleURL || slices.Contains(shown, l) {
-			continue
-		}
-		u, _ := url.Parse(d)
-		label := strings.TrimPrefix(u.Host, "www.") + strings.TrimSuffix(u.Path, "/")
-		if n := utf8.RuneCountInString(label); n > 60 {
-			label = string([]rune(label)[:59]) + "…"
-		}
-		out = append(out, Link(Inline(label), l))
-	}
-	return out
+	return strings.Join(parts, " · ")
 }
 
 func upperFirst(s string) string {

@@ -135,7 +135,7 @@ func teamMeta(t TeamTalk) string {
 	if Dest(t.ScheduleURL) != "" && Dest(t.RecordingURL) != "" {
 		parts = append(parts, Link("recording", t.RecordingURL))
 	}
-	return upperFirst(strings.Join(append(parts, otherLinks(t.Talk)...), " · "))
+	return upperFirst(strings.Join(parts, " · "))
 }
 
 func nameOr(name string) string {
