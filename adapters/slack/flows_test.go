@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/talkbot/talkbot/commands"
+	"github.com/talkbot/talkbot/dispatch"
 )
 
 // viewState is a view's submitted state in Slack's wire format.
@@ -785,5 +786,24 @@ func TestEventsACrashCutOffAreHandledAtTheNextStart(t *testing.T) {
 	e.idle()
 	if n := len(e.api.got("chat.postMessage")); n != 0 {
 		t.Errorf("%d answers replayed twice", n)
+	}
+}
+
+// A flood the rate limit dropped stays dropped across a restart: the user
+// was told to slow down once, and the rest went unanswered. Unmarked, the
+// kept callbacks had been carried out at the next start.
+func TestAFloodDroppedStaysDroppedAcrossARestart(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, func(s *setup) { s.cfg.Limiter = dispatch.NewLimiter(1, time.Hour) })
+	for i, text := range []string{"add First Talk", "add Flood One", "add Flood Two"} {
+		e.event("EvFlood"+itoa(int64(i)), map[string]any{"type": "message", "channel_type": "im", "user": "U0BOB", "text": text,
+			"ts": "170000000" + itoa(int64(i)) + ".000100", "channel": "D0BOB"}, nil)
+		e.idle()
+	}
+	e.a.limiter = dispatch.NewLimiter(100, time.Hour) // the restart's
+	e.a.replayKept(ctx)
+	e.idle()
+	if got := e.handle("U0BOB", "list"); !strings.Contains(got, "First Talk") || strings.Contains(got, "Flood") {
+		t.Errorf("bob's list after the restart:\n%s", got)
 	}
 }

@@ -195,6 +195,12 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent, body []byte) ack {
 			if wait, tell := a.limiter.TakeOrTell(o.team+"/"+o.user, a.now()); wait > 0 {
 				if tell { // once: the rest of a flood of messages goes unanswered
 					a.refuse(ctx, o, dispatch.Limited(wait))
+				} else if cb.EventID != "" {
+					// Dropped for good: marked, so a restart's replay of
+					// the kept callbacks does not carry it out after all.
+					if _, err := a.events.MarkHandled(ctx, talkbot.PlatformSlack, "event:"+cb.EventID); err != nil {
+						a.log.WarnContext(ctx, "mark a dropped event handled", "event_id", cb.EventID, "err", err)
+					}
 				}
 				return
 			}
