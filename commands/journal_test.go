@@ -70,3 +70,23 @@ func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
 		t.Errorf("export markdown --no-private in a shared room = %v private=%v:\n%s", r.Kind, r.Private, r.Text())
 	}
 }
+
+// A link typed at the end of a private note stays in the note: taken out as
+// one of the talk's links, which are the workspace's, it was shown to
+// colleagues by show. A team note's link is the talk's, as before.
+func TestALinkInAPrivateNoteStaysPrivate(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "privacy private")
+	f.ok("alice", "add Kubernetes Controllers Deep Dive -- more prep https://docs.example.com/d/SECRET")
+	if got := f.ok("alice", "notes #1"); !strings.Contains(got, "more prep https://docs.example.com/d/SECRET") {
+		t.Errorf("alice's note lost its link:\n%s", got)
+	}
+	f.ok("bob", "add Kubernetes Controllers Deep Dive 4/5 -- good one https://github.com/example/controller-demo")
+	got := f.ok("bob", "show #1")
+	if strings.Contains(got, "SECRET") {
+		t.Errorf("bob is shown alice's private link:\n%s", got)
+	}
+	if !strings.Contains(got, "Link: https://github.com/example/controller-demo") {
+		t.Errorf("a team note's link is not the talk's:\n%s", got)
+	}
+}

@@ -184,6 +184,27 @@ func titleFromLink(link, id string) string {
 	return "Schedule entry " + id
 }
 
+// keepLinksPrivate keeps the links typed at the end of a private note in
+// the note. Taken out as options, they became the talk's links, which are
+// the workspace's: show listed a private note's link to everyone.
+func keepLinksPrivate(o *opts, trailing []token, n *talkbot.NoteDraft) error {
+	var kept []string
+	for _, tk := range trailing {
+		if i := slices.Index(o.links, tk.text); i >= 0 {
+			kept = append(kept, tk.text)
+			o.links = slices.Delete(o.links, i, i+1)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	n.Text = strings.TrimSpace(n.Text + " " + strings.Join(kept, " "))
+	if l := utf8.RuneCountInString(n.Text); l > talkbot.MaxNoteLen {
+		return talkbot.Errorf(talkbot.EINVALID, "Notes can be up to %d characters; yours has %d. Split it into two notes.", talkbot.MaxNoteLen, l)
+	}
+	return nil
+}
+
 // logCommand is the shape shared by add, missed, want and watched.
 func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, defaultToday bool) (Reply, error) {
 	freeAsNote := r.byName[label].FreeText == "note" // else the reason of a miss
@@ -245,6 +266,11 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if freeAsNote {
 		if ch.Note, err = r.noteDraft(c, free, ""); err != nil {
 			return Reply{}, err
+		}
+		if ch.Note != nil && ch.Note.Visibility == talkbot.VisibilityPrivate {
+			if err := keepLinksPrivate(&o, trailing, ch.Note); err != nil {
+				return Reply{}, err
+			}
 		}
 		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
 			c.rest, c.withheld = strings.Join(o.typed, " "), true
