@@ -109,6 +109,17 @@ const laneWait = 2 * time.Second
 
 var errBusy = errors.New("llm: every lane to the model is taken")
 
+// inLane runs f in one of the model's lanes, given back however f ends
+// (a panic too: a leaked lane would be one fewer for good).
+func (s *Service) inLane(ctx context.Context, f func() error) error {
+	release, err := s.lane(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return f()
+}
+
 // lane takes one of the model's lanes for a command; release gives it back.
 func (s *Service) lane(ctx context.Context) (release func(), err error) {
 	release = func() { <-s.lanes }

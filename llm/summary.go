@@ -84,11 +84,7 @@ func (s *Service) Summarize(ctx context.Context, req SummaryRequest) Summary {
 	}
 	run := &summaryRun{s: s, ws: req.WorkspaceID}
 	var sum Summary
-	release, err := s.lane(ctx)
-	if err == nil {
-		sum, err = run.summarize(ctx, talks)
-		release()
-	}
+	err := s.inLane(ctx, func() (err error) { sum, err = run.summarize(ctx, talks); return err })
 	if err != nil {
 		s.logFallback(ctx, "summary", req.WorkspaceID, err)
 		sum = SummarizeBuiltIn(talks)
