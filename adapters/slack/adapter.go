@@ -268,6 +268,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // before the wait: a Socket Mode failure ends the rest too
 	bg.Go(func() { a.forgetOldEvents(ctx) })
+	bg.Go(func() { a.recheckToken(ctx) })
 	a.replayKept(ctx)
 	if a.socket != nil {
 		return a.runSocket(ctx)
@@ -311,6 +312,33 @@ func (a *Adapter) identify(ctx context.Context) error {
 	a.log.InfoContext(ctx, "connected to slack", "team_id", res.TeamID, "bot_user_id", res.UserID,
 		"http_mode", a.signingSecret != "", "socket_mode", a.socket != nil)
 	return nil
+}
+
+// tokenRecheck is how often recheckToken asks.
+var tokenRecheck = time.Minute
+
+// recheckToken asks Slack every tokenRecheck, while it refuses the bot's
+// token, whether it takes it again (auth.test): a bot taken out of service
+// for not being ready gets no other call that would tell it.
+func (a *Adapter) recheckToken(ctx context.Context) {
+	t := time.NewTicker(tokenRecheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.mu.Lock()
+		refused := a.refused != ""
+		a.mu.Unlock()
+		if refused {
+			_ = a.retryWithin(ctx, "auth.test", 0, func(ctx context.Context) error {
+				_, err := a.api.AuthTestContext(ctx)
+				return err
+			})
+		}
+	}
 }
 
 func (a *Adapter) bot() (userID, botID string) {

@@ -233,8 +233,11 @@ func (nopEvents) ForgetHandledBefore(context.Context, time.Time) error      { re
 // A token Slack refuses while the bot runs (the app uninstalled, the token
 // revoked) makes the bot not ready, with one error line for the operator;
 // /readyz had said "slack: connected" while every post failed. A call that
-// goes through again makes it ready.
+// goes through again makes it ready, and so does Slack taking the token
+// again, asked every minute: a bot out of service gets no other call.
 func TestARefusedTokenMakesTheBotNotReady(t *testing.T) {
+	defer func(d time.Duration) { tokenRecheck = d }(tokenRecheck)
+	tokenRecheck = 20 * time.Millisecond
 	var logs logBuffer
 	e := newEnv(t, logs.into)
 	for deadline := time.Now().Add(10 * time.Second); !e.a.Connected() && time.Now().Before(deadline); {
@@ -260,5 +263,17 @@ func TestARefusedTokenMakesTheBotNotReady(t *testing.T) {
 	mention("EvBack")
 	if !e.a.Connected() {
 		t.Error("not connected once Slack takes the token again")
+	}
+	e.api.revoked.Store(true)
+	mention("EvRevoked3")
+	if e.a.Connected() {
+		t.Error("connected while Slack refuses the token")
+	}
+	e.api.revoked.Store(false) // no call of the bot's own: the re-check finds it
+	for deadline := time.Now().Add(10 * time.Second); !e.a.Connected() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !e.a.Connected() {
+		t.Error("not connected again with no call to tell it")
 	}
 }
