@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
 )
@@ -61,7 +60,7 @@ func (r *Router) journal(ctx context.Context, c *call) (Reply, error) {
 		}
 		return r.listJournal(ctx, c)
 	}
-	if err := checkJournalText(text); err != nil {
+	if err := checkNoteLen(text); err != nil {
 		return Reply{}, err
 	}
 	e.Text = text
@@ -77,13 +76,6 @@ func (r *Router) journal(ctx context.Context, c *call) (Reply, error) {
 	b.line(plain(fmt.Sprintf("%s saved (%s) on %s: ", kind, e.Visibility, c.conf.Name)), quoteShown(c, out.Entry, 200))
 	b.text(fmt.Sprintf("j%d · `journal` lists yours; `journal edit j%d <text>` changes it. It goes in your `export markdown`.", out.Entry.ID, out.Entry.ID))
 	return b.reply(), nil
-}
-
-func checkJournalText(text string) error {
-	if n := utf8.RuneCountInString(text); n > talkbot.MaxNoteLen {
-		return talkbot.Errorf(talkbot.EINVALID, "Notes can be up to %d characters; yours has %d. Split it into two.", talkbot.MaxNoteLen, n)
-	}
-	return nil
 }
 
 // quoteShown is an entry's text in quotes, or a word that it is private
@@ -136,7 +128,7 @@ func (r *Router) editJournal(ctx context.Context, c *call, verb string, id int64
 		if text == "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Give the new text: `journal edit j%d <text>`; `journal delete j%d` removes it.", id, id)
 		}
-		if err := checkJournalText(text); err != nil {
+		if err := checkNoteLen(text); err != nil {
 			return Reply{}, err
 		}
 		ch.Text = &text

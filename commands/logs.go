@@ -79,8 +79,8 @@ func (r *Router) noteDraft(c *call, text string, vis talkbot.Visibility) (*talkb
 	if text == "" {
 		return nil, nil
 	}
-	if n := utf8.RuneCountInString(text); n > talkbot.MaxNoteLen {
-		return nil, talkbot.Errorf(talkbot.EINVALID, "Notes can be up to %d characters; yours has %d. Split it into two notes.", talkbot.MaxNoteLen, n)
+	if err := checkNoteLen(text); err != nil {
+		return nil, err
 	}
 	if vis == "" {
 		vis = c.user.DefaultVisibility
@@ -199,8 +199,13 @@ func keepLinksPrivate(o *opts, trailing []token, n *talkbot.NoteDraft) error {
 		return nil
 	}
 	n.Text = strings.TrimSpace(n.Text + " " + strings.Join(kept, " "))
-	if l := utf8.RuneCountInString(n.Text); l > talkbot.MaxNoteLen {
-		return talkbot.Errorf(talkbot.EINVALID, "Notes can be up to %d characters; yours has %d. Split it into two notes.", talkbot.MaxNoteLen, l)
+	return checkNoteLen(n.Text)
+}
+
+// checkNoteLen refuses a note (or a journal entry) longer than a note may be.
+func checkNoteLen(text string) error {
+	if n := utf8.RuneCountInString(text); n > talkbot.MaxNoteLen {
+		return talkbot.Errorf(talkbot.EINVALID, "Notes can be up to %d characters; yours has %d. Split it into two.", talkbot.MaxNoteLen, n)
 	}
 	return nil
 }
