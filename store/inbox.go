@@ -20,12 +20,12 @@ func (s *Store) KeepEvent(ctx context.Context, platform, eventID string, body []
 	})
 }
 
-// KeptEvents returns the bodies of the events kept since t that have no
-// handled mark, oldest first: those a crash cut off.
-func (s *Store) KeptEvents(ctx context.Context, platform string, since time.Time) ([][]byte, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT body FROM inbox i WHERE i.platform = ? AND i.received_at >= ?
+// KeptEvents returns the bodies of the events kept from since until before
+// that have no handled mark, oldest first: those a crash cut off.
+func (s *Store) KeptEvents(ctx context.Context, platform string, since, before time.Time) ([][]byte, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT body FROM inbox i WHERE i.platform = ? AND i.received_at >= ? AND i.received_at < ?
 		AND NOT EXISTS (SELECT 1 FROM handled_events h WHERE h.platform = i.platform AND h.event_id = i.event_id)
-		ORDER BY i.received_at`, platform, formatTime(since))
+		ORDER BY i.received_at`, platform, formatTime(since), formatTime(before))
 	if err != nil {
 		return nil, fmt.Errorf("kept events: %w", err)
 	}

@@ -41,7 +41,7 @@ type Runtime interface {
 // delivers an acknowledged callback again.
 type inbox interface {
 	KeepEvent(ctx context.Context, platform, eventID string, body []byte) error
-	KeptEvents(ctx context.Context, platform string, since time.Time) ([][]byte, error)
+	KeptEvents(ctx context.Context, platform string, since, before time.Time) ([][]byte, error)
 	ForgetKeptBefore(ctx context.Context, t time.Time) error
 }
 
@@ -56,7 +56,9 @@ func (a *Adapter) replayKept(ctx context.Context) {
 	if !ok {
 		return
 	}
-	bodies, err := in.KeptEvents(ctx, talkbot.PlatformSlack, a.now().Add(-maxReplayAge))
+	// Only those kept before this adapter was made: one it keeps since is
+	// queued in this run, and would run twice.
+	bodies, err := in.KeptEvents(ctx, talkbot.PlatformSlack, a.now().Add(-maxReplayAge), a.created)
 	if err != nil {
 		a.log.WarnContext(ctx, "read the events kept before a restart; those a crash cut off go unanswered", "err", err)
 		return
@@ -143,6 +145,7 @@ type Adapter struct {
 	homeInterval  time.Duration
 	obs           Observer
 	now           func() time.Time
+	created       time.Time // callbacks kept since are this run's own, not a crash's
 	sleep         func(ctx context.Context, d time.Duration) error
 
 	triggers *ttlSet         // trigger ids seen, so a repeated one does nothing twice
@@ -196,6 +199,7 @@ func New(cfg Config) (*Adapter, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	a.created = a.now()
 	if a.sleep == nil {
 		a.sleep = sleepContext
 	}
