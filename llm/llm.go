@@ -110,24 +110,30 @@ const laneWait = 2 * time.Second
 var errBusy = errors.New("llm: every lane to the model is taken")
 
 // inLane runs f in one of the model's lanes, given back however f ends
-// (a panic too: a leaked lane would be one fewer for good).
-func (s *Service) inLane(ctx context.Context, f func() error) error {
-	release, err := s.lane(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	return f()
-}
-
-// lane takes one of the model's lanes for a command; release gives it back.
-func (s *Service) lane(ctx context.Context) (release func(), err error) {
-	release = func() { <-s.lanes }
+// (a panic too: a leaked lane would be one fewer for good). With every lane
+// taken, f first runs on answers already cached, which need no lane, and
+// waits for one only if the cache cannot answer.
+func (s *Service) inLane(ctx context.Context, f func(context.Context) error) error {
 	select {
 	case s.lanes <- struct{}{}:
-		return release, nil
 	default:
+		if err := f(context.WithValue(ctx, cacheOnly{}, true)); !errors.Is(err, errBusy) {
+			return err
+		}
+		if err := s.waitLane(ctx); err != nil {
+			return err
+		}
 	}
+	defer func() { <-s.lanes }()
+	return f(ctx)
+}
+
+// cacheOnly marks a ctx whose asks may be answered from the cache only.
+type cacheOnly struct{}
+
+// waitLane waits for one of the model's lanes: laneWait for a command,
+// as long as its ctx for unattended work.
+func (s *Service) waitLane(ctx context.Context) error {
 	var timeout <-chan time.Time
 	if !talkbot.IsUnattended(ctx) {
 		t := time.NewTimer(laneWait)
@@ -136,11 +142,11 @@ func (s *Service) lane(ctx context.Context) (release func(), err error) {
 	}
 	select {
 	case s.lanes <- struct{}{}:
-		return release, nil
+		return nil
 	case <-timeout:
-		return nil, errBusy
+		return errBusy
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -321,6 +327,9 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 		case err != nil && !errors.Is(err, talkbot.ErrNotFound):
 			s.log.WarnContext(ctx, "llm cache unreadable", "workspace_id", ws, "error", err)
 		}
+	}
+	if ctx.Value(cacheOnly{}) != nil {
+		return askResult{}, errBusy
 	}
 	sent := promptTokens(req.Messages)
 	reserved := int64(sent + req.MaxTokens)

@@ -56,7 +56,7 @@ func (s *Service) ParseQuestion(ctx context.Context, q QuestionRequest) Question
 	}
 	var f Filters
 	var res askResult
-	err := s.inLane(ctx, func() (err error) { f, res, err = s.parseQuestionLLM(ctx, q); return err })
+	err := s.inLane(ctx, func(ctx context.Context) (err error) { f, res, err = s.parseQuestionLLM(ctx, q); return err })
 	if err != nil {
 		s.logFallback(ctx, "question", q.WorkspaceID, err)
 		return Question{Filters: ParseQuestionBuiltIn(q), By: BuiltIn, Fallback: reasonFor(err), TokensUsed: res.used}
@@ -337,7 +337,10 @@ func (s *Service) Explain(ctx context.Context, workspaceID int64, question strin
 	}
 	var reasons map[int64]string
 	var res askResult
-	err := s.inLane(ctx, func() (err error) { reasons, res, err = s.explainLLM(ctx, workspaceID, question, cands); return err })
+	err := s.inLane(ctx, func(ctx context.Context) (err error) {
+		reasons, res, err = s.explainLLM(ctx, workspaceID, question, cands)
+		return err
+	})
 	if err != nil {
 		s.logFallback(ctx, "explain", workspaceID, err)
 		e := own(reasonFor(err))

@@ -84,7 +84,11 @@ func (s *Service) Summarize(ctx context.Context, req SummaryRequest) Summary {
 	}
 	run := &summaryRun{s: s, ws: req.WorkspaceID}
 	var sum Summary
-	err := s.inLane(ctx, func() (err error) { sum, err = run.summarize(ctx, talks); return err })
+	err := s.inLane(ctx, func(ctx context.Context) (err error) {
+		run = &summaryRun{s: s, ws: req.WorkspaceID} // counted anew if the cache alone could not answer
+		sum, err = run.summarize(ctx, talks)
+		return err
+	})
 	if err != nil {
 		s.logFallback(ctx, "summary", req.WorkspaceID, err)
 		sum = SummarizeBuiltIn(talks)

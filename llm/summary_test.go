@@ -485,3 +485,47 @@ func TestASlowModelHoldsOnlyItsLanes(t *testing.T) {
 		}
 	}
 }
+
+// An answer the model gave before needs no lane: with every lane taken, a
+// summary asked again is the model's cached one, not the built-in one.
+func TestACachedSummaryIsServedWhileTheLanesAreTaken(t *testing.T) {
+	srv := newStandIn(t)
+	srv.answer = srv.echoAnswer
+	c, _ := srv.client(t, llm.Config{})
+	db, ws := testStore(t)
+	svc := llm.New(c, llm.Options{Lanes: 1, Cache: db, Now: fixedNow})
+	ask := func() llm.Summary {
+		return svc.Summarize(context.Background(), llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
+	}
+	first := ask()
+	if first.By != "llm:test-model" {
+		t.Fatalf("first summary by %q (%s)", first.By, first.Fallback)
+	}
+
+	srv.gate = make(chan struct{})
+	open := sync.OnceFunc(func() { close(srv.gate) })
+	t.Cleanup(open) // before the stand-in's Close, which waits for the held request
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		talks := someTalks()
+		talks[0].Notes = append(talks[0].Notes, llm.Note{Author: "carol", Text: "not cached"})
+		svc.Summarize(context.Background(), llm.SummaryRequest{WorkspaceID: ws, Talks: talks})
+	})
+	for deadline := time.Now().Add(10 * time.Second); srv.count() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the model never got the summary that takes the lane")
+		}
+	}
+	again := ask()
+	if diff := cmp.Diff(first, again, ignoreStats); diff != "" {
+		t.Errorf("asked again with the lane taken (-first +again):\n%s", diff)
+	}
+	if again.Stats.CacheHits != 1 {
+		t.Errorf("stats = %+v, want the answer from the cache", again.Stats)
+	}
+	if n := srv.count(); n != 2 {
+		t.Errorf("the model was asked %d times, want 2", n)
+	}
+	open()
+	wg.Wait()
+}
