@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"maunium.net/go/mautrix/id"
 
 	"github.com/talkbot/talkbot"
+	"github.com/talkbot/talkbot/commands"
 	"github.com/talkbot/talkbot/dispatch"
 )
 
@@ -142,4 +144,68 @@ func TestTheDigestFollowsARoomUpgrade(t *testing.T) {
 	if !strings.Contains(status.Body, next.String()) || strings.Contains(status.Body, room.String()) {
 		t.Errorf("digest status in the new room:\n%s", status.Body)
 	}
+}
+
+// A digest set in a room just before the room is upgraded moves with it:
+// the upgrade is followed after the commands sent before it are done.
+func TestADigestSetJustBeforeAnUpgradeFollowsIt(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	h := &holdDigestOn{Handler: e.router, started: make(chan struct{}, 1), release: make(chan struct{})}
+	release := sync.OnceFunc(func() { close(h.release) })
+	t.Cleanup(release)
+	e.startBotWith(h)
+	room := e.sharedRoom(alice, bob)
+	alice.say(room, "!talk digest on here at 18:00")
+	select {
+	case <-h.started:
+	case <-time.After(wait):
+		t.Fatal("the bot never started on digest on")
+	}
+	var resp struct {
+		ReplacementRoom id.RoomID `json:"replacement_room"`
+	}
+	if _, err := alice.cli.MakeFullRequest(context.Background(), mautrix.FullRequest{Method: http.MethodPost,
+		URL: alice.cli.BuildClientURL("v3", "rooms", room, "upgrade"), RequestJSON: map[string]string{"new_version": "10"}, ResponseJSON: &resp}); err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	next := resp.ReplacementRoom
+	if err := alice.invite(next, e.botID); err != nil {
+		t.Fatal(err)
+	}
+	// The bot joins the new room at once; what it moves there waits for the
+	// digest being set. A moment for a move that did not wait to happen:
+	alice.waitMember(next, e.botID, event.MembershipJoin)
+	time.Sleep(time.Second)
+	release()
+	poll(t, "the notice that the digest moved", func() bool {
+		for _, evt := range alice.fromBot(next, e.botID) {
+			if strings.Contains(evt.Content.AsMessage().Body, "the daily digest comes here now") {
+				return true
+			}
+		}
+		return false
+	})
+	_, status := alice.ask(next, "!talk digest status")
+	if !strings.Contains(status.Body, next.String()) || strings.Contains(status.Body, room.String()) {
+		t.Errorf("digest status in the new room:\n%s", status.Body)
+	}
+}
+
+// holdDigestOn holds each digest on command until release is closed.
+type holdDigestOn struct {
+	dispatch.Handler
+	started chan struct{}
+	release chan struct{}
+}
+
+func (h *holdDigestOn) Handle(ctx context.Context, req commands.Request) commands.Reply {
+	if strings.Contains(req.Text, "digest on") {
+		select {
+		case h.started <- struct{}{}:
+		default:
+		}
+		<-h.release
+	}
+	return h.Handler.Handle(ctx, req)
 }

@@ -41,7 +41,9 @@ func (a *Adapter) handleInvite(ctx context.Context, evt *event.Event) {
 	var create event.CreateEventContent
 	if err := a.cli.StateEvent(ctx, evt.RoomID, event.StateCreate, "", &create); err == nil {
 		if from := create.GetPredecessor().RoomID; from != "" {
-			a.takeOver(ctx, from, evt.RoomID)
+			// After the old room's earlier jobs: a digest set there just
+			// before the upgrade moves too.
+			a.handOff(ctx, evt, from, "upgrade", func(ctx context.Context) { a.takeOver(ctx, from, evt.RoomID) })
 		}
 	}
 }
@@ -109,10 +111,13 @@ func (a *Adapter) onTombstone(ctx context.Context, evt *event.Event) {
 	if to == "" || to == evt.RoomID {
 		return
 	}
-	// In the new room's order: the invite there (often in the same sync)
-	// joins too, and two joins at once can both be refused (Dendrite
-	// rejected the second with the first, sent before the invite).
-	a.enqueueIn(ctx, evt, to, "tombstone", func(ctx context.Context) { a.followUpgrade(ctx, evt.RoomID, to) })
+	// After the old room's earlier jobs (a digest set there just before
+	// moves too), then in the new room's order: the invite there (often in
+	// the same sync) joins too, and two joins at once can both be refused
+	// (Dendrite rejected the second with the first, sent before the invite).
+	a.enqueue(ctx, evt, "tombstone", func(ctx context.Context) {
+		a.handOff(ctx, evt, to, "tombstone", func(ctx context.Context) { a.followUpgrade(ctx, evt.RoomID, to) })
+	})
 }
 
 // followUpgrade joins the room that replaced from, which takes it over.

@@ -87,18 +87,35 @@ func (w *work) stop(timeout time.Duration) bool {
 // sync position from passing the event until the job is done. It runs on
 // the sync loop (ctx is the sync's).
 func (a *Adapter) enqueue(ctx context.Context, evt *event.Event, name string, job func(context.Context)) {
-	a.enqueueIn(ctx, evt, evt.RoomID, name, job)
-}
-
-// enqueueIn is enqueue in the order of room's jobs, not evt's room's.
-func (a *Adapter) enqueueIn(ctx context.Context, evt *event.Event, room id.RoomID, name string, job func(context.Context)) {
 	if !a.work.begin() {
 		return
 	}
-	b := a.sync.begin()
+	a.submit(ctx, evt, a.sync.begin(), evt.RoomID, name, job)
+}
+
+// handOff runs job after the jobs already queued in room, from a job of
+// evt's: its sync batch stays open until job is done too.
+func (a *Adapter) handOff(ctx context.Context, evt *event.Event, room id.RoomID, name string, job func(context.Context)) {
+	b, ok := ctx.Value(batchKey{}).(uint64)
+	if !ok { // not from a job: nothing to wait for
+		job(ctx)
+		return
+	}
+	if !a.work.begin() {
+		return
+	}
+	a.sync.reopen(b)
+	a.submit(ctx, evt, b, room, name, job)
+}
+
+// batchKey carries a job's sync batch in its ctx, for handOff.
+type batchKey struct{}
+
+// submit submits job, counted in sync batch b, in room's order.
+func (a *Adapter) submit(ctx context.Context, evt *event.Event, b uint64, room id.RoomID, name string, job func(context.Context)) {
 	ok := a.cfg.Runtime.SubmitWait(ctx, dispatch.Job{Name: "matrix " + name, Key: room.String(), Run: func(ctx context.Context) {
 		defer a.work.end()
-		job(ctx)
+		job(context.WithValue(ctx, batchKey{}, b))
 		// A job the shutdown cut off (past the runtime's grace) leaves its
 		// batch open, so the event comes back after the restart; its mark
 		// says whether it was answered.

@@ -258,6 +258,13 @@ func (s *syncStore) begin() uint64 {
 	return s.batch
 }
 
+// reopen counts one more job of batch b, from a job of b's not yet done.
+func (s *syncStore) reopen(b uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open[b]++
+}
+
 // done finishes a job begun in batch b.
 func (s *syncStore) done(ctx context.Context, b uint64) {
 	s.mu.Lock()
