@@ -33,6 +33,8 @@ func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
 		{"undo", "is back (private): (private, not shown here)", false},
 		{"note --private " + secret + " too", "Noted (private)", false},
 		{"undo", "Removed your note n2: (private, not shown here)", false},
+		{"note --private " + secret + " once more", "Noted (private)", false},
+		{"note delete n3", "It was private, so it is not shown here", false},
 		{"export markdown", "--no-private", true},
 		{"export ics", "direct message", true},
 		{"export markdown team", "The team's post", false},

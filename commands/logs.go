@@ -608,6 +608,8 @@ func (r *Router) editNote(ctx context.Context, c *call, verb string, id int64, t
 	}
 	b, card := r.touchedCard(out, verbText)
 	switch {
+	case e.Delete && n.Visibility == talkbot.VisibilityPrivate && c.req.Shared:
+		card.line(words("   It was private, so it is not shown here. `undo` brings it back.")...)
 	case e.Delete:
 		card.line(append(Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(". ")}, words("`undo` brings it back.")...)...)
 	case out.Note != nil && !(out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared):
