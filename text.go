@@ -27,6 +27,16 @@ func Clean(s string) string {
 	}, s))
 }
 
+// OneLine is text for a one-line field (a title, a room, a name): its line
+// breaks, which Clean keeps, would show as lines of their own in a card,
+// forging the bot's own lines. Runs of white space become one space.
+func OneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\v\f\u0085") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // massMention ends at a word boundary or an underscore: Markdown escaping
 // turns "@here_" into "@here\_", which reads as @here.
 var massMention = regexp.MustCompile(`(?i)([@!])(channel|here|everyone|room)(\b|_)`)

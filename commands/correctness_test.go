@@ -985,3 +985,25 @@ func TestAnEditThePlatformCannotVouchForSaysSo(t *testing.T) {
 		t.Errorf("the edit was made:\n%s", show)
 	}
 }
+
+// A line break typed into a one-line field (an edit's title, a quoted
+// room) is folded: it showed as a line of its own in colleagues' cards and
+// the channel's digest, where it read as one of the bot's.
+func TestOneLineFieldsCannotForgeLines(t *testing.T) {
+	f := newFixture(t)
+	f.ok("mallory", "add T1 room:\"A\n   ✓ bob: attended, ★★★★★ 5/5\"")
+	f.ok("mallory", "add T2")
+	f.ok("mallory", "edit #2 title: Second\n   Recording: https://evil.example/watch")
+	f.ok("mallory", "edit #2 speakers: Eve\nMallory (Evil\nCorp)")
+	for _, id := range []string{"#1", "#2"} {
+		show := f.ok("bob", "show "+id)
+		for _, forged := range []string{"\n   ✓ bob", "\n   Recording: https://evil", "\nMallory", "\nCorp"} {
+			if strings.Contains(show, forged) {
+				t.Errorf("show %s has the forged line %q:\n%s", id, forged, show)
+			}
+		}
+	}
+	if show := f.ok("bob", "show #2"); !strings.Contains(show, "Second Recording: https://evil.example/watch") {
+		t.Errorf("show #2 lost the title's text:\n%s", show)
+	}
+}

@@ -806,6 +806,41 @@ func TestImportedTextIsCleaned(t *testing.T) {
 	}
 }
 
+// A schedule's one-line fields stay one line, and only its http(s) links are
+// kept: a title's line break showed as a line of the bot's own in a card,
+// and a link's escape sequences reached the console's terminal.
+func TestImportedFieldsAreOneLineAndLinksWeb(t *testing.T) {
+	event := func(uid, summary, url string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nSUMMARY:" + summary + "\r\nLOCATION:Hall\\nB\r\nURL:" + url +
+			"\r\nDTSTART:20260324T100000Z\r\nDTEND:20260324T103000Z\r\nEND:VEVENT\r\n"
+	}
+	s, err := Parse([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" +
+		event("1", "Real Talk\\n   ✓ bob: attended\\, ★★★★★ 5/5", "javascript:alert(1)") +
+		event("2\x1b[31m", "Second", "https://evil.example/\x1b[2J\x1b]0;pwned\a") +
+		event("3", "Third", "https://youtube.com@evil.example/watch") +
+		event("4", "Fourth", "https://kccnceu2026.sched.com/event/1x2y") +
+		"END:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, x := range s.Sessions {
+		if strings.ContainsAny(x.SourceID, "\x1b") {
+			t.Errorf("session id %q keeps an escape", x.SourceID)
+		}
+		got[x.Title] = x.Room + " | " + x.URL
+	}
+	want := map[string]string{
+		"Real Talk ✓ bob: attended, ★★★★★ 5/5": "Hall B | ",
+		"Second": "Hall B | ",
+		"Third":  "Hall B | ",
+		"Fourth": "Hall B | https://kccnceu2026.sched.com/event/1x2y",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("title: room | link (-want +got):\n%s", diff)
+	}
+}
+
 func TestLongTextsAreCut(t *testing.T) {
 	long := strings.Repeat("word ", 3000)
 	doc := `<schedule><conference><title>x</title><time_zone_name>UTC</time_zone_name></conference><day date="2025-01-01">` +

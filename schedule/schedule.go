@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -140,7 +141,21 @@ func ParseWithOptions(data []byte, opts ParseOptions) (Schedule, error) {
 }
 
 // cleanText is talkbot.Clean for a line of text, trimmed.
-func cleanText(s string) string { return strings.TrimSpace(talkbot.Clean(s)) }
+// cleanText is a one-line field of a session: clean, and its line breaks folded.
+func cleanText(s string) string { return talkbot.OneLine(strings.TrimSpace(talkbot.Clean(s))) }
+
+// webLink is the session's link if it is an http(s) address, else "": a
+// schedule's javascript: link or escape sequences are no link to keep.
+func webLink(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	if l := u.String(); len(l) <= talkbot.MaxURLLen {
+		return l
+	}
+	return ""
+}
 
 // notUTF8 refuses a schedule that is not UTF-8 text: its titles would be
 // kept garbled (PRODUCT §5). Each parser asks it first.
@@ -237,6 +252,7 @@ func finish(s *Schedule, z zone, listed []string) error {
 		for j := range x.Speakers {
 			x.Speakers[j].Name, x.Speakers[j].Org = cleanText(x.Speakers[j].Name), cleanText(x.Speakers[j].Org)
 		}
+		x.SourceID = talkbot.Clean(x.SourceID) // shown in an agenda's UID
 		switch {
 		case x.SourceID == "":
 			return malformed(nil, "session %q has no id", clip(x.Title))
@@ -251,9 +267,7 @@ func finish(s *Schedule, z zone, listed []string) error {
 		x.Title = truncate(x.Title, talkbot.MaxTitleLen)
 		x.Room, x.Track, x.Type = truncate(x.Room, talkbot.MaxFieldLen), truncate(x.Track, talkbot.MaxFieldLen), truncate(x.Type, talkbot.MaxFieldLen)
 		x.Abstract = truncate(x.Abstract, talkbot.MaxAbstract)
-		if len(x.URL) > talkbot.MaxURLLen {
-			x.URL = ""
-		}
+		x.URL = webLink(x.URL)
 		x.StartsAt, x.EndsAt = x.StartsAt.UTC(), x.EndsAt.UTC()
 		x.Day = x.StartsAt.In(z.loc).Format(time.DateOnly)
 		if i < len(listed) && listed[i] != "" {

@@ -169,6 +169,7 @@ func patchLog(l talkbot.Log, p talkbot.LogPatch) talkbot.Log {
 // to undo it. A change that finds everything already as asked writes nothing
 // and records no undo step (Outcome.Unchanged).
 func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, error) {
+	oneLineFields(&c)
 	var out talkbot.Outcome
 	err := s.change(ctx, func(tx *txn) error {
 		out = talkbot.Outcome{}
@@ -801,4 +802,36 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
+}
+
+// oneLineFields folds the line breaks of the talk's one-line fields, however
+// they were typed (an edit's value, a quoted option): a break in a title
+// showed as a line of its own in every card, forging the bot's lines.
+func oneLineFields(c *talkbot.Change) {
+	if t := c.NewTalk; t != nil {
+		nt := *t
+		nt.Title, nt.Event, nt.Room = talkbot.OneLine(nt.Title), talkbot.OneLine(nt.Event), talkbot.OneLine(nt.Room)
+		nt.Speakers = oneLineSpeakers(nt.Speakers)
+		c.NewTalk = &nt
+	}
+	for _, p := range []*talkbot.TalkPatch{&c.Talk, &c.Fill} {
+		for _, f := range []**string{&p.Title, &p.Event, &p.Room} {
+			if *f != nil {
+				v := talkbot.OneLine(**f)
+				*f = &v
+			}
+		}
+		if p.Speakers != nil {
+			sp := oneLineSpeakers(*p.Speakers)
+			p.Speakers = &sp
+		}
+	}
+}
+
+func oneLineSpeakers(sp []talkbot.Speaker) []talkbot.Speaker {
+	out := slices.Clone(sp)
+	for i := range out {
+		out[i].Name, out[i].Org = talkbot.OneLine(out[i].Name), talkbot.OneLine(out[i].Org)
+	}
+	return out
 }
