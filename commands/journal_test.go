@@ -92,3 +92,29 @@ func TestALinkInAPrivateNoteStaysPrivate(t *testing.T) {
 		t.Errorf("a team note's link is not the talk's:\n%s", got)
 	}
 }
+
+// So do #tags typed at the end of a private note: as the talk's tags,
+// show, search and the team's post gave them to everyone. A tag typed
+// before ` -- ` is the talk's.
+func TestATagInAPrivateNoteStaysPrivate(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "privacy private")
+	f.ok("alice", "add Beta Talk #ebpf 5/5 -- careless private note #hiring #ebpf")
+	if got := f.ok("alice", "notes #1"); !strings.Contains(got, "careless private note #hiring") {
+		t.Errorf("alice's note lost its tag:\n%s", got)
+	}
+	got := f.ok("bob", "show #1")
+	if strings.Contains(got, "hiring") {
+		t.Errorf("bob is shown alice's private tag:\n%s", got)
+	}
+	if !strings.Contains(got, "#ebpf") {
+		t.Errorf("the tag typed before -- is not the talk's:\n%s", got)
+	}
+	if got := f.as("bob", "search hiring").Text(); strings.Contains(got, "Beta Talk") {
+		t.Errorf("bob's search finds the private tag:\n%s", got)
+	}
+	f.ok("carol", "add Gamma Talk -- team note #security")
+	if got := f.ok("bob", "show #2"); !strings.Contains(got, "#security") {
+		t.Errorf("a team note's tag is not the talk's:\n%s", got)
+	}
+}

@@ -184,20 +184,30 @@ func titleFromLink(link, id string) string {
 	return "Schedule entry " + id
 }
 
-// keepLinksPrivate keeps the links typed at the end of a private note in
-// the note. Taken out as options, they became the talk's links, which are
-// the workspace's: show listed a private note's link to everyone.
-func keepLinksPrivate(o *opts, trailing []token, n *talkbot.NoteDraft) error {
+// keepPrivateOptions keeps the links and #tags typed at the end of a private
+// note in the note. Taken out as options, they became the talk's links and
+// tags, which are the workspace's: show listed them to everyone. A tag
+// typed before ` -- ` too is still the talk's.
+func keepPrivateOptions(o *opts, head, trailing []token, n *talkbot.NoteDraft) error {
 	var kept []string
 	for _, tk := range trailing {
 		if i := slices.Index(o.links, tk.text); i >= 0 {
 			kept = append(kept, tk.text)
 			o.links = slices.Delete(o.links, i, i+1)
+			continue
 		}
+		tag, ok := strings.CutPrefix(tk.text, "#")
+		i := slices.Index(o.tags, strings.ToLower(tag))
+		if !ok || i < 0 || slices.ContainsFunc(head, func(h token) bool { return strings.EqualFold(h.text, tk.text) }) {
+			continue
+		}
+		kept = append(kept, tk.text)
+		o.tags = slices.Delete(o.tags, i, i+1)
 	}
 	if len(kept) == 0 {
 		return nil
 	}
+	o.typed = slices.DeleteFunc(o.typed, func(t string) bool { return slices.Contains(kept, t) })
 	n.Text = strings.TrimSpace(n.Text + " " + strings.Join(kept, " "))
 	return checkNoteLen(n.Text)
 }
@@ -221,7 +231,8 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if n := strings.TrimSpace(c.req.Note); n != "" {
 		free, trailing, hasFree, verbatim = n, nil, true, true // a form's field: the note as typed
 	}
-	o, err := parseOptions(append(tokenize(head), trailing...))
+	headTokens := tokenize(head)
+	o, err := parseOptions(append(slices.Clone(headTokens), trailing...))
 	if err != nil {
 		return Reply{}, err
 	}
@@ -249,14 +260,18 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if defaultToday && c.conf.Around(c.today()) {
 		c.defaultDay = c.today()
 	}
-	c.rest = strings.Join(o.typed, " ")
-	if hasFree && free != "" {
-		sep := " -- "
-		if verbatim {
-			sep = " --- " // an answer's command keeps the note as typed
+	// What an ask-back's answer runs again.
+	setRest := func(free string) {
+		c.rest = strings.Join(o.typed, " ")
+		if hasFree && free != "" {
+			sep := " -- "
+			if verbatim {
+				sep = " --- " // an answer's command keeps the note as typed
+			}
+			c.rest = strings.TrimSpace(c.rest + sep + free)
 		}
-		c.rest = strings.TrimSpace(c.rest + sep + free)
 	}
+	setRest(free)
 	if defaultToday && isNowRef(f) { // `add now`: the session on now
 		t, err := r.sessionNow(ctx, c)
 		if err != nil {
@@ -273,9 +288,10 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 			return Reply{}, err
 		}
 		if ch.Note != nil && ch.Note.Visibility == talkbot.VisibilityPrivate {
-			if err := keepLinksPrivate(&o, trailing, ch.Note); err != nil {
+			if err := keepPrivateOptions(&o, headTokens, trailing, ch.Note); err != nil {
 				return Reply{}, err
 			}
+			setRest(ch.Note.Text)
 		}
 		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
 			c.rest, c.withheld = strings.Join(o.typed, " "), true
