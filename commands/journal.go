@@ -30,7 +30,7 @@ var (
 	// reJournalEdit is `journal edit j12 <text>`, `journal delete j12`, `journal private j12`,
 	// `journal team j12`, `journal takeaway j12`, `journal intro j12`.
 	reJournalEdit = regexp.MustCompile(`^(?i)(edit|delete|remove|private|team|takeaway|intro)\s+j(\d+)(?:\s+|$)`)
-	reJournalFlag = regexp.MustCompile(`^(?i)--(private|team|takeaway)(?:\s+|$)`)
+	reJournalFlag = regexp.MustCompile(`^(?i)(?:--|—|–)(private|team|takeaway)(?:\s+|$)`)
 )
 
 // journal adds, lists and changes the user's notes on the conference itself.
@@ -52,6 +52,9 @@ func (r *Router) journal(ctx context.Context, c *call) (Reply, error) {
 			e.Visibility = talkbot.Visibility(strings.ToLower(m[1]))
 		}
 		text = text[len(m[0]):]
+	}
+	if v, rest := visFlag(text); v != "" {
+		e.Visibility, text = v, rest
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {

@@ -118,3 +118,56 @@ func TestATagInAPrivateNoteStaysPrivate(t *testing.T) {
 		t.Errorf("a team note's tag is not the talk's:\n%s", got)
 	}
 }
+
+// A --private flag typed where people type it (at the end, before or after
+// ` -- `, or as a phone's dash) makes the note private; kept as text, it
+// had saved a team note every colleague could read.
+func TestAPrivateFlagAnywhereMakesTheNotePrivate(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Foo Talk")
+	for _, cmd := range []string{
+		"add Foo Talk --private -- secret one",
+		"add Foo Talk -- --private secret two",
+		"note #1 secret three --private",
+		"note —private #1 secret four",
+		"note #1 secret five –private",
+		"journal secret six --private",
+		"journal —private secret seven",
+	} {
+		if got := f.ok("alice", cmd); !strings.Contains(got, "(private)") {
+			t.Errorf("%q saved:\n%s", cmd, got)
+		}
+	}
+	if r := f.as("alice", "missed Foo Talk -- --private secret reason"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "note --private") {
+		t.Errorf("a private reason for a miss = %v:\n%s", r.Kind, r.Text())
+	}
+	for _, cmd := range []string{"show #1", "journal", "list @alice"} {
+		if got := f.as("bob", cmd).Text(); strings.Contains(got, "secret") || strings.Contains(got, "private") {
+			t.Errorf("bob's %q shows alice's private note:\n%s", cmd, got)
+		}
+	}
+	if got := f.ok("alice", "list"); strings.Contains(got, "--private") || strings.Count(got, "Foo Talk") != 1 {
+		t.Errorf("the flag went into a title:\n%s", got)
+	}
+	if got := f.ok("alice", "notes #1"); strings.Contains(got, "private secret") || strings.Contains(got, "--") {
+		t.Errorf("a flag was kept in a note's text:\n%s", got)
+	}
+	// An ask-back's answer keeps the flag.
+	f.ok("alice", "add Keynote day:2024-11-11")
+	f.ok("alice", "add Keynote day:2024-11-12")
+	for _, cmd := range []string{"watched Keynote -- --private secret eight", `note "Keynote" secret nine --private`} {
+		r := f.as("alice", cmd)
+		var answer string
+		for _, b := range r.Blocks {
+			if a, ok := b.(*commands.Actions); ok && len(a.Buttons) > 0 {
+				answer = a.Buttons[0].Command
+			}
+		}
+		if answer == "" {
+			t.Fatalf("%q: no question back about the two keynotes:\n%s", cmd, r.Text())
+		}
+		if got := f.ok("alice", answer); !strings.Contains(got, "(private)") {
+			t.Errorf("%q: the answer %q saved:\n%s", cmd, answer, got)
+		}
+	}
+}

@@ -212,6 +212,20 @@ func keepPrivateOptions(o *opts, head, trailing []token, n *talkbot.NoteDraft) e
 	return checkNoteLen(n.Text)
 }
 
+// visFlag takes a --private or --team flag off the start or the end of a
+// note's text: typed there and kept as text, it saved a team note the
+// author meant to be private. vis is "" when there is none.
+func visFlag(text string) (vis talkbot.Visibility, rest string) {
+	text = strings.TrimSpace(text)
+	if m := reVisFlag.FindStringSubmatch(text); m != nil {
+		return talkbot.Visibility(strings.ToLower(m[1])), strings.TrimSpace(text[len(m[0]):])
+	}
+	if loc := reVisFlagEnd.FindStringSubmatchIndex(text); loc != nil {
+		return talkbot.Visibility(strings.ToLower(text[loc[2]:loc[3]])), strings.TrimSpace(text[:loc[0]])
+	}
+	return "", text
+}
+
 // checkNoteLen refuses a note (or a journal entry) longer than a note may be.
 func checkNoteLen(text string) error {
 	if n := utf8.RuneCountInString(text); n > talkbot.MaxNoteLen {
@@ -231,7 +245,19 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if n := strings.TrimSpace(c.req.Note); n != "" {
 		free, trailing, hasFree, verbatim = n, nil, true, true // a form's field: the note as typed
 	}
-	headTokens := tokenize(head)
+	// A --private before the note is its flag, not a word of the title.
+	var vis talkbot.Visibility
+	headTokens := slices.DeleteFunc(tokenize(head), func(t token) bool {
+		v, rest := visFlag(t.text)
+		if t.quoted || v == "" || rest != "" {
+			return false
+		}
+		vis = v
+		return true
+	})
+	if v, rest := visFlag(free); v != "" && !verbatim {
+		vis, free = v, rest
+	}
 	o, err := parseOptions(append(slices.Clone(headTokens), trailing...))
 	if err != nil {
 		return Reply{}, err
@@ -263,6 +289,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	// What an ask-back's answer runs again.
 	setRest := func(free string) {
 		c.rest = strings.Join(o.typed, " ")
+		if vis != "" && free != "" {
+			free = "--" + string(vis) + " " + free
+		}
 		if hasFree && free != "" {
 			sep := " -- "
 			if verbatim {
@@ -284,7 +313,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		ch.Log.Rating = ptr(o.rating)
 	}
 	if freeAsNote {
-		if ch.Note, err = r.noteDraft(c, free, ""); err != nil {
+		if ch.Note, err = r.noteDraft(c, free, vis); err != nil {
 			return Reply{}, err
 		}
 		if ch.Note != nil && ch.Note.Visibility == talkbot.VisibilityPrivate {
@@ -296,6 +325,8 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
 			c.rest, c.withheld = strings.Join(o.typed, " "), true
 		}
+	} else if vis == talkbot.VisibilityPrivate {
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "The reason you missed a talk is seen by your team; keep it short, and put what is private in `note --private`.")
 	} else if free != "" {
 		if n := utf8.RuneCountInString(free); n > talkbot.MaxFieldLen {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Keep the reason under %d characters; add the rest as a `note`.", talkbot.MaxFieldLen)
@@ -495,7 +526,11 @@ func (r *Router) unstar(ctx context.Context, c *call) (Reply, error) { return r.
 var (
 	reLeadingID  = regexp.MustCompile(`^#(\d+)(?:\s+|$)`)
 	reLeadingURL = regexp.MustCompile(`^(https?://\S+)(?:\s+|$)`)
-	reVisFlag    = regexp.MustCompile(`^(?i)--(private|team)(?:\s+|$)`)
+	// reVisFlag is `--private` or `--team` at the start of a note; a phone's
+	// smart punctuation makes the -- a dash.
+	reVisFlag = regexp.MustCompile(`^(?i)(?:--|—|–)(private|team)(?:\s+|$)`)
+	// reVisFlagEnd is the flag at the end of a note, where it is typed too.
+	reVisFlagEnd = regexp.MustCompile(`(?i)(?:^|\s)(?:--|—|–)(private|team)\s*$`)
 	// reNoteEdit is `note edit n57 <text>`, `note delete n57`, `note private n57`, `note team n57`.
 	reNoteEdit = regexp.MustCompile(`^(?i)(edit|delete|remove|private|team)\s+n(\d+)(?:\s+|$)`)
 )
@@ -540,6 +575,9 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 			f.title, f.quoted = ts[0].text, true
 			text, changed = afterQuote(text), true
 		}
+	}
+	if vis == "" {
+		vis, text = visFlag(text)
 	}
 	note, err := r.noteDraft(c, text, vis)
 	if err != nil {
