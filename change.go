@@ -309,6 +309,9 @@ type NotesQuery struct {
 	Tag          string
 	AuthorID     int64 // only this user's notes
 	Limit        int   // talks at most
+	// MaxText bounds the notes' text, in bytes: talks after the one that
+	// reaches it are left out (0: no bound).
+	MaxText int
 }
 
 // NotedTalk is a talk with the notes a query selected, oldest first.

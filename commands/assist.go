@@ -67,14 +67,20 @@ type WatchCandidate struct {
 	Reason string
 }
 
-// summaryLimit bounds the talks one summary covers.
-const summaryLimit = 200
+// summaryLimit bounds the talks one summary covers, and summaryText their
+// notes' text: some 100,000 tokens, more than the model is sent for one
+// summary. A team's whole week of notes at 4,000 characters each took 16 s
+// and 2 GB to read and prepare, for a built-in summary.
+const (
+	summaryLimit = 200
+	summaryText  = 400_000
+)
 
 func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 	if r.assistant == nil {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Summaries are not set up on this bot.")
 	}
-	q := talkbot.NotesQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.noteViewer(), Limit: summaryLimit + 1}
+	q := talkbot.NotesQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.noteViewer(), Limit: summaryLimit + 1, MaxText: summaryText}
 	scope := "all the notes you can read"
 	arg := strings.TrimSpace(c.args)
 	switch w := strings.ToLower(arg); {
@@ -109,9 +115,18 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, err
 	}
 	covered := plural(len(talks), "talk")
-	if len(talks) > summaryLimit { // the talks with the most notes
+	text := 0
+	for _, t := range talks {
+		for _, n := range t.Notes {
+			text += len(n.Text)
+		}
+	}
+	switch {
+	case len(talks) > summaryLimit: // the talks with the most notes
 		talks = talks[:summaryLimit]
 		covered = fmt.Sprintf("the %d talks with the most notes, of more; `summary today`, `summary #tag` or `summary mine` asks for fewer", summaryLimit)
+	case text >= summaryText && q.TalkID == 0: // the store stopped there
+		covered = fmt.Sprintf("the %d talks with the most notes, as many as one summary reads; `summary today`, `summary #tag` or `summary mine` asks for fewer", len(talks))
 	}
 	b := &builder{}
 	if len(talks) == 0 {

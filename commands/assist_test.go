@@ -222,3 +222,22 @@ func TestASummaryCutShortSaysSo(t *testing.T) {
 		t.Errorf("the assistant got %d talks, want 200", len(a.given))
 	}
 }
+
+// A summary reads some 400,000 bytes of notes at most, the talks with the
+// most notes first, and says so: a big team's week of long notes took 16 s
+// and 2 GB to read, for a summary no model would be sent.
+func TestASummaryReadsABoundedTextAndSaysSo(t *testing.T) {
+	a := &fakeAssistant{}
+	f := assisted(t, a)
+	long := strings.Repeat("a long note on the talk ", 160) // 3,840 bytes
+	for i := range 120 {
+		f.ok("alice", fmt.Sprintf("add Deep dive %d -- %s", i+1, long))
+	}
+	text := f.as("alice", "summary all").Text()
+	if !strings.Contains(text, "as many as one summary reads") || !strings.Contains(text, "`summary today`") {
+		t.Errorf("a summary cut short does not say so:\n%.300s", text)
+	}
+	if n := len(a.given); n < 100 || n > 110 {
+		t.Errorf("the assistant got %d talks, want the some 105 whose notes make 400,000 bytes", n)
+	}
+}

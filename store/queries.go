@@ -811,7 +811,11 @@ func (s *Store) NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbo
 		return nil, err
 	}
 	out := make([]talkbot.NotedTalk, 0, len(ids))
+	text := 0
 	for _, id := range ids {
+		if q.MaxText > 0 && text >= q.MaxText {
+			break
+		}
 		t, err := getTalk(ctx, s.r, q.WorkspaceID, id)
 		if err != nil {
 			return nil, err
@@ -820,6 +824,9 @@ func (s *Store) NotesByTalk(ctx context.Context, q talkbot.NotesQuery) ([]talkbo
 			append([]any{id}, args...)...)
 		if err != nil {
 			return nil, err
+		}
+		for _, n := range notes {
+			text += len(n.Text)
 		}
 		out = append(out, talkbot.NotedTalk{Talk: t, Notes: notes})
 	}
