@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -96,5 +97,27 @@ func TestDigestCommands(t *testing.T) {
 	}
 	if got := f.ok("bob", "notify"); !strings.Contains(got, "Recording messages are off for you") {
 		t.Errorf("notify: %s", got)
+	}
+}
+
+// The digest counts every team note of the day but reads only those it
+// shows, the best-rated talks' first: a day of many notes on a talk nobody
+// rated does not crowd out the one a colleague loved.
+func TestTheDigestShowsTheBestTalksNotesFirst(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Plain Talk")
+	for i := range 55 {
+		f.ok("alice", fmt.Sprintf("note #1 plain note %d", i+1))
+	}
+	f.ok("alice", "note --private #1 a private note")
+	f.ok("bob", "add Star Talk 5/5 -- the star note")
+	text := f.admin("alice", "digest preview")
+	for _, want := range []string{"wrote 56 team notes", "the star note", "plain note 1"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the digest lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "private note") || strings.Contains(text, "plain note 55") {
+		t.Errorf("the digest shows a note it should not:\n%s", text)
 	}
 }
