@@ -247,12 +247,18 @@ func Anchor(heading string) string {
 	return b.String()
 }
 
-// quoteString is s as a double-quoted YAML or TOML string.
+// quoteString is s as a double-quoted YAML or TOML string. Angle brackets
+// become ‹ ›: a Jekyll theme prints page.title as HTML, and an entity would
+// show doubled where a theme escapes it, so no escape is right for both.
 func quoteString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range talkbot.Defang(strings.Join(strings.Fields(visible(s)), " ")) {
 		switch {
+		case r == '<':
+			b.WriteRune('‹')
+		case r == '>':
+			b.WriteRune('›')
 		case r == '"' || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)

@@ -229,7 +229,15 @@ func TestHostileTextStaysText(t *testing.T) {
 			if m := reMassMention.FindString(post); m != "" {
 				t.Errorf("by %s: the mass mention %q is live:\n%s", by, m, post)
 			}
+			// A Jekyll theme prints the title as HTML.
+			if front, _, _ := strings.Cut(post[3:], post[:3]); strings.ContainsAny(front, "<>") {
+				t.Errorf("by %s: the front matter holds markup:\n%s", by, front)
+			}
 		}
+	}
+	p.Conference.Name = "<img src=x onerror=alert(1)> Summit"
+	if post := check(t, wrapup.PersonalPost(p, wrapup.Options{})); !strings.Contains(post, `title: "‹img src=x onerror=alert(1)› Summit`) {
+		t.Errorf("the conference's name in the title:\n%.200s", post)
 	}
 }
 
