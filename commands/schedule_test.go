@@ -559,6 +559,11 @@ func TestTheAgendaCountsItsEvents(t *testing.T) {
 	if !strings.Contains(r.Text(), "(1 talk)") || strings.Count(string(attachment(r)), "BEGIN:VEVENT") != 1 {
 		t.Errorf("export ics: %s\n%s", r.Text(), attachment(r))
 	}
+	// RFC 5545 §3.1: content lines end in CRLF (strict parsers and some
+	// Outlook versions refuse a file of bare LFs).
+	if ics := string(attachment(r)); strings.Count(ics, "\n") != strings.Count(ics, "\r\n") {
+		t.Errorf("the agenda has lines that do not end in CRLF:\n%q", ics)
+	}
 }
 
 // `add now` a few minutes before a slot is the talk about to start, in the

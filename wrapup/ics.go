@@ -70,14 +70,14 @@ func Calendar(c talkbot.Conference, ts []Talk, now time.Time) ([]byte, []int64) 
 			ev.SetStatus(ics.ObjectStatusTentative)
 		}
 	}
-	return []byte(cal.Serialize()), skipped
+	return []byte(cal.Serialize(ics.WithNewLineWindows)), skipped // RFC 5545: lines end in CRLF
 }
 
 // eventUID is a talk's event id, stable across exports so a calendar app
 // updates rather than doubles an event imported twice.
 func eventUID(t talkbot.Talk) string {
 	if t.SourceID != "" {
-		return "talkbot-" + t.SourceID
+		return "talkbot-" + talkbot.Clean(t.SourceID) // kept before imports cleaned ids
 	}
 	return "talkbot-talk-" + strconv.FormatInt(t.ID, 10)
 }
