@@ -93,6 +93,32 @@ func TestForgetUserForgetsCachedAnswers(t *testing.T) {
 	}
 }
 
+// The Slack callbacks kept for a crash's replay hold what the user typed:
+// forget me drops those handled at once, not a day later. One not handled
+// yet (a crash's) stays for the replay.
+func TestForgetUserForgetsKeptCallbacks(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	bob := user(t, s, "bob")
+	for _, id := range []string{"Ev1", "Ev2"} {
+		if err := s.KeepEvent(ctx, "slack", id, []byte(`{"text":"note --private SECRETBOB interview"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.MarkHandled(ctx, "slack", "Ev1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ForgetUser(ctx, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, path, `SELECT COUNT(*) FROM inbox WHERE event_id = 'Ev1'`); n != 0 {
+		t.Errorf("a handled callback is kept after forget me")
+	}
+	if n := countRows(t, path, `SELECT COUNT(*) FROM inbox WHERE event_id = 'Ev2'`); n != 1 {
+		t.Errorf("a callback not handled yet was dropped")
+	}
+}
+
 func TestLLMTokenReservationsNeverPassTheLimit(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t)

@@ -157,6 +157,13 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = (SELECT workspace_id FROM users WHERE id = ?)`, userID); err != nil {
 			return fmt.Errorf("delete llm answers: %w", err)
 		}
+		// The callbacks kept for a crash's replay hold what was typed (a DM's
+		// private note); those handled are not needed, and go now rather
+		// than a day later.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inbox WHERE EXISTS (SELECT 1 FROM handled_events h
+			WHERE h.platform = inbox.platform AND h.event_id = inbox.event_id)`); err != nil {
+			return fmt.Errorf("delete kept events: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recommendations WHERE from_user_id = ?`, userID); err != nil {
 			return fmt.Errorf("delete recommendations: %w", err)
 		}
