@@ -171,3 +171,23 @@ func TestAPrivateFlagAnywhereMakesTheNotePrivate(t *testing.T) {
 		}
 	}
 }
+
+// A private note alone does not put the talk on its author's list for
+// colleagues, or on the team's: bob had learnt alice wrote one.
+func TestAPrivateNoteAloneListsNothingForColleagues(t *testing.T) {
+	f := newFixture(t)
+	f.ok("carol", "add Public Talk")
+	f.ok("alice", "note --private #1 first")
+	f.ok("carol", "delete #1")
+	f.ok("alice", "note --private #1 only a private note here")
+	f.ok("alice", "add Attended Talk")
+	if got := f.as("bob", "list @alice").Text(); strings.Contains(got, "Public Talk") || !strings.Contains(got, "Attended Talk") {
+		t.Errorf("bob's list @alice:\n%s", got)
+	}
+	if got := f.as("bob", "list team").Text(); strings.Contains(got, "Public Talk") {
+		t.Errorf("bob's list team:\n%s", got)
+	}
+	if got := f.ok("alice", "list"); !strings.Contains(got, "Public Talk") {
+		t.Errorf("alice's own list lacks the talk of her private note:\n%s", got)
+	}
+}

@@ -115,6 +115,15 @@ func capped(n int) talkbot.Total {
 	return talkbot.Total{N: n}
 }
 
+// shownLog is the condition that a log (alias a) shows to a colleague:
+// something in it besides private notes. A private note alone makes a log
+// too, and had put the talk on the author's list for everyone.
+func shownLog(a string) string {
+	return `(` + a + `.status != 'none' OR ` + a + `.rating > 0 OR ` + a + `.starred = 1 OR ` + a + `.watch_later = 1 OR ` + a + `.watched = 1
+		OR EXISTS (SELECT 1 FROM notes n WHERE n.user_id = ` + a + `.user_id AND n.talk_id = ` + a + `.talk_id AND n.visibility = 'team')
+		OR EXISTS (SELECT 1 FROM presentations p WHERE p.user_id = ` + a + `.user_id AND p.talk_id = ` + a + `.talk_id))`
+}
+
 // ListTalks returns a page of talks for `list`: one user's logged talks (or
 // watch-later list), or every talk the team logged, in schedule order, and
 // how many there are in all.
@@ -126,10 +135,14 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 		// CROSS JOIN makes SQLite start from the user's few logs, not the day's many talks.
 		from = ` FROM logs l CROSS JOIN talks t ON t.id = l.talk_id AND l.user_id = ?`
 		args = append(args, q.UserID)
+		if q.UserID != q.ViewerID {
+			where = append(where, shownLog("l"))
+		}
 	} else {
 		from = ` FROM talks t LEFT JOIN logs l ON l.talk_id = t.id AND l.user_id = ?`
-		args = append(args, q.ViewerID)
-		where = append(where, `EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id)`, `t.non_talk = 0`) // breaks and meals are nobody's news
+		args = append(args, q.ViewerID, q.ViewerID)
+		where = append(where, `EXISTS (SELECT 1 FROM logs x WHERE x.talk_id = t.id AND (x.user_id = ? OR `+shownLog("x")+`))`,
+			`t.non_talk = 0`) // breaks and meals are nobody's news
 	}
 	where = append(where, `t.conference_id = ?`)
 	args = append(args, q.ConferenceID)
