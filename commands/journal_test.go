@@ -155,7 +155,7 @@ func TestAPrivateFlagAnywhereMakesTheNotePrivate(t *testing.T) {
 	// An ask-back's answer keeps the flag.
 	f.ok("alice", "add Keynote day:2024-11-11")
 	f.ok("alice", "add Keynote day:2024-11-12")
-	for _, cmd := range []string{"watched Keynote -- --private secret eight", `note "Keynote" secret nine --private`} {
+	for _, cmd := range []string{"watched Keynote -- --private secret eight", `note "Keynote" secret nine --private`, "watched Keynote --private --- secret ten"} {
 		r := f.as("alice", cmd)
 		var answer string
 		for _, b := range r.Blocks {
@@ -189,5 +189,22 @@ func TestAPrivateNoteAloneListsNothingForColleagues(t *testing.T) {
 	}
 	if got := f.ok("alice", "list"); !strings.Contains(got, "Public Talk") {
 		t.Errorf("alice's own list lacks the talk of her private note:\n%s", got)
+	}
+}
+
+// The flag at the end leaves the options before it options, and a dash
+// word inside a title stays the title's.
+func TestAPrivateFlagLeavesTheRestAsTyped(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "privacy private")
+	got := f.ok("alice", "add Foo Talk -- loved it 5/5 #security --team")
+	if !strings.Contains(got, "(team)") || !strings.Contains(got, "loved it") || strings.Contains(got, "loved it 5/5") {
+		t.Errorf("add with options before the flag:\n%s", got)
+	}
+	if show := f.ok("bob", "show #1"); !strings.Contains(show, "#security") {
+		t.Errorf("the tag before the flag is not the talk's:\n%s", show)
+	}
+	if got := f.ok("alice", "add Going —Private with Kubernetes"); !strings.Contains(got, "Going —Private with Kubernetes") {
+		t.Errorf("a title's dash word was taken as a flag:\n%s", got)
 	}
 }

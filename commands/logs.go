@@ -238,25 +238,24 @@ func checkNoteLen(text string) error {
 func (r *Router) logCommand(ctx context.Context, c *call, label string, patch talkbot.LogPatch, defaultToday bool) (Reply, error) {
 	freeAsNote := r.byName[label].FreeText == "note" // else the reason of a miss
 	head, free, hasFree, verbatim := splitFreeText(c.args)
+	// A --private just before the note, or at its start or end, is its
+	// flag, not a word of the title or the note.
+	var vis talkbot.Visibility
+	headTokens := tokenize(head)
+	if n := len(headTokens); n > 0 && !headTokens[n-1].quoted {
+		if v, rest := visFlag(headTokens[n-1].text); v != "" && rest == "" {
+			vis, headTokens = v, headTokens[:n-1]
+		}
+	}
 	var trailing []token
 	if !verbatim {
+		if v, rest := visFlag(free); v != "" {
+			vis, free = v, rest
+		}
 		free, trailing = trailingOptions(free)
 	}
 	if n := strings.TrimSpace(c.req.Note); n != "" {
 		free, trailing, hasFree, verbatim = n, nil, true, true // a form's field: the note as typed
-	}
-	// A --private before the note is its flag, not a word of the title.
-	var vis talkbot.Visibility
-	headTokens := slices.DeleteFunc(tokenize(head), func(t token) bool {
-		v, rest := visFlag(t.text)
-		if t.quoted || v == "" || rest != "" {
-			return false
-		}
-		vis = v
-		return true
-	})
-	if v, rest := visFlag(free); v != "" && !verbatim {
-		vis, free = v, rest
 	}
 	o, err := parseOptions(append(slices.Clone(headTokens), trailing...))
 	if err != nil {
@@ -289,8 +288,8 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	// What an ask-back's answer runs again.
 	setRest := func(free string) {
 		c.rest = strings.Join(o.typed, " ")
-		if vis != "" && free != "" {
-			free = "--" + string(vis) + " " + free
+		if vis != "" && free != "" { // before the separator: after " --- " it is the note's text
+			c.rest = strings.TrimSpace(c.rest + " --" + string(vis))
 		}
 		if hasFree && free != "" {
 			sep := " -- "
