@@ -94,18 +94,32 @@ func (a *Adapter) enqueue(ctx context.Context, evt *event.Event, name string, jo
 }
 
 // handOff runs job after the jobs already queued in room, from a job of
-// evt's: its sync batch stays open until job is done too.
+// evt's: its sync batch stays open until job is done too, and for good if
+// job never runs (the event comes back after a restart). Where the runtime
+// has no room for it at once, job runs in place: waiting for room would
+// hold this worker, maybe the only one, while the queue cannot drain.
 func (a *Adapter) handOff(ctx context.Context, evt *event.Event, room id.RoomID, name string, job func(context.Context)) {
 	b, ok := ctx.Value(batchKey{}).(uint64)
 	if !ok { // not from a job: nothing to wait for
 		job(ctx)
 		return
 	}
+	a.sync.reopen(b)
 	if !a.work.begin() {
+		a.log.Warn("the bot is stopping; an event's follow-up is left for redelivery after a restart",
+			"room_id", evt.RoomID.String(), "event_id", evt.ID.String())
 		return
 	}
-	a.sync.reopen(b)
-	a.submit(ctx, evt, b, room, name, job)
+	run := func(ctx context.Context) {
+		defer a.work.end()
+		job(context.WithValue(ctx, batchKey{}, b))
+		if ctx.Err() == nil {
+			a.sync.done(ctx, b)
+		}
+	}
+	if !a.cfg.Runtime.SubmitWait(ctx, dispatch.Job{Name: "matrix " + name, Key: room.String(), Run: run}, 0) {
+		run(ctx)
+	}
 }
 
 // batchKey carries a job's sync batch in its ctx, for handOff.
