@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -117,7 +118,12 @@ func (s *Service) inLane(ctx context.Context, f func(context.Context) error) err
 	select {
 	case s.lanes <- struct{}{}:
 	default:
-		if err := f(context.WithValue(ctx, cacheOnly{}, true)); !errors.Is(err, errBusy) {
+		hits := new(atomic.Int64) // a summary asks in parallel
+		err := f(context.WithValue(ctx, cacheOnly{}, hits))
+		if !errors.Is(err, errBusy) {
+			for range hits.Load() { // counted once the pass stands: a miss asks them again
+				s.opts.Observer.LLMCacheHit()
+			}
 			return err
 		}
 		if err := s.waitLane(ctx); err != nil {
@@ -128,7 +134,8 @@ func (s *Service) inLane(ctx context.Context, f func(context.Context) error) err
 	return f(ctx)
 }
 
-// cacheOnly marks a ctx whose asks may be answered from the cache only.
+// cacheOnly marks a ctx whose asks may be answered from the cache only;
+// its value (an *atomic.Int64) counts the hits.
 type cacheOnly struct{}
 
 // waitLane waits for one of the model's lanes: laneWait for a command,
@@ -322,7 +329,11 @@ func (s *Service) ask(ctx context.Context, ws int64, prompt string, req Request,
 	if s.opts.Cache != nil {
 		switch text, err := s.opts.Cache.LLMAnswer(ctx, ws, key); {
 		case err == nil && valid(text) == nil:
-			s.opts.Observer.LLMCacheHit()
+			if hits, ok := ctx.Value(cacheOnly{}).(*atomic.Int64); ok {
+				hits.Add(1)
+			} else {
+				s.opts.Observer.LLMCacheHit()
+			}
 			return askResult{text: text, cached: true}, nil
 		case err != nil && !errors.Is(err, talkbot.ErrNotFound):
 			s.log.WarnContext(ctx, "llm cache unreadable", "workspace_id", ws, "error", err)

@@ -493,7 +493,8 @@ func TestACachedSummaryIsServedWhileTheLanesAreTaken(t *testing.T) {
 	srv.answer = srv.echoAnswer
 	c, _ := srv.client(t, llm.Config{})
 	db, ws := testStore(t)
-	svc := llm.New(c, llm.Options{Lanes: 1, Cache: db, Now: fixedNow})
+	obs := &observed{}
+	svc := llm.New(c, llm.Options{Lanes: 1, Cache: db, Now: fixedNow, Observer: obs})
 	ask := func() llm.Summary {
 		return svc.Summarize(context.Background(), llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
 	}
@@ -520,8 +521,8 @@ func TestACachedSummaryIsServedWhileTheLanesAreTaken(t *testing.T) {
 	if diff := cmp.Diff(first, again, ignoreStats); diff != "" {
 		t.Errorf("asked again with the lane taken (-first +again):\n%s", diff)
 	}
-	if again.Stats.CacheHits != 1 {
-		t.Errorf("stats = %+v, want the answer from the cache", again.Stats)
+	if again.Stats.CacheHits != 1 || obs.hits != 1 {
+		t.Errorf("stats = %+v and %d hits observed, want the one answer from the cache", again.Stats, obs.hits)
 	}
 	if n := srv.count(); n != 2 {
 		t.Errorf("the model was asked %d times, want 2", n)
