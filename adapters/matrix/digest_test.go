@@ -120,17 +120,7 @@ func TestTheDigestFollowsARoomUpgrade(t *testing.T) {
 	if _, r := alice.ask(room, "!talk digest on here at 18:00"); !strings.Contains(r.Body, "The daily digest goes to") {
 		t.Fatalf("digest on: %s", r.Body)
 	}
-	var resp struct {
-		ReplacementRoom id.RoomID `json:"replacement_room"`
-	}
-	if _, err := alice.cli.MakeFullRequest(context.Background(), mautrix.FullRequest{Method: http.MethodPost,
-		URL: alice.cli.BuildClientURL("v3", "rooms", room, "upgrade"), RequestJSON: map[string]string{"new_version": "10"}, ResponseJSON: &resp}); err != nil {
-		t.Fatalf("upgrade: %v", err)
-	}
-	next := resp.ReplacementRoom
-	if err := alice.invite(next, e.botID); err != nil {
-		t.Fatal(err)
-	}
+	next := upgradeAndInvite(t, alice, room, e.botID)
 	alice.waitMember(next, e.botID, event.MembershipJoin)
 	poll(t, "the notice that the digest moved", func() bool {
 		for _, evt := range alice.fromBot(next, e.botID) {
@@ -162,17 +152,7 @@ func TestADigestSetJustBeforeAnUpgradeFollowsIt(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("the bot never started on digest on")
 	}
-	var resp struct {
-		ReplacementRoom id.RoomID `json:"replacement_room"`
-	}
-	if _, err := alice.cli.MakeFullRequest(context.Background(), mautrix.FullRequest{Method: http.MethodPost,
-		URL: alice.cli.BuildClientURL("v3", "rooms", room, "upgrade"), RequestJSON: map[string]string{"new_version": "10"}, ResponseJSON: &resp}); err != nil {
-		t.Fatalf("upgrade: %v", err)
-	}
-	next := resp.ReplacementRoom
-	if err := alice.invite(next, e.botID); err != nil {
-		t.Fatal(err)
-	}
+	next := upgradeAndInvite(t, alice, room, e.botID)
 	// The bot joins the new room at once; what it moves there waits for the
 	// digest being set. A moment for a move that did not wait to happen:
 	alice.waitMember(next, e.botID, event.MembershipJoin)
@@ -190,6 +170,23 @@ func TestADigestSetJustBeforeAnUpgradeFollowsIt(t *testing.T) {
 	if !strings.Contains(status.Body, next.String()) || strings.Contains(status.Body, room.String()) {
 		t.Errorf("digest status in the new room:\n%s", status.Body)
 	}
+}
+
+// upgradeAndInvite upgrades room as u (Element's Upgrade) and invites who
+// to the new room, which it returns.
+func upgradeAndInvite(t *testing.T, u *user, room id.RoomID, who id.UserID) id.RoomID {
+	t.Helper()
+	var resp struct {
+		ReplacementRoom id.RoomID `json:"replacement_room"`
+	}
+	if _, err := u.cli.MakeFullRequest(context.Background(), mautrix.FullRequest{Method: http.MethodPost,
+		URL: u.cli.BuildClientURL("v3", "rooms", room, "upgrade"), RequestJSON: map[string]string{"new_version": "10"}, ResponseJSON: &resp}); err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	if err := u.invite(resp.ReplacementRoom, who); err != nil {
+		t.Fatal(err)
+	}
+	return resp.ReplacementRoom
 }
 
 // holdDigestOn holds each digest on command until release is closed.
