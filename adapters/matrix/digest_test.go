@@ -122,18 +122,7 @@ func TestTheDigestFollowsARoomUpgrade(t *testing.T) {
 	}
 	next := upgradeAndInvite(t, alice, room, e.botID)
 	alice.waitMember(next, e.botID, event.MembershipJoin)
-	poll(t, "the notice that the digest moved", func() bool {
-		for _, evt := range alice.fromBot(next, e.botID) {
-			if strings.Contains(evt.Content.AsMessage().Body, "the daily digest comes here now") {
-				return true
-			}
-		}
-		return false
-	})
-	_, status := alice.ask(next, "!talk digest status")
-	if !strings.Contains(status.Body, next.String()) || strings.Contains(status.Body, room.String()) {
-		t.Errorf("digest status in the new room:\n%s", status.Body)
-	}
+	digestMoved(t, alice, room, next, e.botID)
 }
 
 // A digest set in a room just before the room is upgraded moves with it:
@@ -158,15 +147,22 @@ func TestADigestSetJustBeforeAnUpgradeFollowsIt(t *testing.T) {
 	alice.waitMember(next, e.botID, event.MembershipJoin)
 	time.Sleep(time.Second)
 	release()
+	digestMoved(t, alice, room, next, e.botID)
+}
+
+// digestMoved waits for the bot's notice in next that room's digest moved
+// there, and checks digest status there names next.
+func digestMoved(t *testing.T, u *user, room, next id.RoomID, bot id.UserID) {
+	t.Helper()
 	poll(t, "the notice that the digest moved", func() bool {
-		for _, evt := range alice.fromBot(next, e.botID) {
+		for _, evt := range u.fromBot(next, bot) {
 			if strings.Contains(evt.Content.AsMessage().Body, "the daily digest comes here now") {
 				return true
 			}
 		}
 		return false
 	})
-	_, status := alice.ask(next, "!talk digest status")
+	_, status := u.ask(next, "!talk digest status")
 	if !strings.Contains(status.Body, next.String()) || strings.Contains(status.Body, room.String()) {
 		t.Errorf("digest status in the new room:\n%s", status.Body)
 	}
