@@ -325,7 +325,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 			c.rest, c.withheld = strings.Join(o.typed, " "), true
 		}
 	} else if vis == talkbot.VisibilityPrivate {
-		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "The reason you missed a talk is seen by your team; keep it short, and put what is private in `note --private`.")
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "The reason you missed a talk is seen by your team, so it cannot be private; put what is private in `note --private`.")
 	} else if free != "" {
 		if n := utf8.RuneCountInString(free); n > talkbot.MaxFieldLen {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Keep the reason under %d characters; add the rest as a `note`.", talkbot.MaxFieldLen)

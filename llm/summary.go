@@ -82,7 +82,7 @@ func (s *Service) Summarize(ctx context.Context, req SummaryRequest) Summary {
 		sum.Fallback = ReasonNotConfigured
 		return sum
 	}
-	run := &summaryRun{s: s, ws: req.WorkspaceID}
+	var run *summaryRun // inLane runs f once at least
 	var sum Summary
 	err := s.inLane(ctx, func(ctx context.Context) (err error) {
 		run = &summaryRun{s: s, ws: req.WorkspaceID} // counted anew if the cache alone could not answer

@@ -140,7 +140,6 @@ func ParseWithOptions(data []byte, opts ParseOptions) (Schedule, error) {
 	return s, nil
 }
 
-// cleanText is talkbot.Clean for a line of text, trimmed.
 // cleanText is a one-line field of a session: clean, and its line breaks folded.
 func cleanText(s string) string { return talkbot.OneLine(strings.TrimSpace(talkbot.Clean(s))) }
 

@@ -326,7 +326,13 @@ func (s *Store) DayReport(ctx context.Context, workspaceID, conferenceID int64, 
 			}
 			r.Notes = append(r.Notes, notes...)
 		}
-		if rest := slices.DeleteFunc(slices.Clone(ids), func(id any) bool { _, ranked := rank[id.(int64)]; return ranked }); len(r.Notes) < dayNotes && len(rest) > 0 {
+		var rest []any // the talks nobody highlighted, whose notes come after
+		for _, ts := range talks {
+			if _, ranked := rank[ts.ID]; !ranked {
+				rest = append(rest, ts.ID)
+			}
+		}
+		if len(r.Notes) < dayNotes && len(rest) > 0 {
 			notes, err := queryNotes(ctx, s.r, `WHERE n.visibility = 'team' AND n.talk_id IN (`+placeholders(len(rest))+`) ORDER BY n.id`+limitSQL(dayNotes-len(r.Notes)), rest...)
 			if err != nil {
 				return r, err
