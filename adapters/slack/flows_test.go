@@ -116,6 +116,33 @@ func formMeta(t *testing.T, e *env) string {
 	return open.View.PrivateMetadata
 }
 
+// The "Log a talk" form's private box keeps its note from colleagues, as
+// the note form's does (the form had no such box: a DM's note went to the team).
+func TestAddFormPrivateNote(t *testing.T) {
+	e := newEnv(t)
+	e.slash(slash{text: "add", trigger: "trg-p", responseURL: e.api.responseURL("p")})
+	e.idle()
+	meta := formMeta(t, e)
+	status, body := e.interact(viewSubmission("U0ALICE", "trg-p-sub", viewAdd, meta, viewState(map[string]map[string]any{
+		inputTitle:   {"type": "plain_text_input", "value": "Cgroupv2 Is Coming Soon"},
+		inputNote:    {"type": "plain_text_input", "value": "ask Dana about the interview"},
+		inputPrivate: {"type": "checkboxes", "selected_options": []map[string]any{{"value": "private"}}},
+	})))
+	if status != http.StatusOK || body != "" {
+		t.Fatalf("submission: %d %q", status, body)
+	}
+	e.idle()
+	if hooks := e.api.got("response_url"); len(hooks) != 1 || !strings.Contains(hooks[0].Body, "Logged new talk") {
+		t.Fatalf("answer: %+v", hooks)
+	}
+	if own := e.handle("U0ALICE", "show #1"); !strings.Contains(own, "(private)") || !strings.Contains(own, "ask Dana about the interview") {
+		t.Errorf("alice's show:\n%s", own)
+	}
+	if bob := e.handle("U0BOB", "show #1"); strings.Contains(bob, "Dana") {
+		t.Errorf("bob reads alice's private note:\n%s", bob)
+	}
+}
+
 // A form field holding every kind of quotation mark cannot be quoted for
 // the command line: the form says so, and nothing runs (the note form's
 // "Or another talk" had run `note edit n1 …`, overwriting a note).

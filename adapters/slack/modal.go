@@ -82,6 +82,7 @@ func addModal(meta modalMeta) slackgo.ModalViewRequest {
 			rating,
 			tags,
 			textInput(inputNote, "Note", "mind slightly blown; needs KEP-1287", true, talkbot.MaxNoteLen, true),
+			privateBox(),
 		}},
 	}
 }
@@ -112,10 +113,7 @@ func noteModal(meta modalMeta, talks []*slackgo.OptionBlockObject, text string) 
 	if utf8.RuneCountInString(text) > maxInputLen {
 		note.Hint = plainText(fmt.Sprintf("The message was longer than a form holds (%d characters): check the end.", maxInputLen))
 	}
-	private := slackgo.NewInputBlock(inputPrivate, plainText("Visibility"), nil,
-		slackgo.NewCheckboxGroupsBlockElement(inputValue, slackgo.NewOptionBlockObject("private", plainText("Private: only I can read it"), nil)))
-	private.Optional = true
-	blocks = append(blocks, ref, note, private)
+	blocks = append(blocks, ref, note, privateBox())
 	return slackgo.ModalViewRequest{
 		Type:            slackgo.VTModal,
 		CallbackID:      viewNote,
@@ -220,6 +218,9 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 			b.WriteString(" tags:" + q)
 		}
 		o.note = val(inputNote) // as typed: a "5/5" or "#word" in it is no rating or tag
+		if o.note != "" && privateTicked(values) {
+			b.WriteString(" --private")
+		}
 		return b.String(), o, ack{}
 	case viewNote:
 		ref := ""
@@ -244,14 +245,30 @@ func (a *Adapter) viewSubmission(ic slackgo.InteractionCallback, o origin) (stri
 			return "", o, fieldError(inputNote, "The note is empty.")
 		}
 		flag := ""
-		for _, opt := range values[inputPrivate].SelectedOptions {
-			if opt.Value == "private" {
-				flag = "--private "
-			}
+		if privateTicked(values) {
+			flag = "--private "
 		}
 		return "note " + flag + ref + " " + note, o, ack{}
 	}
 	return "", o, ack{}
+}
+
+// privateBox is a form's "only I can read it" box for its note.
+func privateBox() *slackgo.InputBlock {
+	box := slackgo.NewInputBlock(inputPrivate, plainText("Visibility"), nil,
+		slackgo.NewCheckboxGroupsBlockElement(inputValue, slackgo.NewOptionBlockObject("private", plainText("Private: only I can read it"), nil)))
+	box.Optional = true
+	return box
+}
+
+// privateTicked reports whether a submitted form's private box is ticked.
+func privateTicked(values map[string]slackgo.BlockAction) bool {
+	for _, opt := range values[inputPrivate].SelectedOptions {
+		if opt.Value == "private" {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldError is the view_submission answer that shows msg under a field.
