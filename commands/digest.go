@@ -328,7 +328,7 @@ func (r *Router) digestReply(ctx context.Context, workspaceID int64, conf talkbo
 			l := append(Line{plain("• ")}, talkLine(t.Talk)...)
 			var parts []string
 			if len(t.Attendees) > 0 {
-				parts = append(parts, strings.Join(t.Attendees, ", "))
+				parts = append(parts, names(t.Attendees)) // a talk the whole team saw would fill the channel
 			}
 			if t.RatingCount > 0 {
 				parts = append(parts, fmt.Sprintf("%.1f/5", t.AverageRating()))

@@ -121,3 +121,28 @@ func TestTheDigestShowsTheBestTalksNotesFirst(t *testing.T) {
 		t.Errorf("the digest shows a note it should not:\n%s", text)
 	}
 }
+
+// A talk the whole team saw names a few of them, in the digest and in
+// `show`, and counts the rest: 40 names had filled the channel's message.
+func TestABigTeamIsCountedNotListed(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Keynote: The Road Ahead 3/5")
+	for i := range 40 {
+		f.ok(fmt.Sprintf("user%02d", i), fmt.Sprintf("add #1 %d/5", 4+i%2))
+	}
+	digest := f.admin("alice", "digest preview")
+	if !strings.Contains(digest, "and 38 more") || strings.Contains(digest, "user20") {
+		t.Errorf("the digest's line of the talk:\n%s", digest)
+	}
+	show := f.ok("alice", "show #1")
+	if n := strings.Count(show, "• "); n != 16 {
+		t.Errorf("show names %d people, want 15 and alice:\n%s", n, show)
+	}
+	if !strings.Contains(show, "• alice: attended, ★★★☆☆ 3/5") || !strings.Contains(show, "…and 25 more people.") {
+		t.Errorf("show lacks alice's own line or the count of the rest:\n%s", show)
+	}
+	// The best ratings come first.
+	if strings.Contains(show, "4/5") {
+		t.Errorf("a 4/5 is named before twenty 5/5s:\n%s", show)
+	}
+}

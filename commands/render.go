@@ -79,6 +79,14 @@ func logState(l talkbot.Log, presented bool) string {
 	return strings.Join(parts, ", ")
 }
 
+// names lists up to three names, then how many more.
+func names(ns []string) string {
+	if len(ns) <= 3 {
+		return strings.Join(ns, ", ")
+	}
+	return strings.Join(ns[:3], ", ") + fmt.Sprintf(" and %d more", len(ns)-3)
+}
+
 // summaryCard renders a talk in a list: a card "3. #12 Title", then its
 // facts, the user's state and the team's numbers on one line.
 func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool) {

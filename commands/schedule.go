@@ -460,14 +460,6 @@ func sessionCard(b *builder, x talkbot.ScheduledTalk, loc *time.Location, viewer
 	}
 }
 
-// names lists up to three names, then how many more.
-func names(ns []string) string {
-	if len(ns) <= 3 {
-		return strings.Join(ns, ", ")
-	}
-	return strings.Join(ns[:3], ", ") + fmt.Sprintf(" and %d more", len(ns)-3)
-}
-
 // isNowRef reports whether a talk reference is the word now, unquoted:
 // `add now` logs the session that is on.
 func isNowRef(f ref) bool {

@@ -33,6 +33,7 @@ func isMention(c *call, text string) bool {
 const (
 	listPage       = 25
 	showNotes      = 20 // the notes `show` prints, newest
+	showPeople     = 15 // the people `show` names
 	highlightsPage = 10
 	searchPage     = 10
 	watchPage      = 10
@@ -322,10 +323,24 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	if len(d.Logs) == 0 {
 		card.text("Nobody has logged it yet.")
 	}
+	// The best ratings first, and the asker's own: a talk the whole team
+	// logged would list hundreds of people.
+	shown, more := 0, 0
 	for _, l := range d.Logs {
-		if st := logState(l.Log, l.Presented); st != "" {
+		st := logState(l.Log, l.Presented)
+		switch {
+		case st == "":
+		case shown >= showPeople && l.UserID != c.user.ID:
+			more++
+		default:
+			shown++
 			card.line(plain("• "), bold(l.UserName), plain(": "+st))
 		}
+	}
+	if more == 1 {
+		card.text("   …and 1 more person.")
+	} else if more > 1 {
+		card.text(fmt.Sprintf("   …and %d more people.", more))
 	}
 	notes := d.Notes
 	if n := len(notes) - showNotes; n > 0 { // the newest: a talk the whole team wrote about would fill pages
