@@ -26,6 +26,13 @@ type Team struct {
 	Journal     []talkbot.JournalEntry
 }
 
+// What a highlight of the team's post quotes at most: a post is read, and
+// a talk the whole team wrote about would run to megabytes.
+const (
+	teamNotes    = 12
+	teamNoteText = 12_000 // bytes
+)
+
 // TeamPost renders the team's post for a company blog: the team's
 // highlights, ranked, with the notes people shared, attributed by name;
 // the talks the team recommends watching; the team's takeaways. A private
@@ -67,6 +74,8 @@ func TeamPost(tm Team, o Options) []byte {
 			s.body.add(head)
 			s.body.add("_" + teamMeta(t) + "_")
 			last := int64(-1)
+			quoted, text := 0, 0
+			left, leftBy := 0, map[int64]bool{}
 			for _, n := range t.Notes {
 				if n.Visibility != talkbot.VisibilityTeam {
 					continue
@@ -75,6 +84,12 @@ func TeamPost(tm Team, o Options) []byte {
 				if len(paras) == 0 {
 					continue
 				}
+				if quoted >= teamNotes || text >= teamNoteText {
+					left++
+					leftBy[n.UserID] = true
+					continue
+				}
+				quoted, text = quoted+1, text+len(n.Text)
 				if n.UserID != last { // a run of one person's notes is named once
 					paras[0] = "**" + Inline(nameOr(n.UserName)) + ":** " + paras[0]
 				}
@@ -82,6 +97,9 @@ func TeamPost(tm Team, o Options) []byte {
 				for _, p := range paras {
 					s.body.add(p)
 				}
+			}
+			if left > 0 {
+				s.body.add("_…and " + count(left, "more note") + " from " + people(len(leftBy)) + "._")
 			}
 		}
 		sections = append(sections, s)

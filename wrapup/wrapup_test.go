@@ -1,6 +1,7 @@
 package wrapup_test
 
 import (
+	"fmt"
 	"html"
 	"regexp"
 	"slices"
@@ -284,6 +285,31 @@ func TestTeamPostNeverPrivate(t *testing.T) {
 		if strings.Contains(post, s) {
 			t.Errorf("the team post holds the private %q:\n%s", s, post)
 		}
+	}
+}
+
+// A highlight the whole team wrote about quotes some of it and counts the
+// rest: 500 long notes had made a 13 MB post, more than a homeserver takes.
+func TestTeamPostQuotesAFewNotesOfEachTalk(t *testing.T) {
+	var notes []talkbot.Note
+	for i := range 500 {
+		notes = append(notes, talkbot.Note{UserID: int64(100 + i%250), UserName: fmt.Sprintf("user%d", i%250),
+			Text: fmt.Sprintf("note %d: %s", i, strings.Repeat("a long thought ", 200)), Visibility: talkbot.VisibilityTeam})
+	}
+	tm := wrapup.Team{Conference: denver, Logged: 1, Highlights: []wrapup.TeamTalk{{Talk: talkbot.Talk{ID: 2, Title: "Keynote"},
+		Highlights: 250, RatingSum: 1000, RatingCount: 250, Notes: notes}}}
+	post := check(t, wrapup.TeamPost(tm, wrapup.Options{}))
+	if len(post) > 30_000 {
+		t.Errorf("the post is %d bytes", len(post))
+	}
+	// Notes of some 3,000 bytes: four reach the bound, the rest are counted.
+	for _, s := range []string{"**user0:** note 0:", "**user3:** note 3:", "_…and 496 more notes from 250 people._"} {
+		if !strings.Contains(post, s) {
+			t.Errorf("the team post lacks %q", s)
+		}
+	}
+	if strings.Contains(post, "note 4:") {
+		t.Errorf("the team post quotes past its bound")
 	}
 }
 
