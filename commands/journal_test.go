@@ -208,3 +208,29 @@ func TestAPrivateFlagLeavesTheRestAsTyped(t *testing.T) {
 		t.Errorf("a title's dash word was taken as a flag:\n%s", got)
 	}
 }
+
+// Why someone missed a talk goes with their privacy, as their notes do:
+// under `privacy private` colleagues see that they missed it, not why.
+func TestAMissedReasonFollowsPrivacy(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "missed Foo Talk -- room full")
+	f.ok("bob", "privacy private")
+	f.ok("bob", "missed Foo Talk -- interview at the booth")
+	if got := f.ok("bob", "missed Bar Talk -- --private a recruiter call"); !strings.Contains(got, "Missed") {
+		t.Errorf("bob's private reason under privacy private:\n%s", got)
+	}
+	for _, cmd := range []string{"show #1", "list @bob", "show #2"} {
+		got := f.ok("carol", cmd)
+		if strings.Contains(got, "interview") || strings.Contains(got, "recruiter") || !strings.Contains(got, "missed") {
+			t.Errorf("carol's %q:\n%s", cmd, got)
+		}
+	}
+	if got := f.ok("carol", "show #1"); !strings.Contains(got, "missed (room full)") {
+		t.Errorf("alice's reason, under privacy team, is hidden from carol:\n%s", got)
+	}
+	for _, cmd := range []string{"show #1", "list"} {
+		if got := f.ok("bob", cmd); !strings.Contains(got, "missed (interview at the booth)") {
+			t.Errorf("bob's own %q lacks his reason:\n%s", cmd, got)
+		}
+	}
+}

@@ -324,8 +324,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
 			c.rest, c.withheld = strings.Join(o.typed, " "), true
 		}
-	} else if vis == talkbot.VisibilityPrivate {
-		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "The reason you missed a talk is seen by your team, so it cannot be private; put what is private in `note --private`.")
+	} else if vis == talkbot.VisibilityPrivate && c.user.DefaultVisibility != talkbot.VisibilityPrivate {
+		// A reason goes with the user's privacy, not one command's flag.
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Your team sees why you missed a talk, as it sees your notes: put what is private in `note --private`, or keep all of it to yourself with `privacy private`.")
 	} else if free != "" {
 		if n := utf8.RuneCountInString(free); n > talkbot.MaxFieldLen {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Keep the reason under %d characters; add the rest as a `note`.", talkbot.MaxFieldLen)

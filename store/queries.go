@@ -164,6 +164,11 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
+	if q.UserID != 0 {
+		if err := s.hidePrivateReasons(ctx, q.ViewerID, q.UserID, ts); err != nil {
+			return nil, talkbot.Total{}, err
+		}
+	}
 	if n := len(ts); n > 0 && n < limit(q.Limit) { // the last page: the rows say how many there are
 		return ts, capped(q.Offset + n), nil
 	}
@@ -378,21 +383,45 @@ func (s *Store) TalkDetail(ctx context.Context, workspaceID, viewerID, talkID in
 		return talkbot.TalkDetail{}, err
 	}
 	d := talkbot.TalkDetail{Talk: t}
-	if d.Logs, err = s.userLogs(ctx, `WHERE l.talk_id = ? ORDER BY l.rating DESC, u.name`, talkID); err != nil {
+	if d.Logs, err = s.userLogs(ctx, viewerID, `WHERE l.talk_id = ? ORDER BY l.rating DESC, u.name`, talkID); err != nil {
 		return d, err
 	}
 	d.Notes, err = queryNotes(ctx, s.r, `WHERE n.talk_id = ? AND (n.visibility = 'team' OR n.user_id = ?) ORDER BY n.id`, talkID, viewerID)
 	return d, err
 }
 
-func (s *Store) userLogs(ctx context.Context, where string, args ...any) ([]talkbot.UserLog, error) {
+// userLogs reads users' logs of talks as viewerID may see them: the missed
+// reason of someone whose notes are private by default is theirs alone.
+func (s *Store) userLogs(ctx context.Context, viewerID int64, where string, args ...any) ([]talkbot.UserLog, error) {
 	return queryRows(ctx, s.r, "logs", func(r scanner) (talkbot.UserLog, error) {
 		var ul talkbot.UserLog
 		var status, logged, updated string
-		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName, &ul.Presented)...)
+		var private bool
+		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName, &ul.Presented, &private)...)
 		finishLog(&ul.Log, status, logged, updated)
+		if private && ul.UserID != viewerID {
+			ul.Reason = ""
+		}
 		return ul, err
-	}, `SELECT `+logColumns+`, u.name, `+presentedColumn+` FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
+	}, `SELECT `+logColumns+`, u.name, `+presentedColumn+`, u.default_visibility = 'private' FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
+}
+
+// hidePrivateReasons blanks the missed reasons of userID's logs in ts when
+// userID keeps their notes private by default and someone else reads them.
+func (s *Store) hidePrivateReasons(ctx context.Context, viewerID, userID int64, ts []talkbot.TalkSummary) error {
+	if userID == viewerID || len(ts) == 0 {
+		return nil
+	}
+	var private bool
+	if err := s.r.QueryRowContext(ctx, `SELECT default_visibility = 'private' FROM users WHERE id = ?`, userID).Scan(&private); err != nil {
+		return fmt.Errorf("privacy of user %d: %w", userID, err)
+	}
+	for i := range ts {
+		if private && ts[i].Log.UserID == userID {
+			ts[i].Log.Reason = ""
+		}
+	}
+	return nil
 }
 
 // WatchList ranks recordings for the user in a conference, each with every
@@ -592,7 +621,7 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 			return nil, total, err
 		}
 		sg.Talk = t
-		if sg.Ratings, err = s.userLogs(ctx, `WHERE l.talk_id = ? AND l.user_id != ? AND `+highlighted("l")+`
+		if sg.Ratings, err = s.userLogs(ctx, u.ID, `WHERE l.talk_id = ? AND l.user_id != ? AND `+highlighted("l")+`
 			ORDER BY l.rating DESC, u.name LIMIT 5`, sg.ID, u.ID); err != nil {
 			return nil, total, err
 		}
