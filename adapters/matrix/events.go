@@ -349,13 +349,20 @@ func threadOf(rel *event.RelatesTo) id.EventID { return rel.GetThreadParent() }
 func directKey(room id.RoomID) string { return "matrix.direct:" + room.String() }
 
 // isDirect reports whether room is a direct chat with the bot: one it was
-// invited to as a direct chat, where only the bot and one person are left.
+// invited to as a direct chat, where only the bot and the person it was
+// made with are left (not someone invited later, whose chat lines are no
+// commands).
 func (a *Adapter) isDirect(ctx context.Context, room id.RoomID) bool {
-	if _, err := a.cfg.State.State(ctx, directKey(room)); err != nil {
+	with, err := a.cfg.State.State(ctx, directKey(room))
+	if err != nil {
 		return false
 	}
 	members, err := a.cli.StateStore.GetRoomJoinedOrInvitedMembers(ctx, room)
-	return err == nil && len(members) == 2 && slices.Contains(members, a.cli.UserID)
+	if err != nil || len(members) != 2 || !slices.Contains(members, a.cli.UserID) {
+		return false
+	}
+	// "1": a chat remembered before the bot kept who it is with.
+	return with == "1" || slices.Contains(members, id.UserID(with))
 }
 
 // displayName is the sender's name in the room, their localpart when unset.

@@ -144,8 +144,8 @@ func (a *Adapter) takeOver(ctx context.Context, from, to id.RoomID) {
 		}
 		moved = n
 	}
-	if _, err := a.cfg.State.State(ctx, directKey(from)); err == nil {
-		if err := a.cfg.State.SetState(ctx, directKey(to), "1"); err != nil {
+	if with, err := a.cfg.State.State(ctx, directKey(from)); err == nil {
+		if err := a.cfg.State.SetState(ctx, directKey(to), with); err != nil {
 			log.Error("remember the upgraded direct chat", "err", err)
 		}
 		if members, err := a.cli.StateStore.GetRoomJoinedOrInvitedMembers(ctx, from); err == nil {

@@ -517,6 +517,39 @@ func TestInviters(t *testing.T) {
 	alice.waitMember(allowed, e.botID, event.MembershipJoin)
 }
 
+// A direct chat that became a group and lost the one it was made with is
+// no direct chat of whoever is left: their chat lines are no commands.
+func TestAFormerDirectChatWantsThePrefix(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	e.startBot()
+	resp, err := alice.cli.CreateRoom(context.Background(), &mautrix.ReqCreateRoom{Preset: "private_chat", Invite: []id.UserID{e.botID}, IsDirect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := resp.RoomID
+	alice.waitMember(room, e.botID, event.MembershipJoin)
+	if _, got := alice.ask(room, "help"); !strings.Contains(got.Body, "add") {
+		t.Fatalf("alice's direct chat: %q", got.Body)
+	}
+	if err := alice.invite(room, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitMember(room, bob.ID, event.MembershipInvite)
+	bob.join(room)
+	if _, err := alice.cli.LeaveRoom(context.Background(), room); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitMember(room, alice.ID, event.MembershipLeave)
+	chat := bob.say(room, "anyone going to the party tonight?")
+	if _, got := bob.ask(room, "!talk help"); !strings.Contains(got.Body, "add") {
+		t.Fatalf("bob's command: %q", got.Body)
+	}
+	if n := len(bob.repliesTo(chat)); n != 0 {
+		t.Errorf("the bot answered bob's chat line %d times", n)
+	}
+}
+
 // TestDirectChat: in a direct chat with the bot no prefix is needed, and
 // `export json` comes as an (encrypted) file.
 func TestDirectChat(t *testing.T) {

@@ -129,9 +129,10 @@ func (a *Adapter) inDirectRoom(ctx context.Context, room id.RoomID, user id.User
 }
 
 // rememberDirect records room as the direct chat with user: commands there
-// need no prefix, and posts to the user go there.
+// need no prefix, and posts to the user go there. It keeps who the chat is
+// with: someone else left alone in it later is in no direct chat.
 func (a *Adapter) rememberDirect(ctx context.Context, room id.RoomID, user id.UserID) {
-	if err := a.cfg.State.SetState(ctx, directKey(room), "1"); err != nil {
+	if err := a.cfg.State.SetState(ctx, directKey(room), user.String()); err != nil {
 		a.log.Warn("remember a direct chat", "room_id", room.String(), "err", err)
 	}
 	if err := a.cfg.State.SetState(ctx, dmKey(user), room.String()); err != nil {
