@@ -78,6 +78,9 @@ func (r *Router) journal(ctx context.Context, c *call) (Reply, error) {
 	b := &builder{}
 	b.line(plain(fmt.Sprintf("%s saved (%s) on %s: ", kind, e.Visibility, c.conf.Name)), quoteShown(c, out.Entry, 200))
 	b.text(fmt.Sprintf("j%d · `journal` lists yours; `journal edit j%d <text>` changes it. It goes in your `export markdown`.", out.Entry.ID, out.Entry.ID))
+	if w := c.overheard(e.Visibility); w != "" {
+		b.text(strings.TrimSpace(w))
+	}
 	return b.reply(), nil
 }
 

@@ -234,3 +234,21 @@ func TestAMissedReasonFollowsPrivacy(t *testing.T) {
 		}
 	}
 }
+
+// A private note or conference note typed where others read the message
+// says so; a team note does not.
+func TestAPrivateNoteOverheardWarns(t *testing.T) {
+	f := newFixture(t)
+	run := func(text string) string {
+		return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformMatrix, Workspace: "example.org",
+			UserID: "@alice:example.org", UserName: "alice", Text: text, Channel: "!room:example.org", Shared: true, Overheard: true}).Text()
+	}
+	for _, cmd := range []string{"add Foo Talk -- --private one", "note --private #1 two", "journal --private three"} {
+		if got := run(cmd); !strings.Contains(got, "Others here can read what you typed") {
+			t.Errorf("%q does not warn:\n%s", cmd, got)
+		}
+	}
+	if got := run("note #1 a team note"); strings.Contains(got, "can read what you typed") {
+		t.Errorf("a team note warns:\n%s", got)
+	}
+}

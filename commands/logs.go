@@ -367,6 +367,11 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	default:
 		card.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
 	}
+	if out.Note != nil {
+		if w := c.overheard(out.Note.Visibility); w != "" {
+			card.text(w)
+		}
+	}
 	if n := recordingNote(out.Talk); n != "" && (label == "missed" || label == "want") {
 		card.text("   " + n)
 	}
@@ -597,6 +602,9 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	}
 	b, card := r.touchedCard(out, "Noted ("+string(note.Visibility)+") on")
 	card.text(fmt.Sprintf("   n%d · `notes` lists your notes on it; `note edit n%d <text>` changes this one.", out.Note.ID, out.Note.ID))
+	if w := c.overheard(note.Visibility); w != "" {
+		card.text(w)
+	}
 	return b.reply(), nil
 }
 

@@ -123,6 +123,9 @@ type Request struct {
 	// Shared says others will see the reply (a shared Matrix room, a Slack
 	// message shared to a channel): private notes are then left out of it.
 	Shared bool
+	// Overheard says others read what the user typed (a shared Matrix room,
+	// a Slack message in a channel): a private note saved says so.
+	Overheard bool
 	// Talk is the talk the message answers, when the platform knows it (a
 	// Matrix reply to a card of the bot's showing one talk): a command that
 	// names no talk acts on it, not on the user's last.
@@ -232,6 +235,15 @@ type call struct {
 	// withheld says rest leaves out a private note's text, which others
 	// would read in a question back: its answers cannot be run as offered.
 	withheld bool
+}
+
+// overheard is what a reply adds when a private note was typed where
+// others read it: the note is kept from every view, not from the room.
+func (c *call) overheard(vis talkbot.Visibility) string {
+	if c.req.Overheard && vis == talkbot.VisibilityPrivate {
+		return "   ⚠ Others here can read what you typed. A direct message with me keeps a private note to you."
+	}
+	return ""
 }
 
 // privateInShared reports whether a note of that visibility (the user's

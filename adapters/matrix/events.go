@@ -259,6 +259,7 @@ func logSendError(log *slog.Logger, err error) {
 // BOT_ADMINS is the runtime's.
 func (a *Adapter) request(ctx context.Context, evt *event.Event, text string) commands.Request {
 	room, sender := evt.RoomID, evt.Sender
+	shared := !a.private(ctx, room) // Matrix has no ephemeral replies: others in the room read them
 	return commands.Request{
 		Platform:  talkbot.PlatformMatrix,
 		Workspace: sender.Homeserver(),
@@ -267,7 +268,8 @@ func (a *Adapter) request(ctx context.Context, evt *event.Event, text string) co
 		Text:      text,
 		Channel:   room.String(),
 		IsAdmin:   func(ctx context.Context) (bool, error) { return a.isAdmin(ctx, room, sender), nil },
-		Shared:    !a.private(ctx, room), // Matrix has no ephemeral replies: others in the room read them
+		Shared:    shared,
+		Overheard: shared, // and the message itself
 	}
 }
 

@@ -451,7 +451,13 @@ func TestPrivateOnlyWhereLaterMembersCannotReadBack(t *testing.T) {
 	}
 	first := room("private_chat", event.HistoryVisibilityJoined)
 	alice.ask(first, "!talk add Talk A")
-	alice.ask(first, "!talk note --private #1 zebrapassword: layoffs next week")
+	if _, got := alice.ask(first, "!talk note --private #1 zebrapassword: layoffs next week"); strings.Contains(got.Body, "can read what you typed") {
+		t.Errorf("a private room's private note warns: %s", got.Body)
+	}
+	// Where others read the room, the message typed was read too: the reply says so.
+	if _, got := alice.ask(room("private_chat", ""), "!talk note --private #1 and the reorg"); !strings.Contains(got.Body, "Others here can read what you typed") {
+		t.Errorf("a shared room's private note does not warn: %s", got.Body)
+	}
 	for _, tc := range []struct {
 		name    string
 		room    id.RoomID

@@ -840,3 +840,23 @@ func TestAFloodDroppedStaysDroppedAcrossARestart(t *testing.T) {
 		t.Errorf("bob's list after the restart:\n%s", got)
 	}
 }
+
+// A private note typed in a channel message is read by the channel: the
+// reply says so. The same note as a slash command is seen by nobody.
+func TestAPrivateNoteInAChannelMessageWarns(t *testing.T) {
+	e := newEnv(t)
+	e.event("EvPriv", map[string]any{"type": "app_mention", "user": "U0ALICE", "text": "<@" + testBotUser + "> add Cgroupv2 Is Coming Soon -- --private ask Dana for a referral",
+		"ts": "1.1", "channel": "C0TALKS"}, nil)
+	e.idle()
+	posts := e.api.got("chat.postEphemeral")
+	if len(posts) != 1 || !strings.Contains(posts[0].shown(t), "Others here can read what you typed") {
+		t.Fatalf("the answer to a private note typed in a channel: %+v", posts)
+	}
+	e.api.reset()
+	e.slash(slash{text: "note --private #1 and ask about the team"})
+	e.idle()
+	hooks := e.api.got("response_url")
+	if len(hooks) != 1 || !strings.Contains(hooks[0].shown(t), "Noted (private)") || strings.Contains(hooks[0].shown(t), "can read what you typed") {
+		t.Errorf("the answer to a private note as a slash command: %+v", hooks)
+	}
+}

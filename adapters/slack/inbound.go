@@ -156,7 +156,7 @@ func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent, body []byte) ack {
 				return ack{}
 			}
 		}
-		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp}
+		o = origin{team: cb.TeamID, user: e.User, channel: e.Channel, threadTS: e.ThreadTimeStamp, overheard: true}
 		command(e.Text, false)
 	case *slackevents.MessageEvent:
 		if e.ChannelType != slackevents.ChannelTypeIM || e.SubType != "" || e.BotID != "" || e.User == "" ||
@@ -364,7 +364,7 @@ func (a *Adapter) blockAction(ctx context.Context, o origin, act *slackgo.BlockA
 // known one); admin status is asked of Slack only when a command needs it.
 func (a *Adapter) request(o origin, text string, mentions []commands.Mention, shared bool) commands.Request {
 	return commands.Request{Platform: talkbot.PlatformSlack, Workspace: o.team, UserID: o.user, UserName: o.userName,
-		Text: text, Mentions: mentions, Channels: o.channels, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared, Note: o.note}
+		Text: text, Mentions: mentions, Channels: o.channels, Channel: o.channel, IsAdmin: a.isAdmin(o.team, o.user), Shared: shared, Overheard: o.overheard, Note: o.note}
 }
 
 // serve runs a command through the runtime and sends its replies where they

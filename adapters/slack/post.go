@@ -109,6 +109,7 @@ type origin struct {
 	home                 bool                  // the App Home: no channel
 	channels             []commands.ChannelRef // the channels the message names
 	note                 string                // a form's note field, kept apart from the command's text
+	overheard            bool                  // typed in a message others in the channel read
 }
 
 // delivery says how to show the answer.
