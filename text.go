@@ -4,14 +4,16 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
 
 // Clean is what text from outside goes through before it is kept or shown
-// (PRODUCT §5), typed or imported: control characters, zero-width spaces and
-// bidirectional overrides dropped, tabs and carriage returns made spaces,
-// normalised to NFC. Line breaks stay.
+// (PRODUCT §5), typed or imported: control characters, zero-width spaces,
+// soft hyphens, word joiners and bidirectional overrides dropped, tabs,
+// carriage returns and wide spaces made spaces, normalised to NFC. Line
+// breaks and no-break spaces stay.
 func Clean(s string) string {
 	return norm.NFC.String(strings.Map(func(r rune) rune {
 		switch {
@@ -20,8 +22,12 @@ func Clean(s string) string {
 		case r == '\t' || r == '\r':
 			return ' '
 		case unicode.IsControl(r), r == '\u200b', r == '\u2028', r == '\u2029', r == '\ufeff',
+			r == '\u00ad', r == '\u2060', // invisible: two titles that look the same would be two talks
 			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
 			return -1
+		case r > 127 && unicode.Is(unicode.Zs, r) && r != '\u00a0' && r != '\u2007' && r != '\u202f':
+			// An IME's full-width space (U+3000) around -- must still start a note.
+			return ' '
 		}
 		return r
 	}, s))
@@ -52,11 +58,15 @@ func Defang(s string) string {
 }
 
 // NormalizeTitle folds a title for matching: lower case, punctuation dropped,
-// runs of spaces collapsed.
+// runs of spaces collapsed. Invisible format characters (a soft hyphen) are
+// no break; a # or + ending a word is kept, so "C#", "C++" and "C" are three
+// titles; a title of no letters or digits ("🚀🚀🚀") is itself, lower case,
+// not the empty title every such one would share.
 func NormalizeTitle(s string) string {
 	var b strings.Builder
 	space := false
-	for _, r := range strings.ToLower(s) {
+	lower := strings.ToLower(s)
+	for i, r := range lower {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			if space && b.Len() > 0 {
@@ -64,9 +74,23 @@ func NormalizeTitle(s string) string {
 			}
 			space = false
 			b.WriteRune(r)
+		case (r == '#' || r == '+') && !space && b.Len() > 0 && wordEnds(lower[i:]):
+			b.WriteRune(r)
+		case r > 127 && unicode.Is(unicode.Cf, r):
 		default:
 			space = true
 		}
 	}
+	if b.Len() == 0 {
+		return strings.Join(strings.Fields(lower), " ")
+	}
 	return b.String()
+}
+
+// wordEnds reports whether s, from a # or +, ends a word: only more of
+// them follow before a space or the end ("++", "# talk").
+func wordEnds(s string) bool {
+	rest := strings.TrimLeft(s, "#+")
+	r, _ := utf8.DecodeRuneInString(rest)
+	return rest == "" || unicode.IsSpace(r) || unicode.IsPunct(r) && r != '#' && r != '+'
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
@@ -397,9 +398,12 @@ func oneEditApart(w, x string) bool {
 	return withinOneEdit([]rune(foldDiacritics(w)), []rune(foldDiacritics(x)))
 }
 
-// sameDigits reports whether two words hold the same ASCII digits in the
-// same order.
+// sameDigits reports whether two words hold the same digits in the same
+// order (a full-width ２ is a 2).
 func sameDigits(w, x string) bool {
+	if !isASCII(w) || !isASCII(x) {
+		return slices.Equal(digitsOf(w), digitsOf(x))
+	}
 	i, j := 0, 0
 	for {
 		for i < len(w) && (w[i] < '0' || w[i] > '9') {
@@ -416,6 +420,20 @@ func sameDigits(w, x string) bool {
 		}
 		i, j = i+1, j+1
 	}
+}
+
+// digitsOf is a word's digits, of any script; full-width ones as ASCII.
+func digitsOf(w string) []rune {
+	var ds []rune
+	for _, r := range w {
+		if r >= '０' && r <= '９' {
+			r = '0' + r - '０'
+		}
+		if unicode.IsDigit(r) {
+			ds = append(ds, r)
+		}
+	}
+	return ds
 }
 
 func withinOneEdit[T byte | rune](a, b []T) bool {
@@ -447,7 +465,21 @@ func isASCII(s string) bool {
 
 // typoTolerant reports whether a typed word also matches a title's word one
 // edit away: numbers and words under four letters match only as typed.
-func typoTolerant(w string) bool { return utf8.RuneCountInString(w) >= 4 && !isNumber(w) }
+func typoTolerant(w string) bool {
+	return utf8.RuneCountInString(w) >= 4 && !isNumber(w) && !unspaced(w)
+}
+
+// unspaced reports whether a word holds a script written without spaces
+// (Chinese, Japanese, Thai…): the "word" is then a phrase, and one
+// character apart is another talk (前編 and 後編, part one and part two).
+func unspaced(w string) bool {
+	for _, r := range w {
+		if r > 127 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
+			return true
+		}
+	}
+	return false
+}
 
 func isNumber(s string) bool { return strings.Trim(s, "0123456789") == "" }
 

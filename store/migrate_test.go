@@ -2,10 +2,12 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/store"
 )
 
@@ -32,5 +34,36 @@ func TestProcessesStartingTogetherMigrateOnce(t *testing.T) {
 				t.Errorf("round %d, opener %d: %v", round, i, err)
 			}
 		}
+	}
+}
+
+// Migration 14 folds the titles kept by an older build anew: "Intro to C#"
+// was kept as "intro to c", and a colleague's "Intro to C" landed on it.
+func TestTitlesFoldAnewOnUpgrade(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	alice := user(t, s, "alice")
+	csharp := addTalk(t, s, alice, "Intro to C#", talkbot.LogPatch{}, nil)
+	s.Close()
+
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE talks SET norm_title = 'intro to c'`, `DELETE FROM goose_db_version WHERE version_id = 14`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err = store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := addTalk(t, s, user(t, s, "bob"), "Intro to C", talkbot.LogPatch{}, nil)
+	if !got.Created || got.Talk.ID == csharp.Talk.ID {
+		t.Errorf("bob's Intro to C landed on #%d %q", got.Talk.ID, got.Talk.Title)
 	}
 }

@@ -191,6 +191,9 @@ func latestVersion() int64 {
 			v = n
 		}
 	}
+	for _, m := range goMigrations {
+		v = max(v, m.Version)
+	}
 	return v
 }
 

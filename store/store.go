@@ -199,7 +199,7 @@ func migrate(ctx context.Context, db *sql.DB, path string, now time.Time) (strin
 	if err != nil {
 		return "", fmt.Errorf("migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithGoMigrations(goMigrations...))
 	if err != nil {
 		return "", fmt.Errorf("migrations: %w", err)
 	}

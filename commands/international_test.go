@@ -1,0 +1,53 @@
+package commands_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// Titles as people at conferences in Japan, China or Europe type them: a
+// one-character difference in a script without spaces is another talk, and
+// so are C#, C++ and C, or two titles of emoji only. (Each had landed the
+// second user's rating and note on the first user's talk.)
+func TestTitlesOneCharacterApartAreTwoTalks(t *testing.T) {
+	f := newFixture(t)
+	for _, pair := range [][2]string{
+		{"Kubernetesセキュリティ入門前編", "Kubernetesセキュリティ入門後編"},
+		{"云原生安全实践上篇", "云原生安全实践下篇"},
+		{"Rustワークショップ第１部", "Rustワークショップ第２部"},
+		{"Intro to C#", "Intro to C++"},
+		{"Intro to C++", "Intro to C"},
+		{"🚀🚀🚀", "🔥🔥🔥"},
+	} {
+		first := f.ok("alice", "add "+pair[0]+" 5/5")
+		second := f.ok("bob", "add "+pair[1]+" 1/5")
+		if !strings.Contains(second, "Logged new talk") || strings.Contains(second, pair[0]) {
+			t.Errorf("%q after %q:\n%s\n%s", pair[1], pair[0], first, second)
+		}
+	}
+	// A typo in a Latin word is still the same talk; a soft hyphen pasted
+	// from a web page is no difference at all.
+	f.ok("alice", "add Observability Day")
+	if got := f.ok("bob", "add Observabilty Day"); !strings.Contains(got, "Logged #") {
+		t.Errorf("a typo made a new talk:\n%s", got)
+	}
+	if got := f.ok("bob", "add Observ\u00adability Day"); strings.Contains(got, "new talk") || strings.Contains(got, "\u00ad") {
+		t.Errorf("a soft hyphen made a new talk:\n%s", got)
+	}
+}
+
+// The note separator typed with an IME's full-width spaces is still the
+// separator: a private note had gone into the talk's title, which the
+// whole team reads.
+func TestAWideSpacedSeparatorStartsTheNote(t *testing.T) {
+	f := newFixture(t)
+	got := f.ok("alice", "add 可観測性の実践\u3000--\u3000--private 上司の発表はつまらなかった")
+	if !strings.Contains(got, "Note saved (private)") {
+		t.Errorf("add:\n%s", got)
+	}
+	for _, cmd := range []string{"show #1", "search 上司", "list team"} {
+		if got := f.ok("bob", cmd); strings.Contains(got, "つまらなかった") || strings.Contains(got, "private") {
+			t.Errorf("bob's %q shows alice's private note:\n%s", cmd, got)
+		}
+	}
+}
