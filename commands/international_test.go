@@ -51,3 +51,21 @@ func TestAWideSpacedSeparatorStartsTheNote(t *testing.T) {
 		}
 	}
 }
+
+// Ratings typed the phone or IME way are ratings, not words of the title.
+func TestRatingsAsPhonesTypeThem(t *testing.T) {
+	f := newFixture(t)
+	for i, tc := range []struct{ typed, want string }{
+		{"４/５", "4/5"}, {"5／5", "5/5"}, {"＊３", "3/5"}, {"٤/٥", "4/5"},
+		{"⭐⭐⭐⭐", "4/5"}, {"⭐️⭐️⭐️", "3/5"}, {"★★★★✩", "4/5"},
+	} {
+		title := "Talk Number " + string(rune('A'+i))
+		got := f.ok("alice", "add "+title+" "+tc.typed)
+		if !strings.Contains(got, "new talk #") || !strings.Contains(got, title+"\n") || !strings.Contains(got, tc.want) {
+			t.Errorf("add … %s:\n%s", tc.typed, got)
+		}
+	}
+	if got := f.ok("alice", "rate #1 ２"); !strings.Contains(got, "2/5") {
+		t.Errorf("rate ２:\n%s", got)
+	}
+}

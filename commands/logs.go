@@ -451,7 +451,7 @@ var reDigits = regexp.MustCompile(`^\d+$`)
 func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
 	ts := tokenize(c.args)
 	for i, t := range ts {
-		if !t.quoted && reDigits.MatchString(t.text) {
+		if !t.quoted && reDigits.MatchString(foldRating(t.text)) {
 			ts[i].text = "*" + t.text // a bare number is the rating here
 		}
 	}

@@ -171,6 +171,7 @@ var (
 // parseRating reads a rating token (`4/5`, `*4`, `★★★★☆`). ok is false when the
 // token is not a rating at all; err is set when it is one but out of range.
 func parseRating(s string) (n int, ok bool, err error) {
+	s = foldRating(s)
 	switch {
 	case reSlashRating.MatchString(s):
 		n, _ = strconv.Atoi(reSlashRating.FindStringSubmatch(s)[1])
@@ -188,6 +189,36 @@ func parseRating(s string) (n int, ok bool, err error) {
 		return n, true, errRatingRange
 	}
 	return n, true, nil
+}
+
+// foldRating reads a rating as phones and IMEs type it: full-width ４/５ and
+// ＊４, Arabic-Indic ٤/٥, emoji stars ⭐⭐⭐⭐ (with or without their
+// variation selector) and ✩.
+func foldRating(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９':
+			return '0' + r - '０'
+		case r >= '٠' && r <= '٩':
+			return '0' + r - '٠'
+		case r >= '۰' && r <= '۹':
+			return '0' + r - '۰'
+		case r == '／':
+			return '/'
+		case r == '＊':
+			return '*'
+		case r == '⭐' || r == '🌟':
+			return '★'
+		case r == '✩' || r == '✰':
+			return '☆'
+		case r == '\ufe0f':
+			return -1
+		}
+		return r
+	}, s)
 }
 
 var errRatingRange = talkbot.Errorf(talkbot.EINVALID, "Ratings go from 1 to 5: try `5/5`, `*4` or `★★★`.")
