@@ -6,7 +6,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/width"
 )
 
 // Clean is what text from outside goes through before it is kept or shown
@@ -61,11 +63,16 @@ func Defang(s string) string {
 // runs of spaces collapsed. Invisible format characters (a soft hyphen) are
 // no break; a # or + ending a word is kept, so "C#", "C++" and "C" are three
 // titles; a title of no letters or digits ("🚀🚀🚀") is itself, lower case,
-// not the empty title every such one would share.
+// not the empty title every such one would share. Width and case fold as
+// Unicode says.
 func NormalizeTitle(s string) string {
 	var b strings.Builder
 	space := false
 	lower := strings.ToLower(s)
+	if !isASCII(lower) {
+		// Full-width ＫｕｂｅＣｏｎ is KubeCon, half-width ｶﾞｲﾄﾞ is ガイド, Straße is STRASSE.
+		lower = cases.Fold().String(norm.NFC.String(width.Fold.String(lower)))
+	}
 	for i, r := range lower {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
@@ -85,6 +92,15 @@ func NormalizeTitle(s string) string {
 		return strings.Join(strings.Fields(lower), " ")
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // wordEnds reports whether s, from a # or +, ends a word: only more of

@@ -69,3 +69,18 @@ func TestRatingsAsPhonesTypeThem(t *testing.T) {
 		t.Errorf("rate ２:\n%s", got)
 	}
 }
+
+// A title typed full-width, half-width or in capitals is the same title.
+func TestTitlesFoldWidthAndCase(t *testing.T) {
+	f := newFixture(t)
+	for _, pair := range [][2]string{
+		{"KubeCon Keynote", "ＫｕｂｅＣｏｎ Ｋｅｙｎｏｔｅ"},
+		{"Straße der Container", "STRASSE DER CONTAINER"},
+		{"ガイド入門", "ｶﾞｲﾄﾞ入門"},
+	} {
+		first := f.ok("alice", "add "+pair[0])
+		if got := f.ok("bob", "add "+pair[1]); strings.Contains(got, "new talk") || !strings.Contains(got, pair[0]) {
+			t.Errorf("%q after %q:\n%s\n%s", pair[1], pair[0], first, got)
+		}
+	}
+}
