@@ -20,6 +20,9 @@ import (
 // file, the given one, the one the venue's city or country suggests. When
 // none is found the times are still exact and the zone is UTC.
 func parseICal(data []byte, given *zone) (Schedule, error) {
+	// Unfolded first: a generator that folds every 75 octets, as RFC 5545
+	// allows, splits a multi-byte character across two lines.
+	data = unfold(data)
 	if err := notUTF8(data); err != nil {
 		return Schedule{}, err
 	}
@@ -345,4 +348,13 @@ func roomOf(location, tail string) string {
 		}
 	}
 	return joinParts(parts)
+}
+
+// unfold joins iCalendar's folded lines (RFC 5545 §3.1): a line break
+// followed by a space or a tab is no break.
+func unfold(data []byte) []byte {
+	for _, fold := range []string{"\r\n ", "\r\n\t", "\n ", "\n\t"} {
+		data = bytes.ReplaceAll(data, []byte(fold), nil)
+	}
+	return data
 }

@@ -903,3 +903,29 @@ func TestCancelledTitle(t *testing.T) {
 		t.Errorf("%d FOSDEM 2025 sessions cancelled, want the 2 whose titles say so and name no replacement", n)
 	}
 }
+
+// A calendar folded every 75 octets, as RFC 5545 lets a generator do,
+// splits a multi-byte character across two lines: it is put back together,
+// not refused as "not UTF-8".
+func TestICalFoldedInsideACharacter(t *testing.T) {
+	title := "クラウドネイティブの未来とセキュリティ実践 - 山田太郎"
+	line := []byte("SUMMARY:" + title)
+	var folded []byte
+	for len(line) > 75 {
+		folded = append(append(folded, line[:75]...), "\r\n "...)
+		line = line[75:]
+	}
+	folded = append(folded, line...)
+	if utf8.Valid(folded) {
+		t.Fatal("the fixture splits no character")
+	}
+	data := []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:1\r\n" + string(folded) +
+		"\r\nDTSTART:20260324T100000Z\r\nDTEND:20260324T103000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	s, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Sessions) != 1 || !strings.HasPrefix(title, s.Sessions[0].Title) || s.Sessions[0].Title == "" {
+		t.Errorf("sessions = %+v", s.Sessions)
+	}
+}
