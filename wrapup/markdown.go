@@ -226,22 +226,21 @@ func Link(text, raw string) string {
 	return text
 }
 
-// Anchor is the id Markdown renderers give a heading (GitHub's, goldmark's
-// and Hugo's rule: ASCII letters and digits lower-cased, spaces and dashes as
-// dashes, everything else dropped), for a table of contents to link to.
+// Anchor is the id Markdown renderers give a heading, for a table of
+// contents to link to: GitHub's rule, which Hugo's default and Jekyll's
+// GFM follow too: letters (of any script), marks and digits lower-cased,
+// spaces as dashes, dashes and underscores kept, everything else dropped.
 func Anchor(heading string) string {
 	var b strings.Builder
-	for _, r := range strings.Join(strings.Fields(heading), " ") {
+	for _, r := range strings.ToLower(strings.Join(strings.Fields(heading), " ")) {
 		switch {
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + 'a' - 'A')
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case unicode.IsLetter(r), unicode.IsMark(r), unicode.IsDigit(r), r == '-', r == '_':
 			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '_' || r == '\t':
+		case r == ' ':
 			b.WriteByte('-')
 		}
 	}
-	if b.Len() == 0 {
+	if strings.Trim(b.String(), "-_") == "" {
 		return "heading"
 	}
 	return b.String()

@@ -242,6 +242,24 @@ func TestHostileTextStaysText(t *testing.T) {
 	}
 }
 
+// Sections named in Japanese, Korean or French get contents links that go
+// to them, as GitHub, Hugo and Jekyll name headings: they had been
+// "#heading", "#-" and "#journe-scurit".
+func TestContentsLinksOfOtherScripts(t *testing.T) {
+	p := wrapup.Personal{Conference: talkbot.Conference{Name: "Cloud Native Days Tokyo 2026", Timezone: "Asia/Tokyo"}, AuthorID: mike}
+	for i, event := range []string{"セキュリティ・デイ", "オブザーバビリティ・デイ", "Journée Sécurité", "플랫폼 엔지니어링", "Día de Observabilidad"} {
+		p.Talks = append(p.Talks, wrapup.Talk{
+			Talk: talkbot.Talk{ID: int64(i + 1), Title: fmt.Sprintf("Talk %d", i+1), Event: event},
+			Log:  talkbot.Log{UserID: mike, Status: talkbot.StatusAttended, LoggedAt: time.Unix(int64(i), 0)}})
+	}
+	post := check(t, wrapup.PersonalPost(p, wrapup.Options{By: wrapup.ByEvent}))
+	for _, link := range []string{"(#セキュリティデイ)", "(#journée-sécurité)", "(#플랫폼-엔지니어링)", "(#día-de-observabilidad)"} {
+		if !strings.Contains(post, link) {
+			t.Errorf("the contents lack %s:\n%s", link, post)
+		}
+	}
+}
+
 // TestTemplateSyntaxInNotesIsKept: KubeCon notes quote Helm templates. A
 // Jekyll site runs Liquid on the post before Markdown ("{{ .Values.x }}"
 // came out empty, "{% include %}" failed the build), Hugo its shortcodes:

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -26,7 +27,7 @@ import (
 func Problems(post []byte) []string {
 	body, problems := templates(post)
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithParserOptions(parser.WithAutoHeadingID()))
-	doc := md.Parser().Parse(text.NewReader(body))
+	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(parser.NewContext(parser.WithIDs(&githubIDs{seen: map[string]bool{}}))))
 	ids := map[string]bool{}
 	var anchors []string
 	prev := 0
@@ -81,6 +82,36 @@ func Problems(post []byte) []string {
 	}
 	return problems
 }
+
+// githubIDs gives headings the ids GitHub does (and Hugo's default, and
+// Jekyll's GFM): letters of any script, marks, digits and _ kept lower
+// case, spaces and dashes as dashes, the rest dropped; a repeated id gets
+// -1, -2. goldmark's own keeps ASCII only, which no site a post goes to does.
+type githubIDs struct{ seen map[string]bool }
+
+func (g *githubIDs) Generate(value []byte, kind ast.NodeKind) []byte {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(string(value))) {
+		switch {
+		case unicode.IsLetter(r), unicode.IsMark(r), unicode.IsDigit(r), r == '_', r == '-':
+			b.WriteRune(r)
+		case unicode.IsSpace(r):
+			b.WriteByte('-')
+		}
+	}
+	id := b.String()
+	if strings.Trim(id, "-_") == "" {
+		id = "heading"
+	}
+	base := id
+	for i := 1; g.seen[id]; i++ {
+		id = fmt.Sprintf("%s-%d", base, i)
+	}
+	g.seen[id] = true
+	return []byte(id)
+}
+
+func (g *githubIDs) Put(value []byte) { g.seen[string(value)] = true }
 
 // templates is the post's body as Markdown gets it from the site
 // generator's template engine, which runs first: for Jekyll (YAML front
