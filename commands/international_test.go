@@ -84,3 +84,25 @@ func TestTitlesFoldWidthAndCase(t *testing.T) {
 		}
 	}
 }
+
+// An export's file is named after its conference in the conference's own
+// script: "クラウドネイティブ会議" and "쿠버네티스 데이" were both "wrap-up.md".
+func TestExportFileNamesKeepTheirScript(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ conf, want string }{
+		{"クラウドネイティブ会議 2026", "クラウドネイティブ会議-2026-wrap-up.md"},
+		{"Sécurité Days 2026", "sécurité-days-2026-wrap-up.md"},
+		{strings.Repeat("長", 30), strings.Repeat("長", 20) + "-wrap-up.md"}, // 60 bytes, whole characters
+	} {
+		f.admin("alice", "conf new "+tc.conf)
+		f.ok("alice", "add Opening Keynote")
+		r := f.as("alice", "export markdown")
+		var names []string
+		for _, file := range r.Attachments() {
+			names = append(names, file.Name)
+		}
+		if len(names) != 1 || names[0] != tc.want {
+			t.Errorf("%s: files %q, want %s", tc.conf, names, tc.want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/wrapup"
@@ -330,7 +332,10 @@ func fileName(conf, suffix string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(conf) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) { // クラウドネイティブ会議, Sécurité: not "wrap-up.md" for both
+			if b.Len()+utf8.RuneLen(r) > 60 {
+				break
+			}
 			b.WriteRune(r)
 			dash = false
 		} else if !dash && b.Len() > 0 {
@@ -339,9 +344,6 @@ func fileName(conf, suffix string) string {
 		}
 	}
 	name := strings.TrimSuffix(b.String(), "-")
-	if len(name) > 60 {
-		name = strings.TrimSuffix(name[:60], "-")
-	}
 	if name == "" {
 		return suffix
 	}
