@@ -106,3 +106,23 @@ func TestExportFileNamesKeepTheirScript(t *testing.T) {
 		}
 	}
 }
+
+// Titles quoted as German, French and Japanese users quote them: the
+// rating after them counts, and `note 『…』` goes on that talk. A bracket
+// inside a title stays the title's.
+func TestQuotesOfOtherLocales(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ typed, title, rating string }{
+		{"add »Kubernetes für Profis« 3/5", "#1 Kubernetes für Profis\n", "3/5"},
+		{"add « Les bases de eBPF » *4", "#2 Les bases de eBPF\n", "4/5"},
+		{"add 「Go言語の並行処理」 5/5", "#3 Go言語の並行処理\n", "5/5"},
+		{"add 「Go」入門", "#4 「Go」入門\n", ""},
+	} {
+		if got := f.ok("alice", tc.typed); !strings.Contains(got, tc.title) || !strings.Contains(got, tc.rating) {
+			t.Errorf("%s:\n%s", tc.typed, got)
+		}
+	}
+	if got := f.ok("alice", "note 『Go言語の並行処理』 とても良かった"); !strings.Contains(got, "#3 Go言語の並行処理") {
+		t.Errorf("the note went elsewhere:\n%s", got)
+	}
+}

@@ -715,18 +715,18 @@ func (r *Router) notes(ctx context.Context, c *call) (Reply, error) {
 }
 
 func startsWithQuote(s string) bool {
-	for q := range quotePairs {
-		if strings.HasPrefix(s, string(q)) {
-			return true
-		}
-	}
-	return false
+	_, ok := opensQuote(s, 0, true)
+	return ok
 }
 
 // afterQuote returns the text after the closing quote of a leading quoted phrase.
 func afterQuote(s string) string {
-	open, size := utf8.DecodeRuneInString(s)
-	if i := strings.IndexRune(s[size:], quotePairs[open]); i >= 0 {
+	closer, ok := opensQuote(s, 0, true)
+	if !ok {
+		return ""
+	}
+	_, size := utf8.DecodeRuneInString(s)
+	if i := strings.IndexRune(s[size:], closer); i >= 0 {
 		rest := s[size+i:]
 		_, n := utf8.DecodeRuneInString(rest)
 		return strings.TrimSpace(rest[n:])
@@ -970,8 +970,9 @@ func (r *Router) sameSession(ctx context.Context, t talkbot.Talk, p talkbot.Talk
 
 // unquote drops the quotes around a whole value: `title:"A, B"` is A, B.
 func unquote(s string) string {
-	if r, size := utf8.DecodeRuneInString(s); quotePairs[r] != 0 {
-		if last, n := utf8.DecodeLastRuneInString(s); len(s) > size+n-1 && last == quotePairs[r] {
+	if closer, ok := opensQuote(s, 0, true); ok {
+		_, size := utf8.DecodeRuneInString(s)
+		if last, n := utf8.DecodeLastRuneInString(s); len(s) > size+n-1 && last == closer {
 			return strings.TrimSpace(s[size : len(s)-n])
 		}
 	}

@@ -48,14 +48,21 @@ func StripPrefix(s string) string {
 func splitFreeText(s string) (head, free string, ok, verbatim bool) {
 	t := " " + s + " " // so a separator may open or close the text
 	var closer rune
+	prev := ' '
 	for i, r := range t {
-		switch {
-		case closer != 0:
+		wordStart := unicode.IsSpace(prev)
+		prev = r
+		if closer != 0 {
 			if r == closer {
 				closer = 0
 			}
-		case quotePairs[r] != 0:
-			closer = quotePairs[r]
+			continue
+		}
+		if c, ok := opensQuote(t, i, wordStart); ok {
+			closer = c
+			continue
+		}
+		switch {
 		case r == ' ' && strings.HasPrefix(t[i:], " --- "):
 			return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+5:]), true, true
 		case r == ' ' && strings.HasPrefix(t[i:], " -- "):
@@ -98,6 +105,34 @@ type token struct {
 
 var quotePairs = map[rune]rune{'"': '"', '“': '”', '„': '“', '«': '»'}
 
+// wordQuotes open a quoted phrase only at the start of a word, and only
+// when their closer ends one: Japanese 「」『』, German »« and ‚‘, ‹›. Inside
+// a title («「Go」入門») they are the title's own.
+var wordQuotes = map[rune]rune{'「': '」', '『': '』', '»': '«', '‚': '‘', '‹': '›', '›': '‹'}
+
+// opensQuote reports whether a quoted phrase opens at s[i:], and its
+// closing quote; wordStart says a word starts there.
+func opensQuote(s string, i int, wordStart bool) (rune, bool) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if c := quotePairs[r]; c != 0 {
+		return c, true
+	}
+	c := wordQuotes[r]
+	if c == 0 || !wordStart {
+		return 0, false
+	}
+	j := strings.IndexRune(s[i+size:], c)
+	if j < 0 {
+		return 0, false
+	}
+	if end := i + size + j + utf8.RuneLen(c); end < len(s) {
+		if next, _ := utf8.DecodeRuneInString(s[end:]); !unicode.IsSpace(next) {
+			return 0, false
+		}
+	}
+	return c, true
+}
+
 // tokenize splits s on spaces, keeping "quoted phrases" (straight or curly
 // quotes) together; a quote may open inside a word, as in speakers:"A, B".
 func tokenize(s string) []token {
@@ -122,24 +157,31 @@ func tokenSpans(s string) []span {
 	var closer rune
 	flush := func(end int) {
 		if inWord {
-			out = append(out, span{token{text: cur.String(), quoted: quoted}, end})
+			text := cur.String()
+			if quoted {
+				text = strings.TrimSpace(text) // « Titre », as French phones type it
+			}
+			out = append(out, span{token{text: text, quoted: quoted}, end})
 		}
 		cur.Reset()
 		quoted, inWord = false, false
 	}
 	for i, r := range s {
-		switch {
-		case closer != 0:
+		if closer != 0 {
 			if r == closer {
 				closer = 0
 			} else {
 				cur.WriteRune(r)
 			}
-		case quotePairs[r] != 0:
-			closer, quoted, inWord = quotePairs[r], true, true
-		case unicode.IsSpace(r):
+			continue
+		}
+		if c, ok := opensQuote(s, i, !inWord); ok {
+			closer, quoted, inWord = c, true, true
+			continue
+		}
+		if unicode.IsSpace(r) {
 			flush(i)
-		default:
+		} else {
 			cur.WriteRune(r)
 			inWord = true
 		}
@@ -424,7 +466,7 @@ var reParenOrg = regexp.MustCompile(`^(.*\S)\s*\(([^()]+)\)$`)
 // or ";", each with its organisation in parentheses if given:
 // `speakers:Alice Smith (Acme), Bob Jones`. Quotes around it are not part of it.
 func splitSpeakers(s string) []talkbot.Speaker {
-	s = strings.Trim(s, `"“”„«» `)
+	s = strings.Trim(s, `"“”„«»「」『』‚‘‹› `)
 	var out []talkbot.Speaker
 	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '&' || r == ';' }) {
 		p = strings.TrimSpace(p)
