@@ -126,3 +126,15 @@ func TestQuotesOfOtherLocales(t *testing.T) {
 		t.Errorf("the note went elsewhere:\n%s", got)
 	}
 }
+
+// A tag in Hindi or Thai, whose letters carry vowel marks, is a tag.
+func TestTagsOfScriptsWithMarks(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Talk A #सुरक्षा")
+	f.ok("alice", "add Talk B tags:ความปลอดภัย")
+	for _, tc := range []struct{ list, want string }{{"list #सुरक्षा", "#1 Talk A\n"}, {"list #ความปลอดภัย", "#2 Talk B\n"}} {
+		if got := f.ok("alice", tc.list); !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n%s", tc.list, got)
+		}
+	}
+}

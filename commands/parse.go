@@ -204,7 +204,7 @@ var (
 	reStars       = regexp.MustCompile(`^[★☆]+$`)
 	reTalkID      = regexp.MustCompile(`^#(\d+)$`)
 	reBadTag      = regexp.MustCompile(`^#\d+\p{L}`)
-	reTag         = regexp.MustCompile(`^#(\p{L}[\p{L}\p{N}_.+-]*)$`)
+	reTag         = regexp.MustCompile(`^#(\p{L}[\p{L}\p{M}\p{N}_.+-]*)$`) // marks: Hindi and Thai letters carry them
 	reScheme      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 	reOption      = regexp.MustCompile(`^(?i)(speakers?|event|room|day|tags?):(.*)$`)
 	reDate        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
