@@ -123,6 +123,9 @@ func TestSplitTitle(t *testing.T) {
 		{"KEDA - Real Time And Serverless Scaling in Kubernetes", "KEDA - Real Time And Serverless Scaling in Kubernetes", nil},
 		{"Kubernetes — The Hard Way", "Kubernetes — The Hard Way", nil},
 		{"Keynote - Closing Remarks", "Keynote - Closing Remarks", nil},
+		{"Kubernetes für Anfänger - Eine Einführung", "Kubernetes für Anfänger - Eine Einführung", nil},
+		{"Sécurité Kubernetes - Les Bonnes Pratiques", "Sécurité Kubernetes - Les Bonnes Pratiques", nil},
+		{"Observabilidad - Una Guía Práctica", "Observabilidad - Una Guía Práctica", nil},
 		{"ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED", "ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED", nil},
 	}
 	for _, tt := range tests {

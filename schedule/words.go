@@ -19,7 +19,11 @@ var nameParticles = set("de", "da", "di", "del", "della", "van", "von", "der", "
 var notNames = set("the", "a", "an", "how", "why", "what", "when", "where", "who", "from", "intro", "introduction",
 	"deep", "part", "and", "with", "your", "our", "my", "is", "are", "to", "in", "on", "of", "for", "beyond", "into",
 	"building", "scaling", "running", "using", "getting", "making", "lessons", "day", "full", "half", "all", "no", "not",
-	"one", "two", "three", "new", "next", "live", "open", "closing", "opening", "welcome", "sponsored", "project")
+	"one", "two", "three", "new", "next", "live", "open", "closing", "opening", "welcome", "sponsored", "project",
+	// Articles of German, French, Spanish, Portuguese and Italian subtitles
+	// ("- Eine Einführung", "- Les Bonnes Pratiques"); not those that are
+	// also names' first words (Le, Du, Lo, Das).
+	"ein", "eine", "einer", "die", "les", "une", "des", "los", "las", "una", "uma", "gli")
 
 // sessionWords mark text as a kind of session, not a person.
 var sessionWords = set("workshop", "panel", "keynote", "tutorial", "session", "sessions", "discussion", "lightning",
