@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/talkbot/talkbot"
@@ -63,10 +64,34 @@ func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.C
 		WHERE c.workspace_id = ? ORDER BY c.starts_on DESC, c.id DESC`, workspaceID)
 }
 
+// conferenceNamed is the workspace's conference of that name, up to case
+// (in any script), width and punctuation: SQLite's NOCASE folds ASCII
+// only, so "SÉCURITÉ DAYS 2026" was no "Sécurité Days 2026". An exact
+// name comes first.
+func conferenceNamed(ctx context.Context, q queryer, workspaceID int64, name string) (talkbot.Conference, error) {
+	cs, err := queryRows(ctx, q, "conferences", scanConference, `SELECT `+conferenceColumns+` FROM conferences c
+		WHERE c.workspace_id = ? ORDER BY c.name = ? DESC, c.id`, workspaceID, name)
+	if err != nil {
+		return talkbot.Conference{}, err
+	}
+	want := talkbot.NormalizeTitle(name)
+	for _, c := range cs {
+		if strings.EqualFold(c.Name, name) || talkbot.NormalizeTitle(c.Name) == want {
+			return c, nil
+		}
+	}
+	return talkbot.Conference{}, talkbot.ErrNotFound
+}
+
 // CreateConference adds a conference and switches the user to it; with
 // forTeam (an admin's) it becomes the workspace's active conference instead.
 func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error) {
 	err := s.change(ctx, func(tx *txn) error {
+		if x, err := conferenceNamed(ctx, tx, u.WorkspaceID, c.Name); err == nil {
+			return talkbot.Errorf(talkbot.ECONFLICT, "A conference called “%s” already exists; switch to it with `conf use %s`.", x.Name, x.Name)
+		} else if !errors.Is(err, talkbot.ErrNotFound) {
+			return err
+		}
 		if forTeam {
 			id, err := placeholderToAdopt(ctx, tx, u.WorkspaceID, c)
 			if err != nil {
@@ -187,13 +212,9 @@ func pointAt(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, f
 // UseConference switches the user to the named conference; with forTeam (an
 // admin's) it becomes the workspace's active conference.
 func (s *Store) UseConference(ctx context.Context, u talkbot.User, name string, forTeam bool) (talkbot.Conference, error) {
-	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
-		WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, talkbot.ErrNotFound
-	}
+	c, err := conferenceNamed(ctx, s.r, u.WorkspaceID, name)
 	if err != nil {
-		return c, fmt.Errorf("find conference: %w", err)
+		return c, err
 	}
 	err = s.change(ctx, func(tx *txn) error { return switchConference(ctx, tx, u, c.ID, forTeam, s.now()) })
 	return c, err

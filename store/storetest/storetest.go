@@ -218,6 +218,14 @@ func conferencesForTheUserOrTheTeam(t *testing.T, s commands.Store, _ *Clock) {
 	if _, err := s.CreateConference(ctx, a, talkbot.Conference{Name: "kubecon", Timezone: "UTC"}, true); talkbot.ErrorCode(err) != talkbot.ECONFLICT {
 		t.Errorf("a second KubeCon: %v, want a conflict", err)
 	}
+	// Case in any script: SÉCURITÉ DAYS is Sécurité Days, for use and for new.
+	sec := must(s.CreateConference(ctx, b, talkbot.Conference{Name: "Sécurité Days 2026", Timezone: "Europe/Paris"}, false))(t)
+	if _, err := s.CreateConference(ctx, a, talkbot.Conference{Name: "SÉCURITÉ DAYS 2026", Timezone: "UTC"}, true); talkbot.ErrorCode(err) != talkbot.ECONFLICT {
+		t.Errorf("a second Sécurité Days in capitals: %v, want a conflict", err)
+	}
+	if got, err := s.UseConference(ctx, b, "SÉCURITÉ DAYS 2026", false); err != nil || got.ID != sec.ID {
+		t.Errorf("conf use SÉCURITÉ DAYS 2026 = %+v, %v", got, err)
+	}
 	must(s.UseConference(ctx, b, "General", false))(t)
 	if got := conf(t, s, b); got.ID != general.ID {
 		t.Errorf("bob's conf use General left him on %q", got.Name)
@@ -228,8 +236,8 @@ func conferencesForTheUserOrTheTeam(t *testing.T, s commands.Store, _ *Clock) {
 	if got := conf(t, s, a); got.VideosURL != "https://www.youtube.com/playlist?list=PL1" {
 		t.Errorf("videos = %q", got.VideosURL)
 	}
-	if cs := must(s.Conferences(ctx, a.WorkspaceID))(t); len(cs) != 3 {
-		t.Errorf("%d conferences, want 3", len(cs))
+	if cs := must(s.Conferences(ctx, a.WorkspaceID))(t); len(cs) != 4 { // General, KubeCon, Bobcon, Sécurité Days
+		t.Errorf("%d conferences, want 4", len(cs))
 	}
 }
 
