@@ -138,3 +138,18 @@ func TestTagsOfScriptsWithMarks(t *testing.T) {
 		}
 	}
 }
+
+// Speakers listed the Japanese or Chinese way are several speakers, each
+// with the organisation in full-width brackets.
+func TestSpeakersOfCJKPunctuation(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add クラウド入門 speakers:山田太郎（サイボウズ）、鈴木花子")
+	f.ok("alice", "add 云原生实践 speakers:李小龙，王伟")
+	for _, tc := range []struct{ show, want string }{
+		{"show #1", "山田太郎, サイボウズ & 鈴木花子"}, {"show #2", "李小龙 & 王伟"},
+	} {
+		if got := f.ok("alice", tc.show); !strings.Contains(got, tc.want) {
+			t.Errorf("%s lacks %q:\n%s", tc.show, tc.want, got)
+		}
+	}
+}

@@ -468,8 +468,9 @@ var reParenOrg = regexp.MustCompile(`^(.*\S)\s*\(([^()]+)\)$`)
 func splitSpeakers(s string) []talkbot.Speaker {
 	s = strings.Trim(s, `"“”„«»「」『』‚‘‹› `)
 	var out []talkbot.Speaker
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '&' || r == ';' }) {
-		p = strings.TrimSpace(p)
+	// Full-width forms and 、 too: 山田太郎、鈴木花子（サイボウズ）.
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(",&;、，；＆،", r) }) {
+		p = strings.TrimSpace(strings.NewReplacer("（", "(", "）", ")").Replace(p))
 		if p == "" {
 			continue
 		}
