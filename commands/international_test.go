@@ -153,3 +153,17 @@ func TestSpeakersOfCJKPunctuation(t *testing.T) {
 		}
 	}
 }
+
+// A command typed in an IME's full-width letters is that command.
+func TestFullWidthCommands(t *testing.T) {
+	f := newFixture(t)
+	if got := f.ok("alice", "ＡＤＤ Foo Talk ５/５"); !strings.Contains(got, "Logged new talk #1 Foo Talk") {
+		t.Errorf("ＡＤＤ:\n%s", got)
+	}
+	if got := f.ok("alice", "ｌｉｓｔ"); !strings.Contains(got, "#1 Foo Talk") {
+		t.Errorf("ｌｉｓｔ:\n%s", got)
+	}
+	if got := f.as("alice", "ｌｓｉｔ").Text(); !strings.Contains(got, "Did you mean `list`?") {
+		t.Errorf("ｌｓｉｔ:\n%s", got)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
+	"golang.org/x/text/width"
 )
 
 // Store is what the commands need from storage: the port a store
@@ -327,7 +328,7 @@ func (r *Router) Commands() []Command {
 // aside), and false for a message that runs none.
 func (r *Router) Lookup(text string) (Command, bool) {
 	word, args := splitCommand(StripPrefix(text))
-	if c, ok := r.byName[strings.ToLower(word)]; ok {
+	if c, ok := r.byName[commandName(word)]; ok {
 		if c.Name == "watch" {
 			if question, _ := pageSuffix(args); question != "" {
 				return r.watchQuestion(), true
@@ -356,6 +357,10 @@ func (r *Router) thinks() bool {
 	return ok && t.Thinks()
 }
 
+// commandName is the command a word names: lower case, and full-width
+// letters (an IME's ｌｉｓｔ) as ASCII.
+func commandName(word string) string { return strings.ToLower(width.Fold.String(word)) }
+
 // splitCommand splits a message into its command word and the rest.
 func splitCommand(text string) (word, args string) {
 	// Any space ends the word: a Mac's Option-Space types a no-break one.
@@ -382,7 +387,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		req.UserName = strings.TrimSpace(name)
 	}
 	word, args := splitCommand(text)
-	name := strings.ToLower(word)
+	name := commandName(word)
 	cmd, ok := r.byName[name]
 	if !ok {
 		if !isWatchQuestion(text) {
@@ -437,7 +442,7 @@ func isWatchQuestion(text string) bool {
 func (r *Router) unknown(word string) Reply {
 	best, bestDist := "", 4
 	for name := range r.byName {
-		if d := editDistance(strings.ToLower(word), name); d < bestDist || (d == bestDist && name < best) {
+		if d := editDistance(commandName(word), name); d < bestDist || (d == bestDist && name < best) {
 			best, bestDist = name, d
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/pressly/goose/v3"
-
 	"github.com/talkbot/talkbot"
 )
 
