@@ -61,7 +61,7 @@ func Defang(s string) string {
 
 // NormalizeTitle folds a title for matching: lower case, punctuation dropped,
 // runs of spaces collapsed. Invisible format characters (a soft hyphen) are
-// no break; a # or + ending a word is kept, so "C#", "C++" and "C" are three
+// no break, nor are combining marks; a # or + ending a word is kept, so "C#", "C++" and "C" are three
 // titles; a title of no letters or digits ("🚀🚀🚀") is itself, lower case,
 // not the empty title every such one would share. Width and case fold as
 // Unicode says.
@@ -84,6 +84,12 @@ func NormalizeTitle(s string) string {
 		case (r == '#' || r == '+') && !space && b.Len() > 0 && wordEnds(lower[i:]):
 			b.WriteRune(r)
 		case r > 127 && unicode.Is(unicode.Cf, r):
+		case r > 127 && unicode.Is(unicode.M, r):
+			// A Hindi or Thai vowel sign is part of its word (कुल is no
+			// काल); Hebrew and Arabic vowel points are optional, so none.
+			if last, _ := utf8.DecodeLastRuneInString(b.String()); !space && b.Len() > 0 && !unicode.In(last, unicode.Hebrew, unicode.Arabic) {
+				b.WriteRune(r)
+			}
 		default:
 			space = true
 		}

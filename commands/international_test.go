@@ -167,3 +167,41 @@ func TestFullWidthCommands(t *testing.T) {
 		t.Errorf("ｌｓｉｔ:\n%s", got)
 	}
 }
+
+// Vowel signs are part of a Hindi word: कुल बात is no काल बात. Hebrew and
+// Arabic vowel points are optional: written or not, one title.
+func TestTitlesWithMarks(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add काल बात 5/5")
+	if got := f.ok("bob", "add कुल बात 1/5"); !strings.Contains(got, "Logged new talk #2") {
+		t.Errorf("कुल बात after काल बात:\n%s", got)
+	}
+	if got := f.ok("bob", "add काल बात"); !strings.Contains(got, "#1 काल बात") {
+		t.Errorf("काल बात again:\n%s", got)
+	}
+	f.ok("alice", "add שָׁלוֹם עולם")
+	if got := f.ok("bob", "add שלום עולם"); !strings.Contains(got, "#3") || strings.Contains(got, "new talk") {
+		t.Errorf("Hebrew without its points:\n%s", got)
+	}
+	f.ok("alice", "add مَرحَبا بالعالم")
+	if got := f.ok("bob", "add مرحبا بالعالم"); !strings.Contains(got, "#4") || strings.Contains(got, "new talk") {
+		t.Errorf("Arabic without its harakat:\n%s", got)
+	}
+}
+
+// No title, in any script or of any signs, makes the bot fail: each word
+// of it reaches the title index, whose tokenizer splits words at signs
+// and marks ("कुल" had been a phrase the index refuses).
+func TestAnyTitleIsLoggedOrRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, title := range []string{
+		"कुल बात", "ความปลอดภัยคลาวด์", "C# AND C++ NEAR(x)", "a*b ^c :d -e", `"quoted" 'single'`, "👨‍👩‍👧‍👦 🇯🇵",
+		"x\u0301y\u0308z", "مَرحَبا", "ا\u0670لله", "Day-2/Track_3", "#### ++++", "中文 한국어 日本語", "e\u0301\u0301\u0301",
+	} {
+		for _, cmd := range []string{"add " + title, "show " + title, "search " + title, "want " + title} {
+			if got := f.as("alice", cmd).Text(); strings.Contains(got, "went wrong") {
+				t.Errorf("%q: %s", cmd, got)
+			}
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/talkbot/talkbot"
 )
@@ -230,6 +231,15 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 		if w == "" || strings.Contains(w, " ") {
 			continue
 		}
+		if strings.IndexFunc(w, notTokenChar) >= 0 {
+			// The index's tokenizer splits a word at its vowel signs (कुल)
+			// or a sign (c#): a quoted term of several tokens is a phrase,
+			// which an index of detail=none refuses. Each piece, then.
+			for _, p := range strings.FieldsFunc(w, notTokenChar) {
+				terms = append(terms, `"`+p+`"`)
+			}
+			continue
+		}
 		switch r := []rune(w); {
 		case typos && strings.Trim(w, "0123456789") == "":
 			terms = append(terms, `"`+w+`"*`) // a number has no typo, but may have a sign glued on: "10²"
@@ -254,6 +264,9 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 	}, `SELECT t.id, t.title, t.day FROM talk_title_words f JOIN talks t ON t.id = f.rowid
 		WHERE talk_title_words MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
 }
+
+// notTokenChar is what FTS5's unicode61 tokenizer splits words at.
+func notTokenChar(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }
 
 // ftsQuery turns user words into an FTS5 query of quoted prefix terms, so no
 // user text is ever read as FTS syntax.
