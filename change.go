@@ -83,12 +83,14 @@ type NoteEdit struct {
 
 // LogPatch sets the fields of the user's log that are not nil.
 type LogPatch struct {
-	Status     *Status
-	Reason     *string
-	WatchLater *bool
-	Watched    *bool
-	Rating     *int
-	Starred    *bool
+	Status *Status
+	Reason *string
+	// ReasonPrivate is the visibility of a Reason set (a reason alone has none).
+	ReasonPrivate bool
+	WatchLater    *bool
+	Watched       *bool
+	Rating        *int
+	Starred       *bool
 }
 
 // Empty reports whether the patch sets nothing.

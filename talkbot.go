@@ -190,16 +190,27 @@ type Talk struct {
 
 // Log is one user's record of one talk.
 type Log struct {
-	UserID     int64
-	TalkID     int64
-	Status     Status
-	Reason     string // why the talk was missed
-	WatchLater bool
-	Watched    bool
-	Rating     int // 1-5, 0 when unrated
-	Starred    bool
-	LoggedAt   time.Time
-	UpdatedAt  time.Time
+	UserID int64
+	TalkID int64
+	Status Status
+	Reason string // why the talk was missed
+	// ReasonPrivate keeps Reason to its user, as a private note is kept.
+	ReasonPrivate bool
+	WatchLater    bool
+	Watched       bool
+	Rating        int // 1-5, 0 when unrated
+	Starred       bool
+	LoggedAt      time.Time
+	UpdatedAt     time.Time
+}
+
+// SeenBy is a log as viewerID may read it: without a private reason of
+// someone else's (viewerID 0, a reply others read, sees no private one).
+func SeenBy(l Log, viewerID int64) Log {
+	if l.ReasonPrivate && l.UserID != viewerID {
+		l.Reason = ""
+	}
+	return l
 }
 
 // HighlightRating is the rating from which a talk is one of the user's

@@ -69,13 +69,15 @@ type ExportTalk struct {
 	Tags         []string `json:"tags,omitempty"`
 	Status       string   `json:"status"`
 	MissedReason string   `json:"missed_reason,omitempty"`
-	WatchLater   bool     `json:"watch_later"`
-	Watched      bool     `json:"watched"`
-	Rating       int      `json:"rating,omitempty"`
-	Starred      bool     `json:"starred"`
-	LoggedAt     string   `json:"logged_at,omitempty"`
-	Presented    bool     `json:"presented,omitempty"`  // the user gave the talk
-	SlidesURL    string   `json:"slides_url,omitempty"` // their slides, when they said
+	// ReasonPrivate says the reason was kept from the team.
+	ReasonPrivate bool   `json:"missed_reason_private,omitempty"`
+	WatchLater    bool   `json:"watch_later"`
+	Watched       bool   `json:"watched"`
+	Rating        int    `json:"rating,omitempty"`
+	Starred       bool   `json:"starred"`
+	LoggedAt      string `json:"logged_at,omitempty"`
+	Presented     bool   `json:"presented,omitempty"`  // the user gave the talk
+	SlidesURL     string `json:"slides_url,omitempty"` // their slides, when they said
 	// RecommendedTo is whom the user recommended the talk to, by name;
 	// "team" for the whole team. Omitted when they did not.
 	RecommendedTo []string     `json:"recommended_to,omitempty"`
@@ -103,7 +105,7 @@ func exportDocument(ex talkbot.Export, platform string) ExportDoc {
 			et := ExportTalk{ID: t.ID, Title: t.Title, Speakers: talkbot.SpeakerNames(t.Speakers), SpeakerOrgs: speakerOrgs(t.Speakers),
 				Event: t.Event, Room: t.Room, Day: t.Day,
 				StartsAt: zoned(t.StartsAt, loc), EndsAt: zoned(t.EndsAt, loc), ScheduleURL: t.ScheduleURL, ScheduleID: t.ScheduleID,
-				RecordingURL: t.RecordingURL, Links: t.Links, Tags: t.Tags, Status: string(status), MissedReason: t.Log.Reason,
+				RecordingURL: t.RecordingURL, Links: t.Links, Tags: t.Tags, Status: string(status), MissedReason: t.Log.Reason, ReasonPrivate: t.Log.ReasonPrivate,
 				WatchLater: t.Log.WatchLater, Watched: t.Log.Watched, Rating: t.Log.Rating, Starred: t.Log.Starred,
 				LoggedAt: zoned(t.Log.LoggedAt, time.UTC), Notes: []ExportNote{}}
 			if p := t.Presentation; p != nil {

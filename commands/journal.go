@@ -164,6 +164,9 @@ func (r *Router) editJournal(ctx context.Context, c *call, verb string, id int64
 		b.line(plain(fmt.Sprintf("Conference note j%d is now %s: ", id, *ch.Visibility)), quoteShown(c, out.Entry, 200))
 	default:
 		b.line(plain(fmt.Sprintf("Changed conference note j%d: ", id)), quoteShown(c, out.Entry, 200))
+		if w := c.overheard(out.Entry.Visibility); w != "" {
+			b.text(strings.TrimSpace(w))
+		}
 	}
 	return b.reply(), nil
 }

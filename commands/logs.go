@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -324,14 +325,15 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
 			c.rest, c.withheld = strings.Join(o.typed, " "), true
 		}
-	} else if vis == talkbot.VisibilityPrivate && c.user.DefaultVisibility != talkbot.VisibilityPrivate {
-		// A reason goes with the user's privacy, not one command's flag.
-		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Your team sees why you missed a talk, as it sees your notes: put what is private in `note --private`, or keep all of it to yourself with `privacy private`.")
 	} else if free != "" {
 		if n := utf8.RuneCountInString(free); n > talkbot.MaxFieldLen {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Keep the reason under %d characters; add the rest as a `note`.", talkbot.MaxFieldLen)
 		}
-		ch.Log.Reason = ptr(free)
+		// A reason is private as a note would be: by its flag, else the user's privacy.
+		ch.Log.Reason, ch.Log.ReasonPrivate = ptr(free), cmp.Or(vis, c.user.DefaultVisibility) == talkbot.VisibilityPrivate
+	}
+	if (ch.Note != nil && ch.Note.Visibility == talkbot.VisibilityPrivate) || (ch.Log.Reason != nil && ch.Log.ReasonPrivate) {
+		c.warn = c.overheard(talkbot.VisibilityPrivate)
 	}
 	before, err := r.target(ctx, c, f, o, logMode, &ch)
 	if err != nil {
@@ -357,7 +359,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if was := sharedChanges(before, out.Talk); was != "" && !out.Created {
 		card.text("   Changed for everyone: " + was + ".")
 	}
-	if st := logState(out.Log, out.Presentation != nil); st != "" {
+	if st := logState(c.seen(out.Log), out.Presentation != nil); st != "" {
 		card.line(plain("   " + st))
 	}
 	switch {
@@ -367,10 +369,8 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	default:
 		card.line(plain("   Note saved ("+string(out.Note.Visibility)+"): "), quote(truncate(out.Note.Text, 200)))
 	}
-	if out.Note != nil {
-		if w := c.overheard(out.Note.Visibility); w != "" {
-			card.text(w)
-		}
+	if c.warn != "" {
+		card.text(c.warn)
 	}
 	if n := recordingNote(out.Talk); n != "" && (label == "missed" || label == "want") {
 		card.text("   " + n)
@@ -592,6 +592,7 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "What's the note? Try `note the demo was great` or `note --private #12 ask about KEP-1287`.")
 	}
 	noteRest(c, vis, text) // an ask-back's answer keeps the note
+	c.warn = c.overheard(note.Visibility)
 	t, err := r.resolve(ctx, c, f, existingMode)
 	if err != nil {
 		return Reply{}, err
@@ -602,8 +603,8 @@ func (r *Router) note(ctx context.Context, c *call) (Reply, error) {
 	}
 	b, card := r.touchedCard(out, "Noted ("+string(note.Visibility)+") on")
 	card.text(fmt.Sprintf("   n%d · `notes` lists your notes on it; `note edit n%d <text>` changes this one.", out.Note.ID, out.Note.ID))
-	if w := c.overheard(note.Visibility); w != "" {
-		card.text(w)
+	if c.warn != "" {
+		card.text(c.warn)
 	}
 	return b.reply(), nil
 }
@@ -676,6 +677,11 @@ func (r *Router) editNote(ctx context.Context, c *call, verb string, id int64, t
 		card.line(append(Line{plain("   It said: "), quote(truncate(n.Text, 200)), plain(". ")}, words("`undo` brings it back.")...)...)
 	case out.Note != nil && !(out.Note.Visibility == talkbot.VisibilityPrivate && c.req.Shared):
 		card.line(plain("   ("+string(out.Note.Visibility)+") "), quote(truncate(out.Note.Text, 200)))
+	}
+	if out.Note != nil && e.Text != nil { // new text typed for a private note
+		if w := c.overheard(out.Note.Visibility); w != "" {
+			card.text(w)
+		}
 	}
 	return b.reply(), nil
 }
@@ -827,7 +833,8 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		if value != "" && l.Status != talkbot.StatusMissed { // a reason is why you missed it
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "You have not logged #%d as missed; `missed #%d -- <reason>` does, with a reason.", t.ID, t.ID)
 		}
-		ch.Log.Reason = ptr(value)
+		// A private reason stays private; a new one goes with the user's privacy.
+		ch.Log.Reason, ch.Log.ReasonPrivate = ptr(value), l.ReasonPrivate || c.user.DefaultVisibility == talkbot.VisibilityPrivate
 	default:
 		if ok, err := mayEdit(ctx, c, t); err != nil {
 			return Reply{}, err
@@ -904,7 +911,7 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	if f := talkFacts(out.Talk); f != nil {
 		card.line(f...)
 	}
-	if st := logState(out.Log, out.Presentation != nil); st != "" && !ch.Log.Empty() {
+	if st := logState(c.seen(out.Log), out.Presentation != nil); st != "" && !ch.Log.Empty() {
 		card.line(plain("   " + st))
 	}
 	return b.reply(), nil
@@ -1073,6 +1080,12 @@ func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 // undoneDetails says, a line each, what an undo put back. Where others read
 // the reply (shared), a private note's text is left out.
 func undoneDetails(u talkbot.Undone, shared bool) []string {
+	seen := func(l talkbot.Log) talkbot.Log { // a private reason stays out of a reply others read
+		if shared {
+			return talkbot.SeenBy(l, 0)
+		}
+		return l
+	}
 	text := func(v talkbot.Visibility, s string) string {
 		if shared && v == talkbot.VisibilityPrivate {
 			return "(private, not shown here)"
@@ -1082,11 +1095,11 @@ func undoneDetails(u talkbot.Undone, shared bool) []string {
 	var out []string
 	switch {
 	case u.LogAfter != nil && u.LogBefore == nil:
-		out = append(out, "Your log of it is gone ("+nonEmpty(logState(*u.LogAfter, u.PresentedAfter), "nothing set")+").")
+		out = append(out, "Your log of it is gone ("+nonEmpty(logState(seen(*u.LogAfter), u.PresentedAfter), "nothing set")+").")
 	case u.LogBefore != nil && u.LogAfter == nil:
-		out = append(out, "Your log is back: "+nonEmpty(logState(*u.LogBefore, u.PresentedBefore), "nothing set")+".")
+		out = append(out, "Your log is back: "+nonEmpty(logState(seen(*u.LogBefore), u.PresentedBefore), "nothing set")+".")
 	case u.LogBefore != nil:
-		out = append(out, "Your log is back to "+nonEmpty(logState(*u.LogBefore, u.PresentedBefore), "nothing set")+" (it was "+nonEmpty(logState(*u.LogAfter, u.PresentedAfter), "nothing set")+").")
+		out = append(out, "Your log is back to "+nonEmpty(logState(seen(*u.LogBefore), u.PresentedBefore), "nothing set")+" (it was "+nonEmpty(logState(seen(*u.LogAfter), u.PresentedAfter), "nothing set")+").")
 	}
 	for _, n := range u.NotesRemoved {
 		out = append(out, "Removed your note n"+strconv.FormatInt(n.ID, 10)+": "+text(n.Visibility, n.Text)+".")

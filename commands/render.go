@@ -157,6 +157,9 @@ func ambiguousReply(e *ambiguousError) Reply {
 		buttons = append(buttons, Button{Label: "A different talk", Command: e.newTalk})
 	}
 	b.line(append(answer, plain("."))...)
+	if e.warn != "" {
+		b.text(strings.TrimSpace(e.warn))
+	}
 	if e.withheld {
 		b.text("Your note is private, so I leave it out here: add it after the #id when you answer.")
 		return b.reply()

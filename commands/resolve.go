@@ -583,6 +583,7 @@ type ambiguousError struct {
 	// withheld: the answers leave out a private note, to be typed again
 	// (and offered as no buttons, which would save the note without it).
 	withheld bool
+	warn     string // said under the question: c.warn
 }
 
 func (e *ambiguousError) Error() string {
@@ -590,7 +591,7 @@ func (e *ambiguousError) Error() string {
 }
 
 func (r *Router) ambiguous(c *call, f ref, ts []talkbot.Talk, offerNew bool) error {
-	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith, loc: c.conf.Location(), withheld: c.withheld}
+	e := &ambiguousError{query: f.title, talks: ts, retry: c.retryWith, loc: c.conf.Location(), withheld: c.withheld, warn: c.warn}
 	if len(ts) > maxAsked {
 		e.talks = ts[:maxAsked]
 		e.more = fmt.Sprintf("… and %d more. Add `day:YYYY-MM-DD` or more of the title to narrow it down.", len(ts)-maxAsked)

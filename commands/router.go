@@ -236,6 +236,9 @@ type call struct {
 	// withheld says rest leaves out a private note's text, which others
 	// would read in a question back: its answers cannot be run as offered.
 	withheld bool
+	// warn is the overheard warning of a private note or reason typed, for
+	// a question back too (its answer, a button, is no typed message).
+	warn string
 }
 
 // overheard is what a reply adds when a private note was typed where
@@ -264,6 +267,10 @@ func (c *call) noteViewer() int64 {
 	}
 	return c.user.ID
 }
+
+// seen is the user's own log as this reply may show it: without a private
+// missed reason where others read the reply.
+func (c *call) seen(l talkbot.Log) talkbot.Log { return talkbot.SeenBy(l, c.noteViewer()) }
 
 // today is the current date in the conference's zone.
 func (c *call) today() string { return c.now.In(c.conf.Location()).Format(time.DateOnly) }

@@ -267,6 +267,7 @@ func (r *Router) schedule(ctx context.Context, c *call) (Reply, error) {
 			day = x.Day
 			b.line(bold(dayLabel(day)))
 		}
+		x.Log = c.seen(x.Log)
 		sessionCard(b, x, loc, c.user.ID)
 	}
 	moreLine(b, len(ss), v.q.Page, total, "schedule "+withoutPage(c.args))

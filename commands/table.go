@@ -99,7 +99,7 @@ func (r *Router) table() []command {
 				"It includes your private notes unless `--no-private`; `export markdown team` has only notes the team can read, each with its author."},
 			Examples: []string{"export markdown", "export markdown --by day --front hugo", "export markdown KubeCon NA 2024 --title My KubeCon week --no-private",
 				"export markdown team", "export ics", "export json"}}, r.export),
-		row(Command{Name: "privacy", Changes: true, Usage: "privacy [team | private]", Summary: "who sees your notes (and why you missed a talk) by default",
+		row(Command{Name: "privacy", Changes: true, Usage: "privacy [team | private]", Summary: "who sees your new notes (and why you missed a talk) by default",
 			Examples: []string{"privacy", "privacy private"}}, r.privacy),
 		row(Command{Name: "forget", Changes: true, Usage: "forget me", Summary: "delete all your data (asks to confirm)",
 			Examples: []string{"forget me"}}, r.forget),

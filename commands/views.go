@@ -222,6 +222,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 		return b.reply(), nil
 	}
 	for i, t := range ts {
+		t.Log = c.seen(t.Log)
 		summaryCard(b, q.Offset+i+1, t, q.UserID != 0)
 	}
 	moreLine(b, len(ts), q.Page, total, more)
@@ -264,6 +265,7 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 		return b.reply(), nil
 	}
 	for i, t := range ts {
+		t.Log = c.seen(t.Log)
 		summaryCard(b, q.Offset+i+1, t, mine)
 	}
 	more := "highlights " + withoutPage(c.args)

@@ -15,24 +15,24 @@ import (
 // HistoryDepth is how many changes per user undo can walk back.
 const HistoryDepth = 50
 
-const logColumns = `l.user_id, l.talk_id, l.status, l.reason, l.watch_later, l.watched, l.rating, l.starred, l.logged_at, l.updated_at`
+const logColumns = `l.user_id, l.talk_id, l.status, l.reason, l.watch_later, l.watched, l.rating, l.starred, l.logged_at, l.updated_at, l.reason_private`
 
 func logDest(l *talkbot.Log, status, logged, updated *string) []any {
-	return []any{&l.UserID, &l.TalkID, status, &l.Reason, &l.WatchLater, &l.Watched, &l.Rating, &l.Starred, logged, updated}
+	return []any{&l.UserID, &l.TalkID, status, &l.Reason, &l.WatchLater, &l.Watched, &l.Rating, &l.Starred, logged, updated, &l.ReasonPrivate}
 }
 
 // nullableLog scans logColumns where the log may be missing (a LEFT JOIN).
 // Null* rather than pointers: a pointer is an allocation a column, ten a row.
 type nullableLog struct {
-	userID, talkID, watchLater, watched, rating, starred sql.NullInt64
-	status, reason, logged, updated                      sql.NullString
+	userID, talkID, watchLater, watched, rating, starred, reasonPrivate sql.NullInt64
+	status, reason, logged, updated                                     sql.NullString
 }
 
 // dest is the scan destinations of the columns before logColumns, then its own.
 func (n *nullableLog) dest(before ...any) []any {
-	d := make([]any, 0, len(before)+10)
+	d := make([]any, 0, len(before)+11)
 	return append(append(d, before...),
-		&n.userID, &n.talkID, &n.status, &n.reason, &n.watchLater, &n.watched, &n.rating, &n.starred, &n.logged, &n.updated)
+		&n.userID, &n.talkID, &n.status, &n.reason, &n.watchLater, &n.watched, &n.rating, &n.starred, &n.logged, &n.updated, &n.reasonPrivate)
 }
 
 // log is the scanned log, and whether there was one.
@@ -41,7 +41,7 @@ func (n *nullableLog) log() (talkbot.Log, bool) {
 		return talkbot.Log{}, false
 	}
 	l := talkbot.Log{UserID: n.userID.Int64, TalkID: n.talkID.Int64, Reason: n.reason.String, WatchLater: n.watchLater.Int64 != 0,
-		Watched: n.watched.Int64 != 0, Rating: int(n.rating.Int64), Starred: n.starred.Int64 != 0}
+		Watched: n.watched.Int64 != 0, Rating: int(n.rating.Int64), Starred: n.starred.Int64 != 0, ReasonPrivate: n.reasonPrivate.Int64 != 0}
 	finishLog(&l, n.status.String, n.logged.String, n.updated.String)
 	return l, true
 }
@@ -130,13 +130,14 @@ func logAndPresentation(ctx context.Context, tx *txn, userID, talkID int64) (tal
 }
 
 func putLog(ctx context.Context, tx *txn, l talkbot.Log) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO logs (user_id, talk_id, status, reason, watch_later, watched, rating, starred, logged_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO logs (user_id, talk_id, status, reason, watch_later, watched, rating, starred, logged_at, updated_at, reason_private)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, talk_id) DO UPDATE SET status = excluded.status, reason = excluded.reason,
 			watch_later = excluded.watch_later, watched = excluded.watched, rating = excluded.rating,
-			starred = excluded.starred, logged_at = excluded.logged_at, updated_at = excluded.updated_at`,
+			starred = excluded.starred, logged_at = excluded.logged_at, updated_at = excluded.updated_at,
+			reason_private = excluded.reason_private`,
 		l.UserID, l.TalkID, string(l.Status), l.Reason, boolInt(l.WatchLater), boolInt(l.Watched), l.Rating, boolInt(l.Starred),
-		formatTime(l.LoggedAt), formatTime(l.UpdatedAt))
+		formatTime(l.LoggedAt), formatTime(l.UpdatedAt), boolInt(l.ReasonPrivate))
 	if err != nil {
 		return fmt.Errorf("save log: %w", err)
 	}
@@ -148,7 +149,7 @@ func patchLog(l talkbot.Log, p talkbot.LogPatch) talkbot.Log {
 		l.Status = *p.Status
 	}
 	if p.Reason != nil {
-		l.Reason = *p.Reason
+		l.Reason, l.ReasonPrivate = *p.Reason, p.ReasonPrivate
 	}
 	if p.WatchLater != nil {
 		l.WatchLater = *p.WatchLater

@@ -99,7 +99,7 @@ const summaryColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, ` + log
 const summarySelect = summaryColumns + ` FROM talks t `
 
 // teamColumns is summaryColumns for rows with no user's log (the log columns are NULL).
-const teamColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0`
+const teamColumns = `SELECT ` + talkColumns + `, ` + statColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0`
 
 // teamSelect is summarySelect for rows with no user's log.
 const teamSelect = teamColumns + ` FROM talks t `
@@ -164,10 +164,8 @@ func (s *Store) ListTalks(ctx context.Context, q talkbot.ListQuery) ([]talkbot.T
 	if err != nil {
 		return nil, talkbot.Total{}, err
 	}
-	if q.UserID != 0 {
-		if err := s.hidePrivateReasons(ctx, q.ViewerID, q.UserID, ts); err != nil {
-			return nil, talkbot.Total{}, err
-		}
+	for i := range ts {
+		ts[i].Log = talkbot.SeenBy(ts[i].Log, q.ViewerID)
 	}
 	if n := len(ts); n > 0 && n < limit(q.Limit) { // the last page: the rows say how many there are
 		return ts, capped(q.Offset + n), nil
@@ -390,38 +388,17 @@ func (s *Store) TalkDetail(ctx context.Context, workspaceID, viewerID, talkID in
 	return d, err
 }
 
-// userLogs reads users' logs of talks as viewerID may see them: the missed
-// reason of someone whose notes are private by default is theirs alone.
+// userLogs reads users' logs of talks as viewerID may see them: a private
+// missed reason is its user's alone.
 func (s *Store) userLogs(ctx context.Context, viewerID int64, where string, args ...any) ([]talkbot.UserLog, error) {
 	return queryRows(ctx, s.r, "logs", func(r scanner) (talkbot.UserLog, error) {
 		var ul talkbot.UserLog
 		var status, logged, updated string
-		var private bool
-		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName, &ul.Presented, &private)...)
+		err := r.Scan(append(logDest(&ul.Log, &status, &logged, &updated), &ul.UserName, &ul.Presented)...)
 		finishLog(&ul.Log, status, logged, updated)
-		if private && ul.UserID != viewerID {
-			ul.Reason = ""
-		}
+		ul.Log = talkbot.SeenBy(ul.Log, viewerID)
 		return ul, err
-	}, `SELECT `+logColumns+`, u.name, `+presentedColumn+`, u.default_visibility = 'private' FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
-}
-
-// hidePrivateReasons blanks the missed reasons of userID's logs in ts when
-// userID keeps their notes private by default and someone else reads them.
-func (s *Store) hidePrivateReasons(ctx context.Context, viewerID, userID int64, ts []talkbot.TalkSummary) error {
-	if userID == viewerID || len(ts) == 0 {
-		return nil
-	}
-	var private bool
-	if err := s.r.QueryRowContext(ctx, `SELECT default_visibility = 'private' FROM users WHERE id = ?`, userID).Scan(&private); err != nil {
-		return fmt.Errorf("privacy of user %d: %w", userID, err)
-	}
-	for i := range ts {
-		if private && ts[i].Log.UserID == userID {
-			ts[i].Log.Reason = ""
-		}
-	}
-	return nil
+	}, `SELECT `+logColumns+`, u.name, `+presentedColumn+` FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
 }
 
 // WatchList ranks recordings for the user in a conference, each with every

@@ -736,7 +736,9 @@ func combineLogs(a, b talkbot.Log) talkbot.Log {
 	case a.Status == talkbot.StatusMissed || b.Status == talkbot.StatusMissed:
 		out.Status = talkbot.StatusMissed
 	}
-	out.Reason = cmp.Or(a.Reason, b.Reason)
+	if a.Reason == "" {
+		out.Reason, out.ReasonPrivate = b.Reason, b.ReasonPrivate
+	}
 	out.Rating = cmp.Or(a.Rating, b.Rating)
 	out.Starred = a.Starred || b.Starred
 	out.Watched = a.Watched || b.Watched

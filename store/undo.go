@@ -118,6 +118,8 @@ type undoLog struct {
 	Starred    bool      `json:"Starred"`
 	LoggedAt   time.Time `json:"LoggedAt"`
 	UpdatedAt  time.Time `json:"UpdatedAt"`
+	// Absent from records written before reasons had a visibility.
+	ReasonPrivate bool `json:"ReasonPrivate,omitempty"`
 }
 
 type undoNote struct {
@@ -160,12 +162,12 @@ func LogStepPayload(before, after talkbot.Log, lastTalkBefore int64) (string, er
 
 func toUndoLog(l talkbot.Log) *undoLog {
 	return &undoLog{UserID: l.UserID, TalkID: l.TalkID, Status: string(l.Status), Reason: l.Reason, WatchLater: l.WatchLater,
-		Watched: l.Watched, Rating: l.Rating, Starred: l.Starred, LoggedAt: l.LoggedAt, UpdatedAt: l.UpdatedAt}
+		Watched: l.Watched, Rating: l.Rating, Starred: l.Starred, LoggedAt: l.LoggedAt, UpdatedAt: l.UpdatedAt, ReasonPrivate: l.ReasonPrivate}
 }
 
 func (u *undoLog) log() talkbot.Log {
 	return talkbot.Log{UserID: u.UserID, TalkID: u.TalkID, Status: talkbot.Status(u.Status), Reason: u.Reason, WatchLater: u.WatchLater,
-		Watched: u.Watched, Rating: u.Rating, Starred: u.Starred, LoggedAt: u.LoggedAt, UpdatedAt: u.UpdatedAt}
+		Watched: u.Watched, Rating: u.Rating, Starred: u.Starred, LoggedAt: u.LoggedAt, UpdatedAt: u.UpdatedAt, ReasonPrivate: u.ReasonPrivate}
 }
 
 func toUndoNote(n talkbot.Note) undoNote {

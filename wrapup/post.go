@@ -381,7 +381,7 @@ func metaOf(t Talk, o Options, sayWatched bool) string {
 		parts = append(parts, "one of my highlights")
 	}
 	if t.Log.Status == talkbot.StatusMissed {
-		if r := strings.TrimSpace(t.Log.Reason); r != "" {
+		if r := strings.TrimSpace(t.Log.Reason); r != "" && !(o.NoPrivate && t.Log.ReasonPrivate) {
 			parts = append(parts, "couldn't attend: "+Inline(r))
 		} else {
 			parts = append(parts, "couldn't attend")
