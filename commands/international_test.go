@@ -205,3 +205,16 @@ func TestAnyTitleIsLoggedOrRefused(t *testing.T) {
 		}
 	}
 }
+
+// A lone emoji star decorates a title; it is no 1/5.
+func TestALoneEmojiStarIsNoRating(t *testing.T) {
+	f := newFixture(t)
+	for _, typed := range []string{"Rising Stars ⭐", "🌟 Lightning Talks 🌟", "⭐ GitHub Stars Demo"} {
+		if got := f.ok("alice", "add "+typed); strings.Contains(got, "/5") || !strings.Contains(got, typed+"\n") {
+			t.Errorf("add %s:\n%s", typed, got)
+		}
+	}
+	if got := f.ok("alice", "add Top 5 ⭐ picks 4/5"); !strings.Contains(got, "Top 5 ⭐ picks\n") || !strings.Contains(got, "4/5") {
+		t.Errorf("a ⭐ in a rated title:\n%s", got)
+	}
+}

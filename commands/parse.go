@@ -235,9 +235,10 @@ func parseRating(s string) (n int, ok bool, err error) {
 
 // foldRating reads a rating as phones and IMEs type it: full-width ４/５ and
 // ＊４, Arabic-Indic ٤/٥, emoji stars ⭐⭐⭐⭐ (with or without their
-// variation selector) and ✩.
+// variation selector) and ✩. A lone ⭐ is no rating: "Rising Stars ⭐"
+// decorates a title, and as a reaction ⭐ stars a talk, it does not rate it 1/5.
 func foldRating(s string) string {
-	if isASCII(s) {
+	if isASCII(s) || strings.Count(s, "⭐") == 1 && strings.Trim(s, "⭐\ufe0f") == "" {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -252,7 +253,7 @@ func foldRating(s string) string {
 			return '/'
 		case r == '＊':
 			return '*'
-		case r == '⭐' || r == '🌟':
+		case r == '⭐':
 			return '★'
 		case r == '✩' || r == '✰':
 			return '☆'
