@@ -197,8 +197,9 @@ func TestAnyTitleIsLoggedOrRefused(t *testing.T) {
 	for _, title := range []string{
 		"कुल बात", "ความปลอดภัยคลาวด์", "C# AND C++ NEAR(x)", "a*b ^c :d -e", `"quoted" 'single'`, "👨‍👩‍👧‍👦 🇯🇵",
 		"x\u0301y\u0308z", "مَرحَبا", "ا\u0670لله", "Day-2/Track_3", "#### ++++", "中文 한국어 日本語", "e\u0301\u0301\u0301",
+		`"""`, `a"b`, `“"”`, `C" OR "x`, "🚀🚀🚀 \"NEAR\"",
 	} {
-		for _, cmd := range []string{"add " + title, "show " + title, "search " + title, "want " + title} {
+		for _, cmd := range []string{"add " + title, "show " + title, "search " + title, "want " + title, "watch " + title} {
 			if got := f.as("alice", cmd).Text(); strings.Contains(got, "went wrong") {
 				t.Errorf("%q: %s", cmd, got)
 			}

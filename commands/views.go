@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/talkbot/talkbot"
 )
@@ -389,7 +390,7 @@ func pageSuffix(args string) (string, int) {
 
 func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
 	words, page := pageSuffix(strings.TrimSpace(c.args))
-	if talkbot.NormalizeTitle(words) == "" {
+	if !strings.ContainsFunc(words, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Search for what? Try `search ebpf` or `search Pablo`.")
 	}
 	// The user's conference, as every view: a hit from another one, logged,

@@ -961,11 +961,11 @@ func trigramTerm(w string, loose bool) string {
 }
 
 // trigramsOf is `("abc" AND "bcd" …)`, the trigrams of a piece of a word
-// (letters and digits only, as NormalizeTitle leaves them).
+// (quoted, as a title of signs alone is its own normal form).
 func trigramsOf(r []rune) string {
 	grams := make([]string, 0, len(r)-2)
 	for i := 0; i+3 <= len(r); i++ {
-		grams = append(grams, `"`+string(r[i:i+3])+`"`)
+		grams = append(grams, ftsString(string(r[i:i+3])))
 	}
 	return "(" + strings.Join(grams, " AND ") + ")"
 }

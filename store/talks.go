@@ -265,6 +265,10 @@ func (s *Store) TitlesWithWords(ctx context.Context, conferenceID int64, words [
 		WHERE talk_title_words MATCH ? AND t.conference_id = ?`+limitSQL(limit), strings.Join(terms, " AND "), conferenceID)
 }
 
+// ftsString is s as an FTS5 string: quoted, its quotes doubled, so no
+// text is read as query syntax.
+func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
 // notTokenChar is what FTS5's unicode61 tokenizer splits words at.
 func notTokenChar(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }
 
@@ -277,7 +281,10 @@ func ftsQuery(text, column, join string) string {
 	}
 	terms := make([]string, 0, len(words))
 	for _, w := range words {
-		terms = append(terms, `"`+w+`"*`)
+		if strings.IndexFunc(w, func(r rune) bool { return !notTokenChar(r) }) < 0 {
+			continue // "🚀🚀🚀", `"""`: the index holds no token of it
+		}
+		terms = append(terms, ftsString(w)+`*`)
 	}
 	if len(terms) == 0 {
 		return ""
