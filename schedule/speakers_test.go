@@ -124,8 +124,11 @@ func TestSplitTitle(t *testing.T) {
 		{"Kubernetes — The Hard Way", "Kubernetes — The Hard Way", nil},
 		{"Keynote - Closing Remarks", "Keynote - Closing Remarks", nil},
 		{"Kubernetes für Anfänger - Eine Einführung", "Kubernetes für Anfänger - Eine Einführung", nil},
-		{"Sécurité Kubernetes - Les Bonnes Pratiques", "Sécurité Kubernetes - Les Bonnes Pratiques", nil},
-		{"Observabilidad - Una Guía Práctica", "Observabilidad - Una Guía Práctica", nil},
+		{"Observabilidad - Las Buenas Prácticas", "Observabilidad - Las Buenas Prácticas", nil},
+		// Names that are also articles somewhere.
+		{"Scaling Envoy - Des Walsh, Google", "Scaling Envoy", sp("Des Walsh", "Google")},
+		{"Kubernetes Security - Uma Thurman", "Kubernetes Security", sp("Uma Thurman", "")},
+		{"Platform Teams - Les Hill & Una Murphy, Acme", "Platform Teams", sp("Les Hill", "Acme", "Una Murphy", "Acme")},
 		{"ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED", "ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED", nil},
 	}
 	for _, tt := range tests {

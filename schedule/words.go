@@ -20,10 +20,10 @@ var notNames = set("the", "a", "an", "how", "why", "what", "when", "where", "who
 	"deep", "part", "and", "with", "your", "our", "my", "is", "are", "to", "in", "on", "of", "for", "beyond", "into",
 	"building", "scaling", "running", "using", "getting", "making", "lessons", "day", "full", "half", "all", "no", "not",
 	"one", "two", "three", "new", "next", "live", "open", "closing", "opening", "welcome", "sponsored", "project",
-	// Articles of German, French, Spanish, Portuguese and Italian subtitles
-	// ("- Eine Einführung", "- Les Bonnes Pratiques"); not those that are
-	// also names' first words (Le, Du, Lo, Das).
-	"ein", "eine", "einer", "die", "les", "une", "des", "los", "las", "una", "uma", "gli")
+	// Articles of German, French, Spanish and Italian subtitles ("- Eine
+	// Einführung", "- Una Guía"); not those that are also names (Les, Des,
+	// Una, Uma, Le, Du, Lo, Das).
+	"ein", "eine", "einer", "die", "une", "los", "las", "gli")
 
 // sessionWords mark text as a kind of session, not a person.
 var sessionWords = set("workshop", "panel", "keynote", "tutorial", "session", "sessions", "discussion", "lightning",
