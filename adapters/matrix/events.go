@@ -363,8 +363,15 @@ func (a *Adapter) isDirect(ctx context.Context, room id.RoomID) bool {
 	if err != nil || len(members) != 2 || !slices.Contains(members, a.cli.UserID) {
 		return false
 	}
-	// "1": a chat remembered before the bot kept who it is with.
-	return with == "1" || slices.Contains(members, id.UserID(with))
+	if with == "1" { // remembered before the bot kept who it is with: the one whose direct chat it is
+		for _, m := range members {
+			if v, err := a.cfg.State.State(ctx, dmKey(m)); m != a.cli.UserID && err == nil && v == room.String() {
+				return true
+			}
+		}
+		return false
+	}
+	return slices.Contains(members, id.UserID(with))
 }
 
 // displayName is the sender's name in the room, their localpart when unset.

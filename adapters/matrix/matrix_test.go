@@ -524,35 +524,49 @@ func TestInviters(t *testing.T) {
 }
 
 // A direct chat that became a group and lost the one it was made with is
-// no direct chat of whoever is left: their chat lines are no commands.
+// no direct chat of whoever is left: their chat lines are no commands. So
+// too for a chat the bot remembered before it kept who it is with.
 func TestAFormerDirectChatWantsThePrefix(t *testing.T) {
-	e := newEnv(t)
-	alice, bob := e.newUser("alice"), e.newUser("bob")
-	e.startBot()
-	resp, err := alice.cli.CreateRoom(context.Background(), &mautrix.ReqCreateRoom{Preset: "private_chat", Invite: []id.UserID{e.botID}, IsDirect: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	room := resp.RoomID
-	alice.waitMember(room, e.botID, event.MembershipJoin)
-	if _, got := alice.ask(room, "help"); !strings.Contains(got.Body, "add") {
-		t.Fatalf("alice's direct chat: %q", got.Body)
-	}
-	if err := alice.invite(room, bob.ID); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitMember(room, bob.ID, event.MembershipInvite)
-	bob.join(room)
-	if _, err := alice.cli.LeaveRoom(context.Background(), room); err != nil {
-		t.Fatal(err)
-	}
-	bob.waitMember(room, alice.ID, event.MembershipLeave)
-	chat := bob.say(room, "anyone going to the party tonight?")
-	if _, got := bob.ask(room, "!talk help"); !strings.Contains(got.Body, "add") {
-		t.Fatalf("bob's command: %q", got.Body)
-	}
-	if n := len(bob.repliesTo(chat)); n != 0 {
-		t.Errorf("the bot answered bob's chat line %d times", n)
+	for _, legacy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("remembered as before: %v", legacy), func(t *testing.T) {
+			e := newEnv(t)
+			alice, bob := e.newUser("alice"), e.newUser("bob")
+			e.startBot()
+			ctx := context.Background()
+			resp, err := alice.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{Preset: "private_chat", Invite: []id.UserID{e.botID}, IsDirect: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			room := resp.RoomID
+			alice.waitMember(room, e.botID, event.MembershipJoin)
+			if _, got := alice.ask(room, "help"); !strings.Contains(got.Body, "add") {
+				t.Fatalf("alice's direct chat: %q", got.Body)
+			}
+			if legacy {
+				if err := e.store.SetState(ctx, "matrix.direct:"+room.String(), "1"); err != nil {
+					t.Fatal(err)
+				}
+				if _, got := alice.ask(room, "help"); !strings.Contains(got.Body, "add") {
+					t.Fatalf("alice's direct chat, remembered as before: %q", got.Body)
+				}
+			}
+			if err := alice.invite(room, bob.ID); err != nil {
+				t.Fatal(err)
+			}
+			bob.waitMember(room, bob.ID, event.MembershipInvite)
+			bob.join(room)
+			if _, err := alice.cli.LeaveRoom(ctx, room); err != nil {
+				t.Fatal(err)
+			}
+			bob.waitMember(room, alice.ID, event.MembershipLeave)
+			chat := bob.say(room, "anyone going to the party tonight?")
+			if _, got := bob.ask(room, "!talk help"); !strings.Contains(got.Body, "add") {
+				t.Fatalf("bob's command: %q", got.Body)
+			}
+			if n := len(bob.repliesTo(chat)); n != 0 {
+				t.Errorf("the bot answered bob's chat line %d times", n)
+			}
+		})
 	}
 }
 
