@@ -321,6 +321,7 @@ func (r *Router) digestReply(ctx context.Context, workspaceID int64, conf talkbo
 		b.r.Blocks = append(b.r.Blocks, &List{Items: notes})
 	}
 
+	namesCut := false
 	if len(rep.Talks) > 0 {
 		b.line(bold("The day's talks"))
 		list := &List{}
@@ -329,6 +330,7 @@ func (r *Router) digestReply(ctx context.Context, workspaceID int64, conf talkbo
 			var parts []string
 			if len(t.Attendees) > 0 {
 				parts = append(parts, names(t.Attendees)) // a talk the whole team saw would fill the channel
+				namesCut = namesCut || len(t.Attendees) > 3
 			}
 			if t.RatingCount > 0 {
 				parts = append(parts, fmt.Sprintf("%.1f/5", t.AverageRating()))
@@ -365,7 +367,11 @@ func (r *Router) digestReply(ctx context.Context, workspaceID int64, conf talkbo
 		}
 		b.r.Blocks = append(b.r.Blocks, list)
 	}
-	b.text("`want #id` saves a talk for later; `highlights " + rep.Day + "` shows more.")
+	footer := "`want #id` saves a talk for later; `highlights " + rep.Day + "` shows more."
+	if namesCut {
+		footer += " `show #id` names everyone who logged a talk."
+	}
+	b.text(footer)
 	return b.reply()
 }
 

@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,18 +132,54 @@ func TestABigTeamIsCountedNotListed(t *testing.T) {
 		f.ok(fmt.Sprintf("user%02d", i), fmt.Sprintf("add #1 %d/5", 4+i%2))
 	}
 	digest := f.admin("alice", "digest preview")
-	if !strings.Contains(digest, "and 38 more") || strings.Contains(digest, "user20") {
+	if !strings.Contains(digest, "and 38 more") || strings.Contains(digest, "user20") || !strings.Contains(digest, "`show #id` names everyone") {
 		t.Errorf("the digest's line of the talk:\n%s", digest)
 	}
 	show := f.ok("alice", "show #1")
 	if n := strings.Count(show, "• "); n != 16 {
 		t.Errorf("show names %d people, want 15 and alice:\n%s", n, show)
 	}
-	if !strings.Contains(show, "• alice: attended, ★★★☆☆ 3/5") || !strings.Contains(show, "…and 25 more people.") {
+	if !strings.Contains(show, "• alice: attended, ★★★☆☆ 3/5") || !strings.Contains(show, "…and 25 more people: `show #1 page 2`.") {
 		t.Errorf("show lacks alice's own line or the count of the rest:\n%s", show)
 	}
 	// The best ratings come first.
 	if strings.Contains(show, "4/5") {
 		t.Errorf("a 4/5 is named before twenty 5/5s:\n%s", show)
+	}
+	// The rest are on the next pages, each person once.
+	seen := map[string]int{}
+	for p := 1; p <= 3; p++ {
+		page := f.ok("alice", fmt.Sprintf("show #1 page %d", p))
+		for _, m := range regexp.MustCompile(`• (user\d+):`).FindAllStringSubmatch(page, -1) {
+			seen[m[1]]++
+		}
+		if p == 3 && (!strings.Contains(page, "People 31–40 of 40") || strings.Contains(page, "more people")) {
+			t.Errorf("the last page:\n%s", page)
+		}
+	}
+	if len(seen) != 40 {
+		t.Errorf("the pages name %d of the 40 people: %v", len(seen), seen)
+	}
+	for name, n := range seen {
+		if n != 1 {
+			t.Errorf("%s is named %d times", name, n)
+		}
+	}
+}
+
+// The team's post quotes a dozen notes of a highlight; its reply says
+// where the rest are.
+func TestTheTeamPostSaysWhereTheRestAre(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Keynote: The Road Ahead 5/5")
+	for i := range 20 {
+		f.ok(fmt.Sprintf("user%02d", i), fmt.Sprintf("add #1 5/5 -- thought number %d", i))
+	}
+	r := f.as("alice", "export markdown team")
+	if !strings.Contains(r.Text(), "`summary #1` sums up all of #1's") {
+		t.Errorf("the reply:\n%s", r.Text())
+	}
+	if post := string(attachment(r)); !strings.Contains(post, "_…and 8 more notes from 8 people._") {
+		t.Errorf("the post:\n%s", post)
 	}
 }

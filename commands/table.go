@@ -41,7 +41,7 @@ func (r *Router) table() []command {
 			Examples: []string{"video #12 https://www.youtube.com/watch?v=29yKJ1312AM"}}, r.video),
 		row(Command{Name: "list", Usage: "list [today | YYYY-MM-DD | day N] [mine | team | @user] [#tag] [watch]", Summary: "list talks (yours unless you say)",
 			Examples: []string{"list", "list today team", "list @bob", "list #ebpf", "list watch"}}, r.list),
-		row(Command{Name: "show", Usage: "show <talk>", Summary: "one talk with everyone's ratings and team notes",
+		row(Command{Name: "show", Usage: "show <talk> [page N]", Summary: "one talk with everyone's ratings (fifteen people a page) and team notes",
 			Examples: []string{"show #12", "show keda"}}, r.show),
 		row(Command{Name: "highlights", Aliases: []string{"top"}, Usage: "highlights [today | YYYY-MM-DD | all | #tag] [mine | team]", Summary: "top talks, best first",
 			Examples: []string{"highlights", "highlights today", "highlights mine", "highlights #ebpf"}}, r.highlights),

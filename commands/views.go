@@ -278,7 +278,9 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 }
 
 func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
-	o, err := parseOptions(tokenize(c.args))
+	args, page := pageSuffix(c.args) // `show #12 page 2`: the next people who logged it
+	page = max(page, 1)
+	o, err := parseOptions(tokenize(args))
 	if err != nil {
 		return Reply{}, err
 	}
@@ -297,6 +299,10 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 			own := l.Log
 			card.Log = &own
 		}
+	}
+	if page > 1 {
+		showPeoplePage(card, d, c.user.ID, page)
+		return b.reply(), nil
 	}
 	if f := talkFacts(d.Talk); f != nil {
 		card.line(f...)
@@ -326,25 +332,7 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	if len(d.Logs) == 0 {
 		card.text("Nobody has logged it yet.")
 	}
-	// The best ratings first, and the asker's own: a talk the whole team
-	// logged would list hundreds of people.
-	shown, more := 0, 0
-	for _, l := range d.Logs {
-		st := logState(l.Log, l.Presented)
-		switch {
-		case st == "":
-		case shown >= showPeople && l.UserID != c.user.ID:
-			more++
-		default:
-			shown++
-			card.line(plain("• "), bold(l.UserName), plain(": "+st))
-		}
-	}
-	if more == 1 {
-		card.text("   …and 1 more person.")
-	} else if more > 1 {
-		card.text(fmt.Sprintf("   …and %d more people.", more))
-	}
+	showPeoplePage(card, d, c.user.ID, 1)
 	notes := d.Notes
 	if n := len(notes) - showNotes; n > 0 { // the newest: a talk the whole team wrote about would fill pages
 		card.text(fmt.Sprintf("   (%s left out; `summary #%d` sums them all up.)", plural(n, "earlier note"), d.ID))
@@ -360,6 +348,45 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 		card.line(append(l, plain(": "), quote(n.Text))...)
 	}
 	return b.reply(), nil
+}
+
+// showPeoplePage lists page p of the people who logged a talk, showPeople a
+// page, the best ratings first; the asker's own line is on the first. A
+// talk the whole team logged would list hundreds.
+func showPeoplePage(card *TalkCard, d talkbot.TalkDetail, asker int64, p int) {
+	type person struct {
+		name, state string
+	}
+	var own *person
+	var others []person
+	for _, l := range d.Logs {
+		if st := logState(l.Log, l.Presented); st != "" {
+			if l.UserID == asker {
+				own = &person{l.UserName, st}
+			} else {
+				others = append(others, person{l.UserName, st})
+			}
+		}
+	}
+	from, to := min((p-1)*showPeople, len(others)), min(p*showPeople, len(others))
+	page := others[from:to]
+	if p == 1 && own != nil {
+		page = append([]person{*own}, page...)
+	}
+	if p > 1 {
+		card.text(fmt.Sprintf("   People %d–%d of %d:", from+1, to, len(others)))
+	}
+	for _, x := range page {
+		card.line(plain("• "), bold(x.name), plain(": "+x.state))
+	}
+	switch more := len(others) - to; {
+	case more == 1:
+		card.text(fmt.Sprintf("   …and 1 more person: `show #%d page %d`.", d.ID, p+1))
+	case more > 1:
+		card.text(fmt.Sprintf("   …and %d more people: `show #%d page %d`.", more, d.ID, p+1))
+	case p > 1 && from == to:
+		card.text("   Nobody more.")
+	}
 }
 
 // endTime is "–15:04 MST" for a known end, else nothing.

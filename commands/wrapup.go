@@ -277,8 +277,15 @@ func (r *Router) teamPost(ctx context.Context, c *call, x talkbot.Conference, a 
 	a.opts.NoPrivate = true
 	data := wrapup.TeamPost(tm, a.opts)
 	b := &builder{}
-	b.text(fmt.Sprintf("The team's post for %s, in Markdown (%s, %s): only notes the team can read, each with its author's name.",
-		x.Name, plural(len(tm.Highlights), "highlight"), size(len(data))))
+	msg := fmt.Sprintf("The team's post for %s, in Markdown (%s, %s): only notes the team can read, each with its author's name.",
+		x.Name, plural(len(tm.Highlights), "highlight"), size(len(data)))
+	for _, h := range tm.Highlights {
+		if wrapup.NotesLeftOut(h) > 0 {
+			msg += fmt.Sprintf(" A highlight quotes a dozen notes at most: `summary #%d` sums up all of #%d's.", h.ID, h.ID)
+			break
+		}
+	}
+	b.text(msg)
 	b.attach(&Attachment{Name: fileName(x.Name, "team.md"), MediaType: "text/markdown", Data: data})
 	return b.reply(), nil
 }

@@ -30,7 +30,7 @@ type Team struct {
 // a talk the whole team wrote about would run to megabytes.
 const (
 	teamNotes    = 12
-	teamNoteText = 12_000 // bytes
+	teamNoteText = 12_000 // bytes of the notes' text
 )
 
 // TeamPost renders the team's post for a company blog: the team's
@@ -74,22 +74,9 @@ func TeamPost(tm Team, o Options) []byte {
 			s.body.add(head)
 			s.body.add("_" + teamMeta(t) + "_")
 			last := int64(-1)
-			quoted, text := 0, 0
-			left, leftBy := 0, map[int64]bool{}
-			for _, n := range t.Notes {
-				if n.Visibility != talkbot.VisibilityTeam {
-					continue
-				}
+			quoted, left, leftBy := quotedNotes(t.Notes)
+			for _, n := range quoted {
 				paras := Paragraphs(n.Text)
-				if len(paras) == 0 {
-					continue
-				}
-				if quoted >= teamNotes || text >= teamNoteText {
-					left++
-					leftBy[n.UserID] = true
-					continue
-				}
-				quoted, text = quoted+1, text+len(n.Text)
 				if n.UserID != last { // a run of one person's notes is named once
 					paras[0] = "**" + Inline(nameOr(n.UserName)) + ":** " + paras[0]
 				}
@@ -99,7 +86,7 @@ func TeamPost(tm Team, o Options) []byte {
 				}
 			}
 			if left > 0 {
-				s.body.add("_…and " + count(left, "more note") + " from " + people(len(leftBy)) + "._")
+				s.body.add("_…and " + count(left, "more note") + " from " + people(leftBy) + "._")
 			}
 		}
 		sections = append(sections, s)
@@ -134,6 +121,32 @@ func TeamPost(tm Team, o Options) []byte {
 	}
 	writeSections(&d, sections)
 	return d.post(o.Front)
+}
+
+// quotedNotes is what a highlight quotes: its team notes up to the
+// bounds, and how many are left out, by how many people.
+func quotedNotes(notes []talkbot.Note) (quoted []talkbot.Note, left, leftBy int) {
+	text := 0
+	by := map[int64]bool{}
+	for _, n := range notes {
+		if n.Visibility != talkbot.VisibilityTeam || len(Paragraphs(n.Text)) == 0 {
+			continue
+		}
+		if len(quoted) >= teamNotes || text >= teamNoteText {
+			left++
+			by[n.UserID] = true
+			continue
+		}
+		quoted, text = append(quoted, n), text+len(n.Text)
+	}
+	return quoted, left, len(by)
+}
+
+// NotesLeftOut is how many of a highlight's team notes the team's post
+// leaves out, for the reply to say where they are.
+func NotesLeftOut(t TeamTalk) int {
+	_, left, _ := quotedNotes(t.Notes)
+	return left
 }
 
 func teamTitle(t TeamTalk) string {
