@@ -110,9 +110,9 @@ func isASCII(s string) bool {
 }
 
 // wordEnds reports whether s, from a # or +, ends a word: only more of
-// them follow before a space or the end ("++", "# talk").
+// them follow before anything but a letter or digit ("C++ talk", "C#/.NET",
+// "C#🚀"), not "C#4" or "K8s+Go".
 func wordEnds(s string) bool {
-	rest := strings.TrimLeft(s, "#+")
-	r, _ := utf8.DecodeRuneInString(rest)
-	return rest == "" || unicode.IsSpace(r) || unicode.IsPunct(r) && r != '#' && r != '+'
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, "#+"))
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }

@@ -17,6 +17,7 @@ func TestTitlesOneCharacterApartAreTwoTalks(t *testing.T) {
 		{"Rustワークショップ第１部", "Rustワークショップ第２部"},
 		{"Intro to C#", "Intro to C++"},
 		{"Intro to C++", "Intro to C"},
+		{"C#🚀 Workshop", "C🚀 Workshop"},
 		{"🚀🚀🚀", "🔥🔥🔥"},
 	} {
 		first := f.ok("alice", "add "+pair[0]+" 5/5")
