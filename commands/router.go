@@ -366,7 +366,12 @@ func (r *Router) thinks() bool {
 
 // commandName is the command a word names: lower case, and full-width
 // letters (an IME's ｌｉｓｔ) as ASCII.
-func commandName(word string) string { return strings.ToLower(width.Fold.String(word)) }
+func commandName(word string) string {
+	if !isASCII(word) {
+		word = width.Fold.String(word)
+	}
+	return strings.ToLower(word)
+}
 
 // splitCommand splits a message into its command word and the rest.
 func splitCommand(text string) (word, args string) {
