@@ -167,8 +167,9 @@ func TestAFormFieldOfEveryQuoteIsSentBack(t *testing.T) {
 // question an ambiguous title asks is not lost, nor the note typed for it.
 func TestAFormSentLateIsAnsweredInAMessage(t *testing.T) {
 	e := newEnv(t)
-	e.handle("U0BOB", "add Keynote day:2026-12-06")
-	e.handle("U0BOB", "add Keynote day:2026-12-08")
+	// Two days that are not today (the bot's clock is the real one): a question.
+	e.handle("U0BOB", "add Keynote day:"+time.Now().AddDate(0, 0, -2).Format(time.DateOnly))
+	e.handle("U0BOB", "add Keynote day:"+time.Now().AddDate(0, 0, -1).Format(time.DateOnly))
 	e.slash(slash{text: "add", trigger: "trg-late", responseURL: e.api.responseURL("late")})
 	e.idle()
 	meta := formMeta(t, e)
