@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
 )
@@ -494,10 +495,25 @@ func parseDate(s string) (string, error) {
 	return "", talkbot.Errorf(talkbot.EINVALID, "%q is not a date I can read; use YYYY-MM-DD, like 2024-11-13.", truncate(s, 40))
 }
 
-func truncate(s string, n int) string {
+func truncate(s string, n int) string { return Cut(s, n) }
+
+// Cut is s in at most n characters (runes), the last an ellipsis when it
+// is cut, and never inside a character as people see one: a family emoji
+// (four people joined), a flag (two letters), a letter and its accent
+// stay whole or go whole.
+func Cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	var b strings.Builder
+	left := n - 1
+	for g := uniseg.NewGraphemes(s); g.Next(); {
+		r := g.Runes()
+		if len(r) > left {
+			break
+		}
+		b.WriteString(g.Str())
+		left -= len(r)
+	}
+	return b.String() + "…"
 }

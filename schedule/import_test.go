@@ -854,6 +854,10 @@ func TestLongTextsAreCut(t *testing.T) {
 	if !strings.HasSuffix(x.Title, "word…") || !strings.HasSuffix(x.Abstract, "word…") {
 		t.Errorf("title %q…, abstract …%q", x.Title[:20], x.Abstract[len(x.Abstract)-20:])
 	}
+	// Flags are cut whole, never to one of their two letters.
+	if got := truncate(strings.Repeat("🇯🇵", 10), 6); got != "🇯🇵🇯🇵…" {
+		t.Errorf("flags cut to %q", got)
+	}
 }
 
 func TestRoomOf(t *testing.T) {

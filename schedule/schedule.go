@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
 	"github.com/talkbot/talkbot"
 )
 
@@ -327,11 +328,18 @@ func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)[:n-1]
-	if i := strings.LastIndexFunc(string(r), unicode.IsSpace); i > len(string(r))*3/4 {
-		return strings.TrimSpace(string(r)[:i]) + "…"
+	// Whole characters as people see them: a flag or a family emoji is several runes.
+	var b strings.Builder
+	left := n - 1
+	for g := uniseg.NewGraphemes(s); g.Next() && len(g.Runes()) <= left; {
+		b.WriteString(g.Str())
+		left -= len(g.Runes())
 	}
-	return string(r) + "…"
+	cut := b.String()
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > len(cut)*3/4 {
+		return strings.TrimSpace(cut[:i]) + "…"
+	}
+	return cut + "…"
 }
 
 // clip shortens file content quoted in an error message.
