@@ -69,3 +69,57 @@ func TestTitlesFoldAnewOnUpgrade(t *testing.T) {
 		t.Errorf("bob's Intro to C landed on #%d %q", got.Talk.ID, got.Talk.Title)
 	}
 }
+
+// Migration 15 makes the reasons of users whose privacy is private
+// private, in their logs and in the undo records that put logs back: an
+// undo after the upgrade had published one.
+func TestPrivateReasonsStayPrivateThroughAnUpgradeAndUndo(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	bob := user(t, s, "bob")
+	if err := s.SetDefaultVisibility(ctx, bob.ID, talkbot.VisibilityPrivate); err != nil {
+		t.Fatal(err)
+	}
+	bob = user(t, s, "bob")
+	missed := addTalk(t, s, bob, "Foo Talk", talkbot.LogPatch{Status: ptr(talkbot.StatusMissed), Reason: ptr("a recruiter call"), ReasonPrivate: true}, nil)
+	if _, err := s.Apply(ctx, talkbot.Change{User: bob, TalkID: missed.Talk.ID, Label: "star", Log: talkbot.LogPatch{Starred: ptr(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// As the build before migration 15 left it: no reason_private, undo records without it.
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DELETE FROM goose_db_version WHERE version_id >= 15`, `ALTER TABLE logs DROP COLUMN reason_private`,
+		`UPDATE history SET payload = json_remove(payload, '$.log_before.ReasonPrivate', '$.log_after.ReasonPrivate')`} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err = store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	carol := user(t, s, "carol")
+	reason := func() string {
+		d, err := s.TalkDetail(ctx, carol.WorkspaceID, carol.ID, missed.Talk.ID)
+		if err != nil || len(d.Logs) != 1 {
+			t.Fatalf("detail: %+v, %v", d.Logs, err)
+		}
+		return d.Logs[0].Reason
+	}
+	if got := reason(); got != "" {
+		t.Errorf("after the upgrade carol reads bob's reason %q", got)
+	}
+	if _, err := s.Undo(ctx, bob.ID); err != nil { // the star
+		t.Fatal(err)
+	}
+	if got := reason(); got != "" {
+		t.Errorf("after bob's undo carol reads his reason %q", got)
+	}
+}
