@@ -225,17 +225,18 @@ type UserLog struct {
 // Suggestion is a talk worth watching, with every reason that applies.
 type Suggestion struct {
 	Talk
-	WatchLater   bool      // on the user's own watch-later list
-	Missed       bool      // the user could not attend it
-	MissedReason string    // why, as they said
-	From         []string  // colleagues who recommended it
-	Ratings      []UserLog // colleagues who starred it or rated it 4-5
-	SharedTags   []string  // tags it shares with talks the user rated highly
-	TeamScore    int       // the team's net enthusiasm for it
-	BestRating   int       // the best rating a colleague gave it, read only for a question with a rating
-	HasRecording bool
-	Since        time.Time // when the user put it on their list
-	Score        float64   // how high it ranks
+	WatchLater    bool      // on the user's own watch-later list
+	Missed        bool      // the user could not attend it
+	MissedReason  string    // why, as they said
+	ReasonPrivate bool      // MissedReason is theirs alone
+	From          []string  // colleagues who recommended it
+	Ratings       []UserLog // colleagues who starred it or rated it 4-5
+	SharedTags    []string  // tags it shares with talks the user rated highly
+	TeamScore     int       // the team's net enthusiasm for it
+	BestRating    int       // the best rating a colleague gave it, read only for a question with a rating
+	HasRecording  bool
+	Since         time.Time // when the user put it on their list
+	Score         float64   // how high it ranks
 }
 
 // Export is everything a user owns (PRODUCT.md §4).

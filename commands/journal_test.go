@@ -256,7 +256,7 @@ func TestAPrivateNoteOverheardWarns(t *testing.T) {
 	run("add Keynote day:2024-11-11")
 	run("add Keynote day:2024-11-12")
 	for _, cmd := range []string{"add Foo Talk -- --private one", `note --private "Foo Talk" two`, "journal --private three",
-		"missed Bar Talk -- --private four", "note edit n1 five", "journal edit j1 six",
+		"missed Bar Talk -- --private four", `edit "Bar Talk" reason:four, again`, "note edit n1 five", "journal edit j1 six",
 		"watched Keynote -- --private seven"} { // the question back warns: its answer is a button
 		if got := run(cmd); !strings.Contains(got, "Others here can read what you typed") {
 			t.Errorf("%q does not warn:\n%s", cmd, got)
@@ -285,6 +285,27 @@ func TestAPrivateReasonStaysOutOfSharedReplies(t *testing.T) {
 	}
 	if got := shared("undo"); strings.Contains(got, "recruiter") {
 		t.Errorf("undo in a shared room:\n%s", got)
+	}
+	if got := shared("watch"); strings.Contains(got, "recruiter") || !strings.Contains(got, "you missed it") {
+		t.Errorf("watch in a shared room:\n%s", got)
+	}
+	// A question back leaves the reason out of its answers, as it does a private note's text.
+	shared("add Kubernetes Security Basics")
+	shared("add Kubernetes Security Advanced")
+	if got := shared("missed Kubernetes Security -- --private an interview"); strings.Contains(got, "interview") || !strings.Contains(got, "Several talks match") {
+		t.Errorf("the question back in a shared room:\n%s", got)
+	}
+	// An edit takes the flag, as missed does: the text is the reason.
+	f.ok("bob", "missed Baz Talk -- the line")
+	if got := f.as("carol", "show Baz Talk").Text(); !strings.Contains(got, "missed (the line)") {
+		t.Errorf("a team reason:\n%s", got)
+	}
+	f.ok("bob", "edit Baz Talk reason:--private a call with my manager")
+	if got := f.as("carol", "show Baz Talk").Text(); strings.Contains(got, "manager") || strings.Contains(got, "--private") {
+		t.Errorf("a reason edited private:\n%s", got)
+	}
+	if got := f.ok("bob", "show Baz Talk"); !strings.Contains(got, "missed (a call with my manager)") {
+		t.Errorf("bob's own edited reason:\n%s", got)
 	}
 	r := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformMatrix, Workspace: "example.org",
 		UserID: "@bob:example.org", UserName: "bob", Text: "export markdown --no-private"})

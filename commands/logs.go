@@ -331,6 +331,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		}
 		// A reason is private as a note would be: by its flag, else the user's privacy.
 		ch.Log.Reason, ch.Log.ReasonPrivate = ptr(free), cmp.Or(vis, c.user.DefaultVisibility) == talkbot.VisibilityPrivate
+		if ch.Log.ReasonPrivate && c.req.Shared { // a question back leaves it out, as a private note
+			c.rest, c.withheld = strings.Join(o.typed, " "), true
+		}
 	}
 	if (ch.Note != nil && ch.Note.Visibility == talkbot.VisibilityPrivate) || (ch.Log.Reason != nil && ch.Log.ReasonPrivate) {
 		c.warn = c.overheard(talkbot.VisibilityPrivate)
@@ -833,8 +836,13 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 		if value != "" && l.Status != talkbot.StatusMissed { // a reason is why you missed it
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "You have not logged #%d as missed; `missed #%d -- <reason>` does, with a reason.", t.ID, t.ID)
 		}
-		// A private reason stays private; a new one goes with the user's privacy.
-		ch.Log.Reason, ch.Log.ReasonPrivate = ptr(value), l.ReasonPrivate || c.user.DefaultVisibility == talkbot.VisibilityPrivate
+		// A private reason stays private; a new one goes with its flag, else the user's privacy.
+		vis, text := visFlag(value)
+		private := vis == talkbot.VisibilityPrivate || vis == "" && (l.ReasonPrivate || c.user.DefaultVisibility == talkbot.VisibilityPrivate)
+		ch.Log.Reason, ch.Log.ReasonPrivate = ptr(text), private
+		if private && text != "" {
+			c.warn = c.overheard(talkbot.VisibilityPrivate)
+		}
 	default:
 		if ok, err := mayEdit(ctx, c, t); err != nil {
 			return Reply{}, err
@@ -913,6 +921,9 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 	}
 	if st := logState(c.seen(out.Log), out.Presentation != nil); st != "" && !ch.Log.Empty() {
 		card.line(plain("   " + st))
+	}
+	if c.warn != "" {
+		card.text(c.warn)
 	}
 	return b.reply(), nil
 }

@@ -480,6 +480,9 @@ func (r *Router) watch(ctx context.Context, c *call) (Reply, error) {
 	}
 	reasons := make([]string, len(sg))
 	for i, s := range sg {
+		if s.ReasonPrivate && c.req.Shared { // a reply others read
+			s.MissedReason = ""
+		}
 		reasons[i] = watchReason(s)
 	}
 	if question != "" && r.assistant != nil { // the assistant may say it better, from these facts only

@@ -489,18 +489,18 @@ func (s *Store) WatchList(ctx context.Context, u talkbot.User, conferenceID int6
 		fn    func(rows *sql.Rows) error
 	}
 	sources := []source{
-		{`SELECT t.id, l.status = 'missed', l.reason, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
+		{`SELECT t.id, l.status = 'missed', l.reason, l.reason_private, l.updated_at FROM logs l JOIN talks t ON t.id = l.talk_id
 			WHERE l.user_id = ? AND t.conference_id = ? AND l.watch_later = 1 AND l.watched = 0` + narrow + `
 			ORDER BY t.id` + limitSQL(countCap+1), append([]any{u.ID, conferenceID}, nargs...),
 			func(rows *sql.Rows) error {
 				var id int64
-				var missed bool
+				var missed, private bool
 				var reason, since string
-				if err := rows.Scan(&id, &missed, &reason, &since); err != nil {
+				if err := rows.Scan(&id, &missed, &reason, &private, &since); err != nil {
 					return err
 				}
 				sg := add(id)
-				sg.WatchLater, sg.Missed, sg.MissedReason, sg.Since = true, missed, reason, parseTime(since)
+				sg.WatchLater, sg.Missed, sg.MissedReason, sg.ReasonPrivate, sg.Since = true, missed, reason, private, parseTime(since)
 				return nil
 			}},
 		{`SELECT t.id, fu.name FROM recommendations r JOIN talks t ON t.id = r.talk_id JOIN users fu ON fu.id = r.from_user_id
