@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/talkbot/talkbot"
+	"golang.org/x/text/cases"
 )
 
 const conferenceColumns = `c.id, c.workspace_id, c.name, c.starts_on, c.ends_on, c.timezone, c.videos_url,
@@ -74,9 +74,15 @@ func conferenceNamed(ctx context.Context, q queryer, workspaceID int64, name str
 	if err != nil {
 		return talkbot.Conference{}, err
 	}
+	folded := cases.Fold().String(name)
+	for _, c := range cs { // the name up to case first, then up to punctuation too
+		if cases.Fold().String(c.Name) == folded {
+			return c, nil
+		}
+	}
 	want := talkbot.NormalizeTitle(name)
 	for _, c := range cs {
-		if strings.EqualFold(c.Name, name) || talkbot.NormalizeTitle(c.Name) == want {
+		if talkbot.NormalizeTitle(c.Name) == want {
 			return c, nil
 		}
 	}

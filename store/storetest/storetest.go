@@ -226,6 +226,10 @@ func conferencesForTheUserOrTheTeam(t *testing.T, s commands.Store, _ *Clock) {
 	if got, err := s.UseConference(ctx, b, "SÉCURITÉ DAYS 2026", false); err != nil || got.ID != sec.ID {
 		t.Errorf("conf use SÉCURITÉ DAYS 2026 = %+v, %v", got, err)
 	}
+	// The same letters beat the same words: with "Sécurité: Days 2026" there too, SÉCURITÉ DAYS 2026 is Sécurité Days 2026.
+	if _, err := s.CreateConference(ctx, b, talkbot.Conference{Name: "Sécurité: Days 2026", Timezone: "UTC"}, false); talkbot.ErrorCode(err) != talkbot.ECONFLICT {
+		t.Errorf("Sécurité: Days 2026 beside Sécurité Days 2026: %v, want a conflict", err)
+	}
 	must(s.UseConference(ctx, b, "General", false))(t)
 	if got := conf(t, s, b); got.ID != general.ID {
 		t.Errorf("bob's conf use General left him on %q", got.Name)
