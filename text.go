@@ -87,7 +87,9 @@ func NormalizeTitle(s string) string {
 		case r > 127 && unicode.Is(unicode.M, r):
 			// A Hindi or Thai vowel sign is part of its word (कुल is no
 			// काल); Hebrew and Arabic vowel points are optional, so none.
-			if last, _ := utf8.DecodeLastRuneInString(b.String()); !space && b.Len() > 0 && !unicode.In(last, unicode.Hebrew, unicode.Arabic) {
+			// Emoji presentation (5️⃣ is 5, U+FE0F and a keycap) is none either.
+			last, _ := utf8.DecodeLastRuneInString(b.String())
+			if !space && last > 127 && !unicode.In(last, unicode.Hebrew, unicode.Arabic) && !unicode.Is(unicode.Variation_Selector, r) {
 				b.WriteRune(r)
 			}
 		default:

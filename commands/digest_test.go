@@ -157,6 +157,9 @@ func TestABigTeamIsCountedNotListed(t *testing.T) {
 			t.Errorf("the last page:\n%s", page)
 		}
 	}
+	if page := f.ok("alice", "show #1 page 9"); !strings.Contains(page, "40 other people logged it, 15 a page") {
+		t.Errorf("a page past the last:\n%s", page)
+	}
 	if len(seen) != 40 {
 		t.Errorf("the pages name %d of the 40 people: %v", len(seen), seen)
 	}
@@ -176,7 +179,7 @@ func TestTheTeamPostSaysWhereTheRestAre(t *testing.T) {
 		f.ok(fmt.Sprintf("user%02d", i), fmt.Sprintf("add #1 5/5 -- thought number %d", i))
 	}
 	r := f.as("alice", "export markdown team")
-	if !strings.Contains(r.Text(), "`summary #1` sums up all of #1's") {
+	if !strings.Contains(r.Text(), "a dozen notes (some 12 KB) at most: `summary #1` sums up all of #1's") {
 		t.Errorf("the reply:\n%s", r.Text())
 	}
 	if post := string(attachment(r)); !strings.Contains(post, "_…and 8 more notes from 8 people._") {

@@ -184,8 +184,12 @@ func TestTitlesWithMarks(t *testing.T) {
 	if got := f.ok("bob", "add שלום עולם"); !strings.Contains(got, "#3") || strings.Contains(got, "new talk") {
 		t.Errorf("Hebrew without its points:\n%s", got)
 	}
+	f.ok("alice", "add Top 5️⃣ Tips")
+	if got := f.ok("bob", "add Top 5 Tips"); strings.Contains(got, "new talk") {
+		t.Errorf("Top 5 Tips after Top 5️⃣ Tips:\n%s", got)
+	}
 	f.ok("alice", "add مَرحَبا بالعالم")
-	if got := f.ok("bob", "add مرحبا بالعالم"); !strings.Contains(got, "#4") || strings.Contains(got, "new talk") {
+	if got := f.ok("bob", "add مرحبا بالعالم"); !strings.Contains(got, "#5") || strings.Contains(got, "new talk") {
 		t.Errorf("Arabic without its harakat:\n%s", got)
 	}
 }

@@ -373,6 +373,10 @@ func showPeoplePage(card *TalkCard, d talkbot.TalkDetail, asker int64, p int) {
 	if p == 1 && own != nil {
 		page = append([]person{*own}, page...)
 	}
+	if p > 1 && from == to {
+		card.text(fmt.Sprintf("   %d other people logged it, %d a page: `show #%d` starts at the first.", len(others), showPeople, d.ID))
+		return
+	}
 	if p > 1 {
 		card.text(fmt.Sprintf("   People %d–%d of %d:", from+1, to, len(others)))
 	}
@@ -384,8 +388,6 @@ func showPeoplePage(card *TalkCard, d talkbot.TalkDetail, asker int64, p int) {
 		card.text(fmt.Sprintf("   …and 1 more person: `show #%d page %d`.", d.ID, p+1))
 	case more > 1:
 		card.text(fmt.Sprintf("   …and %d more people: `show #%d page %d`.", more, d.ID, p+1))
-	case p > 1 && from == to:
-		card.text("   Nobody more.")
 	}
 }
 

@@ -281,7 +281,7 @@ func (r *Router) teamPost(ctx context.Context, c *call, x talkbot.Conference, a 
 		x.Name, plural(len(tm.Highlights), "highlight"), size(len(data)))
 	for _, h := range tm.Highlights {
 		if wrapup.NotesLeftOut(h) > 0 {
-			msg += fmt.Sprintf(" A highlight quotes a dozen notes at most: `summary #%d` sums up all of #%d's.", h.ID, h.ID)
+			msg += fmt.Sprintf(" A highlight quotes a dozen notes (some 12 KB) at most: `summary #%d` sums up all of #%d's.", h.ID, h.ID)
 			break
 		}
 	}
