@@ -167,6 +167,14 @@ func TestFullWidthCommands(t *testing.T) {
 	if got := f.as("alice", "ｌｓｉｔ").Text(); !strings.Contains(got, "Did you mean `list`?") {
 		t.Errorf("ｌｓｉｔ:\n%s", got)
 	}
+	// A read's arguments too.
+	for _, tc := range []struct{ typed, want string }{
+		{"ｌｉｓｔ　ｔｏｄａｙ", "#1 Foo Talk"}, {"ｓｈｏｗ　＃１", "#1 Foo Talk"}, {"help ｌｉｓｔ", "list"},
+	} {
+		if got := f.ok("alice", tc.typed); !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n%s", tc.typed, got)
+		}
+	}
 }
 
 // Vowel signs are part of a Hindi word: कुल बात is no काल बात. Hebrew and

@@ -407,6 +407,12 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		}
 		cmd, args = r.byName["watch"], text // the question is the argument
 	}
+	if !cmd.Changes && cmd.Name != "export" && !isASCII(args) {
+		// What a read takes is ids, days and words (ｔｏｄａｙ, ＃１ in an IME's
+		// full width), so it folds like the command; export's --title goes
+		// into the post as typed.
+		args = width.Fold.String(args)
+	}
 	c := &call{req: req, name: name, args: args, now: r.now()}
 	c.user, c.conf, err = r.store.UserAndConference(ctx, req.Platform, req.Workspace, req.UserID, req.UserName)
 	var reply Reply
