@@ -278,13 +278,15 @@ func looksLikePerson(s string, alone bool) bool {
 			return false
 		}
 		r, _ := utf8.DecodeRuneInString(w)
-		if !unicode.IsLetter(r) || unicode.IsLower(r) {
-			return false
+		if !unicode.IsLetter(r) || unicode.IsLower(r) || strings.ContainsFunc(w, isHiragana) {
+			return false // hiragana: particles of a Japanese subtitle (基礎から実践まで), names are in kanji
 		}
 		named++
 	}
 	return named > 0 && !(len(words) == 1 && commonWords[strings.ToLower(words[0])])
 }
+
+func isHiragana(r rune) bool { return unicode.Is(unicode.Hiragana, r) }
 
 // isRole reports whether s is a job title ("Staff Developer Advocate",
 // "Maintainer", "Vice President") or a department ("Product").

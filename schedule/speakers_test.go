@@ -125,6 +125,8 @@ func TestSplitTitle(t *testing.T) {
 		{"Keynote - Closing Remarks", "Keynote - Closing Remarks", nil},
 		{"Kubernetes für Anfänger - Eine Einführung", "Kubernetes für Anfänger - Eine Einführung", nil},
 		{"Observabilidad - Las Buenas Prácticas", "Observabilidad - Las Buenas Prácticas", nil},
+		{"eBPF入門 - 基礎から実践まで", "eBPF入門 - 基礎から実践まで", nil},
+		{"eBPF入門 - 山田太郎, サイボウズ", "eBPF入門", sp("山田太郎", "サイボウズ")},
 		// Names that are also articles somewhere.
 		{"Scaling Envoy - Des Walsh, Google", "Scaling Envoy", sp("Des Walsh", "Google")},
 		{"Kubernetes Security - Uma Thurman", "Kubernetes Security", sp("Uma Thurman", "")},
