@@ -59,6 +59,13 @@ func Defang(s string) string {
 	return massMention.ReplaceAllString(s, "$1\u2060$2$3")
 }
 
+// Unspaced reports whether r is of a script written without spaces
+// between words (Chinese, Japanese, Thai…): a run of it is a phrase, not
+// a word, to matching and to the full-text index.
+func Unspaced(r rune) bool {
+	return r > 127 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
+}
+
 // NormalizeTitle folds a title for matching: lower case, punctuation dropped,
 // runs of spaces collapsed. Invisible format characters (a soft hyphen) are
 // no break, nor are combining marks; a # or + ending a word is kept, so "C#", "C++" and "C" are three

@@ -232,3 +232,22 @@ func TestALoneEmojiStarIsNoRating(t *testing.T) {
 		t.Errorf("a ⭐ in a rated title:\n%s", got)
 	}
 }
+
+// A Chinese or Japanese word inside a title is found: the search index
+// holds a run of those scripts as one token and found only its start.
+func TestSearchFindsCJKWordsInTitles(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add クラウドネイティブの未来")
+	f.ok("alice", "add 云原生安全实践")
+	f.ok("alice", "add Kubernetes安全入門")
+	for _, tc := range []struct{ search, want, not string }{
+		{"search 未来", "#1 クラウドネイティブの未来", "#2"},
+		{"search 安全", "#2 云原生安全实践", "#1"},
+		{"search 安全 kubernetes", "#3 Kubernetes安全入門", "#2"},
+	} {
+		got := f.ok("alice", tc.search)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.not+" ") {
+			t.Errorf("%s:\n%s", tc.search, got)
+		}
+	}
+}

@@ -469,17 +469,10 @@ func typoTolerant(w string) bool {
 	return utf8.RuneCountInString(w) >= 4 && !isNumber(w) && !unspaced(w)
 }
 
-// unspaced reports whether a word holds a script written without spaces
-// (Chinese, Japanese, Thai…): the "word" is then a phrase, and one
-// character apart is another talk (前編 and 後編, part one and part two).
-func unspaced(w string) bool {
-	for _, r := range w {
-		if r > 127 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
-			return true
-		}
-	}
-	return false
-}
+// unspaced reports whether a word holds a script written without spaces:
+// the "word" is then a phrase, and one character apart is another talk
+// (前編 and 後編, part one and part two).
+func unspaced(w string) bool { return strings.ContainsFunc(w, talkbot.Unspaced) }
 
 func isNumber(s string) bool { return strings.Trim(s, "0123456789") == "" }
 

@@ -321,6 +321,18 @@ func (s *Store) Search(ctx context.Context, q talkbot.SearchQuery) ([]talkbot.Se
 			return nil, talkbot.Total{}, err
 		}
 	}
+	if strings.ContainsFunc(q.Text, talkbot.Unspaced) && len(hits) <= countCap {
+		// The index holds a run of Chinese or Japanese as one token, so it
+		// finds 未来 only at the start of one: titles are looked through too.
+		if err := s.titlesHolding(ctx, q, func(id int64) {
+			if !seen[id] {
+				seen[id] = true
+				hits = append(hits, hit{talkID: id})
+			}
+		}); err != nil {
+			return nil, talkbot.Total{}, err
+		}
+	}
 	if len(hits) <= countCap {
 		// Notes the viewer may not read are skipped after the match, so read a
 		// generous batch: private notes are a minority.
@@ -399,6 +411,32 @@ func (s *Store) userLogs(ctx context.Context, viewerID int64, where string, args
 		ul.Log = talkbot.SeenBy(ul.Log, viewerID)
 		return ul, err
 	}, `SELECT `+logColumns+`, u.name, `+presentedColumn+` FROM logs l JOIN users u ON u.id = l.user_id `+where, args...)
+}
+
+// titlesHolding calls found with each talk of the query's conference (or
+// workspace) whose title holds every word of the query, newest first.
+func (s *Store) titlesHolding(ctx context.Context, q talkbot.SearchQuery, found func(int64)) error {
+	where, args := []string{`t.workspace_id = ?`}, []any{q.WorkspaceID}
+	if q.ConferenceID != 0 {
+		where, args = append(where, `t.conference_id = ?`), append(args, q.ConferenceID)
+	}
+	for _, w := range strings.Fields(talkbot.NormalizeTitle(q.Text)) {
+		where = append(where, `t.norm_title LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(w)+"%")
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id FROM talks t WHERE `+strings.Join(where, " AND ")+` ORDER BY t.id DESC`+limitSQL(countCap+1), args...)
+	if err != nil {
+		return fmt.Errorf("search titles: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("scan hit: %w", err)
+		}
+		found(id)
+	}
+	return rows.Err()
 }
 
 // WatchList ranks recordings for the user in a conference, each with every
