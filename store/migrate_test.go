@@ -40,30 +40,14 @@ func TestProcessesStartingTogetherMigrateOnce(t *testing.T) {
 // Migration 14 folds the titles kept by an older build anew: "Intro to C#"
 // was kept as "intro to c", and a colleague's "Intro to C" landed on it.
 func TestTitlesFoldAnewOnUpgrade(t *testing.T) {
-	ctx := context.Background()
 	s, path := open(t)
 	alice := user(t, s, "alice")
 	csharp := addTalk(t, s, alice, "Intro to C#", talkbot.LogPatch{}, nil)
 	s.Close()
 
-	db, err := sql.Open("sqlite3", store.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The database as an older build left it, at version 13.
-	for _, q := range []string{`UPDATE talks SET norm_title = 'intro to c'`, `DELETE FROM goose_db_version WHERE version_id >= 14`,
-		`ALTER TABLE logs DROP COLUMN reason_private`} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-
-	s, err = store.Open(ctx, path, store.Options{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAfter(t, path, `UPDATE talks SET norm_title = 'intro to c'`, `DELETE FROM goose_db_version WHERE version_id >= 14`,
+		`ALTER TABLE logs DROP COLUMN reason_private`)
 	got := addTalk(t, s, user(t, s, "bob"), "Intro to C", talkbot.LogPatch{}, nil)
 	if !got.Created || got.Talk.ID == csharp.Talk.ID {
 		t.Errorf("bob's Intro to C landed on #%d %q", got.Talk.ID, got.Talk.Title)
@@ -88,23 +72,8 @@ func TestPrivateReasonsStayPrivateThroughAnUpgradeAndUndo(t *testing.T) {
 	s.Close()
 
 	// As the build before migration 15 left it: no reason_private, undo records without it.
-	db, err := sql.Open("sqlite3", store.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{`DELETE FROM goose_db_version WHERE version_id >= 15`, `ALTER TABLE logs DROP COLUMN reason_private`,
-		`UPDATE history SET payload = json_remove(payload, '$.log_before.ReasonPrivate', '$.log_after.ReasonPrivate')`} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
-
-	s, err = store.Open(ctx, path, store.Options{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAfter(t, path, `DELETE FROM goose_db_version WHERE version_id >= 15`, `ALTER TABLE logs DROP COLUMN reason_private`,
+		`UPDATE history SET payload = json_remove(payload, '$.log_before.ReasonPrivate', '$.log_after.ReasonPrivate')`)
 	carol := user(t, s, "carol")
 	reason := func() string {
 		d, err := s.TalkDetail(ctx, carol.WorkspaceID, carol.ID, missed.Talk.ID)
@@ -122,4 +91,27 @@ func TestPrivateReasonsStayPrivateThroughAnUpgradeAndUndo(t *testing.T) {
 	if got := reason(); got != "" {
 		t.Errorf("after bob's undo carol reads his reason %q", got)
 	}
+}
+
+// reopenAfter runs SQL on the closed database at path (to make it as an
+// older build left it), then opens it as the bot does, migrations and all.
+func reopenAfter(t *testing.T, path string, queries ...string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range queries {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s, err := store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
