@@ -76,7 +76,7 @@ func NormalizeTitle(s string) string {
 	var b strings.Builder
 	space := false
 	lower := strings.ToLower(s)
-	if !isASCII(lower) {
+	if !IsASCII(lower) {
 		// Full-width ＫｕｂｅＣｏｎ is KubeCon, half-width ｶﾞｲﾄﾞ is ガイド, Straße is STRASSE.
 		lower = cases.Fold().String(norm.NFC.String(width.Fold.String(lower)))
 	}
@@ -109,7 +109,8 @@ func NormalizeTitle(s string) string {
 	return b.String()
 }
 
-func isASCII(s string) bool {
+// IsASCII reports whether s holds ASCII only: the fast paths of folding.
+func IsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false

@@ -239,7 +239,7 @@ func parseRating(s string) (n int, ok bool, err error) {
 // variation selector) and ✩. A lone ⭐ is no rating: "Rising Stars ⭐"
 // decorates a title, and as a reaction ⭐ stars a talk, it does not rate it 1/5.
 func foldRating(s string) string {
-	if isASCII(s) || strings.Count(s, "⭐") == 1 && strings.Trim(s, "⭐\ufe0f") == "" {
+	if talkbot.IsASCII(s) || strings.Count(s, "⭐") == 1 && strings.Trim(s, "⭐\ufe0f") == "" {
 		return s
 	}
 	return strings.Map(func(r rune) rune {

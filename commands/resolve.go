@@ -392,7 +392,7 @@ func oneEditApart(w, x string) bool {
 	if !sameDigits(w, x) {
 		return false
 	}
-	if isASCII(w) && isASCII(x) {
+	if talkbot.IsASCII(w) && talkbot.IsASCII(x) {
 		return withinOneEdit([]byte(w), []byte(x))
 	}
 	return withinOneEdit([]rune(foldDiacritics(w)), []rune(foldDiacritics(x)))
@@ -401,7 +401,7 @@ func oneEditApart(w, x string) bool {
 // sameDigits reports whether two words hold the same digits in the same
 // order (a full-width ２ is a 2).
 func sameDigits(w, x string) bool {
-	if !isASCII(w) || !isASCII(x) {
+	if !talkbot.IsASCII(w) || !talkbot.IsASCII(x) {
 		return slices.Equal(digitsOf(w), digitsOf(x))
 	}
 	i, j := 0, 0
@@ -452,15 +452,6 @@ func withinOneEdit[T byte | rune](a, b []T) bool {
 		return slices.Equal(a[i:], b[i+1:]) // one letter more
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // typoTolerant reports whether a typed word also matches a title's word one
