@@ -251,3 +251,13 @@ func TestSearchFindsCJKWordsInTitles(t *testing.T) {
 		}
 	}
 }
+
+// A post's title is kept as typed, full width and all.
+func TestExportKeepsItsTitleAsTyped(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Opening Keynote")
+	r := f.as("alice", "export markdown --title 「ＫｕｂｅＣｏｎ」（速報）")
+	if post := string(attachment(r)); !strings.Contains(post, "「ＫｕｂｅＣｏｎ」（速報）") {
+		t.Errorf("the post's title:\n%.300s", post)
+	}
+}

@@ -217,6 +217,9 @@ type Command struct {
 	// FreeText is what the text after " -- " is to it: "note", "reason";
 	// "" when it takes none.
 	FreeText string
+	// KeepsText says a read puts its arguments out as typed (export's
+	// --title goes into the post): they are not folded to ASCII width.
+	KeepsText bool
 }
 
 // call is one command being run.
@@ -367,7 +370,7 @@ func (r *Router) thinks() bool {
 // commandName is the command a word names: lower case, and full-width
 // letters (an IME's ｌｉｓｔ) as ASCII.
 func commandName(word string) string {
-	if !isASCII(word) {
+	if !talkbot.IsASCII(word) {
 		word = width.Fold.String(word)
 	}
 	return strings.ToLower(word)
@@ -407,10 +410,9 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		}
 		cmd, args = r.byName["watch"], text // the question is the argument
 	}
-	if !cmd.Changes && cmd.Name != "export" && !isASCII(args) {
-		// What a read takes is ids, days and words (ｔｏｄａｙ, ＃１ in an IME's
-		// full width), so it folds like the command; export's --title goes
-		// into the post as typed.
+	if !cmd.Changes && !cmd.KeepsText && !talkbot.IsASCII(args) {
+		// What a read takes is ids, days and words (ｔｏｄａｙ, ＃１ in an
+		// IME's full width), so it folds like the command.
 		args = width.Fold.String(args)
 	}
 	c := &call{req: req, name: name, args: args, now: r.now()}

@@ -93,7 +93,7 @@ func (r *Router) table() []command {
 		row(Command{Name: "presented", Changes: true, FreeText: "note", Usage: "presented <talk> [slides link] [-- note]",
 			Summary:  "you gave this talk (and attended it); the wrap-up post says so and links the slides",
 			Examples: []string{"presented #12 https://speakerdeck.com/elmiko/okd-status", "presented Building a More Resilient Future with Advanced Cloud Provider Testing"}}, r.presented),
-		row(Command{Name: "export", Usage: "export markdown [team] [conference] [--by day|event|topic] [--front jekyll|hugo|none] [--title …] [--stars] [--no-private] | export ics [conference] | export json",
+		row(Command{Name: "export", KeepsText: true, Usage: "export markdown [team] [conference] [--by day|event|topic] [--front jekyll|hugo|none] [--title …] [--stars] [--no-private] | export ics [conference] | export json",
 			Summary: "your wrap-up post (or the team's) in Markdown, your agenda as iCalendar, or all your data as JSON (talkbot.export/v1)",
 			Notes: []string{"The post groups your talks by event (the default; by day for an imported schedule), day or topic (their first tag), with your notes, ratings (words, or `--stars`), recordings, the talks you still want to watch and your `journal` takeaways.",
 				"It includes your private notes unless `--no-private`; `export markdown team` has only notes the team can read, each with its author."},
