@@ -204,6 +204,12 @@ type Log struct {
 	UpdatedAt     time.Time
 }
 
+// Blank reports whether a log says nothing: no status, reason, rating, star
+// or list of the user's holds the talk.
+func (l Log) Blank() bool {
+	return (l.Status == StatusNone || l.Status == "") && l.Reason == "" && !l.WatchLater && !l.Watched && l.Rating == 0 && !l.Starred
+}
+
 // SeenBy is a log as viewerID may read it: without a private reason of
 // someone else's (viewerID 0, a reply others read, sees no private one).
 func SeenBy(l Log, viewerID int64) Log {

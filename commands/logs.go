@@ -429,6 +429,81 @@ func (r *Router) watched(ctx context.Context, c *call) (Reply, error) {
 	return r.logCommand(ctx, c, "watched", talkbot.LogPatch{Watched: ptr(true), WatchLater: ptr(false)}, false)
 }
 
+// unwant takes a talk off the watch-later list, changing nothing else: a
+// miss stays a miss.
+func (r *Router) unwant(ctx context.Context, c *call) (Reply, error) {
+	o, err := parseOptions(tokenize(c.args))
+	if err != nil {
+		return Reply{}, err
+	}
+	f := refFrom(o)
+	if f.empty() && c.req.Talk != 0 {
+		f.id = c.req.Talk // the talk whose card the message answers
+	}
+	if f.empty() {
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? `unwant #12` takes #12 off your watch-later list; `list watch` shows the list.")
+	}
+	t, err := r.resolve(ctx, c, f, existingMode)
+	if err != nil {
+		return Reply{}, err
+	}
+	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Log: talkbot.LogPatch{WatchLater: ptr(false)}}, "unwant")
+	if err != nil {
+		return Reply{}, err
+	}
+	if out.Unchanged {
+		return r.touched(out, "Not on your watch-later list anyway: "), nil
+	}
+	return r.touched(out, "Off your watch-later list: "), nil
+}
+
+// unrate removes the user's rating; given one (`unrate #12 4`, as taking
+// back a 4️⃣ reaction says), only while it is still that rating.
+func (r *Router) unrate(ctx context.Context, c *call) (Reply, error) {
+	ts := tokenize(c.args)
+	for i, t := range ts {
+		if !t.quoted && reDigits.MatchString(foldRating(t.text)) {
+			ts[i].text = "*" + t.text // a bare number is the rating here
+		}
+	}
+	o, err := parseOptions(ts)
+	if err != nil {
+		return Reply{}, err
+	}
+	f, err := strictRef(c, o, "unrate #12")
+	if err != nil {
+		return Reply{}, err
+	}
+	c.rest = ""
+	if o.rating > 0 {
+		c.rest = strconv.Itoa(o.rating) // an ask-back's answer keeps the condition
+	}
+	t, err := r.resolve(ctx, c, f, existingMode)
+	if err != nil {
+		return Reply{}, err
+	}
+	if o.rating > 0 {
+		l, err := r.store.UserLog(ctx, c.user.ID, t.ID)
+		if err != nil && !errors.Is(err, talkbot.ErrNotFound) {
+			return Reply{}, err
+		}
+		if l.Rating != 0 && l.Rating != o.rating {
+			b := &builder{}
+			b.line(append(Line{plain(fmt.Sprintf("Your rating of #%d is %d/5, not %d/5, so I kept it; ", t.ID, l.Rating, o.rating)),
+				code(fmt.Sprintf("unrate #%d", t.ID)), plain(" removes it: ")}, talkLine(t)...)...)
+			return b.reply(), nil
+		}
+	}
+	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Log: talkbot.LogPatch{Rating: ptr(0)}}, "unrate")
+	if err != nil {
+		return Reply{}, err
+	}
+	if out.Unchanged {
+		return r.touched(out, "Not rated anyway: "), nil
+	}
+	return r.touched(out, "Rating removed: "), nil
+}
+
 // strictRef reads the talk for note, rate, star and unstar: only #id, a
 // schedule link or id, or a "quoted title"; anything else is a mistake.
 func strictRef(c *call, o opts, example string) (ref, error) {

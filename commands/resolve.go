@@ -553,7 +553,7 @@ func (r *Router) bySchedule(ctx context.Context, c *call, f ref, id string, mode
 }
 
 // strictCommands name a talk only by #id, schedule link or id, or "quoted title".
-var strictCommands = map[string]bool{"note": true, "rate": true, "star": true, "unstar": true}
+var strictCommands = map[string]bool{"note": true, "rate": true, "star": true, "unstar": true, "unrate": true}
 
 // ambiguousError asks the user to pick one of several talks.
 type ambiguousError struct {

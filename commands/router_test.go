@@ -473,3 +473,60 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Changing your mind takes back one thing and leaves the rest: unrate,
+// unwant and unstar never put a talk on your list, and a talk with nothing
+// left of your log leaves it.
+func TestChangingYourMind(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Cgroupv2 Is Coming Soon 4/5 -- only saw the last half")
+	if r := f.ok("alice", "unrate #1 5"); !strings.Contains(r, "is 4/5, not 5/5") {
+		t.Errorf("unrate with another rating:\n%s", r)
+	}
+	if got := f.exportedTalk("alice", 1); got.Rating != 4 {
+		t.Errorf("a conditional unrate that did not match removed the rating: %+v", got)
+	}
+	f.ok("alice", "unrate 4")
+	if got := f.exportedTalk("alice", 1); got.Rating != 0 || got.Status != "attended" || len(got.Notes) != 1 {
+		t.Errorf("after unrate: %+v, want attended, unrated, the note kept", got)
+	}
+	if r := f.ok("alice", "unrate"); !strings.Contains(r, "Not rated anyway") {
+		t.Errorf("unrate twice:\n%s", r)
+	}
+	f.ok("alice", "undo") // the unrate of 4: an unchanged one records nothing
+	if got := f.exportedTalk("alice", 1); got.Rating != 4 {
+		t.Errorf("undo of unrate: %+v, want 4/5 back", got)
+	}
+
+	f.ok("alice", "missed KEDA Graduation -- room full")
+	f.ok("alice", "unwant #2")
+	if got := f.exportedTalk("alice", 2); got.WatchLater || got.Status != "missed" {
+		t.Errorf("unwant of a miss: %+v, want still missed, off the list", got)
+	}
+	if l := f.ok("alice", "list watch"); strings.Contains(l, "KEDA") {
+		t.Errorf("unwanted talk on the watch-later list:\n%s", l)
+	}
+
+	f.ok("alice", "want OpenTelemetry: What's Next")
+	f.ok("alice", "unwant OpenTelemetry: What's Next")
+	if l := f.ok("alice", "list"); strings.Contains(l, "OpenTelemetry") {
+		t.Errorf("a talk only wanted, then unwanted, still on alice's list:\n%s", l)
+	}
+	f.ok("alice", "undo")
+	if l := f.ok("alice", "list watch"); !strings.Contains(l, "OpenTelemetry") {
+		t.Errorf("undo of unwant did not put it back:\n%s", l)
+	}
+
+	f.ok("bob", "add Bob's Own Talk")
+	for _, cmd := range []string{"unstar #4", "unrate #4", "unwant #4"} {
+		if r := f.ok("alice", cmd); !strings.Contains(r, "anyway") {
+			t.Errorf("%s on a talk alice never logged:\n%s", cmd, r)
+		}
+	}
+	if l := f.ok("alice", "list"); strings.Contains(l, "Bob's Own Talk") {
+		t.Errorf("taking back what was never set put bob's talk on alice's list:\n%s", l)
+	}
+	if r := f.as("alice", "unwant"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "unwant #12") {
+		t.Errorf("unwant alone: %s", r.Text())
+	}
+}

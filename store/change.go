@@ -256,6 +256,25 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				l = talkbot.Log{UserID: c.User.ID, TalkID: talk.ID, Status: talkbot.StatusNone, LoggedAt: now}
 			}
 			l = patchLog(l, c.Log)
+			// Clearing what was never set (`unstar` on a talk not logged)
+			// logs nothing: the talk would join the user's list empty.
+			if !exists && c.Note == nil && l.Blank() {
+				out.Log = l
+				break
+			}
+			if exists && l.Blank() && c.Note == nil && !presented {
+				// Nothing left of it (`unwant` of a talk only wanted): the talk
+				// leaves the user's list, unless their notes keep it there.
+				dropped, err := dropBlankLog(ctx, tx, c.User.ID, talk.ID)
+				if err != nil {
+					return err
+				}
+				if dropped {
+					rec.LogTouched, rec.LogBefore, rec.LogAfter = true, toUndoLog(old), toUndoLog(l)
+					out.Log, changed = l, true
+					break
+				}
+			}
 			if !exists || !sameLog(l, old) {
 				l.UpdatedAt = now
 				if err := putLog(ctx, tx, l); err != nil {
@@ -371,6 +390,17 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		return saveHistory(ctx, tx, c.User.ID, c.Label, rec, now)
 	})
 	return out, err
+}
+
+// dropBlankLog deletes a user's log of a talk they have no notes on.
+func dropBlankLog(ctx context.Context, tx *txn, userID, talkID int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ? AND talk_id = ?
+		AND NOT EXISTS (SELECT 1 FROM notes WHERE user_id = ? AND talk_id = ?)`, userID, talkID, userID, talkID)
+	if err != nil {
+		return false, fmt.Errorf("drop empty log: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // sameLog reports whether two logs say the same, whenever they were written.
