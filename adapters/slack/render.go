@@ -559,13 +559,14 @@ var (
 		}
 		return l
 	}()
-	starLabel, unstarLabel  = plainText("★ Star"), plainText("Unstar")
-	wantLabel, watchedLabel = plainText("Watch later"), plainText("Watched")
-	menuPlaceholder         = plainText("Actions…")
+	starLabel, unstarLabel   = plainText("★ Star"), plainText("Unstar")
+	wantLabel, watchedLabel  = plainText("Watch later"), plainText("Watched")
+	unwantLabel, unrateLabel = plainText("Off my watch-later list"), plainText("Remove my rating")
+	menuPlaceholder          = plainText("Actions…")
 )
 
-// cardMenu is a talk card's "Actions…" menu: rate, star or unstar, watch
-// later, watched. Each option's value is the command it runs. Its action id
+// cardMenu is a talk card's "Actions…" menu: rate (or take the rating
+// back), star or unstar, watch later (or not), watched. Each option's value is the command it runs. Its action id
 // is the caller's to set, once it knows the message.
 func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 	ref := "#" + strconv.FormatInt(c.Talk.ID, 10)
@@ -573,15 +574,23 @@ func (g *renderer) cardMenu(c *commands.TalkCard) *slackgo.SelectBlockElement {
 	opt := func(label *slackgo.TextBlockObject, command string) {
 		opts = append(opts, slackgo.NewOptionBlockObject(command, label, nil))
 	}
+	mine := c.Log != nil && !g.o.public // the card shows the clicker's own log
 	for n := 5; n >= 1; n-- {
 		opt(rateLabels[n], "rate "+ref+" "+strconv.Itoa(n))
 	}
-	if c.Log != nil && c.Log.Starred && !g.o.public {
+	if mine && c.Log.Rating > 0 {
+		opt(unrateLabel, "unrate "+ref)
+	}
+	if mine && c.Log.Starred {
 		opt(unstarLabel, "unstar "+ref)
 	} else {
 		opt(starLabel, "star "+ref)
 	}
-	opt(wantLabel, "want "+ref)
+	if mine && c.Log.WatchLater && !c.Log.Watched {
+		opt(unwantLabel, "unwant "+ref)
+	} else {
+		opt(wantLabel, "want "+ref)
+	}
 	opt(watchedLabel, "watched "+ref)
 	return slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, menuPlaceholder, "", opts...)
 }
