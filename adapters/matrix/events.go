@@ -58,6 +58,22 @@ func (a *Adapter) onReaction(ctx context.Context, evt *event.Event) {
 	a.enqueue(ctx, evt, "reaction", func(ctx context.Context) { a.handleReaction(ctx, evt, rel.EventID, rel.Key) })
 }
 
+// onRedaction queues redactions; only a reaction the bot acted on, taken
+// back by whoever sent it, does anything.
+func (a *Adapter) onRedaction(ctx context.Context, evt *event.Event) {
+	if evt.Sender == a.cli.UserID || initialSync(ctx) || a.beforeJoin(evt.RoomID, eventTime(evt)) {
+		return
+	}
+	target := evt.Redacts // room versions before 11 have it outside the content
+	if c, ok := evt.Content.Parsed.(*event.RedactionEventContent); ok && c.Redacts != "" {
+		target = c.Redacts
+	}
+	if target == "" {
+		return
+	}
+	a.enqueue(ctx, evt, "unreaction", func(ctx context.Context) { a.handleUnreaction(ctx, evt, target) })
+}
+
 // onMember handles invites for the bot and members leaving.
 func (a *Adapter) onMember(ctx context.Context, evt *event.Event) {
 	m := evt.Content.AsMember()
@@ -155,7 +171,32 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 	if a.answered(ctx, log, evt) {
 		return
 	}
+	if _, ok := unreactionCommand(key, 1); ok {
+		a.rememberReaction(ctx, evt.ID, actedReaction{Talk: shown.Talks[0], Key: key, Sender: evt.Sender, Card: target, Thread: shown.Thread})
+	}
 	a.serve(ctx, log, a.request(ctx, evt, text), delivery{room: evt.RoomID, inReplyTo: target, thread: shown.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
+}
+
+// handleUnreaction takes back what a reaction did when its sender removes it.
+func (a *Adapter) handleUnreaction(ctx context.Context, evt *event.Event, reaction id.EventID) {
+	r, err := a.actedReaction(ctx, reaction)
+	if err != nil || r.Sender != evt.Sender {
+		return // not a reaction the bot acted on, or removed by a moderator: their log stays
+	}
+	text, _ := unreactionCommand(r.Key, r.Talk)
+	log := a.log.With("room_id", evt.RoomID.String(), "event_id", evt.ID.String(), "user_id", evt.Sender.String())
+	if err := a.syncRoomState(ctx, evt.RoomID); err != nil {
+		log.Error("not taking back a reaction: "+errRoomStateUnknown.Error(), "err", err)
+		return
+	}
+	if age := a.now().Sub(eventTime(evt)); age > a.maxAge {
+		log.Info("skipping a reaction removed too long ago", "age", age.Round(time.Second).String())
+		return
+	}
+	if a.answered(ctx, log, evt) {
+		return
+	}
+	a.serve(ctx, log, a.request(ctx, evt, text), delivery{room: evt.RoomID, inReplyTo: r.Card, thread: r.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
 }
 
 // answered reports whether evt was handled before: a redelivery (a restart
@@ -432,6 +473,59 @@ func reactionCommand(key string, talk int64) (string, bool) {
 		return "watched " + ref, true
 	}
 	return "", false
+}
+
+// unreactionCommand is the command that takes back a reaction's quick
+// action: a rating only while it is still that one, so that removing 4️⃣
+// after 5️⃣ keeps the 5. ✅ has none: watched leaves the watch-later list,
+// which not watching would not put it back on.
+func unreactionCommand(key string, talk int64) (string, bool) {
+	cmd, ok := reactionCommand(key, talk)
+	if !ok {
+		return "", false
+	}
+	verb, rest, _ := strings.Cut(cmd, " ")
+	switch verb {
+	case "rate":
+		return "unrate " + rest, true
+	case "star":
+		return "unstar " + rest, true
+	case "want":
+		return "unwant " + rest, true
+	}
+	return "", false
+}
+
+// actedReaction is what the adapter remembers of a reaction it acted on,
+// to take it back should its sender remove it.
+type actedReaction struct {
+	Talk   int64      `json:"talk"`
+	Key    string     `json:"key"`
+	Sender id.UserID  `json:"sender"`
+	Card   id.EventID `json:"card"`
+	Thread id.EventID `json:"thread,omitempty"`
+}
+
+func reactionKey(evt id.EventID) string { return "matrix.reaction:" + evt.String() }
+
+func (a *Adapter) rememberReaction(ctx context.Context, evt id.EventID, r actedReaction) {
+	b, _ := json.Marshal(r)
+	if err := a.cfg.State.SetState(ctx, reactionKey(evt), string(b)); err != nil {
+		a.log.Warn("remember a reaction", "event_id", evt.String(), "err", err)
+	}
+}
+
+// actedReaction returns a reaction the adapter acted on; talkbot.ErrNotFound for other events.
+func (a *Adapter) actedReaction(ctx context.Context, evt id.EventID) (actedReaction, error) {
+	var r actedReaction
+	v, err := a.cfg.State.State(ctx, reactionKey(evt))
+	if err != nil {
+		if !errors.Is(err, talkbot.ErrNotFound) {
+			a.log.Warn("look up a reaction", "event_id", evt.String(), "err", err)
+		}
+		return r, err
+	}
+	return r, json.Unmarshal([]byte(v), &r)
 }
 
 // shownTalks is what the adapter remembers of one of its replies.

@@ -299,6 +299,56 @@ func TestReactions(t *testing.T) {
 	}
 }
 
+// TestReactionsTakenBack: removing a reaction takes back what it did,
+// unless something since has changed it; a moderator's removal of
+// someone's reaction changes nothing of theirs.
+func TestReactionsTakenBack(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	e.startBot()
+	room := e.sharedRoom(alice, bob)
+	card := alice.reply(alice.say(room, "!talk add KEDA Real Time Scaling")).ID
+	sees := func(u *user, what string) {
+		t.Helper()
+		poll(t, "the bot answers "+what, func() bool {
+			for _, r := range u.repliesTo(card) {
+				if strings.HasPrefix(r.Content.AsMessage().Body, what) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	redact := func(u *user, evt id.EventID) {
+		t.Helper()
+		if _, err := u.cli.RedactEvent(context.Background(), room, evt); err != nil {
+			t.Fatalf("redact: %v", err)
+		}
+	}
+	star := alice.react(room, card, "⭐")
+	sees(alice, "Starred ⭐ #1")
+	four := alice.react(room, card, "4️⃣")
+	sees(alice, "Rated ★★★★☆ 4/5")
+	five := alice.react(room, card, "5️⃣")
+	sees(alice, "Rated ★★★★★ 5/5")
+	redact(alice, star)
+	sees(alice, "Unstarred #1")
+	redact(alice, four) // the 5 came after it
+	sees(alice, "Your rating of #1 is 5/5, not 4/5")
+	if _, got := alice.ask(room, "!talk list"); !strings.Contains(got.Body, "★★★★★ 5/5") || strings.Contains(got.Body, "starred") {
+		t.Errorf("list after taking back the star and the 4 = %q, want 5/5 and no star", got.Body)
+	}
+	redact(alice, five)
+	sees(alice, "Rating removed: #1")
+
+	bobStar := bob.react(room, card, "⭐")
+	sees(bob, "Starred ⭐ #1")
+	redact(alice, bobStar) // alice made the room: a moderator here
+	if _, got := bob.ask(room, "!talk list"); !strings.Contains(got.Body, "starred") {
+		t.Errorf("bob's list after a moderator removed his reaction = %q, want his star kept", got.Body)
+	}
+}
+
 // TestNeutralised: @room and HTML in a title are echoed as text.
 func TestNeutralised(t *testing.T) {
 	e := newEnv(t)

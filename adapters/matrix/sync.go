@@ -39,6 +39,7 @@ func newSyncer(a *Adapter) *syncer {
 	s.OnEventType(event.StateTombstone, a.onTombstone)
 	s.OnEventType(event.EventMessage, a.onMessage)
 	s.OnEventType(event.EventReaction, a.onReaction)
+	s.OnEventType(event.EventRedaction, a.onRedaction)
 	return s
 }
 
