@@ -718,3 +718,54 @@ func TestAddingTheSessionOnNowAfterMidnight(t *testing.T) {
 		t.Errorf("at 01:40:\n%s", out)
 	}
 }
+
+// Before a conference has its zone (General on a fresh install, which has
+// UTC only), a talk logged on an Auckland morning, the evening before in
+// UTC, got the day before. When the zone comes, by an import or an admin's
+// `conf new` taking General over, the talk is on the day it was logged on
+// there: day 1's, and joined to its session rather than doubled. A day
+// given with day: for another date stays.
+func TestTalksLoggedBeforeTheZoneMoveToTheirDay(t *testing.T) {
+	morning := time.Date(2025, 3, 31, 21, 20, 0, 0, time.UTC) // 10:20 on 1 April in Auckland
+	t.Run("import", func(t *testing.T) {
+		f := newImportFixture(t, commands.Config{})
+		path := filepath.Join(t.TempDir(), "kiwi.ics")
+		data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//Kiwi Cloud 2025//EN\r\nX-WR-CALNAME:Kiwi Cloud 2025\r\n" +
+			"BEGIN:VEVENT\r\nUID:akl-1\r\nDTSTART;TZID=Pacific/Auckland:20250401T093000\r\nDTEND;TZID=Pacific/Auckland:20250401T101500\r\n" +
+			"SUMMARY:Opening Keynote\r\nLOCATION:Main Hall\r\nEND:VEVENT\r\n" +
+			"BEGIN:VEVENT\r\nUID:akl-2\r\nDTSTART;TZID=Pacific/Auckland:20250402T093000\r\nDTEND;TZID=Pacific/Auckland:20250402T101500\r\n" +
+			"SUMMARY:Day Two Keynote\r\nLOCATION:Main Hall\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f.now = morning
+		f.ok("alice", "add Opening Keynote 5/5 -- great start")
+		f.now = morning.Add(8 * time.Hour)
+		out := f.admin("admin", "import "+path)
+		if !strings.Contains(out, "merged with talks logged by hand 1") {
+			t.Errorf("the keynote logged that morning did not join its session:\n%s", out)
+		}
+		if got := f.ok("alice", "schedule 2025-04-01"); !strings.Contains(got, "✓ you: attended, ★★★★★ 5/5") {
+			t.Errorf("the schedule does not show alice's keynote:\n%s", got)
+		}
+		if got := f.ok("alice", "list day 1"); !strings.Contains(got, "Opening Keynote") {
+			t.Errorf("list day 1:\n%s", got)
+		}
+	})
+	t.Run("conf new", func(t *testing.T) {
+		f := newFixture(t)
+		f.now = morning
+		f.ok("alice", "add Opening Keynote 5/5")
+		f.ok("alice", "want Day Two Workshop day:2025-04-02")
+		f.admin("admin", "conf new Kiwi Cloud 2025 2025-04-01..2025-04-02 Pacific/Auckland")
+		if day := f.exportedTalk("alice", 1).Day; day != "2025-04-01" {
+			t.Errorf("the keynote logged at 10:20 in Auckland is on %s, want 2025-04-01", day)
+		}
+		if got := f.ok("alice", "list day 1"); !strings.Contains(got, "Opening Keynote") {
+			t.Errorf("list day 1:\n%s", got)
+		}
+		if day := f.exportedTalk("alice", 2).Day; day != "2025-04-02" {
+			t.Errorf("the workshop given day:2025-04-02 is on %s", day)
+		}
+	})
+}

@@ -104,6 +104,9 @@ func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.
 				return err
 			}
 			if id != 0 {
+				if err := redateTalks(ctx, tx, id, c.Timezone); err != nil {
+					return err
+				}
 				if _, err := tx.ExecContext(ctx, `UPDATE conferences SET name = ?, starts_on = ?, ends_on = ?, timezone = ? WHERE id = ?`,
 					c.Name, c.StartsOn, c.EndsOn, c.Timezone, id); err != nil {
 					if errors.Is(translate(err), conflict) {
@@ -232,4 +235,55 @@ func (s *Store) SetConferenceVideos(ctx context.Context, conferenceID int64, url
 		_, err := tx.ExecContext(ctx, `UPDATE conferences SET videos_url = ? WHERE id = ?`, url, conferenceID)
 		return err
 	})
+}
+
+// redateTalks moves the talks logged by hand in a conference whose zone
+// becomes zone to the day they were logged on there. A talk logged without
+// a day takes the date it is logged on in the conference's zone, and
+// General (or a conference made without a zone) has UTC only: a talk
+// logged on an Auckland morning had the day before, missed `list day 1`
+// and the digest, and an import did not join it to its session. A day that
+// is not the date the talk was logged on (one given with day:) stays.
+func redateTalks(ctx context.Context, tx *txn, conferenceID int64, zone string) error {
+	var was string
+	if err := tx.QueryRowContext(ctx, `SELECT timezone FROM conferences WHERE id = ?`, conferenceID).Scan(&was); err != nil {
+		return fmt.Errorf("read the zone before: %w", err)
+	}
+	from := talkbot.Conference{Timezone: was}.Location()
+	to := talkbot.Conference{Timezone: zone}.Location()
+	if from.String() == to.String() {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, day, created_at FROM talks
+		WHERE conference_id = ? AND source_id IS NULL AND day != ''`, conferenceID)
+	if err != nil {
+		return fmt.Errorf("query the talks to re-date: %w", err)
+	}
+	moved := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var day, created string
+		if err := rows.Scan(&id, &day, &created); err != nil {
+			rows.Close()
+			return fmt.Errorf("scan a talk to re-date: %w", err)
+		}
+		at := parseTime(created)
+		if at.IsZero() || at.In(from).Format(time.DateOnly) != day {
+			continue
+		}
+		if there := at.In(to).Format(time.DateOnly); there != day {
+			moved[id] = there
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("query the talks to re-date: %w", err)
+	}
+	for id, day := range moved {
+		if _, err := tx.ExecContext(ctx, `UPDATE talks SET day = ? WHERE id = ?`, day, id); err != nil {
+			return fmt.Errorf("re-date talk %d: %w", id, err)
+		}
+	}
+	return nil
 }

@@ -238,6 +238,11 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 		conf.ID, _ = r.LastInsertId()
 		res.ConferenceCreated = true
 	}
+	if found {
+		if err := redateTalks(ctx, tx, conf.ID, imp.Conference.Timezone); err != nil {
+			return conf, err
+		}
+	}
 	conf.StartsOn, conf.EndsOn, conf.Timezone = imp.Conference.StartsOn, imp.Conference.EndsOn, imp.Conference.Timezone
 	_, err = tx.ExecContext(ctx, `UPDATE conferences SET name = ?, starts_on = ?, ends_on = ?, timezone = ?,
 		schedule_key = ?, schedule_source = ?, schedule_format = ?, imported_at = ? WHERE id = ?`,
