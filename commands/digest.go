@@ -234,7 +234,15 @@ func (r *Router) digestPreview(ctx context.Context, c *call, arg string) (Reply,
 	} else if len(ds) > 0 {
 		d = ds[0]
 	}
-	day := c.now.In(conf.Location()).Format(time.DateOnly) // the conference's today: a digest reports its days
+	// The conference's day today's digest reports: the one in progress
+	// twelve hours before its time, so a morning digest's is the day before.
+	day := c.now.In(conf.Location()).Format(time.DateOnly)
+	if d.At != "" {
+		loc := d.Location(conf)
+		if slot, err := d.Slot(c.now.In(loc).Format(time.DateOnly), loc); err == nil {
+			day = d.Covers(slot, conf)
+		}
+	}
 	if arg != "" {
 		if day, err = parseDay(arg); err != nil {
 			return Reply{}, err

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/commands"
@@ -184,5 +185,31 @@ func TestTheTeamPostSaysWhereTheRestAre(t *testing.T) {
 	}
 	if post := string(attachment(r)); !strings.Contains(post, "_…and 8 more notes from 8 people._") {
 		t.Errorf("the post:\n%s", post)
+	}
+}
+
+// `digest preview` alone shows what today's digest says: a morning digest
+// reports the day before, so at 10:00 on day 2 it is day 1's, the one
+// posted at 09:00, not day 2's, just begun.
+func TestPreviewOfAMorningDigestIsTheDayBefore(t *testing.T) {
+	f := newFixture(t)
+	f.now = time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC) // 11:00 in Amsterdam
+	f.admin("admin", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	f.ok("alice", "add Opening Keynote 5/5 -- great")
+	for _, tc := range []struct{ at, now, want string }{
+		{"09:00", "2026-03-24T10:00:00+01:00", "the digest for 2026-03-23"},
+		{"09:00 Asia/Tokyo", "2026-03-24T10:00:00+09:00", "the digest for 2026-03-23"}, // 02:00 in Amsterdam
+		{"18:00", "2026-03-23T17:00:00+01:00", "the digest for 2026-03-23"},
+	} {
+		f.admin("admin", "digest on here at "+tc.at)
+		now, err := time.Parse(time.RFC3339, tc.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = now
+		got := f.ok("alice", "digest preview")
+		if !strings.Contains(got, tc.want) || !strings.Contains(got, "Opening Keynote") {
+			t.Errorf("digest at %s, previewed at %s:\n%s", tc.at, tc.now, got)
+		}
 	}
 }
