@@ -769,3 +769,17 @@ func TestTalksLoggedBeforeTheZoneMoveToTheirDay(t *testing.T) {
 		}
 	})
 }
+
+// `show #id` of a talk of another conference than the user's gives its
+// time in that talk's conference's zone: FOSDEM's opening keynote is at
+// 10:00 in Brussels, also for someone now on a conference in New York.
+func TestShowGivesATalksTimeInItsOwnConferencesZone(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+fosdemXML)
+	f.ok("alice", "add #5")
+	f.admin("admin", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/New_York")
+	got := f.ok("alice", "show #5")
+	if !strings.Contains(got, "Sat 1 Feb 10:00–10:50 CET") {
+		t.Errorf("show #5 from KubeCon NA's zone:\n%s", got)
+	}
+}
