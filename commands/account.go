@@ -136,7 +136,8 @@ func (r *Router) digestMoves(ctx context.Context, c *call, to talkbot.Conference
 	return fmt.Sprintf(" The daily digest follows the team, so the rest of %s gets none; `conf use %s` brings it back.", was.Name, was.Name)
 }
 
-// parseConference reads `<name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone]`.
+// parseConference reads `<name> [YYYY-MM-DD..YYYY-MM-DD] [IANA zone]`, the
+// zone before the dates too.
 func parseConference(s string) (talkbot.Conference, error) {
 	x := talkbot.Conference{Timezone: "UTC"}
 	words := strings.Fields(s)
@@ -153,10 +154,13 @@ func parseConference(s string) (talkbot.Conference, error) {
 			}
 			x.StartsOn, x.EndsOn = from, to
 		} else if strings.Contains(last, "/") || last == "UTC" {
-			if x.Timezone != "UTC" || x.StartsOn != "" {
+			if x.Timezone != "UTC" {
 				break
 			}
-			if _, err := time.LoadLocation(last); err != nil || strings.Contains(last, "..") {
+			if x.StartsOn != "" && !isZone(last) { // before the dates, a zone or a word of the name ("CI/CD")
+				break
+			}
+			if !isZone(last) {
 				return x, talkbot.Errorf(talkbot.EINVALID, "%q is not a time zone I know; use an IANA name like America/Denver or Europe/Amsterdam.", truncate(last, 40))
 			}
 			x.Timezone = last
@@ -173,6 +177,12 @@ func parseConference(s string) (talkbot.Conference, error) {
 		return x, talkbot.Errorf(talkbot.EINVALID, "Conference names can be up to 100 characters.")
 	}
 	return x, nil
+}
+
+// isZone reports whether s is an IANA zone name.
+func isZone(s string) bool {
+	_, err := time.LoadLocation(s)
+	return err == nil && !strings.Contains(s, "..")
 }
 
 func describeConf(x talkbot.Conference) string {

@@ -297,6 +297,25 @@ func TestTodayFollowsTheConferenceZone(t *testing.T) {
 	}
 }
 
+// A zone typed before the dates is the conference's zone too, not part of
+// its name, which left the conference in UTC: a talk logged at 22:30 in
+// Denver went on the next day. A word with a slash that is no zone stays
+// in the name.
+func TestAZoneBeforeTheDatesIsTheConferencesZone(t *testing.T) {
+	f := newFixture(t)
+	if out := f.admin("alice", "conf new KubeCon NA 2024 America/Denver 2024-11-13..2024-11-15"); !strings.Contains(out, "Created KubeCon NA 2024 (2024-11-13..2024-11-15, America/Denver)") {
+		t.Errorf("conf new, the zone before the dates:\n%s", out)
+	}
+	f.now = time.Date(2024, 11, 14, 5, 30, 0, 0, time.UTC) // 22:30 on the 13th in Denver
+	f.ok("alice", "add Late Keynote")
+	if day := f.exportedTalk("alice", 1).Day; day != "2024-11-13" {
+		t.Errorf("talk logged at 22:30 Denver time got day %s, want 2024-11-13", day)
+	}
+	if out := f.admin("alice", "conf new Days of CI/CD 2024-11-20..2024-11-21"); !strings.Contains(out, "Created Days of CI/CD (2024-11-20..2024-11-21, UTC)") {
+		t.Errorf("conf new, a name with a slash:\n%s", out)
+	}
+}
+
 func TestUndoEditDeleteRecommendForget(t *testing.T) {
 	f := newFixture(t)
 	f.ok("alice", "add Typo Talk room:W1")
