@@ -549,3 +549,19 @@ func TestChangingYourMind(t *testing.T) {
 		t.Errorf("unwant alone: %s", r.Text())
 	}
 }
+
+// An empty list says what would fill it, not always "add a talk".
+func TestEmptyListsSayWhatFillsThem(t *testing.T) {
+	f := newFixture(t)
+	if l := f.ok("alice", "list watch"); !strings.Contains(l, "`want <talk>`") {
+		t.Errorf("empty watch-later list:\n%s", l)
+	}
+	f.ok("alice", "add Cgroupv2 Is Coming Soon #kernel")
+	if l := f.ok("alice", "list #ebpf"); !strings.Contains(l, "`list` shows all your talks") {
+		t.Errorf("own list, filtered to nothing:\n%s", l)
+	}
+	f.ok("bob", "add Bob's Talk")
+	if l := f.ok("alice", "list @bob watch"); strings.Contains(l, "add <title>") {
+		t.Errorf("bob's empty list tells alice to log a talk:\n%s", l)
+	}
+}

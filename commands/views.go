@@ -219,7 +219,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	b := &builder{}
 	b.line(plain(heading(title, c.conf, v.day, v.tag)))
 	if len(ts) == 0 && q.Offset == 0 {
-		b.text("Nothing here yet. `add <title>` logs a talk; `help list` shows the filters.")
+		b.text(emptyList(q, v, c.user.ID))
 		return b.reply(), nil
 	}
 	for i, t := range ts {
@@ -228,6 +228,26 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	}
 	moreLine(b, len(ts), q.Page, total, more)
 	return b.reply(), nil
+}
+
+// emptyList says why a list is empty and what would fill it.
+func emptyList(q talkbot.ListQuery, v viewFilter, me int64) string {
+	filtered := q.Day != "" || q.Tag != ""
+	switch {
+	case q.UserID != me && filtered:
+		return "Nothing on this list for that filter; without it, the list may have more."
+	case q.UserID != me && q.UserID != 0:
+		return "Nothing here yet."
+	case filtered && q.WatchLater:
+		return "Nothing on your watch-later list for that filter; `list watch` shows it all."
+	case q.WatchLater:
+		return "Nothing on your watch-later list. `want <talk>` puts one there; `watch` suggests recordings."
+	case filtered:
+		return "Nothing here for that filter; `list` shows all your talks, `help list` the filters."
+	case q.UserID == 0:
+		return "Nobody has logged a talk yet. `add <title>` logs one."
+	}
+	return "Nothing here yet. `add <title>` logs a talk; `help list` shows the filters."
 }
 
 func heading(title string, conf talkbot.Conference, day, tag string) string {
