@@ -1007,3 +1007,32 @@ func TestOneLineFieldsCannotForgeLines(t *testing.T) {
 		t.Errorf("show #2 lost the title's text:\n%s", show)
 	}
 }
+
+// A #12 of another conference is dated within its own conference's week:
+// an edit or add typed while the team is on the next conference had
+// checked the day against that one, so a spring talk moved to November
+// and its wrap-up post gained a November section.
+func TestADayOfAnotherConferencesTalkKeepsToItsWeek(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon EU 2025 2025-04-01..2025-04-04 Europe/London")
+	f.ok("alice", "add Foo Talk 4/5 day:2025-04-02")
+	f.admin("alice", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	for _, cmd := range []string{"edit #1 day:2025-11-11", "add #1 day:2025-11-12", "want #1 day:2025-11-12"} {
+		if r := f.as("alice", cmd); r.Kind != commands.KindError || !strings.Contains(r.Text(), "outside KubeCon EU 2025") {
+			t.Errorf("%s:\n%s", cmd, r.Text())
+		}
+	}
+	if out := f.ok("alice", "edit #1 day:2025-04-03"); !strings.Contains(out, "2025-04-03") {
+		t.Errorf("a day of the talk's own conference:\n%s", out)
+	}
+	if out := f.ok("alice", "add #1 day:2025-04-04"); !strings.Contains(out, "2025-04-04") {
+		t.Errorf("add with a day of the talk's own conference:\n%s", out)
+	}
+	if got := f.exportedTalk("alice", 1); got.Day != "2025-04-04" {
+		t.Errorf("the talk's day: %q", got.Day)
+	}
+	// A new talk is still dated within the user's conference.
+	if r := f.as("alice", "add Bar Talk day:2025-04-02"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "outside KubeCon NA 2025") {
+		t.Errorf("a new talk on a day of another conference:\n%s", r.Text())
+	}
+}

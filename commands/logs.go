@@ -56,14 +56,33 @@ func mayEdit(ctx context.Context, c *call, t talkbot.Talk) (bool, error) {
 	return c.adminChecked(ctx)
 }
 
-// checkDay refuses a day outside the conference's week.
-func checkDay(c *call, day string) error {
-	if day == "" || c.conf.Around(day) {
+// checkDay refuses a day outside the week of conf: the user's conference
+// for a new talk, a known talk's own (talkConference) for that talk.
+func checkDay(conf talkbot.Conference, day string) error {
+	if day == "" || conf.Around(day) {
 		return nil
 	}
-	from, to, _ := c.conf.Week()
+	from, to, _ := conf.Week()
 	return talkbot.Errorf(talkbot.EINVALID, "%s is outside %s (%s..%s); give a day from %s to %s, or `conf use` another conference.",
-		day, c.conf.Name, c.conf.StartsOn, c.conf.EndsOn, from, to)
+		day, conf.Name, conf.StartsOn, conf.EndsOn, from, to)
+}
+
+// talkConference is the conference a talk belongs to: the user's own,
+// or the one a #12 of another conference is in.
+func (r *Router) talkConference(ctx context.Context, c *call, t talkbot.Talk) (talkbot.Conference, error) {
+	if t.ConferenceID == c.conf.ID {
+		return c.conf, nil
+	}
+	cs, err := r.store.Conferences(ctx, c.user.WorkspaceID)
+	if err != nil {
+		return talkbot.Conference{}, err
+	}
+	for _, x := range cs {
+		if x.ID == t.ConferenceID {
+			return x, nil
+		}
+	}
+	return talkbot.Conference{}, fmt.Errorf("conference %d of talk %d: %w", t.ConferenceID, t.ID, talkbot.ErrNotFound)
 }
 
 var errPlaylist = talkbot.Errorf(talkbot.EINVALID, "That link is a playlist or a channel, not one talk's recording. `conf video <link>` attaches it to the conference; `video #12 <link>` takes one talk's video.")
@@ -112,6 +131,12 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 		patch.Speakers = &speakers
 	}
 	if err == nil {
+		// A #12 of another conference keeps to that conference's week.
+		if conf, err := r.talkConference(ctx, c, t); err != nil {
+			return t, err
+		} else if err := checkDay(conf, o.day); err != nil {
+			return t, err
+		}
 		ch.TalkID = t.ID
 		if patch.ScheduleID != nil && *patch.ScheduleID == t.ScheduleID && (patch.ScheduleURL == nil || !schedule.BetterScheduleLink(t.ScheduleURL, *patch.ScheduleURL)) {
 			// The link named this talk: a worse spelling of it (http, ?iframe=no) changes nothing.
@@ -142,6 +167,9 @@ func (r *Router) target(ctx context.Context, c *call, f ref, o opts, mode resolv
 		title = titleFromLink(o.scheduleURL, o.scheduleID)
 	}
 	if err := checkTitle(title); err != nil {
+		return talkbot.Talk{}, err
+	}
+	if err := checkDay(c.conf, o.day); err != nil {
 		return talkbot.Talk{}, err
 	}
 	day := o.day
@@ -265,12 +293,14 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if o.playlist != "" {
 		return Reply{}, errPlaylist
 	}
-	if err := checkDay(c, o.day); err != nil {
-		return Reply{}, err
-	}
 	f := refFrom(o)
 	if f.empty() && c.req.Talk != 0 {
 		f.id = c.req.Talk // the talk whose card the message answers: named, if not typed
+	}
+	if f.id == 0 && f.scheduleID == "" { // a #12 or a link may name another conference's talk: target checks its day
+		if err := checkDay(c.conf, o.day); err != nil {
+			return Reply{}, err
+		}
 	}
 	if f.empty() { // never the last talk: `missed` alone must not turn what you attended into a miss
 		if c.user.LastTalkID != 0 && label != "add" {
@@ -968,7 +998,11 @@ func (r *Router) edit(ctx context.Context, c *call) (Reply, error) {
 			if err := v.setOption(field, value); err != nil {
 				return Reply{}, err
 			}
-			if err := checkDay(c, v.day); err != nil {
+			conf, err := r.talkConference(ctx, c, t)
+			if err != nil {
+				return Reply{}, err
+			}
+			if err := checkDay(conf, v.day); err != nil {
 				return Reply{}, err
 			}
 			ch.Talk = patchFrom(v)
