@@ -81,7 +81,7 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Summaries are not set up on this bot.")
 	}
 	q := talkbot.NotesQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: c.conf.ID, ViewerID: c.noteViewer(), Limit: summaryLimit + 1, MaxText: summaryText}
-	scope := "all the notes you can read"
+	scope, conf := "all the notes you can read", c.conf
 	arg := strings.TrimSpace(c.args)
 	switch w := strings.ToLower(arg); {
 	case w == "" || w == "all":
@@ -108,7 +108,10 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 		if err != nil {
 			return Reply{}, err
 		}
-		q.TalkID, scope = t.ID, fmt.Sprintf("the notes on #%d", t.ID)
+		if conf, err = r.talkConference(ctx, c, t); err != nil { // a #12 of another conference: its notes are there
+			return Reply{}, err
+		}
+		q.TalkID, q.ConferenceID, scope = t.ID, conf.ID, fmt.Sprintf("the notes on #%d", t.ID)
 	}
 	talks, err := r.store.NotesByTalk(ctx, q)
 	if err != nil {
@@ -146,7 +149,7 @@ func (r *Router) summary(ctx context.Context, c *call) (Reply, error) {
 	}
 	sum := r.assistant.Summarize(ctx, c.user.WorkspaceID, in)
 	b.r.Private = private
-	b.line(plain(fmt.Sprintf("Summary of %s — %s (%s):", scope, c.conf.Name, covered)))
+	b.line(plain(fmt.Sprintf("Summary of %s — %s (%s):", scope, conf.Name, covered)))
 	if sum.Overall != "" {
 		b.line(emphasis(sum.Overall)) // the model's words, set apart from the bot's
 	}

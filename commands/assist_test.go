@@ -241,3 +241,22 @@ func TestASummaryReadsABoundedTextAndSaysSo(t *testing.T) {
 		t.Errorf("the assistant got %d talks, want the some 105 whose notes make 400,000 bytes", n)
 	}
 }
+
+// `summary #12` of a talk of another conference summarises its notes, as
+// `show #12` shows them: it had said there were none to summarise.
+func TestSummaryOfAnotherConferencesTalkHasItsNotes(t *testing.T) {
+	a := &fakeAssistant{}
+	f := assisted(t, a)
+	f.admin("alice", "conf new KubeCon EU 2025 2025-04-01..2025-04-04 Europe/London")
+	f.ok("alice", "add eBPF Everywhere -- alice's team note")
+	f.ok("bob", "add eBPF Everywhere -- bob's team note")
+	f.admin("alice", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	text := f.ok("carol", "summary #1")
+	if strings.Contains(text, "no notes to summarise") || !strings.Contains(text, "Summary of the notes on #1 — KubeCon EU 2025") ||
+		!strings.Contains(text, "notes on eBPF Everywhere") {
+		t.Errorf("summary #1 from KubeCon NA 2025:\n%s", text)
+	}
+	if len(a.given) != 1 || len(a.given[0].Notes) != 2 {
+		t.Errorf("the assistant got %+v, want #1's two notes", a.given)
+	}
+}
