@@ -783,3 +783,26 @@ func TestShowGivesATalksTimeInItsOwnConferencesZone(t *testing.T) {
 		t.Errorf("show #5 from KubeCon NA's zone:\n%s", got)
 	}
 }
+
+// A schedule's conference is the workspace's of that name as `conf new`
+// reads names, up to case and punctuation: an import made a second
+// "KubeCon + CloudNativeCon Europe 2026" beside the team's "KubeCon
+// CloudNativeCon Europe 2026", which `conf new` calls the same, and the
+// talks logged in it stayed out of the schedule.
+func TestImportFindsTheConferenceNamedAsConfNewReadsNames(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "conf new KubeCon CloudNativeCon Europe 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	f.ok("alice", "add Keynote: Welcome + Opening Remarks day:2026-03-24 5/5 -- great start")
+	f.admin("admin", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	out := f.admin("admin", "import "+schedICS)
+	if !strings.Contains(out, "merged with talks logged by hand 1") {
+		t.Errorf("import reply:\n%s", firstLinesOf(out, 3))
+	}
+	list := f.admin("admin", "conf list")
+	if strings.Count(list, "Europe 2026") != 1 {
+		t.Errorf("conf list:\n%s", list)
+	}
+	if l := f.ok("alice", "list"); !strings.Contains(l, "Keynote: Welcome + Opening Remarks") {
+		t.Errorf("alice's talks of the imported conference:\n%s", l)
+	}
+}

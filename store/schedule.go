@@ -199,8 +199,12 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 		name = cmp.Or(imp.Key, "Imported schedule")
 	}
 	conf, found, err := one(`WHERE c.workspace_id = ? AND c.schedule_key = ? AND c.schedule_key != '' ORDER BY c.id LIMIT 1`, u.WorkspaceID, imp.Key)
-	if err == nil && !found {
-		conf, found, err = one(`WHERE c.workspace_id = ? AND c.name = ?`, u.WorkspaceID, name)
+	if err == nil && !found { // its name as `conf new` and `conf use` read one: up to case and punctuation
+		if conf, err = conferenceNamed(ctx, tx, u.WorkspaceID, name); err == nil {
+			found = true
+		} else if errors.Is(err, talkbot.ErrNotFound) {
+			err = nil
+		}
 	}
 	if err == nil && !found {
 		var key string
