@@ -806,3 +806,27 @@ func TestImportFindsTheConferenceNamedAsConfNewReadsNames(t *testing.T) {
 		t.Errorf("alice's talks of the imported conference:\n%s", l)
 	}
 }
+
+// An import that moves the team to its conference is a switch like an
+// admin's `conf use`: an undo right after says how to switch back to the
+// conference the team was on. It had pointed at the one before that, or
+// taken back a change in the old conference.
+func TestUndoAfterAnImportThatSwitchedTheTeam(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "conf new KubeCon Japan 2025 2025-06-16..2025-06-17 Asia/Tokyo")
+	f.admin("admin", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	f.admin("admin", "add Foo Talk 4/5")
+	f.admin("admin", "import "+fosdemXML)
+	if out := f.admin("admin", "undo"); !strings.Contains(out, "`conf use KubeCon NA 2025` switches back") {
+		t.Errorf("undo after the import:\n%s", out)
+	}
+	if out := f.admin("admin", "undo"); !strings.Contains(out, "Undone: `add`") {
+		t.Errorf("the next undo:\n%s", out)
+	}
+	// Imported again, the team stays where it is: no switch to undo.
+	f.admin("admin", "add Welcome to FOSDEM 2025 day:2025-02-01 5/5")
+	f.admin("admin", "import")
+	if out := f.admin("admin", "undo"); !strings.Contains(out, "Undone: `add`") {
+		t.Errorf("undo after a re-import:\n%s", out)
+	}
+}

@@ -596,6 +596,30 @@ func TestConferenceChangeNotice(t *testing.T) {
 	}
 }
 
+// An import that makes its conference the team's tells the digest
+// channels, as an admin's `conf new` or `conf use` does.
+func TestAnImportThatSwitchesTheTeamIsNoticed(t *testing.T) {
+	w := newWorld(t, mustTime("2025-01-20T09:00:00+01:00"))
+	w.kubecon()
+	w.tick(w.bot)
+	w.plat.take()
+	file := filepath.Join(t.TempDir(), "schedule.xml")
+	if err := os.WriteFile(file, []byte(frab(false)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.say("alice", "import "+file)
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 || got[0].to.Channel != "console" || !strings.Contains(got[0].reply.Text(), "The team now logs talks to FOSDEM 2025") {
+		t.Fatalf("conference notices after the import: %v", got)
+	}
+	w.say("alice", "import") // the same conference again: no notice
+	w.tick(w.bot)
+	if got := w.plat.take(); len(got) != 0 {
+		t.Fatalf("notices after a re-import: %v", got)
+	}
+}
+
 func mapsKeys(m map[string]string) func(func(string) bool) {
 	return func(yield func(string) bool) {
 		for k := range m {

@@ -57,11 +57,10 @@ func (s *Store) ImportSchedule(ctx context.Context, u talkbot.User, imp talkbot.
 		if err := w.run(ctx, imp.Sessions, existing, &res); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET active_conference_id = ? WHERE id = ?`, conf.ID, u.WorkspaceID); err != nil {
+		// The team moves to it as with an admin's `conf use`: the digest
+		// channels hear of it, and an undo next says how to switch back.
+		if err := switchConference(ctx, tx, u, conf.ID, true, now); err != nil {
 			return fmt.Errorf("activate conference: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID); err != nil {
-			return fmt.Errorf("follow the team: %w", err)
 		}
 		res.Conference, err = scanConference(tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c WHERE c.id = ?`, conf.ID))
 		return err
