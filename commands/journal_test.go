@@ -313,3 +313,20 @@ func TestAPrivateReasonStaysOutOfSharedReplies(t *testing.T) {
 		t.Errorf("the post without private notes:\n%s", post)
 	}
 }
+
+// `export markdown <conference>` and `export ics <conference>` read the
+// name as `conf use` does, up to punctuation: `conf use kubecon-eu-2025`
+// switched, and `export markdown kubecon-eu-2025` said there was no such
+// conference.
+func TestExportNamesTheConferenceAsConfUseDoes(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon EU 2025 2025-04-01..2025-04-04 Europe/London")
+	f.ok("alice", "add Foo Talk day:2025-04-02 5/5 -- loved it")
+	f.admin("alice", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	if out := f.ok("alice", "export markdown kubecon-eu-2025"); !strings.Contains(out, `title: "KubeCon EU 2025 Retrospective"`) || !strings.Contains(out, "loved it") {
+		t.Errorf("export markdown kubecon-eu-2025:\n%s", out)
+	}
+	if out := f.ok("alice", "export ics kubecon-eu-2025"); !strings.Contains(out, "SUMMARY:Foo Talk") {
+		t.Errorf("export ics kubecon-eu-2025:\n%s", out)
+	}
+}

@@ -98,6 +98,11 @@ func (r *Router) postConference(ctx context.Context, c *call, name string) (talk
 			return x, nil
 		}
 	}
+	for _, x := range cs { // up to punctuation too, as `conf use` reads a name
+		if talkbot.NormalizeTitle(x.Name) == talkbot.NormalizeTitle(name) {
+			return x, nil
+		}
+	}
 	return talkbot.Conference{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them, and `help export` the options that may follow.", truncate(name, 80))
 }
 
