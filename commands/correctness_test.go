@@ -1036,3 +1036,32 @@ func TestADayOfAnotherConferencesTalkKeepsToItsWeek(t *testing.T) {
 		t.Errorf("a new talk on a day of another conference:\n%s", r.Text())
 	}
 }
+
+// A recommendation of a talk of another conference than the colleague's
+// says where it shows up: `watch` lists the talks of the conference one
+// is on, and the reply had promised it in their list now.
+func TestRecommendingAnotherConferencesTalkSaysWhereItShows(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon EU 2025 2025-04-01..2025-04-04 Europe/London")
+	f.ok("alice", "add Foo Talk 4/5")
+	f.admin("alice", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	f.ok("bob", "add Bar Talk")
+	if out := f.ok("alice", "recommend #1 @bob"); !strings.Contains(out, "it shows up in their `watch` list when they are on KubeCon EU 2025 (`conf use KubeCon EU 2025`).") {
+		t.Errorf("recommend #1 @bob:\n%s", out)
+	}
+	if out := f.ok("bob", "watch"); strings.Contains(out, "Foo Talk") {
+		t.Errorf("bob's watch on KubeCon NA 2025:\n%s", out)
+	}
+	f.ok("bob", "conf use KubeCon EU 2025")
+	if out := f.ok("bob", "watch"); !strings.Contains(out, "recommended by alice") {
+		t.Errorf("bob's watch on KubeCon EU 2025:\n%s", out)
+	}
+	if out := f.ok("alice", "recommend #1"); !strings.Contains(out, "of everyone who hasn't seen it when they are on KubeCon EU 2025") {
+		t.Errorf("recommend #1 to the team:\n%s", out)
+	}
+	// Of the colleague's own conference, the reply is as ever.
+	f.ok("carol", "add Baz Talk")
+	if out := f.ok("alice", "recommend #2 @carol"); !strings.Contains(out, "to carol; it shows up in their `watch` list.") {
+		t.Errorf("recommend #2 @carol:\n%s", out)
+	}
+}

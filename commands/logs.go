@@ -1301,8 +1301,16 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 		if len(out.Repeated) > 0 {
 			return r.touched(out, "You had recommended this to the team already: "), nil
 		}
+		team, err := r.teamConference(ctx, c)
+		if err != nil {
+			return Reply{}, err
+		}
+		on, err := r.watchListOf(ctx, c, t, team)
+		if err != nil {
+			return Reply{}, err
+		}
 		b, card := r.touchedCard(out, "Recommended")
-		card.text("   to the team; it shows up in the `watch` list of everyone who hasn't seen it.")
+		card.text("   to the team; it shows up in the `watch` list of everyone who hasn't seen it" + on + ".")
 		return b.reply(), nil
 	}
 	if len(out.Repeated) > 0 {
@@ -1318,9 +1326,31 @@ func (r *Router) recommend(ctx context.Context, c *call) (Reply, error) {
 	case err == nil && l.Watched:
 		card.text("   to " + to.Name + ", who has watched it already, so it won't show up in their `watch` list.")
 	default:
-		card.text("   to " + to.Name + "; it shows up in their `watch` list.")
+		theirs, err := r.store.CurrentConference(ctx, *to)
+		if err != nil {
+			return Reply{}, err
+		}
+		on, err := r.watchListOf(ctx, c, t, theirs)
+		if err != nil {
+			return Reply{}, err
+		}
+		card.text("   to " + to.Name + "; it shows up in their `watch` list" + on + ".")
 	}
 	return b.reply(), nil
+}
+
+// watchListOf says when a recommended talk shows up in a `watch` list
+// on conference conf: "" when conf is the talk's, else on which one, as
+// `watch` lists the talks of the conference one is on.
+func (r *Router) watchListOf(ctx context.Context, c *call, t talkbot.Talk, conf talkbot.Conference) (string, error) {
+	if conf.ID == t.ConferenceID {
+		return "", nil
+	}
+	x, err := r.talkConference(ctx, c, t)
+	if err != nil {
+		return "", err
+	}
+	return " when they are on " + x.Name + " (`conf use " + x.Name + "`)", nil
 }
 
 // errTeamMention says a mention named everyone (@here, @channel, ...).
