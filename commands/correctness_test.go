@@ -1065,3 +1065,27 @@ func TestRecommendingAnotherConferencesTalkSaysWhereItShows(t *testing.T) {
 		t.Errorf("recommend #2 @carol:\n%s", out)
 	}
 }
+
+// Someone who had picked a conference the team then moves to follows the
+// team from there: bob, who made KubeCon NA 2025 before the admin switched
+// the team to it, stayed on it when the team moved on to KubeCon EU 2026,
+// and logged the spring's talks into the autumn's conference.
+func TestAPickTheTeamCatchesUpWithFollowsTheTeam(t *testing.T) {
+	f := newFixture(t)
+	f.admin("alice", "conf new KubeCon EU 2025 2025-04-01..2025-04-04 Europe/London")
+	f.ok("bob", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	f.admin("alice", "conf use KubeCon NA 2025")
+	f.ok("carol", "conf use KubeCon EU 2025")
+	f.admin("alice", "conf new KubeCon EU 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	if out := f.ok("bob", "conf"); !strings.Contains(out, "Current conference: KubeCon EU 2026") {
+		t.Errorf("bob's conference:\n%s", out)
+	}
+	f.ok("bob", "add Foo Talk")
+	if l := f.ok("alice", "list team"); !strings.Contains(l, "Foo Talk") {
+		t.Errorf("the team's talks of KubeCon EU 2026:\n%s", l)
+	}
+	// A pick of a conference the team never moved to stays.
+	if out := f.ok("carol", "conf"); !strings.Contains(out, "Current conference: KubeCon EU 2025") {
+		t.Errorf("carol's conference:\n%s", out)
+	}
+}

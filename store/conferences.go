@@ -213,6 +213,12 @@ func pointAt(ctx context.Context, tx *txn, u talkbot.User, conferenceID int64, f
 		if err := queueConferenceNotice(ctx, tx, u.WorkspaceID, conferenceID, now); err != nil {
 			return err
 		}
+		// Whoever had picked this conference is on the team's now, and
+		// follows the team from here, as a pick of the team's own does:
+		// else the team's next move left them behind, logging there.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE workspace_id = ? AND conference_id = ?`, u.WorkspaceID, conferenceID); err != nil {
+			return err
+		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE users SET conference_id = NULL WHERE id = ?`, u.ID)
 	return err
