@@ -328,10 +328,11 @@ func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 		card.line(f...)
 	}
 	if !d.StartsAt.IsZero() {
-		loc, err := r.talkLocation(ctx, c, d.Talk)
+		conf, err := r.talkConference(ctx, c, d.Talk) // a #12 of another conference: in its zone
 		if err != nil {
 			return Reply{}, err
 		}
+		loc := conf.Location()
 		card.line(plain("   " + d.StartsAt.In(loc).Format("Mon 2 Jan 15:04") + endTime(d.EndsAt, loc)))
 	}
 	if d.ScheduleURL != "" {
@@ -412,25 +413,6 @@ func showPeoplePage(card *TalkCard, d talkbot.TalkDetail, asker int64, p int) {
 	case more > 1:
 		card.text(fmt.Sprintf("   …and %d more people: `show #%d page %d`.", more, d.ID, p+1))
 	}
-}
-
-// talkLocation is the zone of the talk's own conference, which a #id may
-// name from another than the user's: FOSDEM's keynote is at 10:00 in
-// Brussels, not at 04:00 in New York, where the user's conference is.
-func (r *Router) talkLocation(ctx context.Context, c *call, t talkbot.Talk) (*time.Location, error) {
-	if t.ConferenceID == c.conf.ID {
-		return c.conf.Location(), nil
-	}
-	cs, err := r.store.Conferences(ctx, c.user.WorkspaceID)
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range cs {
-		if x.ID == t.ConferenceID {
-			return x.Location(), nil
-		}
-	}
-	return c.conf.Location(), nil
 }
 
 // endTime is "–15:04 MST" for a known end, else nothing.
