@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -682,6 +683,37 @@ func TestSearchStaysInItsWorkspace(t *testing.T) {
 	}
 	if hits, _, _ := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: busy.WorkspaceID, ViewerID: busy.ID, Text: "production"}); len(hits) != 0 {
 		t.Errorf("busy workspace found the quiet one's talk: %+v", hits)
+	}
+}
+
+// A German word with ß is found as typed: the title folds Straße to
+// STRASSE, the full-text index keeps it as written.
+func TestSearchFindsWordsWithSharpS(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t)
+	alice := user(t, s, "alice")
+	addTalk(t, s, alice, "Die Zukunft der Straße", talkbot.LogPatch{}, nil)
+	addTalk(t, s, alice, "Ein Vortrag", talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "die Größe der Stadt", Visibility: talkbot.VisibilityTeam})
+	addTalk(t, s, alice, "Noch ein Vortrag", talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "eine grosse Sache", Visibility: talkbot.VisibilityTeam})
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Straße", []string{"Die Zukunft der Straße"}},
+		{"Größe Stadt", []string{"Ein Vortrag"}},
+		{"Größe", []string{"Noch ein Vortrag", "Ein Vortrag"}}, // as typed and as folded
+	} {
+		hits, _, err := s.Search(ctx, talkbot.SearchQuery{WorkspaceID: alice.WorkspaceID, ViewerID: alice.ID, Text: tc.text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range hits {
+			got = append(got, h.Title)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("search %s = %q, want %q", tc.text, got, tc.want)
+		}
 	}
 }
 

@@ -273,18 +273,30 @@ func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) 
 func notTokenChar(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }
 
 // ftsQuery turns user words into an FTS5 query of quoted prefix terms, so no
-// user text is ever read as FTS syntax.
+// user text is ever read as FTS syntax. The index keeps text as written (its
+// tokenizer folds case, not ß or width), so a word NormalizeTitle folds
+// otherwise is asked for as typed too: "Straße" finds "Straße" and "Strasse".
 func ftsQuery(text, column, join string) string {
-	words := strings.Fields(talkbot.NormalizeTitle(text))
-	if len(words) > 12 {
-		words = words[:12]
-	}
-	terms := make([]string, 0, len(words))
-	for _, w := range words {
-		if strings.IndexFunc(w, func(r rune) bool { return !notTokenChar(r) }) < 0 {
-			continue // "🚀🚀🚀", `"""`: the index holds no token of it
+	var terms []string
+	for _, field := range strings.Fields(text) {
+		var folded []string
+		for _, w := range strings.Fields(talkbot.NormalizeTitle(field)) {
+			if len(terms)+len(folded) == 12 {
+				break
+			}
+			if strings.IndexFunc(w, func(r rune) bool { return !notTokenChar(r) }) < 0 {
+				continue // "🚀🚀🚀", `"""`: the index holds no token of it
+			}
+			folded = append(folded, ftsString(w)+`*`)
 		}
-		terms = append(terms, ftsString(w)+`*`)
+		if len(folded) == 0 {
+			continue
+		}
+		term := strings.Join(folded, " AND ")
+		if !talkbot.IsASCII(field) && strings.Join(strings.Fields(talkbot.NormalizeTitle(field)), " ") != strings.ToLower(field) {
+			term = "((" + term + ") OR " + ftsString(field) + "*)"
+		}
+		terms = append(terms, term)
 	}
 	if len(terms) == 0 {
 		return ""
