@@ -177,6 +177,19 @@ func TestFullWidthCommands(t *testing.T) {
 	}
 }
 
+// A search typed in full width finds what was written so, and what was
+// written in ASCII: the index keeps ＡＷＳ as it was typed.
+func TestFullWidthSearch(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Opening Keynote -- ＡＷＳ の話")
+	f.ok("alice", "add Closing Keynote -- AWS again")
+	for _, typed := range []string{"search ＡＷＳ", "ｓｅａｒｃｈ　ＡＷＳ　ｐａｇｅ　１"} {
+		if got := f.ok("alice", typed); !strings.Contains(got, "#1 Opening Keynote") || !strings.Contains(got, "#2 Closing Keynote") {
+			t.Errorf("%s:\n%s", typed, got)
+		}
+	}
+}
+
 // Vowel signs are part of a Hindi word: कुल बात is no काल बात. Hebrew and
 // Arabic vowel points are optional: written or not, one title.
 func TestTitlesWithMarks(t *testing.T) {

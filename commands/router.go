@@ -218,7 +218,8 @@ type Command struct {
 	// "" when it takes none.
 	FreeText string
 	// KeepsText says a read puts its arguments out as typed (export's
-	// --title goes into the post): they are not folded to ASCII width.
+	// --title goes into the post), or looks for them as typed (search: the
+	// index holds ＡＷＳ as written): they are not folded to ASCII width.
 	KeepsText bool
 }
 

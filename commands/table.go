@@ -49,7 +49,7 @@ func (r *Router) table() []command {
 			Examples: []string{"show #12", "show keda"}}, r.show),
 		row(Command{Name: "highlights", Aliases: []string{"top"}, Usage: "highlights [today | YYYY-MM-DD | all | #tag] [mine | team]", Summary: "top talks, best first",
 			Examples: []string{"highlights", "highlights today", "highlights mine", "highlights #ebpf"}}, r.highlights),
-		row(Command{Name: "search", Aliases: []string{"find"}, Usage: "search <words>", Summary: "search titles, speakers, abstracts and notes",
+		row(Command{Name: "search", Aliases: []string{"find"}, KeepsText: true, Usage: "search <words>", Summary: "search titles, speakers, abstracts and notes",
 			Examples: []string{"search ebpf", "search Pablo"}}, r.search),
 		row(Command{Name: "summary", Slow: true, Usage: "summary [<talk> | today | YYYY-MM-DD | all | #tag | mine]",
 			Summary:  "summarise the notes you can read (an LLM when one is set up, else a built-in summariser)",

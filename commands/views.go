@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
+	"golang.org/x/text/width"
 )
 
 // viewFilter is what list and highlights accept.
@@ -443,6 +445,11 @@ func pageSuffix(args string) (string, int) {
 
 func (r *Router) search(ctx context.Context, c *call) (Reply, error) {
 	words, page := pageSuffix(strings.TrimSpace(c.args))
+	if page == 0 && !talkbot.IsASCII(words) { // ｐａｇｅ　２ in an IME's full width; the words stay as typed
+		if w, p := pageSuffix(width.Fold.String(words)); p > 0 { // Fold maps rune to rune
+			words, page = strings.TrimSpace(string([]rune(words)[:utf8.RuneCountInString(w)])), p
+		}
+	}
 	if !strings.ContainsFunc(words, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Search for what? Try `search ebpf` or `search Pablo`.")
 	}
