@@ -177,6 +177,26 @@ func TestFullWidthCommands(t *testing.T) {
 	}
 }
 
+// A change typed all in full width names its talk as ＃１: it acts on #1,
+// it does not log a new talk called "＃１".
+func TestFullWidthTalkIDs(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Foo Talk")
+	f.ok("alice", "add Bar Talk")
+	for _, tc := range []struct{ typed, want string }{
+		{"ｍｉｓｓｅｄ　＃１", "Missed #1 Foo Talk"},
+		{"ｒａｔｅ　＃１　４", "4/5: #1 Foo Talk"},
+		{"ｎｏｔｅ　＃１　ｇｏｏｄ", "on #1 Foo Talk"},
+	} {
+		if got := f.ok("alice", tc.typed); !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n%s", tc.typed, got)
+		}
+	}
+	if got := f.ok("alice", "list"); strings.Contains(got, "#3") {
+		t.Errorf("a talk was made of a ＃１:\n%s", got)
+	}
+}
+
 // A search typed in full width finds what was written so, and what was
 // written in ASCII: the index keeps ＡＷＳ as it was typed.
 func TestFullWidthSearch(t *testing.T) {

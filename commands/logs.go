@@ -637,7 +637,7 @@ func (r *Router) star(ctx context.Context, c *call) (Reply, error)   { return r.
 func (r *Router) unstar(ctx context.Context, c *call) (Reply, error) { return r.setStar(ctx, c, false) }
 
 var (
-	reLeadingID  = regexp.MustCompile(`^#(\d+)(?:\s+|$)`)
+	reLeadingID  = regexp.MustCompile(`^[#＃]([0-9０-９]+)(?:\s+|$)`)
 	reLeadingURL = regexp.MustCompile(`^(https?://\S+)(?:\s+|$)`)
 	// reVisFlag is `--private` or `--team` at the start of a note; a phone's
 	// smart punctuation makes the -- a dash.

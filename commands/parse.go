@@ -203,7 +203,7 @@ var (
 	reSlashRating = regexp.MustCompile(`^(\d+)/5$`)
 	reStarRating  = regexp.MustCompile(`^\*(\d+)$`)
 	reStars       = regexp.MustCompile(`^[★☆]+$`)
-	reTalkID      = regexp.MustCompile(`^#(\d+)$`)
+	reTalkID      = regexp.MustCompile(`^[#＃]([0-9０-９]+)$`) // ＃１２ as an IME types it in full width
 	reBadTag      = regexp.MustCompile(`^#\d+\p{L}`)
 	reTag         = regexp.MustCompile(`^#(\p{L}[\p{L}\p{M}\p{N}_.+-]*)$`) // marks: Hindi and Thai letters carry them
 	reScheme      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)

@@ -39,6 +39,12 @@ func (f ref) empty() bool { return f.id == 0 && f.badID == "" && f.scheduleID ==
 // talkNumber reads the digits of a #12; bad is set for a number no talk can
 // have (#0, or one too large), which must not read as "no talk given".
 func talkNumber(digits string) (id int64, bad string) {
+	digits = strings.Map(func(r rune) rune { // full width: ＃１２ is #12
+		if r >= '０' && r <= '９' {
+			return '0' + r - '０'
+		}
+		return r
+	}, digits)
 	id, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || id == 0 {
 		return 0, "#" + digits
