@@ -124,6 +124,20 @@ func TestTheDigestShowsTheBestTalksNotesFirst(t *testing.T) {
 	}
 }
 
+// A title that ends in "Page 2" is a title to show: the pages of people
+// follow a #id.
+func TestShowATitleEndingInPage(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add The Front Page 2 4/5")
+	f.ok("alice", "add Other Talk")
+	if show := f.ok("alice", "show The Front Page 2"); !strings.Contains(show, "• alice: attended, ★★★★☆ 4/5") {
+		t.Errorf("show The Front Page 2:\n%s", show)
+	}
+	if show := f.ok("alice", `show "The Front Page 2" page 2`); !strings.Contains(show, "0 other people logged it") {
+		t.Errorf("a quoted title's page 2:\n%s", show)
+	}
+}
+
 // A talk the whole team saw names a few of them, in the digest and in
 // `show`, and counts the rest: 40 names had filled the channel's message.
 func TestABigTeamIsCountedNotListed(t *testing.T) {

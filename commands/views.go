@@ -301,11 +301,19 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 
 func (r *Router) show(ctx context.Context, c *call) (Reply, error) {
 	args, page := pageSuffix(c.args) // `show #12 page 2`: the next people who logged it
-	page = max(page, 1)
 	o, err := parseOptions(tokenize(args))
 	if err != nil {
 		return Reply{}, err
 	}
+	if f := refFrom(o); page > 0 && f.title != "" && !f.quoted {
+		// An unquoted title ends at the line's end: `show The Front Page 2`
+		// is that talk (the pages follow a #id, as the reply says).
+		if o, err = parseOptions(tokenize(c.args)); err != nil {
+			return Reply{}, err
+		}
+		page = 0
+	}
+	page = max(page, 1)
 	t, err := r.resolve(ctx, c, refFrom(o), looseMode)
 	if err != nil {
 		return Reply{}, err
