@@ -147,7 +147,22 @@ func (r *Router) resolve(ctx context.Context, c *call, f ref, mode resolveMode) 
 			}
 			return talkbot.Talk{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Give its #id or title; there is no last talk to go on yet.")
 		}
-		return r.store.Talk(ctx, c.user.WorkspaceID, c.user.LastTalkID)
+		t, err := r.store.Talk(ctx, c.user.WorkspaceID, c.user.LastTalkID)
+		if err != nil || t.ConferenceID == c.conf.ID || !r.byName[c.name].Changes {
+			return t, err
+		}
+		// The last talk is of a conference before this one: a note typed on
+		// the new one's first morning is not for it.
+		was, err := r.talkConference(ctx, c, t)
+		if err != nil {
+			return t, err
+		}
+		more := ""
+		if c.name == "note" || c.name == "rate" {
+			more = " …"
+		}
+		return talkbot.Talk{}, talkbot.Errorf(talkbot.EINVALID, "Which talk? Your last one, #%d %s, is of %s, and you are on %s now: name the talk (`%s #%d%s` for that one).",
+			t.ID, truncate(t.Title, 60), was.Name, c.conf.Name, c.name, t.ID, more)
 	}
 	if f.leadingID != 0 {
 		t, err := r.store.Talk(ctx, c.user.WorkspaceID, f.leadingID)

@@ -565,3 +565,29 @@ func TestEmptyListsSayWhatFillsThem(t *testing.T) {
 		t.Errorf("bob's empty list tells alice to log a talk:\n%s", l)
 	}
 }
+
+// On a new conference's first morning, `note great keynote` is not a note
+// on the last talk of the conference before: the bot asks which talk.
+func TestTheLastTalkOfAnotherConferenceIsNotAssumed(t *testing.T) {
+	f := newFixture(t)
+	f.admin("admin", "conf new FOSDEM 2025 2025-02-01..2025-02-02 Europe/Brussels")
+	f.ok("alice", "add Opening Keynote")
+	f.admin("admin", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+	for _, cmd := range []string{"note great keynote", "rate 4", "star"} {
+		r := f.as("alice", cmd)
+		if r.Kind != commands.KindError || !strings.Contains(r.Text(), "is of FOSDEM 2025") {
+			t.Errorf("%s after the switch: %s", cmd, r.Text())
+		}
+	}
+	if got := f.exportedTalk("alice", 1); len(got.Notes) != 0 || got.Rating != 0 || got.Starred {
+		t.Errorf("FOSDEM's keynote changed: %+v", got)
+	}
+	if r := f.ok("alice", "show"); !strings.Contains(r, "Opening Keynote") {
+		t.Errorf("show, which changes nothing, of the last talk:\n%s", r)
+	}
+	f.ok("alice", "add Welcome + Opening Remarks")
+	f.ok("alice", "note great keynote")
+	if got := f.exportedTalk("alice", 2); len(got.Notes) != 1 {
+		t.Errorf("a note after a talk of this conference: %+v", got)
+	}
+}
