@@ -47,6 +47,7 @@ func TestPrivateTextStaysOutOfSharedReplies(t *testing.T) {
 		{`note --private "Keynote" ` + secret, "Your note is private, so I leave it out here", false},
 		{"privacy private", "private", false},
 		{"add Project Update -- " + secret, "Your note is private, so I leave it out here", false},
+		{"missed Project Update -- " + secret, "Your reason is private, so I leave it out here", false},
 	} {
 		r := f.shared("@alice:example.org", c.cmd)
 		if (r.Kind == commands.KindError) != c.err || !strings.Contains(r.Text(), c.want) {

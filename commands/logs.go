@@ -353,7 +353,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 			setRest(ch.Note.Text)
 		}
 		if ch.Note != nil && c.privateInShared(ch.Note.Visibility) {
-			c.rest, c.withheld = strings.Join(o.typed, " "), true
+			c.rest, c.withheld = strings.Join(o.typed, " "), "note"
 		}
 	} else if free != "" {
 		if n := utf8.RuneCountInString(free); n > talkbot.MaxFieldLen {
@@ -362,7 +362,7 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 		// A reason is private as a note would be: by its flag, else the user's privacy.
 		ch.Log.Reason, ch.Log.ReasonPrivate = ptr(free), cmp.Or(vis, c.user.DefaultVisibility) == talkbot.VisibilityPrivate
 		if ch.Log.ReasonPrivate && c.req.Shared { // a question back leaves it out, as a private note
-			c.rest, c.withheld = strings.Join(o.typed, " "), true
+			c.rest, c.withheld = strings.Join(o.typed, " "), "reason"
 		}
 	}
 	if (ch.Note != nil && ch.Note.Visibility == talkbot.VisibilityPrivate) || (ch.Log.Reason != nil && ch.Log.ReasonPrivate) {
@@ -725,9 +725,9 @@ func noteRest(c *call, vis talkbot.Visibility, text string) {
 	if vis != "" {
 		flag = "--" + string(vis) + " "
 	}
-	c.rest, c.withheld = flag+text, false
+	c.rest, c.withheld = flag+text, ""
 	if c.privateInShared(vis) {
-		c.rest, c.withheld = strings.TrimSpace(flag), true
+		c.rest, c.withheld = strings.TrimSpace(flag), "note"
 	}
 }
 

@@ -160,8 +160,8 @@ func ambiguousReply(e *ambiguousError) Reply {
 	if e.warn != "" {
 		b.text(strings.TrimSpace(e.warn))
 	}
-	if e.withheld {
-		b.text("Your note is private, so I leave it out here: add it after the #id when you answer.")
+	if e.withheld != "" {
+		b.text("Your " + e.withheld + " is private, so I leave it out here: add it after the #id when you answer.")
 		return b.reply()
 	}
 	b.buttons(buttons...)

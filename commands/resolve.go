@@ -585,9 +585,10 @@ type ambiguousError struct {
 	heading string                  // the question, when not "Several talks match …"
 	more    string                  // a line after the list: how to see the talks left out
 	loc     *time.Location          // the conference's zone, for start times
-	// withheld: the answers leave out a private note, to be typed again
-	// (and offered as no buttons, which would save the note without it).
-	withheld bool
+	// withheld: the answers leave out a private note or reason (which it
+	// names), to be typed again (and offered as no buttons, which would
+	// save the change without it).
+	withheld string
 	warn     string // said under the question: c.warn
 }
 

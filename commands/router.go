@@ -237,9 +237,10 @@ type call struct {
 	// rest is what follows the talk reference (options, " -- " and a note),
 	// for the commands a question back suggests.
 	rest string
-	// withheld says rest leaves out a private note's text, which others
-	// would read in a question back: its answers cannot be run as offered.
-	withheld bool
+	// withheld names what rest leaves out ("note", "reason"): private
+	// text others would read in a question back, whose answers then
+	// cannot be run as offered. "" when nothing is left out.
+	withheld string
 	// warn is the overheard warning of a private note or reason typed, for
 	// a question back too (its answer, a button, is no typed message).
 	warn string
