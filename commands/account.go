@@ -16,13 +16,83 @@ import (
 
 var reDateRange = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$`)
 
+// confHere shows, sets ("<name>") or clears ("off") the conference of the
+// channel the command is typed in: what every command typed there, by
+// anyone, and the channel's digest are about.
+func (r *Router) confHere(ctx context.Context, c *call, arg string) (Reply, error) {
+	channel, err := digestChannel(c, "here")
+	if err != nil {
+		return Reply{}, err
+	}
+	team, err := r.teamConference(ctx, c)
+	if err != nil {
+		return Reply{}, err
+	}
+	if arg == "" {
+		own, err := r.store.ChannelConference(ctx, c.user.WorkspaceID, channel)
+		switch {
+		case errors.Is(err, talkbot.ErrNotFound):
+			return textReply("This channel follows the team's conference, " + team.Name + ". An admin gives it one of its own with `conf here <name>`."), nil
+		case err != nil:
+			return Reply{}, err
+		}
+		return textReply("This channel is on " + describeConf(own) + ", for everyone typing here (the team's is " + team.Name + "). `conf here off` has it follow the team."), nil
+	}
+	if err := c.requireAdmin(ctx, "Only an admin picks this channel's conference, as it is everyone's here; `conf use <name>` picks one for you alone."); err != nil {
+		return Reply{}, err
+	}
+	if strings.EqualFold(arg, "off") {
+		if _, err := r.store.SetChannelConference(ctx, c.user, channel, ""); err != nil {
+			return Reply{}, err
+		}
+		return textReply("This channel follows the team's conference again: " + team.Name + "."), nil
+	}
+	x, err := r.store.SetChannelConference(ctx, c.user, channel, arg)
+	if errors.Is(err, talkbot.ErrNotFound) {
+		return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no conference called “%s”; `conf list` shows them, `conf new <name>` adds one.", truncate(arg, 80))
+	}
+	if err != nil {
+		return Reply{}, err
+	}
+	return textReply("Commands typed here, by anyone, and this channel's digest are about " + describeConf(x) +
+		" now, whatever the team's conference (" + team.Name + "). `conf here off` has the channel follow the team again."), nil
+}
+
+// channelsOwn says, for `conf`, that the current conference is the channel's pick.
+func (r *Router) channelsOwn(ctx context.Context, c *call) string {
+	if x, err := r.store.ChannelConference(ctx, c.user.WorkspaceID, channelOf(c.req)); err == nil && x.ID == c.conf.ID {
+		return ", this channel's own, for everyone typing here"
+	}
+	return ""
+}
+
+// channelStays says, after a switch, that the commands typed in this
+// channel stay on its own conference.
+func (r *Router) channelStays(ctx context.Context, c *call, to talkbot.Conference) string {
+	if x, err := r.store.ChannelConference(ctx, c.user.WorkspaceID, channelOf(c.req)); err == nil && x.ID != to.ID {
+		return " Commands typed in this channel stay on " + x.Name + ", the channel's own (`conf here off` has it follow the team)."
+	}
+	return ""
+}
+
+// cutWord cuts a last word off s, up to case: ("KubeCon EU here", "here") is "KubeCon EU", true.
+func cutWord(s, word string) (string, bool) {
+	if strings.EqualFold(s, word) {
+		return "", true
+	}
+	if i := strings.LastIndexByte(s, ' '); i >= 0 && strings.EqualFold(s[i+1:], word) {
+		return strings.TrimSpace(s[:i]), true
+	}
+	return s, false
+}
+
 func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 	sub, rest, _ := strings.Cut(c.args, " ")
 	rest = strings.TrimSpace(rest)
 	switch strings.ToLower(sub) {
 	case "":
 		b := &builder{}
-		b.text("Current conference: " + describeConf(c.conf) + ". `conf list` shows all, `conf new <name>` adds one.")
+		b.text("Current conference: " + describeConf(c.conf) + r.channelsOwn(ctx, c) + ". `conf list` shows all, `conf new <name>` adds one.")
 		if c.conf.VideosURL != "" {
 			b.line(plain("Recordings: "), link(c.conf.VideosURL, c.conf.VideosURL))
 		}
@@ -42,7 +112,12 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			b.text(mark + describeConf(x))
 		}
 		return b.reply(), nil
+	case "here":
+		return r.confHere(ctx, c, rest)
 	case "use":
+		if name, ok := cutWord(rest, "here"); ok { // `conf use KubeCon EU here`, as `digest on here` reads
+			return r.confHere(ctx, c, name)
+		}
 		admin, err := c.adminChecked(ctx)
 		if err != nil {
 			return Reply{}, err // a switch of the team's is not one of the user's
@@ -58,9 +133,9 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 		if admin {
-			return textReply(describeConf(x) + " is now the team's active conference." + r.digestMoves(ctx, c, x)), nil
+			return textReply(describeConf(x) + " is now the team's active conference." + r.digestMoves(ctx, c, x) + r.channelStays(ctx, c, x)), nil
 		}
-		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team."), nil
+		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team." + r.channelStays(ctx, c, x)), nil
 	case "new":
 		admin, err := c.adminChecked(ctx)
 		if err != nil {
@@ -79,7 +154,7 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return textReply(fmt.Sprintf("Created %s; it is now the team's active conference, with the talks logged so far (they were under %s).", describeConf(x), before.Name)), nil
 		}
 		if admin {
-			out := "Created " + describeConf(x) + "; it is now the team's active conference." + r.digestMoves(ctx, c, x)
+			out := "Created " + describeConf(x) + "; it is now the team's active conference." + r.digestMoves(ctx, c, x) + r.channelStays(ctx, c, x)
 			if before.Name == talkbot.DefaultConferenceName && before.StartsOn == "" {
 				_, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: before.ID, Page: talkbot.Page{Limit: 1}})
 				switch {
@@ -91,7 +166,7 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			}
 			return textReply(out), nil
 		}
-		return textReply("Created " + describeConf(x) + " and switched you to it. That switches just you; an admin switches the team with `conf use`."), nil
+		return textReply("Created " + describeConf(x) + " and switched you to it. That switches just you; an admin switches the team with `conf use`." + r.channelStays(ctx, c, x)), nil
 	case "video", "videos", "recordings":
 		o, err := parseOptions(tokenize(rest))
 		if err != nil {
@@ -122,6 +197,9 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 // gets none. "" when no digest is set up or that conference is over.
 func (r *Router) digestMoves(ctx context.Context, c *call, to talkbot.Conference) string {
 	was := c.conf
+	if _, err := r.store.ChannelConference(ctx, c.user.WorkspaceID, channelOf(c.req)); err == nil {
+		return "" // c.conf is this channel's, not the team's before
+	}
 	if was.ID == to.ID || was.StartsOn == "" || !was.DigestDay(c.today()) {
 		return ""
 	}
@@ -130,7 +208,13 @@ func (r *Router) digestMoves(ctx context.Context, c *call, to talkbot.Conference
 		r.log.WarnContext(ctx, "read the digests", "err", err)
 		return ""
 	}
-	if len(ds) == 0 {
+	following := 0 // the digests that moved: those of channels without a conference of their own
+	for _, d := range ds {
+		if x, err := r.store.DigestConference(ctx, c.user.WorkspaceID, d.Channel); err == nil && x.ID == to.ID {
+			following++
+		}
+	}
+	if following == 0 {
 		return ""
 	}
 	return fmt.Sprintf(" The daily digest follows the team, so the rest of %s gets none; `conf use %s` brings it back.", was.Name, was.Name)

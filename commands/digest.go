@@ -20,6 +20,9 @@ type DigestStore interface {
 	DigestRecords(ctx context.Context, workspaceID int64, channel string, limit int) ([]talkbot.DigestRecord, error)
 	// TeamConference is the workspace's active conference: ErrNotFound when none yet.
 	TeamConference(ctx context.Context, workspaceID int64) (talkbot.Conference, error)
+	// DigestConference is the one a channel's digest reports: the
+	// channel's own, else the team's; ErrNotFound when none yet.
+	DigestConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error)
 	// DayReport is a day as the team logged it, team-visible notes only.
 	DayReport(ctx context.Context, workspaceID, conferenceID int64, day string, from, to time.Time) (talkbot.DayReport, error)
 	SetNotify(ctx context.Context, userID int64, on bool) error
@@ -49,6 +52,15 @@ func (r *Router) digest(ctx context.Context, c *call) (Reply, error) {
 
 // digestChannel reads where a digest goes: here, a Slack #channel (as
 // Slack marks it, <#C123|talks>, or typed), a Matrix !room:server.
+// channelOf is the channel a request was typed in, as the store keys a
+// channel's conference and digest: the console is one channel.
+func channelOf(req Request) string {
+	if req.Channel == "" && req.Platform == talkbot.PlatformConsole {
+		return digestHere
+	}
+	return req.Channel
+}
+
 func digestChannel(c *call, ref string) (string, error) {
 	if ref == "" || strings.EqualFold(ref, "here") {
 		if c.req.Channel == "" {
@@ -121,7 +133,7 @@ func (r *Router) digestOn(ctx context.Context, c *call, args string) (Reply, err
 	if err := r.store.SetDigest(ctx, d); err != nil {
 		return Reply{}, err
 	}
-	conf, err := r.teamConference(ctx, c)
+	conf, err := r.digestConference(ctx, c, channel)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -160,15 +172,27 @@ func (r *Router) digestStatus(ctx context.Context, c *call) (Reply, error) {
 	if len(ds) == 0 {
 		return textReply("The daily digest is off. An admin turns it on with `digest on here at 18:00` in the channel it should go to."), nil
 	}
-	conf, err := r.teamConference(ctx, c)
-	if err != nil {
-		return Reply{}, err
+	confs := make([]talkbot.Conference, len(ds))
+	one := true // every channel reports the same conference
+	for i, d := range ds {
+		if confs[i], err = r.digestConference(ctx, c, d.Channel); err != nil {
+			return Reply{}, err
+		}
+		one = one && confs[i].ID == confs[0].ID
 	}
 	b := &builder{}
-	b.text("The daily digest of " + conf.Name + ":")
-	for _, d := range ds {
+	if one {
+		b.text("The daily digest of " + confs[0].Name + ":")
+	} else {
+		b.text("The daily digests:")
+	}
+	for i, d := range ds {
+		conf := confs[i]
 		loc := d.Location(conf)
 		l := Line{plain("• "), channelSpan(d.Channel, c), plain(fmt.Sprintf(" at %s %s", d.At, loc))}
+		if !one {
+			l = append(l, plain(", of "+conf.Name))
+		}
 		if next, ok := nextDigest(d, conf, c.now); ok {
 			l = append(l, plain(", next "+next.In(loc).Format("Mon 2 Jan 15:04")))
 		} else {
@@ -224,15 +248,21 @@ func nextDigest(d talkbot.Digest, conf talkbot.Conference, now time.Time) (time.
 }
 
 func (r *Router) digestPreview(ctx context.Context, c *call, arg string) (Reply, error) {
-	conf, err := r.teamConference(ctx, c)
-	if err != nil {
-		return Reply{}, err
-	}
+	// This channel's digest, else the first one's time: this channel's conference either way.
 	d := talkbot.Digest{WorkspaceID: c.user.WorkspaceID}
 	if ds, err := r.store.Digests(ctx, c.user.WorkspaceID); err != nil {
 		return Reply{}, err
 	} else if len(ds) > 0 {
 		d = ds[0]
+		for _, x := range ds {
+			if x.Channel == channelOf(c.req) {
+				d = x
+			}
+		}
+	}
+	conf, err := r.digestConference(ctx, c, channelOf(c.req))
+	if err != nil {
+		return Reply{}, err
 	}
 	// The conference's day today's digest reports: the one in progress
 	// twelve hours before its time, so a morning digest's is the day before.
@@ -271,6 +301,15 @@ func parseDay(s string) (string, error) {
 
 func (r *Router) teamConference(ctx context.Context, c *call) (talkbot.Conference, error) {
 	conf, err := r.store.TeamConference(ctx, c.user.WorkspaceID)
+	if errors.Is(err, talkbot.ErrNotFound) {
+		return r.store.CurrentConference(ctx, c.user) // a fresh install: the default one
+	}
+	return conf, err
+}
+
+// digestConference is the conference a channel's digest reports.
+func (r *Router) digestConference(ctx context.Context, c *call, channel string) (talkbot.Conference, error) {
+	conf, err := r.store.DigestConference(ctx, c.user.WorkspaceID, channel)
 	if errors.Is(err, talkbot.ErrNotFound) {
 		return r.store.CurrentConference(ctx, c.user) // a fresh install: the default one
 	}

@@ -36,9 +36,15 @@ type Store interface {
 	// CurrentConference is the user's pick, else the workspace's active
 	// conference, created ("General") on a fresh install: never ErrNotFound.
 	CurrentConference(ctx context.Context, u talkbot.User) (talkbot.Conference, error)
-	// UserAndConference is User, then CurrentConference: what every command
+	// UserAndConference is User, then the conference of the channel
+	// (ChannelConference), else CurrentConference: what every command
 	// starts from.
-	UserAndConference(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, talkbot.Conference, error)
+	UserAndConference(ctx context.Context, platform, workspace, externalID, name, channel string) (talkbot.User, talkbot.Conference, error)
+	// ChannelConference is the conference a channel picked (ErrNotFound
+	// when it follows the team); SetChannelConference picks one by name,
+	// or with "" has the channel follow the team again.
+	ChannelConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error)
+	SetChannelConference(ctx context.Context, u talkbot.User, channel, name string) (talkbot.Conference, error)
 	Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error)
 	// CreateConference adds one (ECONFLICT when the name is taken) and
 	// switches the user to it, or the whole workspace with forTeam.
@@ -418,7 +424,7 @@ func (r *Router) Handle(ctx context.Context, req Request) Reply {
 		args = width.Fold.String(args)
 	}
 	c := &call{req: req, name: name, args: args, now: r.now()}
-	c.user, c.conf, err = r.store.UserAndConference(ctx, req.Platform, req.Workspace, req.UserID, req.UserName)
+	c.user, c.conf, err = r.store.UserAndConference(ctx, req.Platform, req.Workspace, req.UserID, req.UserName, channelOf(req))
 	var reply Reply
 	if err == nil {
 		reply, err = cmd.run(ctx, c)

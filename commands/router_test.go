@@ -591,3 +591,54 @@ func TestTheLastTalkOfAnotherConferenceIsNotAssumed(t *testing.T) {
 		t.Errorf("a note after a talk of this conference: %+v", got)
 	}
 }
+
+// A channel given a conference of its own (`conf here`, an admin's) has
+// every command typed in it, by anyone, about that conference; other
+// channels and direct messages follow the team, and a team's move leaves
+// the channel where it is.
+func TestAChannelsOwnConference(t *testing.T) {
+	f := newFixture(t)
+	in := func(user, channel, text string, admin bool) commands.Reply {
+		t.Helper()
+		return f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformSlack, Workspace: "T1",
+			UserID: user, UserName: user, Text: text, Channel: channel, Admin: admin})
+	}
+	ok := func(user, channel, text string, admin bool) string {
+		t.Helper()
+		r := in(user, channel, text, admin)
+		if r.Kind == commands.KindError {
+			t.Fatalf("%s in %s: %q: %s", user, channel, text, r.Text())
+		}
+		return r.Text()
+	}
+	ok("UADMIN", "C1", "conf new FOSDEM 2025 2025-02-01..2025-02-02 Europe/Brussels", true)
+	ok("UADMIN", "C1", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver", true)
+	if r := in("UBOB", "CFOSDEM", "conf here FOSDEM 2025", false); r.Kind != commands.KindError || !strings.Contains(r.Text(), "Only an admin") {
+		t.Errorf("a non-admin's conf here: %s", r.Text())
+	}
+	ok("UADMIN", "CFOSDEM", "conf use fosdem 2025 here", true)
+	ok("UBOB", "CFOSDEM", "add Opening Keynote 5/5", false)
+	ok("UBOB", "C1", "add Welcome + Opening Remarks", false)
+	if l := ok("UBOB", "CFOSDEM", "list", false); !strings.Contains(l, "FOSDEM 2025") || !strings.Contains(l, "Opening Keynote") || strings.Contains(l, "Welcome") {
+		t.Errorf("bob's list in the FOSDEM channel:\n%s", l)
+	}
+	if l := ok("UBOB", "DBOB", "list", false); !strings.Contains(l, "KubeCon NA 2024") || strings.Contains(l, "Opening Keynote") {
+		t.Errorf("bob's list in his direct message:\n%s", l)
+	}
+	if s := ok("UBOB", "CFOSDEM", "conf here", false); !strings.Contains(s, "This channel is on FOSDEM 2025") {
+		t.Errorf("conf here in the FOSDEM channel: %s", s)
+	}
+	if s := ok("UADMIN", "CFOSDEM", "conf new KubeCon EU 2025 2025-04-01..2025-04-04 Europe/London", true); !strings.Contains(s, "stay on FOSDEM 2025") {
+		t.Errorf("the team's move, typed in the FOSDEM channel: %s", s)
+	}
+	if s := ok("UBOB", "CFOSDEM", "conf", false); !strings.Contains(s, "Current conference: FOSDEM 2025") {
+		t.Errorf("conf in the FOSDEM channel after the team moved: %s", s)
+	}
+	ok("UADMIN", "CFOSDEM", "conf here off", true)
+	if s := ok("UBOB", "CFOSDEM", "conf", false); !strings.Contains(s, "Current conference: KubeCon EU 2025") {
+		t.Errorf("conf in the channel after conf here off: %s", s)
+	}
+	if r := in("UADMIN", "CFOSDEM", "conf here Nonexistent Con", true); r.Kind != commands.KindError || !strings.Contains(r.Text(), "no conference called") {
+		t.Errorf("conf here of an unknown conference: %s", r.Text())
+	}
+}

@@ -21,8 +21,9 @@ import (
 // ledger of digest posts, and the outbox of notices.
 type Ledger interface {
 	AllDigests(ctx context.Context) ([]talkbot.Digest, error)
-	// TeamConference returns talkbot.ErrNotFound when the workspace has none yet.
-	TeamConference(ctx context.Context, workspaceID int64) (talkbot.Conference, error)
+	// DigestConference is the conference a channel's digest reports: the
+	// channel's own, else the team's; talkbot.ErrNotFound when there is none yet.
+	DigestConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error)
 	DigestRecord(ctx context.Context, k talkbot.DigestKey) (talkbot.DigestRecord, error)
 	ClaimDigest(ctx context.Context, k talkbot.DigestKey, owner string, lease time.Duration) (talkbot.DigestRecord, bool, error)
 	SkipDigest(ctx context.Context, k talkbot.DigestKey, owner, note string) (bool, error)
@@ -148,7 +149,7 @@ func (s *Scheduler) digest(ctx context.Context, d talkbot.Digest) error {
 	if s.cfg.Posters[d.Platform] == nil {
 		return nil // another bot on this database runs that platform, or none does yet
 	}
-	conf, err := s.cfg.Ledger.TeamConference(ctx, d.WorkspaceID)
+	conf, err := s.cfg.Ledger.DigestConference(ctx, d.WorkspaceID, d.Channel)
 	if errors.Is(err, talkbot.ErrNotFound) {
 		return nil
 	}

@@ -898,3 +898,22 @@ func TestAScheduledDigestWaitsForTheModel(t *testing.T) {
 		t.Errorf("%d posts; built unattended: %v", len(got), spy.unattended.Load())
 	}
 }
+
+// A channel with a conference of its own keeps its digest on it when the
+// team moves on, and is not told of the team's move.
+func TestAChannelsOwnConferenceKeepsItsDigest(t *testing.T) {
+	w := newWorld(t, mustTime("2026-03-24T09:00:00+01:00"))
+	w.kubecon()
+	w.say("alice", "conf here KubeCon EU 2026")
+	w.say("alice", "conf new KubeCon NA 2026 2026-11-09..2026-11-12 America/Los_Angeles") // the team moves on
+	w.say("bob", "add Cgroupv2 Is Coming Soon To a Cluster Near You 4/5")                 // typed here: the channel's conference
+	w.at("2026-03-24T18:00:00+01:00")
+	w.tick(w.bot)
+	got := w.plat.take()
+	if len(got) != 1 || !strings.Contains(got[0].reply.Text(), "Cgroupv2") || strings.Contains(got[0].reply.Text(), "now logs talks to") {
+		t.Fatalf("posts at 18:00 in a channel on KubeCon EU 2026: %v", got)
+	}
+	if s := w.say("alice", "digest status"); !strings.Contains(s, "The daily digest of KubeCon EU 2026") {
+		t.Errorf("digest status:\n%s", s)
+	}
+}

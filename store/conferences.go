@@ -58,6 +58,44 @@ func (s *Store) CurrentConference(ctx context.Context, u talkbot.User) (talkbot.
 	return c, nil
 }
 
+// ChannelConference returns the conference a channel picked; talkbot.ErrNotFound when it follows the team.
+func (s *Store) ChannelConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error) {
+	if channel == "" {
+		return talkbot.Conference{}, talkbot.ErrNotFound
+	}
+	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM channel_conferences cc
+		JOIN conferences c ON c.id = cc.conference_id WHERE cc.workspace_id = ? AND cc.channel = ?`, workspaceID, channel))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, talkbot.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("channel conference: %w", err)
+	}
+	return c, nil
+}
+
+// SetChannelConference makes the commands typed in a channel, whoever
+// types them, and its digest, about the named conference; an empty name
+// has the channel follow the team again. It returns the conference picked.
+func (s *Store) SetChannelConference(ctx context.Context, u talkbot.User, channel, name string) (talkbot.Conference, error) {
+	if name == "" {
+		return talkbot.Conference{}, s.update(ctx, func(tx *txn) error {
+			_, err := tx.ExecContext(ctx, `DELETE FROM channel_conferences WHERE workspace_id = ? AND channel = ?`, u.WorkspaceID, channel)
+			return err
+		})
+	}
+	c, err := conferenceNamed(ctx, s.r, u.WorkspaceID, name)
+	if err != nil {
+		return c, err
+	}
+	return c, s.update(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO channel_conferences (workspace_id, channel, conference_id, set_by, set_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (workspace_id, channel) DO UPDATE SET conference_id = excluded.conference_id, set_by = excluded.set_by, set_at = excluded.set_at`,
+			u.WorkspaceID, channel, c.ID, u.ID, formatTime(s.now()))
+		return err
+	})
+}
+
 // Conferences lists the workspace's conferences, newest first.
 func (s *Store) Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error) {
 	return queryRows(ctx, s.r, "conferences", scanConference, `SELECT `+conferenceColumns+` FROM conferences c

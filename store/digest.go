@@ -107,6 +107,22 @@ func (s *Store) TeamConference(ctx context.Context, workspaceID int64) (talkbot.
 	return c, nil
 }
 
+// DigestConference returns the conference a channel's digest reports:
+// the channel's own (ChannelConference), else the team's (ErrNotFound
+// when there is none yet).
+func (s *Store) DigestConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error) {
+	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
+		WHERE c.id = COALESCE((SELECT conference_id FROM channel_conferences WHERE workspace_id = ? AND channel = ?),
+			(SELECT active_conference_id FROM workspaces WHERE id = ?))`, workspaceID, channel, workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, talkbot.ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("digest conference: %w", err)
+	}
+	return c, nil
+}
+
 const digestPostColumns = `workspace_id, channel, conference_id, day, status, claimed_by, claimed_at, message_id, note`
 
 func scanDigestRecord(row scanner) (talkbot.DigestRecord, error) {
@@ -564,7 +580,8 @@ func (s *Store) FinishOutbox(ctx context.Context, ids []int64, sent bool) error 
 // conference changed.
 func queueConferenceNotice(ctx context.Context, tx *txn, workspaceID, conferenceID int64, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (workspace_id, kind, conference_id, channel, created_at)
-		SELECT workspace_id, 'conference', ?, channel, ? FROM digests WHERE workspace_id = ?`,
+		SELECT d.workspace_id, 'conference', ?, d.channel, ? FROM digests d WHERE d.workspace_id = ?
+		AND NOT EXISTS (SELECT 1 FROM channel_conferences cc WHERE cc.workspace_id = d.workspace_id AND cc.channel = d.channel)`,
 		conferenceID, formatTime(now), workspaceID)
 	if err != nil {
 		return fmt.Errorf("queue conference notice: %w", err)

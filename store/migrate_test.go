@@ -47,7 +47,7 @@ func TestTitlesFoldAnewOnUpgrade(t *testing.T) {
 
 	// The database as an older build left it, at version 13.
 	s = reopenAfter(t, path, `UPDATE talks SET norm_title = 'intro to c'`, `DELETE FROM goose_db_version WHERE version_id >= 14`,
-		`ALTER TABLE logs DROP COLUMN reason_private`)
+		`ALTER TABLE logs DROP COLUMN reason_private`, `DROP TABLE channel_conferences`)
 	got := addTalk(t, s, user(t, s, "bob"), "Intro to C", talkbot.LogPatch{}, nil)
 	if !got.Created || got.Talk.ID == csharp.Talk.ID {
 		t.Errorf("bob's Intro to C landed on #%d %q", got.Talk.ID, got.Talk.Title)
@@ -72,7 +72,7 @@ func TestPrivateReasonsStayPrivateThroughAnUpgradeAndUndo(t *testing.T) {
 	s.Close()
 
 	// As the build before migration 15 left it: no reason_private, undo records without it.
-	s = reopenAfter(t, path, `DELETE FROM goose_db_version WHERE version_id >= 15`, `ALTER TABLE logs DROP COLUMN reason_private`,
+	s = reopenAfter(t, path, `DELETE FROM goose_db_version WHERE version_id >= 15`, `ALTER TABLE logs DROP COLUMN reason_private`, `DROP TABLE channel_conferences`,
 		`UPDATE history SET payload = json_remove(payload, '$.log_before.ReasonPrivate', '$.log_after.ReasonPrivate')`)
 	carol := user(t, s, "carol")
 	reason := func() string {

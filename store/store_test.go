@@ -603,7 +603,7 @@ func TestEventMarkSkipsBookkeeping(t *testing.T) {
 	s, _ := open(t)
 	m := &talkbot.EventMark{Platform: "matrix", EventID: "$first"}
 	ctx := talkbot.WithEventMark(context.Background(), m)
-	u, c, err := s.UserAndConference(ctx, talkbot.PlatformMatrix, "example.org", "@new:example.org", "new")
+	u, c, err := s.UserAndConference(ctx, talkbot.PlatformMatrix, "example.org", "@new:example.org", "new", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,15 +64,16 @@ func (s *Store) User(ctx context.Context, platform, workspace, externalID, name 
 // statement, and falls back to User and CurrentConference, which write
 // what is missing, for a new user, a new name or no conference yet. Two
 // statements were 6% of a `list` reply's CPU (BENCHMARKS.md).
-func (s *Store) UserAndConference(ctx context.Context, platform, workspace, externalID, name string) (talkbot.User, talkbot.Conference, error) {
+func (s *Store) UserAndConference(ctx context.Context, platform, workspace, externalID, name, channel string) (talkbot.User, talkbot.Conference, error) {
 	var u talkbot.User
 	var c talkbot.Conference
 	var vis string
 	var imported sql.NullString
 	err := s.hot.QueryRowContext(ctx, `SELECT `+userColumns+`, `+conferenceColumns+`
 		FROM users u JOIN workspaces w ON w.id = u.workspace_id
-		JOIN conferences c ON c.id = COALESCE(u.conference_id, w.active_conference_id)
-		WHERE w.platform = ? AND w.external_id = ? AND u.external_id = ?`, platform, workspace, externalID).
+		LEFT JOIN channel_conferences cc ON cc.workspace_id = w.id AND cc.channel = ?
+		JOIN conferences c ON c.id = COALESCE(cc.conference_id, u.conference_id, w.active_conference_id)
+		WHERE w.platform = ? AND w.external_id = ? AND u.external_id = ?`, channel, platform, workspace, externalID).
 		Scan(append(userDest(&u, &vis), conferenceDest(&c, &imported)...)...)
 	if err == nil && (u.Name == name || name == "") {
 		u.DefaultVisibility = talkbot.Visibility(vis)
@@ -83,6 +84,9 @@ func (s *Store) UserAndConference(ctx context.Context, platform, workspace, exte
 		return u, c, fmt.Errorf("find user and conference: %w", err)
 	}
 	if u, err = s.User(ctx, platform, workspace, externalID, name); err != nil {
+		return u, c, err
+	}
+	if c, err = s.ChannelConference(ctx, u.WorkspaceID, channel); !errors.Is(err, talkbot.ErrNotFound) {
 		return u, c, err
 	}
 	c, err = s.CurrentConference(ctx, u)

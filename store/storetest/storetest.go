@@ -176,7 +176,7 @@ func userAndConferenceIsUserThenConference(t *testing.T, s commands.Store, _ *Cl
 	ctx := context.Background()
 	same := func(when, id, name string) {
 		t.Helper()
-		u, c, err := s.UserAndConference(ctx, talkbot.PlatformSlack, "T7", id, name)
+		u, c, err := s.UserAndConference(ctx, talkbot.PlatformSlack, "T7", id, name, "")
 		if err != nil {
 			t.Fatalf("%s: %v", when, err)
 		}
@@ -195,7 +195,7 @@ func userAndConferenceIsUserThenConference(t *testing.T, s commands.Store, _ *Cl
 	same("after the team's conf new", "U2", "Dan")
 	must(s.CreateConference(ctx, carol, talkbot.Conference{Name: "Carolcon", Timezone: "UTC"}, false))(t)
 	same("after her own conf new", "U1", "Carol D.")
-	if _, c, _ := s.UserAndConference(ctx, talkbot.PlatformSlack, "T7", "U1", ""); c.Name != "Carolcon" {
+	if _, c, _ := s.UserAndConference(ctx, talkbot.PlatformSlack, "T7", "U1", "", ""); c.Name != "Carolcon" {
 		t.Errorf("carol is on %q, want Carolcon", c.Name)
 	}
 }
