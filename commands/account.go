@@ -151,6 +151,9 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 		if admin && x.ID == before.ID { // the store took over the placeholder and its talks
+			if _, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: x.ID, Page: talkbot.Page{Limit: 1}}); err == nil && n.N == 0 {
+				return textReply("Created " + describeConf(x) + "; it is now the team's active conference." + r.channelStays(ctx, c, x)), nil
+			}
 			return textReply(fmt.Sprintf("Created %s; it is now the team's active conference, with the talks logged so far (they were under %s).", describeConf(x), before.Name)), nil
 		}
 		if admin {

@@ -642,3 +642,20 @@ func TestAChannelsOwnConference(t *testing.T) {
 		t.Errorf("conf here of an unknown conference: %s", r.Text())
 	}
 }
+
+// A fresh install whose first command is an admin's `conf new` keeps no
+// empty General in `conf list`.
+func TestAnEmptyGeneralGoesWithTheFirstConference(t *testing.T) {
+	f := newFixture(t)
+	out := f.admin("admin", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+	if !strings.Contains(out, "Created KubeCon NA 2024") || strings.Contains(out, "talks logged so far") {
+		t.Errorf("conf new on a fresh install: %s", out)
+	}
+	if l := f.ok("admin", "conf list"); strings.Contains(l, talkbot.DefaultConferenceName) {
+		t.Errorf("conf list after the first conf new:\n%s", l)
+	}
+	f.ok("alice", "add Keynote")
+	if l := f.ok("alice", "list"); !strings.Contains(l, "KubeCon NA 2024") {
+		t.Errorf("alice's list:\n%s", l)
+	}
+}

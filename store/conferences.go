@@ -173,10 +173,11 @@ func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.
 
 // placeholderToAdopt is the team's placeholder conference, General, when a
 // team's new conference c should take it over as an import does: it is the
-// active one, has no dates or schedule, holds talks (logged on a fresh
-// install before anyone set one up) and each talk's day, if any, falls in
-// c's week. 0 when there is none: General and its talks then stay as
-// they are.
+// active one, has no dates or schedule, and each of its talks (logged on a
+// fresh install before anyone set one up), if any, has no day or one in
+// c's week. An empty General goes the same way, rather than stay in `conf
+// list` for good. 0 when there is none: General and its talks then stay
+// as they are.
 func placeholderToAdopt(ctx context.Context, tx *txn, workspaceID int64, c talkbot.Conference) (int64, error) {
 	from, to, dated := c.Week()
 	if !dated {
@@ -185,7 +186,6 @@ func placeholderToAdopt(ctx context.Context, tx *txn, workspaceID int64, c talkb
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT c.id FROM conferences c JOIN workspaces w ON w.active_conference_id = c.id
 		WHERE w.id = ? AND c.name = ? AND c.starts_on = '' AND c.schedule_key = ''
-		AND EXISTS (SELECT 1 FROM talks t WHERE t.conference_id = c.id)
 		AND `+noTalkOutside, workspaceID, talkbot.DefaultConferenceName, from, to).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil

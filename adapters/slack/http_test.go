@@ -481,10 +481,11 @@ func TestAdmin(t *testing.T) {
 	// A switch of the team's conference needs an admin: Slack is asked, once a user.
 	e.api.reset()
 	tests := []struct{ user, text, want string }{
+		{"U0CAROL", "conf new KubeCon NA 2024", "now the team's active conference"},
 		{"U0BOB", "conf new KubeCon EU 2025", "now the team's active conference"},
-		{"U0BOB", "conf use General", "is now the team's active conference"},
+		{"U0BOB", "conf use KubeCon NA 2024", "is now the team's active conference"},
 		{"U0ALICE", "conf new Alice Con", "switches just you"},
-		{"U0OWEN", "conf use General", "is now the team's active conference"},
+		{"U0OWEN", "conf use KubeCon NA 2024", "is now the team's active conference"},
 		{"U0CAROL", "conf use KubeCon EU 2025", "is now the team's active conference"},
 	}
 	for _, tc := range tests {

@@ -204,6 +204,7 @@ func conferencesForTheUserOrTheTeam(t *testing.T, s commands.Store, _ *Clock) {
 	ctx := context.Background()
 	a, b := user(t, s, "alice"), user(t, s, "bob")
 	general := conf(t, s, a)
+	add(t, s, a, "Logged Before Any Conference", "2024-01-10", talkbot.LogPatch{}, nil) // keeps General: a day outside KubeCon's week
 	kc := must(s.CreateConference(ctx, a, talkbot.Conference{Name: "KubeCon", StartsOn: "2024-11-13", EndsOn: "2024-11-15", Timezone: "America/Denver"}, true))(t)
 	if got := conf(t, s, b); got.ID != kc.ID || got.Timezone != "America/Denver" {
 		t.Errorf("after the team's conf new, bob is on %+v", got)
