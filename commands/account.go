@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/talkbot/talkbot"
+	"golang.org/x/text/width"
 )
 
 var reDateRange = regexp.MustCompile(`^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$`)
@@ -326,7 +327,7 @@ func (r *Router) forget(ctx context.Context, c *call) (Reply, error) {
 
 func (r *Router) export(ctx context.Context, c *call) (Reply, error) {
 	format, rest, _ := strings.Cut(c.args, " ")
-	switch strings.ToLower(format) {
+	switch strings.ToLower(width.Fold.String(format)) { // ｊｓｏｎ in an IME's full width; the rest stays as typed
 	case "", "json":
 		if strings.TrimSpace(rest) != "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "`export json` takes nothing after it: it has all your data, every conference.")

@@ -170,6 +170,7 @@ func TestFullWidthCommands(t *testing.T) {
 	// A read's arguments too.
 	for _, tc := range []struct{ typed, want string }{
 		{"ｌｉｓｔ　ｔｏｄａｙ", "#1 Foo Talk"}, {"ｓｈｏｗ　＃１", "#1 Foo Talk"}, {"help ｌｉｓｔ", "list"},
+		{"ｅｘｐｏｒｔ　ｊｓｏｎ", "talkbot.export/v1"}, {"ｅｘｐｏｒｔ　ｍａｒｋｄｏｗｎ", "wrap-up post"},
 	} {
 		if got := f.ok("alice", tc.typed); !strings.Contains(got, tc.want) {
 			t.Errorf("%s:\n%s", tc.typed, got)
