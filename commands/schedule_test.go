@@ -830,3 +830,26 @@ func TestUndoAfterAnImportThatSwitchedTheTeam(t *testing.T) {
 		t.Errorf("undo after a re-import:\n%s", out)
 	}
 }
+
+// An import that joins two talks logged by hand into their session keeps
+// what each person had on either: alice presented the one bob's was merged
+// with, or hers was merged into his, and she still presented it, slides
+// and all.
+func TestAnImportMergeKeepsWhoPresented(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "conf new KubeCon CloudNativeCon Europe 2026 2026-03-23..2026-03-26 Europe/Amsterdam")
+	f.ok("bob", "add Opening keynote day:2026-03-24 https://kccnceu2026.sched.com/event/6d33234981cf5b14145b63b75fa9e0c0")
+	f.ok("alice", `presented "Keynote: Welcome + Opening Remarks" day:2026-03-24 https://speakerdeck.com/alice/welcome`)
+	if out := f.admin("admin", "import "+schedICS); !strings.Contains(out, "merged with talks logged by hand 2") {
+		t.Fatalf("import:\n%s", firstLinesOf(out, 3))
+	}
+	for _, c := range f.export("alice").Conferences {
+		for _, x := range c.Talks {
+			if !x.Presented || x.SlidesURL != "https://speakerdeck.com/alice/welcome" || !strings.HasPrefix(x.Title, "Keynote: Welcome") {
+				t.Errorf("alice's talk after the import: %+v, want the keynote she presented, with her slides", x)
+			}
+			return
+		}
+	}
+	t.Error("alice has no talk after the import")
+}

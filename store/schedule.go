@@ -715,6 +715,16 @@ func (w *importWriter) merge(ctx context.Context, from, into int64) error {
 			AND o.from_user_id = recommendations.from_user_id AND o.to_user_id IS recommendations.to_user_id)`,
 		`UPDATE recommendations SET talk_id = ? WHERE talk_id = ?`,
 		`UPDATE users SET last_talk_id = ? WHERE last_talk_id = ?`,
+		// Who presented it, with their slides: the talk's delete took them.
+		`UPDATE presentations SET slides_url = (SELECT f.slides_url FROM presentations f WHERE f.talk_id = :from AND f.user_id = presentations.user_id)
+			WHERE talk_id = :into AND slides_url = '' AND EXISTS (SELECT 1 FROM presentations f WHERE f.talk_id = :from
+			AND f.user_id = presentations.user_id AND f.slides_url != '')`,
+		`DELETE FROM presentations WHERE talk_id = :from AND EXISTS (SELECT 1 FROM presentations o WHERE o.talk_id = :into AND o.user_id = presentations.user_id)`,
+		`UPDATE presentations SET talk_id = ? WHERE talk_id = ?`,
+		// A recording notice is once per user and talk, ever: sent or pending, it comes along.
+		`DELETE FROM outbox WHERE kind = 'recording' AND talk_id = :from AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'recording'
+			AND o.talk_id = :into AND o.user_id = outbox.user_id)`,
+		`UPDATE outbox SET talk_id = ? WHERE talk_id = ?`,
 	} {
 		args := []any{into, from}
 		if strings.Contains(q, ":from") {
