@@ -1148,6 +1148,66 @@ func (r *Router) delete(ctx context.Context, c *call) (Reply, error) {
 	return b.reply(), nil
 }
 
+var reMerge = regexp.MustCompile(`^(?i)#(\d+)\s+(?:into\s+|with\s+|onto\s+)?#(\d+)(\s+confirm)?$`)
+
+// merge makes a session logged twice, as two talks, one: #from goes into #into.
+func (r *Router) merge(ctx context.Context, c *call) (Reply, error) {
+	m := reMerge.FindStringSubmatch(strings.TrimSpace(c.args))
+	if m == nil {
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Say which two talks: `merge #12 into #14` makes #12 part of #14.")
+	}
+	ids := [2]int64{}
+	for i, s := range m[1:3] {
+		id, bad := talkNumber(s)
+		if bad != "" {
+			return Reply{}, talkbot.Errorf(talkbot.ENOTFOUND, "There is no talk #%s. `list team` shows the team's talks.", s)
+		}
+		ids[i] = id
+	}
+	if ids[0] == ids[1] {
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "That is one talk twice; `merge #12 into #14` names two.")
+	}
+	var ts [2]talkbot.Talk
+	for i, id := range ids {
+		t, err := r.resolve(ctx, c, ref{id: id}, existingMode)
+		if err != nil {
+			return Reply{}, err
+		}
+		ts[i] = t
+	}
+	from, into := ts[0], ts[1]
+	switch {
+	case from.ConferenceID != into.ConferenceID:
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "#%d and #%d are talks of two conferences; only talks of one conference merge.", from.ID, into.ID)
+	case from.SourceID != "" && into.SourceID != "":
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "#%d and #%d are both sessions of the imported schedule, which keeps them apart.", from.ID, into.ID)
+	case from.SourceID != "":
+		return Reply{}, talkbot.Errorf(talkbot.EINVALID, "#%d is a session of the imported schedule, which stays: `merge #%d into #%d` merges the other one into it.", from.ID, into.ID, from.ID)
+	}
+	if ok, err := mayEdit(ctx, c, from); err != nil {
+		return Reply{}, err
+	} else if !ok {
+		return Reply{}, talkbot.Errorf(talkbot.EFORBIDDEN, "Only whoever logged #%d first, or an admin, can merge it away.", from.ID)
+	}
+	again := fmt.Sprintf("merge #%d into #%d confirm", from.ID, into.ID)
+	if m[3] == "" {
+		b := &builder{r: Reply{Kind: KindQuestion}}
+		b.line(append(Line{plain("This moves everyone's logs, ratings, notes and recommendations of ")}, talkLine(from)...)...)
+		b.line(append(Line{plain("onto ")}, talkLine(into)...)...)
+		b.line(plain(fmt.Sprintf("and deletes #%d, for good: `undo` cannot bring it back. To go ahead, type ", from.ID)), code(again), plain("."))
+		b.buttons(Button{Label: fmt.Sprintf("Merge #%d into #%d", from.ID, into.ID), Command: again})
+		return b.reply(), nil
+	}
+	t, err := r.store.MergeTalks(ctx, c.user.WorkspaceID, from.ID, into.ID)
+	if err != nil {
+		return Reply{}, err
+	}
+	b := &builder{}
+	b.line(append(Line{plain(fmt.Sprintf("Merged #%d into ", from.ID))}, talkLine(t)...)...)
+	b.text(fmt.Sprintf("   Everyone's logs and notes of #%d are on #%d now; #%d is gone.", from.ID, t.ID, from.ID))
+	return b.reply(), nil
+}
+
 func (r *Router) undo(ctx context.Context, c *call) (Reply, error) {
 	u, err := r.store.Undo(ctx, c.user.ID)
 	if err != nil {

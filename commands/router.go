@@ -57,6 +57,9 @@ type Store interface {
 	// Talk and TalkByScheduleInWorkspace return ErrNotFound when there is
 	// no such talk.
 	Talk(ctx context.Context, workspaceID, id int64) (talkbot.Talk, error)
+	// MergeTalks moves everything of talk from onto talk into, fills into's
+	// empty fields from it and deletes it, for good.
+	MergeTalks(ctx context.Context, workspaceID, from, into int64) (talkbot.Talk, error)
 	// TalksBySchedule returns the conference's talks with that schedule id,
 	// oldest first: a pretalx code can name several slots of one session.
 	TalksBySchedule(ctx context.Context, conferenceID int64, scheduleID string) ([]talkbot.Talk, error)

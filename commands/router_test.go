@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -657,5 +658,39 @@ func TestAnEmptyGeneralGoesWithTheFirstConference(t *testing.T) {
 	f.ok("alice", "add Keynote")
 	if l := f.ok("alice", "list"); !strings.Contains(l, "KubeCon NA 2024") {
 		t.Errorf("alice's list:\n%s", l)
+	}
+}
+
+// One session logged twice under two titles becomes one talk with
+// `merge`, asked first: everyone's logs and notes move, a person with
+// both keeps what either said, and only the first logger or an admin
+// merges a talk away.
+func TestMergeMakesTwoTalksOne(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add KEDA Real Time Scaling 4/5 #autoscaling -- great demo")
+	f.ok("bob", `add "KEDA - Real Time And Serverless Scaling in Kubernetes" 5/5 -- loved it`)
+	f.ok("bob", `missed "KEDA Real Time Scaling" -- was in the other room`)
+	if r := f.as("bob", "merge #1 into #2"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "Only whoever logged #1 first") {
+		t.Errorf("bob merging alice's talk away: %s", r.Text())
+	}
+	if r := f.as("alice", "merge #1 into #2"); r.Kind != commands.KindQuestion || !strings.Contains(r.Text(), "merge #1 into #2 confirm") {
+		t.Errorf("merge without confirm: %v %s", r.Kind, r.Text())
+	}
+	if got := f.exportedTalk("alice", 1); got.Rating != 4 {
+		t.Errorf("the question changed #1: %+v", got)
+	}
+	f.ok("alice", "merge #1 into #2 confirm")
+	a := f.exportedTalk("alice", 2)
+	if a.Rating != 4 || len(a.Notes) != 1 || a.Notes[0].Text != "great demo" || !slices.Contains(a.Tags, "autoscaling") {
+		t.Errorf("alice's log on #2 after the merge: %+v", a)
+	}
+	if b := f.exportedTalk("bob", 2); b.Status != "attended" || b.Rating != 5 {
+		t.Errorf("bob's log on #2 after the merge, who attended it and 'missed' #1: %+v", b)
+	}
+	if l := f.ok("bob", "list team"); strings.Contains(l, "#1 ") || !strings.Contains(l, "team 4.5/5 from 2") {
+		t.Errorf("the team's list after the merge:\n%s", l)
+	}
+	if r := f.as("alice", "show #1"); r.Kind != commands.KindError {
+		t.Errorf("#1 after the merge: %s", r.Text())
 	}
 }

@@ -853,3 +853,22 @@ func TestAnImportMergeKeepsWhoPresented(t *testing.T) {
 	}
 	t.Error("alice has no talk after the import")
 }
+
+// A session of the imported schedule is never merged away; a talk logged
+// by hand merges into it, and the session keeps the schedule's details.
+func TestMergeIntoAScheduledSession(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	f.admin("admin", "import "+schedICS)
+	f.ok("alice", "add Opening Keynote, Written Down Wrong day:2026-03-24 5/5")
+	hand := f.exportedTalk("alice", 597)
+	if !strings.Contains(hand.Title, "Written Down Wrong") {
+		t.Fatalf("the hand-logged talk: %+v", hand)
+	}
+	if r := f.as("admin", "merge #1 into #597"); r.Kind != commands.KindError || !strings.Contains(r.Text(), "session of the imported schedule, which stays: `merge #597 into #1`") {
+		t.Errorf("merging a session away: %s", r.Text())
+	}
+	f.ok("alice", "merge #597 into #1 confirm")
+	if got := f.exportedTalk("alice", 1); got.Rating != 5 || got.ScheduleURL == "" {
+		t.Errorf("alice's log on the session after the merge: %+v", got)
+	}
+}

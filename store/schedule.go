@@ -686,7 +686,12 @@ func (w *importWriter) merge(ctx context.Context, from, into int64) error {
 		return nil
 	}
 	w.mergedAway[from] = true
-	tx := w.tx
+	return mergeTalk(ctx, w.tx, from, into, w.now)
+}
+
+// mergeTalk is merge in tx: everything users own of talk from goes onto
+// talk into, and from is deleted.
+func mergeTalk(ctx context.Context, tx *txn, from, into int64, now time.Time) error {
 	logs, err := queryLogs(ctx, tx, `WHERE l.talk_id = ?`, from)
 	if err != nil {
 		return err
@@ -704,7 +709,7 @@ func (w *importWriter) merge(ctx context.Context, from, into int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ? AND talk_id = ?`, l.UserID, from); err != nil {
 			return fmt.Errorf("move log: %w", err)
 		}
-		kept.TalkID, kept.UpdatedAt = into, w.now
+		kept.TalkID, kept.UpdatedAt = into, now
 		if err := putLog(ctx, tx, kept); err != nil {
 			return err
 		}
@@ -986,4 +991,57 @@ func trigramsOf(r []rune) string {
 		grams = append(grams, ftsString(string(r[i:i+3])))
 	}
 	return "(" + strings.Join(grams, " AND ") + ")"
+}
+
+// MergeTalks makes talk from, one session logged twice under two titles,
+// one with talk into: everything users own of from moves onto into (a
+// user with logs on both keeps one saying what either said), into takes
+// what it lacks of from (speakers, event, room, day, links, recording,
+// schedule link) and its tags, and from is deleted, with the undo steps
+// that name it: undo cannot take a merge back. Both are talks of one
+// conference of the workspace; a session of an imported schedule is never
+// the one merged away.
+func (s *Store) MergeTalks(ctx context.Context, workspaceID, from, into int64) (talkbot.Talk, error) {
+	var out talkbot.Talk
+	err := s.change(ctx, func(tx *txn) error {
+		a, err := talkByID(ctx, tx, from)
+		if err != nil {
+			return err
+		}
+		b, err := talkByID(ctx, tx, into)
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.WorkspaceID != workspaceID || b.WorkspaceID != workspaceID:
+			return talkbot.ErrNotFound
+		case a.ConferenceID != b.ConferenceID || a.SourceID != "" || from == into:
+			return fmt.Errorf("merge talk %d into %d: %w", from, into, errors.ErrUnsupported)
+		}
+		if err := mergeTalk(ctx, tx, from, into, s.now()); err != nil {
+			return err
+		}
+		fill := talkbot.TalkPatch{Event: &a.Event, Room: &a.Room, Day: &a.Day, ScheduleURL: &a.ScheduleURL, ScheduleID: &a.ScheduleID,
+			RecordingURL: &a.RecordingURL, AddLinks: a.Links}
+		if len(a.Speakers) > 0 {
+			fill.Speakers = &a.Speakers
+		}
+		if b.SourceID != "" { // the schedule's fields are the schedule's
+			fill = talkbot.TalkPatch{RecordingURL: &a.RecordingURL, AddLinks: a.Links}
+		}
+		t, changed := patchTalk(b, fill, true)
+		for _, tag := range a.Tags {
+			if !slices.Contains(t.Tags, tag) && len(t.Tags) < talkbot.MaxTags {
+				t.Tags, changed = append(t.Tags, tag), true
+			}
+		}
+		if changed {
+			if err := updateTalk(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		out = t
+		return nil
+	})
+	return out, err
 }
