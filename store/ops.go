@@ -118,10 +118,14 @@ type Health struct {
 	Problems []string // what PRAGMA integrity_check reports; none when the file is sound
 	Version  int64    // the schema version the file is at
 	Latest   int64    // the schema version this build migrates to
+	// ReadOnly is why a write cannot begin on the file (its mode, its -wal
+	// or -shm file's, its directory's); nil when one can.
+	ReadOnly error
 }
 
-// Check runs PRAGMA integrity_check on the database at path and reads its
-// schema version, without migrating or creating anything.
+// Check runs PRAGMA integrity_check on the database at path, reads its
+// schema version and sees whether a write can begin, without migrating,
+// creating or writing anything.
 func Check(ctx context.Context, path string) (Health, error) {
 	problems, err := integrity(ctx, path)
 	if damaged(err) { // too broken to list what is wrong
@@ -140,7 +144,24 @@ func Check(ctx context.Context, path string) (Health, error) {
 	if err != nil && !isNoSuchTable(err) {
 		return h, fmt.Errorf("schema version: %w", err)
 	}
+	// A file the bot cannot write reads fine: it passed here, and the bot
+	// refused to start on it. A write rolled back finds what the bot's
+	// first write would (SQLite opens a read-only file read-only, and
+	// only a write fails).
+	h.ReadOnly = writeRolledBack(ctx, db)
 	return h, nil
+}
+
+// writeRolledBack makes a change in a transaction it rolls back, so that
+// nothing is written, and returns what stopped it.
+func writeRolledBack(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `CREATE TABLE talkbot_write_check (x)`)
+	return err
 }
 
 // integrity runs PRAGMA integrity_check on the file at path.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -76,6 +77,13 @@ func (d *doctor) config(cfg Config) {
 
 func (d *doctor) database(ctx context.Context, path string) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		// The bot creates the file, not its directory: with none it stopped at
+		// once while this said all was well.
+		if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+			d.fail("database", "BOT_DB %s does not exist, nor does its directory %s: the bot creates the file, not the directory; "+
+				"create it, or fix the path", path, filepath.Dir(path))
+			return
+		}
 		d.note("database", "BOT_DB %s does not exist yet: the bot creates it at first start (its directory must be writable)", path)
 		return
 	}
@@ -86,6 +94,9 @@ func (d *doctor) database(ctx context.Context, path string) {
 	case len(h.Problems) > 0:
 		d.fail("database", "BOT_DB %s is damaged (integrity_check: %s). Stop the bot and restore the latest backup "+
 			"(README.md, \"Backup and restore\"); keep the damaged file for inspection.", path, h.Problems[0])
+	case h.ReadOnly != nil:
+		d.fail("database", "BOT_DB %s passes integrity_check but cannot be written (%v): the user the bot runs as must be able to write "+
+			"the file, its -wal and -shm files and its directory (chmod 600 %s*)", path, h.ReadOnly, path)
 	case h.Version > h.Latest:
 		d.fail("database", "BOT_DB %s is at schema version %d, newer than this build knows (%d): run the newer talkbot, "+
 			"or restore a backup made before the upgrade.", path, h.Version, h.Latest)

@@ -233,3 +233,28 @@ func TestDoctorChecksTheDatabaseItIsGiven(t *testing.T) {
 		}
 	}
 }
+
+// Doctor fails a database the bot would refuse: one in a directory that is
+// not there (the bot creates the file, not the directory), and one it cannot
+// write. Both had passed, the second with "All checks passed", and the bot
+// then stopped at start. (As root every file is writable: the second is
+// checked by hand with setpriv there.)
+func TestDoctorFailsADatabaseTheBotCannotStartOn(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone", "talkbot.db")
+	out, err := doctorRun(t, map[string]string{"BOT_DB": missing})
+	if err == nil || !strings.Contains(out, "FAIL  database") || !strings.Contains(out, "its directory") {
+		t.Errorf("BOT_DB in a missing directory: %v\n%s", err, out)
+	}
+
+	if os.Geteuid() == 0 {
+		t.Skip("root writes any file")
+	}
+	db := soundDB(t)
+	if err := os.Chmod(db, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	out, err = doctorRun(t, map[string]string{"BOT_DB": db})
+	if err == nil || !strings.Contains(out, "FAIL  database") || !strings.Contains(out, "cannot be written") {
+		t.Errorf("a read-only BOT_DB: %v\n%s", err, out)
+	}
+}
