@@ -223,4 +223,14 @@ func TestADatabaseTheBotCannotWriteIsRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot be written") {
 		t.Errorf("a read-only database: %v\n%s", err, out.String())
 	}
+
+	// That start left a read-only -shm file: after a chmod of the file
+	// alone the bot still refuses, and must say what else to fix.
+	if err := os.Chmod(db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), []string{"console", "--user", "alice", "--db", db}, envOf(nil), strings.NewReader("list\n"), &out, &logs)
+	if err != nil && !strings.Contains(err.Error(), "-shm") {
+		t.Errorf("with its -shm file still read-only: %v", err)
+	}
 }

@@ -90,10 +90,14 @@ func openStore(ctx context.Context, path string, log *slog.Logger) (*store.Store
 		log.InfoContext(ctx, "migrated the database schema; the database as it was is backed up", "db", path, "backup", b)
 	}
 	// A database the bot cannot write (a read-only file, another user's)
-	// had started, and every command apologised, for ever.
+	// had started, and every command apologised, for ever. SQLite gives
+	// the -shm file it makes the database's mode, so a start on a
+	// read-only file leaves a read-only -shm behind: a chmod of the file
+	// alone, as this once asked, left the bot refusing in the same words.
 	if err := st.Writable(ctx); err != nil {
 		st.Close()
-		return nil, fmt.Errorf("database %s cannot be written (%w): the bot's user must be able to write the file and its directory", path, err)
+		return nil, fmt.Errorf("database %s cannot be written (%w): the bot's user must be able to write the file, its -wal and -shm files "+
+			"and its directory (chmod 600 %s*)", path, err, path)
 	}
 	return st, nil
 }
