@@ -34,6 +34,11 @@ func BackupFile(ctx context.Context, path, dest string, now time.Time) (string, 
 	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
 		dest = filepath.Join(dest, backupName(filepath.Base(path), "", now))
 	}
+	// Not "open DEST.partial: no such file or directory", a file the
+	// operator never named (bot backup /srv/talkbot/backups/, before mkdir).
+	if dir := filepath.Dir(dest); !isDir(dir) {
+		return "", fmt.Errorf("backup: the directory %s does not exist: create it, or name another DEST", dir)
+	}
 	if err := backup(ctx, db, dest); err != nil {
 		return "", err
 	}
@@ -45,6 +50,11 @@ func BackupFile(ctx context.Context, path, dest string, now time.Time) (string, 
 		return dest, fmt.Errorf("the backup %s does not pass integrity_check: %s", dest, problems[0])
 	}
 	return dest, nil
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // backupName is a backup's file name: the database's, a note, the time.

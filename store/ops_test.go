@@ -107,6 +107,12 @@ func TestBackupNeverOverwritesAndNamesFilesInADirectory(t *testing.T) {
 	if want := filepath.Join(dir, "talkbot.db.20241113T170000Z.bak"); dest != want {
 		t.Errorf("backup into a directory wrote %s, want %s", dest, want)
 	}
+	for _, dest := range []string{filepath.Join(dir, "backups") + string(filepath.Separator), filepath.Join(dir, "backups", "x.db")} {
+		if _, err := store.BackupFile(ctx, path, dest, clock()); err == nil || strings.Contains(err.Error(), ".partial") ||
+			!strings.Contains(err.Error(), filepath.Join(dir, "backups")+" does not exist") {
+			t.Errorf("backup to %s, in a directory not made yet: %v", dest, err)
+		}
+	}
 	if _, err := store.BackupFile(ctx, filepath.Join(dir, "missing.db"), filepath.Join(dir, "x.db"), clock()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("backup of a missing database: %v, want not exist", err)
 	}
