@@ -199,11 +199,17 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL must be one of debug, info, warn, error"))
 	}
 	check(c.DB != "", "BOT_DB must not be empty")
+	// The PostgreSQL store is still to come: a postgres:// URL was taken for
+	// a file name, and its password printed in the log and the errors.
+	check(!isDBURL(c.DB), "BOT_DB must be a SQLite file path: this build has no PostgreSQL store, so it cannot use a postgres:// URL")
 	return errors.Join(errs...)
 }
 
 func (c Config) slackEnabled() bool  { return c.SlackBotToken != "" }
 func (c Config) matrixEnabled() bool { return c.MatrixAccessToken != "" || c.MatrixUser != "" }
+
+// isDBURL reports whether BOT_DB is a URL (postgres://…) rather than a file path.
+func isDBURL(s string) bool { return strings.Contains(s, "://") }
 
 func hasUserinfo(s string) bool {
 	u, err := url.Parse(s)

@@ -76,6 +76,9 @@ func (d *doctor) config(cfg Config) {
 }
 
 func (d *doctor) database(ctx context.Context, path string) {
+	if isDBURL(path) {
+		return // the configuration check has said so, without the URL's password
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		// The bot creates the file, not its directory: with none it stopped at
 		// once while this said all was well.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -43,6 +44,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"},
 		{map[string]string{"BOT_SHUTDOWN_TIMEOUT": "soon"}, "BOT_SHUTDOWN_TIMEOUT must be a duration"},
 		{map[string]string{"IMPORT_ALLOW_PRIVATE": "maybe"}, "IMPORT_ALLOW_PRIVATE must be true or false"},
+		// It had been taken for a file name.
+		{map[string]string{"BOT_DB": "postgres://talkbot@db.internal/talkbot"}, "BOT_DB must be a SQLite file path"},
 	}
 	for _, tc := range tests {
 		err := loadConfig(envOf(tc.env)).Validate()
@@ -73,10 +76,26 @@ func TestSecretsStayOutOfErrors(t *testing.T) {
 		// A password in a URL would reach every log line of a request to it.
 		"hs-SECRET": {"MATRIX_HOMESERVER": "https://u:hs-SECRET@matrix.example.org", "MATRIX_ACCESS_TOKEN": "t", "MATRIX_PICKLE_KEY": "k"},
 		"pw-SECRET": {"OPENAI_BASE_URL": "http://user:pw-SECRET@127.0.0.1:1/v1", "OPENAI_MODEL": "m"},
+		"pg-SECRET": {"BOT_DB": "postgres://talkbot:pg-SECRET@127.0.0.1:1/talkbot"},
 	} {
 		err := loadConfig(envOf(env)).Validate()
 		if err == nil || strings.Contains(err.Error(), name) {
 			t.Errorf("err = %v; want an error that does not echo the secret", err)
+		}
+	}
+}
+
+// BOT_DB=postgres://… (a store still to come) is refused, naming the
+// variable: it was taken for a file name, and the bot's log, its error and
+// doctor's report all printed the URL, password and all.
+func TestAPostgresURLInBotDBIsRefused(t *testing.T) {
+	env := map[string]string{"BOT_DB": "postgres://talkbot:pg-SECRET@127.0.0.1:1/talkbot"}
+	for _, args := range [][]string{nil, {"console"}, {"doctor"}} {
+		var out, logs bytes.Buffer
+		err := run(context.Background(), args, envOf(env), strings.NewReader("list\n"), &out, &logs)
+		all := fmt.Sprint(err) + out.String() + logs.String()
+		if err == nil || !strings.Contains(all, "BOT_DB must be a SQLite file path") || strings.Contains(all, "pg-SECRET") {
+			t.Errorf("bot %q: %v\n%s%s", args, err, out.String(), logs.String())
 		}
 	}
 }
