@@ -112,6 +112,9 @@ func (d *doctor) database(ctx context.Context, path string) {
 }
 
 func (d *doctor) slack(ctx context.Context, cfg Config) {
+	if hasUserinfo(cfg.SlackAPIURL) {
+		return // as for Matrix
+	}
 	if cfg.SlackAppToken == "" && cfg.SlackSigningSecret == "" {
 		d.fail("slack", "SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is: set one of them")
 	}
@@ -131,7 +134,9 @@ func (d *doctor) slack(ctx context.Context, cfg Config) {
 }
 
 func (d *doctor) matrix(ctx context.Context, cfg Config) {
-	if cfg.MatrixHomeserver == "" {
+	// A URL with a password in it: the configuration check has said so,
+	// and a check would print the URL with it.
+	if cfg.MatrixHomeserver == "" || hasUserinfo(cfg.MatrixHomeserver) {
 		return // the configuration check has said so
 	}
 	who, err := matrix.CheckLogin(ctx, cfg.MatrixHomeserver, cfg.MatrixUser, cfg.MatrixPassword, cfg.MatrixAccessToken, d.client)
@@ -150,6 +155,9 @@ func (d *doctor) llm(ctx context.Context, cfg Config) {
 	if cfg.OpenAIModel == "" {
 		d.note("llm", "no LLM is configured (OPENAI_MODEL is unset): summaries and questions use the built-in summariser and parser")
 		return
+	}
+	if hasUserinfo(cfg.OpenAIBaseURL) {
+		return // as for Matrix
 	}
 	c, err := llm.NewClient(llm.Config{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIKey, Model: cfg.OpenAIModel,
 		Timeout: min(cfg.OpenAITimeout, 20*time.Second), HTTPClient: d.client, MaxRetries: -1})

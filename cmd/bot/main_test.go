@@ -71,16 +71,22 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 
 func TestSecretsStayOutOfErrors(t *testing.T) {
 	for name, env := range map[string]map[string]string{
-		"secret-token-value":  {"SLACK_BOT_TOKEN": "secret-token-value", "SLACK_SIGNING_SECRET": "x"},
+		"secret-token-value":  {"SLACK_BOT_TOKEN": "secret-token-value", "SLACK_SIGNING_SECRET": "x", "SLACK_API_URL": "http://127.0.0.1:1/api/"},
 		"EsTc almost a key 1": {"MATRIX_RECOVERY_KEY": "EsTc almost a key 1"},
 		// A password in a URL would reach every log line of a request to it.
-		"hs-SECRET": {"MATRIX_HOMESERVER": "https://u:hs-SECRET@matrix.example.org", "MATRIX_ACCESS_TOKEN": "t", "MATRIX_PICKLE_KEY": "k"},
+		"hs-SECRET": {"MATRIX_HOMESERVER": "http://u:hs-SECRET@127.0.0.1:1", "MATRIX_ACCESS_TOKEN": "t", "MATRIX_PICKLE_KEY": "k"},
 		"pw-SECRET": {"OPENAI_BASE_URL": "http://user:pw-SECRET@127.0.0.1:1/v1", "OPENAI_MODEL": "m"},
+		"sl-SECRET": {"SLACK_API_URL": "http://u:sl-SECRET@127.0.0.1:1/api/", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "x"},
 		"pg-SECRET": {"BOT_DB": "postgres://talkbot:pg-SECRET@127.0.0.1:1/talkbot"},
 	} {
 		err := loadConfig(envOf(env)).Validate()
 		if err == nil || strings.Contains(err.Error(), name) {
 			t.Errorf("err = %v; want an error that does not echo the secret", err)
+		}
+		// Doctor's report, which had printed the URL in the check after
+		// the line saying it must not hold a password.
+		if out, err := doctorRun(t, env); err == nil || strings.Contains(out, name) {
+			t.Errorf("doctor: %v; want a report that does not echo the secret:\n%s", err, out)
 		}
 	}
 }
