@@ -65,6 +65,20 @@ func backupName(base, note string, now time.Time) string {
 	return base + note + "." + now.UTC().Format("20060102T150405Z") + ".bak"
 }
 
+// freeName is path, or path with -2, -3… before its extension when a file
+// has it: a start that fails its migration and is restarted within the
+// second (systemd's 100 ms) backs up again rather than stop on the name
+// of the backup before, which hid why the first failed.
+func freeName(path string) string {
+	ext := filepath.Ext(path)
+	for i, p := 2, path; ; i++ {
+		if _, err := os.Lstat(p); err != nil { // free, or unreadable: backup says so
+			return p
+		}
+		p = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(path, ext), i, ext)
+	}
+}
+
 // backup runs VACUUM INTO a temporary file beside dest, syncs it and renames
 // it, so that dest is either a whole copy or absent. It never overwrites.
 func backup(ctx context.Context, db *sql.DB, dest string) error {

@@ -306,3 +306,38 @@ func TestOpenRefusesADatabaseNewerThanTheBuild(t *testing.T) {
 		t.Errorf("after the refusal: %+v, %v", h, err)
 	}
 }
+
+// A start that failed its migration, restarted within the same second (as
+// systemd does), backs up again under a name of its own, rather than stop
+// on the first start's backup.
+func TestOpenBacksUpAgainWithinTheSecond(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	first := path + ".v3.20241113T170000Z.bak" // the failed start's
+	if err := os.WriteFile(first, []byte("the first start's backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, path, store.Options{Now: clock})
+	if err != nil {
+		t.Fatalf("a restart within the second: %v", err)
+	}
+	defer s.Close()
+	if want := path + ".v3.20241113T170000Z-2.bak"; s.MigrationBackup() != want {
+		t.Errorf("MigrationBackup = %q, want %q", s.MigrationBackup(), want)
+	}
+	if b, _ := os.ReadFile(first); string(b) != "the first start's backup" {
+		t.Error("the first start's backup was overwritten")
+	}
+}

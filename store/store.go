@@ -215,7 +215,7 @@ func migrate(ctx context.Context, db *sql.DB, path string, now time.Time) (strin
 	}
 	var dest string
 	if current > 0 && current < target {
-		dest = filepath.Join(filepath.Dir(path), backupName(filepath.Base(path), fmt.Sprintf("v%d", current), now))
+		dest = freeName(filepath.Join(filepath.Dir(path), backupName(filepath.Base(path), fmt.Sprintf("v%d", current), now)))
 		if err := backup(ctx, db, dest); err != nil {
 			return "", fmt.Errorf("back up before migrating from version %d to %d (nothing was migrated): %w", current, target, err)
 		}
