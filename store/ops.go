@@ -254,15 +254,20 @@ func (s *Store) Size(ctx context.Context) (int64, error) {
 }
 
 // Writable checks that a write commits: one tiny row, through the same
-// queue every change takes, so a full disk, a read-only file or a stuck
-// writer all show.
+// queue every change takes, so a read-only file or a stuck writer shows;
+// and that no change met a damaged file, or a full disk since the last
+// one that committed (the row may fit where a note does not).
 func (s *Store) Writable(ctx context.Context) error {
-	err := s.update(ctx, func(tx *txn) error {
+	if err := s.faults.known(); err != nil {
+		return err
+	}
+	err := s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO adapter_state (key, value, updated_at) VALUES ('ops.write_check', 'ok', ?)
 			ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`, formatTime(s.now()))
 		return err
 	})
 	if err != nil {
+		_ = s.faults.note(err, false) // remembered; the operator's message needs no user's words
 		return fmt.Errorf("database write check: %w", err)
 	}
 	return nil

@@ -54,6 +54,8 @@ type Store struct {
 	fts ftsIndexer // imported talks into the full-text indexes, after their import
 
 	ckpt *checkpointer // WAL checkpoints, off the commit path
+
+	faults faults // storage faults seen, for the user's reply and readiness (fault.go)
 }
 
 // writeRequest is one change waiting for the committer.
@@ -289,6 +291,12 @@ func (s *Store) change(ctx context.Context, fn func(tx *txn) error) error {
 // holds its change. fn may run more than once, so it sets its results from
 // nothing each time.
 func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
+	return s.faults.note(s.write(ctx, fn), true)
+}
+
+// write is update without telling the user of a storage fault, for the
+// write check, whose one row can commit on a disk too full for a change.
+func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func (s *Store) UserAndConference(ctx context.Context, platform, workspace, exte
 		return u, c, nil
 	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return u, c, fmt.Errorf("find user and conference: %w", err)
+		return u, c, fmt.Errorf("find user and conference: %w", s.faults.note(err, false)) // a damaged file shows here first
 	}
 	if u, err = s.User(ctx, platform, workspace, externalID, name); err != nil {
 		return u, c, err
