@@ -768,6 +768,23 @@ func TestTalksLoggedBeforeTheZoneMoveToTheirDay(t *testing.T) {
 			t.Errorf("the workshop given day:2025-04-02 is on %s", day)
 		}
 	})
+	// A talk of the same title already on the day it would move to keeps
+	// its day: the two made one session two talks, and every later
+	// `add Keynote` and `show Keynote` of the day asked which.
+	t.Run("onto a talk of its title", func(t *testing.T) {
+		f := newFixture(t)
+		f.now = morning
+		f.ok("alice", "add Keynote 5/5")
+		f.now = morning.Add(5 * time.Hour) // 15:20 in Auckland, 1 April in UTC too
+		f.ok("bob", "add Keynote day:2025-04-01 3/5")
+		f.admin("admin", "conf new Kiwi Cloud 2025 2025-04-01..2025-04-02 Pacific/Auckland")
+		if r := f.as("carol", "add Keynote day:2025-04-01"); r.Kind != commands.KindOK || !strings.Contains(r.Text(), "#2 Keynote") {
+			t.Errorf("carol's keynote of 1 April:\n%s", r.Text())
+		}
+		if got := f.exportedTalk("alice", 1); got.Day != "2025-03-31" || got.Rating != 5 {
+			t.Errorf("alice's keynote: %+v, want it kept on 2025-03-31 with her 5/5", got)
+		}
+	})
 }
 
 // `show #id` of a talk of another conference than the user's gives its

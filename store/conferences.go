@@ -287,7 +287,9 @@ func (s *Store) SetConferenceVideos(ctx context.Context, conferenceID int64, url
 // General (or a conference made without a zone) has UTC only: a talk
 // logged on an Auckland morning had the day before, missed `list day 1`
 // and the digest, and an import did not join it to its session. A day that
-// is not the date the talk was logged on (one given with day:) stays.
+// is not the date the talk was logged on (one given with day:) stays, and
+// so does a talk whose new day holds a talk of its title already: two
+// talks would be one session, and every `add` or `show` of it would ask.
 func redateTalks(ctx context.Context, tx *txn, conferenceID int64, zone string) error {
 	var was string
 	if err := tx.QueryRowContext(ctx, `SELECT timezone FROM conferences WHERE id = ?`, conferenceID).Scan(&was); err != nil {
@@ -325,7 +327,8 @@ func redateTalks(ctx context.Context, tx *txn, conferenceID int64, zone string) 
 		return fmt.Errorf("query the talks to re-date: %w", err)
 	}
 	for id, day := range moved {
-		if _, err := tx.ExecContext(ctx, `UPDATE talks SET day = ? WHERE id = ?`, day, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE talks SET day = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM talks o
+			WHERE o.conference_id = talks.conference_id AND o.norm_title = talks.norm_title AND o.day = ? AND o.id != talks.id)`, day, id, day); err != nil {
 			return fmt.Errorf("re-date talk %d: %w", id, err)
 		}
 	}
