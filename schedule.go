@@ -15,6 +15,11 @@ type ScheduleImport struct {
 	// Day and times in the conference's zone, and the fields the schedule
 	// owns; IDs, workspace, conference and tags are the store's.
 	Sessions []Talk
+	// ChannelConferenceID is the conference of the channel the import is
+	// typed in, when the channel has one of its own (0 otherwise): it stands
+	// in for the user's current conference, and an import into it leaves
+	// the team's conference where it is.
+	ChannelConferenceID int64
 }
 
 // ImportResult says what an import did.

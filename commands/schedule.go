@@ -83,11 +83,25 @@ func (r *Router) importSchedule(ctx context.Context, c *call) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := r.store.ImportSchedule(ctx, c.user, s.Import(source))
+	imp := s.Import(source)
+	// Typed in a channel with a conference of its own, the schedule is that
+	// channel's: the team stays on its conference.
+	own, err := r.store.ChannelConference(ctx, c.user.WorkspaceID, channelOf(c.req))
+	switch {
+	case err == nil:
+		imp.ChannelConferenceID = own.ID
+	case !errors.Is(err, talkbot.ErrNotFound):
+		return Reply{}, err
+	}
+	res, err := r.store.ImportSchedule(ctx, c.user, imp)
 	if err != nil {
 		return Reply{}, err
 	}
-	return importReply(s, res, source, zone), nil
+	whose := "the team's active conference"
+	if res.Conference.ID == imp.ChannelConferenceID {
+		whose = "this channel's conference, for everyone typing here"
+	}
+	return importReply(s, res, source, zone, whose), nil
 }
 
 var formatNames = map[schedule.Format]string{
@@ -95,15 +109,16 @@ var formatNames = map[schedule.Format]string{
 }
 
 // importReply says what the import did, with a few examples of each change.
-func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone string) Reply {
+// whose says whose conference it now is: the team's, or the channel's.
+func importReply(s schedule.Schedule, res talkbot.ImportResult, source, zone, whose string) Reply {
 	b := &builder{}
 	c := res.Conference
 	what := "Imported " + c.Name
 	if res.Renamed != "" {
 		what += " (into " + res.Renamed + ", which takes the schedule's name)"
 	}
-	b.line(plain(fmt.Sprintf("%s from %s (%s): %s sessions, %s..%s, times in %s. It is the team's active conference.",
-		what, truncate(shownSource(source), 120), formatNames[s.Format], thousands(len(s.Sessions)), c.StartsOn, c.EndsOn, c.Timezone)))
+	b.line(plain(fmt.Sprintf("%s from %s (%s): %s sessions, %s..%s, times in %s. It is %s.",
+		what, truncate(shownSource(source), 120), formatNames[s.Format], thousands(len(s.Sessions)), c.StartsOn, c.EndsOn, c.Timezone, whose)))
 	if res.LeftIn != "" {
 		b.line(plain("The talks logged before stay in "+res.LeftIn+": some are of days outside this schedule's week. "), code("conf use "+res.LeftIn), plain(" shows them."))
 	}

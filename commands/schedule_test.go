@@ -889,3 +889,32 @@ func TestMergeIntoAScheduledSession(t *testing.T) {
 		t.Errorf("alice's log on the session after the merge: %+v", got)
 	}
 }
+
+// An admin's import typed in a channel with a conference of its own
+// (`conf here`) gives that conference its schedule and leaves the team
+// where it is: it had moved the whole team, everyone's `add` in their
+// direct messages included, onto the channel's conference.
+func TestAnImportInAChannelWithItsOwnConferenceLeavesTheTeam(t *testing.T) {
+	f := newImportFixture(t, commands.Config{})
+	in := func(channel, user, text string) string {
+		t.Helper()
+		r := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformConsole, Workspace: "local",
+			UserID: user, UserName: user, Text: text, Channel: channel, Admin: user == "admin"})
+		if r.Kind == commands.KindError {
+			t.Fatalf("%s in %s: %q: %s", user, channel, text, r.Text())
+		}
+		return r.Text()
+	}
+	in("C1", "admin", "conf new FOSDEM 2025 2025-02-01..2025-02-02 Europe/Brussels")
+	in("C1", "admin", "conf new KubeCon NA 2025 2025-11-10..2025-11-13 America/Denver")
+	in("CFOSDEM", "admin", "conf here FOSDEM 2025")
+	if out := in("CFOSDEM", "admin", "import "+fosdemXML); !strings.Contains(out, "It is this channel's conference") {
+		t.Errorf("import in the FOSDEM channel:\n%s", firstLinesOf(out, 2))
+	}
+	if out := in("C1", "bob", "conf"); !strings.Contains(out, "Current conference: KubeCon NA 2025") {
+		t.Errorf("the team after an import in the FOSDEM channel: %s", out)
+	}
+	if out := in("CFOSDEM", "bob", "schedule 2025-02-01"); !strings.Contains(out, "Welcome to FOSDEM 2025") {
+		t.Errorf("the FOSDEM channel's schedule:\n%s", firstLinesOf(out, 3))
+	}
+}

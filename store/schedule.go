@@ -20,9 +20,10 @@ const examplesShown = 3
 
 // ImportSchedule creates or updates a conference and its talks from a
 // schedule, in one transaction, and makes it the workspace's active
-// conference. The conference is the one imported from the same schedule
-// before (by its key), else the one of the same name, else the user's
-// current one when it has no schedule yet and its dates (if any) overlap
+// conference, unless it is the channel's own (ChannelConferenceID). The
+// conference is the one imported from the same schedule before (by its
+// key), else the one of the same name, else the channel's own or the
+// user's current one when it has no schedule yet and its dates (if any) overlap
 // the schedule's (the placeholder "General" takes the schedule's name),
 // else a new one.
 //
@@ -59,8 +60,11 @@ func (s *Store) ImportSchedule(ctx context.Context, u talkbot.User, imp talkbot.
 		}
 		// The team moves to it as with an admin's `conf use`: the digest
 		// channels hear of it, and an undo next says how to switch back.
-		if err := switchConference(ctx, tx, u, conf.ID, true, now); err != nil {
-			return fmt.Errorf("activate conference: %w", err)
+		// The schedule of a channel's own conference is that channel's.
+		if conf.ID != imp.ChannelConferenceID {
+			if err := switchConference(ctx, tx, u, conf.ID, true, now); err != nil {
+				return fmt.Errorf("activate conference: %w", err)
+			}
 		}
 		res.Conference, err = scanConference(tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c WHERE c.id = ?`, conf.ID))
 		return err
@@ -208,8 +212,8 @@ func importConference(ctx context.Context, tx *txn, u talkbot.User, imp talkbot.
 	if err == nil && !found {
 		var key string
 		var imported sql.NullString
-		err = tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+`, c.schedule_key FROM conferences c WHERE c.id = COALESCE(
-			(SELECT conference_id FROM users WHERE id = ?), (SELECT active_conference_id FROM workspaces WHERE id = ?))`, u.ID, u.WorkspaceID).
+		err = tx.QueryRowContext(ctx, `SELECT `+conferenceColumns+`, c.schedule_key FROM conferences c WHERE c.id = COALESCE(NULLIF(?, 0),
+			(SELECT conference_id FROM users WHERE id = ?), (SELECT active_conference_id FROM workspaces WHERE id = ?))`, imp.ChannelConferenceID, u.ID, u.WorkspaceID).
 			Scan(append(conferenceDest(&conf, &imported), &key)...)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
