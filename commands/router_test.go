@@ -694,3 +694,26 @@ func TestMergeMakesTwoTalksOne(t *testing.T) {
 		t.Errorf("#1 after the merge: %s", r.Text())
 	}
 }
+
+// A log that unwant (or unstar, unrate) leaves with nothing goes as a
+// delete of it would: the talk's edit right passes to whoever still logs
+// it, and a talk only its creator had, nobody now, goes with the log, so
+// a mistyped want leaves no trace; undo brings it all back.
+func TestALogLeftWithNothingGoesAsADeleteOfIt(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "want Foo Talk")
+	f.ok("bob", "add Foo Talk")
+	f.ok("alice", "unwant Foo Talk")
+	if r := f.as("bob", "edit #1 room:W183"); r.Kind != commands.KindOK {
+		t.Errorf("bob, the one who logs #1 now, edits its room: %s", r.Text())
+	}
+	f.ok("alice", "want Typo Tlak")
+	f.ok("alice", "unwant Typo Tlak")
+	if r := f.as("alice", "search Tlak"); strings.Contains(r.Text(), "Typo Tlak") {
+		t.Errorf("a talk nobody logs any more, found:\n%s", r.Text())
+	}
+	f.ok("alice", "undo")
+	if l := f.ok("alice", "list watch"); !strings.Contains(l, "Typo Tlak") {
+		t.Errorf("undo of the unwant:\n%s", l)
+	}
+}

@@ -208,6 +208,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 		talk := out.Talk
 		rec.TalkID, rec.TalkCreated = talk.ID, out.Created
 		changed := out.Created
+		logDropped := false // a log left with nothing, dropped: as a delete of it, for the talk
 
 		patched, set := patchTalk(talk, c.Talk, false)
 		patched, filled := patchTalk(patched, c.Fill, true)
@@ -271,7 +272,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				}
 				if dropped {
 					rec.LogTouched, rec.LogBefore, rec.LogAfter = true, toUndoLog(old), toUndoLog(l)
-					out.Log, changed = l, true
+					out.Log, changed, logDropped = l, true, true
 					break
 				}
 			}
@@ -359,7 +360,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			changed = true
 		}
 
-		if c.DeleteLog && out.Talk.CreatedBy == c.User.ID {
+		if (c.DeleteLog || logDropped) && out.Talk.CreatedBy == c.User.ID {
 			// A talk this user created and nobody else uses goes with their log, so a typo leaves no trace.
 			gone, err := deleteIfUnused(ctx, tx, talk.ID, c.User.ID)
 			if err != nil {
