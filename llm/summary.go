@@ -168,9 +168,12 @@ func (r *summaryRun) summarize(ctx context.Context, talks []TalkNotes) (Summary,
 	answers := make([]chunkAnswer, len(chunks))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Parallel)
+	// One request for several talks is the whole summary: its overall is
+	// shown, so an answer without one is no answer (and never cached).
+	needOverall := len(chunks) == 1 && len(talks) > 1
 	for i, c := range chunks {
 		g.Go(func() error {
-			a, err := r.askChunk(gctx, c)
+			a, err := r.askChunk(gctx, c, needOverall)
 			answers[i] = a
 			return err
 		})
@@ -307,7 +310,7 @@ type chunkAnswer struct {
 	overall string
 }
 
-func (r *summaryRun) askChunk(ctx context.Context, c chunk) (chunkAnswer, error) {
+func (r *summaryRun) askChunk(ctx context.Context, c chunk, needOverall bool) (chunkAnswer, error) {
 	req := Request{
 		Messages: []Message{
 			{RoleSystem, summarySystem},
@@ -343,6 +346,9 @@ func (r *summaryRun) askChunk(ctx context.Context, c chunk) (chunkAnswer, error)
 		}
 		if len(ans.talks) == 0 {
 			return errors.New("the answer summarises none of the talks it was given")
+		}
+		if needOverall && oneLine(ans.overall, 1200) == "" {
+			return errors.New("the answer has no overall summary")
 		}
 		return nil
 	}

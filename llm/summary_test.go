@@ -111,6 +111,29 @@ func TestUnchangedNotesCostNothingTheSecondTime(t *testing.T) {
 	}
 }
 
+// An answer without the overall a summary of several talks shows is not
+// kept: had it been cached, every later summary of the same notes answered
+// "the LLM call failed" with the built-in one, and never asked again.
+func TestAnAnswerWithoutAnOverallIsNotCached(t *testing.T) {
+	srv := newStandIn(t)
+	srv.push(ok(`{"talks":[{"talk":12,"summary":"Pods resized by eBPF."},{"talk":14,"summary":"cgroup v2."}],"overall":""}`))
+	c, _ := srv.client(t, llm.Config{})
+	db, ws := testStore(t)
+	svc := llm.New(c, llm.Options{Cache: db, Budget: db, DailyTokens: 100000, Now: fixedNow})
+	ctx := context.Background()
+	first := svc.Summarize(ctx, llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
+	if first.By != llm.BuiltIn {
+		t.Fatalf("a summary of two talks without an overall was shown as the model's: %+v", first)
+	}
+	again := svc.Summarize(ctx, llm.SummaryRequest{WorkspaceID: ws, Talks: someTalks()})
+	if again.By != "llm:test-model" || again.Overall != "LLM overall of 2 talks." {
+		t.Errorf("asked again: by %q (%s), overall %q; want the model's new answer", again.By, again.Fallback, again.Overall)
+	}
+	if srv.count() != 2 {
+		t.Errorf("the server got %d requests, want 2: the answer without an overall is asked again", srv.count())
+	}
+}
+
 func TestEveryFailureFallsBackToTheBuiltInSummary(t *testing.T) {
 	notJSON := ok("Here is your summary: the talks were great!")
 	invented := ok(`{"talks":[{"talk":999,"summary":"A talk nobody gave me."}],"overall":"Made up."}`)
