@@ -115,6 +115,8 @@ var errBusy = errors.New("llm: every lane to the model is taken")
 // taken, f first runs on answers already cached, which need no lane, and
 // waits for one only if the cache cannot answer.
 func (s *Service) inLane(ctx context.Context, f func(context.Context) error) error {
+	ctx, cancel := beforeDeadline(ctx)
+	defer cancel()
 	select {
 	case s.lanes <- struct{}{}:
 	default:
@@ -133,6 +135,23 @@ func (s *Service) inLane(ctx context.Context, f func(context.Context) error) err
 	defer func() { <-s.lanes }()
 	return f(ctx)
 }
+
+// beforeDeadline is ctx for the model's part of an answer: it ends a
+// little before ctx does (a tenth of the time left, modelReserve at most),
+// so the built-in answer is made in time. A command's ctx ends when the
+// runtime stops waiting; a model that kept it to the end (a 429 asking for
+// 30 s, twice, for the question and again for the reasons) left the user
+// "That took too long" instead of the built-in answer.
+func beforeDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return ctx, func() {}
+	}
+	return context.WithDeadline(ctx, d.Add(-min(modelReserve, time.Until(d)/10)))
+}
+
+// modelReserve is the most time beforeDeadline leaves for the built-in answer.
+const modelReserve = 10 * time.Second
 
 // cacheOnly marks a ctx whose asks may be answered from the cache only;
 // its value (an *atomic.Int64) counts the hits.

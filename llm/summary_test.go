@@ -134,6 +134,38 @@ func TestAnAnswerWithoutAnOverallIsNotCached(t *testing.T) {
 	}
 }
 
+// A command's ctx ends when the runtime stops waiting and answers "That
+// took too long" itself. The model is given up before that, so the built-in
+// answer is the one the user gets: a summary, or a watch question's filters
+// and then its reasons, asked in turn as the watch command does.
+func TestTheBuiltInAnswerComesBeforeTheCommandsDeadline(t *testing.T) {
+	srv := newStandIn(t)
+	srv.answer = func(openai.ChatCompletionRequest) reply { return stall() }
+	c, _ := srv.client(t, llm.Config{Timeout: 4 * time.Second}) // longer than the command waits
+	svc := llm.New(c, llm.Options{})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	sum := svc.Summarize(ctx, llm.SummaryRequest{Talks: someTalks()})
+	if ctx.Err() != nil {
+		t.Errorf("the summary came after the command's deadline: the user got no summary")
+	}
+	if sum.By != llm.BuiltIn || sum.Fallback != llm.ReasonTimedOut {
+		t.Errorf("summary by %q (%q), want the built-in one because the model timed out", sum.By, sum.Fallback)
+	}
+
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	q := svc.ParseQuestion(ctx, llm.QuestionRequest{Text: "anything on eBPF I missed?", Today: "2024-11-13"})
+	ex := svc.Explain(ctx, 0, "anything on eBPF I missed?", candidates())
+	if ctx.Err() != nil {
+		t.Errorf("the watch answer came after the command's deadline: the user got no list")
+	}
+	if q.By != llm.BuiltIn || ex.By != llm.BuiltIn || ex.Fallback != llm.ReasonTimedOut {
+		t.Errorf("question by %q, reasons by %q (%q), want both built-in", q.By, ex.By, ex.Fallback)
+	}
+}
+
 func TestEveryFailureFallsBackToTheBuiltInSummary(t *testing.T) {
 	notJSON := ok("Here is your summary: the talks were great!")
 	invented := ok(`{"talks":[{"talk":999,"summary":"A talk nobody gave me."}],"overall":"Made up."}`)
