@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
 	"github.com/talkbot/talkbot"
 )
 
@@ -132,17 +133,31 @@ func mdLinkText(m string) string {
 
 // oneLine sanitises s and folds it to a single line of at most max runes.
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(Sanitize(s)), " ")
-	if r := []rune(s); len(r) > max {
-		s = strings.TrimSpace(string(r[:max-1])) + "…"
-	}
-	return s
+	return clip(strings.Join(strings.Fields(Sanitize(s)), " "), max)
 }
 
-// clip cuts sanitised text to max runes.
+// clip cuts sanitised text to max runes, the last an ellipsis. It cuts
+// after a whole word when one ends in the last half, and never inside a
+// link: a link cut short is a live link to somewhere else
+// (…/enhancements/issues/12 for …/issues/1287). Nor inside a character as
+// people see one (a flag, an accented letter), as commands.Cut.
 func clip(s string, max int) string {
-	if r := []rune(s); len(r) > max {
-		return strings.TrimSpace(string(r[:max-1])) + "…"
+	if utf8.RuneCountInString(s) <= max {
+		return s
 	}
-	return s
+	var b strings.Builder
+	left := max - 1
+	for g := uniseg.NewGraphemes(s); g.Next() && len(g.Runes()) <= left; {
+		b.WriteString(g.Str())
+		left -= len(g.Runes())
+	}
+	t := b.String()
+	if rest := s[len(t):]; rest != "" && !unicode.IsSpace([]rune(rest)[0]) { // a word is cut
+		sp := strings.LastIndexAny(t, " \n")
+		word := t[sp+1:]
+		if sp > len(t)/2 || sp >= 0 && strings.Contains(word, "://") {
+			t = t[:sp]
+		}
+	}
+	return strings.TrimSpace(t) + "…"
 }
