@@ -60,8 +60,27 @@ type Stats struct {
 
 // Credit says who wrote the summary, for the reply: "Summarised by
 // llm:gpt-4o-mini." or "Built-in summary: today's LLM token budget is spent."
+// A talk the model left out has the built-in summary, a colleague's own
+// words, and the credit says so: "Summarised by llm:gpt-4o-mini (#14:
+// built-in, the model left it out)."
 func (s Summary) Credit() string {
 	if s.By != BuiltIn {
+		var left []string
+		for _, t := range s.Talks {
+			if t.BuiltIn {
+				left = append(left, fmt.Sprintf("#%d", t.TalkID))
+			}
+		}
+		switch {
+		case len(left) == 1:
+			return fmt.Sprintf("Summarised by %s (%s: built-in, the model left it out).", s.By, left[0])
+		case len(left) > 4:
+			left = append(left[:3], fmt.Sprintf("%d more", len(left)-3))
+			fallthrough
+		case len(left) > 1:
+			return fmt.Sprintf("Summarised by %s (%s and %s: built-in, the model left them out).", s.By,
+				strings.Join(left[:len(left)-1], ", "), left[len(left)-1])
+		}
 		return credit(s.By, "")
 	}
 	if s.Fallback == "" {

@@ -246,6 +246,15 @@ func TestInventedTalksAreDroppedAndOmittedOnesFilledIn(t *testing.T) {
 	if strings.Contains(render(sum), "999") || strings.Contains(render(sum), "Invented") {
 		t.Errorf("an invented talk came out:\n%s", render(sum))
 	}
+	// #14's text is a colleague's note quoted, not the model's words: the credit says so.
+	if got, want := sum.Credit(), "Summarised by llm:test-model (#14: built-in, the model left it out)."; got != want {
+		t.Errorf("Credit() = %q, want %q", got, want)
+	}
+	many := llm.Summary{By: "llm:m", Talks: []llm.TalkSummary{{TalkID: 1}, {TalkID: 2, BuiltIn: true}, {TalkID: 3, BuiltIn: true},
+		{TalkID: 4, BuiltIn: true}, {TalkID: 5, BuiltIn: true}, {TalkID: 6, BuiltIn: true}}}
+	if got, want := many.Credit(), "Summarised by llm:m (#2, #3, #4 and 2 more: built-in, the model left them out)."; got != want {
+		t.Errorf("Credit() = %q, want %q", got, want)
+	}
 }
 
 func TestBudgetCapSwitchesToTheBuiltInSummary(t *testing.T) {
