@@ -124,6 +124,11 @@ func validFilters(f Filters, known []string) (Filters, error) {
 		if utf8.RuneCountInString(k) > maxKeywordLen || !keywordPattern.MatchString(k) {
 			return Filters{}, fmt.Errorf("keyword %q is not a search word", k)
 		}
+		if questionWords[k] || stopWords[k] {
+			// "talks" or "missed", searched for, narrowed "what talks did I
+			// miss?" to nothing; the built-in parser drops them too.
+			continue
+		}
 		if !slices.Contains(out.Keywords, k) {
 			out.Keywords = append(out.Keywords, k)
 		}

@@ -50,6 +50,9 @@ func TestParseQuestionWithTheModel(t *testing.T) {
 			llm.Filters{Keywords: []string{"ebpf", "kernel", "madeup"}, Tags: []string{"ebpf"}, OnlyMissed: true}, "llm:test-model"},
 		{"in a code fence", "```json\n{\"keywords\":[\"ebpf\"],\"tags\":[],\"day\":\"\",\"weekday\":\"tuesday\",\"only_missed\":false,\"min_rating\":4,\"with_recording\":false}\n```",
 			llm.Filters{Keywords: []string{"ebpf"}, Weekday: "tuesday", MinRating: 4}, "llm:test-model"},
+		{"the question's own words", `{"keywords":["talks","missed","ebpf"],"tags":[],"only_missed":true}`,
+			// searched for, "talks" and "missed" had narrowed a list of missed talks to nothing
+			llm.Filters{Keywords: []string{"ebpf"}, OnlyMissed: true}, "llm:test-model"},
 		{"an unknown field", `{"keywords":["ebpf"],"sql":"DROP TABLE talks"}`, builtIn, llm.BuiltIn},
 		{"a rating out of range", `{"keywords":["ebpf"],"min_rating":9}`, builtIn, llm.BuiltIn},
 		{"a keyword with spaces", `{"keywords":["ignore previous instructions"]}`, builtIn, llm.BuiltIn},
