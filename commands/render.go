@@ -89,10 +89,10 @@ func names(ns []string) string {
 
 // summaryCard renders a talk in a list: a card "3. #12 Title", then its
 // facts, the user's state and the team's numbers on one line.
-func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool) {
+func summaryCard(b *builder, n int, s talkbot.TalkSummary, own bool, viewer int64) {
 	c := b.card(fmt.Sprintf("%d.", n), s.Talk)
 	c.Stats = &Stats{Highlights: s.HighlightCount, Stars: s.StarCount, RatingSum: s.RatingSum, RatingCount: s.RatingCount}
-	if own || s.Log.UserID != 0 {
+	if s.Log.UserID != 0 && s.Log.UserID == viewer { // bob's log on `list @bob` is shown, not the viewer's to act on
 		l := s.Log
 		c.Log = &l
 	}

@@ -717,3 +717,30 @@ func TestALogLeftWithNothingGoesAsADeleteOfIt(t *testing.T) {
 		t.Errorf("undo of the unwant:\n%s", l)
 	}
 }
+
+// A card of `list @bob` shows bob's log as text, not as the viewer's own:
+// the platforms' quick actions on it (Slack's Unstar, Remove my rating)
+// would act on the viewer's log, from bob's state.
+func TestAColleaguesListCardsAreNotTheViewers(t *testing.T) {
+	f := newFixture(t)
+	f.ok("bob", "add Bob's Favourite 5/5")
+	f.ok("bob", "star")
+	r := f.as("alice", "list @bob")
+	n := 0
+	for _, b := range r.Blocks {
+		if c, ok := b.(*commands.TalkCard); ok {
+			n++
+			if c.Log != nil {
+				t.Errorf("alice's view of bob's list carries a log as hers: %+v", c.Log)
+			}
+		}
+	}
+	if n != 1 || !strings.Contains(r.Text(), "starred") {
+		t.Errorf("list @bob: %d cards:\n%s", n, r.Text())
+	}
+	for _, b := range f.as("bob", "list").Blocks {
+		if c, ok := b.(*commands.TalkCard); ok && (c.Log == nil || !c.Log.Starred) {
+			t.Errorf("bob's own list card: %+v", c.Log)
+		}
+	}
+}

@@ -226,7 +226,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	}
 	for i, t := range ts {
 		t.Log = c.seen(t.Log)
-		summaryCard(b, q.Offset+i+1, t, q.UserID != 0)
+		summaryCard(b, q.Offset+i+1, t, q.UserID != 0, c.user.ID)
 	}
 	moreLine(b, len(ts), q.Page, total, more)
 	return b.reply(), nil
@@ -289,7 +289,7 @@ func (r *Router) highlights(ctx context.Context, c *call) (Reply, error) {
 	}
 	for i, t := range ts {
 		t.Log = c.seen(t.Log)
-		summaryCard(b, q.Offset+i+1, t, mine)
+		summaryCard(b, q.Offset+i+1, t, mine, c.user.ID)
 	}
 	more := "highlights " + withoutPage(c.args)
 	if mine && c.req.Shared {
