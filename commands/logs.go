@@ -414,7 +414,9 @@ func (r *Router) logCommand(ctx context.Context, c *call, label string, patch ta
 	if !out.Created && sharedFieldsIgnored(ch.Fill, out.Talk) && !canEdit(ctx, c, out.Talk) {
 		card.text(fmt.Sprintf("   (#%d already has its details; whoever logged it first, or an admin, can `edit` them.)", out.Talk.ID))
 	}
-	return b.reply(), nil
+	rep := b.reply()
+	rep.Unchanged = out.Unchanged
+	return rep, nil
 }
 
 // sharedFieldsIgnored reports whether a fill asked for shared fields the talk
@@ -521,7 +523,9 @@ func (r *Router) unrate(ctx context.Context, c *call) (Reply, error) {
 			b := &builder{}
 			b.line(append(Line{plain(fmt.Sprintf("Your rating of #%d is %d/5, not %d/5, so I kept it; ", t.ID, l.Rating, o.rating)),
 				code(fmt.Sprintf("unrate #%d", t.ID)), plain(" removes it: ")}, talkLine(t)...)...)
-			return b.reply(), nil
+			rep := b.reply()
+			rep.Unchanged = true
+			return rep, nil
 		}
 	}
 	out, err := r.apply(ctx, talkbot.Change{User: c.user, TalkID: t.ID, Log: talkbot.LogPatch{Rating: ptr(0)}}, "unrate")
@@ -593,7 +597,9 @@ func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
 // user's log as it now is.
 func (r *Router) touched(out talkbot.Outcome, verb string) Reply {
 	b, _ := r.touchedCard(out, verb)
-	return b.reply()
+	rep := b.reply()
+	rep.Unchanged = out.Unchanged
+	return rep
 }
 
 // touchedCard is touched, with the card open for more lines.

@@ -22,7 +22,11 @@ type Reply struct {
 	// Private says the reply holds what only the asker may read (their
 	// private notes, their export): never share it with others.
 	Private bool
-	Blocks  []Block
+	// Unchanged says the change asked for was so already ("Already
+	// starred"): nothing was written. A quick action taken back later
+	// (a Matrix reaction removed) must then take nothing back.
+	Unchanged bool
+	Blocks    []Block
 }
 
 // Kind tells adapters how to present a reply.

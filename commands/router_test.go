@@ -744,3 +744,19 @@ func TestAColleaguesListCardsAreNotTheViewers(t *testing.T) {
 		}
 	}
 }
+
+// A change found so already says so on the reply, for the quick actions
+// taken back later (a Matrix reaction removed) to take nothing back.
+func TestAChangeFoundSoAlreadyIsMarkedUnchanged(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add Foo Talk 4/5")
+	for _, tc := range []struct {
+		cmd  string
+		want bool
+	}{{"rate #1 4", true}, {"rate #1 5", false}, {"star #1", false}, {"star #1", true}, {"want #1", false}, {"want #1", true}, {"unrate #1 4", true}} {
+		if r := f.as("alice", tc.cmd); r.Unchanged != tc.want {
+			t.Errorf("%q: Unchanged = %v, want %v (%s)", tc.cmd, r.Unchanged, tc.want, r.Text())
+		}
+	}
+}
+

@@ -171,10 +171,17 @@ func (a *Adapter) handleReaction(ctx context.Context, evt *event.Event, target i
 	if a.answered(ctx, log, evt) {
 		return
 	}
+	d := delivery{room: evt.RoomID, inReplyTo: target, thread: shown.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}
 	if _, ok := unreactionCommand(key, 1); ok {
-		a.rememberReaction(ctx, evt.ID, actedReaction{Talk: shown.Talks[0], Key: key, Sender: evt.Sender, Card: target, Thread: shown.Thread})
+		// Only a reaction that changed something is taken back when removed:
+		// 4️⃣ on a talk rated 4 by command found it so, and its removal keeps the 4.
+		d.answered = func(r commands.Reply) {
+			if r.Kind == commands.KindOK && !r.Unchanged {
+				a.rememberReaction(ctx, evt.ID, actedReaction{Talk: shown.Talks[0], Key: key, Sender: evt.Sender, Card: target, Thread: shown.Thread})
+			}
+		}
 	}
-	a.serve(ctx, log, a.request(ctx, evt, text), delivery{room: evt.RoomID, inReplyTo: target, thread: shown.Thread, to: []id.UserID{evt.Sender}, txn: evt.ID.String()}, evt)
+	a.serve(ctx, log, a.request(ctx, evt, text), d, evt)
 }
 
 // handleUnreaction takes back what a reaction did when its sender removes it.
@@ -268,6 +275,9 @@ func (p *responder) respond(ctx context.Context, r commands.Reply) error {
 			p.log.Debug("duplicate delivery ignored")
 			return nil
 		}
+	}
+	if p.d.answered != nil && r.Kind != commands.KindProgress {
+		p.d.answered(r)
 	}
 	d := p.d
 	switch {

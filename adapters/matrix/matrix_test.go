@@ -340,6 +340,14 @@ func TestReactionsTakenBack(t *testing.T) {
 	}
 	redact(alice, five)
 	sees(alice, "Rating removed: #1")
+	// A reaction that found the talk so already takes nothing back.
+	alice.ask(room, "!talk rate #1 4")
+	again := alice.react(room, card, "4️⃣")
+	sees(alice, "Already rated 4/5")
+	redact(alice, again)
+	if _, got := alice.ask(room, "!talk list"); !strings.Contains(got.Body, "★★★★☆ 4/5") {
+		t.Errorf("list after removing a 4️⃣ that changed nothing = %q, want the 4/5 typed before it", got.Body)
+	}
 
 	bobStar := bob.react(room, card, "⭐")
 	sees(bob, "Starred ⭐ #1")

@@ -31,6 +31,9 @@ type delivery struct {
 	// txn is the base of the transaction ids, from the command answered or
 	// the post's key: the same reply sent again is never posted twice.
 	txn string
+	// answered, when set, is told the answer before it is sent (a
+	// reaction remembers whether it changed anything).
+	answered func(commands.Reply)
 }
 
 // deliver sends a reply: its text as m.notice events (several when it is too
