@@ -117,7 +117,9 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		return r.confHere(ctx, c, rest)
 	case "use":
 		if name, ok := cutWord(rest, "here"); ok { // `conf use KubeCon EU here`, as `digest on here` reads
-			return r.confHere(ctx, c, name)
+			if _, err := r.store.ConferenceNamed(ctx, c.user.WorkspaceID, rest); errors.Is(err, talkbot.ErrNotFound) { // not "Meet Me Here"
+				return r.confHere(ctx, c, name)
+			}
 		}
 		admin, err := c.adminChecked(ctx)
 		if err != nil {
@@ -125,6 +127,10 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 		}
 		if rest == "" {
 			return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Which one? `conf use <name>`; `conf list` shows them.")
+		}
+		team, err := r.teamConference(ctx, c) // before the switch: the one whose digest stops
+		if err != nil {
+			return Reply{}, err
 		}
 		x, err := r.store.UseConference(ctx, c.user, rest, admin)
 		if errors.Is(err, talkbot.ErrNotFound) {
@@ -134,7 +140,7 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 		if admin {
-			return textReply(describeConf(x) + " is now the team's active conference." + r.digestMoves(ctx, c, x) + r.channelStays(ctx, c, x)), nil
+			return textReply(describeConf(x) + " is now the team's active conference." + r.digestMoves(ctx, c, team, x) + r.channelStays(ctx, c, x)), nil
 		}
 		return textReply("You are now on " + describeConf(x) + ". That switches just you; an admin switches the team." + r.channelStays(ctx, c, x)), nil
 	case "new":
@@ -147,6 +153,11 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return Reply{}, err
 		}
 		before := c.conf
+		if admin { // the team's, not this channel's own: the one the team moves from
+			if before, err = r.teamConference(ctx, c); err != nil {
+				return Reply{}, err
+			}
+		}
 		x, err = r.store.CreateConference(ctx, c.user, x, admin)
 		if err != nil {
 			return Reply{}, err
@@ -158,7 +169,7 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 			return textReply(fmt.Sprintf("Created %s; it is now the team's active conference, with the talks logged so far (they were under %s).", describeConf(x), before.Name)), nil
 		}
 		if admin {
-			out := "Created " + describeConf(x) + "; it is now the team's active conference." + r.digestMoves(ctx, c, x) + r.channelStays(ctx, c, x)
+			out := "Created " + describeConf(x) + "; it is now the team's active conference." + r.digestMoves(ctx, c, before, x) + r.channelStays(ctx, c, x)
 			if before.Name == talkbot.DefaultConferenceName && before.StartsOn == "" {
 				_, n, err := r.store.ListTalks(ctx, talkbot.ListQuery{WorkspaceID: c.user.WorkspaceID, ConferenceID: before.ID, Page: talkbot.Page{Limit: 1}})
 				switch {
@@ -196,14 +207,10 @@ func (r *Router) conf(ctx context.Context, c *call) (Reply, error) {
 	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `%s`.", r.byName["conf"].Usage)
 }
 
-// digestMoves warns an admin who switches the team while its conference
-// runs: the daily digest follows the team, so the rest of that conference
+// digestMoves warns an admin who switches the team from conference was
+// while it runs: the daily digest follows the team, so the rest of that conference
 // gets none. "" when no digest is set up or that conference is over.
-func (r *Router) digestMoves(ctx context.Context, c *call, to talkbot.Conference) string {
-	was := c.conf
-	if _, err := r.store.ChannelConference(ctx, c.user.WorkspaceID, channelOf(c.req)); err == nil {
-		return "" // c.conf is this channel's, not the team's before
-	}
+func (r *Router) digestMoves(ctx context.Context, c *call, was, to talkbot.Conference) string {
 	if was.ID == to.ID || was.StartsOn == "" || !was.DigestDay(c.today()) {
 		return ""
 	}

@@ -50,8 +50,6 @@ func (r *Router) digest(ctx context.Context, c *call) (Reply, error) {
 	return Reply{}, talkbot.Errorf(talkbot.EINVALID, "Try `digest on here at 18:00`, `digest off`, `digest status` or `digest preview`.")
 }
 
-// digestChannel reads where a digest goes: here, a Slack #channel (as
-// Slack marks it, <#C123|talks>, or typed), a Matrix !room:server.
 // channelOf is the channel a request was typed in, as the store keys a
 // channel's conference and digest: the console is one channel.
 func channelOf(req Request) string {
@@ -61,6 +59,8 @@ func channelOf(req Request) string {
 	return req.Channel
 }
 
+// digestChannel reads where a digest goes: here, a Slack #channel (as
+// Slack marks it, <#C123|talks>, or typed), a Matrix !room:server.
 func digestChannel(c *call, ref string) (string, error) {
 	if ref == "" || strings.EqualFold(ref, "here") {
 		if c.req.Channel == "" {

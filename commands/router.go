@@ -46,6 +46,8 @@ type Store interface {
 	ChannelConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error)
 	SetChannelConference(ctx context.Context, u talkbot.User, channel, name string) (talkbot.Conference, error)
 	Conferences(ctx context.Context, workspaceID int64) ([]talkbot.Conference, error)
+	// ConferenceNamed finds one by name, up to case and punctuation (ErrNotFound).
+	ConferenceNamed(ctx context.Context, workspaceID int64, name string) (talkbot.Conference, error)
 	// CreateConference adds one (ECONFLICT when the name is taken) and
 	// switches the user to it, or the whole workspace with forTeam.
 	CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error)

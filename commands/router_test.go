@@ -760,3 +760,31 @@ func TestAChangeFoundSoAlreadyIsMarkedUnchanged(t *testing.T) {
 	}
 }
 
+// `conf use Meet Me Here` is that conference, not `conf here Meet Me`;
+// an admin's switch typed in a channel with a conference of its own still
+// warns that the team's running conference loses its digest.
+func TestConfUseInAChannelOfItsOwn(t *testing.T) {
+	f := newFixture(t)
+	in := func(channel, text string) string {
+		t.Helper()
+		r := f.router.Handle(context.Background(), commands.Request{Platform: talkbot.PlatformSlack, Workspace: "T1",
+			UserID: "UADMIN", UserName: "admin", Text: text, Channel: channel, Admin: true})
+		if r.Kind == commands.KindError {
+			t.Fatalf("%q in %s: %s", text, channel, r.Text())
+		}
+		return r.Text()
+	}
+	in("C1", "conf new Meet Me Here 2024-11-20..2024-11-21 UTC")
+	in("C1", "conf new KubeCon NA 2024 2024-11-13..2024-11-15 America/Denver")
+	in("C1", "digest on here at 18:00")
+	if out := in("C1", "conf use Meet Me Here"); !strings.Contains(out, "Meet Me Here (2024-11-20..2024-11-21, UTC) is now the team's active conference") {
+		t.Errorf("conf use Meet Me Here: %s", out)
+	}
+	in("C1", "conf use KubeCon NA 2024")
+	in("CFOSDEM", "conf new FOSDEM 2025 2025-02-01..2025-02-02 Europe/Brussels")
+	in("CFOSDEM", "conf use KubeCon NA 2024")
+	in("CFOSDEM", "conf here FOSDEM 2025")
+	if out := in("CFOSDEM", "conf use Meet Me Here"); !strings.Contains(out, "the rest of KubeCon NA 2024 gets none") {
+		t.Errorf("the team's switch, typed in the FOSDEM channel, during KubeCon NA: %s", out)
+	}
+}

@@ -127,6 +127,12 @@ func conferenceNamed(ctx context.Context, q queryer, workspaceID int64, name str
 	return talkbot.Conference{}, talkbot.ErrNotFound
 }
 
+// ConferenceNamed finds a conference of the workspace by name, up to case
+// and punctuation, as conf use reads one; talkbot.ErrNotFound when none.
+func (s *Store) ConferenceNamed(ctx context.Context, workspaceID int64, name string) (talkbot.Conference, error) {
+	return conferenceNamed(ctx, s.r, workspaceID, name)
+}
+
 // CreateConference adds a conference and switches the user to it; with
 // forTeam (an admin's) it becomes the workspace's active conference instead.
 func (s *Store) CreateConference(ctx context.Context, u talkbot.User, c talkbot.Conference, forTeam bool) (talkbot.Conference, error) {
