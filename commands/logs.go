@@ -492,13 +492,7 @@ func (r *Router) unwant(ctx context.Context, c *call) (Reply, error) {
 // unrate removes the user's rating; given one (`unrate #12 4`, as taking
 // back a 4️⃣ reaction says), only while it is still that rating.
 func (r *Router) unrate(ctx context.Context, c *call) (Reply, error) {
-	ts := tokenize(c.args)
-	for i, t := range ts {
-		if !t.quoted && reDigits.MatchString(foldRating(t.text)) {
-			ts[i].text = "*" + t.text // a bare number is the rating here
-		}
-	}
-	o, err := parseOptions(ts)
+	o, err := parseOptions(ratingTokens(c.args))
 	if err != nil {
 		return Reply{}, err
 	}
@@ -560,14 +554,19 @@ func strictRef(c *call, o opts, example string) (ref, error) {
 
 var reDigits = regexp.MustCompile(`^\d+$`)
 
-func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
-	ts := tokenize(c.args)
+// ratingTokens reads the words of rate and unrate, where a bare number is the rating.
+func ratingTokens(args string) []token {
+	ts := tokenize(args)
 	for i, t := range ts {
 		if !t.quoted && reDigits.MatchString(foldRating(t.text)) {
-			ts[i].text = "*" + t.text // a bare number is the rating here
+			ts[i].text = "*" + t.text
 		}
 	}
-	o, err := parseOptions(ts)
+	return ts
+}
+
+func (r *Router) rate(ctx context.Context, c *call) (Reply, error) {
+	o, err := parseOptions(ratingTokens(c.args))
 	if err != nil {
 		return Reply{}, err
 	}
