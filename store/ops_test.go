@@ -127,17 +127,7 @@ func TestBackupNeverOverwritesAndNamesFilesInADirectory(t *testing.T) {
 func TestOpenBacksUpBeforeMigrating(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite3", store.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
+	db := databaseAt(t, path, 3)
 	if _, err := db.Exec(`INSERT INTO adapter_state (key, value, updated_at) VALUES ('matrix.next_batch:@bot:x', 's42', '')`); err != nil {
 		t.Fatal(err)
 	}
@@ -313,18 +303,7 @@ func TestOpenRefusesADatabaseNewerThanTheBuild(t *testing.T) {
 func TestOpenBacksUpAgainWithinTheSecond(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sql.Open("sqlite3", store.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 3); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	databaseAt(t, path, 3).Close()
 	first := path + ".v3.20241113T170000Z.bak" // the failed start's
 	if err := os.WriteFile(first, []byte("the first start's backup"), 0o600); err != nil {
 		t.Fatal(err)
@@ -340,4 +319,21 @@ func TestOpenBacksUpAgainWithinTheSecond(t *testing.T) {
 	if b, _ := os.ReadFile(first); string(b) != "the first start's backup" {
 		t.Error("the first start's backup was overwritten")
 	}
+}
+
+// databaseAt makes a database at path as a build of migration version left it.
+func databaseAt(t *testing.T, path string, version int64) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite3", store.DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
