@@ -247,6 +247,11 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 			if _, err := tx.ExecContext(ctx, `DELETE FROM notes WHERE user_id = ? AND talk_id = ?`, c.User.ID, talk.ID); err != nil {
 				return fmt.Errorf("delete notes: %w", err)
 			}
+			if len(notes) > 0 {
+				if err := forgetAnswers(ctx, tx, c.User.WorkspaceID); err != nil {
+					return err
+				}
+			}
 			for _, n := range notes {
 				rec.NotesDeleted = append(rec.NotesDeleted, toUndoNote(n))
 			}
@@ -427,7 +432,7 @@ func editNote(ctx context.Context, tx *txn, u talkbot.User, talkID int64, e talk
 			return false, fmt.Errorf("delete note: %w", err)
 		}
 		rec.NotesDeleted = append(rec.NotesDeleted, toUndoNote(before))
-		return true, nil
+		return true, forgetAnswers(ctx, tx, u.WorkspaceID)
 	}
 	after := before
 	if e.Text != nil {
@@ -444,7 +449,21 @@ func editNote(ctx context.Context, tx *txn, u talkbot.User, talkID int64, e talk
 		return false, fmt.Errorf("edit note: %w", err)
 	}
 	rec.NotesEdited = append(rec.NotesEdited, toUndoNote(before))
+	if after.Text != before.Text || after.Visibility == talkbot.VisibilityPrivate {
+		return true, forgetAnswers(ctx, tx, u.WorkspaceID) // what was written, or shown, is no longer
+	}
 	return true, nil
+}
+
+// forgetAnswers drops the workspace's cached model answers: they summarise
+// notes, which ones is not recorded, and a note deleted, rewritten or made
+// private must not stay in them (the cache is only a cache: the next
+// summary asks the model again).
+func forgetAnswers(ctx context.Context, tx *txn, workspaceID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = ?`, workspaceID); err != nil {
+		return fmt.Errorf("delete llm answers: %w", err)
+	}
+	return nil
 }
 
 // recommend records a recommendation of the talk to a user (0: the whole

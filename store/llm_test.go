@@ -171,3 +171,22 @@ func TestLLMTokenReservationsNeverPassTheLimit(t *testing.T) {
 		t.Error("without a limit the reservation was refused")
 	}
 }
+
+// A note deleted or rewritten leaves no cached answer that may quote it.
+func TestANoteChangedForgetsCachedAnswers(t *testing.T) {
+	ctx := context.Background()
+	s, path := open(t)
+	bob := user(t, s, "bob")
+	out := addTalk(t, s, bob, "Gateway API Is GA", talkbot.LogPatch{}, &talkbot.NoteDraft{Text: "SECRETBOB interview at solo", Visibility: talkbot.VisibilityTeam})
+	for _, e := range []talkbot.NoteEdit{{NoteID: out.Note.ID, Text: ptr("a quieter note")}, {NoteID: out.Note.ID, Delete: true}} {
+		if err := s.SaveLLMAnswer(ctx, bob.WorkspaceID, "k", `{"summary":"SECRETBOB interview at solo"}`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Apply(ctx, talkbot.Change{User: bob, TalkID: out.Talk.ID, EditNote: &e}); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, path, `SELECT COUNT(*) FROM llm_answers`); n != 0 {
+			t.Errorf("%d cached answers kept after %+v", n, e)
+		}
+	}
+}

@@ -155,11 +155,13 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		}
 		n, _ = res.RowsAffected()
 		f.Notes += int(n)
-		// The model's answers summarise notes, the user's among them, and
-		// which ones is not recorded: the workspace's cache goes (it is only
-		// a cache; the next summary asks the model again).
-		if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = (SELECT workspace_id FROM users WHERE id = ?)`, userID); err != nil {
-			return fmt.Errorf("delete llm answers: %w", err)
+		// The model's answers summarise notes, the user's among them.
+		var ws int64
+		if err := tx.QueryRowContext(ctx, `SELECT workspace_id FROM users WHERE id = ?`, userID).Scan(&ws); err != nil {
+			return fmt.Errorf("read the workspace: %w", err)
+		}
+		if err := forgetAnswers(ctx, tx, ws); err != nil {
+			return err
 		}
 		// The callbacks kept for a crash's replay hold what was typed (a DM's
 		// private note); those handled are not needed, and go now rather
