@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/talkbot/talkbot"
 )
@@ -49,5 +51,39 @@ func TestAFullDiskIsSaidSo(t *testing.T) {
 	}
 	if err := s.Writable(ctx); err != nil {
 		t.Errorf("Writable once a change commits again: %v", err)
+	}
+}
+
+// TestTheWriteCheckKeepsItsDeadline: behind another process's write lock
+// the check answers by its caller's deadline (a readiness probe's), not
+// after the busy timeout.
+func TestTheWriteCheckKeepsItsDeadline(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "t.db")
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := sql.Open("sqlite3", DSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, `ROLLBACK`)
+	probe, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err = s.Writable(probe)
+	if took := time.Since(began); err == nil || took > 3*time.Second {
+		t.Errorf("Writable behind a held lock: %v after %s, want an error by the probe's deadline", err, took.Round(time.Millisecond))
 	}
 }

@@ -261,11 +261,21 @@ func (s *Store) Writable(ctx context.Context) error {
 	if err := s.faults.known(); err != nil {
 		return err
 	}
-	err := s.write(ctx, func(tx *txn) error {
+	req, err := s.enqueue(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO adapter_state (key, value, updated_at) VALUES ('ops.write_check', 'ok', ?)
 			ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`, formatTime(s.now()))
 		return err
 	})
+	if err == nil {
+		// A check, unlike a change, may stop waiting: behind another
+		// process's lock a probe hears "not writable" by its deadline, not
+		// after the busy timeout's twenty seconds. The row commits or not.
+		select {
+		case err = <-req.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
 	if err != nil {
 		_ = s.faults.note(err, false) // remembered; the operator's message needs no user's words
 		return fmt.Errorf("database write check: %w", err)

@@ -297,18 +297,26 @@ func (s *Store) update(ctx context.Context, fn func(tx *txn) error) error {
 // write is update without telling the user of a storage fault, for the
 // write check, whose one row can commit on a disk too full for a change.
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
-	if err := ctx.Err(); err != nil {
+	req, err := s.enqueue(ctx, fn)
+	if err != nil {
 		return err
 	}
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return <-req.done // not abandoned on ctx: once queued, the answer must say what happened
+}
+
+// enqueue queues fn for the committer.
+func (s *Store) enqueue(ctx context.Context, fn func(tx *txn) error) (*writeRequest, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan error, 1)} // buffered: the committer never waits on it
 	s.closing.RLock()
+	defer s.closing.RUnlock()
 	if s.closed {
-		s.closing.RUnlock()
-		return errClosed
+		return nil, errClosed
 	}
 	s.writes <- req
-	s.closing.RUnlock()
-	return <-req.done // not abandoned on ctx: once queued, the answer must say what happened
+	return req, nil
 }
 
 // commitLoop applies queued writes until the store closes.
