@@ -788,3 +788,24 @@ func TestConfUseInAChannelOfItsOwn(t *testing.T) {
 		t.Errorf("the team's switch, typed in the FOSDEM channel, during KubeCon NA: %s", out)
 	}
 }
+
+// After a merge, undo never reaches an older step of the talk merged
+// into: it would put back that log from before the merge, losing what the
+// merged-away talk said, and with the add that made the talk, the talk.
+func TestUndoAfterAMergeKeepsTheMergedTalk(t *testing.T) {
+	f := newFixture(t)
+	f.ok("alice", "add KEDA Real Time Scaling 5/5")
+	f.ok("alice", `add "KEDA - Real Time And Serverless Scaling in Kubernetes"`)
+	f.ok("bob", "add KEDA Real Time Scaling 4/5")
+	f.ok("bob", `add "KEDA - Real Time And Serverless Scaling in Kubernetes" -- good`)
+	f.ok("alice", "merge #1 into #2 confirm")
+	for _, u := range []string{"alice", "bob"} {
+		f.as(u, "undo")
+	}
+	if a := f.exportedTalk("alice", 2); a.Rating != 5 {
+		t.Errorf("alice's log on #2 after the merge and an undo: %+v", a)
+	}
+	if b := f.exportedTalk("bob", 2); b.Rating != 4 || len(b.Notes) != 1 {
+		t.Errorf("bob's log on #2 after the merge and an undo: %+v", b)
+	}
+}

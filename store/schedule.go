@@ -717,6 +717,12 @@ func mergeTalk(ctx context.Context, tx *txn, from, into int64, now time.Time) er
 		if err := putLog(ctx, tx, kept); err != nil {
 			return err
 		}
+		// The user's log of into now says what from said too: an older
+		// undo step of into would put back its log from before, and take
+		// that (and, with the add that made into, the talk) away.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM history WHERE user_id = ? AND json_extract(payload, '$.talk_id') = ?`, l.UserID, into); err != nil {
+			return fmt.Errorf("drop undo steps: %w", err)
+		}
 	}
 	for _, q := range []string{
 		`UPDATE notes SET talk_id = ? WHERE talk_id = ?`,
