@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/talkbot/talkbot"
 )
 
@@ -85,5 +87,20 @@ func TestTheWriteCheckKeepsItsDeadline(t *testing.T) {
 	err = s.Writable(probe)
 	if took := time.Since(began); err == nil || took > 3*time.Second {
 		t.Errorf("Writable behind a held lock: %v after %s, want an error by the probe's deadline", err, took.Round(time.Millisecond))
+	}
+}
+
+// TestAFullDiskIsForgottenAfterAWhile: with readiness gating every
+// request, no change comes to commit and clear a full disk; a minute on,
+// readiness asks the disk again.
+func TestAFullDiskIsForgottenAfterAWhile(t *testing.T) {
+	var f faults
+	_ = f.note(sqlite3.Error{Code: sqlite3.ErrFull}, true)
+	if f.known() == nil {
+		t.Fatal("a full disk just met is not reported")
+	}
+	f.fullAt = f.fullAt.Add(-fullHold)
+	if err := f.known(); err != nil {
+		t.Errorf("a full disk met a minute ago is still reported: %v", err)
 	}
 }
