@@ -248,7 +248,7 @@ func (s *Store) Apply(ctx context.Context, c talkbot.Change) (talkbot.Outcome, e
 				return fmt.Errorf("delete notes: %w", err)
 			}
 			if len(notes) > 0 {
-				if err := forgetAnswers(ctx, tx, c.User.WorkspaceID); err != nil {
+				if err := forgetAnswers(ctx, tx, c.User.ID); err != nil {
 					return err
 				}
 			}
@@ -432,7 +432,7 @@ func editNote(ctx context.Context, tx *txn, u talkbot.User, talkID int64, e talk
 			return false, fmt.Errorf("delete note: %w", err)
 		}
 		rec.NotesDeleted = append(rec.NotesDeleted, toUndoNote(before))
-		return true, forgetAnswers(ctx, tx, u.WorkspaceID)
+		return true, forgetAnswers(ctx, tx, u.ID)
 	}
 	after := before
 	if e.Text != nil {
@@ -450,17 +450,17 @@ func editNote(ctx context.Context, tx *txn, u talkbot.User, talkID int64, e talk
 	}
 	rec.NotesEdited = append(rec.NotesEdited, toUndoNote(before))
 	if after.Text != before.Text || after.Visibility == talkbot.VisibilityPrivate {
-		return true, forgetAnswers(ctx, tx, u.WorkspaceID) // what was written, or shown, is no longer
+		return true, forgetAnswers(ctx, tx, u.ID) // what was written, or shown, is no longer
 	}
 	return true, nil
 }
 
-// forgetAnswers drops the workspace's cached model answers: they summarise
-// notes, which ones is not recorded, and a note deleted, rewritten or made
-// private must not stay in them (the cache is only a cache: the next
-// summary asks the model again).
-func forgetAnswers(ctx context.Context, tx *txn, workspaceID int64) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = ?`, workspaceID); err != nil {
+// forgetAnswers drops the cached model answers of the user's workspace:
+// they summarise notes, which ones is not recorded, and a note deleted,
+// rewritten or made private, or a user forgotten, must not stay in them
+// (the cache is only a cache: the next summary asks the model again).
+func forgetAnswers(ctx context.Context, tx *txn, userID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM llm_answers WHERE workspace_id = (SELECT workspace_id FROM users WHERE id = ?)`, userID); err != nil {
 		return fmt.Errorf("delete llm answers: %w", err)
 	}
 	return nil

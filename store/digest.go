@@ -111,16 +111,10 @@ func (s *Store) TeamConference(ctx context.Context, workspaceID int64) (talkbot.
 // the channel's own (ChannelConference), else the team's (ErrNotFound
 // when there is none yet).
 func (s *Store) DigestConference(ctx context.Context, workspaceID int64, channel string) (talkbot.Conference, error) {
-	c, err := scanConference(s.r.QueryRowContext(ctx, `SELECT `+conferenceColumns+` FROM conferences c
-		WHERE c.id = COALESCE((SELECT conference_id FROM channel_conferences WHERE workspace_id = ? AND channel = ?),
-			(SELECT active_conference_id FROM workspaces WHERE id = ?))`, workspaceID, channel, workspaceID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, talkbot.ErrNotFound
+	if c, err := s.ChannelConference(ctx, workspaceID, channel); !errors.Is(err, talkbot.ErrNotFound) {
+		return c, err
 	}
-	if err != nil {
-		return c, fmt.Errorf("digest conference: %w", err)
-	}
-	return c, nil
+	return s.TeamConference(ctx, workspaceID)
 }
 
 const digestPostColumns = `workspace_id, channel, conference_id, day, status, claimed_by, claimed_at, message_id, note`

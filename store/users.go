@@ -155,12 +155,7 @@ func (s *Store) ForgetUser(ctx context.Context, userID int64) (talkbot.Forgotten
 		}
 		n, _ = res.RowsAffected()
 		f.Notes += int(n)
-		// The model's answers summarise notes, the user's among them.
-		var ws int64
-		if err := tx.QueryRowContext(ctx, `SELECT workspace_id FROM users WHERE id = ?`, userID).Scan(&ws); err != nil {
-			return fmt.Errorf("read the workspace: %w", err)
-		}
-		if err := forgetAnswers(ctx, tx, ws); err != nil {
+		if err := forgetAnswers(ctx, tx, userID); err != nil { // they summarise notes, the user's among them
 			return err
 		}
 		// The callbacks kept for a crash's replay hold what was typed (a DM's
