@@ -13,6 +13,7 @@ import (
 	"github.com/rivo/uniseg"
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
+	"golang.org/x/text/width"
 )
 
 // cleanText rejects invalid UTF-8, normalises to NFC (so a title typed on a
@@ -244,16 +245,10 @@ func foldRating(s string) string {
 	}
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r >= '０' && r <= '９':
-			return '0' + r - '０'
 		case r >= '٠' && r <= '٩':
 			return '0' + r - '٠'
 		case r >= '۰' && r <= '۹':
 			return '0' + r - '۰'
-		case r == '／':
-			return '/'
-		case r == '＊':
-			return '*'
 		case r == '⭐':
 			return '★'
 		case r == '✩' || r == '✰':
@@ -262,7 +257,7 @@ func foldRating(s string) string {
 			return -1
 		}
 		return r
-	}, s)
+	}, width.Fold.String(s)) // ４/５, ＊４
 }
 
 var errRatingRange = talkbot.Errorf(talkbot.EINVALID, "Ratings go from 1 to 5: try `5/5`, `*4` or `★★★`.")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/talkbot/talkbot"
 	"github.com/talkbot/talkbot/schedule"
+	"golang.org/x/text/width"
 )
 
 // ref is a talk reference as typed: #id, a schedule link or id, a title, or nothing.
@@ -39,12 +40,7 @@ func (f ref) empty() bool { return f.id == 0 && f.badID == "" && f.scheduleID ==
 // talkNumber reads the digits of a #12; bad is set for a number no talk can
 // have (#0, or one too large), which must not read as "no talk given".
 func talkNumber(digits string) (id int64, bad string) {
-	digits = strings.Map(func(r rune) rune { // full width: ＃１２ is #12
-		if r >= '０' && r <= '９' {
-			return '0' + r - '０'
-		}
-		return r
-	}, digits)
+	digits = width.Fold.String(digits) // full width: ＃１２ is #12
 	id, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || id == 0 {
 		return 0, "#" + digits
@@ -446,10 +442,7 @@ func sameDigits(w, x string) bool {
 // digitsOf is a word's digits, of any script; full-width ones as ASCII.
 func digitsOf(w string) []rune {
 	var ds []rune
-	for _, r := range w {
-		if r >= '０' && r <= '９' {
-			r = '0' + r - '０'
-		}
+	for _, r := range width.Fold.String(w) {
 		if unicode.IsDigit(r) {
 			ds = append(ds, r)
 		}

@@ -221,7 +221,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 	b := &builder{}
 	b.line(plain(heading(title, c.conf, v.day, v.tag)))
 	if len(ts) == 0 && q.Offset == 0 {
-		b.text(emptyList(q, v, c.user.ID))
+		b.text(emptyList(q, c.user.ID))
 		return b.reply(), nil
 	}
 	for i, t := range ts {
@@ -233,7 +233,7 @@ func (r *Router) list(ctx context.Context, c *call) (Reply, error) {
 }
 
 // emptyList says why a list is empty and what would fill it.
-func emptyList(q talkbot.ListQuery, v viewFilter, me int64) string {
+func emptyList(q talkbot.ListQuery, me int64) string {
 	filtered := q.Day != "" || q.Tag != ""
 	switch {
 	case q.UserID != me && filtered:
